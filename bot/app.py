@@ -1,0 +1,146 @@
+"""The composition root: settings in, a ready Application out."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from telegram import BotCommand
+from telegram.ext import Application, ApplicationBuilder, ContextTypes
+
+from bot.context import BotData, Services, WartaApp, WartaContext
+from bot.feedlist import load_feed_list
+from bot.fetch import build_http_client
+from bot.ingest import FeedPoller
+from bot.jobs import schedule_jobs
+from bot.messages import COMMAND_DESCRIPTIONS, text
+from bot.search import NewsSearch
+from bot.send import Sender, SendLimits
+from bot.settings import Settings
+from bot.stories import StoryMatcher
+from bot.subscriptions import Subscriptions
+from bot.topics import TopicRegistry
+from handlers import register_handlers
+from storage import Storage
+from storage.models import BroadcastReport, FeedSeed
+
+log = logging.getLogger(__name__)
+
+
+def build_application(
+    settings: Settings,
+    *,
+    clock: Callable[[], float] = time.time,
+    send_limits: SendLimits | None = None,
+) -> WartaApp:
+    """Build the bot: storage, HTTP client, jobs and handlers, opened when it starts."""
+    token = settings.require_token()
+    seeds = load_feed_list(settings.feeds_file)
+    context_types = ContextTypes(context=WartaContext, bot_data=BotData)
+    app: WartaApp = (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(f"{settings.api_url}/bot")
+        .base_file_url(f"{settings.api_url}/file/bot")
+        .context_types(context_types)
+        .connection_pool_size(32)
+        .post_init(_starter(settings, seeds, clock, send_limits or SendLimits()))
+        .post_stop(_stop_sending)
+        .post_shutdown(_close_resources)
+        .build()
+    )
+    register_handlers(app)
+    return app
+
+
+def _starter(
+    settings: Settings,
+    seeds: list[FeedSeed],
+    clock: Callable[[], float],
+    limits: SendLimits,
+) -> Callable[[Application[Any, Any, Any, Any, Any, Any]], Any]:
+    async def post_init(app: WartaApp) -> None:
+        services = await open_services(app, settings, seeds, clock, limits)
+        app.bot_data.services = services
+        await app.bot.set_my_commands(
+            [
+                BotCommand(command, description)
+                for command, description in COMMAND_DESCRIPTIONS.items()
+            ]
+        )
+        schedule_jobs(app, settings.poll_seconds)
+        services.sender.start()
+
+    return post_init
+
+
+async def open_services(
+    app: WartaApp,
+    settings: Settings,
+    seeds: list[FeedSeed],
+    clock: Callable[[], float],
+    limits: SendLimits,
+) -> Services:
+    """Open the database and HTTP client and load what matching needs."""
+    storage = Storage(settings.db_path)
+    await storage.open()
+    feed_count = await storage.sync_feeds(seeds)
+    topics = TopicRegistry()
+    broken = topics.load(await storage.active_topics())
+    for topic in broken:
+        log.warning("topic no longer valid, not matched id=%d text=%r", topic.id, topic.text)
+    http = build_http_client(settings.fetch_timeout)
+    subscriptions = Subscriptions(storage, topics, clock)
+
+    async def report_broadcast(report: BroadcastReport) -> None:
+        await app.bot.send_message(
+            report.admin_chat_id,
+            text("broadcast_done", id=report.id, sent=report.sent, failed=report.failed),
+            parse_mode="HTML",
+        )
+
+    sender = Sender(
+        app.bot,
+        storage,
+        clock,
+        limits,
+        on_chat_migrated=subscriptions.migrate,
+        on_broadcast_done=report_broadcast,
+    )
+    poller = FeedPoller(storage, http, topics, StoryMatcher(), settings, clock, sender.wake)
+    await poller.load_recent_stories()
+    log.info(
+        "started feeds=%d topics=%d db=%s poll_seconds=%g",
+        feed_count,
+        len(topics),
+        settings.db_path,
+        settings.poll_seconds,
+    )
+    return Services(
+        settings=settings,
+        storage=storage,
+        http=http,
+        topics=topics,
+        subscriptions=subscriptions,
+        search=NewsSearch(storage),
+        poller=poller,
+        sender=sender,
+        clock=clock,
+    )
+
+
+async def _stop_sending(app: WartaApp) -> None:
+    # post_stop runs while the bot can still talk to Telegram: let in-flight sends finish.
+    if app.bot_data.services is not None:
+        await app.bot_data.services.sender.stop()
+
+
+async def _close_resources(app: WartaApp) -> None:
+    services = app.bot_data.services
+    if services is not None:
+        await services.http.aclose()
+        await services.storage.close()
+        app.bot_data.services = None
+    log.info("stopped")

@@ -1,0 +1,62 @@
+"""The typed context handlers and jobs receive: the bot's services as properties."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeAlias
+
+import httpx
+from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
+
+from bot.ingest import FeedPoller
+from bot.search import NewsSearch
+from bot.send import Sender
+from bot.settings import Settings
+from bot.subscriptions import Subscriptions
+from bot.topics import TopicRegistry
+from storage import Storage
+
+
+@dataclass(slots=True)
+class Services:
+    """Everything opened at start-up and shared by handlers and jobs."""
+
+    settings: Settings
+    storage: Storage
+    http: httpx.AsyncClient
+    topics: TopicRegistry
+    subscriptions: Subscriptions
+    search: NewsSearch
+    poller: FeedPoller
+    sender: Sender
+    clock: Callable[[], float]
+
+
+class BotData:
+    """Application-wide data: the services, once `post_init` has opened them."""
+
+    def __init__(self) -> None:
+        self.services: Services | None = None
+
+
+class WartaContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):
+    """CallbackContext with typed access to Warta's services."""
+
+    @property
+    def services(self) -> Services:
+        """The running bot's services."""
+        services = self.bot_data.services
+        if services is None:
+            raise RuntimeError("services are used before start-up finished")
+        return services
+
+    @property
+    def settings(self) -> Settings:
+        """The bot's settings."""
+        return self.services.settings
+
+
+WartaApp: TypeAlias = Application[
+    ExtBot[None], WartaContext, dict[Any, Any], dict[Any, Any], BotData, JobQueue[WartaContext]
+]

@@ -1,0 +1,48 @@
+"""The feeds file: a TOML list of feeds, bundled by default."""
+
+from __future__ import annotations
+
+import tomllib
+from importlib import resources
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from storage.models import FeedSeed
+
+
+class FeedListError(ValueError):
+    """The feeds file cannot be used; the message says where and why."""
+
+
+def load_feed_list(path: Path | None) -> list[FeedSeed]:
+    """Read feeds from a TOML file, or the bundled Indonesian list when no path is given."""
+    if path is None:
+        source = "bundled feeds-id.toml"
+        text = resources.files("bot").joinpath("data", "feeds-id.toml").read_text("utf-8")
+    else:
+        source = str(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as error:
+            raise FeedListError(f"WARTA_FEEDS: cannot read {path}: {error.strerror}") from None
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise FeedListError(f"WARTA_FEEDS: {source} is not valid TOML: {error}") from None
+    return _seeds(document.get("feeds", []), source)
+
+
+def _seeds(entries: object, source: str) -> list[FeedSeed]:
+    if not isinstance(entries, list):
+        raise FeedListError(f"WARTA_FEEDS: {source} must contain [[feeds]] tables")
+    seeds: dict[str, FeedSeed] = {}
+    for number, entry in enumerate(entries, start=1):
+        if not isinstance(entry, dict):
+            raise FeedListError(f"WARTA_FEEDS: {source}: feed #{number} is not a table")
+        url = str(entry.get("url", "")).strip()
+        parts = urlsplit(url)
+        if parts.scheme not in {"http", "https"} or not parts.netloc:
+            raise FeedListError(f"WARTA_FEEDS: {source}: feed #{number} has no http(s) url")
+        name = str(entry.get("name", "")).strip() or parts.netloc
+        seeds.setdefault(url, FeedSeed(url, name, str(entry.get("region", "")).strip()))
+    return list(seeds.values())

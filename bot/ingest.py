@@ -1,0 +1,187 @@
+"""Poll every due feed: fetch → parse → clean → store, matching and queueing alerts on the way."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import httpx
+
+from bot.clean import clean_entry_text
+from bot.fetch import FetchError, fetch_feed
+from bot.matching import prepare_document
+from bot.parse import FeedParseError, ParsedEntry, parse_feed
+from bot.settings import Settings
+from bot.stories import STORY_WINDOW_SECONDS, StoryMatcher
+from bot.topics import TopicRegistry
+from storage import Storage
+from storage.models import Feed, NewItem
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_CHARS = 4000
+MAX_BACKOFF_SECONDS = 6 * 3600
+
+
+@dataclass(frozen=True, slots=True)
+class PollSummary:
+    """What one poll did, for the log."""
+
+    fetched: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    new_items: int = 0
+    alerts_queued: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class FeedOutcome:
+    """What polling one feed did."""
+
+    status: str  # "fetched", "unchanged" or "failed"
+    new_items: int = 0
+    alerts_queued: int = 0
+
+
+class FeedPoller:
+    """Brings new items from every feed into storage and the outbox."""
+
+    def __init__(
+        self,
+        storage: Storage,
+        client: httpx.AsyncClient,
+        topics: TopicRegistry,
+        stories: StoryMatcher,
+        settings: Settings,
+        clock: Callable[[], float],
+        on_alerts_queued: Callable[[], None],
+    ) -> None:
+        self._storage = storage
+        self._client = client
+        self._topics = topics
+        self._stories = stories
+        self._settings = settings
+        self._clock = clock
+        self._on_alerts_queued = on_alerts_queued
+        self._limit = asyncio.Semaphore(settings.fetch_concurrency)
+        # Feeds are fetched concurrently but stored one at a time, so story detection sees
+        # every earlier item of the same poll.
+        self._store_lock = asyncio.Lock()
+
+    async def load_recent_stories(self) -> None:
+        """Remember the titles of recent items so restarts keep one alert per story."""
+        since = self._clock() - STORY_WINDOW_SECONDS
+        for story_id, title, seen_at in await self._storage.recent_titles(since):
+            self._stories.remember(story_id, title, seen_at)
+
+    async def poll_once(self) -> PollSummary:
+        """Poll every due feed concurrently (bounded) and summarise."""
+        feeds = await self._storage.due_feeds(self._clock())
+        outcomes = await asyncio.gather(*(self._poll_bounded(feed) for feed in feeds))
+        summary = PollSummary(
+            fetched=sum(o.status == "fetched" for o in outcomes),
+            unchanged=sum(o.status == "unchanged" for o in outcomes),
+            failed=sum(o.status == "failed" for o in outcomes),
+            new_items=sum(o.new_items for o in outcomes),
+            alerts_queued=sum(o.alerts_queued for o in outcomes),
+        )
+        log.info(
+            "poll done feeds=%d fetched=%d unchanged=%d failed=%d new_items=%d alerts_queued=%d",
+            len(feeds),
+            summary.fetched,
+            summary.unchanged,
+            summary.failed,
+            summary.new_items,
+            summary.alerts_queued,
+        )
+        return summary
+
+    async def _poll_bounded(self, feed: Feed) -> FeedOutcome:
+        async with self._limit:
+            return await self.poll_feed(feed)
+
+    async def poll_feed(self, feed: Feed) -> FeedOutcome:
+        """Fetch, parse and store one feed; a failure is recorded on the feed, not raised."""
+        try:
+            fetched = await fetch_feed(
+                self._client,
+                feed.url,
+                etag=feed.etag,
+                last_modified=feed.last_modified,
+                max_bytes=self._settings.max_feed_bytes,
+                total_timeout=self._settings.fetch_timeout * 2,
+            )
+            if fetched.not_modified:
+                await self._storage.record_feed_success(
+                    feed.id, feed.etag, feed.last_modified, self._clock()
+                )
+                return FeedOutcome("unchanged")
+            parsed = await asyncio.to_thread(parse_feed, fetched.body, fetched.headers)
+        except (FetchError, FeedParseError) as error:
+            await self._record_failure(feed, error.reason)
+            return FeedOutcome("failed")
+        async with self._store_lock:
+            outcome = await self._store(feed, parsed.entries)
+        await self._storage.record_feed_success(
+            feed.id, fetched.etag, fetched.last_modified, self._clock()
+        )
+        return outcome
+
+    async def _record_failure(self, feed: Feed, reason: str) -> None:
+        delay = min(
+            self._settings.poll_seconds * 2 ** (feed.consecutive_failures + 1),
+            max(MAX_BACKOFF_SECONDS, self._settings.poll_seconds),
+        )
+        now = self._clock()
+        await self._storage.record_feed_failure(feed.id, reason, now, now + delay)
+        log.warning(
+            "feed failed feed=%r url=%s failures=%d retry_in=%ds reason=%s",
+            feed.name,
+            feed.url,
+            feed.consecutive_failures + 1,
+            delay,
+            reason,
+        )
+
+    async def _store(self, feed: Feed, entries: list[ParsedEntry]) -> FeedOutcome:
+        known = await self._storage.known_identities(feed.id, [e.identity for e in entries])
+        now = self._clock()
+        fresh = [entry for entry in entries if entry.identity not in known]
+        items = [self._prepare(feed, entry, now) for entry in fresh]
+        stored = await self._storage.store_items(feed.id, items, now)
+        for entry, item in zip(fresh, items, strict=True):
+            story_id = item.story_id or await self._storage.story_of(feed.id, entry.identity)
+            if story_id is not None:
+                self._stories.remember(story_id, item.title, now)
+        if stored.alerts_queued:
+            self._on_alerts_queued()
+        return FeedOutcome("fetched", stored.new_items, stored.alerts_queued)
+
+    def _prepare(self, feed: Feed, entry: ParsedEntry, now: float) -> NewItem:
+        title, body, summary = clean_entry_text(entry.title, entry.summary_html, entry.content_html)
+        published = entry.published_at
+        if published is not None and published > now + 3600:
+            published = None  # a date in the future says nothing about when it was published
+        story_id = self._stories.find_story(title, now)
+        alerts: dict[int, tuple[str, ...]] = {}
+        if self._should_alert(feed, published, now):
+            alerts = self._topics.chats_for(prepare_document(title, body))
+        return NewItem(
+            identity=entry.identity,
+            title=title,
+            summary=summary,
+            body=body[:MAX_BODY_CHARS],
+            link=entry.link,
+            published_at=published,
+            story_id=story_id,
+            alerts=tuple(alerts.items()),
+        )
+
+    @staticmethod
+    def _should_alert(feed: Feed, published: float | None, now: float) -> bool:
+        # A feed's first fetch is its back catalogue, and old entries are not news.
+        if not feed.initialised:
+            return False
+        return published is None or published >= now - STORY_WINDOW_SECONDS

@@ -1,0 +1,109 @@
+"""Parse: turn a feed body into entries with a stable identity each."""
+
+from __future__ import annotations
+
+import calendar
+import hashlib
+import io
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import feedparser
+
+MAX_IDENTITY = 500
+
+
+class FeedParseError(Exception):
+    """The body is not a usable feed; `reason` is shown to operators."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedEntry:
+    """One entry as the feed gave it (still HTML)."""
+
+    identity: str
+    title: str
+    summary_html: str
+    content_html: str | None
+    link: str
+    published_at: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedFeed:
+    """The entries of a feed, oldest first, and its title."""
+
+    title: str
+    entries: list[ParsedEntry]
+
+
+def parse_feed(body: bytes, headers: Mapping[str, str]) -> ParsedFeed:
+    """Parse a feed body (blocking: run it in a worker thread)."""
+    if not body.strip():
+        raise FeedParseError("empty body")
+    lowered = {key.lower(): value for key, value in headers.items()}
+    # feedparser's own fetcher has no timeout; it only parses the bytes we give it.
+    parsed: Any = feedparser.parse(io.BytesIO(body), response_headers=lowered)
+    if not parsed.get("version") and not parsed.entries:
+        raise FeedParseError(_not_a_feed_reason(parsed, lowered))
+    entries: dict[str, ParsedEntry] = {}
+    for raw in parsed.entries:
+        entry = _entry(raw)
+        if entry is not None:
+            entries.setdefault(entry.identity, entry)
+    ordered = sorted(entries.values(), key=lambda e: e.published_at or 0.0)
+    return ParsedFeed(str(parsed.feed.get("title", "")), ordered)
+
+
+def _not_a_feed_reason(parsed: Any, headers: Mapping[str, str]) -> str:
+    content_type = headers.get("content-type", "").split(";")[0].strip()
+    if content_type == "text/html":
+        return "not a feed: got an HTML page"
+    problem = parsed.get("bozo_exception")
+    detail = f": {problem}" if problem else ""
+    return f"not a feed{detail}"[:300]
+
+
+def _entry(raw: Any) -> ParsedEntry | None:
+    title = str(raw.get("title", "") or "")
+    summary = str(raw.get("summary", "") or "")
+    link = str(raw.get("link", "") or "")
+    contents = raw.get("content") or []
+    content = max((str(part.get("value", "")) for part in contents), key=len, default=None)
+    if not (title.strip() or summary.strip()):
+        return None
+    return ParsedEntry(
+        identity=_identity(raw, title, summary, link),
+        title=title,
+        summary_html=summary,
+        content_html=content,
+        link=link,
+        published_at=_published(raw),
+    )
+
+
+def _identity(raw: Any, title: str, summary: str, link: str) -> str:
+    guid = str(raw.get("id", "") or "").strip()
+    if guid:
+        return guid[:MAX_IDENTITY]
+    if link.strip():
+        return link.strip()[:MAX_IDENTITY]
+    digest = hashlib.sha256(f"{title}\n{summary}".encode()).hexdigest()
+    return f"sha256:{digest}"
+
+
+def _published(raw: Any) -> float | None:
+    for key in ("published_parsed", "updated_parsed", "created_parsed"):
+        value = raw.get(key)
+        if isinstance(value, time.struct_time):
+            try:
+                return float(calendar.timegm(value))
+            except (OverflowError, ValueError):
+                return None
+    return None

@@ -1,0 +1,271 @@
+"""Send: drain the outbox to Telegram within its rate limits, losing nothing."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from aiolimiter import AsyncLimiter
+from telegram import Bot, LinkPreviewOptions
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
+
+from bot.format import AlertView, render_alert
+from storage import Storage
+from storage.models import BroadcastReport, OutboxEntry
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class SendLimits:
+    """Telegram's published limits, and how hard the sender retries."""
+
+    per_second: float = 29.0  # a hair under 30/s: timer jitter must not cross the limit
+    private_chat_interval: float = 1.0
+    group_chat_interval: float = 3.0  # 20 messages per minute per group
+    max_in_flight: int = 16
+    max_attempts: int = 6
+    max_backoff: float = 300.0
+    outage_after: int = 3  # consecutive network failures that mean Telegram itself is down
+    batch: int = 500
+
+
+class Sender:
+    """Sends pending alerts and broadcasts; marks each sent only once Telegram accepted it."""
+
+    def __init__(
+        self,
+        bot: Bot,
+        storage: Storage,
+        clock: Callable[[], float],
+        limits: SendLimits = SendLimits(),
+        on_chat_migrated: Callable[[int, int], None] = lambda old, new: None,
+        on_broadcast_done: Callable[[BroadcastReport], Awaitable[None]] | None = None,
+    ) -> None:
+        self._bot = bot
+        self._storage = storage
+        self._clock = clock
+        self._limits = limits
+        self._on_chat_migrated = on_chat_migrated
+        self._on_broadcast_done = on_broadcast_done
+        self._limiter = AsyncLimiter(1, 1 / limits.per_second)
+        self._wake = asyncio.Event()
+        self._slots = asyncio.Semaphore(limits.max_in_flight)
+        self._in_flight: dict[int, asyncio.Task[None]] = {}
+        self._chat_ready_at: dict[int, float] = {}
+        self._paused_until = 0.0
+        self._network_failures = 0
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = False
+
+    def start(self) -> None:
+        """Start draining in the background."""
+        if self._task is not None:
+            raise RuntimeError("sender already started")
+        self._task = asyncio.create_task(self._run(), name="warta-sender")
+
+    def wake(self) -> None:
+        """New messages were queued: look at the outbox now."""
+        self._wake.set()
+
+    async def stop(self, grace: float = 5.0) -> None:
+        """Stop taking new messages and let in-flight ones finish for a few seconds."""
+        self._stopping = True
+        self._wake.set()
+        if self._task is not None:
+            await asyncio.wait({self._task}, timeout=grace)
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+        pending = list(self._in_flight.values())
+        if pending:
+            # Cancelled sends stay pending in the outbox and go out after a restart.
+            await asyncio.wait(pending, timeout=grace)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+
+    async def _run(self) -> None:
+        while not self._stopping:
+            started = await self._dispatch_ready()
+            if self._stopping:
+                break
+            if not started:
+                await self._sleep_until_work()
+
+    async def _dispatch_ready(self) -> int:
+        """Start a send for every chat whose next message is due; return how many started."""
+        now = self._clock()
+        entries = await self._storage.pending_outbox(now, self._limits.batch)
+        started = 0
+        # Storage hands over only each chat's oldest message, so every chat keeps its order.
+        for entry in entries:
+            if self._stopping:
+                break
+            if entry.chat_id in self._in_flight or self._chat_ready_at.get(entry.chat_id, 0) > now:
+                continue
+            await self._wait_for_capacity()
+            self._launch(entry)
+            started += 1
+            now = self._clock()
+        return started
+
+    async def _wait_for_capacity(self) -> None:
+        await self._slots.acquire()
+        pause = self._paused_until - self._clock()
+        if pause > 0:
+            await asyncio.sleep(pause)
+        await self._limiter.acquire()
+
+    def _launch(self, entry: OutboxEntry) -> None:
+        interval = (
+            self._limits.group_chat_interval
+            if entry.chat_type in {"group", "supergroup", "channel"}
+            else self._limits.private_chat_interval
+        )
+        self._chat_ready_at[entry.chat_id] = self._clock() + interval
+        task = asyncio.create_task(self._deliver(entry))
+        self._in_flight[entry.chat_id] = task
+
+    async def _sleep_until_work(self) -> None:
+        next_due = await self._storage.next_outbox_time()
+        now = self._clock()
+        waits = [5.0]
+        if next_due is not None:
+            waits.append(max(next_due - now, 0.05))
+        soonest_chat = min((t for t in self._chat_ready_at.values() if t > now), default=None)
+        if soonest_chat is not None:
+            waits.append(soonest_chat - now)
+        self._forget_idle_chats(now)
+        self._wake.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), timeout=max(min(waits), 0.01))
+
+    def _forget_idle_chats(self, now: float) -> None:
+        for chat_id in [c for c, t in self._chat_ready_at.items() if t <= now]:
+            del self._chat_ready_at[chat_id]
+
+    async def _deliver(self, entry: OutboxEntry) -> None:
+        try:
+            await self._send_and_record(entry)
+        finally:
+            self._in_flight.pop(entry.chat_id, None)
+            self._slots.release()
+            self._wake.set()
+
+    async def _send_and_record(self, entry: OutboxEntry) -> None:
+        try:
+            await self._send(entry)
+        except RetryAfter as error:
+            await self._retry_after(entry, _seconds(error.retry_after))
+        except ChatMigrated as error:
+            await self._migrate(entry, error.new_chat_id)
+        except Forbidden as error:
+            await self._deactivate(entry, f"forbidden: {error.message}")
+        except BadRequest as error:
+            if "chat not found" in error.message.lower():
+                await self._deactivate(entry, "chat not found")
+            else:
+                await self._give_up(entry, f"rejected: {error.message}")
+        except NetworkError as error:  # includes timeouts and Telegram's 5xx answers
+            await self._network_failure(entry, str(error.message) or type(error).__name__)
+        else:
+            self._network_failures = 0
+            await self._storage.mark_sent(entry.id, self._clock())
+        if entry.broadcast_id is not None:
+            await self._report_broadcast(entry.broadcast_id)
+
+    async def _send(self, entry: OutboxEntry) -> None:
+        if entry.item is not None:
+            item = entry.item
+            text = render_alert(
+                AlertView(
+                    topics=entry.topics,
+                    title=item.title,
+                    summary=item.summary,
+                    link=item.link,
+                    source_name=item.source_name,
+                    region=item.region,
+                    published_at=_utc(item.published_at),
+                )
+            )
+        else:
+            text = entry.broadcast_html or ""
+        await self._bot.send_message(
+            chat_id=entry.chat_id,
+            text=text,
+            parse_mode=ParseMode.HTML,
+            link_preview_options=LinkPreviewOptions(is_disabled=True),
+        )
+
+    async def _retry_after(self, entry: OutboxEntry, seconds: float) -> None:
+        now = self._clock()
+        self._chat_ready_at[entry.chat_id] = now + seconds
+        if entry.chat_type == "private":
+            # Private-chat 429s come from the bot-wide limit: everyone waits.
+            self._paused_until = max(self._paused_until, now + seconds)
+        log.warning("send throttled chat=%d retry_after=%gs", entry.chat_id, seconds)
+        await self._storage.schedule_retry(
+            entry.id, f"429 retry after {seconds:g}s", now + seconds, count_attempt=False
+        )
+
+    async def _migrate(self, entry: OutboxEntry, new_chat_id: int) -> None:
+        log.info("chat migrated old=%d new=%d", entry.chat_id, new_chat_id)
+        await self._storage.migrate_chat(entry.chat_id, new_chat_id)
+        self._on_chat_migrated(entry.chat_id, new_chat_id)
+
+    async def _deactivate(self, entry: OutboxEntry, reason: str) -> None:
+        dropped = await self._storage.deactivate_chat(entry.chat_id, reason, self._clock())
+        log.warning("chat deactivated chat=%d reason=%s dropped=%d", entry.chat_id, reason, dropped)
+
+    async def _give_up(self, entry: OutboxEntry, reason: str) -> None:
+        log.warning("send failed chat=%d delivery=%d reason=%s", entry.chat_id, entry.id, reason)
+        await self._storage.mark_failed(entry.id, reason, self._clock())
+
+    async def _network_failure(self, entry: OutboxEntry, reason: str) -> None:
+        self._network_failures += 1
+        outage = self._network_failures >= self._limits.outage_after
+        attempts = entry.attempts + (0 if outage else 1)
+        if attempts >= self._limits.max_attempts:
+            await self._give_up(entry, f"{reason} after {attempts} attempts")
+            return
+        backoff = self._backoff(self._network_failures if outage else attempts)
+        now = self._clock()
+        if outage:
+            # Telegram is down, not this message: pause everything, keep its attempts.
+            self._paused_until = max(self._paused_until, now + backoff)
+        log.warning(
+            "send error chat=%d delivery=%d reason=%s retry_in=%.1fs outage=%s",
+            entry.chat_id,
+            entry.id,
+            reason,
+            backoff,
+            outage,
+        )
+        await self._storage.schedule_retry(
+            entry.id, reason, now + backoff, count_attempt=not outage
+        )
+
+    def _backoff(self, failures: int) -> float:
+        base = min(2.0 ** (failures - 1), self._limits.max_backoff)
+        return base * random.uniform(0.8, 1.2)
+
+    async def _report_broadcast(self, broadcast_id: int) -> None:
+        report = await self._storage.unreported_finished_broadcast(broadcast_id)
+        if report is not None and self._on_broadcast_done is not None:
+            await self._on_broadcast_done(report)
+
+
+def _seconds(retry_after: object) -> float:
+    total = getattr(retry_after, "total_seconds", None)
+    return float(total()) if callable(total) else float(retry_after)  # type: ignore[arg-type]
+
+
+def _utc(timestamp: float | None) -> datetime | None:
+    return datetime.fromtimestamp(timestamp, tz=UTC) if timestamp is not None else None

@@ -1,0 +1,36 @@
+"""`warta match`: run one topic over one article exactly as ingestion would."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from bot.clean import clean_entry_text
+from bot.matching import TopicSyntaxError, parse_topic, prepare_document
+from bot.messages import text
+
+EXIT_MATCH, EXIT_NO_MATCH, EXIT_INVALID = 0, 1, 2
+
+
+def run_match(query_text: str, path: str | None) -> int:
+    """Print the words that matched; exit 0 on a match, 1 on none, 2 on an invalid query."""
+    try:
+        query = parse_topic(query_text)
+    except TopicSyntaxError as error:
+        reason = text(f"topic_error_{error.code}", detail=error.detail)
+        print(f"warta match: invalid topic {query_text!r}: {reason}", file=sys.stderr)
+        return EXIT_INVALID
+    try:
+        article = (
+            Path(path).read_text(encoding="utf-8", errors="replace") if path else (sys.stdin.read())
+        )
+    except OSError as error:
+        print(f"warta match: cannot read {path}: {error.strerror}", file=sys.stderr)
+        return EXIT_INVALID
+    title, body, _ = clean_entry_text("", article, None)
+    document = prepare_document(title, body)
+    if not query.matches(document):
+        print("no match")
+        return EXIT_NO_MATCH
+    print("match: " + ", ".join(query.matched_terms(document)))
+    return EXIT_MATCH

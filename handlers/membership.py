@@ -1,0 +1,30 @@
+"""The bot added to, or removed or blocked from, a chat."""
+
+from __future__ import annotations
+
+from telegram import ChatMember, Update
+from telegram.ext import ChatMemberHandler
+
+from bot.context import WartaApp, WartaContext
+from handlers.replies import chat_of, register_chat
+
+GONE = {ChatMember.LEFT, ChatMember.BANNED}
+
+
+async def membership_changed(update: Update, context: WartaContext) -> None:
+    """Deactivate a chat that removed or blocked the bot; re-activate one that came back."""
+    change = update.my_chat_member
+    if change is None:
+        return
+    if change.new_chat_member.status in GONE:
+        services = context.services
+        await services.storage.deactivate_chat(
+            chat_of(update).id, f"bot {change.new_chat_member.status}", services.clock()
+        )
+    else:
+        await register_chat(update, context)
+
+
+def register(app: WartaApp) -> None:
+    """Add this module's handlers."""
+    app.add_handler(ChatMemberHandler(membership_changed, ChatMemberHandler.MY_CHAT_MEMBER))

@@ -1,0 +1,112 @@
+"""Plain records that travel between storage and the rest of the bot."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Chat:
+    """A Telegram chat that talks to the bot."""
+
+    id: int
+    type: str
+    title: str
+    active: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Topic:
+    """One topic a chat follows, as the reader wrote it."""
+
+    id: int
+    chat_id: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Feed:
+    """A news feed and its HTTP cache and error state."""
+
+    id: int
+    url: str
+    name: str
+    region: str
+    etag: str | None
+    last_modified: str | None
+    last_success_at: float | None
+    last_error: str | None
+    consecutive_failures: int
+    next_fetch_at: float | None
+    initialised: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """A cleaned news item as stored."""
+
+    id: int
+    feed_id: int
+    title: str
+    summary: str
+    link: str
+    published_at: float | None
+    fetched_at: float
+    source_name: str
+    region: str
+
+
+@dataclass(frozen=True, slots=True)
+class NewItem:
+    """A cleaned entry ready to store, with the alerts it should queue if it is new."""
+
+    identity: str
+    title: str
+    summary: str
+    body: str
+    link: str
+    published_at: float | None
+    story_id: int | None = None
+    alerts: tuple[tuple[int, tuple[str, ...]], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class StoredItems:
+    """What storing a batch of entries did."""
+
+    new_items: int
+    alerts_queued: int
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxEntry:
+    """A pending message from the outbox: an alert for an item, or a broadcast."""
+
+    id: int
+    chat_id: int
+    chat_type: str
+    attempts: int
+    item: Item | None
+    topics: tuple[str, ...]
+    broadcast_id: int | None
+    broadcast_html: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class BroadcastReport:
+    """Outcome counts of a broadcast."""
+
+    id: int
+    admin_chat_id: int
+    sent: int
+    failed: int
+    pending: int
+
+
+@dataclass(frozen=True, slots=True)
+class FeedSeed:
+    """A feed as configured in a feeds file."""
+
+    url: str
+    name: str
+    region: str

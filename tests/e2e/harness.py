@@ -1,0 +1,88 @@
+"""Start `warta run` as operators do, against the Telegram stand-in and a feed server."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tests.standin import FeedServer, TelegramStandIn
+
+ADMIN_ID = 900001
+
+
+@dataclass
+class BotProcess:
+    """A running `warta run` process and where its log goes."""
+
+    workdir: Path
+    env: dict[str, str]
+    log_path: Path
+    process: asyncio.subprocess.Process | None = None
+    runs: int = field(default=0)
+
+    async def start(self) -> None:
+        """Start the bot; return once it asked Telegram for updates."""
+        self.runs += 1
+        log = self.log_path.open("ab")
+        self.process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            "run",
+            cwd=self.workdir,
+            env=self.env,
+            stdout=log,
+            stderr=log,
+        )
+        log.close()
+
+    async def stop(self, sig: int = signal.SIGTERM, timeout: float = 15.0) -> int:
+        """Send a signal and wait for the process to end; return its exit code."""
+        assert self.process is not None
+        if self.process.returncode is None:
+            self.process.send_signal(sig)
+        code = await asyncio.wait_for(self.process.wait(), timeout)
+        self.process = None
+        return code
+
+    def log_text(self) -> str:
+        """Everything the bot logged so far."""
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+
+def bot_environment(
+    tmp_path: Path, telegram: TelegramStandIn, feeds_toml: Path, extra: Mapping[str, str] = {}
+) -> dict[str, str]:
+    """The environment an operator would set, pointing at the loopback stand-ins."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("TELEGRAM_", "WARTA_"))
+    }
+    env.update(
+        TELEGRAM_BOT_TOKEN=telegram.token,
+        TELEGRAM_API_URL=telegram.base_url,
+        WARTA_DB=str(tmp_path / "warta.db"),
+        WARTA_FEEDS=str(feeds_toml),
+        WARTA_POLL_SECONDS="1",
+        WARTA_ADMINS=str(ADMIN_ID),
+        WARTA_LOG_LEVEL="DEBUG",
+        PYTHONPATH=str(Path(__file__).resolve().parents[2]),
+    )
+    env.update(extra)
+    return env
+
+
+def write_feeds_file(path: Path, feeds: FeedServer, entries: list[tuple[str, str, str]]) -> Path:
+    """A feeds TOML with (name, path on the feed server, region) entries."""
+    blocks = [
+        f'[[feeds]]\nname = "{name}"\nurl = "{feeds.url(route)}"\nregion = "{region}"\n'
+        for name, route, region in entries
+    ]
+    path.write_text("\n".join(blocks), encoding="utf-8")
+    return path
