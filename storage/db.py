@@ -32,6 +32,11 @@ _ITEM_COLUMNS = (
     "i.summary AS item_summary, i.link AS item_link, i.published_at AS item_published_at, "
     "i.fetched_at AS item_fetched_at, f.name AS feed_name, f.region AS feed_region"
 )
+# Each chat's oldest pending message: only it may be sent, so a chat's messages keep their order.
+_OUTBOX_HEADS = (
+    "JOIN (SELECT min(id) AS first_id FROM deliveries WHERE status = 'pending' "
+    "GROUP BY chat_id) head ON head.first_id = d.id"
+)
 _FEED_COLUMNS = (
     "id, url, name, region, etag, last_modified, last_success_at, last_error, "
     "consecutive_failures, next_fetch_at, initialised"
@@ -364,9 +369,7 @@ class Storage:
             f"{_ITEM_COLUMNS} FROM deliveries d JOIN chats c ON c.id = d.chat_id "
             "LEFT JOIN items i ON i.id = d.item_id LEFT JOIN feeds f ON f.id = i.feed_id "
             "LEFT JOIN broadcasts b ON b.id = d.broadcast_id "
-            "JOIN (SELECT min(id) AS first_id FROM deliveries WHERE status = 'pending' "
-            "GROUP BY chat_id) head ON head.first_id = d.id "
-            "WHERE c.active = 1 AND d.next_attempt_at <= ? "
+            f"{_OUTBOX_HEADS} WHERE c.active = 1 AND d.next_attempt_at <= ? "
             "ORDER BY d.broadcast_id IS NOT NULL, d.id LIMIT ?",
             (now, limit),
         )
@@ -376,7 +379,7 @@ class Storage:
         """When the earliest waiting message becomes due, if any is waiting."""
         row = await self._one(
             "SELECT min(d.next_attempt_at) FROM deliveries d JOIN chats c ON c.id = d.chat_id "
-            "WHERE d.status = 'pending' AND c.active = 1"
+            f"{_OUTBOX_HEADS} WHERE c.active = 1"
         )
         return float(row[0]) if row and row[0] is not None else None
 

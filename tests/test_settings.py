@@ -1,0 +1,113 @@
+"""Settings from the environment: defaults, validation, and the message a bad value gets."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.feedlist import FeedListError, load_feed_list
+from bot.settings import DEFAULT_API_URL, SettingsError, load_settings
+
+
+def test_defaults_follow_the_documented_contract() -> None:
+    settings = load_settings({}, dotenv=None)
+    assert settings.token is None
+    assert settings.api_url == DEFAULT_API_URL
+    assert settings.db_path == Path("warta.db")
+    assert settings.feeds_file is None
+    assert settings.poll_seconds == 300
+    assert settings.admins == frozenset()
+
+
+def test_every_variable_is_read() -> None:
+    settings = load_settings(
+        {
+            "TELEGRAM_BOT_TOKEN": "1:abc",
+            "TELEGRAM_API_URL": "http://127.0.0.1:8081/",
+            "WARTA_DB": "/tmp/x.db",
+            "WARTA_FEEDS": "feeds.toml",
+            "WARTA_POLL_SECONDS": "2",
+            "WARTA_ADMINS": "12, 34",
+            "WARTA_LOG_LEVEL": "debug",
+        },
+        dotenv=None,
+    )
+    assert settings.require_token() == "1:abc"
+    assert settings.api_url == "http://127.0.0.1:8081"
+    assert settings.db_path == Path("/tmp/x.db")
+    assert settings.feeds_file == Path("feeds.toml")
+    assert settings.poll_seconds == 2
+    assert settings.admins == {12, 34}
+    assert settings.log_level == "DEBUG"
+
+
+def test_dotenv_fills_in_but_the_environment_wins(tmp_path: Path) -> None:
+    dotenv = tmp_path / ".env"
+    dotenv.write_text("# local\nTELEGRAM_BOT_TOKEN='1:fromfile'\nWARTA_DB=file.db\n")
+    settings = load_settings({"WARTA_DB": "env.db"}, dotenv=dotenv)
+    assert settings.token == "1:fromfile"
+    assert settings.db_path == Path("env.db")
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("WARTA_POLL_SECONDS", "0"),
+        ("WARTA_POLL_SECONDS", "sering"),
+        ("WARTA_POLL_SECONDS", "nan"),
+        ("WARTA_ADMINS", "12,budi"),
+        ("TELEGRAM_API_URL", "api.telegram.org"),
+        ("WARTA_LOG_LEVEL", "chatty"),
+    ],
+)
+def test_a_bad_value_names_its_variable(variable: str, value: str) -> None:
+    with pytest.raises(SettingsError, match=variable):
+        load_settings({variable: value}, dotenv=None)
+
+
+def test_missing_token_stops_start_up_with_one_clear_line(tmp_path: Path) -> None:
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "run"], cwd=tmp_path, env=env,
+        capture_output=True, text=True, timeout=60, check=False,
+    )
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert "TELEGRAM_BOT_TOKEN" in lines[0]
+    assert "@BotFather" in lines[0]
+
+
+def test_bundled_feed_list_has_national_and_regional_feeds() -> None:
+    seeds = load_feed_list(None)
+    assert len(seeds) >= 40
+    regions = {seed.region for seed in seeds}
+    assert {"Nasional", "Banten"} <= regions
+    assert all(seed.url.startswith(("http://", "https://")) for seed in seeds)
+    assert len({seed.url for seed in seeds}) == len(seeds)
+
+
+def test_feed_file_keys_other_than_url_are_optional(tmp_path: Path) -> None:
+    path = tmp_path / "feeds.toml"
+    path.write_text('[[feeds]]\nurl = "https://banten.antaranews.com/rss/terkini.xml"\n')
+    (seed,) = load_feed_list(path)
+    assert (seed.name, seed.region) == ("banten.antaranews.com", "")
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        ("[[feeds]\nurl=", "not valid TOML"),
+        ('[[feeds]]\nname = "x"\n', "no http\\(s\\) url"),
+        ('[[feeds]]\nurl = "file:///etc/passwd"\n', "no http\\(s\\) url"),
+        ('feeds = "x"\n', "must contain"),
+    ],
+)
+def test_bad_feed_file_says_what_is_wrong(tmp_path: Path, content: str, problem: str) -> None:
+    path = tmp_path / "feeds.toml"
+    path.write_text(content)
+    with pytest.raises(FeedListError, match=problem):
+        load_feed_list(path)
