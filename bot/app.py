@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from telegram import BotCommand
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
@@ -39,7 +39,7 @@ def build_application(
     token = settings.require_token()
     seeds = load_feed_list(settings.feeds_file)
     context_types = ContextTypes(context=WartaContext, bot_data=BotData)
-    app: WartaApp = (
+    builder = (
         ApplicationBuilder()
         .token(token)
         .base_url(f"{settings.api_url}/bot")
@@ -49,8 +49,9 @@ def build_application(
         .post_init(_starter(settings, seeds, clock, send_limits or SendLimits()))
         .post_stop(_stop_sending)
         .post_shutdown(_close_resources)
-        .build()
     )
+    # The builder's generics cannot express the custom context reaching the JobQueue type.
+    app = cast(WartaApp, builder.build())
     register_handlers(app)
     return app
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ParseMode
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.context import WartaApp, WartaContext
@@ -59,7 +60,8 @@ async def unsubscribe(update: Update, context: WartaContext) -> None:
     chat_id = chat_of(update).id
     subscriptions = context.services.subscriptions
     if not argument:
-        await message_of(update).reply_html(**await _topic_buttons(context, chat_id))
+        prompt, buttons = await _topic_buttons(context, chat_id)
+        await message_of(update).reply_html(prompt, reply_markup=buttons)
         return
     removed = await subscriptions.unsubscribe(chat_id, argument)
     key = "unsubscribe_done" if removed else "unsubscribe_missing"
@@ -79,25 +81,23 @@ async def unsubscribe_button(update: Update, context: WartaContext) -> None:
         await query.answer(text("unsubscribe_gone"))
         return
     await query.answer(text("unsubscribe_done", topic=removed.text).replace("<b>", ""))
-    await query.edit_message_text(**await _topic_buttons(context, chat_id, removed.text))
+    prompt, buttons = await _topic_buttons(context, chat_id, removed.text)
+    await query.edit_message_text(prompt, parse_mode=ParseMode.HTML, reply_markup=buttons)
 
 
 async def _topic_buttons(
     context: WartaContext, chat_id: int, removed: str | None = None
-) -> dict[str, object]:
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The unsubscribe prompt and one button per remaining topic."""
     topics = await context.services.storage.list_topics(chat_id)
     prefix = text("unsubscribe_done", topic=quote(removed)) + "\n\n" if removed else ""
     if not topics:
-        return {"text": prefix + text("no_topics"), "parse_mode": "HTML"}
+        return prefix + text("no_topics"), None
     buttons = [
         [InlineKeyboardButton(f"❌ {topic.text}", callback_data=f"{UNSUBSCRIBE_PREFIX}{topic.id}")]
         for topic in topics
     ]
-    return {
-        "text": prefix + text("unsubscribe_choose"),
-        "parse_mode": "HTML",
-        "reply_markup": InlineKeyboardMarkup(buttons),
-    }
+    return prefix + text("unsubscribe_choose"), InlineKeyboardMarkup(buttons)
 
 
 async def list_topics(update: Update, context: WartaContext) -> None:
