@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -91,7 +92,7 @@ async def test_telegram_limits_are_respected_without_a_single_429(
     await sender.stop()
     assert telegram.rejected_429 == 0
     group_times = [m.timestamp for m in telegram.messages_to(-500)]
-    assert all(later - earlier >= 2.9 for earlier, later in zip(group_times, group_times[1:]))
+    assert all(later - earlier >= 2.9 for earlier, later in itertools.pairwise(group_times))
     assert alert_titles(telegram, 7) == ["Banjir satu", "Banjir dua", "Banjir tiga"]
 
 
