@@ -31,9 +31,14 @@ async def a_feed(storage: Storage, url: str = "http://127.0.0.1/feed") -> int:
 
 def an_item(identity: str, alerts: dict[int, tuple[str, ...]], story: int | None = None) -> NewItem:
     return NewItem(
-        identity=identity, title=f"Banjir di Serang {identity}", summary="Ringkasan",
-        body="Banjir merendam Serang", link=f"https://example.id/{identity}",
-        published_at=NOW, story_id=story, alerts=tuple(alerts.items()),
+        identity=identity,
+        title=f"Banjir di Serang {identity}",
+        summary="Ringkasan",
+        body="Banjir merendam Serang",
+        link=f"https://example.id/{identity}",
+        published_at=NOW,
+        story_id=story,
+        alerts=tuple(alerts.items()),
     )
 
 
@@ -107,9 +112,7 @@ async def test_outbox_survives_a_crash_and_only_unsent_rows_come_back(tmp_path: 
     await store.open()
     feed_id = await a_feed(store)
     await store.register_chat(1, "private", "", NOW)
-    await store.store_items(
-        feed_id, [an_item("a", {1: ("x",)}), an_item("b", {1: ("x",)})], NOW
-    )
+    await store.store_items(feed_id, [an_item("a", {1: ("x",)}), an_item("b", {1: ("x",)})], NOW)
     first = (await store.pending_outbox(NOW, 10))[0]
     await store.mark_sent(first.id, NOW)
     # No clean shutdown: the connection is dropped as a killed process would drop it.
@@ -125,9 +128,7 @@ async def test_outbox_survives_a_crash_and_only_unsent_rows_come_back(tmp_path: 
 async def test_each_chat_offers_only_its_oldest_pending_message(storage: Storage) -> None:
     feed_id = await a_feed(storage)
     await storage.register_chat(1, "private", "", NOW)
-    await storage.store_items(
-        feed_id, [an_item("a", {1: ("x",)}), an_item("b", {1: ("x",)})], NOW
-    )
+    await storage.store_items(feed_id, [an_item("a", {1: ("x",)}), an_item("b", {1: ("x",)})], NOW)
     head = await storage.pending_outbox(NOW, 10)
     assert len(head) == 1
     await storage.schedule_retry(head[0].id, "502", NOW + 60, count_attempt=True)

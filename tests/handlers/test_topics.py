@@ -1,0 +1,91 @@
+"""/subscribe, /unsubscribe and /list as a reader uses them."""
+
+from __future__ import annotations
+
+from tests.inprocess import RunningBot
+
+BUDI = 101
+
+
+async def test_subscribe_without_a_topic_explains_how(warta: RunningBot) -> None:
+    reply = await warta.say(BUDI, "/subscribe")
+    assert "/subscribe Korea Utara" in reply
+    assert await warta.services.storage.list_topics(BUDI) == []
+
+
+async def test_each_comma_separated_topic_is_added_once(warta: RunningBot) -> None:
+    reply = await warta.say(BUDI, "/subscribe Korea Utara, Ukraina , banjir Serang")
+    assert "Korea Utara, Ukraina, banjir Serang" in reply
+    again = await warta.say(BUDI, "/langganan korea utara")
+    assert "Sudah diikuti" in again
+    topics = [t.text for t in await warta.services.storage.list_topics(BUDI)]
+    assert topics == ["Korea Utara", "Ukraina", "banjir Serang"]
+
+
+async def test_topics_of_the_wrong_size_are_refused_with_the_reason(warta: RunningBot) -> None:
+    reply = await warta.say(BUDI, "/subscribe x, " + "panjang " * 10)
+    assert "minimal 2 karakter" in reply
+    assert "maksimal 60 karakter" in reply
+    assert await warta.services.storage.list_topics(BUDI) == []
+
+
+async def test_a_malformed_query_is_refused_and_never_stored(warta: RunningBot) -> None:
+    reply = await warta.say(BUDI, '/subscribe "Korea Utara, (banjir OR, -Rusia')
+    assert "Tidak ditambahkan" in reply
+    assert await warta.services.storage.list_topics(BUDI) == []
+
+
+async def test_a_chat_follows_at_most_twenty_topics(warta: RunningBot) -> None:
+    many = ", ".join(f"topik nomor {n}" for n in range(19))
+    await warta.say(BUDI, f"/subscribe {many}")
+    reply = await warta.say(BUDI, "/subscribe gempa, tsunami")
+    assert "gempa" in reply.split("\n")[0]
+    assert "Batas 20 topik" in reply
+    assert "tsunami" in reply.split("Batas")[1]
+    assert len(await warta.services.storage.list_topics(BUDI)) == 20
+
+
+async def test_hostile_topic_text_is_shown_escaped(warta: RunningBot) -> None:
+    reply = await warta.say(BUDI, "/subscribe <b>Serang</b> & <script>")
+    assert "<b>Serang</b> & <script>" in reply
+    listing = await warta.say(BUDI, "/list")
+    assert "<b>Serang</b> & <script>" in listing
+
+
+async def test_list_shows_the_forms_a_topic_also_covers(warta: RunningBot) -> None:
+    await warta.say(BUDI, "/subscribe Korea Utara")
+    listing = await warta.say(BUDI, "/topik")
+    assert "Korea Utara" in listing
+    assert "Korut" in listing
+
+
+async def test_unsubscribe_by_name_ignores_case(warta: RunningBot) -> None:
+    await warta.say(BUDI, "/subscribe Korea Utara, Ukraina")
+    assert "Berhenti mengikuti" in await warta.say(BUDI, "/unsubscribe KOREA utara")
+    assert "tidak ada" in await warta.say(BUDI, "/berhenti Korea Utara")
+    assert [t.text for t in await warta.services.storage.list_topics(BUDI)] == ["Ukraina"]
+
+
+async def test_unsubscribe_buttons_remove_the_pressed_topic(warta: RunningBot) -> None:
+    telegram = warta.telegram
+    await warta.say(BUDI, "/subscribe Korea Utara, Ukraina")
+    await warta.say(BUDI, "/unsubscribe")
+    prompt = telegram.messages_to(BUDI)[-1]
+    labels = [button["text"] for button in prompt.buttons]
+    assert labels == ["❌ Korea Utara", "❌ Ukraina"]
+    telegram.press_button(BUDI, prompt.message_id, prompt.callback_data[0])
+    await telegram.wait_for(lambda tg: len(tg.edits_in(BUDI)) == 1)
+    edited = telegram.message(BUDI, prompt.message_id)
+    assert edited is not None
+    assert [b["text"] for row in edited["reply_markup"]["inline_keyboard"] for b in row] == [
+        "❌ Ukraina"
+    ]
+    assert [t.text for t in await warta.services.storage.list_topics(BUDI)] == ["Ukraina"]
+    # A second press on the same (now stale) button changes nothing and is answered.
+    telegram.press_button(BUDI, prompt.message_id, prompt.callback_data[0])
+    await telegram.wait_for(lambda tg: len(tg.callback_answers) == 2)
+    assert [t.text for t in await warta.services.storage.list_topics(BUDI)] == ["Ukraina"]
+
+
+async def test_list_without_topics_says_how_to_start(warta: RunningBot) -> None:
+    assert "/subscribe Korea Utara" in await warta.say(BUDI, "/list")

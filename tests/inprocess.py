@@ -1,0 +1,92 @@
+"""The real Application, started in the test's event loop against the loopback stand-ins."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.app import build_application
+from bot.context import Services, WartaApp
+from bot.send import SendLimits
+from bot.settings import Settings
+from tests.standin import FeedServer, TelegramStandIn
+
+ADMIN_ID = 900001
+
+
+@dataclass
+class RunningBot:
+    """A started bot and the stand-ins it talks to."""
+
+    app: WartaApp
+    telegram: TelegramStandIn
+    feeds: FeedServer
+
+    @property
+    def services(self) -> Services:
+        """The bot's opened services."""
+        services = self.app.bot_data.services
+        assert services is not None
+        return services
+
+    async def say(self, chat_id: int, text: str, **kwargs: object) -> str:
+        """Send a message as a user and return the text of the bot's reply."""
+        before = len(self.telegram.messages_to(chat_id))
+        self.telegram.user_says(chat_id, text, **kwargs)  # type: ignore[arg-type]
+        replies = await self.telegram.wait_for_messages(chat_id, before + 1)
+        return replies[before].plain_text or ""
+
+    async def poll(self) -> None:
+        """Run one feed poll now and wait for it."""
+        await self.services.poller.poll_once()
+
+
+def write_feeds(path: Path, feeds: FeedServer, entries: Sequence[tuple[str, str, str]]) -> Path:
+    """A feeds TOML with (name, route on the feed server, region) entries."""
+    path.write_text(
+        "".join(
+            f'[[feeds]]\nname = "{name}"\nurl = "{feeds.url(route)}"\nregion = "{region}"\n\n'
+            for name, route, region in entries
+        ),
+        encoding="utf-8",
+    )
+    return path
+
+
+@contextlib.asynccontextmanager
+async def running_bot(
+    tmp_path: Path,
+    telegram: TelegramStandIn,
+    feeds: FeedServer,
+    feed_entries: Sequence[tuple[str, str, str]] = (),
+    *,
+    poll_seconds: float = 3600,
+) -> AsyncIterator[RunningBot]:
+    """Start the bot as `warta run` would, minus signal handling; stop it afterwards."""
+    settings = Settings(
+        token=telegram.token,
+        api_url=telegram.base_url,
+        db_path=tmp_path / "warta.db",
+        feeds_file=write_feeds(tmp_path / "feeds.toml", feeds, feed_entries),
+        poll_seconds=poll_seconds,
+        admins=frozenset({ADMIN_ID}),
+    )
+    app = build_application(settings, send_limits=SendLimits(max_backoff=0.5))
+    # The same order of steps as Application.run_polling, without its signal handling.
+    await app.initialize()
+    assert app.post_init is not None and app.updater is not None
+    await app.post_init(app)
+    await app.updater.start_polling(poll_interval=0, timeout=1)
+    await app.start()
+    try:
+        yield RunningBot(app, telegram, feeds)
+    finally:
+        await app.updater.stop()
+        await app.stop()
+        if app.post_stop is not None:
+            await app.post_stop(app)
+        await app.shutdown()
+        if app.post_shutdown is not None:
+            await app.post_shutdown(app)

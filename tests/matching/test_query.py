@@ -1,0 +1,183 @@
+"""Parsing and evaluating topics."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from bot.matching import TopicQuery, TopicSyntaxError, parse_topic, prepare_document
+
+
+def matches(topic: str, text: str) -> bool:
+    """Tell whether `topic` matches an item made of `text`."""
+    return parse_topic(topic).matches(prepare_document("", text))
+
+
+BOGOR_FLOOD = "Banjir dan tanah longsor landa Bogor, akses ke Puncak terputus."
+CIANJUR_SLIDE = "Tanah longsor di Cianjur timbun tiga rumah, dua warga hilang."
+KYIV_STRIKE = "Serangan drone Rusia hantam Kyiv, Ukraina minta tambahan pertahanan udara."
+UKRAINE_MEDAL = "Ukraina raih medali emas pertama di Kejuaraan Dunia Atletik."
+
+
+def test_equivalent_spellings_share_a_key() -> None:
+    keys = {parse_topic(text).key for text in ("Korea Utara", "korea utara", '"Korea  Utara"')}
+    assert keys == {"korea utara"}
+    assert parse_topic("Korea Utara") == parse_topic('  "KOREA utara" ')
+    assert hash(parse_topic("Korea Utara")) == hash(parse_topic("korea utara"))
+
+
+def test_source_is_kept_stripped() -> None:
+    assert parse_topic("  Korea Utara ").source == "Korea Utara"
+
+
+def test_query_is_immutable() -> None:
+    query = parse_topic("banjir")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        query.key = "gempa"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("left", "right"),
+    [
+        ("banjir OR longsor", "banjir | longsor"),
+        ("banjir AND Serang", "banjir + Serang"),
+        ("Ukraina -Rusia", "Ukraina NOT Rusia"),
+        ("Ukraina -Rusia", "Ukraina AND NOT Rusia"),
+        ("banjir AND Serang", "Serang AND banjir"),
+        ("a1 OR b2 AND c3", "a1 OR (b2 AND c3)"),
+        ("(banjir OR longsor) AND Bogor", "Bogor AND (longsor OR banjir)"),
+        ("banjir OR banjir", "banjir"),
+        ("banjir || longsor", "banjir OR longsor"),
+    ],
+)
+def test_equivalent_expressions(left: str, right: str) -> None:
+    assert parse_topic(left).key == parse_topic(right).key
+
+
+def test_different_expressions_differ() -> None:
+    assert parse_topic("a1 OR b2 AND c3").key != parse_topic("(a1 OR b2) AND c3").key
+    assert parse_topic("AS").key != parse_topic("as").key
+
+
+@pytest.mark.parametrize(
+    ("topic", "text", "expected"),
+    [
+        ("Korea Utara", "Ketegangan Rusia-Korea Utara meningkat.", True),
+        ("Korea Utara", "Korea Selatan dan Jepang bahas ancaman dari utara.", False),
+        ('"Korea Utara"', "Korut uji coba rudal baru.", True),
+        ("Korea Utara OR Pyongyang", "Pyongyang kecam latihan militer gabungan.", True),
+        ("Korea Utara | Pyongyang", "Seoul tuan rumah KTT.", False),
+        ("banjir AND Serang", "Banjir rendam ratusan rumah di Kota Serang.", True),
+        ("banjir + Serang", "Israel melancarkan serangan; banjir di Gaza.", False),
+        ("banjir Serang", "Banjir rendam ratusan rumah di Kota Serang.", False),
+        ("Ukraina -Rusia", UKRAINE_MEDAL, True),
+        ("Ukraina -Rusia", KYIV_STRIKE, False),
+        ("Ukraina NOT Rusia", KYIV_STRIKE, False),
+        ('Korea -"Korea Utara"', "Drama Korea terbaru tayang di Netflix.", True),
+        ('Korea -"Korea Utara"', "Korea Utara dan Korea Selatan bertemu.", False),
+        ("(banjir OR longsor) AND Bogor", BOGOR_FLOOD, True),
+        ("(banjir OR longsor) AND Bogor", CIANJUR_SLIDE, False),
+        ("banjir OR longsor AND Bogor", CIANJUR_SLIDE, False),
+        ("banjir OR longsor AND Bogor", "Banjir di Cianjur.", True),
+        ("longsor -(Bogor OR Depok)", CIANJUR_SLIDE, True),
+        ("longsor -(Bogor OR Depok)", BOGOR_FLOOD, False),
+        ("Rusia-Korea", "Hubungan Rusia-Korea Utara memanas.", True),
+        ('"OR" AND Jakarta', "Kode OR di Jakarta.", True),
+        ("tol Serang-Panimbang", "Tol Serang Panimbang rampung 2026.", True),
+    ],
+)
+def test_matches(topic: str, text: str, expected: bool) -> None:
+    assert matches(topic, text) is expected
+
+
+@pytest.mark.parametrize(
+    ("topic", "text", "expected"),
+    [
+        ("Korut", "Korea Utara luncurkan rudal.", True),
+        ("Korea Utara", "Korut luncurkan rudal.", True),
+        ("Jabar", "Pemerintah Provinsi Jawa Barat siapkan bus mudik.", True),
+        ("Pemprov Jabar", "Pemerintah Provinsi Jawa Barat siapkan bus mudik.", True),
+        ("Pemerintah Provinsi Jawa Barat", "Pemprov Jabar siapkan bus mudik.", True),
+        ("Jateng", "Pemerintah Provinsi Jawa Timur naikkan UMP.", False),
+        ("PBB", "Perserikatan Bangsa-Bangsa serukan gencatan senjata.", True),
+        ("Jogja", "Wisatawan padati Malioboro, Yogyakarta diguyur hujan.", True),
+        ("AS", "Dolar AS menguat terhadap rupiah.", True),
+        ("AS", "Mahasiswa di Amerika Serikat waspada badai.", True),
+        ("Amerika Serikat", "Presiden AS bertemu Prabowo.", True),
+        ("AS", "Truk terguling setelah as roda patah.", False),
+        ("Amerika Serikat", "Pelanggan kartu As dapat bonus.", False),
+        ("as roda", "Truk terguling setelah as roda patah.", True),
+        ("DPR", "DPRD Jateng setujui APBD Perubahan.", False),
+        ("DPR", "Dewan Perwakilan Rakyat Daerah Bekasi gelar paripurna.", False),
+        ("DPR", "Dewan Perwakilan Rakyat sahkan undang-undang.", True),
+        ("DPRD", "Dewan Perwakilan Rakyat Daerah Bekasi gelar paripurna.", True),
+    ],
+)
+def test_abbreviations(topic: str, text: str, expected: bool) -> None:
+    assert matches(topic, text) is expected
+
+
+def test_phrases_lists_positive_phrases_only() -> None:
+    query = parse_topic('(banjir OR "tanah longsor") AND Bogor -Puncak')
+    assert query.phrases() == ["banjir", "tanah longsor", "bogor"]
+
+
+def test_also_covers_lists_other_forms() -> None:
+    assert parse_topic("Korut").also_covers() == ["korea utara"]
+    assert parse_topic("AS -Rusia").also_covers() == ["amerika serikat"]
+    assert "jawa barat" in parse_topic("Jabar OR Jateng").also_covers()
+    assert parse_topic("Ukraina -Korut").also_covers() == []
+
+
+def test_matched_terms() -> None:
+    doc = prepare_document("Korea Utara luncurkan rudal", "Pyongyang klaim uji coba sukses.")
+    assert parse_topic("Korut OR Pyongyang").matched_terms(doc) == ["korea utara", "pyongyang"]
+    assert parse_topic("Korut -rudal").matched_terms(doc) == []
+
+
+@pytest.mark.parametrize(
+    ("topic", "code", "detail"),
+    [
+        ("", "empty", ""),
+        ("   ", "empty", ""),
+        ("() banjir", "empty", "()"),
+        ("banjir AND ...", "empty", "..."),
+        ('""', "empty", ""),
+        ('"Korea Utara', "unbalanced_quote", '"Korea Utara'),
+        ('Korea "Utara" "', "unbalanced_quote", '"'),
+        ("(banjir OR longsor", "unbalanced_paren", "("),
+        ("banjir OR longsor)", "unbalanced_paren", ")"),
+        (")banjir(", "unbalanced_paren", ")"),
+        ("OR banjir", "dangling_operator", "OR"),
+        ("banjir OR", "dangling_operator", "OR"),
+        ("banjir AND OR longsor", "dangling_operator", "AND"),
+        ("banjir +", "dangling_operator", "+"),
+        ("| banjir", "dangling_operator", "|"),
+        ("banjir -", "dangling_operator", "-"),
+        ("banjir NOT", "dangling_operator", "NOT"),
+        ("(banjir OR) Bogor", "dangling_operator", "OR"),
+        ("-Rusia", "only_exclusions", "-rusia"),
+        ("NOT Rusia", "only_exclusions", "-rusia"),
+        ("-Rusia -Ukraina", "only_exclusions", "-rusia AND -ukraina"),
+        ("Ukraina OR -Rusia", "only_exclusions", "-rusia"),
+        ("(Ukraina OR -Rusia) Kyiv", "only_exclusions", "-rusia"),
+        ("x" * 61, "too_long", "x"),
+        ("a", "too_short", "a"),
+    ],
+)
+def test_syntax_errors(topic: str, code: str, detail: str) -> None:
+    with pytest.raises(TopicSyntaxError) as caught:
+        parse_topic(topic)
+    assert caught.value.code == code
+    assert caught.value.detail == detail
+    assert isinstance(caught.value, ValueError)
+
+
+def test_empty_quotes_beside_words_add_nothing() -> None:
+    assert parse_topic('banjir ""').key == "banjir"
+
+
+def test_length_limits_are_inclusive() -> None:
+    assert parse_topic("AS").key == "AS"
+    assert isinstance(parse_topic("banjir " + "x" * 53), TopicQuery)

@@ -1,0 +1,41 @@
+"""Loopback stand-ins for the Telegram Bot API and for news feeds, used by the test suite."""
+
+from __future__ import annotations
+
+from .feeds import FeedItem, FeedRequest, FeedServer, render_atom, render_rss
+from .telegram import (
+    ApiError,
+    CallbackAnswer,
+    RecordedRequest,
+    SentMessage,
+    TelegramStandIn,
+    Upload,
+)
+from .telegram_html import (
+    HtmlEntity,
+    ParsedHtml,
+    TelegramHtmlError,
+    parse_telegram_html,
+    parse_telegram_html_entities,
+    utf16_length,
+)
+
+__all__ = [
+    "ApiError",
+    "CallbackAnswer",
+    "FeedItem",
+    "FeedRequest",
+    "FeedServer",
+    "HtmlEntity",
+    "ParsedHtml",
+    "RecordedRequest",
+    "SentMessage",
+    "TelegramHtmlError",
+    "TelegramStandIn",
+    "Upload",
+    "parse_telegram_html",
+    "parse_telegram_html_entities",
+    "render_atom",
+    "render_rss",
+    "utf16_length",
+]
