@@ -1,10 +1,14 @@
-"""Suite-wide settings."""
+"""Suite-wide settings and the loopback servers most tests talk to."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import pytest
+
+from tests.inprocess import RunningBot, running_bot
+from tests.standin import FeedServer, TelegramStandIn
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -14,3 +18,29 @@ def _telegram_retry_after_as_timedelta() -> Iterator[None]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("PTB_TIMEDELTA", "true")
         yield
+
+
+@pytest.fixture
+async def telegram() -> AsyncIterator[TelegramStandIn]:
+    """The Bot API stand-in."""
+    async with TelegramStandIn() as standin:
+        yield standin
+
+
+@pytest.fixture
+async def feeds() -> AsyncIterator[FeedServer]:
+    """A news-feed server."""
+    async with FeedServer() as server:
+        yield server
+
+
+@pytest.fixture
+async def warta(
+    tmp_path: Path, telegram: TelegramStandIn, feeds: FeedServer
+) -> AsyncIterator[RunningBot]:
+    """The bot, running in this event loop, with one (empty) Banten feed."""
+    feeds.publish("/banten.xml", [])
+    async with running_bot(
+        tmp_path, telegram, feeds, [("ANTARA Banten", "/banten.xml", "Banten")]
+    ) as bot:
+        yield bot

@@ -76,7 +76,8 @@ async def running_bot(
     app = build_application(settings, send_limits=SendLimits(max_backoff=0.5))
     # The same order of steps as Application.run_polling, without its signal handling.
     await app.initialize()
-    assert app.post_init is not None and app.updater is not None
+    assert app.post_init is not None
+    assert app.updater is not None
     await app.post_init(app)
     await app.updater.start_polling(poll_interval=0, timeout=1)
     await app.start()

@@ -592,20 +592,30 @@ def test_entry_keeps_summary_when_content_is_shorter() -> None:
 
 
 @pytest.mark.parametrize(
-    "summary_html",
+    ("summary_html", "body"),
     [
-        "Gempa M5,2 Guncang Banten",
-        "<p>Gempa M5,2 guncang Banten!</p>",
-        "Gempa M5,2 Guncang Banten&nbsp;&nbsp;<font>Kompas.com</font>",
-        "Gempa M5,2 Guncang",
+        ("Gempa M5,2 Guncang Banten", "Gempa M5,2 Guncang Banten"),
+        ("<p>Gempa M5,2 guncang Banten!</p>", "Gempa M5,2 guncang Banten!"),
+        (
+            "Gempa M5,2 Guncang Banten&nbsp;&nbsp;<font>Kompas.com</font>",
+            "Gempa M5,2 Guncang Banten Kompas.com",
+        ),
+        ("Gempa M5,2 Guncang", "Gempa M5,2 Guncang"),
     ],
 )
-def test_entry_drops_a_summary_that_repeats_the_title(summary_html: str) -> None:
+def test_entry_drops_a_summary_that_repeats_the_title(summary_html: str, body: str) -> None:
     assert clean_entry_text("Gempa M5,2 Guncang Banten", summary_html, None) == (
         "Gempa M5,2 Guncang Banten",
-        "",
+        body,
         "",
     )
+
+
+def test_entry_keeps_a_summary_that_adds_to_the_title() -> None:
+    _, _, summary = clean_entry_text(
+        "Banjir di Serang", "Banjir di Serang, 300 rumah terendam dan dua warga hilang.", None
+    )
+    assert summary == "Banjir di Serang, 300 rumah terendam dan dua warga hilang."
 
 
 def test_entry_drops_the_title_repeated_as_first_line() -> None:
