@@ -151,10 +151,9 @@ class FeedPoller:
         fresh = [entry for entry in entries if entry.identity not in known]
         items = [self._prepare(feed, entry, now) for entry in fresh]
         stored = await self._storage.store_items(feed.id, items, now)
-        for entry, item in zip(fresh, items, strict=True):
-            story_id = item.story_id or await self._storage.story_of(feed.id, entry.identity)
-            if story_id is not None:
-                self._stories.remember(story_id, item.title, now)
+        titles = {item.identity: item.title for item in items}
+        for identity, story_id in stored.stories:
+            self._stories.remember(story_id, titles[identity], now)
         if stored.alerts_queued:
             self._on_alerts_queued()
         return FeedOutcome("fetched", stored.new_items, stored.alerts_queued)

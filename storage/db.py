@@ -295,7 +295,8 @@ class Storage:
 
     async def store_items(self, feed_id: int, items: Sequence[NewItem], now: float) -> StoredItems:
         """Store new entries and queue their alerts in the same transaction (the outbox)."""
-        new_items = alerts = 0
+        stories: list[tuple[str, int]] = []
+        alerts = 0
         async with self._write() as db:
             for item in items:
                 cursor = await db.execute(
@@ -315,25 +316,17 @@ class Storage:
                 )
                 if cursor.rowcount == 0 or cursor.lastrowid is None:
                     continue
-                new_items += 1
-                item_id = cursor.lastrowid
-                story_id = item.story_id if item.story_id is not None else item_id
-                if item.story_id is None:
-                    await db.execute("UPDATE items SET story_id = id WHERE id = ?", (item_id,))
-                alerts += await _queue_alerts(db, item_id, story_id, item.alerts, now)
-        return StoredItems(new_items, alerts)
-
-    async def story_of(self, feed_id: int, identity: str) -> int | None:
-        """The story id of a stored entry."""
-        row = await self._one(
-            "SELECT story_id FROM items WHERE feed_id = ? AND identity = ?", (feed_id, identity)
-        )
-        return int(row[0]) if row and row[0] is not None else None
+                # An item that starts a new story is that story: its id is the story id.
+                story_id = item.story_id if item.story_id is not None else cursor.lastrowid
+                stories.append((item.identity, story_id))
+                alerts += await _queue_alerts(db, cursor.lastrowid, story_id, item.alerts, now)
+        return StoredItems(len(stories), alerts, tuple(stories))
 
     async def recent_titles(self, since: float) -> list[tuple[int, str, float]]:
         """(story id, title, fetched at) of items fetched since a moment, oldest first."""
         rows = await self._all(
-            "SELECT story_id, title, fetched_at FROM items WHERE fetched_at >= ? ORDER BY id",
+            "SELECT coalesce(story_id, id), title, fetched_at FROM items WHERE fetched_at >= ? "
+            "ORDER BY id",
             (since,),
         )
         return [(int(row[0]), row[1], float(row[2])) for row in rows]

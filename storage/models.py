@@ -76,6 +76,7 @@ class StoredItems:
 
     new_items: int
     alerts_queued: int
+    stories: tuple[tuple[str, int], ...] = ()  # (identity, story id) of each new item
 
 
 @dataclass(frozen=True, slots=True)

@@ -45,11 +45,10 @@ CREATE TABLE items (
     link TEXT NOT NULL,
     published_at REAL,
     fetched_at REAL NOT NULL,
-    story_id INTEGER,                  -- items that tell the same story share it
+    story_id INTEGER,                  -- the first item of the story this one retells; NULL: itself
     UNIQUE (feed_id, identity)
 );
 CREATE INDEX items_by_fetched ON items(fetched_at);
-CREATE INDEX items_by_story ON items(story_id);
 
 CREATE VIRTUAL TABLE items_fts USING fts5(
     title, body, content='items', content_rowid='id',

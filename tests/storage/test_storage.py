@@ -99,8 +99,8 @@ async def test_storing_an_item_queues_one_alert_per_chat(storage: Storage) -> No
 async def test_a_second_item_of_the_same_story_queues_nothing_more(storage: Storage) -> None:
     feed_id = await a_feed(storage)
     await storage.register_chat(1, "private", "", NOW)
-    await storage.store_items(feed_id, [an_item("a", {1: ("banjir",)})], NOW)
-    story = await storage.story_of(feed_id, "a")
+    first = await storage.store_items(feed_id, [an_item("a", {1: ("banjir",)})], NOW)
+    ((_, story),) = first.stories
     stored = await storage.store_items(feed_id, [an_item("b", {1: ("banjir",)}, story)], NOW)
     assert stored.new_items == 1
     assert stored.alerts_queued == 0

@@ -1,0 +1,280 @@
+"""Render news alerts and item lists as Telegram HTML messages."""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from types import MappingProxyType
+from typing import Final
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+# User-visible Indonesian words, kept together so they can move to the message catalogue.
+INDONESIAN_TEXT: Final = MappingProxyType(
+    {
+        "read_more": "Baca selengkapnya",
+        "untitled": "(tanpa judul)",
+        "timezone": "WIB",
+    }
+)
+INDONESIAN_MONTHS: Final = (
+    "Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des",
+)  # fmt: skip
+
+MAX_MESSAGE_UNITS: Final = 4096
+ITEM_TITLE_UNITS: Final = 200
+ITEM_SOURCE_UNITS: Final = 60
+# Labels are capped up front so that an absurd source name cannot crowd out the news itself.
+TOPICS_UNITS: Final = 300
+SOURCE_UNITS: Final = 100
+REGION_UNITS: Final = 60
+ELLIPSIS: Final = "…"
+ALERT_ICON: Final = "🔔"
+META_SEPARATOR: Final = " · "
+LINK_SCHEMES: Final = frozenset({"http", "https"})
+
+_TAG_RE: Final = re.compile(r"<[^<>]*>")
+# Control characters and lone surrogates: Telegram rejects or garbles them. Control
+# characters that are whitespace are left for str.split() to turn into spaces.
+_UNSENDABLE_RE: Final = re.compile("[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\ud800-\udfff]")
+_LINK_FORBIDDEN_RE: Final = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+_DANGLING: Final = ",;:-\u2013—([{“\u2018 \n"
+_ZERO_WIDTH_JOINER: Final = "\u200d"
+
+
+def _load_wib() -> tzinfo:
+    try:
+        return ZoneInfo("Asia/Jakarta")
+    except ZoneInfoNotFoundError:
+        # Hosts without tz data still get the right answer: WIB has had no DST since 1964.
+        return timezone(timedelta(hours=7), "WIB")
+
+
+_WIB: Final = _load_wib()
+
+
+@dataclass(frozen=True, slots=True)
+class AlertView:
+    """What one alert shows, as plain (unescaped) text."""
+
+    topics: tuple[str, ...]
+    title: str
+    summary: str
+    link: str
+    source_name: str
+    region: str
+    published_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class _AlertParts:
+    """The plain-text pieces of an alert, each shortened independently to fit."""
+
+    topics: str
+    title: str
+    source: str
+    region: str
+    when: str
+    summary: str
+    link: str | None
+
+
+# Which pieces give way first when a message is too long; with the labels capped, the
+# summary and title always suffice, the rest only keeps the guarantee unconditional.
+_SHRINK_ORDER: Final = ("summary", "title", "source", "region", "topics")
+
+
+def render_alert(view: AlertView) -> str:
+    """The alert as Telegram HTML, never over Telegram's message length."""
+    parts = _AlertParts(
+        topics=_shorten(_one_line(", ".join(view.topics)), TOPICS_UNITS),
+        title=_one_line(view.title),
+        source=_shorten(_one_line(view.source_name), SOURCE_UNITS),
+        region=_shorten(_one_line(view.region), REGION_UNITS),
+        when=_when(view.published_at, format_wib),
+        summary=_paragraph(view.summary),
+        link=_safe_link(view.link),
+    )
+    return _compose(_fit(parts))
+
+
+def _fit(parts: _AlertParts) -> _AlertParts:
+    for name in _SHRINK_ORDER:
+        excess = telegram_length(_compose(parts)) - MAX_MESSAGE_UNITS
+        if excess <= 0:
+            break
+        value: str = getattr(parts, name)
+        parts = replace(parts, **{name: _shorten(value, _utf16_length(value) - excess)})
+    return parts
+
+
+def _compose(parts: _AlertParts) -> str:
+    head: list[str] = []
+    if parts.topics:
+        head.append(f"{ALERT_ICON} <b>{_escape(parts.topics)}</b>")
+    if parts.title:
+        head.append(f"<b>{_escape(parts.title)}</b>")
+    meta = META_SEPARATOR.join(
+        _escape(piece) for piece in (parts.source, parts.region, parts.when) if piece
+    )
+    if meta:
+        head.append(meta)
+    blocks = ["\n".join(head)] if head else []
+    if parts.summary:
+        blocks.append(_escape(parts.summary))
+    if parts.link:
+        blocks.append(
+            f'<a href="{_escape(parts.link)}">{_escape(INDONESIAN_TEXT["read_more"])}</a>'
+        )
+    return "\n\n".join(blocks)
+
+
+def render_item_line(view: AlertView, index: int) -> str:
+    """One compact numbered line for a list: linked title, then source and time."""
+    title = _shorten(_one_line(view.title), ITEM_TITLE_UNITS) or INDONESIAN_TEXT["untitled"]
+    link = _safe_link(view.link)
+    shown = f'<a href="{_escape(link)}">{_escape(title)}</a>' if link else _escape(title)
+    source = _shorten(_one_line(view.source_name), ITEM_SOURCE_UNITS)
+    when = _when(view.published_at, _format_wib_short)
+    details = ", ".join(piece for piece in (source, when) if piece)
+    tail = f" — {_escape(details)}" if details else ""
+    return f"{index}. {shown}{tail}"
+
+
+def render_item_list(views: list[AlertView], header: str) -> str:
+    """header (trusted Telegram HTML) and numbered lines, stopping before the length limit."""
+    lines = [header] if header else []
+    used = telegram_length(header)
+    for index, view in enumerate(views, start=1):
+        line = render_item_line(view, index)
+        cost = telegram_length(line) + (1 if lines else 0)
+        if used + cost > MAX_MESSAGE_UNITS:
+            break  # later lines are older news; a gap in the numbering would confuse
+        lines.append(line)
+        used += cost
+    return "\n".join(lines)
+
+
+def telegram_length(text_html: str) -> int:
+    """Length Telegram counts for an HTML message: UTF-16 units of its visible text."""
+    return _utf16_length(html.unescape(_TAG_RE.sub("", text_html)))
+
+
+def format_wib(moment: datetime) -> str:
+    """Moment in Jakarta time, as "25 Nov 2026 14:05 WIB"."""
+    return _format_local(moment, with_year=True)
+
+
+def _format_wib_short(moment: datetime) -> str:
+    return _format_local(moment, with_year=False)
+
+
+def _format_local(moment: datetime, *, with_year: bool) -> str:
+    local = _to_wib(moment)
+    day = f"{local.day} {INDONESIAN_MONTHS[local.month - 1]}"
+    if with_year:
+        day = f"{day} {local.year}"
+    return f"{day} {local:%H:%M} {INDONESIAN_TEXT['timezone']}"
+
+
+def _when(moment: datetime | None, formatter: Callable[[datetime], str]) -> str:
+    if moment is None:
+        return ""
+    try:
+        return formatter(moment)
+    except OverflowError:
+        return ""  # a corrupt date at the edge of the calendar must not stop the alert
+
+
+def _to_wib(moment: datetime) -> datetime:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)  # stored times are UTC even when left naive
+    return moment.astimezone(_WIB)
+
+
+def _safe_link(link: str) -> str | None:
+    """link when it is a plain http(s) URL, else None (no javascript:, data: and the like)."""
+    candidate = link.strip()
+    if not candidate or _LINK_FORBIDDEN_RE.search(candidate):
+        return None
+    try:
+        parts = urlsplit(candidate)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in LINK_SCHEMES or not parts.netloc:
+        return None
+    return candidate.replace(" ", "%20")
+
+
+def _escape(text: str) -> str:
+    return html.escape(text, quote=True)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(_UNSENDABLE_RE.sub("", text).split())
+
+
+def _paragraph(text: str) -> str:
+    lines = (" ".join(line.split()) for line in _UNSENDABLE_RE.sub("", text).splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+def _utf16_length(text: str) -> int:
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
+def _shorten(text: str, units: int) -> str:
+    """text cut to at most units UTF-16 units, at a word boundary when one is near, plus "…"."""
+    if _utf16_length(text) <= units:
+        return text
+    if units <= len(ELLIPSIS):
+        return ""
+    end = _fitting_prefix(text, units - len(ELLIPSIS))
+    space = max(text.rfind(" ", 0, end + 1), text.rfind("\n", 0, end + 1))
+    # Text without spaces (long URLs, emoji runs) is cut between characters instead.
+    cut = space if space >= end // 2 and space > 0 else _grapheme_start(text, end)
+    head = text[:cut].rstrip(_DANGLING)
+    return head + ELLIPSIS if head else ""
+
+
+def _fitting_prefix(text: str, units: int) -> int:
+    """Number of leading characters whose UTF-16 length is at most units."""
+    used = 0
+    for index, char in enumerate(text):
+        used += 2 if ord(char) > 0xFFFF else 1
+        if used > units:
+            return index
+    return len(text)
+
+
+def _grapheme_start(text: str, index: int) -> int:
+    """index moved back so that it does not split an emoji sequence or combining marks."""
+    while 0 < index < len(text) and _continues_cluster(text, index):
+        index -= 1
+    if index < len(text) and _is_regional_indicator(text[index]):
+        run = 0
+        while index - run > 0 and _is_regional_indicator(text[index - run - 1]):
+            run += 1
+        index -= run % 2  # flags are pairs of regional indicators
+    return index
+
+
+def _continues_cluster(text: str, index: int) -> bool:
+    char = text[index]
+    code = ord(char)
+    return (
+        text[index - 1] == _ZERO_WIDTH_JOINER
+        or char == _ZERO_WIDTH_JOINER
+        or unicodedata.category(char) in ("Mn", "Mc", "Me")
+        or 0xFE00 <= code <= 0xFE0F
+        or 0x1F3FB <= code <= 0x1F3FF
+        or 0xE0020 <= code <= 0xE007F
+    )
+
+
+def _is_regional_indicator(char: str) -> bool:
+    return 0x1F1E6 <= ord(char) <= 0x1F1FF

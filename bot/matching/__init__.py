@@ -1,0 +1,17 @@
+"""Topic matching: parse reader topics and find the topics each news item matches."""
+
+from __future__ import annotations
+
+from bot.matching.document import MatchDocument, prepare_document
+from bot.matching.index import TopicIndex
+from bot.matching.query import TopicQuery, parse_topic
+from bot.matching.syntax import TopicSyntaxError
+
+__all__ = [
+    "MatchDocument",
+    "TopicIndex",
+    "TopicQuery",
+    "TopicSyntaxError",
+    "parse_topic",
+    "prepare_document",
+]

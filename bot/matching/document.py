@@ -1,0 +1,65 @@
+"""News items prepared once for matching against every topic."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from bot.matching.abbreviations import load_table
+from bot.matching.normalize import document_tokens
+
+Words = tuple[str, ...]
+
+# Stands between title and text so no phrase spans the two.
+_BOUNDARY: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class MatchDocument:
+    """The word positions of an item; each position lists the forms it matches."""
+
+    positions: tuple[tuple[str, ...], ...]
+    # Abbreviation forms that do not count when followed by these words (DPR in DPRD).
+    extensions: Mapping[Words, tuple[Words, ...]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+
+    @property
+    def canonical(self) -> list[str]:
+        """Return the clitic-free form of each position ("" at the title boundary)."""
+        return [forms[-1] if forms else "" for forms in self.positions]
+
+    def has_at(self, words: Words, start: int) -> bool:
+        """Tell whether the phrase `words` occurs at position `start`."""
+        if not self._spells(words, start):
+            return False
+        end = start + len(words)
+        return not any(self._spells(tail, end) for tail in self.extensions.get(words, ()))
+
+    def _spells(self, words: Words, start: int) -> bool:
+        """Tell whether the positions from `start` carry `words`."""
+        if start < 0 or start + len(words) > len(self.positions):
+            return False
+        return all(word in self.positions[start + i] for i, word in enumerate(words))
+
+    def __contains__(self, words: object) -> bool:
+        """Tell whether the phrase `words` occurs anywhere in the item."""
+        if not isinstance(words, tuple) or not words:
+            return False
+        first = words[0]
+        return any(
+            first in forms and self.has_at(words, start)
+            for start, forms in enumerate(self.positions)
+        )
+
+    def lacks_all(self, phrases: tuple[Words, ...]) -> bool:
+        """Tell whether none of `phrases` occurs in the item."""
+        return not any(phrase in self for phrase in phrases)
+
+
+def prepare_document(title: str, text: str) -> MatchDocument:
+    """Normalise an item once; the result is reused for all topics."""
+    table = load_table()
+    marked = table.marked
+    positions = [*document_tokens(title, marked), _BOUNDARY, *document_tokens(text, marked)]
+    return MatchDocument(positions=tuple(positions), extensions=table.extensions)

@@ -1,0 +1,96 @@
+"""Word normalisation shared by topics and news items."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Collection
+
+CLITICS = ("nya", "lah", "kah", "pun")
+MIN_STEM = 3
+
+# Words that merely end in a clitic-like syllable; stripping them would invent a different
+# word ("masalah" is not "masa" + "-lah", "sekolah" is not "seko" + "-lah").
+NOT_CLITIC = frozenset(
+    {
+        "abdullah",
+        "berkah",
+        "fadilah",
+        "himpun",
+        "hizbullah",
+        "istilah",
+        "jamilah",
+        "jumlah",
+        "langkah",
+        "majalah",
+        "makkah",
+        "masalah",
+        "nabilah",
+        "nafkah",
+        "nasrullah",
+        "sedekah",
+        "sekolah",
+        "tingkah",
+    }
+)
+
+# Letters and digits; everything else (punctuation, hyphens, underscores) separates words.
+_WORD_RE = re.compile(r"[^\W_]+")
+
+
+def strip_marks(text: str) -> str:
+    """Decompose `text` and drop its combining marks (accents)."""
+    decomposed = unicodedata.normalize("NFD", text)
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+def fold_word(word: str) -> str:
+    """Case-fold one word and drop any accents the folding introduced."""
+    folded = word.casefold()
+    return folded if folded.isascii() else strip_marks(folded)
+
+
+def raw_words(text: str) -> list[str]:
+    """Split `text` into words after NFKC and accent removal, keeping their case."""
+    base = unicodedata.normalize("NFKC", text)
+    if not base.isascii():
+        base = strip_marks(base)
+    return _WORD_RE.findall(base)
+
+
+def fold(text: str) -> str:
+    """Normalise `text` to space-separated folded words."""
+    return " ".join(fold_word(word) for word in raw_words(text))
+
+
+def stem_chain(word: str) -> tuple[str, ...]:
+    """Return `word` followed by the stems left after stripping clitics one at a time."""
+    chain = [word]
+    while word.endswith(CLITICS) and word not in NOT_CLITIC:
+        stem = word[:-3]
+        if len(stem) < MIN_STEM:
+            break
+        chain.append(stem)
+        word = stem
+    return tuple(chain)
+
+
+def canonical(token: str) -> str:
+    """Return the clitic-free lowercase form used to find candidate phrases."""
+    return stem_chain(token.lower())[-1]
+
+
+def document_tokens(text: str, marked: Collection[str]) -> list[tuple[str, ...]]:
+    """Return, per word position of `text`, every form the word matches (canonical last)."""
+    positions: list[tuple[str, ...]] = []
+    for raw in raw_words(text):
+        forms = stem_chain(fold_word(raw))
+        # A case-sensitive form ("AS") adds its marker so only capitalised text matches it;
+        # the marker goes first because the last form is the canonical one.
+        positions.append((raw, *forms) if raw in marked else forms)
+    return positions
+
+
+def topic_tokens(text: str, marked: Collection[str]) -> tuple[str, ...]:
+    """Return the words of a topic phrase as they must appear in an item."""
+    return tuple(raw if raw in marked else fold_word(raw) for raw in raw_words(text))

@@ -1,0 +1,101 @@
+"""Parsed topics and their evaluation against a single item."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from bot.matching.abbreviations import AbbreviationTable, load_table
+from bot.matching.document import MatchDocument
+from bot.matching.nodes import Node, Phrase, all_phrases, positive_phrases, render
+from bot.matching.normalize import topic_tokens
+from bot.matching.syntax import (
+    MAX_LENGTH,
+    MIN_LENGTH,
+    Parser,
+    TopicSyntaxError,
+    check_exclusions,
+    lex,
+)
+
+Words = tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class TopicQuery:
+    """A valid topic; equal keys mean the same topic for a chat."""
+
+    source: str
+    key: str
+    root: Node
+    # Computed once: the index reads them for every new expression and on every rebuild.
+    _positive: tuple[Words, ...] = field(init=False, repr=False)
+    _all: tuple[Words, ...] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_positive", _variants(positive_phrases(self.root)))
+        object.__setattr__(self, "_all", _variants(all_phrases(self.root)))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, TopicQuery) and other.key == self.key
+
+    def __hash__(self) -> int:
+        return hash(self.key)
+
+    def matches(self, doc: MatchDocument) -> bool:
+        """Tell whether the whole expression holds for the item."""
+        return self.root.holds(doc.lacks_all)
+
+    def matched_terms(self, doc: MatchDocument) -> list[str]:
+        """Return the positive phrase forms found in the item, or [] when it does not match."""
+        if not self.matches(doc):
+            return []
+        found = [variant for variant in self.positive_variants() if variant in doc]
+        return [" ".join(variant) for variant in found]
+
+    def phrases(self) -> list[str]:
+        """Return the positive phrases as normalised text."""
+        return list(dict.fromkeys(" ".join(p.words) for p in positive_phrases(self.root)))
+
+    def also_covers(self) -> list[str]:
+        """Return the abbreviation and full forms the positive phrases also match."""
+        own = {phrase.words for phrase in positive_phrases(self.root)}
+        extra = [variant for variant in self.positive_variants() if variant not in own]
+        return [" ".join(variant) for variant in extra]
+
+    def positive_variants(self) -> tuple[Words, ...]:
+        """Return every variant of the phrases outside a NOT, without duplicates."""
+        return self._positive
+
+    def all_variants(self) -> tuple[Words, ...]:
+        """Return every variant of every phrase, excluded ones included."""
+        return self._all
+
+
+def _variants(phrases: Iterable[Phrase]) -> tuple[Words, ...]:
+    """Flatten the variants of `phrases` keeping first occurrences."""
+    return tuple(dict.fromkeys(variant for phrase in phrases for variant in phrase.variants))
+
+
+def parse_topic(text: str) -> TopicQuery:
+    """Parse a topic as the reader wrote it; raise TopicSyntaxError when invalid."""
+    source = text.strip()
+    if not source:
+        raise TopicSyntaxError("empty", "")
+    if len(source) < MIN_LENGTH:
+        raise TopicSyntaxError("too_short", source)
+    if len(source) > MAX_LENGTH:
+        raise TopicSyntaxError("too_long", source[MAX_LENGTH:])
+    builder = functools.partial(_phrase, load_table())
+    root = Parser(lex(source), builder).parse()
+    check_exclusions(root)
+    return TopicQuery(source=source, key=render(root), root=root)
+
+
+def _phrase(table: AbbreviationTable, text: str) -> Phrase:
+    """Build the phrase node for adjacent words, with its abbreviation variants."""
+    words = topic_tokens(text, table.marked)
+    if not words:
+        raise TopicSyntaxError("empty", text)
+    return Phrase(words=words, variants=table.expand(words))
