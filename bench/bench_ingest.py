@@ -1,7 +1,8 @@
 """Ingestion: poll many feeds on a loopback site that answers late, as distant newsrooms do.
 
 Reports the first poll (everything new) and a steady poll (everything 304): wall time and items
-stored per second. Run from the repository root: python -m bench.bench_ingest [--feeds 500] [--items 50] [--delay 0.2]
+stored per second. Run from the repository root:
+    python -m bench.bench_ingest [--feeds 500] [--items 50] [--delay 0.2]
 """
 
 from __future__ import annotations

@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.format import (
-    MONTHS_ID,
-    TEXT_ID,
+    INDONESIAN_MONTHS,
+    INDONESIAN_TEXT,
     AlertView,
     format_wib,
     render_alert,
@@ -107,7 +107,7 @@ def test_hostile_titles_are_shown_literally(title: str) -> None:
 def test_unsafe_links_are_not_shown(link: str) -> None:
     message = render_alert(view(link=link))
     assert "<a " not in message
-    assert TEXT_ID["read_more"] not in visible(message)
+    assert INDONESIAN_TEXT["read_more"] not in visible(message)
 
 
 def test_quotes_in_links_are_escaped_in_the_attribute() -> None:
@@ -237,7 +237,7 @@ def test_format_wib(moment: datetime, expected: str) -> None:
 
 def test_month_names_are_indonesian() -> None:
     names = [format_wib(datetime(2026, month, 15, tzinfo=UTC)).split()[1] for month in range(1, 13)]
-    assert names == list(MONTHS_ID)
+    assert names == list(INDONESIAN_MONTHS)
     assert names == [
         "Jan",
         "Feb",

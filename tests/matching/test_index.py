@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -46,6 +48,8 @@ TEXT_WORDS = [
     "di",
 ]
 
+CASINGS: list[Callable[[str], str]] = [str, str.lower, str.upper]
+
 FLOOD = prepare_document("Banjir rendam Kota Serang", "Ratusan warga Serang mengungsi.")
 MISSILE = prepare_document("Korut luncurkan rudal", "Peluncuran dari Pyongyang, kata Seoul.")
 
@@ -82,7 +86,7 @@ topics = (
 text_words = st.tuples(
     st.sampled_from(TEXT_WORDS),
     st.sampled_from(["", "", "", "nya", "lah"]),
-    st.sampled_from([str, str.lower, str.upper]),
+    st.sampled_from(CASINGS),
     st.sampled_from([" ", " ", "-", ", "]),
 ).map(lambda parts: parts[2](parts[0] + parts[1]) + parts[3])
 texts = st.lists(text_words, max_size=14).map("".join)

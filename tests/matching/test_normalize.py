@@ -30,7 +30,7 @@ def contains(text: str, phrase: str) -> bool:
         ("KOREA UTARA!", "korea utara"),
         ("Rusia-Korea Utara", "rusia korea utara"),
         ("Café Société", "cafe societe"),
-        ("ＪＡＫＡＲＴＡ", "jakarta"),
+        ("\uff2a\uff21\uff2b\uff21\uff32\uff34\uff21", "jakarta"),  # full-width letters
         ("Ma'ruf Amin", "ma ruf amin"),
         ("COVID-19 (varian_baru)", "covid 19 varian baru"),
         ("Straße", "strasse"),
