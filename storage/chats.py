@@ -1,0 +1,67 @@
+"""Queries about chats: registration, deactivation, migration."""
+
+from __future__ import annotations
+
+from storage.database import Database
+from storage.models import Chat
+
+
+class ChatQueries(Database):
+    """Chats the bot talks to."""
+
+    async def register_chat(self, chat_id: int, chat_type: str, title: str, now: float) -> bool:
+        """Create or re-activate a chat; return True if it was new or inactive."""
+        async with self._write() as db:
+            before = await (
+                await db.execute("SELECT active FROM chats WHERE id = ?", (chat_id,))
+            ).fetchone()
+            await db.execute(
+                "INSERT INTO chats (id, type, title, active, created_at) VALUES (?, ?, ?, 1, ?) "
+                "ON CONFLICT (id) DO UPDATE SET type = excluded.type, title = excluded.title, "
+                "active = 1, inactive_reason = NULL",
+                (chat_id, chat_type, title, now),
+            )
+        return before is None or not before[0]
+
+    async def get_chat(self, chat_id: int) -> Chat | None:
+        """One chat by id."""
+        row = await self._one("SELECT id, type, title, active FROM chats WHERE id = ?", (chat_id,))
+        return Chat(row[0], row[1], row[2], bool(row[3])) if row else None
+
+    async def deactivate_chat(self, chat_id: int, reason: str, now: float) -> int:
+        """Mark a chat inactive and drop its pending alerts; return how many were dropped."""
+        async with self._write() as db:
+            await db.execute(
+                "UPDATE chats SET active = 0, inactive_reason = ? WHERE id = ?", (reason, chat_id)
+            )
+            cursor = await db.execute(
+                "UPDATE deliveries SET status = 'dropped', last_error = ?, finished_at = ? "
+                "WHERE chat_id = ? AND status = 'pending'",
+                (reason, now, chat_id),
+            )
+            return cursor.rowcount
+
+    async def migrate_chat(self, old_id: int, new_id: int) -> None:
+        """Move a chat (topics and outbox follow by cascade) to its new supergroup id."""
+        async with self._write() as db:
+            exists = await (
+                await db.execute("SELECT 1 FROM chats WHERE id = ?", (new_id,))
+            ).fetchone()
+            if exists:
+                # Both ids known: keep the new chat, bring over what the old one had.
+                await db.execute(
+                    "UPDATE OR IGNORE topics SET chat_id = ? WHERE chat_id = ?", (new_id, old_id)
+                )
+                await db.execute(
+                    "UPDATE OR IGNORE deliveries SET chat_id = ? WHERE chat_id = ?",
+                    (new_id, old_id),
+                )
+                await db.execute("DELETE FROM chats WHERE id = ?", (old_id,))
+            else:
+                await db.execute(
+                    "UPDATE chats SET id = ?, type = 'supergroup' WHERE id = ?", (new_id, old_id)
+                )
+
+    async def active_chat_ids(self) -> list[int]:
+        """Ids of every chat that still receives messages."""
+        return [row[0] for row in await self._all("SELECT id FROM chats WHERE active = 1")]

@@ -1,0 +1,129 @@
+"""Queries about stored items, and queueing their alerts in the same transaction."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+
+import aiosqlite
+
+from storage.database import Database
+from storage.models import Item, NewItem, StoredItems
+
+ITEM_COLUMNS = (
+    "i.id AS item_id, i.feed_id AS item_feed_id, i.title AS item_title, "
+    "i.summary AS item_summary, i.link AS item_link, i.published_at AS item_published_at, "
+    "i.fetched_at AS item_fetched_at, f.name AS feed_name, f.region AS feed_region"
+)
+
+
+class ItemQueries(Database):
+    """Items, their full-text index and the alerts they queue."""
+
+    async def known_identities(self, feed_id: int, identities: Sequence[str]) -> set[str]:
+        """Which of these entry identities the feed already has stored."""
+        known: set[str] = set()
+        for start in range(0, len(identities), 500):
+            chunk = identities[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = await self._all(
+                f"SELECT identity FROM items WHERE feed_id = ? AND identity IN ({marks})",
+                (feed_id, *chunk),
+            )
+            known.update(row[0] for row in rows)
+        return known
+
+    async def store_items(self, feed_id: int, items: Sequence[NewItem], now: float) -> StoredItems:
+        """Store new entries and queue their alerts in the same transaction (the outbox)."""
+        stories: list[tuple[str, int]] = []
+        alerts = 0
+        async with self._write() as db:
+            for item in items:
+                cursor = await db.execute(
+                    "INSERT OR IGNORE INTO items (feed_id, identity, title, summary, body, link, "
+                    "published_at, fetched_at, story_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        feed_id,
+                        item.identity,
+                        item.title,
+                        item.summary,
+                        item.body,
+                        item.link,
+                        item.published_at,
+                        now,
+                        item.story_id,
+                    ),
+                )
+                if cursor.rowcount == 0 or cursor.lastrowid is None:
+                    continue
+                # An item that starts a new story is that story: its id is the story id.
+                story_id = item.story_id if item.story_id is not None else cursor.lastrowid
+                stories.append((item.identity, story_id))
+                alerts += await _queue_alerts(db, cursor.lastrowid, story_id, item.alerts, now)
+        return StoredItems(len(stories), alerts, tuple(stories))
+
+    async def recent_titles(self, since: float) -> list[tuple[int, str, float]]:
+        """(story id, title, fetched at) of items fetched since a moment, oldest first."""
+        rows = await self._all(
+            "SELECT coalesce(story_id, id), title, fetched_at FROM items WHERE fetched_at >= ? "
+            "ORDER BY id",
+            (since,),
+        )
+        return [(int(row[0]), row[1], float(row[2])) for row in rows]
+
+    async def latest_items(self, limit: int) -> list[Item]:
+        """The most recently stored items."""
+        rows = await self._all(
+            f"SELECT {ITEM_COLUMNS} FROM items i JOIN feeds f ON f.id = i.feed_id "
+            "ORDER BY i.id DESC LIMIT ?",
+            (limit,),
+        )
+        return [item_from_row(row) for row in rows]
+
+    async def search_items(self, fts_query: str, limit: int) -> list[tuple[Item, str]]:
+        """Newest items whose words satisfy an FTS5 query, with their body for checking."""
+        rows = await self._all(
+            f"SELECT {ITEM_COLUMNS}, i.body FROM items_fts JOIN items i ON i.id = items_fts.rowid "
+            "JOIN feeds f ON f.id = i.feed_id WHERE items_fts MATCH ? ORDER BY i.id DESC LIMIT ?",
+            (fts_query, limit),
+        )
+        return [(item_from_row(row), row["body"]) for row in rows]
+
+    async def prune_items(self, before: float) -> int:
+        """Delete items fetched before a moment (their outbox rows go with them)."""
+        async with self._write() as db:
+            cursor = await db.execute("DELETE FROM items WHERE fetched_at < ?", (before,))
+            return cursor.rowcount
+
+
+async def _queue_alerts(
+    db: aiosqlite.Connection,
+    item_id: int,
+    story_id: int,
+    alerts: Sequence[tuple[int, tuple[str, ...]]],
+    now: float,
+) -> int:
+    """Insert one outbox row per chat; a chat that already had this story gets none."""
+    queued = 0
+    for chat_id, topics in alerts:
+        cursor = await db.execute(
+            "INSERT OR IGNORE INTO deliveries (chat_id, item_id, story_id, topics, created_at) "
+            "SELECT id, ?, ?, ?, ? FROM chats WHERE id = ? AND active = 1",
+            (item_id, story_id, "\n".join(topics), now, chat_id),
+        )
+        queued += cursor.rowcount
+    return queued
+
+
+def item_from_row(row: sqlite3.Row) -> Item:
+    return Item(
+        id=row["item_id"],
+        feed_id=row["item_feed_id"],
+        title=row["item_title"],
+        summary=row["item_summary"],
+        link=row["item_link"],
+        published_at=row["item_published_at"],
+        fetched_at=row["item_fetched_at"],
+        source_name=row["feed_name"],
+        region=row["feed_region"],
+    )
