@@ -13,9 +13,9 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes
 from bot.context import BotData, Services, WartaApp, WartaContext
 from bot.feedlist import load_feed_list
 from bot.fetch import build_http_client
+from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, text
 from bot.ingest import FeedPoller
 from bot.jobs import schedule_jobs
-from bot.messages import COMMAND_DESCRIPTIONS, text
 from bot.search import NewsSearch
 from bot.send import Sender, SendLimits
 from bot.settings import Settings
@@ -65,16 +65,22 @@ def _starter(
     async def post_init(app: WartaApp) -> None:
         services = await open_services(app, settings, seeds, clock, limits)
         app.bot_data.services = services
-        await app.bot.set_my_commands(
-            [
-                BotCommand(command, description)
-                for command, description in COMMAND_DESCRIPTIONS.items()
-            ]
-        )
+        await _set_command_menus(app)
         schedule_jobs(app, settings.poll_seconds)
         services.sender.start()
 
     return post_init
+
+
+MENU_COMMANDS = ("subscribe", "unsubscribe", "list", "latest", "test", "help")
+
+
+async def _set_command_menus(app: WartaApp) -> None:
+    """The command menu in Indonesian for everyone, in English for English-speaking users."""
+    for language in LANGUAGES:
+        commands = [BotCommand(name, text(f"command_{name}", language)) for name in MENU_COMMANDS]
+        code = None if language == DEFAULT_LANGUAGE else language
+        await app.bot.set_my_commands(commands, language_code=code)
 
 
 async def open_services(
@@ -96,9 +102,11 @@ async def open_services(
     subscriptions = Subscriptions(storage, topics, clock)
 
     async def report_broadcast(report: BroadcastReport) -> None:
+        admin_chat = await storage.get_chat(report.admin_chat_id)
+        language = admin_chat.language if admin_chat else DEFAULT_LANGUAGE
         await app.bot.send_message(
             report.admin_chat_id,
-            text("broadcast_done", id=report.id, sent=report.sent, failed=report.failed),
+            text("broadcast_done", language, id=report.id, sent=report.sent, failed=report.failed),
             parse_mode="HTML",
         )
 

@@ -5,25 +5,13 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
-from types import MappingProxyType
 from typing import Final
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-# User-visible Indonesian words, kept together so they can move to the message catalogue.
-INDONESIAN_TEXT: Final = MappingProxyType(
-    {
-        "read_more": "Baca selengkapnya",
-        "untitled": "(tanpa judul)",
-        "timezone": "WIB",
-    }
-)
-INDONESIAN_MONTHS: Final = (
-    "Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des",
-)  # fmt: skip
+from bot.i18n import DEFAULT_LANGUAGE, text
 
 MAX_MESSAGE_UNITS: Final = 4096
 ITEM_TITLE_UNITS: Final = 200
@@ -68,6 +56,7 @@ class AlertView:
     source_name: str
     region: str
     published_at: datetime | None
+    language: str = DEFAULT_LANGUAGE
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +70,7 @@ class _AlertParts:
     when: str
     summary: str
     link: str | None
+    read_more: str
 
 
 # Which pieces give way first when a message is too long; with the labels capped, the
@@ -95,9 +85,10 @@ def render_alert(view: AlertView) -> str:
         title=_one_line(view.title),
         source=_shorten(_one_line(view.source_name), SOURCE_UNITS),
         region=_shorten(_one_line(view.region), REGION_UNITS),
-        when=_when(view.published_at, format_wib),
+        when=_when(view.published_at, view.language, with_year=True),
         summary=_paragraph(view.summary),
         link=_safe_link(view.link),
+        read_more=text("alert_read_more", view.language),
     )
     return _compose(_fit(parts))
 
@@ -127,19 +118,19 @@ def _compose(parts: _AlertParts) -> str:
     if parts.summary:
         blocks.append(_escape(parts.summary))
     if parts.link:
-        blocks.append(
-            f'<a href="{_escape(parts.link)}">{_escape(INDONESIAN_TEXT["read_more"])}</a>'
-        )
+        blocks.append(f'<a href="{_escape(parts.link)}">{_escape(parts.read_more)}</a>')
     return "\n\n".join(blocks)
 
 
 def render_item_line(view: AlertView, index: int) -> str:
     """One compact numbered line for a list: linked title, then source and time."""
-    title = _shorten(_one_line(view.title), ITEM_TITLE_UNITS) or INDONESIAN_TEXT["untitled"]
+    title = _shorten(_one_line(view.title), ITEM_TITLE_UNITS) or text(
+        "item_untitled", view.language
+    )
     link = _safe_link(view.link)
     shown = f'<a href="{_escape(link)}">{_escape(title)}</a>' if link else _escape(title)
     source = _shorten(_one_line(view.source_name), ITEM_SOURCE_UNITS)
-    when = _when(view.published_at, _format_wib_short)
+    when = _when(view.published_at, view.language, with_year=False)
     details = ", ".join(piece for piece in (source, when) if piece)
     tail = f" — {_escape(details)}" if details else ""
     return f"{index}. {shown}{tail}"
@@ -164,28 +155,25 @@ def telegram_length(text_html: str) -> int:
     return _utf16_length(html.unescape(_TAG_RE.sub("", text_html)))
 
 
-def format_wib(moment: datetime) -> str:
+def format_wib(moment: datetime, language: str = DEFAULT_LANGUAGE) -> str:
     """Moment in Jakarta time, as "25 Nov 2026 14:05 WIB"."""
-    return _format_local(moment, with_year=True)
+    return _format_local(moment, language, with_year=True)
 
 
-def _format_wib_short(moment: datetime) -> str:
-    return _format_local(moment, with_year=False)
-
-
-def _format_local(moment: datetime, *, with_year: bool) -> str:
+def _format_local(moment: datetime, language: str, *, with_year: bool) -> str:
     local = _to_wib(moment)
-    day = f"{local.day} {INDONESIAN_MONTHS[local.month - 1]}"
+    months = text("month_names", language).split()
+    day = f"{local.day} {months[local.month - 1]}"
     if with_year:
         day = f"{day} {local.year}"
-    return f"{day} {local:%H:%M} {INDONESIAN_TEXT['timezone']}"
+    return f"{day} {local:%H:%M} {text('timezone_label', language)}"
 
 
-def _when(moment: datetime | None, formatter: Callable[[datetime], str]) -> str:
+def _when(moment: datetime | None, language: str, *, with_year: bool) -> str:
     if moment is None:
         return ""
     try:
-        return formatter(moment)
+        return _format_local(moment, language, with_year=with_year)
     except OverflowError:
         return ""  # a corrupt date at the edge of the calendar must not stop the alert
 

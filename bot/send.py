@@ -193,6 +193,7 @@ class Sender:
                     source_name=item.source_name,
                     region=item.region,
                     published_at=_utc(item.published_at),
+                    language=entry.language,
                 )
             )
         else:
@@ -201,7 +202,8 @@ class Sender:
             chat_id=entry.chat_id,
             text=text,
             parse_mode=ParseMode.HTML,
-            link_preview_options=LinkPreviewOptions(is_disabled=True),
+            link_preview_options=LinkPreviewOptions(is_disabled=not entry.link_previews),
+            disable_notification=entry.silent,
         )
 
     async def _retry_after(self, entry: OutboxEntry, seconds: float) -> None:

@@ -6,8 +6,7 @@ from telegram import Update
 from telegram.ext import CommandHandler
 
 from bot.context import WartaApp, WartaContext
-from bot.messages import text
-from handlers.replies import chat_of, is_admin, message_of, register_chat
+from handlers.replies import current_chat, is_admin, message_of, reply
 
 
 def broadcast_html(update: Update) -> str:
@@ -20,21 +19,20 @@ def broadcast_html(update: Update) -> str:
 
 async def broadcast(update: Update, context: WartaContext) -> None:
     """Queue an announcement for every active chat through the alert sender."""
+    # Registering first means the admin sees the announcement as readers will.
+    chat = await current_chat(update, context)
     if not is_admin(update, context):
-        await message_of(update).reply_html(text("admin_only"))
+        await reply(update, chat, "admin_only")
         return
     body = broadcast_html(update)
     if not body:
-        await message_of(update).reply_html(text("broadcast_usage"))
+        await reply(update, chat, "broadcast_usage")
         return
-    await register_chat(update, context)  # the admin sees the announcement as readers will
     services = context.services
-    broadcast_id = await services.storage.create_broadcast(
-        chat_of(update).id, body, services.clock()
-    )
+    broadcast_id = await services.storage.create_broadcast(chat.id, body, services.clock())
     recipients = await services.storage.broadcast_recipients(broadcast_id)
     services.sender.wake()
-    await message_of(update).reply_html(text("broadcast_queued", count=recipients))
+    await reply(update, chat, "broadcast_queued", count=recipients)
 
 
 def register(app: WartaApp) -> None:

@@ -8,7 +8,7 @@ from telegram import Update
 from telegram.error import TelegramError
 
 from bot.context import WartaApp, WartaContext
-from bot.messages import text
+from bot.i18n import language_for, text
 
 log = logging.getLogger(__name__)
 
@@ -18,7 +18,9 @@ async def report_error(update: object, context: WartaContext) -> None:
     log.error("handler error update=%s", _describe(update), exc_info=context.error)
     if isinstance(update, Update) and update.effective_message is not None:
         try:
-            await update.effective_message.reply_html(text("error_generic"))
+            user = update.effective_user
+            language = language_for(user.language_code if user else None)
+            await update.effective_message.reply_html(text("error_generic", language))
         except TelegramError as error:
             log.warning("could not report the error to the chat: %s", error)
 

@@ -6,13 +6,12 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
 from bot.context import WartaApp, WartaContext
-from bot.messages import text
-from handlers.replies import message_of
+from handlers.replies import current_chat, reply
 
 
 async def unknown_command(update: Update, context: WartaContext) -> None:
     """Point towards /help."""
-    await message_of(update).reply_html(text("unknown_command"))
+    await reply(update, await current_chat(update, context), "unknown_command")
 
 
 async def stale_button(update: Update, context: WartaContext) -> None:

@@ -9,17 +9,17 @@ from telegram.ext import CommandHandler
 
 from bot.context import WartaApp, WartaContext
 from bot.format import AlertView, render_item_list
+from bot.i18n import text
 from bot.matching import TopicQuery, TopicSyntaxError, parse_topic
-from bot.messages import text
-from handlers.replies import chat_of, command_argument, message_of, quote
+from handlers.replies import command_argument, current_chat, message_of, quote, reply
 from handlers.topics import describe_topic_error
-from storage.models import Item
+from storage.models import Chat, Item
 
 LATEST_COUNT = 5
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
-def _view(item: Item) -> AlertView:
+def _view(item: Item, language: str) -> AlertView:
     published = item.published_at if item.published_at is not None else item.fetched_at
     return AlertView(
         topics=(),
@@ -29,61 +29,65 @@ def _view(item: Item) -> AlertView:
         source_name=item.source_name,
         region=item.region,
         published_at=datetime.fromtimestamp(published, tz=UTC),
+        language=language,
     )
 
 
 async def latest(update: Update, context: WartaContext) -> None:
     """The newest stored items matching the given words, or else the chat's topics."""
+    chat = await current_chat(update, context)
     argument = command_argument(update)
     if argument:
-        await _answer_query(update, context, argument, "latest_header", "latest_none")
+        await _answer_query(update, context, chat, argument, ("latest_header", "latest_none"))
         return
-    topics = await context.services.storage.list_topics(chat_of(update).id)
     queries: list[TopicQuery] = []
-    for topic in topics:
+    for topic in await context.services.storage.list_topics(chat.id):
         try:
             queries.append(parse_topic(topic.text))
         except TopicSyntaxError:
             continue
     if not queries:
-        await message_of(update).reply_html(text("no_topics"))
+        await reply(update, chat, "no_topics")
         return
     items = await context.services.search.latest(queries, LATEST_COUNT)
     if not items:
-        await message_of(update).reply_html(text("latest_none_topics"))
+        await reply(update, chat, "latest_none_topics")
         return
-    header = text("latest_header_topics")
-    await message_of(update).reply_html(
-        render_item_list([_view(item) for item in items], header), link_preview_options=NO_PREVIEW
-    )
+    await _reply_items(update, items, text("latest_header_topics", chat.language), chat.language)
 
 
 async def test_topic(update: Update, context: WartaContext) -> None:
     """Show what a topic would have matched among stored items."""
+    chat = await current_chat(update, context)
     argument = command_argument(update)
     if not argument:
-        await message_of(update).reply_html(text("test_usage"))
+        await reply(update, chat, "test_usage")
         return
-    await _answer_query(update, context, argument, "test_header", "test_none")
+    await _answer_query(update, context, chat, argument, ("test_header", "test_none"))
 
 
 async def _answer_query(
-    update: Update, context: WartaContext, argument: str, header_key: str, none_key: str
+    update: Update, context: WartaContext, chat: Chat, argument: str, keys: tuple[str, str]
 ) -> None:
+    header_key, none_key = keys
     try:
         query = parse_topic(argument)
     except TopicSyntaxError as error:
-        reason = describe_topic_error(error)
-        await message_of(update).reply_html(text("latest_query_invalid", reason=reason))
+        reason = describe_topic_error(error, chat.language)
+        await reply(update, chat, "latest_query_invalid", reason=reason)
         return
     items = await context.services.search.latest([query], LATEST_COUNT)
     shown = quote(query.source)
     if not items:
-        await message_of(update).reply_html(text(none_key, query=shown))
+        await reply(update, chat, none_key, query=shown)
         return
+    await _reply_items(update, items, text(header_key, chat.language, query=shown), chat.language)
+
+
+async def _reply_items(update: Update, items: list[Item], header: str, language: str) -> None:
+    views = [_view(item, language) for item in items]
     await message_of(update).reply_html(
-        render_item_list([_view(item) for item in items], text(header_key, query=shown)),
-        link_preview_options=NO_PREVIEW,
+        render_item_list(views, header), link_preview_options=NO_PREVIEW
     )
 
 

@@ -6,7 +6,7 @@ from telegram import ChatMember, Update
 from telegram.ext import ChatMemberHandler
 
 from bot.context import WartaApp, WartaContext
-from handlers.replies import chat_of, register_chat
+from handlers.replies import chat_of, current_chat
 
 GONE = {ChatMember.LEFT, ChatMember.BANNED}
 
@@ -22,7 +22,7 @@ async def membership_changed(update: Update, context: WartaContext) -> None:
             chat_of(update).id, f"bot {change.new_chat_member.status}", services.clock()
         )
     else:
-        await register_chat(update, context)
+        await current_chat(update, context)
 
 
 def register(app: WartaApp) -> None:

@@ -1,12 +1,15 @@
-"""Small shared pieces of replying: escaping and who is asking."""
+"""Small shared pieces of replying: the chat asking, its language, escaping."""
 
 from __future__ import annotations
 
 import html
 
-from telegram import Chat, Message, Update
+from telegram import Chat as TelegramChat
+from telegram import Message, Update
 
 from bot.context import WartaContext
+from bot.i18n import language_for, text
+from storage.models import Chat
 
 
 def quote(value: str) -> str:
@@ -31,21 +34,36 @@ def message_of(update: Update) -> Message:
     return message
 
 
-def chat_of(update: Update) -> Chat:
-    """The update's chat."""
+def chat_of(update: Update) -> TelegramChat:
+    """The update's Telegram chat."""
     chat = update.effective_chat
     if chat is None:
         raise ValueError("update carries no chat")
     return chat
 
 
-async def register_chat(update: Update, context: WartaContext) -> None:
-    """Make sure the chat is known and active: talking to the bot re-activates it."""
-    chat = chat_of(update)
-    title = chat.title or chat.full_name or chat.username or ""
-    await context.services.storage.register_chat(
-        chat.id, chat.type, title, context.services.clock()
-    )
+async def current_chat(update: Update, context: WartaContext) -> Chat:
+    """The chat as stored, registered (or re-activated) first if needed: talking revives it."""
+    storage = context.services.storage
+    telegram_chat = chat_of(update)
+    stored = await storage.get_chat(telegram_chat.id)
+    if stored is None or not stored.active:
+        user = update.effective_user
+        await storage.register_chat(
+            telegram_chat.id,
+            telegram_chat.type,
+            telegram_chat.title or telegram_chat.full_name or telegram_chat.username or "",
+            context.services.clock(),
+            language_for(user.language_code if user else None),
+        )
+        stored = await storage.get_chat(telegram_chat.id)
+        assert stored is not None
+    return stored
+
+
+async def reply(update: Update, chat: Chat, key: str, **values: object) -> Message:
+    """Answer in the chat's language with a catalogue message."""
+    return await message_of(update).reply_html(text(key, chat.language, **values))
 
 
 def is_admin(update: Update, context: WartaContext) -> bool:

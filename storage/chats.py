@@ -2,31 +2,66 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 from storage.database import Database
 from storage.models import Chat
+
+CHAT_COLUMNS = (
+    "id, type, title, active, language, delivery, digest_hour, quiet_start, quiet_end, "
+    "link_previews, silent, paused, managed_by, managing"
+)
+_SETTABLE = frozenset(
+    {"language", "delivery", "digest_hour", "quiet_start", "quiet_end", "link_previews",
+     "silent", "paused", "managed_by", "managing", "title"}
+)
+
+
+def chat_from_row(row: sqlite3.Row) -> Chat:
+    """A Chat from a row selected with CHAT_COLUMNS."""
+    return Chat(
+        id=row[0], type=row[1], title=row[2], active=bool(row[3]), language=row[4],
+        delivery=row[5], digest_hour=row[6], quiet_start=row[7], quiet_end=row[8],
+        link_previews=bool(row[9]), silent=bool(row[10]), paused=bool(row[11]),
+        managed_by=row[12], managing=row[13],
+    )
 
 
 class ChatQueries(Database):
     """Chats the bot talks to."""
 
-    async def register_chat(self, chat_id: int, chat_type: str, title: str, now: float) -> bool:
+    async def register_chat(
+        self, chat_id: int, chat_type: str, title: str, now: float, language: str = "id"
+    ) -> bool:
         """Create or re-activate a chat; return True if it was new or inactive."""
         async with self._write() as db:
             before = await (
                 await db.execute("SELECT active FROM chats WHERE id = ?", (chat_id,))
             ).fetchone()
             await db.execute(
-                "INSERT INTO chats (id, type, title, active, created_at) VALUES (?, ?, ?, 1, ?) "
+                "INSERT INTO chats (id, type, title, active, created_at, language) "
+                "VALUES (?, ?, ?, 1, ?, ?) "
                 "ON CONFLICT (id) DO UPDATE SET type = excluded.type, title = excluded.title, "
                 "active = 1, inactive_reason = NULL",
-                (chat_id, chat_type, title, now),
+                (chat_id, chat_type, title, now, language),
             )
         return before is None or not before[0]
 
     async def get_chat(self, chat_id: int) -> Chat | None:
-        """One chat by id."""
-        row = await self._one("SELECT id, type, title, active FROM chats WHERE id = ?", (chat_id,))
-        return Chat(row[0], row[1], row[2], bool(row[3])) if row else None
+        """One chat by id, with its settings."""
+        row = await self._one(f"SELECT {CHAT_COLUMNS} FROM chats WHERE id = ?", (chat_id,))
+        return chat_from_row(row) if row else None
+
+    async def update_chat(self, chat_id: int, **settings: object) -> None:
+        """Change some of a chat's settings (names are the Chat fields)."""
+        unknown = set(settings) - _SETTABLE
+        if unknown:
+            raise ValueError(f"not chat settings: {sorted(unknown)}")
+        assignments = ", ".join(f"{name} = ?" for name in settings)
+        async with self._write() as db:
+            await db.execute(
+                f"UPDATE chats SET {assignments} WHERE id = ?", (*settings.values(), chat_id)
+            )
 
     async def deactivate_chat(self, chat_id: int, reason: str, now: float) -> int:
         """Mark a chat inactive and drop its pending alerts; return how many were dropped."""

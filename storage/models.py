@@ -7,12 +7,27 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True, slots=True)
 class Chat:
-    """A Telegram chat that talks to the bot."""
+    """A Telegram chat that talks to the bot, and how it wants its alerts."""
 
     id: int
     type: str
     title: str
     active: bool
+    language: str = "id"
+    delivery: str = "instant"  # "instant", "hourly" or "daily"
+    digest_hour: int = 7  # WIB hour of the daily digest
+    quiet_start: int | None = None  # WIB hour quiet hours begin; None: no quiet hours
+    quiet_end: int | None = None
+    link_previews: bool = False
+    silent: bool = False
+    paused: bool = False
+    managed_by: int | None = None  # a channel: the private chat that manages it
+    managing: int | None = None  # a private chat: the channel it manages now
+
+    @property
+    def is_group(self) -> bool:
+        """Whether this is a group or supergroup."""
+        return self.type in {"group", "supergroup"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +106,9 @@ class OutboxEntry:
     topics: tuple[str, ...]
     broadcast_id: int | None
     broadcast_html: str | None
+    language: str = "id"
+    link_previews: bool = False
+    silent: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,7 @@ class OutboxQueries(Database):
         """The oldest pending message of each active chat, if due by now; alerts first."""
         rows = await self._all(
             "SELECT d.id, d.chat_id, c.type, d.attempts, d.topics, d.broadcast_id, b.text_html, "
+            "c.language, c.link_previews, c.silent, "
             f"{ITEM_COLUMNS} FROM deliveries d JOIN chats c ON c.id = d.chat_id "
             "LEFT JOIN items i ON i.id = d.item_id LEFT JOIN feeds f ON f.id = i.feed_id "
             "LEFT JOIN broadcasts b ON b.id = d.broadcast_id "
@@ -94,4 +95,7 @@ def _outbox_entry(row: sqlite3.Row) -> OutboxEntry:
         topics=tuple(line for line in row[4].split("\n") if line),
         broadcast_id=row[5],
         broadcast_html=row[6],
+        language=row[7],
+        link_previews=bool(row[8]),
+        silent=bool(row[9]),
     )

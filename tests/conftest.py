@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.inprocess import RunningBot, running_bot
-from tests.standin import FeedServer, TelegramStandIn
+from bot.standin import FeedServer, TelegramStandIn
 
 
 @pytest.fixture(autouse=True, scope="session")

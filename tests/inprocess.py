@@ -11,7 +11,7 @@ from bot.app import build_application
 from bot.context import Services, WartaApp
 from bot.send import SendLimits
 from bot.settings import Settings
-from tests.standin import FeedServer, TelegramStandIn
+from bot.standin import FeedServer, TelegramStandIn
 
 ADMIN_ID = 900001
 

@@ -9,8 +9,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.format import (
-    INDONESIAN_MONTHS,
-    INDONESIAN_TEXT,
     AlertView,
     format_wib,
     render_alert,
@@ -18,7 +16,7 @@ from bot.format import (
     render_item_list,
     telegram_length,
 )
-from tests.standin.telegram_html import parse_telegram_html, utf16_length
+from bot.standin.telegram_html import parse_telegram_html, utf16_length
 
 LIMIT = 4096
 PUBLISHED = datetime(2026, 11, 25, 7, 5, tzinfo=UTC)
@@ -107,7 +105,7 @@ def test_hostile_titles_are_shown_literally(title: str) -> None:
 def test_unsafe_links_are_not_shown(link: str) -> None:
     message = render_alert(view(link=link))
     assert "<a " not in message
-    assert INDONESIAN_TEXT["read_more"] not in visible(message)
+    assert "Baca selengkapnya" not in visible(message)
 
 
 def test_quotes_in_links_are_escaped_in_the_attribute() -> None:
@@ -235,9 +233,15 @@ def test_format_wib(moment: datetime, expected: str) -> None:
     assert format_wib(moment) == expected
 
 
+def test_english_readers_get_english_months_and_link_text() -> None:
+    moment = datetime(2026, 8, 17, 3, 0, tzinfo=UTC)
+    assert format_wib(moment, "en") == "17 Aug 2026 10:00 WIB"
+    message = render_alert(view(language="en"))
+    assert "Read more" in visible(message)
+
+
 def test_month_names_are_indonesian() -> None:
     names = [format_wib(datetime(2026, month, 15, tzinfo=UTC)).split()[1] for month in range(1, 13)]
-    assert names == list(INDONESIAN_MONTHS)
     assert names == [
         "Jan",
         "Feb",

@@ -32,7 +32,7 @@ from telegram.error import (
 from telegram.ext import ApplicationBuilder, CommandHandler, ContextTypes
 from telegram.request import HTTPXRequest
 
-from tests.standin import (
+from bot.standin import (
     FeedItem,
     FeedServer,
     TelegramHtmlError,

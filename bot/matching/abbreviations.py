@@ -15,6 +15,8 @@ from bot.matching.normalize import topic_tokens
 MAX_VARIANTS = 16
 
 Words = tuple[str, ...]
+# A phrase's words and how to show them to the reader.
+Variant = tuple[Words, str]
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -27,29 +29,31 @@ class AbbreviationTable:
     # Form -> the words that, following it, make a longer form of another group.
     extensions: Mapping[Words, tuple[Words, ...]]
     first_words: frozenset[str]
+    # Form -> its spelling in the table, for display.
+    labels: Mapping[Words, str]
 
-    def expand(self, words: Words) -> tuple[Words, ...]:
+    def expand(self, words: Words) -> tuple[Variant, ...]:
         """Return `words` first, then the phrases obtained by swapping in other forms."""
+        variants: dict[Words, str] = {}
         pieces = self._pieces(words)
-        variants: list[Words] = []
         for combination in itertools.islice(itertools.product(*pieces), MAX_VARIANTS):
-            variant = tuple(itertools.chain.from_iterable(combination))
-            if variant not in variants:
-                variants.append(variant)
-        return tuple(variants)
+            variant = tuple(itertools.chain.from_iterable(form for form, _ in combination))
+            variants.setdefault(variant, " ".join(label for _, label in combination))
+        return tuple(variants.items())
 
-    def _pieces(self, words: Words) -> list[tuple[Words, ...]]:
+    def _pieces(self, words: Words) -> list[tuple[Variant, ...]]:
         """Split `words` into single words and whole forms, longest form first."""
-        pieces: list[tuple[Words, ...]] = []
+        pieces: list[tuple[Variant, ...]] = []
         start = 0
         while start < len(words):
             size, group = self._form_at(words, start)
+            form = words[start : start + size]
             if group is None:
-                pieces.append((words[start : start + 1],))
+                pieces.append(((form, form[0]),))
             else:
-                form = words[start : start + size]
                 # The written form leads so the first variant is the phrase itself.
-                pieces.append((form, *(other for other in group if other != form)))
+                others = [(other, self.labels[other]) for other in group if other != form]
+                pieces.append(((form, " ".join(form)), *others))
             start += size
         return pieces
 
@@ -70,12 +74,15 @@ def build_table(data: Mapping[str, Any]) -> AbbreviationTable:
         form for group in data.get("group", []) for form in group.get("case_sensitive", [])
     )
     groups: dict[Words, tuple[Words, ...]] = {}
+    labels: dict[Words, str] = {}
     for group in data.get("group", []):
-        forms = _group_forms(group["forms"], marked)
+        spelled = _group_forms(group["forms"], marked)
+        forms = tuple(spelled)
         for form in forms:
             if form in groups:
                 raise ValueError(f"abbreviation form listed twice: {' '.join(form)}")
             groups[form] = forms
+        labels.update(spelled)
     longest = max((len(form) for form in groups), default=1)
     return AbbreviationTable(
         groups=groups,
@@ -83,6 +90,7 @@ def build_table(data: Mapping[str, Any]) -> AbbreviationTable:
         longest=longest,
         extensions=_extensions(groups),
         first_words=frozenset(form[0] for form in groups),
+        labels=labels,
     )
 
 
@@ -96,10 +104,14 @@ def _extensions(groups: Mapping[Words, tuple[Words, ...]]) -> dict[Words, tuple[
     return {form: tuple(rest) for form, rest in tails.items()}
 
 
-def _group_forms(forms: Sequence[str], marked: frozenset[str]) -> tuple[Words, ...]:
-    """Normalise the forms of one group, dropping duplicates."""
-    normalised = [topic_tokens(form, marked) for form in forms]
-    return tuple(dict.fromkeys(form for form in normalised if form))
+def _group_forms(forms: Sequence[str], marked: frozenset[str]) -> dict[Words, str]:
+    """Normalise the forms of one group, keeping the first spelling of each."""
+    spelled: dict[Words, str] = {}
+    for form in forms:
+        words = topic_tokens(form, marked)
+        if words:
+            spelled.setdefault(words, form)
+    return spelled
 
 
 @functools.cache

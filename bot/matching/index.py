@@ -13,6 +13,8 @@ from bot.matching.query import TopicQuery
 
 Words = tuple[str, ...]
 
+STALE_LIMIT = 1000
+
 
 @dataclass(slots=True, eq=False)
 class _Entry:
@@ -66,6 +68,7 @@ class TopicIndex:
         # Positive phrase -> ids of the topics it alone makes match.
         self._postings: dict[Words, set[int]] = {}
         self._compiled: _Compiled | None = None
+        self._stale = 0
 
     def __len__(self) -> int:
         return len(self._keys)
@@ -94,15 +97,19 @@ class TopicIndex:
         for words in entry.postings:
             self._discard_posting(words, topic_id)
         if not entry.topic_ids:
-            # The automaton keeps the emptied entry until the next rebuild, where it matches
-            # no topic, so removals never force a rebuild.
+            # The automaton may keep an emptied entry, which matches no topic, so removals
+            # force a rebuild only once such leftovers would waste real time and memory.
             del self._entries[key]
+            self._stale += 1
+            if self._stale > max(STALE_LIMIT, len(self._entries) // 4):
+                self._compiled = None
 
     def match(self, doc: MatchDocument) -> set[int]:
         """Return the ids of the topics whose whole expression matches the item."""
         compiled = self._compiled
         if compiled is None:
             compiled = self._compiled = _compile(self._entries.values())
+            self._stale = 0
         present = compiled.automaton.find(doc)
         matched: set[int] = set()
         for words in present:

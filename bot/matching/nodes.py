@@ -17,6 +17,8 @@ class Phrase:
 
     words: Words
     variants: tuple[Words, ...]
+    # How each variant is shown to the reader, in the same order.
+    labels: tuple[str, ...]
 
     def holds(self, absent: Absence) -> bool:
         """Tell whether one of the variants occurs."""

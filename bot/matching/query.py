@@ -59,10 +59,16 @@ class TopicQuery:
         return list(dict.fromkeys(" ".join(p.words) for p in positive_phrases(self.root)))
 
     def also_covers(self) -> list[str]:
-        """Return the abbreviation and full forms the positive phrases also match."""
-        own = {phrase.words for phrase in positive_phrases(self.root)}
-        extra = [variant for variant in self.positive_variants() if variant not in own]
-        return [" ".join(variant) for variant in extra]
+        """Return, as the table spells them, the other forms the positive phrases match."""
+        phrases = list(positive_phrases(self.root))
+        own = {phrase.words for phrase in phrases}
+        labels = (
+            label
+            for phrase in phrases
+            for variant, label in zip(phrase.variants, phrase.labels, strict=True)
+            if variant not in own
+        )
+        return list(dict.fromkeys(labels))
 
     def positive_variants(self) -> tuple[Words, ...]:
         """Return every variant of the phrases outside a NOT, without duplicates."""
@@ -98,4 +104,9 @@ def _phrase(table: AbbreviationTable, text: str) -> Phrase:
     words = topic_tokens(text, table.marked)
     if not words:
         raise TopicSyntaxError("empty", text)
-    return Phrase(words=words, variants=table.expand(words))
+    expanded = table.expand(words)
+    return Phrase(
+        words=words,
+        variants=tuple(variant for variant, _ in expanded),
+        labels=tuple(label for _, label in expanded),
+    )

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.standin import FeedServer, TelegramStandIn
+from bot.standin import FeedServer, TelegramStandIn
 
 ADMIN_ID = 900001
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.harness import BotProcess, bot_environment, write_feeds_file
-from tests.standin import FeedItem, FeedServer, TelegramStandIn
+from bot.standin import FeedItem, FeedServer, TelegramStandIn
 
 BUDI, SITI, ANDI = 101, 102, 103
 BANTEN, NASIONAL = "/banten.xml", "/nasional.xml"

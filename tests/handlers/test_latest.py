@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from tests.inprocess import RunningBot
-from tests.standin import FeedItem
+from bot.standin import FeedItem
 
 BUDI = 101
 

@@ -200,3 +200,15 @@ def test_clitic_and_case_sensitive_topics() -> None:
     assert index.match(prepare_document("", "Jakarta macet, as roda truk patah")) == {1, 4}
     assert index.match(prepare_document("", "Dewan Perwakilan Rakyat Daerah rapat")) == set()
     assert index.match(prepare_document("", "Dewan Perwakilan Rakyat rapat")) == {5}
+
+
+def test_many_removals_then_additions() -> None:
+    index = TopicIndex()
+    for topic_id in range(3000):
+        index.add(topic_id, parse_topic(f"Serang OR kode{topic_id}"))
+    assert len(index.match(FLOOD)) == 3000
+    for topic_id in range(2990):
+        index.remove(topic_id)
+    assert index.match(FLOOD) == set(range(2990, 3000))
+    index.add(5, parse_topic("banjir -Bogor"))
+    assert index.match(FLOOD) == {5, *range(2990, 3000)}

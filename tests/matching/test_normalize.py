@@ -173,7 +173,10 @@ def test_table_rejects_a_form_in_two_groups() -> None:
 
 def test_table_expansion_keeps_the_written_phrase_first() -> None:
     table = load_table()
-    variants = table.expand(("pemprov", "jabar"))
-    assert variants[0] == ("pemprov", "jabar")
-    assert ("pemerintah", "provinsi", "jawa", "barat") in variants
+    variants = dict(table.expand(("pemprov", "jabar")))
+    assert next(iter(variants)) == ("pemprov", "jabar")
+    assert variants[("pemerintah", "provinsi", "jawa", "barat")] == (
+        "Pemerintah Provinsi Jawa Barat"
+    )
+    assert variants[("pemprov", "jawa", "barat")] == "pemprov Jawa Barat"
     assert len(variants) == 4

@@ -123,10 +123,13 @@ def test_phrases_lists_positive_phrases_only() -> None:
     assert query.phrases() == ["banjir", "tanah longsor", "bogor"]
 
 
-def test_also_covers_lists_other_forms() -> None:
-    assert parse_topic("Korut").also_covers() == ["korea utara"]
-    assert parse_topic("AS -Rusia").also_covers() == ["amerika serikat"]
-    assert "jawa barat" in parse_topic("Jabar OR Jateng").also_covers()
+def test_also_covers_lists_other_forms_as_spelled_in_the_table() -> None:
+    assert parse_topic("Korut").also_covers() == ["Korea Utara"]
+    assert parse_topic("korea utara").also_covers() == ["Korut"]
+    assert parse_topic("AS -Rusia").also_covers() == ["Amerika Serikat"]
+    assert parse_topic("Jabar OR Jateng").also_covers() == ["Jawa Barat", "Jawa Tengah"]
+    assert parse_topic("banjir Jabar").also_covers() == ["banjir Jawa Barat"]
+    assert parse_topic("Jogja").also_covers() == ["Yogyakarta", "Yogya", "Jogjakarta"]
     assert parse_topic("Ukraina -Korut").also_covers() == []
 
 

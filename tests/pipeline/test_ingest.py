@@ -7,7 +7,7 @@ from pathlib import Path
 
 from bot.fetch import USER_AGENT
 from tests.inprocess import RunningBot, running_bot
-from tests.standin import FeedItem, FeedServer, TelegramStandIn
+from bot.standin import FeedItem, FeedServer, TelegramStandIn
 
 BUDI, SITI = 101, 102
 

@@ -13,7 +13,7 @@ from telegram import Bot
 from bot.send import Sender, SendLimits
 from storage import Storage
 from storage.models import FeedSeed, NewItem
-from tests.standin import TelegramStandIn
+from bot.standin import TelegramStandIn
 
 FAST_RETRIES = SendLimits(max_attempts=3, max_backoff=0.2, outage_after=50)
 

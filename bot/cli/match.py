@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
 from bot.clean import clean_entry_text
+from bot.i18n import text
 from bot.matching import TopicSyntaxError, parse_topic, prepare_document
-from bot.messages import text
 
 EXIT_MATCH, EXIT_NO_MATCH, EXIT_INVALID = 0, 1, 2
+
+
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add `warta match`."""
+    parser = commands.add_parser(
+        "match", help="apply Warta's cleaning and matching to an article and report the result"
+    )
+    parser.add_argument("query", help='a topic, e.g. "banjir AND Serang"')
+    parser.add_argument(
+        "file", nargs="?", help="article as HTML or text (standard input if absent)"
+    )
+    parser.set_defaults(handler=lambda args: run_match(args.query, args.file))
 
 
 def run_match(query_text: str, path: str | None) -> int:
