@@ -20,11 +20,11 @@ from bench.report import append_result
 from bot.fetch import build_http_client
 from bot.ingest import FeedPoller
 from bot.settings import Settings
+from bot.standin import FeedItem, FeedServer
 from bot.stories import StoryMatcher
 from bot.topics import TopicRegistry
 from storage import Storage
 from storage.models import FeedSeed
-from tests.standin import FeedItem, FeedServer
 
 TARGET_STEADY_SECONDS = 5.0
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.inprocess import RunningBot, running_bot
 from bot.standin import FeedServer, TelegramStandIn
+from tests.inprocess import RunningBot, running_bot
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.harness import BotProcess, bot_environment, write_feeds_file
 from bot.standin import FeedItem, FeedServer, TelegramStandIn
+from tests.e2e.harness import BotProcess, bot_environment, write_feeds_file
 
 BUDI, SITI, ANDI = 101, 102, 103
 BANTEN, NASIONAL = "/banten.xml", "/nasional.xml"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from tests.inprocess import RunningBot
 from bot.standin import FeedItem
+from tests.inprocess import RunningBot
 
 BUDI = 101
 

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.fetch import USER_AGENT
-from tests.inprocess import RunningBot, running_bot
 from bot.standin import FeedItem, FeedServer, TelegramStandIn
+from tests.inprocess import RunningBot, running_bot
 
 BUDI, SITI = 101, 102
 

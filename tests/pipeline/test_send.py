@@ -11,9 +11,9 @@ import pytest
 from telegram import Bot
 
 from bot.send import Sender, SendLimits
+from bot.standin import TelegramStandIn
 from storage import Storage
 from storage.models import FeedSeed, NewItem
-from bot.standin import TelegramStandIn
 
 FAST_RETRIES = SendLimits(max_attempts=3, max_backoff=0.2, outage_after=50)
 
