@@ -7,15 +7,19 @@ import time
 from collections.abc import Callable
 from typing import Any, cast
 
+from prometheus_client import CollectorRegistry
 from telegram import BotCommand
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
 from bot.context import BotData, Services, WartaApp, WartaContext
+from bot.digests import DigestScheduler
 from bot.feedlist import load_feed_list
 from bot.fetch import build_http_client
+from bot.health import MonitoringServer
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, text
 from bot.ingest import FeedPoller
 from bot.jobs import schedule_jobs
+from bot.metrics import Metrics
 from bot.search import NewsSearch
 from bot.send import Sender, SendLimits
 from bot.settings import Settings
@@ -39,6 +43,8 @@ def build_application(
     token = settings.require_token()
     seeds = load_feed_list(settings.feeds_file)
     context_types = ContextTypes(context=WartaContext, bot_data=BotData)
+    # The app owns its metrics registry: no process-wide state shared between instances.
+    monitor = MonitoringServer(Metrics(CollectorRegistry(), clock), settings)
     builder = (
         ApplicationBuilder()
         .token(token)
@@ -46,9 +52,9 @@ def build_application(
         .base_file_url(f"{settings.api_url}/file/bot")
         .context_types(context_types)
         .connection_pool_size(32)
-        .post_init(_starter(settings, seeds, clock, send_limits or SendLimits()))
+        .post_init(_starter(settings, seeds, clock, send_limits or SendLimits(), monitor))
         .post_stop(_stop_sending)
-        .post_shutdown(_close_resources)
+        .post_shutdown(_closer(monitor))
     )
     # The builder's generics cannot express the custom context reaching the JobQueue type.
     app = cast(WartaApp, builder.build())
@@ -61,10 +67,12 @@ def _starter(
     seeds: list[FeedSeed],
     clock: Callable[[], float],
     limits: SendLimits,
+    monitor: MonitoringServer,
 ) -> Callable[[Application[Any, Any, Any, Any, Any, Any]], Any]:
     async def post_init(app: WartaApp) -> None:
-        services = await open_services(app, settings, seeds, clock, limits)
+        services = await open_services(app, settings, seeds, clock, limits, monitor.metrics)
         app.bot_data.services = services
+        await monitor.start(services.storage)
         await _set_command_menus(app)
         schedule_jobs(app, settings.poll_seconds)
         services.sender.start()
@@ -72,7 +80,16 @@ def _starter(
     return post_init
 
 
-MENU_COMMANDS = ("subscribe", "unsubscribe", "list", "latest", "test", "help")
+MENU_COMMANDS = (
+    "subscribe",
+    "unsubscribe",
+    "list",
+    "region",
+    "latest",
+    "settings",
+    "test",
+    "help",
+)
 
 
 async def _set_command_menus(app: WartaApp) -> None:
@@ -89,13 +106,14 @@ async def open_services(
     seeds: list[FeedSeed],
     clock: Callable[[], float],
     limits: SendLimits,
+    metrics: Metrics | None = None,
 ) -> Services:
     """Open the database and HTTP client and load what matching needs."""
     storage = Storage(settings.db_path)
     await storage.open()
     feed_count = await storage.sync_feeds(seeds)
     topics = TopicRegistry()
-    broken = topics.load(await storage.active_topics())
+    broken = topics.load(await storage.active_topics(), await storage.region_followers())
     for topic in broken:
         log.warning("topic no longer valid, not matched id=%d text=%r", topic.id, topic.text)
     http = build_http_client(settings.fetch_timeout)
@@ -117,8 +135,11 @@ async def open_services(
         limits,
         on_chat_migrated=subscriptions.migrate,
         on_broadcast_done=report_broadcast,
+        metrics=metrics,
     )
-    poller = FeedPoller(storage, http, topics, StoryMatcher(), settings, clock, sender.wake)
+    poller = FeedPoller(
+        storage, http, topics, StoryMatcher(), settings, clock, sender.wake, metrics=metrics
+    )
     await poller.load_recent_stories()
     log.info(
         "started feeds=%d topics=%d db=%s poll_seconds=%g",
@@ -136,6 +157,7 @@ async def open_services(
         search=NewsSearch(storage),
         poller=poller,
         sender=sender,
+        digests=DigestScheduler(storage, clock, sender.wake),
         clock=clock,
     )
 
@@ -144,6 +166,16 @@ async def _stop_sending(app: WartaApp) -> None:
     # post_stop runs while the bot can still talk to Telegram: let in-flight sends finish.
     if app.bot_data.services is not None:
         await app.bot_data.services.sender.stop()
+
+
+def _closer(
+    monitor: MonitoringServer,
+) -> Callable[[Application[Any, Any, Any, Any, Any, Any]], Any]:
+    async def post_shutdown(app: WartaApp) -> None:
+        await monitor.stop()
+        await _close_resources(app)
+
+    return post_shutdown
 
 
 async def _close_resources(app: WartaApp) -> None:

@@ -9,6 +9,7 @@ from typing import Any, TypeAlias
 import httpx
 from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 
+from bot.digests import DigestScheduler
 from bot.ingest import FeedPoller
 from bot.search import NewsSearch
 from bot.send import Sender
@@ -30,6 +31,7 @@ class Services:
     search: NewsSearch
     poller: FeedPoller
     sender: Sender
+    digests: DigestScheduler
     clock: Callable[[], float]
 
 

@@ -6,12 +6,12 @@ import html
 import re
 import unicodedata
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from datetime import datetime
 from typing import Final
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.i18n import DEFAULT_LANGUAGE, text
+from bot.wib import to_wib
 
 MAX_MESSAGE_UNITS: Final = 4096
 ITEM_TITLE_UNITS: Final = 200
@@ -32,17 +32,6 @@ _UNSENDABLE_RE: Final = re.compile("[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\ud800-
 _LINK_FORBIDDEN_RE: Final = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 _DANGLING: Final = ",;:-\u2013—([{“\u2018 \n"
 _ZERO_WIDTH_JOINER: Final = "\u200d"
-
-
-def _load_wib() -> tzinfo:
-    try:
-        return ZoneInfo("Asia/Jakarta")
-    except ZoneInfoNotFoundError:
-        # Hosts without tz data still get the right answer: WIB has had no DST since 1964.
-        return timezone(timedelta(hours=7), "WIB")
-
-
-_WIB: Final = _load_wib()
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,7 +150,7 @@ def format_wib(moment: datetime, language: str = DEFAULT_LANGUAGE) -> str:
 
 
 def _format_local(moment: datetime, language: str, *, with_year: bool) -> str:
-    local = _to_wib(moment)
+    local = to_wib(moment)
     months = text("month_names", language).split()
     day = f"{local.day} {months[local.month - 1]}"
     if with_year:
@@ -176,12 +165,6 @@ def _when(moment: datetime | None, language: str, *, with_year: bool) -> str:
         return _format_local(moment, language, with_year=with_year)
     except OverflowError:
         return ""  # a corrupt date at the edge of the calendar must not stop the alert
-
-
-def _to_wib(moment: datetime) -> datetime:
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)  # stored times are UTC even when left naive
-    return moment.astimezone(_WIB)
 
 
 def _safe_link(link: str) -> str | None:
@@ -266,3 +249,26 @@ def _continues_cluster(text: str, index: int) -> bool:
 
 def _is_regional_indicator(char: str) -> bool:
     return 0x1F1E6 <= ord(char) <= 0x1F1FF
+
+
+def render_digest(
+    groups: list[tuple[str, list[AlertView]]], header: str, continued: str
+) -> list[str]:
+    """A digest: items grouped under their topic, split at item boundaries to fit Telegram.
+
+    header and continued are trusted Telegram HTML (from the catalogue); continued opens every
+    message after the first.
+    """
+    messages: list[str] = []
+    lines: list[str] = [header]
+    for topic, views in groups:
+        heading = f"\n{ALERT_ICON} <b>{_escape(_shorten(_one_line(topic), TOPICS_UNITS))}</b>"
+        for index, view in enumerate(views, start=1):
+            block = [heading] if index == 1 else []
+            block.append(render_item_line(view, index))
+            if telegram_length("\n".join([*lines, *block])) > MAX_MESSAGE_UNITS:
+                messages.append("\n".join(lines))
+                lines = [continued, heading] if index > 1 else [continued]
+            lines.extend(block)
+    messages.append("\n".join(lines))
+    return messages

@@ -12,10 +12,12 @@ import httpx
 from bot.clean import clean_entry_text
 from bot.fetch import FetchError, fetch_feed
 from bot.matching import prepare_document
+from bot.metrics import Metrics
 from bot.parse import FeedParseError, ParsedEntry, parse_feed
 from bot.settings import Settings
 from bot.stories import STORY_WINDOW_SECONDS, StoryMatcher
 from bot.topics import TopicRegistry
+from bot.wib import wib_at
 from storage import Storage
 from storage.models import Feed, NewItem
 
@@ -57,8 +59,11 @@ class FeedPoller:
         settings: Settings,
         clock: Callable[[], float],
         on_alerts_queued: Callable[[], None],
+        *,
+        metrics: Metrics | None = None,
     ) -> None:
         self._storage = storage
+        self._metrics = metrics if metrics is not None else Metrics()
         self._client = client
         self._topics = topics
         self._stories = stories
@@ -96,6 +101,7 @@ class FeedPoller:
             summary.new_items,
             summary.alerts_queued,
         )
+        self._metrics.poll_done(summary.fetched + summary.unchanged, summary.new_items)
         return summary
 
     async def _poll_bounded(self, feed: Feed) -> FeedOutcome:
@@ -136,6 +142,7 @@ class FeedPoller:
         )
         now = self._clock()
         await self._storage.record_feed_failure(feed.id, reason, now, now + delay)
+        self._metrics.feed_failed(feed.name)
         log.warning(
             "feed failed feed=%r url=%s failures=%d retry_in=%ds reason=%s",
             feed.name,
@@ -150,7 +157,7 @@ class FeedPoller:
         now = self._clock()
         fresh = [entry for entry in entries if entry.identity not in known]
         items = [self._prepare(feed, entry, now) for entry in fresh]
-        stored = await self._storage.store_items(feed.id, items, now)
+        stored = await self._storage.store_items(feed.id, items, now, wib_at(now).hour)
         titles = {item.identity: item.title for item in items}
         for identity, story_id in stored.stories:
             self._stories.remember(story_id, titles[identity], now)
@@ -166,7 +173,7 @@ class FeedPoller:
         story_id = self._stories.find_story(title, now)
         alerts: dict[int, tuple[str, ...]] = {}
         if self._should_alert(feed, published, now):
-            alerts = self._topics.chats_for(prepare_document(title, body))
+            alerts = self._topics.chats_for(prepare_document(title, body), feed.region)
         return NewItem(
             identity=entry.identity,
             title=title,

@@ -9,11 +9,17 @@ from bot.context import WartaApp, WartaContext
 log = logging.getLogger(__name__)
 
 DAY = 24 * 3600
+DIGEST_CHECK_SECONDS = 60
 
 
 async def poll_feeds(context: WartaContext) -> None:
     """Poll every due feed once."""
     await context.services.poller.poll_once()
+
+
+async def send_due_digests(context: WartaContext) -> None:
+    """Queue the digests that are due."""
+    await context.services.digests.run()
 
 
 async def prune_old_items(context: WartaContext) -> None:
@@ -32,6 +38,13 @@ def schedule_jobs(app: WartaApp, poll_seconds: float) -> None:
     single = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None}
     queue.run_repeating(
         poll_feeds, interval=poll_seconds, first=0.1, name="poll-feeds", job_kwargs=single
+    )
+    queue.run_repeating(
+        send_due_digests,
+        interval=DIGEST_CHECK_SECONDS,
+        first=5,
+        name="digests",
+        job_kwargs=single,
     )
     queue.run_repeating(
         prune_old_items, interval=DAY, first=60, name="prune-items", job_kwargs=single

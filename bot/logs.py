@@ -2,28 +2,80 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from urllib.parse import quote
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
-class RedactingFormatter(logging.Formatter):
-    """Formats records and replaces the bot token wherever it would appear, tracebacks too."""
+class Redactor:
+    """Replaces secrets, as written and URL-encoded, with a placeholder naming what was there."""
 
-    def __init__(self, secret: str | None) -> None:
+    def __init__(self, token: str | None, also_hide: Iterable[str | None] = ()) -> None:
+        secrets = [(token, "<token>"), *((secret, "<secret>") for secret in also_hide)]
+        self._replacements = [
+            (variant, label)
+            for secret, label in secrets
+            if secret
+            for variant in dict.fromkeys((secret, quote(secret, safe="")))
+        ]
+
+    def __call__(self, text: str) -> str:
+        for secret, label in self._replacements:
+            text = text.replace(secret, label)
+        return text
+
+
+class RedactingFormatter(logging.Formatter):
+    """key=value text, one line per event (tracebacks folded in), secrets redacted."""
+
+    def __init__(self, secret: str | None, also_hide: Iterable[str | None] = ()) -> None:
         super().__init__(LOG_FORMAT)
-        self._secret = secret
+        self._redact = Redactor(secret, also_hide)
 
     def format(self, record: logging.LogRecord) -> str:
-        line = super().format(record)
-        return line.replace(self._secret, "<token>") if self._secret else line
+        # A multi-line event would read as several events to line-based log tools.
+        return self._redact(super().format(record)).replace("\n", "\\n")
 
 
-def configure_logging(level: str, token: str | None) -> None:
-    """Log to standard error at the given level, token redacted."""
+class JsonFormatter(logging.Formatter):
+    """One JSON object per event: time, level, logger, message and exception; secrets redacted."""
+
+    def __init__(self, secret: str | None, also_hide: Iterable[str | None] = ()) -> None:
+        super().__init__()
+        self._redact = Redactor(secret, also_hide)
+
+    def format(self, record: logging.LogRecord) -> str:
+        event = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            event["exception"] = self.formatException(record.exc_info)
+        if record.stack_info:
+            event["stack"] = self.formatStack(record.stack_info)
+        redacted = {key: self._redact(value) for key, value in event.items()}
+        return json.dumps(redacted, ensure_ascii=False)
+
+
+def configure_logging(
+    level: str,
+    token: str | None,
+    log_format: str = "text",
+    also_hide: Iterable[str | None] = (),
+) -> None:
+    """Log to standard error at the given level and format, token and other secrets redacted."""
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(RedactingFormatter(token))
+    if log_format == "json":
+        handler.setFormatter(JsonFormatter(token, also_hide))
+    else:
+        handler.setFormatter(RedactingFormatter(token, also_hide))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

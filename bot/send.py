@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import random
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -15,9 +16,11 @@ from telegram import Bot, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
 
-from bot.format import AlertView, render_alert
+from bot.format import AlertView, render_alert, render_digest
+from bot.i18n import text
+from bot.metrics import Metrics
 from storage import Storage
-from storage.models import BroadcastReport, OutboxEntry
+from storage.models import BroadcastReport, Item, OutboxEntry
 
 log = logging.getLogger(__name__)
 
@@ -47,8 +50,10 @@ class Sender:
         limits: SendLimits = SendLimits(),
         on_chat_migrated: Callable[[int, int], None] = lambda old, new: None,
         on_broadcast_done: Callable[[BroadcastReport], Awaitable[None]] | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self._bot = bot
+        self._metrics = metrics if metrics is not None else Metrics()
         self._storage = storage
         self._clock = clock
         self._limits = limits
@@ -160,6 +165,7 @@ class Sender:
             self._wake.set()
 
     async def _send_and_record(self, entry: OutboxEntry) -> None:
+        started = time.perf_counter()
         try:
             await self._send(entry)
         except RetryAfter as error:
@@ -177,32 +183,45 @@ class Sender:
             await self._network_failure(entry, str(error.message) or type(error).__name__)
         else:
             self._network_failures = 0
+            self._metrics.message_sent(entry, time.perf_counter() - started)
             await self._storage.mark_sent(entry.id, self._clock())
+            if entry.digest_id is not None:
+                await self._storage.finish_digest(entry.digest_id, "sent", self._clock())
         if entry.broadcast_id is not None:
             await self._report_broadcast(entry.broadcast_id)
 
     async def _send(self, entry: OutboxEntry) -> None:
+        if entry.digest_id is not None:
+            await self._send_digest(entry, entry.digest_id)
+            return
         if entry.item is not None:
-            item = entry.item
-            text = render_alert(
-                AlertView(
-                    topics=entry.topics,
-                    title=item.title,
-                    summary=item.summary,
-                    link=item.link,
-                    source_name=item.source_name,
-                    region=item.region,
-                    published_at=_utc(item.published_at),
-                    language=entry.language,
-                )
-            )
+            message = render_alert(_alert_view(entry.item, entry.topics, entry.language))
         else:
-            text = entry.broadcast_html or ""
+            message = entry.broadcast_html or ""
+        await self._send_text(entry, message, previews=entry.link_previews)
+
+    async def _send_digest(self, entry: OutboxEntry, digest_id: int) -> None:
+        items = await self._storage.digest_items(digest_id)
+        groups: dict[str, list[AlertView]] = {}
+        for item, topics in items:
+            view = _alert_view(item, topics, entry.language)
+            groups.setdefault(topics[0] if topics else "", []).append(view)
+        language = entry.language
+        parts = render_digest(
+            list(groups.items()),
+            text("digest_header", language, count=len(items)),
+            text("digest_continued", language),
+        )
+        for part in parts:
+            # A digest lists many links: a preview of the first one would mislead.
+            await self._send_text(entry, part, previews=False)
+
+    async def _send_text(self, entry: OutboxEntry, html_text: str, *, previews: bool) -> None:
         await self._bot.send_message(
             chat_id=entry.chat_id,
-            text=text,
+            text=html_text,
             parse_mode=ParseMode.HTML,
-            link_preview_options=LinkPreviewOptions(is_disabled=not entry.link_previews),
+            link_preview_options=LinkPreviewOptions(is_disabled=not previews),
             disable_notification=entry.silent,
         )
 
@@ -229,6 +248,9 @@ class Sender:
     async def _give_up(self, entry: OutboxEntry, reason: str) -> None:
         log.warning("send failed chat=%d delivery=%d reason=%s", entry.chat_id, entry.id, reason)
         await self._storage.mark_failed(entry.id, reason, self._clock())
+        self._metrics.message_failed(entry)
+        if entry.digest_id is not None:
+            await self._storage.finish_digest(entry.digest_id, "failed", self._clock())
 
     async def _network_failure(self, entry: OutboxEntry, reason: str) -> None:
         self._network_failures += 1
@@ -267,6 +289,19 @@ class Sender:
 def _seconds(retry_after: object) -> float:
     total = getattr(retry_after, "total_seconds", None)
     return float(total()) if callable(total) else float(retry_after)  # type: ignore[arg-type]
+
+
+def _alert_view(item: Item, topics: tuple[str, ...], language: str) -> AlertView:
+    return AlertView(
+        topics=topics,
+        title=item.title,
+        summary=item.summary,
+        link=item.link,
+        source_name=item.source_name,
+        region=item.region,
+        published_at=_utc(item.published_at),
+        language=language,
+    )
 
 
 def _utc(timestamp: float | None) -> datetime | None:

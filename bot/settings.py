@@ -3,15 +3,33 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 DEFAULT_API_URL = "https://api.telegram.org"
+WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
+LOG_FORMATS = ("text", "json")
 
 
 class SettingsError(ValueError):
     """A configuration value is missing or malformed; the message names the variable."""
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookSettings:
+    """Where Telegram delivers updates in webhook mode, and the secret it must present."""
+
+    url: str
+    secret: str
+    port: int
+
+    @property
+    def path(self) -> str:
+        """The path of the public address: the one the bot's webhook server answers on."""
+        return urlsplit(self.url).path or "/"
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +47,26 @@ class Settings:
     fetch_concurrency: int = 16
     fetch_timeout: float = 20.0
     max_feed_bytes: int = 5 * 1024 * 1024
+    webhook_url: str | None = None
+    webhook_secret: str | None = field(default=None, repr=False)
+    webhook_port: int = 8443
+    metrics_port: int | None = None
+    listen_address: str = "127.0.0.1"
+    log_format: str = "text"
+
+    def require_webhook(self) -> WebhookSettings:
+        """What `warta run --webhook` needs, or a one-line explanation of what is missing."""
+        if not self.webhook_url:
+            raise SettingsError(
+                "WARTA_WEBHOOK_URL is not set: `warta run --webhook` needs the public https:// "
+                "address Telegram calls, e.g. https://bot.example.com/telegram/warta"
+            )
+        if not self.webhook_secret:
+            raise SettingsError(
+                "WARTA_WEBHOOK_SECRET is not set: `warta run --webhook` needs a secret "
+                "(1-256 letters, digits, _ or -) that Telegram sends with every update"
+            )
+        return WebhookSettings(self.webhook_url, self.webhook_secret, self.webhook_port)
 
     def require_token(self) -> str:
         """Return the bot token or explain how to get one."""
@@ -70,6 +108,12 @@ def load_settings(
         admins=_admins(env.get("WARTA_ADMINS", "")),
         log_level=_log_level(env.get("WARTA_LOG_LEVEL", "INFO")),
         retention_days=int(_number(env, "WARTA_RETENTION_DAYS", 30, minimum=1)),
+        webhook_url=_webhook_url(env.get("WARTA_WEBHOOK_URL", "")),
+        webhook_secret=_webhook_secret(env.get("WARTA_WEBHOOK_SECRET", "")),
+        webhook_port=_port(env, "WARTA_WEBHOOK_PORT") or 8443,
+        metrics_port=_port(env, "WARTA_METRICS_PORT"),
+        listen_address=env.get("WARTA_LISTEN_ADDRESS", "").strip() or "127.0.0.1",
+        log_format=_log_format(env.get("WARTA_LOG_FORMAT", "text")),
     )
 
 
@@ -112,3 +156,40 @@ def _log_level(raw: str) -> str:
     if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
         raise SettingsError(f"WARTA_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {raw!r}")
     return level
+
+
+def _webhook_url(raw: str) -> str | None:
+    url = raw.strip()
+    if not url:
+        return None
+    parts = urlsplit(url)
+    # Telegram delivers updates only to HTTPS addresses.
+    if parts.scheme != "https" or not parts.hostname:
+        raise SettingsError(f"WARTA_WEBHOOK_URL must be an https:// address, got {url!r}")
+    return url
+
+
+def _webhook_secret(raw: str) -> str | None:
+    secret = raw.strip()
+    if secret and not WEBHOOK_SECRET.fullmatch(secret):
+        # The value itself is a credential: describe it, never echo it.
+        raise SettingsError(
+            "WARTA_WEBHOOK_SECRET must be 1-256 characters, only letters, digits, _ and -"
+        )
+    return secret or None
+
+
+def _port(env: Mapping[str, str], name: str) -> int | None:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or not 1 <= int(raw) <= 65535:
+        raise SettingsError(f"{name} must be a TCP port number (1-65535), got {raw!r}")
+    return int(raw)
+
+
+def _log_format(raw: str) -> str:
+    log_format = raw.strip().lower() or "text"
+    if log_format not in LOG_FORMATS:
+        raise SettingsError(f"WARTA_LOG_FORMAT must be text or json, got {raw!r}")
+    return log_format

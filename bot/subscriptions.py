@@ -5,12 +5,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from bot.matching import TopicSyntaxError, parse_topic
+from bot.matching import TopicQuery, TopicSyntaxError, parse_topic
 from bot.topics import TopicRegistry
 from storage import Storage
 from storage.models import Topic
 
 MAX_TOPICS_PER_CHAT = 20
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """A topic that was not added, and why (a catalogue code such as "unbalanced_quote")."""
+
+    topic: str
+    code: str
+    detail: str
 
 
 @dataclass(slots=True)
@@ -19,8 +28,21 @@ class SubscribeOutcome:
 
     added: list[str] = field(default_factory=list)
     existing: list[str] = field(default_factory=list)
-    refused: list[tuple[str, TopicSyntaxError]] = field(default_factory=list)
+    refused: list[Refusal] = field(default_factory=list)
     over_limit: list[str] = field(default_factory=list)
+
+
+def split_region(text: str) -> tuple[str, str | None]:
+    """Split "banjir @Banten" into the topic and the region it is limited to."""
+    topic, marker, region = text.rpartition("@")
+    if not marker or not region.strip() or (topic and not topic[-1].isspace()):
+        return text, None
+    return topic.strip(), " ".join(region.split())
+
+
+def topic_key(query_key: str, region: str | None) -> str:
+    """The per-chat identity of a topic: its canonical words, and its region if limited."""
+    return f"{query_key}@{region.casefold()}" if region else query_key
 
 
 def split_topics(raw: str) -> list[str]:
@@ -59,31 +81,42 @@ class Subscriptions:
         """Add each comma-separated topic that is valid, new and within the chat's limit."""
         outcome = SubscribeOutcome()
         count = len(await self._storage.list_topics(chat_id))
+        regions = {region.casefold(): region for region in await self._storage.known_regions()}
         for text in split_topics(raw):
+            words, wanted_region = split_region(text)
+            region = regions.get(wanted_region.casefold()) if wanted_region else None
+            if wanted_region and region is None:
+                outcome.refused.append(Refusal(text, "unknown_region", wanted_region))
+                continue
             try:
-                query = parse_topic(text)
+                query = parse_topic(words)
             except TopicSyntaxError as error:
-                outcome.refused.append((text, error))
+                outcome.refused.append(Refusal(text, error.code, error.detail))
                 continue
-            if await self._storage.find_topic(chat_id, query.key) is not None:
+            key = topic_key(query.key, region)
+            if await self._storage.find_topic(chat_id, key) is not None:
                 outcome.existing.append(text)
-                continue
-            if count >= self.limit:
+            elif count >= self.limit:
                 outcome.over_limit.append(text)
-                continue
-            topic = await self._storage.add_topic(chat_id, query.source, query.key, self._clock())
-            if topic is None:
+            elif await self._add(chat_id, query, key, region):
+                outcome.added.append(f"{query.source} @{region}" if region else query.source)
+                count += 1
+            else:
                 outcome.existing.append(text)
-                continue
-            self._registry.add(topic, query)
-            outcome.added.append(query.source)
-            count += 1
         return outcome
 
+    async def _add(self, chat_id: int, query: TopicQuery, key: str, region: str | None) -> bool:
+        topic = await self._storage.add_topic(chat_id, query.source, key, self._clock(), region)
+        if topic is None:
+            return False
+        self._registry.add(topic, query)
+        return True
+
     async def unsubscribe(self, chat_id: int, text: str) -> Topic | None:
-        """Remove the chat's topic written like `text` (case-insensitive)."""
+        """Remove the chat's topic written like `text` (case-insensitive, region included)."""
+        words, region = split_region(text)
         try:
-            key = parse_topic(text).key
+            key = topic_key(parse_topic(words).key, region)
         except TopicSyntaxError:
             return None
         topic = await self._storage.find_topic(chat_id, key)
@@ -108,6 +141,25 @@ class Subscriptions:
                 covers = []
             described.append((topic, covers))
         return described
+
+    async def follow_region(self, chat_id: int, wanted: str) -> tuple[str | None, bool]:
+        """Follow a known region by name (any case): (its proper name or None, newly added)."""
+        regions = {region.casefold(): region for region in await self._storage.known_regions()}
+        region = regions.get(" ".join(wanted.split()).casefold())
+        if region is None:
+            return None, False
+        added = await self._storage.follow_region(chat_id, region, self._clock())
+        self._registry.follow_region(chat_id, region)
+        return region, added
+
+    async def unfollow_region(self, chat_id: int, wanted: str) -> str | None:
+        """Stop following a region; return its name, or None if the chat did not follow it."""
+        for region in await self._storage.chat_regions(chat_id):
+            if region.casefold() == " ".join(wanted.split()).casefold():
+                await self._storage.unfollow_region(chat_id, region)
+                self._registry.unfollow_region(chat_id, region)
+                return region
+        return None
 
     def migrate(self, old_chat_id: int, new_chat_id: int) -> None:
         """Keep matching a group's topics after it became a supergroup."""

@@ -3,10 +3,22 @@
 from __future__ import annotations
 
 from bot.context import WartaApp
-from handlers import admin, errors, fallback, latest, membership, start, topics
+from handlers import (
+    admin,
+    channels,
+    errors,
+    fallback,
+    latest,
+    membership,
+    regions,
+    settings,
+    start,
+    topics,
+)
 
 
 def register_handlers(app: WartaApp) -> None:
     """Add every feature's handlers; the fallback goes last so it only sees leftovers."""
-    for feature in (start, topics, latest, admin, membership, errors, fallback):
+    features = (start, topics, regions, settings, channels, latest, admin, membership, errors)
+    for feature in (*features, fallback):
         feature.register(app)

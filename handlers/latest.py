@@ -12,7 +12,7 @@ from bot.format import AlertView, render_item_list
 from bot.i18n import text
 from bot.matching import TopicQuery, TopicSyntaxError, parse_topic
 from handlers.replies import command_argument, current_chat, message_of, quote, reply
-from handlers.topics import describe_topic_error
+from handlers.topics import describe_refusal
 from storage.models import Chat, Item
 
 LATEST_COUNT = 5
@@ -73,7 +73,7 @@ async def _answer_query(
     try:
         query = parse_topic(argument)
     except TopicSyntaxError as error:
-        reason = describe_topic_error(error, chat.language)
+        reason = describe_refusal(error.code, error.detail, chat.language)
         await reply(update, chat, "latest_query_invalid", reason=reason)
         return
     items = await context.services.search.latest([query], LATEST_COUNT)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from telegram import ChatMember, Update
-from telegram.ext import ChatMemberHandler
+from telegram.ext import ChatMemberHandler, MessageHandler, filters
 
 from bot.context import WartaApp, WartaContext
 from handlers.replies import chat_of, current_chat
@@ -25,6 +25,17 @@ async def membership_changed(update: Update, context: WartaContext) -> None:
         await current_chat(update, context)
 
 
+async def group_migrated(update: Update, context: WartaContext) -> None:
+    """Keep a group's topics, regions and settings when it becomes a supergroup."""
+    message = update.effective_message
+    if message is None or message.migrate_to_chat_id is None:
+        return
+    old_id, new_id = chat_of(update).id, message.migrate_to_chat_id
+    await context.services.storage.migrate_chat(old_id, new_id)
+    context.services.subscriptions.migrate(old_id, new_id)
+
+
 def register(app: WartaApp) -> None:
     """Add this module's handlers."""
     app.add_handler(ChatMemberHandler(membership_changed, ChatMemberHandler.MY_CHAT_MEMBER))
+    app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, group_migrated))

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import html
+import re
 
 from telegram import Chat as TelegramChat
-from telegram import Message, Update
+from telegram import ChatMember, Message, Update
 
 from bot.context import WartaContext
 from bot.i18n import language_for, text
 from storage.models import Chat
+
+_TAGS = re.compile(r"<[^>]*>")
 
 
 def quote(value: str) -> str:
@@ -70,3 +73,47 @@ def is_admin(update: Update, context: WartaContext) -> bool:
     """Whether the sender is one of the operators named in WARTA_ADMINS."""
     user = update.effective_user
     return user is not None and user.id in context.settings.admins
+
+
+GROUP_ADMIN_STATUSES = frozenset({ChatMember.ADMINISTRATOR, ChatMember.OWNER})
+
+
+async def sender_is_group_admin(update: Update, context: WartaContext) -> bool:
+    """Ask Telegram whether the sender administers this group (anonymous admins count)."""
+    message = update.effective_message
+    telegram_chat = chat_of(update)
+    if message is not None and message.sender_chat is not None:
+        return message.sender_chat.id == telegram_chat.id
+    user = update.effective_user
+    if user is None:
+        return False
+    member = await context.bot.get_chat_member(telegram_chat.id, user.id)
+    return member.status in GROUP_ADMIN_STATUSES
+
+
+async def configurable_chat(update: Update, context: WartaContext) -> tuple[Chat, Chat] | None:
+    """(the chat to answer, the chat whose settings change); None after refusing a member.
+
+    In a group only its administrators may change it. A private chat that manages a channel
+    changes the channel.
+    """
+    chat = await current_chat(update, context)
+    if chat.is_group and not await sender_is_group_admin(update, context):
+        if update.callback_query is not None:
+            refusal = text("group_admins_only", chat.language)
+            await update.callback_query.answer(_TAGS.sub("", refusal), show_alert=True)
+        else:
+            await reply(update, chat, "group_admins_only")
+        return None
+    if chat.managing is not None:
+        channel = await context.services.storage.get_chat(chat.managing)
+        if channel is not None and channel.active:
+            return chat, channel
+    return chat, chat
+
+
+def target_note(chat: Chat, target: Chat) -> str:
+    """A line saying which channel a command changed, when it was not this chat."""
+    if target.id == chat.id:
+        return ""
+    return text("channel_target_note", chat.language, channel=quote(target.title)) + "\n"

@@ -1,4 +1,4 @@
-"""/subscribe, /unsubscribe and /list: a chat's topics."""
+"""/subscribe, /unsubscribe and /list: a chat's topics and regions."""
 
 from __future__ import annotations
 
@@ -10,17 +10,25 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.context import WartaApp, WartaContext
 from bot.i18n import text
-from bot.matching import TopicSyntaxError
-from bot.subscriptions import SubscribeOutcome
-from handlers.replies import command_argument, current_chat, message_of, quote, reply
+from bot.subscriptions import Refusal, SubscribeOutcome
+from handlers.replies import (
+    command_argument,
+    configurable_chat,
+    current_chat,
+    message_of,
+    quote,
+    reply,
+    target_note,
+)
 from storage.models import Chat
 
 UNSUBSCRIBE_PREFIX = "unsub:"
+UNFOLLOW_PREFIX = "unreg:"
 
 
-def describe_topic_error(error: TopicSyntaxError, language: str) -> str:
+def describe_refusal(code: str, detail: str, language: str) -> str:
     """The catalogue's explanation of why a topic was refused."""
-    return text(f"topic_error_{error.code}", language, detail=quote(error.detail))
+    return text(f"topic_error_{code}", language, detail=quote(detail))
 
 
 def describe_outcome(outcome: SubscribeOutcome, limit: int, language: str) -> str:
@@ -30,9 +38,7 @@ def describe_outcome(outcome: SubscribeOutcome, limit: int, language: str) -> st
         lines.append(text("subscribe_added", language, topics=_joined(outcome.added)))
     if outcome.existing:
         lines.append(text("subscribe_existing", language, topics=_joined(outcome.existing)))
-    for topic, error in outcome.refused:
-        reason = describe_topic_error(error, language)
-        lines.append(text("subscribe_refused", language, topic=quote(topic), reason=reason))
+    lines.extend(_refusal_line(refusal, language) for refusal in outcome.refused)
     if outcome.over_limit:
         lines.append(
             text("subscribe_limit", language, limit=limit, topics=_joined(outcome.over_limit))
@@ -42,81 +48,119 @@ def describe_outcome(outcome: SubscribeOutcome, limit: int, language: str) -> st
     return "\n".join(lines)
 
 
+def _refusal_line(refusal: Refusal, language: str) -> str:
+    reason = describe_refusal(refusal.code, refusal.detail, language)
+    return text("subscribe_refused", language, topic=quote(refusal.topic), reason=reason)
+
+
 def _joined(topics: list[str]) -> str:
     return ", ".join(map(quote, topics))
 
 
 async def subscribe(update: Update, context: WartaContext) -> None:
-    """Follow one or more comma-separated topics."""
-    chat = await current_chat(update, context)
+    """Follow one or more comma-separated topics, each perhaps limited to a region."""
+    chats = await configurable_chat(update, context)
+    if chats is None:
+        return
+    chat, target = chats
     argument = command_argument(update)
     if not argument:
         await reply(update, chat, "subscribe_usage")
         return
     subscriptions = context.services.subscriptions
-    outcome = await subscriptions.subscribe(chat.id, argument)
-    await message_of(update).reply_html(
-        describe_outcome(outcome, subscriptions.limit, chat.language)
-    )
+    outcome = await subscriptions.subscribe(target.id, argument)
+    summary = describe_outcome(outcome, subscriptions.limit, chat.language)
+    await message_of(update).reply_html(target_note(chat, target) + summary)
 
 
 async def unsubscribe(update: Update, context: WartaContext) -> None:
-    """Stop following a topic, or offer a button per topic."""
-    chat = await current_chat(update, context)
+    """Stop following a topic or region, or offer a button for each."""
+    chats = await configurable_chat(update, context)
+    if chats is None:
+        return
+    chat, target = chats
     argument = command_argument(update)
     if not argument:
-        prompt, buttons = await _topic_buttons(context, chat)
+        prompt, buttons = await _removal_buttons(context, chat, target)
         await message_of(update).reply_html(prompt, reply_markup=buttons)
         return
-    removed = await context.services.subscriptions.unsubscribe(chat.id, argument)
-    key = "unsubscribe_done" if removed else "unsubscribe_missing"
-    shown = removed.text if removed else argument[:100]
-    await reply(update, chat, key, topic=quote(shown))
+    subscriptions = context.services.subscriptions
+    removed = await subscriptions.unsubscribe(target.id, argument)
+    shown = removed.label if removed else await subscriptions.unfollow_region(target.id, argument)
+    key = "unsubscribe_done" if shown else "unsubscribe_missing"
+    await reply(update, chat, key, topic=quote(shown or argument[:100]))
 
 
-async def unsubscribe_button(update: Update, context: WartaContext) -> None:
-    """Remove the topic whose button was pressed, then refresh the buttons."""
+async def removal_button(update: Update, context: WartaContext) -> None:
+    """Remove the topic or region whose button was pressed, then refresh the buttons."""
     query = update.callback_query
     if query is None or query.data is None:
         return
-    chat = await current_chat(update, context)
-    topic_id = int(query.data.removeprefix(UNSUBSCRIBE_PREFIX))
-    removed = await context.services.subscriptions.unsubscribe_id(chat.id, topic_id)
+    chats = await configurable_chat(update, context)
+    if chats is None:
+        await query.answer()
+        return
+    chat, target = chats
+    subscriptions = context.services.subscriptions
+    if query.data.startswith(UNSUBSCRIBE_PREFIX):
+        topic_id = int(query.data.removeprefix(UNSUBSCRIBE_PREFIX))
+        topic = await subscriptions.unsubscribe_id(target.id, topic_id)
+        removed = topic.label if topic else None
+    else:
+        region = query.data.removeprefix(UNFOLLOW_PREFIX)
+        removed = await subscriptions.unfollow_region(target.id, region)
     if removed is None:
         await query.answer(text("unsubscribe_gone", chat.language))
         return
-    await query.answer(text("unsubscribe_toast", chat.language, topic=removed.text))
-    prompt, buttons = await _topic_buttons(context, chat, removed.text)
+    await query.answer(text("unsubscribe_toast", chat.language, topic=removed))
+    prompt, buttons = await _removal_buttons(context, chat, target, removed)
     await query.edit_message_text(prompt, parse_mode=ParseMode.HTML, reply_markup=buttons)
 
 
-async def _topic_buttons(
-    context: WartaContext, chat: Chat, removed: str | None = None
+async def _removal_buttons(
+    context: WartaContext, chat: Chat, target: Chat, removed: str | None = None
 ) -> tuple[str, InlineKeyboardMarkup | None]:
-    """The unsubscribe prompt and one button per remaining topic."""
-    topics = await context.services.storage.list_topics(chat.id)
+    """The removal prompt and one button per remaining topic and region."""
+    storage = context.services.storage
+    topics = await storage.list_topics(target.id)
+    regions = await storage.chat_regions(target.id)
     language = chat.language
     prefix = text("unsubscribe_done", language, topic=quote(removed)) + "\n\n" if removed else ""
-    if not topics:
+    prefix += target_note(chat, target)
+    if not topics and not regions:
         return prefix + text("no_topics", language), None
-    buttons = [
-        [InlineKeyboardButton(f"❌ {topic.text}", callback_data=f"{UNSUBSCRIBE_PREFIX}{topic.id}")]
+    rows = [
+        [InlineKeyboardButton(f"❌ {topic.label}", callback_data=f"{UNSUBSCRIBE_PREFIX}{topic.id}")]
         for topic in topics
     ]
-    return prefix + text("unsubscribe_choose", language), InlineKeyboardMarkup(buttons)
+    rows += [
+        [InlineKeyboardButton(f"❌ 📍 {region}", callback_data=f"{UNFOLLOW_PREFIX}{region}")]
+        for region in regions
+    ]
+    return prefix + text("unsubscribe_choose", language), InlineKeyboardMarkup(rows)
 
 
 async def list_topics(update: Update, context: WartaContext) -> None:
-    """Show the chat's topics and the other forms each one covers."""
+    """Show the chat's regions and topics, and the other forms each topic covers."""
     chat = await current_chat(update, context)
+    target = chat
+    if chat.managing is not None:
+        target = await context.services.storage.get_chat(chat.managing) or chat
     subscriptions = context.services.subscriptions
-    described = await subscriptions.topics(chat.id)
-    if not described:
+    described = await subscriptions.topics(target.id)
+    regions = await context.services.storage.chat_regions(target.id)
+    if not described and not regions:
         await reply(update, chat, "no_topics")
         return
-    lines = [text("list_header", chat.language, count=len(described), limit=subscriptions.limit)]
+    lines = [target_note(chat, target).rstrip("\n")] if target.id != chat.id else []
+    if regions:
+        names = html.escape(", ".join(regions))
+        lines.append(text("list_regions", chat.language, regions=names))
+    lines.append(
+        text("list_header", chat.language, count=len(described), limit=subscriptions.limit)
+    )
     for topic, covers in described:
-        lines.append(f"• {html.escape(topic.text)}")
+        lines.append(f"• {html.escape(topic.label)}")
         if covers:
             forms = html.escape(", ".join(covers))
             lines.append(text("list_also_covers", chat.language, forms=forms))
@@ -128,4 +172,4 @@ def register(app: WartaApp) -> None:
     app.add_handler(CommandHandler(["subscribe", "langganan"], subscribe))
     app.add_handler(CommandHandler(["unsubscribe", "berhenti"], unsubscribe))
     app.add_handler(CommandHandler(["list", "topik"], list_topics))
-    app.add_handler(CallbackQueryHandler(unsubscribe_button, pattern=r"^unsub:\d{1,18}$"))
+    app.add_handler(CallbackQueryHandler(removal_button, pattern=r"^(unsub:\d{1,18}|unreg:.+)$"))

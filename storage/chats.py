@@ -12,18 +12,39 @@ CHAT_COLUMNS = (
     "link_previews, silent, paused, managed_by, managing"
 )
 _SETTABLE = frozenset(
-    {"language", "delivery", "digest_hour", "quiet_start", "quiet_end", "link_previews",
-     "silent", "paused", "managed_by", "managing", "title"}
+    {
+        "language",
+        "delivery",
+        "digest_hour",
+        "quiet_start",
+        "quiet_end",
+        "link_previews",
+        "silent",
+        "paused",
+        "managed_by",
+        "managing",
+        "title",
+    }
 )
 
 
 def chat_from_row(row: sqlite3.Row) -> Chat:
     """A Chat from a row selected with CHAT_COLUMNS."""
     return Chat(
-        id=row[0], type=row[1], title=row[2], active=bool(row[3]), language=row[4],
-        delivery=row[5], digest_hour=row[6], quiet_start=row[7], quiet_end=row[8],
-        link_previews=bool(row[9]), silent=bool(row[10]), paused=bool(row[11]),
-        managed_by=row[12], managing=row[13],
+        id=row[0],
+        type=row[1],
+        title=row[2],
+        active=bool(row[3]),
+        language=row[4],
+        delivery=row[5],
+        digest_hour=row[6],
+        quiet_start=row[7],
+        quiet_end=row[8],
+        link_previews=bool(row[9]),
+        silent=bool(row[10]),
+        paused=bool(row[11]),
+        managed_by=row[12],
+        managing=row[13],
     )
 
 

@@ -5,13 +5,24 @@ from __future__ import annotations
 from storage.broadcasts import BroadcastQueries
 from storage.chats import ChatQueries
 from storage.database import StorageClosedError
+from storage.digests import DigestQueries
 from storage.feeds import FeedQueries
 from storage.items import ItemQueries
 from storage.outbox import OutboxQueries
+from storage.regions import RegionQueries
 from storage.topics import TopicQueries
 
 __all__ = ["Storage", "StorageClosedError"]
 
 
-class Storage(ChatQueries, TopicQueries, FeedQueries, ItemQueries, OutboxQueries, BroadcastQueries):
-    """SQLite storage for chats, topics, feeds, items, the outbox and broadcasts."""
+class Storage(
+    ChatQueries,
+    TopicQueries,
+    RegionQueries,
+    FeedQueries,
+    ItemQueries,
+    OutboxQueries,
+    DigestQueries,
+    BroadcastQueries,
+):
+    """SQLite storage for chats, topics, regions, feeds, items, the outbox and digests."""

@@ -33,8 +33,13 @@ class ItemQueries(Database):
             known.update(row[0] for row in rows)
         return known
 
-    async def store_items(self, feed_id: int, items: Sequence[NewItem], now: float) -> StoredItems:
-        """Store new entries and queue their alerts in the same transaction (the outbox)."""
+    async def store_items(
+        self, feed_id: int, items: Sequence[NewItem], now: float, local_hour: int = 12
+    ) -> StoredItems:
+        """Store new entries and queue their alerts in the same transaction (the outbox).
+
+        local_hour is the hour in WIB now, for chats' quiet hours.
+        """
         stories: list[tuple[str, int]] = []
         alerts = 0
         async with self._write() as db:
@@ -59,7 +64,9 @@ class ItemQueries(Database):
                 # An item that starts a new story is that story: its id is the story id.
                 story_id = item.story_id if item.story_id is not None else cursor.lastrowid
                 stories.append((item.identity, story_id))
-                alerts += await _queue_alerts(db, cursor.lastrowid, story_id, item.alerts, now)
+                alerts += await _queue_alerts(
+                    db, cursor.lastrowid, story_id, item.alerts, now, local_hour
+                )
         return StoredItems(len(stories), alerts, tuple(stories))
 
     async def recent_titles(self, since: float) -> list[tuple[int, str, float]]:
@@ -96,20 +103,43 @@ class ItemQueries(Database):
             return cursor.rowcount
 
 
+# Held for a digest instead of sent at once: digest delivery, quiet hours, or a group whose
+# pending alerts already fill its share of Telegram's 20 messages a minute.
+_HELD = """CASE
+    WHEN delivery != 'instant' THEN 1
+    WHEN quiet_start IS NOT NULL AND (
+        (quiet_start <= quiet_end AND :hour >= quiet_start AND :hour < quiet_end)
+        OR (quiet_start > quiet_end AND (:hour >= quiet_start OR :hour < quiet_end))) THEN 1
+    WHEN type IN ('group', 'supergroup', 'channel') AND (SELECT count(*) FROM deliveries p
+        WHERE p.chat_id = chats.id AND p.status = 'pending' AND p.held = 0) >= :burst THEN 1
+    ELSE 0 END"""
+GROUP_BURST = 3
+
+
 async def _queue_alerts(
     db: aiosqlite.Connection,
     item_id: int,
     story_id: int,
     alerts: Sequence[tuple[int, tuple[str, ...]]],
     now: float,
+    local_hour: int,
 ) -> int:
     """Insert one outbox row per chat; a chat that already had this story gets none."""
     queued = 0
     for chat_id, topics in alerts:
         cursor = await db.execute(
-            "INSERT OR IGNORE INTO deliveries (chat_id, item_id, story_id, topics, created_at) "
-            "SELECT id, ?, ?, ?, ? FROM chats WHERE id = ? AND active = 1",
-            (item_id, story_id, "\n".join(topics), now, chat_id),
+            "INSERT OR IGNORE INTO deliveries (chat_id, item_id, story_id, topics, created_at, "
+            f"held) SELECT id, :item, :story, :topics, :now, {_HELD} FROM chats "
+            "WHERE id = :chat AND active = 1 AND paused = 0",
+            {
+                "item": item_id,
+                "story": story_id,
+                "topics": "\n".join(topics),
+                "now": now,
+                "chat": chat_id,
+                "hour": local_hour,
+                "burst": GROUP_BURST,
+            },
         )
         queued += cursor.rowcount
     return queued

@@ -32,11 +32,17 @@ class Chat:
 
 @dataclass(frozen=True, slots=True)
 class Topic:
-    """One topic a chat follows, as the reader wrote it."""
+    """One topic a chat follows, as the reader wrote it, perhaps limited to one region."""
 
     id: int
     chat_id: int
     text: str
+    region: str | None = None
+
+    @property
+    def label(self) -> str:
+        """How the topic is shown: "banjir @Banten" when limited to a region."""
+        return f"{self.text} @{self.region}" if self.region else self.text
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +115,7 @@ class OutboxEntry:
     language: str = "id"
     link_previews: bool = False
     silent: bool = False
+    digest_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,3 +136,60 @@ class FeedSeed:
     url: str
     name: str
     region: str
+
+
+@dataclass(frozen=True, slots=True)
+class BroadcastJob:
+    """A broadcast and how far its sending got."""
+
+    id: int
+    admin_chat_id: int
+    text_html: str
+    status: str  # "draft", "sending", "cancelled" or "discarded"
+    progress_message_id: int | None
+    started_at: float | None
+    summarised: bool
+    sent: int = 0
+    failed: int = 0
+    pending: int = 0
+    recently_done: int = 0  # finished within the last RECENT_SECONDS, for the estimate
+    failures: tuple[tuple[str, int], ...] = ()  # (last_error, count) of rows not delivered
+
+
+@dataclass(frozen=True, slots=True)
+class FeedStatus:
+    """A feed as operators see it: health and recent volume."""
+
+    id: int
+    url: str
+    name: str
+    region: str
+    enabled: bool
+    last_success_at: float | None
+    last_error: str | None
+    consecutive_failures: int
+    items_24h: int
+
+
+@dataclass(frozen=True, slots=True)
+class FeedAdded:
+    """What adding a feed by command did."""
+
+    feed_id: int
+    outcome: str  # "added", "restored" (was removed) or "exists"
+
+
+@dataclass(frozen=True, slots=True)
+class BotStats:
+    """The figures of /stats."""
+
+    active_chats: int
+    inactive_chats: int
+    topics: int
+    top_topics: tuple[tuple[str, int], ...]  # (topic as written, chats following it)
+    feeds_healthy: int
+    feeds_failing: int
+    alerts_24h: tuple[int, int]  # (sent, failed)
+    alerts_7d: tuple[int, int]
+    backlog: int
+    alerts_per_day: tuple[tuple[str, int, int], ...]  # (YYYY-MM-DD in WIB, sent, failed)

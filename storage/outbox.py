@@ -9,8 +9,9 @@ from storage.items import ITEM_COLUMNS, item_from_row
 from storage.models import OutboxEntry
 
 # Each chat's oldest pending message: only it may be sent, so a chat's messages keep their order.
+# Alerts held for a digest wait outside this line; their digest takes their place in it.
 _OUTBOX_HEADS = (
-    "JOIN (SELECT min(id) AS first_id FROM deliveries WHERE status = 'pending' "
+    "JOIN (SELECT min(id) AS first_id FROM deliveries WHERE status = 'pending' AND held = 0 "
     "GROUP BY chat_id) head ON head.first_id = d.id"
 )
 
@@ -22,7 +23,7 @@ class OutboxQueries(Database):
         """The oldest pending message of each active chat, if due by now; alerts first."""
         rows = await self._all(
             "SELECT d.id, d.chat_id, c.type, d.attempts, d.topics, d.broadcast_id, b.text_html, "
-            "c.language, c.link_previews, c.silent, "
+            "c.language, c.link_previews, c.silent, d.digest_id, "
             f"{ITEM_COLUMNS} FROM deliveries d JOIN chats c ON c.id = d.chat_id "
             "LEFT JOIN items i ON i.id = d.item_id LEFT JOIN feeds f ON f.id = i.feed_id "
             "LEFT JOIN broadcasts b ON b.id = d.broadcast_id "
@@ -42,7 +43,9 @@ class OutboxQueries(Database):
 
     async def outbox_backlog(self) -> int:
         """How many messages wait to be sent."""
-        row = await self._one("SELECT count(*) FROM deliveries WHERE status = 'pending'")
+        row = await self._one(
+            "SELECT count(*) FROM deliveries WHERE status = 'pending' AND held = 0"
+        )
         return int(row[0]) if row else 0
 
     async def mark_sent(self, delivery_id: int, now: float) -> None:
@@ -98,4 +101,5 @@ def _outbox_entry(row: sqlite3.Row) -> OutboxEntry:
         language=row[7],
         link_previews=bool(row[8]),
         silent=bool(row[9]),
+        digest_id=row[10],
     )

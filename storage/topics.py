@@ -9,46 +9,51 @@ from storage.models import Topic
 class TopicQueries(Database):
     """Topics, one row per chat and canonical key."""
 
-    async def add_topic(self, chat_id: int, text: str, key: str, now: float) -> Topic | None:
+    async def add_topic(
+        self, chat_id: int, text: str, key: str, now: float, region: str | None = None
+    ) -> Topic | None:
         """Add a topic; None when the chat already follows one with the same key."""
         async with self._write() as db:
             cursor = await db.execute(
-                "INSERT OR IGNORE INTO topics (chat_id, text, key, created_at) VALUES (?, ?, ?, ?)",
-                (chat_id, text, key, now),
+                "INSERT OR IGNORE INTO topics (chat_id, text, key, created_at, region) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (chat_id, text, key, now, region),
             )
             if cursor.rowcount == 0 or cursor.lastrowid is None:
                 return None
-            return Topic(cursor.lastrowid, chat_id, text)
+            return Topic(cursor.lastrowid, chat_id, text, region)
 
     async def remove_topic(self, chat_id: int, topic_id: int) -> Topic | None:
         """Remove one of a chat's topics by id; return it, or None if it was not there."""
         async with self._write() as db:
             cursor = await db.execute(
-                "DELETE FROM topics WHERE chat_id = ? AND id = ? RETURNING id, chat_id, text",
+                "DELETE FROM topics WHERE chat_id = ? AND id = ? "
+                "RETURNING id, chat_id, text, region",
                 (chat_id, topic_id),
             )
             row = await cursor.fetchone()
             await cursor.close()
-        return Topic(row[0], row[1], row[2]) if row else None
+        return Topic(row[0], row[1], row[2], row[3]) if row else None
 
     async def find_topic(self, chat_id: int, key: str) -> Topic | None:
         """A chat's topic by canonical key."""
         row = await self._one(
-            "SELECT id, chat_id, text FROM topics WHERE chat_id = ? AND key = ?", (chat_id, key)
+            "SELECT id, chat_id, text, region FROM topics WHERE chat_id = ? AND key = ?",
+            (chat_id, key),
         )
-        return Topic(row[0], row[1], row[2]) if row else None
+        return Topic(row[0], row[1], row[2], row[3]) if row else None
 
     async def list_topics(self, chat_id: int) -> list[Topic]:
         """A chat's topics in the order they were added."""
         rows = await self._all(
-            "SELECT id, chat_id, text FROM topics WHERE chat_id = ? ORDER BY id", (chat_id,)
+            "SELECT id, chat_id, text, region FROM topics WHERE chat_id = ? ORDER BY id", (chat_id,)
         )
-        return [Topic(row[0], row[1], row[2]) for row in rows]
+        return [Topic(row[0], row[1], row[2], row[3]) for row in rows]
 
     async def active_topics(self) -> list[Topic]:
         """Every topic of every active chat, for the matching index."""
         rows = await self._all(
-            "SELECT t.id, t.chat_id, t.text FROM topics t JOIN chats c ON c.id = t.chat_id "
-            "WHERE c.active = 1"
+            "SELECT t.id, t.chat_id, t.text, t.region FROM topics t "
+            "JOIN chats c ON c.id = t.chat_id WHERE c.active = 1"
         )
-        return [Topic(row[0], row[1], row[2]) for row in rows]
+        return [Topic(row[0], row[1], row[2], row[3]) for row in rows]

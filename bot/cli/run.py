@@ -1,19 +1,30 @@
-"""`warta run`: start the bot with long polling."""
+"""`warta run`: start the bot with long polling, or `warta run --webhook` behind HTTPS."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from bot.feedlist import FeedListError
-from bot.settings import SettingsError, load_settings
+from bot.settings import Settings, SettingsError, WebhookSettings, load_settings
+
+if TYPE_CHECKING:
+    from bot.context import WartaApp
 
 EXIT_CONFIG = 2
+ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add `warta run`."""
-    parser = commands.add_parser("run", help="start the bot (long polling)")
+    parser = commands.add_parser("run", help="start the bot (long polling by default)")
+    parser.add_argument(
+        "--webhook",
+        action="store_true",
+        help="receive updates at WARTA_WEBHOOK_URL (checked with WARTA_WEBHOOK_SECRET) "
+        "on WARTA_WEBHOOK_PORT instead of long polling",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -24,10 +35,30 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         settings = load_settings()
-        configure_logging(settings.log_level, settings.token)
+        configure_logging(
+            settings.log_level, settings.token, settings.log_format, [settings.webhook_secret]
+        )
         app = build_application(settings)
+        webhook = settings.require_webhook() if args.webhook else None
     except (SettingsError, FeedListError) as error:
         print(f"warta: {error}", file=sys.stderr)
         return EXIT_CONFIG
-    app.run_polling(allowed_updates=["message", "callback_query", "my_chat_member"])
+    if webhook is None:
+        app.run_polling(allowed_updates=ALLOWED_UPDATES)
+    else:
+        serve_webhook(app, settings, webhook)
     return 0
+
+
+def serve_webhook(app: WartaApp, settings: Settings, webhook: WebhookSettings) -> None:
+    """Register the webhook with Telegram and answer it until SIGINT or SIGTERM."""
+    # PTB's server answers 403 to a request without the secret header or with a wrong one,
+    # before the update is read; TLS is the reverse proxy's job.
+    app.run_webhook(
+        listen=settings.listen_address,
+        port=webhook.port,
+        url_path=webhook.path,
+        webhook_url=webhook.url,
+        secret_token=webhook.secret,
+        allowed_updates=ALLOWED_UPDATES,
+    )

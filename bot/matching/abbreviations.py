@@ -10,11 +10,10 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-from bot.matching.normalize import topic_tokens
+from bot.matching.normalize import Words, topic_tokens
 
 MAX_VARIANTS = 16
 
-Words = tuple[str, ...]
 # A phrase's words and how to show them to the reader.
 Variant = tuple[Words, str]
 

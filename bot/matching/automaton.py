@@ -8,9 +8,7 @@ from typing import Any
 import ahocorasick  # type: ignore[import-untyped,unused-ignore]
 
 from bot.matching.document import MatchDocument
-from bot.matching.normalize import canonical
-
-Words = tuple[str, ...]
+from bot.matching.normalize import Words, canonical
 
 # Each distinct word becomes one character, so a phrase is a short string and the automaton
 # can only match whole words. Unknown words map to a character no pattern uses.
@@ -26,12 +24,10 @@ def _char(number: int) -> str:
 
 
 class PhraseAutomaton:
-    """Finds which of a fixed set of phrases occur in an item.
-
-    `guarded` lists the phrases whose occurrences must be confirmed with the document.
-    """
+    """Finds which of a fixed set of phrases occur in an item."""
 
     def __init__(self, phrases: Iterable[Words], guarded: Container[Words]) -> None:
+        # `guarded` phrases may sit inside a longer form, so each hit is checked on the item.
         self._vocabulary: dict[str, str] = {}
         by_pattern: dict[str, list[tuple[Words, bool]]] = {}
         for words in dict.fromkeys(phrases):

@@ -6,9 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from bot.matching.abbreviations import load_table
-from bot.matching.normalize import document_tokens
-
-Words = tuple[str, ...]
+from bot.matching.normalize import Words, document_tokens
 
 # Stands between title and text so no phrase spans the two.
 _BOUNDARY: tuple[str, ...] = ()

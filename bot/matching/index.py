@@ -9,9 +9,8 @@ from bot.matching.abbreviations import load_table
 from bot.matching.automaton import PhraseAutomaton
 from bot.matching.document import MatchDocument
 from bot.matching.nodes import any_phrase_suffices, required_groups
+from bot.matching.normalize import Words
 from bot.matching.query import TopicQuery
-
-Words = tuple[str, ...]
 
 STALE_LIMIT = 1000
 

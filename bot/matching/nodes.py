@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-Words = tuple[str, ...]
+from bot.matching.normalize import Words
+
 # Tells whether none of the given phrase variants occurs in the item; shaped like
 # set.isdisjoint so the index can pass that C method straight through.
 Absence = Callable[[tuple[Words, ...]], bool]

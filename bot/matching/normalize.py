@@ -6,6 +6,9 @@ import re
 import unicodedata
 from collections.abc import Collection
 
+# A phrase or form: normalised words in order.
+Words = tuple[str, ...]
+
 CLITICS = ("nya", "lah", "kah", "pun")
 MIN_STEM = 3
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from bot.matching.abbreviations import AbbreviationTable, load_table
 from bot.matching.document import MatchDocument
 from bot.matching.nodes import Node, Phrase, all_phrases, positive_phrases, render
-from bot.matching.normalize import topic_tokens
+from bot.matching.normalize import Words, topic_tokens
 from bot.matching.syntax import (
     MAX_LENGTH,
     MIN_LENGTH,
@@ -18,8 +18,6 @@ from bot.matching.syntax import (
     check_exclusions,
     lex,
 )
-
-Words = tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True, eq=False)

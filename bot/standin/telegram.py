@@ -10,7 +10,7 @@ import math
 import re
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from types import MappingProxyType, TracebackType
 from typing import Any, Final, Literal
@@ -885,6 +885,22 @@ class TelegramStandIn:
             "first_name": f"User{user_id}",
         }
 
+    def add_channel(
+        self, chat_id: int, username: str, title: str, *, admins: Iterable[int] = ()
+    ) -> None:
+        """A channel the bot can look up by @username; admins (and the bot) administer it."""
+        self._chats[chat_id] = {
+            "id": chat_id,
+            "type": "channel",
+            "title": title,
+            "username": username.lstrip("@"),
+        }
+        self._forgotten.discard(chat_id)
+        statuses = self.member_status.setdefault(chat_id, {})
+        statuses[self.bot_id] = "administrator"
+        for user_id in admins:
+            statuses[user_id] = "administrator"
+
     def _remember_chat(
         self, chat_id: int, chat_type: str, title: str | None, first_name: str
     ) -> JsonDict:
@@ -1536,7 +1552,11 @@ class TelegramStandIn:
         user_id = params.get("user_id")
         if not isinstance(user_id, int) or isinstance(user_id, bool):
             raise ApiError(400, "Bad Request: invalid user_id specified")
-        return _member_json(self._user(user_id), self._status(chat_id, user_id))
+        member = _member_json(self._user(user_id), self._status(chat_id, user_id))
+        if member["status"] == "administrator" and self._chat(chat_id)["type"] == "channel":
+            # Only channel administrators carry the posting rights.
+            member.update(can_post_messages=True, can_edit_messages=True)
+        return member
 
     async def _get_chat_administrators(self, params: JsonDict) -> list[JsonDict]:
         """getChatAdministrators from member_status."""

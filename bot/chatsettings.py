@@ -1,0 +1,31 @@
+"""How a chat wants its alerts: the changes each settings-menu button makes."""
+
+from __future__ import annotations
+
+from storage.models import Chat
+
+DELIVERY_MODES = ("instant", "hourly", "daily")
+DEFAULT_QUIET_HOURS = (22, 6)
+
+
+def setting_changes(chat: Chat, action: str) -> dict[str, object]:
+    """The chat fields one menu action changes (empty for an action that changes nothing)."""
+    name, _, value = action.partition(":")
+    if name == "delivery" and value in DELIVERY_MODES:
+        return {"delivery": value}
+    if name == "hour" and value in {"-1", "+1"}:
+        return {"digest_hour": (chat.digest_hour + int(value)) % 24}
+    if name == "quiet":
+        if chat.quiet_start is None:
+            return {"quiet_start": DEFAULT_QUIET_HOURS[0], "quiet_end": DEFAULT_QUIET_HOURS[1]}
+        return {"quiet_start": None, "quiet_end": None}
+    if name in {"quiet_start", "quiet_end"} and value in {"-1", "+1"}:
+        current = getattr(chat, name)
+        if current is None:
+            return {}
+        return {name: (current + int(value)) % 24}
+    if name in {"link_previews", "silent", "paused"}:
+        return {name: not getattr(chat, name)}
+    if name == "language" and value in {"id", "en"}:
+        return {"language": value}
+    return {}

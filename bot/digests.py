@@ -1,0 +1,62 @@
+"""Digests: alerts held by a chat's delivery mode, quiet hours or a group burst, sent as one."""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable
+from datetime import timedelta
+
+from bot.wib import in_quiet_hours, wib_at
+from storage import Storage
+from storage.models import Chat
+
+log = logging.getLogger(__name__)
+
+HOUR = 3600
+
+
+def latest_daily_moment(now: float, digest_hour: int) -> float:
+    """The most recent WIB moment at digest_hour:00 that is not after now."""
+    local = wib_at(now)
+    moment = local.replace(hour=digest_hour, minute=0, second=0, microsecond=0)
+    if moment > local:
+        moment -= timedelta(days=1)
+    return moment.timestamp()
+
+
+def digest_due(chat: Chat, since: float, now: float) -> bool:
+    """Whether a chat whose held alerts date from `since` should get its digest now."""
+    if in_quiet_hours(wib_at(now).hour, chat.quiet_start, chat.quiet_end):
+        return False
+    if chat.delivery == "hourly":
+        # WIB is a whole number of hours from UTC, so hours line up in both.
+        return math.floor(now / HOUR) > math.floor(since / HOUR)
+    if chat.delivery == "daily":
+        return since < latest_daily_moment(now, chat.digest_hour)
+    return True  # instant: held only by quiet hours (now over) or by a group burst
+
+
+class DigestScheduler:
+    """Turns due held alerts into digest messages in the outbox."""
+
+    def __init__(
+        self, storage: Storage, clock: Callable[[], float], on_queued: Callable[[], None]
+    ) -> None:
+        self._storage = storage
+        self._clock = clock
+        self._on_queued = on_queued
+
+    async def run(self) -> int:
+        """Queue a digest for every chat whose digest is due; return how many were queued."""
+        now = self._clock()
+        queued = 0
+        for chat, oldest_held in await self._storage.chats_with_held_alerts():
+            last = await self._storage.last_digest_at(chat.id)
+            since = oldest_held if last is None else max(last, oldest_held)
+            if digest_due(chat, since, now) and await self._storage.create_digest(chat.id, now):
+                queued += 1
+        if queued:
+            log.info("digests queued count=%d", queued)
+            self._on_queued()
+        return queued

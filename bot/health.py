@@ -1,0 +1,90 @@
+"""GET /healthz and /metrics for operators, on WARTA_METRICS_PORT; off when it is not set."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+from typing import Any
+
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST
+
+from bot.metrics import Metrics
+from bot.settings import Settings
+from storage import Storage, StorageClosedError
+
+log = logging.getLogger(__name__)
+
+DATABASE_TIMEOUT = 3.0
+# A poll may fail now and then; three poll intervals without one success means trouble.
+STALE_POLLS = 3
+
+
+class MonitoringServer:
+    """Health and metrics over HTTP, started with the bot and stopped with it."""
+
+    def __init__(self, metrics: Metrics, settings: Settings) -> None:
+        self.metrics = metrics
+        self._settings = settings
+        self._storage: Storage | None = None
+        self._runner: web.AppRunner | None = None
+
+    async def start(self, storage: Storage) -> None:
+        """Listen on WARTA_LISTEN_ADDRESS:WARTA_METRICS_PORT, if a port is set."""
+        port = self._settings.metrics_port
+        if port is None:
+            return
+        self._storage = storage
+        app = web.Application()
+        app.router.add_get("/healthz", self._health)
+        app.router.add_get("/metrics", self._exposition)
+        runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
+        await runner.setup()
+        try:
+            await web.TCPSite(runner, self._settings.listen_address, port).start()
+        except OSError:
+            await runner.cleanup()
+            raise
+        self._runner = runner
+        log.info("monitoring listening address=%s port=%d", self._settings.listen_address, port)
+
+    async def stop(self) -> None:
+        """Stop answering; safe to call when it never started."""
+        if self._runner is not None:
+            runner, self._runner = self._runner, None
+            await runner.cleanup()
+
+    async def _health(self, request: web.Request) -> web.Response:
+        backlog = await self._backlog()
+        age = self.metrics.seconds_since_poll_success()
+        limit = STALE_POLLS * self._settings.poll_seconds
+        problems = []
+        if backlog is None:
+            problems.append("database unreachable")
+        if age > limit:
+            problems.append(f"no successful poll for {age:.0f}s (limit {limit:g}s)")
+        last_success = self.metrics.last_poll_success
+        body: dict[str, Any] = {
+            "status": "unhealthy" if problems else "ok",
+            "database": backlog is not None,
+            "last_poll_age_seconds": None if last_success is None else round(age, 1),
+            "outbox_backlog": backlog,
+            "problems": problems,
+        }
+        return web.json_response(body, status=503 if problems else 200)
+
+    async def _exposition(self, request: web.Request) -> web.Response:
+        body = self.metrics.exposition(await self._backlog())
+        return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+    async def _backlog(self) -> int | None:
+        """The outbox backlog, or None when the database does not answer."""
+        if self._storage is None:
+            return None
+        try:
+            async with asyncio.timeout(DATABASE_TIMEOUT):
+                return await self._storage.outbox_backlog()
+        except (sqlite3.Error, StorageClosedError, ValueError, TimeoutError) as error:
+            log.warning("health check: database unreachable error=%s", error)
+            return None

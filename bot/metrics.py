@@ -1,0 +1,104 @@
+"""Prometheus metrics of the pipeline, registered in a registry the application owns."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+from storage.models import OutboxEntry
+
+MESSAGE_KINDS = ("alert", "digest", "broadcast")
+# Telegram usually answers within a few hundred milliseconds; a slow link pushes the tail.
+SEND_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+
+
+class Metrics:
+    """Counters the poller and sender update, and the figures /healthz reports."""
+
+    def __init__(
+        self, registry: CollectorRegistry | None = None, clock: Callable[[], float] = time.time
+    ) -> None:
+        # Without a registry (tests, benchmarks) the metrics are kept but never served.
+        self.registry = registry if registry is not None else CollectorRegistry()
+        self.started_at = clock()
+        self.last_poll_success: float | None = None
+        self._clock = clock
+        self._polls = Counter("warta_polls", "Feed polls completed.", registry=self.registry)
+        self._fetch_errors = Counter(
+            "warta_feed_fetch_errors",
+            "Failed feed fetches (or unreadable feed documents), per feed.",
+            ["feed"],
+            registry=self.registry,
+        )
+        self._items = Counter(
+            "warta_items_stored", "New items stored from feeds.", registry=self.registry
+        )
+        self._sent = Counter(
+            "warta_messages_sent",
+            "Messages Telegram accepted, by kind (alert, digest or broadcast).",
+            ["kind"],
+            registry=self.registry,
+        )
+        self._failed = Counter(
+            "warta_messages_failed",
+            "Messages given up on, by kind (alert, digest or broadcast).",
+            ["kind"],
+            registry=self.registry,
+        )
+        self._send_seconds = Histogram(
+            "warta_send_duration_seconds",
+            "Time Telegram took to accept a message.",
+            buckets=SEND_BUCKETS,
+            registry=self.registry,
+        )
+        self._backlog = Gauge(
+            "warta_outbox_backlog", "Messages waiting in the outbox.", registry=self.registry
+        )
+        self._last_poll = Gauge(
+            "warta_last_successful_poll_timestamp_seconds",
+            "When a poll last got an answer from at least one feed (Unix time).",
+            registry=self.registry,
+        )
+        for kind in MESSAGE_KINDS:
+            self._sent.labels(kind)
+            self._failed.labels(kind)
+
+    def poll_done(self, feeds_answered: int, items_stored: int) -> None:
+        """A poll finished; it succeeded if at least one feed answered (new or unchanged)."""
+        self._polls.inc()
+        self._items.inc(items_stored)
+        if feeds_answered:
+            self.last_poll_success = self._clock()
+            self._last_poll.set(self.last_poll_success)
+
+    def feed_failed(self, feed_name: str) -> None:
+        """A feed could not be fetched or read."""
+        self._fetch_errors.labels(feed_name).inc()
+
+    def message_sent(self, entry: OutboxEntry, seconds: float) -> None:
+        """Telegram accepted a message after this many seconds."""
+        self._sent.labels(_kind(entry)).inc()
+        self._send_seconds.observe(seconds)
+
+    def message_failed(self, entry: OutboxEntry) -> None:
+        """The sender gave up on a message."""
+        self._failed.labels(_kind(entry)).inc()
+
+    def seconds_since_poll_success(self) -> float:
+        """Age of the last successful poll; since start-up while there has been none."""
+        since = self.started_at if self.last_poll_success is None else self.last_poll_success
+        return self._clock() - since
+
+    def exposition(self, backlog: int | None) -> bytes:
+        """The Prometheus text format, with the backlog as read just now (if it could be)."""
+        if backlog is not None:
+            self._backlog.set(backlog)
+        return generate_latest(self.registry)
+
+
+def _kind(entry: OutboxEntry) -> str:
+    if entry.digest_id is not None:
+        return "digest"
+    return "broadcast" if entry.broadcast_id is not None else "alert"

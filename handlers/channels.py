@@ -1,0 +1,70 @@
+"""/channel: manage a channel's alerts from a private chat."""
+
+from __future__ import annotations
+
+from telegram import ChatMember, ChatMemberAdministrator, Update
+from telegram.constants import ChatType
+from telegram.error import BadRequest, Forbidden
+from telegram.ext import CommandHandler
+
+from bot.context import WartaApp, WartaContext
+from handlers.replies import GROUP_ADMIN_STATUSES, command_argument, current_chat, quote, reply
+
+OFF_WORDS = frozenset({"off", "mati", "selesai"})
+
+
+async def channel(update: Update, context: WartaContext) -> None:
+    """Link a channel the user administers (the bot must be able to post), or stop managing it."""
+    chat = await current_chat(update, context)
+    if chat.type != ChatType.PRIVATE:
+        await reply(update, chat, "channel_private_only")
+        return
+    argument = command_argument(update).split(maxsplit=1)
+    storage = context.services.storage
+    if not argument:
+        await reply(update, chat, "channel_usage")
+        return
+    if argument[0].casefold() in OFF_WORDS:
+        await storage.update_chat(chat.id, managing=None)
+        await reply(update, chat, "channel_off")
+        return
+    name = argument[0][:64]
+    try:
+        found = await context.bot.get_chat(
+            name if name.lstrip("-").isdigit() else "@" + name.lstrip("@")
+        )
+    except (BadRequest, Forbidden):
+        await reply(update, chat, "channel_not_found", channel=quote(name))
+        return
+    if found.type != ChatType.CHANNEL:
+        await reply(update, chat, "channel_not_a_channel", channel=quote(name))
+        return
+    problem = await _link_problem(
+        context, found.id, update.effective_user.id if update.effective_user else 0
+    )
+    if problem:
+        await reply(update, chat, problem, channel=quote(found.title or name))
+        return
+    title = found.title or name
+    await storage.register_chat(
+        found.id, ChatType.CHANNEL, title, context.services.clock(), chat.language
+    )
+    await storage.update_chat(found.id, managed_by=chat.id)
+    await storage.update_chat(chat.id, managing=found.id)
+    await reply(update, chat, "channel_linked", channel=quote(title))
+
+
+async def _link_problem(context: WartaContext, channel_id: int, user_id: int) -> str | None:
+    """Why this user may not link this channel (a catalogue key), or None if all is well."""
+    bot_member = await context.bot.get_chat_member(channel_id, context.bot.id)
+    if not (isinstance(bot_member, ChatMemberAdministrator) and bot_member.can_post_messages):
+        return "channel_bot_cannot_post"
+    user_member = await context.bot.get_chat_member(channel_id, user_id)
+    if user_member.status not in GROUP_ADMIN_STATUSES | {ChatMember.OWNER}:
+        return "channel_user_not_admin"
+    return None
+
+
+def register(app: WartaApp) -> None:
+    """Add this module's handlers."""
+    app.add_handler(CommandHandler(["channel", "kanal"], channel))

@@ -1,0 +1,98 @@
+"""/region: follow every new item from a province's feeds."""
+
+from __future__ import annotations
+
+import html
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest
+from telegram.ext import CallbackQueryHandler, CommandHandler
+
+from bot.context import WartaApp, WartaContext
+from bot.i18n import text
+from handlers.replies import (
+    command_argument,
+    configurable_chat,
+    message_of,
+    quote,
+    reply,
+    target_note,
+)
+from storage.models import Chat
+
+REGION_PREFIX = "reg:"
+BUTTONS_PER_ROW = 2
+
+
+async def region_keyboard(context: WartaContext, target: Chat) -> InlineKeyboardMarkup:
+    """A button per known region; followed ones are ticked and pressing toggles them."""
+    storage = context.services.storage
+    followed = set(await storage.chat_regions(target.id))
+    buttons = [
+        InlineKeyboardButton(
+            f"✅ {region}" if region in followed else region,
+            callback_data=f"{REGION_PREFIX}{region}",
+        )
+        for region in await storage.known_regions()
+    ]
+    rows = [buttons[i : i + BUTTONS_PER_ROW] for i in range(0, len(buttons), BUTTONS_PER_ROW)]
+    return InlineKeyboardMarkup(rows)
+
+
+async def region(update: Update, context: WartaContext) -> None:
+    """Follow a region by name, or pick regions from buttons."""
+    chats = await configurable_chat(update, context)
+    if chats is None:
+        return
+    chat, target = chats
+    wanted = command_argument(update)
+    if not wanted:
+        await message_of(update).reply_html(
+            target_note(chat, target) + text("region_choose", chat.language),
+            reply_markup=await region_keyboard(context, target),
+        )
+        return
+    name, added = await context.services.subscriptions.follow_region(target.id, wanted[:100])
+    if name is None:
+        known = await context.services.storage.known_regions()
+        await reply(
+            update,
+            chat,
+            "region_unknown",
+            region=quote(wanted[:100]),
+            regions=html.escape(", ".join(known)),
+        )
+        return
+    await reply(update, chat, "region_added" if added else "region_existing", region=quote(name))
+
+
+async def toggle_region(update: Update, context: WartaContext) -> None:
+    """Follow or stop following the pressed region, then tick the buttons again."""
+    query = update.callback_query
+    if query is None or query.data is None:
+        return
+    chats = await configurable_chat(update, context)
+    if chats is None:
+        return
+    chat, target = chats
+    wanted = query.data.removeprefix(REGION_PREFIX)
+    subscriptions = context.services.subscriptions
+    removed = await subscriptions.unfollow_region(target.id, wanted)
+    if removed is None:
+        name, _ = await subscriptions.follow_region(target.id, wanted)
+        if name is None:
+            await query.answer(text("unsubscribe_gone", chat.language))
+            return
+    key = "region_toast_removed" if removed else "region_toast_added"
+    await query.answer(text(key, chat.language, region=removed or wanted))
+    try:
+        await query.edit_message_reply_markup(await region_keyboard(context, target))
+    except BadRequest as error:
+        if "not modified" not in error.message:
+            raise
+
+
+def register(app: WartaApp) -> None:
+    """Add this module's handlers."""
+    app.add_handler(CommandHandler(["region", "wilayah"], region))
+    app.add_handler(CallbackQueryHandler(toggle_region, pattern=r"^reg:.{1,60}$"))

@@ -1,0 +1,189 @@
+"""/settings, /pause, /resume and /language: how and when a chat gets its alerts."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest
+from telegram.ext import CallbackQueryHandler, CommandHandler
+
+from bot.chatsettings import setting_changes
+from bot.context import WartaApp, WartaContext
+from bot.i18n import LANGUAGES, text
+from handlers.replies import command_argument, configurable_chat, message_of, quote, reply
+from storage.models import Chat
+
+SETTINGS_PREFIX = "set:"
+
+
+def _button(label: str, action: str) -> InlineKeyboardButton:
+    return InlineKeyboardButton(label, callback_data=f"{SETTINGS_PREFIX}{action}")
+
+
+def _hour(hour: int) -> str:
+    return f"{hour:02d}:00"
+
+
+def describe_settings(target: Chat, language: str) -> str:
+    """The settings of a chat, one per line."""
+    delivery = text(
+        f"settings_delivery_{target.delivery}", language, hour=_hour(target.digest_hour)
+    )
+    if target.quiet_start is None or target.quiet_end is None:
+        quiet = text("settings_quiet_off", language)
+    else:
+        start, end = _hour(target.quiet_start), _hour(target.quiet_end)
+        quiet = text("settings_quiet_on", language, start=start, end=end)
+    on, off = text("settings_on", language), text("settings_off", language)
+    return text(
+        "settings_summary",
+        language,
+        title=quote(target.title),
+        delivery=delivery,
+        quiet=quiet,
+        previews=on if target.link_previews else off,
+        silent=on if target.silent else off,
+        state=text("settings_paused" if target.paused else "settings_running", language),
+        language=text(f"language_name_{target.language}", language),
+    )
+
+
+def settings_keyboard(target: Chat, language: str) -> InlineKeyboardMarkup:
+    """Buttons that change each setting; the menu edits itself after every press."""
+
+    def mark(active: bool, label: str) -> str:
+        return f"• {label}" if active else label
+
+    rows = [
+        [
+            _button(
+                mark(target.delivery == mode, text(f"settings_mode_{mode}", language)),
+                f"delivery:{mode}",
+            )
+            for mode in ("instant", "hourly", "daily")
+        ]
+    ]
+    if target.delivery == "daily":
+        rows.append(
+            [
+                _button("◀", "hour:-1"),
+                _button(_hour(target.digest_hour) + " WIB", "noop"),
+                _button("▶", "hour:+1"),
+            ]
+        )
+    rows.append([_button(text("settings_button_quiet", language), "quiet")])
+    if target.quiet_start is not None and target.quiet_end is not None:
+        for field, hour in (("quiet_start", target.quiet_start), ("quiet_end", target.quiet_end)):
+            rows.append(
+                [
+                    _button("◀", f"{field}:-1"),
+                    _button(text(f"settings_{field}", language, hour=_hour(hour)), "noop"),
+                    _button("▶", f"{field}:+1"),
+                ]
+            )
+    rows.append(
+        [
+            _button(text("settings_button_previews", language), "link_previews"),
+            _button(text("settings_button_silent", language), "silent"),
+        ]
+    )
+    pause_key = "settings_button_resume" if target.paused else "settings_button_pause"
+    rows.append([_button(text(pause_key, language), "paused")])
+    rows.append(
+        [
+            _button(text(f"language_name_{code}", code), f"language:{code}")
+            for code in LANGUAGES
+            if code != target.language
+        ]
+    )
+    return InlineKeyboardMarkup(rows)
+
+
+async def show_settings(update: Update, context: WartaContext) -> None:
+    """Open the settings menu."""
+    chats = await configurable_chat(update, context)
+    if chats is None:
+        return
+    chat, target = chats
+    await message_of(update).reply_html(
+        describe_settings(target, chat.language),
+        reply_markup=settings_keyboard(target, chat.language),
+    )
+
+
+async def change_setting(update: Update, context: WartaContext) -> None:
+    """Apply one menu button and redraw the menu in place."""
+    query = update.callback_query
+    if query is None or query.data is None:
+        return
+    chats = await configurable_chat(update, context)
+    if chats is None:
+        return
+    chat, target = chats
+    changes = setting_changes(target, query.data.removeprefix(SETTINGS_PREFIX))
+    await query.answer()
+    if not changes:
+        return
+    storage = context.services.storage
+    await storage.update_chat(target.id, **changes)
+    updated = await storage.get_chat(target.id)
+    assert updated is not None
+    language = updated.language if target.id == chat.id else chat.language
+    try:
+        await query.edit_message_text(
+            describe_settings(updated, language),
+            parse_mode=ParseMode.HTML,
+            reply_markup=settings_keyboard(updated, language),
+        )
+    except BadRequest as error:
+        if "not modified" not in error.message:  # two quick presses can ask for the same menu
+            raise
+
+
+async def pause(update: Update, context: WartaContext) -> None:
+    """Stop sending alerts, keeping every topic."""
+    await _set_paused(update, context, paused=True)
+
+
+async def resume(update: Update, context: WartaContext) -> None:
+    """Send alerts again."""
+    await _set_paused(update, context, paused=False)
+
+
+async def _set_paused(update: Update, context: WartaContext, *, paused: bool) -> None:
+    chats = await configurable_chat(update, context)
+    if chats is None:
+        return
+    chat, target = chats
+    await context.services.storage.update_chat(target.id, paused=paused)
+    await reply(update, chat, "paused_done" if paused else "resumed_done")
+
+
+async def choose_language(update: Update, context: WartaContext) -> None:
+    """Switch the bot's language for this chat: /language en, /bahasa id, or buttons."""
+    chats = await configurable_chat(update, context)
+    if chats is None:
+        return
+    chat, _ = chats
+    wanted = command_argument(update).casefold()[:2]
+    if wanted not in LANGUAGES:
+        buttons = [
+            [_button(text(f"language_name_{code}", code), f"language:{code}") for code in LANGUAGES]
+        ]
+        await message_of(update).reply_html(
+            text("language_choose", chat.language), reply_markup=InlineKeyboardMarkup(buttons)
+        )
+        return
+    await context.services.storage.update_chat(chat.id, language=wanted)
+    await message_of(update).reply_html(text("language_done", wanted))
+
+
+def register(app: WartaApp) -> None:
+    """Add this module's handlers."""
+    app.add_handler(CommandHandler(["settings", "atur"], show_settings))
+    app.add_handler(CommandHandler(["pause", "jeda"], pause))
+    app.add_handler(CommandHandler(["resume", "lanjut"], resume))
+    app.add_handler(CommandHandler(["language", "bahasa"], choose_language))
+    app.add_handler(
+        CallbackQueryHandler(change_setting, pattern=r"^set:[a-z_]{1,20}(:[-+a-z0-9]{1,8})?$")
+    )

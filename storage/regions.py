@@ -1,0 +1,51 @@
+"""Queries about the regions chats follow."""
+
+from __future__ import annotations
+
+from storage.database import Database
+
+
+class RegionQueries(Database):
+    """Regions (provinces or "Nasional") whose every new item a chat wants."""
+
+    async def follow_region(self, chat_id: int, region: str, now: float) -> bool:
+        """Follow a region; False when the chat already did."""
+        async with self._write() as db:
+            cursor = await db.execute(
+                "INSERT OR IGNORE INTO chat_regions (chat_id, region, created_at) VALUES (?, ?, ?)",
+                (chat_id, region, now),
+            )
+            return cursor.rowcount == 1
+
+    async def unfollow_region(self, chat_id: int, region: str) -> bool:
+        """Stop following a region (case-insensitive); False when it was not followed."""
+        async with self._write() as db:
+            cursor = await db.execute(
+                "DELETE FROM chat_regions WHERE chat_id = ? AND lower(region) = lower(?)",
+                (chat_id, region),
+            )
+            return cursor.rowcount > 0
+
+    async def chat_regions(self, chat_id: int) -> list[str]:
+        """The regions a chat follows, in the order it chose them."""
+        rows = await self._all(
+            "SELECT region FROM chat_regions WHERE chat_id = ? ORDER BY created_at, region",
+            (chat_id,),
+        )
+        return [row[0] for row in rows]
+
+    async def region_followers(self) -> list[tuple[int, str]]:
+        """(chat, region) for every active chat that follows a region."""
+        rows = await self._all(
+            "SELECT r.chat_id, r.region FROM chat_regions r JOIN chats c ON c.id = r.chat_id "
+            "WHERE c.active = 1"
+        )
+        return [(row[0], row[1]) for row in rows]
+
+    async def known_regions(self) -> list[str]:
+        """Regions of the enabled feeds, "Nasional" first, then alphabetical."""
+        rows = await self._all(
+            "SELECT DISTINCT region FROM feeds WHERE enabled = 1 AND region != '' "
+            "ORDER BY region != 'Nasional', region"
+        )
+        return [row[0] for row in rows]
