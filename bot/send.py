@@ -11,7 +11,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from aiolimiter import AsyncLimiter
 from telegram import Bot, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
@@ -19,6 +18,7 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, Re
 from bot.format import AlertView, render_alert, render_digest
 from bot.i18n import text
 from bot.metrics import Metrics
+from bot.pacing import Pacer
 from storage import Storage
 from storage.models import BroadcastReport, Item, OutboxEntry
 
@@ -40,7 +40,10 @@ class SendLimits:
 
 
 class Sender:
-    """Sends pending alerts and broadcasts; marks each sent only once Telegram accepted it."""
+    """Sends pending alerts and broadcasts; marks each sent only once Telegram accepted it.
+
+    Pacing uses the monotonic clock; `clock` (wall time) stamps what is stored.
+    """
 
     def __init__(
         self,
@@ -59,7 +62,7 @@ class Sender:
         self._limits = limits
         self._on_chat_migrated = on_chat_migrated
         self._on_broadcast_done = on_broadcast_done
-        self._limiter = AsyncLimiter(1, 1 / limits.per_second)
+        self._pacer = Pacer(limits.per_second)
         self._wake = asyncio.Event()
         self._slots = asyncio.Semaphore(limits.max_in_flight)
         self._in_flight: dict[int, asyncio.Task[None]] = {}
@@ -106,27 +109,26 @@ class Sender:
 
     async def _dispatch_ready(self) -> int:
         """Start a send for every chat whose next message is due; return how many started."""
-        now = self._clock()
-        entries = await self._storage.pending_outbox(now, self._limits.batch)
+        entries = await self._storage.pending_outbox(self._clock(), self._limits.batch)
         started = 0
         # Storage hands over only each chat's oldest message, so every chat keeps its order.
         for entry in entries:
             if self._stopping:
                 break
-            if entry.chat_id in self._in_flight or self._chat_ready_at.get(entry.chat_id, 0) > now:
+            ready_at = self._chat_ready_at.get(entry.chat_id, 0)
+            if entry.chat_id in self._in_flight or ready_at > time.monotonic():
                 continue
             await self._wait_for_capacity()
             self._launch(entry)
             started += 1
-            now = self._clock()
         return started
 
     async def _wait_for_capacity(self) -> None:
         await self._slots.acquire()
-        pause = self._paused_until - self._clock()
+        pause = self._paused_until - time.monotonic()
         if pause > 0:
             await asyncio.sleep(pause)
-        await self._limiter.acquire()
+        await self._pacer.wait()
 
     def _launch(self, entry: OutboxEntry) -> None:
         interval = (
@@ -134,16 +136,16 @@ class Sender:
             if entry.chat_type in {"group", "supergroup", "channel"}
             else self._limits.private_chat_interval
         )
-        self._chat_ready_at[entry.chat_id] = self._clock() + interval
+        self._chat_ready_at[entry.chat_id] = time.monotonic() + interval
         task = asyncio.create_task(self._deliver(entry))
         self._in_flight[entry.chat_id] = task
 
     async def _sleep_until_work(self) -> None:
         next_due = await self._storage.next_outbox_time()
-        now = self._clock()
         waits = [5.0]
         if next_due is not None:
-            waits.append(max(next_due - now, 0.05))
+            waits.append(max(next_due - self._clock(), 0.05))
+        now = time.monotonic()
         soonest_chat = min((t for t in self._chat_ready_at.values() if t > now), default=None)
         if soonest_chat is not None:
             waits.append(soonest_chat - now)
@@ -226,14 +228,14 @@ class Sender:
         )
 
     async def _retry_after(self, entry: OutboxEntry, seconds: float) -> None:
-        now = self._clock()
-        self._chat_ready_at[entry.chat_id] = now + seconds
+        paced = time.monotonic() + seconds
+        self._chat_ready_at[entry.chat_id] = paced
         if entry.chat_type == "private":
             # Private-chat 429s come from the bot-wide limit: everyone waits.
-            self._paused_until = max(self._paused_until, now + seconds)
+            self._paused_until = max(self._paused_until, paced)
         log.warning("send throttled chat=%d retry_after=%gs", entry.chat_id, seconds)
         await self._storage.schedule_retry(
-            entry.id, f"429 retry after {seconds:g}s", now + seconds, count_attempt=False
+            entry.id, f"429 retry after {seconds:g}s", self._clock() + seconds, count_attempt=False
         )
 
     async def _migrate(self, entry: OutboxEntry, new_chat_id: int) -> None:
@@ -260,10 +262,9 @@ class Sender:
             await self._give_up(entry, f"{reason} after {attempts} attempts")
             return
         backoff = self._backoff(self._network_failures if outage else attempts)
-        now = self._clock()
         if outage:
             # Telegram is down, not this message: pause everything, keep its attempts.
-            self._paused_until = max(self._paused_until, now + backoff)
+            self._paused_until = max(self._paused_until, time.monotonic() + backoff)
         log.warning(
             "send error chat=%d delivery=%d reason=%s retry_in=%.1fs outage=%s",
             entry.chat_id,
@@ -273,7 +274,7 @@ class Sender:
             outage,
         )
         await self._storage.schedule_retry(
-            entry.id, reason, now + backoff, count_attempt=not outage
+            entry.id, reason, self._clock() + backoff, count_attempt=not outage
         )
 
     def _backoff(self, failures: int) -> float:

@@ -53,6 +53,7 @@ class Settings:
     metrics_port: int | None = None
     listen_address: str = "127.0.0.1"
     log_format: str = "text"
+    allow_private_feeds: bool = False  # /addfeed may reach loopback and private addresses
 
     def require_webhook(self) -> WebhookSettings:
         """What `warta run --webhook` needs, or a one-line explanation of what is missing."""
@@ -114,6 +115,7 @@ def load_settings(
         metrics_port=_port(env, "WARTA_METRICS_PORT"),
         listen_address=env.get("WARTA_LISTEN_ADDRESS", "").strip() or "127.0.0.1",
         log_format=_log_format(env.get("WARTA_LOG_FORMAT", "text")),
+        allow_private_feeds=_flag(env, "WARTA_ALLOW_PRIVATE_FEEDS"),
     )
 
 
@@ -193,3 +195,12 @@ def _log_format(raw: str) -> str:
     if log_format not in LOG_FORMATS:
         raise SettingsError(f"WARTA_LOG_FORMAT must be text or json, got {raw!r}")
     return log_format
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if raw in {"", "0", "false", "no", "off"}:
+        return False
+    if raw in {"1", "true", "yes", "on"}:
+        return True
+    raise SettingsError(f"{name} must be 1, true, yes or on (or 0, false, no, off), got {raw!r}")

@@ -4,21 +4,35 @@ from __future__ import annotations
 
 from bot.context import WartaApp
 from handlers import (
-    admin,
+    broadcast,
     channels,
     errors,
     fallback,
+    feeds_admin,
     latest,
     membership,
     regions,
     settings,
     start,
+    stats,
     topics,
 )
 
 
 def register_handlers(app: WartaApp) -> None:
     """Add every feature's handlers; the fallback goes last so it only sees leftovers."""
-    features = (start, topics, regions, settings, channels, latest, admin, membership, errors)
+    features = (
+        start,
+        topics,
+        regions,
+        settings,
+        channels,
+        latest,
+        broadcast,
+        feeds_admin,
+        stats,
+        membership,
+        errors,
+    )
     for feature in (*features, fallback):
         feature.register(app)

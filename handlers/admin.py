@@ -1,40 +1,34 @@
-"""/broadcast: announcements from the bot's operators to every active chat."""
+"""The guard every operators' command and button shares: WARTA_ADMINS only."""
 
 from __future__ import annotations
 
+import html
+import re
+
 from telegram import Update
-from telegram.ext import CommandHandler
 
-from bot.context import WartaApp, WartaContext
-from handlers.replies import current_chat, is_admin, message_of, reply
+from bot.context import WartaContext
+from bot.i18n import text
+from handlers.replies import current_chat, is_admin, reply
+from storage.models import Chat
 
-
-def broadcast_html(update: Update) -> str:
-    """The admin's text after the command, with their formatting kept as Telegram HTML."""
-    message = message_of(update)
-    rendered = message.text_html or ""
-    _, _, rest = rendered.partition(" ")
-    return rest.strip()
+_TAGS = re.compile(r"<[^>]*>")
 
 
-async def broadcast(update: Update, context: WartaContext) -> None:
-    """Queue an announcement for every active chat through the alert sender."""
-    # Registering first means the admin sees the announcement as readers will.
+def plain_text(message_html: str) -> str:
+    """A catalogue message without its HTML, for button answers (which take plain text)."""
+    return html.unescape(_TAGS.sub("", message_html))
+
+
+async def admin_chat(update: Update, context: WartaContext) -> Chat | None:
+    """The admin's chat; None after refusing anyone else, for whom nothing else happens."""
+    # Registering first means an admin sees announcements as readers will.
     chat = await current_chat(update, context)
-    if not is_admin(update, context):
+    if is_admin(update, context):
+        return chat
+    query = update.callback_query
+    if query is not None:
+        await query.answer(plain_text(text("admin_only", chat.language)), show_alert=True)
+    else:
         await reply(update, chat, "admin_only")
-        return
-    body = broadcast_html(update)
-    if not body:
-        await reply(update, chat, "broadcast_usage")
-        return
-    services = context.services
-    broadcast_id = await services.storage.create_broadcast(chat.id, body, services.clock())
-    recipients = await services.storage.broadcast_recipients(broadcast_id)
-    services.sender.wake()
-    await reply(update, chat, "broadcast_queued", count=recipients)
-
-
-def register(app: WartaApp) -> None:
-    """Add this module's handlers."""
-    app.add_handler(CommandHandler("broadcast", broadcast))
+    return None

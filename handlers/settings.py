@@ -121,11 +121,12 @@ async def change_setting(update: Update, context: WartaContext) -> None:
         return
     chat, target = chats
     changes = setting_changes(target, query.data.removeprefix(SETTINGS_PREFIX))
-    await query.answer()
     if not changes:
+        await query.answer()
         return
     storage = context.services.storage
     await storage.update_chat(target.id, **changes)
+    await query.answer()
     updated = await storage.get_chat(target.id)
     assert updated is not None
     language = updated.language if target.id == chat.id else chat.language

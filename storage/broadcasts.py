@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from storage.database import Database
-from storage.models import BroadcastReport
+from storage.models import BroadcastJob, BroadcastReport
+
+# Deliveries finished this recently tell how fast a broadcast goes now.
+RECENT_SECONDS = 20.0
+_JOB_COLUMNS = (
+    "id, admin_chat_id, text_html, status, progress_message_id, started_at, summarised_at"
+)
 
 
 class BroadcastQueries(Database):
@@ -56,3 +62,126 @@ class BroadcastQueries(Database):
                 "UPDATE broadcasts SET reported_at = created_at WHERE id = ?", (broadcast_id,)
             )
         return BroadcastReport(broadcast_id, row[0], row[1] or 0, row[2] or 0, 0)
+
+    async def audience_size(self) -> int:
+        """How many chats a broadcast sent now would reach."""
+        row = await self._one("SELECT count(*) FROM chats WHERE active = 1")
+        return int(row[0]) if row else 0
+
+    async def draft_broadcast(self, admin_chat_id: int, text_html: str, now: float) -> int:
+        """Store a broadcast to preview; nothing is queued until start_broadcast."""
+        async with self._write() as db:
+            cursor = await db.execute(
+                "INSERT INTO broadcasts (admin_chat_id, text_html, created_at, status) "
+                "VALUES (?, ?, ?, 'draft')",
+                (admin_chat_id, text_html, now),
+            )
+        assert cursor.lastrowid is not None
+        return cursor.lastrowid
+
+    async def start_broadcast(
+        self, broadcast_id: int, progress_message_id: int, now: float
+    ) -> int | None:
+        """Queue a draft for every active chat; its recipient count, or None if not a draft."""
+        async with self._write() as db:
+            started = await db.execute(
+                "UPDATE broadcasts SET status = 'sending', started_at = ?, "
+                "progress_message_id = ? WHERE id = ? AND status = 'draft'",
+                (now, progress_message_id, broadcast_id),
+            )
+            if started.rowcount == 0:
+                return None
+            queued = await db.execute(
+                "INSERT INTO deliveries (chat_id, broadcast_id, created_at) "
+                "SELECT id, ?, ? FROM chats WHERE active = 1",
+                (broadcast_id, now),
+            )
+            return queued.rowcount
+
+    async def discard_broadcast(self, broadcast_id: int) -> bool:
+        """Drop a draft that was never sent; False if it is not a draft."""
+        async with self._write() as db:
+            cursor = await db.execute(
+                "UPDATE broadcasts SET status = 'discarded' WHERE id = ? AND status = 'draft'",
+                (broadcast_id,),
+            )
+            return cursor.rowcount > 0
+
+    async def sending_broadcasts(self) -> list[int]:
+        """Broadcasts that still have messages waiting, oldest first."""
+        rows = await self._all(
+            "SELECT b.id FROM broadcasts b WHERE b.status = 'sending' AND EXISTS "
+            "(SELECT 1 FROM deliveries d WHERE d.broadcast_id = b.id AND d.status = 'pending') "
+            "ORDER BY b.id"
+        )
+        return [int(row[0]) for row in rows]
+
+    async def cancel_broadcast(self, broadcast_id: int, now: float) -> int | None:
+        """Stop a broadcast: waiting rows are dropped as cancelled; None if none waited."""
+        async with self._write() as db:
+            # Claiming the report here keeps the sender from calling a stopped broadcast done.
+            stopped = await db.execute(
+                "UPDATE broadcasts SET status = 'cancelled', reported_at = ? "
+                "WHERE id = ? AND status = 'sending' AND EXISTS (SELECT 1 FROM deliveries d "
+                "WHERE d.broadcast_id = broadcasts.id AND d.status = 'pending')",
+                (now, broadcast_id),
+            )
+            if stopped.rowcount == 0:
+                return None
+            dropped = await db.execute(
+                "UPDATE deliveries SET status = 'dropped', last_error = 'cancelled', "
+                "finished_at = ? WHERE broadcast_id = ? AND status = 'pending'",
+                (now, broadcast_id),
+            )
+            return dropped.rowcount
+
+    async def followed_broadcasts(self) -> list[int]:
+        """Started broadcasts whose progress message has not become a summary yet."""
+        rows = await self._all(
+            "SELECT id FROM broadcasts WHERE status IN ('sending', 'cancelled') "
+            "AND progress_message_id IS NOT NULL AND summarised_at IS NULL ORDER BY id"
+        )
+        return [int(row[0]) for row in rows]
+
+    async def broadcast_job(self, broadcast_id: int, now: float) -> BroadcastJob | None:
+        """A broadcast with its delivery counts and the reasons of what was not delivered."""
+        row = await self._one(
+            f"SELECT {_JOB_COLUMNS} FROM broadcasts WHERE id = ?", (broadcast_id,)
+        )
+        if row is None:
+            return None
+        counts = await self._one(
+            "SELECT sum(status = 'sent'), sum(status IN ('failed', 'dropped')), "
+            "sum(status = 'pending'), sum(status != 'pending' AND finished_at >= ?) "
+            "FROM deliveries WHERE broadcast_id = ?",
+            (now - RECENT_SECONDS, broadcast_id),
+        )
+        failures = await self._all(
+            "SELECT coalesce(last_error, ''), count(*) FROM deliveries WHERE broadcast_id = ? "
+            "AND status IN ('failed', 'dropped') GROUP BY 1 ORDER BY 2 DESC",
+            (broadcast_id,),
+        )
+        sent, failed, pending, recent = (int(value or 0) for value in (counts or (0, 0, 0, 0)))
+        return BroadcastJob(
+            id=row[0],
+            admin_chat_id=row[1],
+            text_html=row[2],
+            status=row[3],
+            progress_message_id=row[4],
+            started_at=row[5],
+            summarised=row[6] is not None,
+            sent=sent,
+            failed=failed,
+            pending=pending,
+            recently_done=recent,
+            failures=tuple((str(reason), int(count)) for reason, count in failures),
+        )
+
+    async def claim_broadcast_summary(self, broadcast_id: int, now: float) -> bool:
+        """Whether this caller turns the progress into the summary (only the first one does)."""
+        async with self._write() as db:
+            cursor = await db.execute(
+                "UPDATE broadcasts SET summarised_at = ? WHERE id = ? AND summarised_at IS NULL",
+                (now, broadcast_id),
+            )
+            return cursor.rowcount > 0

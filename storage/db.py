@@ -10,6 +10,7 @@ from storage.feeds import FeedQueries
 from storage.items import ItemQueries
 from storage.outbox import OutboxQueries
 from storage.regions import RegionQueries
+from storage.stats import StatsQueries
 from storage.topics import TopicQueries
 
 __all__ = ["Storage", "StorageClosedError"]
@@ -24,5 +25,6 @@ class Storage(
     OutboxQueries,
     DigestQueries,
     BroadcastQueries,
+    StatsQueries,
 ):
     """SQLite storage for chats, topics, regions, feeds, items, the outbox and digests."""

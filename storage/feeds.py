@@ -5,8 +5,10 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable
 
+import aiosqlite
+
 from storage.database import Database
-from storage.models import Feed, FeedSeed
+from storage.models import Feed, FeedAdded, FeedSeed, FeedStatus
 
 _FEED_COLUMNS = (
     "id, url, name, region, etag, last_modified, last_success_at, last_error, "
@@ -64,6 +66,77 @@ class FeedQueries(Database):
                 "consecutive_failures = consecutive_failures + 1, next_fetch_at = ? WHERE id = ?",
                 (now, error, retry_at, feed_id),
             )
+
+    async def add_feed(
+        self, seed: FeedSeed, added_by: int | None, now: float, *, refresh: bool = False
+    ) -> FeedAdded:
+        """Add a feed, or bring back a removed one; `refresh` renames one already there."""
+        async with self._write() as db:
+            return await _upsert_feed(db, seed, added_by, now, refresh=refresh)
+
+    async def import_feeds(self, seeds: Iterable[FeedSeed], now: float) -> list[FeedAdded]:
+        """Add or refresh many feeds in one transaction (an OPML import)."""
+        async with self._write() as db:
+            return [await _upsert_feed(db, seed, None, now, refresh=True) for seed in seeds]
+
+    async def remove_feed(self, feed_id: int, now: float) -> str | None:
+        """Stop polling a feed (its items stay); its name, or None if it was not enabled."""
+        async with self._write() as db:
+            cursor = await db.execute(
+                "UPDATE feeds SET enabled = 0, removed_at = ? WHERE id = ? AND enabled = 1 "
+                "RETURNING name",
+                (now, feed_id),
+            )
+            row = await cursor.fetchone()
+            await cursor.close()
+        return str(row[0]) if row else None
+
+    async def feed_statuses(self, now: float) -> list[FeedStatus]:
+        """Every enabled feed with its health and the items it published in the last day."""
+        rows = await self._all(
+            "SELECT f.id, f.url, f.name, f.region, f.enabled, f.last_success_at, f.last_error, "
+            "f.consecutive_failures, (SELECT count(*) FROM items i WHERE i.feed_id = f.id "
+            "AND coalesce(i.published_at, i.fetched_at) >= ?) FROM feeds f WHERE f.enabled = 1 "
+            "ORDER BY f.region = '', f.region COLLATE NOCASE, f.name COLLATE NOCASE, f.id",
+            (now - 24 * 3600,),
+        )
+        return [
+            FeedStatus(
+                id=row[0],
+                url=row[1],
+                name=row[2],
+                region=row[3],
+                enabled=bool(row[4]),
+                last_success_at=row[5],
+                last_error=row[6],
+                consecutive_failures=row[7],
+                items_24h=row[8],
+            )
+            for row in rows
+        ]
+
+
+async def _upsert_feed(
+    db: aiosqlite.Connection, seed: FeedSeed, added_by: int | None, now: float, *, refresh: bool
+) -> FeedAdded:
+    cursor = await db.execute("SELECT id, enabled FROM feeds WHERE url = ?", (seed.url,))
+    row = await cursor.fetchone()
+    await cursor.close()
+    if row is None:
+        inserted = await db.execute(
+            "INSERT INTO feeds (url, name, region, added_by, added_at) VALUES (?, ?, ?, ?, ?)",
+            (seed.url, seed.name, seed.region, added_by, now),
+        )
+        assert inserted.lastrowid is not None
+        return FeedAdded(inserted.lastrowid, "added")
+    if row[1] and not refresh:
+        return FeedAdded(row[0], "exists")
+    await db.execute(
+        "UPDATE feeds SET name = ?, region = ?, enabled = 1, removed_at = NULL, "
+        "next_fetch_at = NULL WHERE id = ?",
+        (seed.name, seed.region, row[0]),
+    )
+    return FeedAdded(row[0], "exists" if row[1] else "restored")
 
 
 def _feed(row: sqlite3.Row) -> Feed:

@@ -191,5 +191,4 @@ class BotStats:
     feeds_failing: int
     alerts_24h: tuple[int, int]  # (sent, failed)
     alerts_7d: tuple[int, int]
-    backlog: int
     alerts_per_day: tuple[tuple[str, int, int], ...]  # (YYYY-MM-DD in WIB, sent, failed)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Sequence
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from bot.app import build_application
@@ -12,6 +15,7 @@ from bot.context import Services, WartaApp
 from bot.send import SendLimits
 from bot.settings import Settings
 from bot.standin import FeedServer, TelegramStandIn
+from bot.wib import wib
 
 ADMIN_ID = 900001
 
@@ -38,6 +42,13 @@ class RunningBot:
         replies = await self.telegram.wait_for_messages(chat_id, before + 1)
         return replies[before].plain_text or ""
 
+    async def settled(self, timeout: float = 10.0) -> None:
+        """Wait until the outbox holds nothing more to send."""
+        async with asyncio.timeout(timeout):
+            # The outbox itself is the condition: the sender announces nothing when done.
+            while await self.services.storage.outbox_backlog():  # noqa: ASYNC110
+                await asyncio.sleep(0.02)
+
     async def poll(self) -> None:
         """Run one feed poll now and wait for it."""
         await self.services.poller.poll_once()
@@ -55,6 +66,26 @@ def write_feeds(path: Path, feeds: FeedServer, entries: Sequence[tuple[str, str,
     return path
 
 
+class FakeClock:
+    """Wall time that moves only when a test moves it."""
+
+    def __init__(self, start: float | None = None) -> None:
+        self.now = time.time() if start is None else start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        """Move time forward."""
+        self.now += seconds
+
+    def set_wib(self, hour: int, minute: int = 0, *, days: int = 0) -> None:
+        """Move to hour:minute WIB today (plus days), the way a reader's day is counted."""
+        today = datetime.fromtimestamp(time.time(), tz=wib())
+        moment = today.replace(hour=hour, minute=minute, second=0, microsecond=0)
+        self.now = (moment + timedelta(days=days)).timestamp()
+
+
 @contextlib.asynccontextmanager
 async def running_bot(
     tmp_path: Path,
@@ -63,6 +94,8 @@ async def running_bot(
     feed_entries: Sequence[tuple[str, str, str]] = (),
     *,
     poll_seconds: float = 3600,
+    clock: Callable[[], float] = time.time,
+    send_limits: SendLimits | None = None,
 ) -> AsyncIterator[RunningBot]:
     """Start the bot as `warta run` would, minus signal handling; stop it afterwards."""
     settings = Settings(
@@ -73,7 +106,8 @@ async def running_bot(
         poll_seconds=poll_seconds,
         admins=frozenset({ADMIN_ID}),
     )
-    app = build_application(settings, send_limits=SendLimits(max_backoff=0.5))
+    limits = send_limits or SendLimits(max_backoff=0.5)
+    app = build_application(settings, clock=clock, send_limits=limits)
     # The same order of steps as Application.run_polling, without its signal handling.
     await app.initialize()
     assert app.post_init is not None

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 from typing import Protocol
 
-from bot.cli import match, run
+from bot.cli import backup, demo, feeds, match, run
 
 
 class Subcommand(Protocol):
@@ -17,7 +17,7 @@ class Subcommand(Protocol):
         """Add the subcommand's parser, setting `handler` to its run function."""
 
 
-SUBCOMMANDS: tuple[Subcommand, ...] = (run, match)
+SUBCOMMANDS: tuple[Subcommand, ...] = (run, match, backup, demo, feeds)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -35,11 +35,12 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         settings = load_settings()
+        settings.require_token()
+        webhook = settings.require_webhook() if args.webhook else None
         configure_logging(
             settings.log_level, settings.token, settings.log_format, [settings.webhook_secret]
         )
         app = build_application(settings)
-        webhook = settings.require_webhook() if args.webhook else None
     except (SettingsError, FeedListError) as error:
         print(f"warta: {error}", file=sys.stderr)
         return EXIT_CONFIG

@@ -41,8 +41,11 @@ async def test_broadcast_reaches_every_active_chat_and_reports(warta: RunningBot
     for chat in (BUDI, SITI, 103):
         await warta.say(chat, "/start")
     telegram.block(103)
-    reply = await warta.say(ADMIN_ID, "/broadcast <b>Pemeliharaan</b> malam ini & besok")
-    assert "4 chat" in reply  # three readers and the admin's own chat
+    await warta.say(ADMIN_ID, "/broadcast <b>Pemeliharaan</b> malam ini & besok")
+    await telegram.wait_for(lambda tg: bool(tg.messages_to(ADMIN_ID)[-1].callback_data))
+    confirm = telegram.messages_to(ADMIN_ID)[-1]
+    assert "4 chat" in (confirm.plain_text or "")  # three readers and the admin's own chat
+    telegram.press_button(ADMIN_ID, confirm.message_id, confirm.callback_data[0])
     await telegram.wait_for(
         lambda tg: any("selesai" in (m.plain_text or "") for m in tg.messages_to(ADMIN_ID))
     )

@@ -1,0 +1,197 @@
+"""`warta feeds export|import|check`: the feed list as OPML, and a health check of every feed."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from bot.durations import format_duration
+from bot.feedcheck import DEFAULT_CONCURRENCY, FeedCheck, check_feeds
+from bot.feedlist import FeedListError, load_feed_list
+from bot.fetch import build_http_client
+from bot.opml import OpmlError, feeds_from_opml, feeds_to_opml
+from bot.settings import Settings, SettingsError, load_settings
+from storage import Storage
+from storage.models import FeedSeed
+
+EXIT_OK, EXIT_FEEDS_FAILING, EXIT_USAGE = 0, 1, 2
+OPML_TITLE = "Warta feeds"
+
+
+class CommandError(Exception):
+    """Something the operator must fix; printed as one line, exit code 2."""
+
+
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add `warta feeds` and its three actions."""
+    parser = commands.add_parser("feeds", help="export, import or check the feeds (OPML)")
+    actions = parser.add_subparsers(dest="action", required=True)
+    export = actions.add_parser("export", help="write the bot's feeds as OPML")
+    export.add_argument("file", nargs="?", help="OPML file to write (standard output if absent)")
+    export.set_defaults(handler=lambda args: _guarded(lambda: run_export(args.file)))
+    importer = actions.add_parser("import", help="add the feeds of an OPML file to the database")
+    importer.add_argument("file", help="OPML file to read")
+    importer.set_defaults(handler=lambda args: _guarded(lambda: run_import(args.file)))
+    check = actions.add_parser("check", help="fetch every feed once and report how each did")
+    check.add_argument("file", nargs="?", help="OPML or TOML feeds file (default: the bot's feeds)")
+    check.add_argument(
+        "--concurrency", type=int, default=DEFAULT_CONCURRENCY, help="feeds fetched at once"
+    )
+    check.set_defaults(
+        handler=lambda args: _guarded(lambda: run_check(args.file, args.concurrency))
+    )
+
+
+def _guarded(action: Callable[[], int]) -> int:
+    try:
+        return action()
+    except (CommandError, SettingsError, FeedListError, OpmlError) as error:
+        print(f"warta feeds: {error}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def run_export(path: str | None) -> int:
+    """Write the feeds the bot polls (the database, seeded from WARTA_FEEDS) as OPML."""
+    settings = load_settings()
+    feeds = asyncio.run(_bot_feeds(settings))
+    document = feeds_to_opml(feeds, OPML_TITLE)
+    if path is None:
+        sys.stdout.buffer.write(document)
+        sys.stdout.flush()
+    else:
+        _write(Path(path), document)
+        print(f"exported {len(feeds)} feeds to {path}", file=sys.stderr)
+    return EXIT_OK
+
+
+def run_import(path: str) -> int:
+    """Add (or bring back, or rename) the feeds of an OPML file in the database."""
+    settings = load_settings()
+    seeds = feeds_from_opml(_read(Path(path)))
+    outcomes = asyncio.run(_import(settings, seeds))
+    counts = {kind: outcomes.count(kind) for kind in ("added", "restored", "exists")}
+    print(
+        f"imported {len(seeds)} feeds from {path}: {counts['added']} new, "
+        f"{counts['restored']} restored, {counts['exists']} already there (name and region "
+        "updated)"
+    )
+    return EXIT_OK
+
+
+def run_check(path: str | None, concurrency: int) -> int:
+    """Fetch every feed once and print a table; exit 1 if any feed failed."""
+    settings = load_settings()
+    feeds = _file_feeds(Path(path)) if path else asyncio.run(_bot_feeds(settings))
+    errors = Console(stderr=True)
+    with Progress(
+        TextColumn("checking feeds"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=errors,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("check", total=len(feeds))
+        results = asyncio.run(
+            _check(settings, feeds, concurrency, lambda _: progress.advance(task))
+        )
+    output = Console() if sys.stdout.isatty() else Console(width=160)
+    output.print(check_table(results, time.time()))
+    failing = sum(not result.ok for result in results)
+    output.print(f"{len(results) - failing} of {len(results)} feeds OK, {failing} failing")
+    return EXIT_FEEDS_FAILING if failing else EXIT_OK
+
+
+def check_table(results: Sequence[FeedCheck], now: float) -> Table:
+    """One row per feed: status, items, age of the newest item, time taken."""
+    table = Table(title="Feed check")
+    for column in ("feed", "region", "status"):
+        table.add_column(column, overflow="fold")
+    for column in ("items", "newest", "time"):
+        table.add_column(column, justify="right", no_wrap=True)
+    for result in results:
+        newest = (
+            format_duration(now - result.newest_at, "en") if result.newest_at is not None else "-"
+        )
+        table.add_row(
+            result.feed.name,
+            result.feed.region or "-",
+            "[green]OK[/green]" if result.ok else f"[red]{_markup_safe(result.problem)}[/red]",
+            str(result.items),
+            newest,
+            f"{result.seconds:.2f} s",
+        )
+    return table
+
+
+def _markup_safe(value: str | None) -> str:
+    return (value or "").replace("[", r"\[")
+
+
+async def _bot_feeds(settings: Settings) -> list[FeedSeed]:
+    """The enabled feeds of the database after seeding it from WARTA_FEEDS, as at start-up."""
+    seeds = load_feed_list(settings.feeds_file)
+    storage = Storage(settings.db_path)
+    await storage.open()
+    try:
+        await storage.sync_feeds(seeds)
+        return [FeedSeed(f.url, f.name, f.region) for f in await storage.list_feeds()]
+    finally:
+        await storage.close()
+
+
+async def _import(settings: Settings, seeds: list[FeedSeed]) -> list[str]:
+    storage = Storage(settings.db_path)
+    await storage.open()
+    try:
+        # Seeding first, as start-up would, lets the file's names and regions win after it.
+        await storage.sync_feeds(load_feed_list(settings.feeds_file))
+        outcomes = await storage.import_feeds(seeds, time.time())
+        return [outcome.outcome for outcome in outcomes]
+    finally:
+        await storage.close()
+
+
+async def _check(
+    settings: Settings,
+    feeds: Sequence[FeedSeed],
+    concurrency: int,
+    on_done: Callable[[FeedCheck], None],
+) -> list[FeedCheck]:
+    async with build_http_client(settings.fetch_timeout) as client:
+        return await check_feeds(
+            client,
+            feeds,
+            max_bytes=settings.max_feed_bytes,
+            timeout=settings.fetch_timeout * 2,
+            concurrency=concurrency,
+            on_done=on_done,
+        )
+
+
+def _file_feeds(path: Path) -> list[FeedSeed]:
+    if path.suffix.lower() == ".toml":
+        return load_feed_list(path)
+    return feeds_from_opml(_read(path))
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise CommandError(f"cannot read {path}: {error.strerror}") from None
+
+
+def _write(path: Path, document: bytes) -> None:
+    try:
+        path.write_bytes(document)
+    except OSError as error:
+        raise CommandError(f"cannot write {path}: {error.strerror}") from None

@@ -1,0 +1,81 @@
+"""OPML 2.0 feed lists in and out, with each feed's region.
+
+A feed is `<outline type="rss" text="name" title="name" xmlUrl="url" category="region"
+warta:region="region"/>`. `category` is OPML's own attribute, so other readers keep the region
+as a tag; `warta:region` carries it exactly (a region may contain a comma, which `category`
+would split). On import the region is `warta:region`, else the first `category` tag, else the
+text of the folder outline the feed sits in.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from urllib.parse import urlsplit
+
+from defusedxml import ElementTree as SafeET
+from defusedxml.common import DefusedXmlException
+
+from storage.models import FeedSeed
+
+WARTA_NS = "https://github.com/warta-bot/warta/opml"
+REGION = f"{{{WARTA_NS}}}region"
+
+
+class OpmlError(ValueError):
+    """The document is not OPML Warta can read; the message says why."""
+
+
+def feeds_to_opml(feeds: Sequence[FeedSeed], title: str, now: datetime | None = None) -> bytes:
+    """An OPML 2.0 document listing the feeds."""
+    root = ET.Element("opml", {"version": "2.0", "xmlns:warta": WARTA_NS})
+    head = ET.SubElement(root, "head")
+    ET.SubElement(head, "title").text = title
+    ET.SubElement(head, "dateCreated").text = format_datetime(now or datetime.now(UTC), usegmt=True)
+    body = ET.SubElement(root, "body")
+    for feed in feeds:
+        attributes = {"type": "rss", "text": feed.name, "title": feed.name, "xmlUrl": feed.url}
+        if feed.region:
+            # Written with its prefix as-is: the namespace is declared on the root above.
+            attributes.update({"category": feed.region, "warta:region": feed.region})
+        ET.SubElement(body, "outline", attributes)
+    ET.indent(root)
+    document: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    return document + b"\n"
+
+
+def feeds_from_opml(document: bytes) -> list[FeedSeed]:
+    """The feeds of an OPML document, once each, in document order."""
+    try:
+        root = SafeET.fromstring(document, forbid_dtd=True)
+    except (ET.ParseError, DefusedXmlException) as error:
+        raise OpmlError(f"not valid OPML: {error}") from None
+    body = root.find("body") if root.tag == "opml" else None
+    if body is None:
+        raise OpmlError("not OPML: no <opml> element with a <body>")
+    seeds: dict[str, FeedSeed] = {}
+    _collect(body, "", seeds)
+    return list(seeds.values())
+
+
+def _collect(parent: ET.Element, folder: str, seeds: dict[str, FeedSeed]) -> None:
+    for outline in parent.findall("outline"):
+        url = (outline.get("xmlUrl") or "").strip()
+        label = (outline.get("text") or outline.get("title") or "").strip()
+        if not url:
+            _collect(outline, label or folder, seeds)  # a folder
+            continue
+        if urlsplit(url).scheme not in {"http", "https"}:
+            continue
+        name = label or urlsplit(url).netloc
+        seeds.setdefault(url, FeedSeed(url, name, _region(outline, folder)))
+
+
+def _region(outline: ET.Element, folder: str) -> str:
+    exact = outline.get(REGION)
+    if exact is not None:
+        return exact.strip()
+    category = (outline.get("category") or "").split(",")[0].strip().strip("/")
+    return category or folder

@@ -1,0 +1,276 @@
+"""/broadcast: an announcement previewed, sent to every active chat and followed to the end."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from telegram import (
+    Bot,
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    LinkPreviewOptions,
+    Update,
+)
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, TelegramError
+from telegram.ext import CallbackQueryHandler, CommandHandler
+
+from bot.context import Services, WartaApp, WartaContext
+from bot.durations import format_duration
+from bot.i18n import DEFAULT_LANGUAGE, text
+from bot.richtext import html_after_command
+from handlers.admin import admin_chat, plain_text
+from handlers.replies import command_argument, message_of, reply
+from storage.broadcasts import RECENT_SECONDS
+from storage.models import BroadcastJob, Chat
+
+log = logging.getLogger(__name__)
+
+PREFIX = "bcast"
+CALLBACK = re.compile(rf"^{PREFIX}:(send|cancel|stop):(\d{{1,18}})$")
+PROGRESS_SECONDS = 2.0  # how often the progress message may change
+NOMINAL_RATE = 29.0  # messages a second, until the broadcast's own pace can be measured
+BAR_CELLS = 10
+REASONS = ("blocked", "chat_not_found", "cancelled", "other")
+
+
+async def broadcast(update: Update, context: WartaContext) -> None:
+    """Show the announcement as readers will get it, with Send and Cancel buttons."""
+    chat = await admin_chat(update, context)
+    if chat is None:
+        return
+    message = message_of(update)
+    body = html_after_command(message.text or "", message.entities)
+    if not body.strip():
+        await reply(update, chat, "broadcast_usage")
+        return
+    services = context.services
+    broadcast_id = await services.storage.draft_broadcast(chat.id, body, services.clock())
+    count = await services.storage.audience_size()
+    # The first message is exactly what readers get; the second asks to confirm.
+    await message.reply_html(body, link_preview_options=LinkPreviewOptions(is_disabled=True))
+    buttons = InlineKeyboardMarkup(
+        [
+            [
+                _button(
+                    text("broadcast_button_send", chat.language, count=count), "send", broadcast_id
+                ),
+                _button(text("broadcast_button_cancel", chat.language), "cancel", broadcast_id),
+            ]
+        ]
+    )
+    await message.reply_html(
+        text("broadcast_preview", chat.language, id=broadcast_id, count=count),
+        reply_markup=buttons,
+    )
+
+
+def _button(label: str, action: str, broadcast_id: int) -> InlineKeyboardButton:
+    return InlineKeyboardButton(label, callback_data=f"{PREFIX}:{action}:{broadcast_id}")
+
+
+async def broadcast_button(update: Update, context: WartaContext) -> None:
+    """Send or cancel a previewed announcement, or stop one being sent."""
+    query = update.callback_query
+    found = CALLBACK.match(query.data or "") if query is not None else None
+    if query is None or found is None or query.message is None:
+        return
+    chat = await admin_chat(update, context)
+    if chat is None:
+        return
+    action, broadcast_id = found.group(1), int(found.group(2))
+    if action == "send":
+        await _start(query, context, chat, broadcast_id)
+    elif action == "cancel":
+        await _discard(query, context, chat, broadcast_id)
+    else:
+        await _stop(query, context, chat, broadcast_id)
+
+
+async def _start(
+    query: CallbackQuery, context: WartaContext, chat: Chat, broadcast_id: int
+) -> None:
+    services = context.services
+    assert query.message is not None
+    count = await services.storage.start_broadcast(
+        broadcast_id, query.message.message_id, services.clock()
+    )
+    if count is None:
+        await query.answer(plain_text(text("broadcast_not_draft", chat.language)))
+        return
+    services.sender.wake()
+    await query.answer(plain_text(text("broadcast_started_toast", chat.language, count=count)))
+    await show_progress(context.bot, services, broadcast_id)
+
+
+async def _discard(
+    query: CallbackQuery, context: WartaContext, chat: Chat, broadcast_id: int
+) -> None:
+    if not await context.services.storage.discard_broadcast(broadcast_id):
+        await query.answer(plain_text(text("broadcast_not_draft", chat.language)))
+        return
+    await query.answer()
+    await query.edit_message_text(
+        text("broadcast_discarded", chat.language, id=broadcast_id), parse_mode=ParseMode.HTML
+    )
+
+
+async def _stop(query: CallbackQuery, context: WartaContext, chat: Chat, broadcast_id: int) -> None:
+    services = context.services
+    dropped = await services.storage.cancel_broadcast(broadcast_id, services.clock())
+    if dropped is None:
+        await query.answer(plain_text(text("broadcast_cancel_none", chat.language)))
+        return
+    # The progress message turns into the summary on the next round of the progress job.
+    message = text("broadcast_cancelled", chat.language, id=broadcast_id, count=dropped)
+    await query.answer(plain_text(message))
+
+
+async def broadcast_cancel(update: Update, context: WartaContext) -> None:
+    """Stop the announcement being sent (or the one whose number is given)."""
+    chat = await admin_chat(update, context)
+    if chat is None:
+        return
+    services = context.services
+    argument = command_argument(update).lstrip("#")
+    sending = await services.storage.sending_broadcasts()
+    if not argument and len(sending) > 1:
+        listed = ", ".join(f"#{number}" for number in sending)
+        await reply(update, chat, "broadcast_cancel_which", ids=listed)
+        return
+    target = int(argument) if argument.isdigit() else (sending[0] if sending else None)
+    dropped = None
+    if target is not None:
+        dropped = await services.storage.cancel_broadcast(target, services.clock())
+    if dropped is None:
+        await reply(update, chat, "broadcast_cancel_none")
+        return
+    await reply(update, chat, "broadcast_cancelled", id=target, count=dropped)
+
+
+async def follow_broadcasts(context: WartaContext) -> None:
+    """Bring every started broadcast's progress message up to date (a repeating job)."""
+    services = context.services
+    for broadcast_id in await services.storage.followed_broadcasts():
+        await show_progress(context.bot, services, broadcast_id)
+
+
+async def show_progress(bot: Bot, services: Services, broadcast_id: int) -> None:
+    """Edit the progress message: counts while sending, the summary once nothing waits."""
+    now = services.clock()
+    job = await services.storage.broadcast_job(broadcast_id, now)
+    if job is None or job.progress_message_id is None or job.summarised:
+        return
+    admin = await services.storage.get_chat(job.admin_chat_id)
+    language = admin.language if admin is not None else DEFAULT_LANGUAGE
+    if job.pending > 0:
+        stop = _button(text("broadcast_button_stop", language), "stop", job.id)
+        markup = InlineKeyboardMarkup([[stop]])
+        await _edit(bot, job, progress_text(job, language, now), markup, resend=False)
+    elif await services.storage.claim_broadcast_summary(job.id, now):
+        await _edit(bot, job, summary_text(job, language, now), None, resend=True)
+
+
+async def _edit(
+    bot: Bot,
+    job: BroadcastJob,
+    message: str,
+    markup: InlineKeyboardMarkup | None,
+    *,
+    resend: bool,
+) -> None:
+    try:
+        await bot.edit_message_text(
+            message,
+            chat_id=job.admin_chat_id,
+            message_id=job.progress_message_id,
+            parse_mode=ParseMode.HTML,
+            reply_markup=markup,
+        )
+        return
+    except BadRequest as error:
+        if "not modified" in error.message.lower():
+            return
+        log.warning("broadcast progress not shown id=%d reason=%s", job.id, error.message)
+    except TelegramError as error:
+        log.warning("broadcast progress not shown id=%d reason=%s", job.id, error.message)
+    if resend:
+        # The summary must reach the admin even if the progress message is gone.
+        try:
+            await bot.send_message(job.admin_chat_id, message, parse_mode=ParseMode.HTML)
+        except TelegramError as error:
+            log.warning("broadcast summary not sent id=%d reason=%s", job.id, error.message)
+
+
+def progress_text(job: BroadcastJob, language: str, now: float) -> str:
+    """Counts, a bar and the time left of a broadcast being sent."""
+    total = job.sent + job.failed + job.pending
+    done = total - job.pending
+    percent = 100 * done // total if total else 100
+    filled = BAR_CELLS * done // total if total else BAR_CELLS
+    elapsed = min(RECENT_SECONDS, now - (job.started_at or now))
+    rate = job.recently_done / elapsed if job.recently_done and elapsed > 0 else NOMINAL_RATE
+    return text(
+        "broadcast_progress",
+        language,
+        id=job.id,
+        bar="▰" * filled + "▱" * (BAR_CELLS - filled),
+        percent=percent,
+        sent=job.sent,
+        failed=job.failed,
+        remaining=job.pending,
+        eta=format_duration(job.pending / rate, language),
+    )
+
+
+def summary_text(job: BroadcastJob, language: str, now: float) -> str:
+    """The final figures and why messages were not delivered."""
+    key = "broadcast_summary_cancelled" if job.status == "cancelled" else "broadcast_summary"
+    took = format_duration(now - (job.started_at or now), language)
+    lines = [text(key, language, id=job.id, sent=job.sent, failed=job.failed, duration=took)]
+    counts = failure_counts(job.failures)
+    if any(counts.values()):
+        lines.append(text("broadcast_reasons_header", language))
+        for reason in REASONS:
+            if counts[reason]:
+                lines.append(text(f"broadcast_reason_{reason}", language, count=counts[reason]))
+    return "\n".join(lines)
+
+
+def failure_counts(failures: tuple[tuple[str, int], ...]) -> dict[str, int]:
+    """Undelivered messages grouped by why: the stored errors in four kinds."""
+    counts = dict.fromkeys(REASONS, 0)
+    for last_error, count in failures:
+        counts[failure_reason(last_error)] += count
+    return counts
+
+
+def failure_reason(last_error: str) -> str:
+    """The kind of a delivery's last error: blocked, chat_not_found, cancelled or other."""
+    lowered = last_error.lower()
+    if lowered == "cancelled":
+        return "cancelled"
+    if "chat not found" in lowered:
+        return "chat_not_found"
+    # The sender stores "forbidden: ..." (blocked, kicked); membership changes "bot kicked".
+    if lowered.startswith(("forbidden", "bot ")) or "blocked" in lowered:
+        return "blocked"
+    return "other"
+
+
+def register(app: WartaApp) -> None:
+    """Add this module's handlers and the job that keeps progress messages current."""
+    app.add_handler(CommandHandler("broadcast", broadcast))
+    app.add_handler(CommandHandler("broadcast_cancel", broadcast_cancel))
+    app.add_handler(CallbackQueryHandler(broadcast_button, pattern=CALLBACK))
+    if app.job_queue is None:
+        raise RuntimeError("python-telegram-bot was installed without the job-queue extra")
+    app.job_queue.run_repeating(
+        follow_broadcasts,
+        interval=PROGRESS_SECONDS,
+        first=PROGRESS_SECONDS,
+        name="broadcast-progress",
+        job_kwargs={"max_instances": 1, "coalesce": True, "misfire_grace_time": None},
+    )

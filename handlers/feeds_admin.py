@@ -1,0 +1,243 @@
+"""/feeds, /addfeed, /removefeed and /export: the operators' view and control of the feeds."""
+
+from __future__ import annotations
+
+import html
+import math
+import re
+from urllib.parse import urlsplit
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Update
+from telegram.constants import ParseMode
+from telegram.ext import CallbackQueryHandler, CommandHandler
+
+from bot.context import WartaApp, WartaContext
+from bot.discovery import FeedFinder, FeedRefused
+from bot.durations import format_duration
+from bot.format import telegram_length
+from bot.i18n import text
+from bot.opml import feeds_to_opml
+from handlers.admin import admin_chat, plain_text
+from handlers.replies import command_argument, message_of, reply
+from storage.models import Chat, FeedSeed, FeedStatus
+
+PAGE_SIZE = 10
+TEXT_LIMIT = 4096
+FEEDS_PAGE = re.compile(r"^feeds:page:(\d{1,4})$")
+REMOVAL = re.compile(r"^rmfeed:(?:page:(\d{1,4})|del:(\d{1,18}):(\d{1,4}))$")
+ERROR_CAPS = (120, 40, 0)  # shorter error texts until a page fits in one message
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+OPML_FILENAME = "warta-feeds.opml"
+
+
+async def list_feeds(update: Update, context: WartaContext) -> None:
+    """Every feed with its health, ten to a page."""
+    chat = await admin_chat(update, context)
+    if chat is None:
+        return
+    page, markup = await _feeds_page(context, chat, 0)
+    await message_of(update).reply_html(page, reply_markup=markup, link_preview_options=NO_PREVIEW)
+
+
+async def feeds_page_button(update: Update, context: WartaContext) -> None:
+    """Show another page of /feeds in the same message."""
+    query = update.callback_query
+    found = FEEDS_PAGE.match(query.data or "") if query is not None else None
+    if query is None or found is None:
+        return
+    chat = await admin_chat(update, context)
+    if chat is None:
+        return
+    await query.answer()
+    page, markup = await _feeds_page(context, chat, int(found.group(1)))
+    await query.edit_message_text(
+        page, parse_mode=ParseMode.HTML, reply_markup=markup, link_preview_options=NO_PREVIEW
+    )
+
+
+async def _feeds_page(
+    context: WartaContext, chat: Chat, page: int
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    now = context.services.clock()
+    feeds = await context.services.storage.feed_statuses(now)
+    if not feeds:
+        return text("feeds_empty", chat.language), None
+    pages = math.ceil(len(feeds) / PAGE_SIZE)
+    page = min(max(page, 0), pages - 1)
+    shown = feeds[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+    header = text("feeds_header", chat.language, count=len(feeds), page=page + 1, pages=pages)
+    for cap in ERROR_CAPS:
+        entries = [_feed_entry(feed, chat.language, now, cap) for feed in shown]
+        message = "\n\n".join([header, *entries])
+        if telegram_length(message) <= TEXT_LIMIT:
+            break
+    return message, _pager("feeds:page:", page, pages)
+
+
+def _feed_entry(feed: FeedStatus, language: str, now: float, error_cap: int) -> str:
+    mark = "✅" if feed.last_success_at is not None else "⏳"
+    if feed.consecutive_failures:
+        mark = "⚠️"
+    last = (
+        text("feeds_ago", language, duration=format_duration(now - feed.last_success_at, language))
+        if feed.last_success_at is not None
+        else text("feeds_never", language)
+    )
+    entry = text(
+        "feeds_entry",
+        language,
+        mark=mark,
+        name=html.escape(feed.name[:60]),
+        region=html.escape(feed.region[:30]) or text("feeds_no_region", language),
+        host=html.escape((urlsplit(feed.url).hostname or feed.url)[:50]),
+        last_success=last,
+        items=feed.items_24h,
+    )
+    if feed.consecutive_failures and error_cap:
+        error = html.escape((feed.last_error or "")[:error_cap])
+        failing = text("feeds_entry_failing", language, failures=feed.consecutive_failures)
+        entry += f"\n{failing} {error}"
+    return entry
+
+
+def _pager(prefix: str, page: int, pages: int) -> InlineKeyboardMarkup | None:
+    row = []
+    if page > 0:
+        row.append(InlineKeyboardButton("◀", callback_data=f"{prefix}{page - 1}"))
+    if page < pages - 1:
+        row.append(InlineKeyboardButton("▶", callback_data=f"{prefix}{page + 1}"))
+    return InlineKeyboardMarkup([row]) if row else None
+
+
+async def add_feed(update: Update, context: WartaContext) -> None:
+    """Fetch a URL once, find its feed and add it, named from the feed's title."""
+    chat = await admin_chat(update, context)
+    if chat is None:
+        return
+    url, region = _url_and_region(command_argument(update))
+    if not url:
+        await reply(update, chat, "addfeed_usage")
+        return
+    services = context.services
+    settings = services.settings
+    finder = FeedFinder(
+        services.http,
+        allow_private=settings.allow_private_feeds,
+        max_bytes=settings.max_feed_bytes,
+        timeout=settings.fetch_timeout * 2,
+    )
+    try:
+        found = await finder.find(url)
+    except FeedRefused as refused:
+        reason = text(
+            f"addfeed_refused_{refused.code}", chat.language, detail=html.escape(refused.detail)
+        )
+        await message_of(update).reply_html(reason[:1000], link_preview_options=NO_PREVIEW)
+        return
+    user = update.effective_user
+    seed = FeedSeed(found.url, found.title, region)
+    added = await services.storage.add_feed(seed, user.id if user else None, services.clock())
+    lines = [] if found.url == url else [text("addfeed_found_on_page", chat.language)]
+    lines.append(
+        text(
+            f"addfeed_{added.outcome}",
+            chat.language,
+            name=html.escape(found.title),
+            region=html.escape(region) or text("feeds_no_region", chat.language),
+            entries=found.entries,
+            url=html.escape(found.url),
+        )
+    )
+    await message_of(update).reply_html("\n".join(lines), link_preview_options=NO_PREVIEW)
+
+
+def _url_and_region(argument: str) -> tuple[str, str]:
+    """ "/addfeed URL [region words]": the URL (https:// if no scheme) and the region."""
+    url, _, region = argument.strip().partition(" ")
+    if url and "://" not in url:
+        url = "https://" + url
+    return url, " ".join(region.split())[:40]
+
+
+async def remove_feed(update: Update, context: WartaContext) -> None:
+    """Offer one button per feed; a feed's items stay for /latest."""
+    chat = await admin_chat(update, context)
+    if chat is None:
+        return
+    prompt, markup = await _removal_page(context, chat, 0)
+    await message_of(update).reply_html(prompt, reply_markup=markup)
+
+
+async def removal_button(update: Update, context: WartaContext) -> None:
+    """Remove the feed whose button was pressed, or turn the page; refresh the buttons."""
+    query = update.callback_query
+    found = REMOVAL.match(query.data or "") if query is not None else None
+    if query is None or found is None:
+        return
+    chat = await admin_chat(update, context)
+    if chat is None:
+        return
+    page_only, feed_id, page = found.groups()
+    removed = None
+    if page_only is not None:
+        await query.answer()
+    else:
+        services = context.services
+        removed = await services.storage.remove_feed(int(feed_id), services.clock())
+        key = "removefeed_toast" if removed is not None else "removefeed_gone"
+        await query.answer(plain_text(text(key, chat.language, name=removed or "")))
+    number = int(page_only if page_only is not None else page)
+    prompt, markup = await _removal_page(context, chat, number, removed)
+    await query.edit_message_text(prompt, parse_mode=ParseMode.HTML, reply_markup=markup)
+
+
+async def _removal_page(
+    context: WartaContext, chat: Chat, page: int, removed: str | None = None
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    feeds = await context.services.storage.feed_statuses(context.services.clock())
+    language = chat.language
+    done = text("removefeed_done", language, name=html.escape(removed)) + "\n\n" if removed else ""
+    if not feeds:
+        return done + text("feeds_empty", language), None
+    pages = math.ceil(len(feeds) / PAGE_SIZE)
+    page = min(max(page, 0), pages - 1)
+    rows = [
+        [InlineKeyboardButton(_removal_label(feed), callback_data=f"rmfeed:del:{feed.id}:{page}")]
+        for feed in feeds[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+    ]
+    pager = _pager("rmfeed:page:", page, pages)
+    if pager is not None:
+        rows.append(list(pager.inline_keyboard[0]))
+    prompt = text("removefeed_choose", language, page=page + 1, pages=pages)
+    return done + prompt, InlineKeyboardMarkup(rows)
+
+
+def _removal_label(feed: FeedStatus) -> str:
+    region = f" · {feed.region[:25]}" if feed.region else ""
+    return f"🗑 {feed.name[:40]}{region}"
+
+
+async def export_feeds(update: Update, context: WartaContext) -> None:
+    """Send the feeds as an OPML document."""
+    chat = await admin_chat(update, context)
+    if chat is None:
+        return
+    feeds = await context.services.storage.list_feeds()
+    seeds = [FeedSeed(feed.url, feed.name, feed.region) for feed in feeds]
+    document = feeds_to_opml(seeds, text("export_title", chat.language))
+    await message_of(update).reply_document(
+        document,
+        filename=OPML_FILENAME,
+        caption=text("export_caption", chat.language, count=len(seeds)),
+        parse_mode=ParseMode.HTML,
+    )
+
+
+def register(app: WartaApp) -> None:
+    """Add this module's handlers."""
+    app.add_handler(CommandHandler("feeds", list_feeds))
+    app.add_handler(CommandHandler("addfeed", add_feed))
+    app.add_handler(CommandHandler("removefeed", remove_feed))
+    app.add_handler(CommandHandler("export", export_feeds))
+    app.add_handler(CallbackQueryHandler(feeds_page_button, pattern=FEEDS_PAGE))
+    app.add_handler(CallbackQueryHandler(removal_button, pattern=REMOVAL))

@@ -1,0 +1,81 @@
+"""/stats: how the bot is doing, in figures and a chart of alerts per day."""
+
+from __future__ import annotations
+
+import asyncio
+import html
+from datetime import UTC, datetime, timedelta
+
+from telegram import Update
+from telegram.constants import ParseMode
+from telegram.ext import CommandHandler
+
+from bot.charts import ChartLabels, alerts_chart, daily_series
+from bot.context import WartaApp, WartaContext
+from bot.format import telegram_length
+from bot.i18n import text
+from handlers.admin import admin_chat
+from handlers.replies import message_of
+from storage.models import BotStats
+from storage.stats import CHART_DAYS, WIB_OFFSET
+
+CAPTION_LIMIT = 1024
+WIB = timedelta(seconds=WIB_OFFSET)
+
+
+async def show_stats(update: Update, context: WartaContext) -> None:
+    """Send the chart with the figures as its caption (or after it, when they are too long)."""
+    chat = await admin_chat(update, context)
+    if chat is None:
+        return
+    storage = context.services.storage
+    now = context.services.clock()
+    figures = await storage.bot_stats(now)
+    report = stats_text(figures, await storage.outbox_backlog(), chat.language)
+    today = (datetime.fromtimestamp(now, UTC) + WIB).date()
+    labels = ChartLabels(
+        text("stats_chart_title", chat.language, days=CHART_DAYS),
+        text("stats_chart_sent", chat.language),
+        text("stats_chart_failed", chat.language),
+    )
+    series = daily_series(figures.alerts_per_day, today, CHART_DAYS)
+    # Drawing takes a moment of CPU: off the event loop, so alerts keep flowing meanwhile.
+    png = await asyncio.to_thread(alerts_chart, series, labels)
+    message = message_of(update)
+    if telegram_length(report) <= CAPTION_LIMIT:
+        await message.reply_photo(png, caption=report, parse_mode=ParseMode.HTML)
+        return
+    await message.reply_photo(png, caption=html.escape(labels.title), parse_mode=ParseMode.HTML)
+    await message.reply_html(report)
+
+
+def stats_text(figures: BotStats, backlog: int, language: str) -> str:
+    """The figures of /stats as one message."""
+    lines = [
+        text(
+            "stats_summary",
+            language,
+            active=figures.active_chats,
+            inactive=figures.inactive_chats,
+            topics=figures.topics,
+            healthy=figures.feeds_healthy,
+            failing=figures.feeds_failing,
+            sent_24h=figures.alerts_24h[0],
+            failed_24h=figures.alerts_24h[1],
+            sent_7d=figures.alerts_7d[0],
+            failed_7d=figures.alerts_7d[1],
+            backlog=backlog,
+        )
+    ]
+    if figures.top_topics:
+        lines.append(text("stats_top_topics", language, count=len(figures.top_topics)))
+        for rank, (topic, chats) in enumerate(figures.top_topics, start=1):
+            lines.append(
+                text("stats_topic_line", language, rank=rank, topic=html.escape(topic), chats=chats)
+            )
+    return "\n".join(lines)
+
+
+def register(app: WartaApp) -> None:
+    """Add this module's handlers."""
+    app.add_handler(CommandHandler("stats", show_stats))

@@ -1,0 +1,184 @@
+"""GET /healthz and /metrics on WARTA_METRICS_PORT, against the running bot."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from bot.app import build_application
+from bot.context import Services, WartaApp
+from bot.demo import running
+from bot.send import SendLimits
+from bot.settings import Settings
+from bot.standin import FeedItem, FeedServer, TelegramStandIn
+from tests.inprocess import write_feeds
+from tests.ops.helpers import free_port, scrape
+
+READER = 401
+POLL_SECONDS = 60.0
+
+
+def news(slug: str, title: str) -> FeedItem:
+    return FeedItem(
+        title=title,
+        link=f"https://berita.example/{slug}",
+        description=f"<p>{title}. Berita lengkap menyusul.</p>",
+        guid=f"urn:berita:{slug}",
+        published=datetime.now(UTC) - timedelta(minutes=5),
+    )
+
+
+def services_of(app: WartaApp) -> Services:
+    services = app.bot_data.services
+    assert services is not None
+    return services
+
+
+async def metrics(port: int) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    """Every sample of a scrape, by name and labels."""
+    response = await scrape(port, "/metrics")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain")
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(response.text)
+        for sample in family.samples
+    }
+
+
+async def metrics_when(
+    port: int, condition: Callable[[dict[tuple[str, tuple[tuple[str, str], ...]], float]], bool]
+) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    """Scrape until the samples satisfy the condition, as Prometheus would see them."""
+    async with asyncio.timeout(10):
+        while not condition(samples := await metrics(port)):
+            await asyncio.sleep(0.05)
+    return samples
+
+
+class Clock:
+    """Wall time that a test can move forward."""
+
+    def __init__(self) -> None:
+        self.offset = 0.0
+
+    def __call__(self) -> float:
+        return time.time() + self.offset
+
+
+@pytest.fixture
+def port() -> int:
+    return free_port()
+
+
+@pytest.fixture
+async def bot(
+    tmp_path: Path, telegram: TelegramStandIn, feeds: FeedServer, port: int
+) -> AsyncIterator[WartaApp]:
+    """The bot with a working Banten feed and a broken one, serving metrics on `port`."""
+    feeds.publish("/banten.xml", [news("lama", "Harga cabai naik di Pandeglang")])
+    settings = Settings(
+        token=telegram.token,
+        api_url=telegram.base_url,
+        db_path=tmp_path / "warta.db",
+        feeds_file=write_feeds(
+            tmp_path / "feeds.toml",
+            feeds,
+            [("ANTARA Banten", "/banten.xml", "Banten"), ("Rusak", "/rusak.xml", "Nasional")],
+        ),
+        poll_seconds=POLL_SECONDS,
+        metrics_port=port,
+    )
+    app = build_application(settings, send_limits=SendLimits(max_backoff=0.5))
+    async with running(app):
+        yield app
+
+
+POLLS = ("warta_polls_total", ())
+FETCH_ERRORS = ("warta_feed_fetch_errors_total", (("feed", "Rusak"),))
+ITEMS = ("warta_items_stored_total", ())
+SENT = ("warta_messages_sent_total", (("kind", "alert"),))
+FAILED = ("warta_messages_failed_total", (("kind", "alert"),))
+SEND_COUNT = ("warta_send_duration_seconds_count", ())
+BACKLOG = ("warta_outbox_backlog", ())
+
+
+async def test_metrics_follow_polls_and_sends(
+    bot: WartaApp, telegram: TelegramStandIn, feeds: FeedServer, port: int
+) -> None:
+    first = await metrics_when(port, lambda s: s[POLLS] >= 1)
+    assert first[FETCH_ERRORS] == 1
+    assert first[ITEMS] == 1
+    assert first[SENT] == first[FAILED] == first[SEND_COUNT] == 0
+
+    telegram.user_says(READER, "/langganan banjir")
+    await telegram.wait_for_messages(READER, 1)
+    feeds.add_item("/banten.xml", news("banjir-1", "Banjir rendam Kasemen"))
+    await services_of(bot).poller.poll_once()
+    await metrics_when(port, lambda s: s[SENT] == 1 and s[SEND_COUNT] == 1)
+
+    telegram.fail_next(status=400, description="Bad Request: message is too long")
+    feeds.add_item("/banten.xml", news("banjir-2", "Banjir susulan di Walantaka"))
+    await services_of(bot).poller.poll_once()
+    await metrics_when(port, lambda s: s[FAILED] == 1)
+
+    # Telegram says "retry after 30 s": the alert waits in the outbox.
+    telegram.fail_next(status=429, retry_after=30)
+    feeds.add_item("/banten.xml", news("banjir-3", "Banjir meluas ke Cipocok Jaya"))
+    await services_of(bot).poller.poll_once()
+    await telegram.wait_for(lambda tg: len(tg.requests_for("sendMessage")) == 4)
+    last = await metrics_when(port, lambda s: s[BACKLOG] == 1)
+    assert last[ITEMS] == 4
+    assert last[SENT] == 1
+    assert last[POLLS] == 4
+
+    health = await scrape(port, "/healthz")
+    assert health.status_code == 200
+    body = health.json()
+    assert body["status"] == "ok"
+    assert body["database"] is True
+    assert body["outbox_backlog"] == 1
+    assert 0 <= body["last_poll_age_seconds"] < POLL_SECONDS
+
+
+async def test_health_fails_when_the_database_is_unreachable(bot: WartaApp, port: int) -> None:
+    assert (await scrape(port, "/healthz")).status_code == 200
+    await services_of(bot).storage.close()
+    health = await scrape(port, "/healthz")
+    assert health.status_code == 503
+    assert health.json()["database"] is False
+    assert health.json()["problems"] == ["database unreachable"]
+
+
+async def test_health_fails_after_three_poll_intervals_without_a_successful_poll(
+    tmp_path: Path, telegram: TelegramStandIn, feeds: FeedServer, port: int
+) -> None:
+    clock = Clock()
+    settings = Settings(
+        token=telegram.token,
+        api_url=telegram.base_url,
+        db_path=tmp_path / "warta.db",
+        feeds_file=write_feeds(tmp_path / "feeds.toml", feeds, [("Rusak", "/rusak.xml", "")]),
+        poll_seconds=POLL_SECONDS,
+        metrics_port=port,
+    )
+    async with running(build_application(settings, clock=clock)):
+        await feeds.wait_for_hits("/rusak.xml", 1)
+        fresh = await scrape(port, "/healthz")
+        assert fresh.status_code == 200
+        assert fresh.json()["last_poll_age_seconds"] is None
+
+        clock.offset = 3 * POLL_SECONDS + 1
+        stale = await scrape(port, "/healthz")
+        assert stale.status_code == 503
+        assert stale.json()["database"] is True
+        (problem,) = stale.json()["problems"]
+        assert problem.startswith("no successful poll for 18")
+        assert problem.endswith("(limit 180s)")
+

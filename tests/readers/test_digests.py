@@ -1,0 +1,134 @@
+"""Hourly and daily digests, quiet hours and group bursts, with a clock the test moves."""
+
+from __future__ import annotations
+
+from bot.standin import TelegramStandIn
+from tests.inprocess import FakeClock, RunningBot
+from tests.readers.conftest import news
+
+BUDI, GROUP, ADMIN = 101, -1001, 555
+
+
+def texts(telegram: TelegramStandIn, chat_id: int) -> list[str]:
+    return [m.plain_text or "" for m in telegram.messages_to(chat_id)]
+
+
+def digests(telegram: TelegramStandIn, chat_id: int) -> list[str]:
+    return [t for t in texts(telegram, chat_id) if t.startswith("📰")]
+
+
+def alerts(telegram: TelegramStandIn, chat_id: int) -> list[str]:
+    return [t for t in texts(telegram, chat_id) if t.startswith("🔔")]
+
+
+async def publish(bot: RunningBot, *titles: str) -> None:
+    for n, title in enumerate(titles):
+        bot.feeds.add_item("/banten.xml", news(f"{title[:12]}-{n}", title))
+    await bot.poll()
+
+
+async def choose(bot: RunningBot, chat_id: int, action: str) -> None:
+    """Press a settings-menu button on the latest menu."""
+    telegram = bot.telegram
+    menu = [m for m in telegram.messages_to(chat_id) if m.callback_data][-1]
+    edits = len(telegram.edits_in(chat_id))
+    telegram.press_button(chat_id, menu.message_id, f"set:{action}")
+    await telegram.wait_for(lambda tg: len(tg.edits_in(chat_id)) > edits)
+
+
+async def test_hourly_digest_gathers_the_hours_news_into_one_message(
+    reader_bot: RunningBot, clock: FakeClock
+) -> None:
+    telegram = reader_bot.telegram
+    clock.set_wib(9, 10)
+    await reader_bot.say(BUDI, "/subscribe banjir, gempa")
+    await reader_bot.say(BUDI, "/settings")
+    await choose(reader_bot, BUDI, "delivery:hourly")
+    await publish(reader_bot, "Banjir rendam Kota Serang", "Gempa kecil di Lebak")
+    assert await reader_bot.services.digests.run() == 0  # the hour is not over
+    clock.set_wib(10, 0)
+    assert await reader_bot.services.digests.run() == 1
+    await telegram.wait_for(lambda tg: len(digests(tg, BUDI)) == 1)
+    (digest,) = digests(telegram, BUDI)
+    assert "Banjir rendam Kota Serang" in digest
+    assert "Gempa kecil di Lebak" in digest
+    assert digest.index("banjir") < digest.index("Banjir rendam")  # grouped under its topic
+    assert alerts(telegram, BUDI) == []
+    clock.set_wib(11, 0)
+    assert await reader_bot.services.digests.run() == 0  # nothing new: no empty digest
+
+
+async def test_daily_digest_arrives_at_the_chosen_hour(
+    reader_bot: RunningBot, clock: FakeClock
+) -> None:
+    clock.set_wib(8, 30)
+    await reader_bot.say(BUDI, "/subscribe banjir")
+    await reader_bot.say(BUDI, "/atur")
+    await choose(reader_bot, BUDI, "delivery:daily")
+    await choose(reader_bot, BUDI, "hour:+1")  # 07:00 → 08:00
+    chat = await reader_bot.services.storage.get_chat(BUDI)
+    assert chat is not None
+    assert (chat.delivery, chat.digest_hour) == ("daily", 8)
+    await publish(reader_bot, "Banjir rendam Kota Serang")
+    clock.set_wib(20, 0)
+    assert await reader_bot.services.digests.run() == 0
+    clock.set_wib(8, 0, days=1)
+    assert await reader_bot.services.digests.run() == 1
+    await reader_bot.telegram.wait_for(lambda tg: len(digests(tg, BUDI)) == 1)
+
+
+async def test_quiet_hours_hold_alerts_and_send_them_when_they_end(
+    reader_bot: RunningBot, clock: FakeClock
+) -> None:
+    telegram = reader_bot.telegram
+    await reader_bot.say(BUDI, "/subscribe banjir")
+    await reader_bot.say(BUDI, "/settings")
+    await choose(reader_bot, BUDI, "quiet")  # 22:00–06:00 WIB
+    clock.set_wib(23, 15)
+    await publish(reader_bot, "Banjir malam hari di Serang")
+    clock.set_wib(5, 59, days=1)
+    assert await reader_bot.services.digests.run() == 0
+    assert alerts(telegram, BUDI) == []
+    clock.set_wib(6, 0, days=1)
+    assert await reader_bot.services.digests.run() == 1
+    await telegram.wait_for(lambda tg: len(digests(tg, BUDI)) == 1)
+    assert "Banjir malam hari di Serang" in digests(telegram, BUDI)[0]
+    # Outside quiet hours alerts come at once again.
+    clock.set_wib(9, 0, days=1)
+    await publish(reader_bot, "Banjir pagi di Cilegon")
+    await telegram.wait_for(lambda tg: len(alerts(tg, BUDI)) == 1)
+
+
+async def test_a_group_burst_becomes_a_digest_instead_of_a_long_queue(
+    reader_bot: RunningBot,
+) -> None:
+    telegram = reader_bot.telegram
+    telegram.member_status[GROUP] = {ADMIN: "administrator"}
+    telegram.user_says(GROUP, "/subscribe banjir", user_id=ADMIN, chat_type="group")
+    await telegram.wait_for_messages(GROUP, 1)
+    await publish(reader_bot, *(f"Banjir melanda desa nomor {n} di Serang" for n in range(12)))
+    await reader_bot.services.digests.run()
+    await telegram.wait_for(lambda tg: len(digests(tg, GROUP)) == 1)
+    await reader_bot.settled()
+    # A few alerts at once, the rest of the burst in one digest: 4 messages, not 12.
+    assert len(alerts(telegram, GROUP)) == 3
+    assert digests(telegram, GROUP)[0].count("Banjir melanda desa") == 9
+
+
+async def test_a_long_digest_splits_at_item_boundaries(
+    reader_bot: RunningBot, clock: FakeClock
+) -> None:
+    telegram = reader_bot.telegram
+    clock.set_wib(9, 0)
+    await reader_bot.say(BUDI, "/subscribe banjir")
+    await reader_bot.say(BUDI, "/settings")
+    await choose(reader_bot, BUDI, "delivery:hourly")
+    titles = [f"Banjir {n}: " + "air naik di banyak desa sepanjang sungai " * 4 for n in range(40)]
+    # Forty long titles cannot fit one message.
+    await publish(reader_bot, *titles)
+    clock.set_wib(10, 0)
+    await reader_bot.services.digests.run()
+    await reader_bot.settled()
+    parts = digests(telegram, BUDI)
+    assert sum(part.count("Banjir ") for part in parts) == 40
+    assert all(len(part) <= 4096 for part in parts)

@@ -1,0 +1,105 @@
+"""Groups (administrators decide), supergroup upgrades, removal, and channels."""
+
+from __future__ import annotations
+
+from tests.inprocess import RunningBot
+from tests.readers.conftest import news
+
+GROUP, SUPERGROUP = -2001, -1002001
+ADMIN, MEMBER = 555, 777
+CHANNEL = -1003003
+
+
+async def group_says(bot: RunningBot, text: str, user_id: int) -> str:
+    telegram = bot.telegram
+    before = len(telegram.messages_to(GROUP))
+    telegram.user_says(GROUP, text, user_id=user_id, chat_type="group", chat_title="Warga Serang")
+    messages = await telegram.wait_for_messages(GROUP, before + 1)
+    return messages[before].plain_text or ""
+
+
+async def test_only_group_administrators_change_the_group(reader_bot: RunningBot) -> None:
+    reader_bot.telegram.member_status[GROUP] = {ADMIN: "administrator", MEMBER: "member"}
+    refused = await group_says(reader_bot, "/subscribe banjir", MEMBER)
+    assert "admin grup" in refused
+    assert await reader_bot.services.storage.list_topics(GROUP) == []
+    added = await group_says(reader_bot, "/subscribe@warta_test_bot banjir", ADMIN)
+    assert "banjir" in added
+    assert "admin grup" in await group_says(reader_bot, "/settings", MEMBER)
+    # Reading is for everyone.
+    assert "banjir" in await group_says(reader_bot, "/list", MEMBER)
+    calls = reader_bot.telegram.requests_for("getChatMember")
+    assert {call.params["user_id"] for call in calls} == {ADMIN, MEMBER}
+
+
+async def test_a_member_pressing_settings_buttons_changes_nothing(reader_bot: RunningBot) -> None:
+    telegram = reader_bot.telegram
+    telegram.member_status[GROUP] = {ADMIN: "creator", MEMBER: "member"}
+    await group_says(reader_bot, "/settings", ADMIN)
+    menu = telegram.messages_to(GROUP)[-1]
+    telegram.press_button(GROUP, menu.message_id, "set:paused", user_id=MEMBER)
+    await telegram.wait_for(lambda tg: len(tg.callback_answers) == 1)
+    assert telegram.callback_answers[0].show_alert
+    chat = await reader_bot.services.storage.get_chat(GROUP)
+    assert chat is not None
+    assert not chat.paused
+
+
+async def test_an_upgraded_group_keeps_its_subscriptions(reader_bot: RunningBot) -> None:
+    telegram = reader_bot.telegram
+    telegram.member_status[GROUP] = {ADMIN: "administrator"}
+    await group_says(reader_bot, "/subscribe banjir", ADMIN)
+    telegram.group_migrated(GROUP, SUPERGROUP, user_id=ADMIN)
+    storage = reader_bot.services.storage
+    await telegram.wait_for(lambda tg: True)  # let the bot take the update
+    reader_bot.feeds.add_item("/banten.xml", news("g1", "Banjir rendam Kasemen"))
+    await reader_bot.poll()
+    await telegram.wait_for(lambda tg: len(tg.messages_to(SUPERGROUP)) == 1)
+    assert [t.text for t in await storage.list_topics(SUPERGROUP)] == ["banjir"]
+    assert await storage.get_chat(GROUP) is None
+
+
+async def test_a_chat_that_removed_the_bot_is_deactivated(reader_bot: RunningBot) -> None:
+    telegram = reader_bot.telegram
+    telegram.member_status[GROUP] = {ADMIN: "administrator"}
+    await group_says(reader_bot, "/subscribe banjir", ADMIN)
+    telegram.bot_removed_from(GROUP)
+    storage = reader_bot.services.storage
+    await telegram.wait_for(lambda tg: not tg.pending_updates)
+    reader_bot.feeds.add_item("/banten.xml", news("g2", "Banjir rendam Walantaka"))
+    await reader_bot.poll()
+    chat = await storage.get_chat(GROUP)
+    assert chat is not None
+    assert not chat.active
+    assert await storage.outbox_backlog() == 0
+
+
+async def test_a_linked_channel_is_managed_from_private_chat_and_alerted(
+    reader_bot: RunningBot,
+) -> None:
+    telegram = reader_bot.telegram
+    telegram.add_channel(CHANNEL, "beritaserang", "Berita Serang", admins=[ADMIN])
+    linked = await reader_bot.say(ADMIN, "/channel @beritaserang")
+    assert "Berita Serang" in linked
+    added = await reader_bot.say(ADMIN, "/subscribe banjir")
+    assert "Berita Serang" in added
+    storage = reader_bot.services.storage
+    assert [t.text for t in await storage.list_topics(CHANNEL)] == ["banjir"]
+    assert await storage.list_topics(ADMIN) == []
+    reader_bot.feeds.add_item("/banten.xml", news("c1", "Banjir rendam Taktakan"))
+    await reader_bot.poll()
+    (post,) = await telegram.wait_for_messages(CHANNEL, 1)
+    assert "Banjir rendam Taktakan" in (post.plain_text or "")
+    assert "kembali" in await reader_bot.say(ADMIN, "/channel off")
+    await reader_bot.say(ADMIN, "/subscribe gempa")
+    assert [t.text for t in await storage.list_topics(ADMIN)] == ["gempa"]
+
+
+async def test_only_channel_administrators_may_link_it(reader_bot: RunningBot) -> None:
+    reader_bot.telegram.add_channel(CHANNEL, "beritaserang", "Berita Serang", admins=[ADMIN])
+    refused = await reader_bot.say(MEMBER, "/channel @beritaserang")
+    assert "Hanya admin" in refused
+    assert "tidak ditemukan" in await reader_bot.say(MEMBER, "/channel @tidakada")
+    chat = await reader_bot.services.storage.get_chat(MEMBER)
+    assert chat is not None
+    assert chat.managing is None
