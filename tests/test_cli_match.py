@@ -1,0 +1,57 @@
+"""`warta match`: the bot's own cleaning and matching, on one article, from the shell."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ARTICLE = """<html><body><article>
+<p>SERANG, (ANTARA) - Banjir merendam ratusan rumah di Kota Serang setelah hujan deras.</p>
+<p>Warga mengungsi ke masjid terdekat.</p>
+<p>Baca Juga: Gempa magnitudo 5 guncang Lebak</p>
+</article></body></html>"""
+
+
+def warta_match(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "match", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_a_match_prints_the_words_and_exits_0(tmp_path: Path) -> None:
+    article = tmp_path / "artikel.html"
+    article.write_text(ARTICLE, encoding="utf-8")
+    result = warta_match("banjir AND Serang", str(article))
+    assert result.returncode == 0
+    assert "banjir" in result.stdout
+    assert "serang" in result.stdout.lower()
+
+
+def test_no_match_exits_1_and_related_article_lines_do_not_count() -> None:
+    # "Gempa" appears only in a "Baca Juga" line, which ingestion removes before matching.
+    result = warta_match("gempa", stdin=ARTICLE)
+    assert result.returncode == 1
+    assert "no match" in result.stdout
+
+
+def test_serang_is_not_serangan() -> None:
+    assert warta_match("Serang", stdin="Serangan udara di Gaza berlanjut.").returncode == 1
+
+
+def test_an_invalid_topic_exits_2_with_the_reason() -> None:
+    result = warta_match('"Korea Utara', stdin=ARTICLE)
+    assert result.returncode == 2
+    assert "Korea Utara" in result.stderr
+    assert "kutip" in result.stderr
+
+
+def test_a_missing_file_exits_2_with_the_reason(tmp_path: Path) -> None:
+    result = warta_match("banjir", str(tmp_path / "tidak-ada.html"))
+    assert result.returncode == 2
+    assert "cannot read" in result.stderr
