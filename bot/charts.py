@@ -53,10 +53,11 @@ def alerts_chart(series: Sequence[tuple[date, int, int]], labels: ChartLabels) -
     axes.set_xticks(ticks, [series[i][0].strftime("%d/%m") for i in ticks])
     axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     axes.set_ylim(bottom=0, top=max([s + f for s, f in zip(sent, failed, strict=True)] + [1]) * 1.1)
-    axes.set_title(labels.title)
+    axes.set_title(labels.title, loc="left")
     axes.grid(axis="y", alpha=0.3)
     axes.spines[["top", "right"]].set_visible(False)
-    axes.legend(loc="upper left", frameon=False)
+    # Above the plot, beside the title, where it can never hide a bar.
+    axes.legend(loc="lower right", bbox_to_anchor=(1, 1), ncols=2, frameon=False)
     figure.tight_layout()
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")

@@ -66,6 +66,7 @@ class Sender:
         self._wake = asyncio.Event()
         self._slots = asyncio.Semaphore(limits.max_in_flight)
         self._in_flight: dict[int, asyncio.Task[None]] = {}
+        self._broadcasts_in_flight: dict[int, int] = {}  # chat id -> broadcast id
         self._chat_ready_at: dict[int, float] = {}
         self._paused_until = 0.0
         self._network_failures = 0
@@ -81,6 +82,10 @@ class Sender:
     def wake(self) -> None:
         """New messages were queued: look at the outbox now."""
         self._wake.set()
+
+    def broadcast_in_flight(self, broadcast_id: int) -> bool:
+        """Whether a message of this broadcast is being sent right now."""
+        return broadcast_id in self._broadcasts_in_flight.values()
 
     async def stop(self, grace: float = 5.0) -> None:
         """Stop taking new messages and let in-flight ones finish for a few seconds."""
@@ -139,6 +144,8 @@ class Sender:
         self._chat_ready_at[entry.chat_id] = time.monotonic() + interval
         task = asyncio.create_task(self._deliver(entry))
         self._in_flight[entry.chat_id] = task
+        if entry.broadcast_id is not None:
+            self._broadcasts_in_flight[entry.chat_id] = entry.broadcast_id
 
     async def _sleep_until_work(self) -> None:
         next_due = await self._storage.next_outbox_time()
@@ -163,6 +170,7 @@ class Sender:
             await self._send_and_record(entry)
         finally:
             self._in_flight.pop(entry.chat_id, None)
+            self._broadcasts_in_flight.pop(entry.chat_id, None)
             self._slots.release()
             self._wake.set()
 

@@ -31,6 +31,15 @@ def news(number: int) -> FeedItem:
     )
 
 
+def assert_self_contained_and_sound(copy: Path) -> None:
+    """The copy passes SQLite's checks and is one file, without a write-ahead log."""
+    with contextlib.closing(sqlite3.connect(copy)) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert db.execute("PRAGMA foreign_key_check").fetchall() == []
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+    assert not Path(f"{copy}-wal").exists()
+
+
 async def test_backup_of_a_database_the_bot_is_writing(warta: RunningBot, tmp_path: Path) -> None:
     await warta.say(READER, "/langganan banjir")
     stored = 0
@@ -60,18 +69,15 @@ async def test_backup_of_a_database_the_bot_is_writing(warta: RunningBot, tmp_pa
     assert stored > 0  # the bot was storing news while the copy was made
     assert stat.S_IMODE(copy.stat().st_mode) == 0o600  # chat ids are personal data
 
-    with contextlib.closing(sqlite3.connect(copy)) as db:
-        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        assert db.execute("PRAGMA foreign_key_check").fetchall() == []
-        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
-    assert not Path(f"{copy}-wal").exists()
+    assert_self_contained_and_sound(copy)
 
     # The copy opens as the bot's database, with the reader and what was stored before it.
     restored = Storage(copy)
     await restored.open()
     try:
         chat = await restored.get_chat(READER)
-        assert chat is not None and chat.active
+        assert chat is not None
+        assert chat.active
         assert [topic.text for topic in await restored.list_topics(READER)] == ["banjir"]
         items = await restored.latest_items(1000)
         assert 0 < len(items) <= stored

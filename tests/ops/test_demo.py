@@ -45,7 +45,8 @@ def test_demo_shows_a_reader_getting_alerts_and_cleans_up(tmp_path: Path) -> Non
     assert "🔔 Korea Utara" in output  # matched through "Korut" in the headline
     # Links are shown with their address; Telegram's HTML tags are not.
     assert "(https://berita.example/banten/banjir-rendam-kasemen-serang)" in output
-    assert "<b>" not in output and "<a href" not in output
+    assert "<b>" not in output
+    assert "<a href" not in output
     # Not followed, so never alerted; found on request.
     assert "🔔 harga beras" not in output
     assert "Bulog gelar operasi pasar untuk tekan harga beras jelang Ramadan" in output

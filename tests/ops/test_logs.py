@@ -39,10 +39,13 @@ def test_json_lines_carry_the_event_without_secrets() -> None:
     assert set(event) == {"time", "level", "logger", "message", "exception"}
     assert (event["level"], event["logger"]) == ("ERROR", "httpx")
     assert event["message"] == "request to /bot<token>/getMe with secret <secret>"
-    assert "ConnectionError: POST https://api.telegram.org/bot<token>/sendMessage" in (
-        event["exception"]
+    assert (
+        "ConnectionError: POST https://api.telegram.org/bot<token>/sendMessage"
+        in (event["exception"])
     )
-    assert TOKEN not in line and quote(TOKEN, safe="") not in line and SECRET not in line
+    assert TOKEN not in line
+    assert quote(TOKEN, safe="") not in line
+    assert SECRET not in line
 
 
 def test_text_lines_fold_tracebacks_into_the_event_line() -> None:

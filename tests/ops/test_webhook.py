@@ -89,10 +89,14 @@ async def test_webhook_processes_only_updates_with_the_secret(
     [
         ({}, "WARTA_WEBHOOK_URL"),
         ({"WARTA_WEBHOOK_URL": PUBLIC_URL}, "WARTA_WEBHOOK_SECRET"),
-        ({"WARTA_WEBHOOK_URL": "http://warta.example/hook", "WARTA_WEBHOOK_SECRET": SECRET},
-         "WARTA_WEBHOOK_URL"),
-        ({"WARTA_WEBHOOK_URL": PUBLIC_URL, "WARTA_WEBHOOK_SECRET": "bad secret!"},
-         "WARTA_WEBHOOK_SECRET"),
+        (
+            {"WARTA_WEBHOOK_URL": "http://warta.example/hook", "WARTA_WEBHOOK_SECRET": SECRET},
+            "WARTA_WEBHOOK_URL",
+        ),
+        (
+            {"WARTA_WEBHOOK_URL": PUBLIC_URL, "WARTA_WEBHOOK_SECRET": "bad secret!"},
+            "WARTA_WEBHOOK_SECRET",
+        ),
     ],
 )
 def test_webhook_without_its_settings_stops_with_one_line(
