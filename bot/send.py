@@ -9,7 +9,7 @@ import random
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from telegram import Bot, LinkPreviewOptions
 from telegram.constants import ParseMode
@@ -295,9 +295,11 @@ class Sender:
             await self._on_broadcast_done(report)
 
 
-def _seconds(retry_after: object) -> float:
-    total = getattr(retry_after, "total_seconds", None)
-    return float(total()) if callable(total) else float(retry_after)  # type: ignore[arg-type]
+def _seconds(retry_after: int | timedelta) -> float:
+    # An int or a timedelta, depending on python-telegram-bot's PTB_TIMEDELTA opt-in.
+    if isinstance(retry_after, timedelta):
+        return retry_after.total_seconds()
+    return float(retry_after)
 
 
 def _alert_view(item: Item, topics: tuple[str, ...], language: str) -> AlertView:

@@ -9,6 +9,7 @@ from telegram.ext import CommandHandler
 
 from bot.context import WartaApp, WartaContext
 from handlers.replies import GROUP_ADMIN_STATUSES, command_argument, current_chat, quote, reply
+from storage.models import Chat
 
 OFF_WORDS = frozenset({"off", "mati", "selesai"})
 
@@ -28,10 +29,14 @@ async def channel(update: Update, context: WartaContext) -> None:
         await storage.update_chat(chat.id, managing=None)
         await reply(update, chat, "channel_off")
         return
-    name = argument[0][:64]
+    await _link(update, context, chat, argument[0][:64])
+
+
+async def _link(update: Update, context: WartaContext, chat: Chat, name: str) -> None:
+    """Check the channel and both administrators, then let this chat manage the channel."""
     try:
         found = await context.bot.get_chat(
-            name if name.lstrip("-").isdigit() else "@" + name.lstrip("@")
+            name if name.lstrip("-").isdigit() else f"@{name.lstrip('@')}"
         )
     except (BadRequest, Forbidden):
         await reply(update, chat, "channel_not_found", channel=quote(name))
@@ -39,16 +44,15 @@ async def channel(update: Update, context: WartaContext) -> None:
     if found.type != ChatType.CHANNEL:
         await reply(update, chat, "channel_not_a_channel", channel=quote(name))
         return
-    problem = await _link_problem(
-        context, found.id, update.effective_user.id if update.effective_user else 0
-    )
-    if problem:
-        await reply(update, chat, problem, channel=quote(found.title or name))
-        return
+    user_id = update.effective_user.id if update.effective_user else 0
     title = found.title or name
-    await storage.register_chat(
-        found.id, ChatType.CHANNEL, title, context.services.clock(), chat.language
-    )
+    problem = await _link_problem(context, found.id, user_id)
+    if problem:
+        await reply(update, chat, problem, channel=quote(title))
+        return
+    storage = context.services.storage
+    clock = context.services.clock
+    await storage.register_chat(found.id, ChatType.CHANNEL, title, clock(), chat.language)
     await storage.update_chat(found.id, managed_by=chat.id)
     await storage.update_chat(chat.id, managing=found.id)
     await reply(update, chat, "channel_linked", channel=quote(title))
