@@ -23,11 +23,19 @@ class TopicRegistry:
     def load(self, topics: Iterable[Topic], followers: Iterable[tuple[int, str]]) -> list[Topic]:
         """Index stored topics and region followers; return topics that no longer parse."""
         broken = []
+        # Many chats follow the same few topics: parse each distinct text once.
+        parsed: dict[str, TopicQuery | None] = {}
         for topic in topics:
-            try:
-                self.add(topic, parse_topic(topic.text))
-            except TopicSyntaxError:
+            if topic.text not in parsed:
+                try:
+                    parsed[topic.text] = parse_topic(topic.text)
+                except TopicSyntaxError:
+                    parsed[topic.text] = None
+            query = parsed[topic.text]
+            if query is None:
                 broken.append(topic)
+            else:
+                self.add(topic, query)
         for chat_id, region in followers:
             self.follow_region(chat_id, region)
         return broken
