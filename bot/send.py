@@ -24,6 +24,8 @@ from storage.models import BroadcastReport, Item, OutboxEntry
 
 log = logging.getLogger(__name__)
 
+BROADCAST_SLICE_SECONDS = 1.0
+
 
 @dataclass(frozen=True, slots=True)
 class SendLimits:
@@ -114,11 +116,15 @@ class Sender:
 
     async def _dispatch_ready(self) -> int:
         """Start a send for every chat whose next message is due; return how many started."""
+        # A long broadcast batch is cut into slices so that alerts queued meanwhile go first.
+        slice_ends = time.monotonic() + BROADCAST_SLICE_SECONDS
         entries = await self._storage.pending_outbox(self._clock(), self._limits.batch)
         started = 0
         # Storage hands over only each chat's oldest message, so every chat keeps its order.
         for entry in entries:
             if self._stopping:
+                break
+            if entry.broadcast_id is not None and time.monotonic() > slice_ends:
                 break
             ready_at = self._chat_ready_at.get(entry.chat_id, 0)
             if entry.chat_id in self._in_flight or ready_at > time.monotonic():

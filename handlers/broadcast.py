@@ -169,6 +169,8 @@ async def show_progress(bot: Bot, services: Services, broadcast_id: int) -> None
         stop = _button(text("broadcast_button_stop", language), "stop", job.id)
         markup = InlineKeyboardMarkup([[stop]])
         await _edit(bot, job, progress_text(job, language, now), markup, resend=False)
+    elif services.sender.broadcast_in_flight(job.id):
+        return  # stopped, but sends already under way still count: summarise next round
     elif await services.storage.claim_broadcast_summary(job.id, now):
         await _edit(bot, job, summary_text(job, language, now), None, resend=True)
 

@@ -129,10 +129,9 @@ async def add_feed(update: Update, context: WartaContext) -> None:
     try:
         found = await finder.find(url)
     except FeedRefused as refused:
-        reason = text(
-            f"addfeed_refused_{refused.code}", chat.language, detail=html.escape(refused.detail)
-        )
-        await message_of(update).reply_html(reason[:1000], link_preview_options=NO_PREVIEW)
+        detail = html.escape(refused.detail[:300])
+        reason = text(f"addfeed_refused_{refused.code}", chat.language, detail=detail)
+        await message_of(update).reply_html(reason, link_preview_options=NO_PREVIEW)
         return
     user = update.effective_user
     seed = FeedSeed(found.url, found.title, region)

@@ -45,9 +45,12 @@ class StatsQueries(Database):
 
     async def _top_topics(self) -> tuple[tuple[str, int], ...]:
         rows = await self._all(
-            "SELECT min(t.text), count(DISTINCT t.chat_id) AS chats FROM topics t "
-            "JOIN chats c ON c.id = t.chat_id WHERE c.active = 1 GROUP BY t.key "
-            "ORDER BY chats DESC, min(t.text) LIMIT ?",
+            # Shown as its first follower wrote it (the row with the smallest id, found in the
+            # same pass), region-limited topics as "banjir @Banten".
+            "SELECT substr(min(printf('%012d', t.id) || t.text || coalesce(' @' || t.region, '')),"
+            " 13) AS label, "
+            "count(DISTINCT t.chat_id) AS chats FROM topics t JOIN chats c ON c.id = t.chat_id "
+            "WHERE c.active = 1 GROUP BY t.key ORDER BY chats DESC, label LIMIT ?",
             (TOP_TOPICS,),
         )
         return tuple((str(row[0]), int(row[1])) for row in rows)

@@ -1,0 +1,229 @@
+"""/addfeed, /removefeed, /feeds and /export: the feeds seen and changed from the chat."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.discovery import FeedFinder, FeedRefused, is_public_address
+from bot.feedlist import load_feed_list
+from bot.fetch import build_http_client
+from bot.opml import feeds_from_opml
+from bot.standin import FeedItem, FeedServer
+from storage.models import FeedSeed
+from tests.inprocess import ADMIN_ID, RunningBot
+from tests.operators.conftest import confirmation, current_text
+
+
+def news(slug: str, title: str, hours_ago: float = 1) -> FeedItem:
+    return FeedItem(
+        title=title,
+        link=f"https://jabar.example/{slug}",
+        guid=slug,
+        description=f"<p>{title}.</p>",
+        published=datetime.now(UTC) - timedelta(hours=hours_ago),
+    )
+
+
+JABAR_NEWS = [news("1", "Banjir Bandung Selatan meluas"), news("2", "Tol Cipularang padat")]
+
+
+async def enabled_feeds(bot: RunningBot) -> dict[str, tuple[str, str]]:
+    return {f.url: (f.name, f.region) for f in await bot.services.storage.list_feeds()}
+
+
+def current_buttons(bot: RunningBot, message_id: int) -> list[dict[str, str]]:
+    stored = bot.telegram.message(ADMIN_ID, message_id) or {}
+    rows = stored.get("reply_markup", {}).get("inline_keyboard", [])
+    return [button for row in rows for button in row]
+
+
+async def test_addfeed_adds_a_feed_named_from_its_title(operator_bot: RunningBot) -> None:
+    feeds = operator_bot.feeds
+    feeds.publish("/jabar.xml", JABAR_NEWS, title="ANTARA Jawa Barat")
+    url = feeds.url("/jabar.xml")
+    reply = await operator_bot.say(ADMIN_ID, f"/addfeed {url} Jawa Barat")
+    assert "Feed ditambahkan: ANTARA Jawa Barat · Jawa Barat (2 berita saat ini)" in reply
+    assert (await enabled_feeds(operator_bot))[url] == ("ANTARA Jawa Barat", "Jawa Barat")
+    # The next poll fetches it like any other feed.
+    await operator_bot.poll()
+    latest = await operator_bot.say(ADMIN_ID, "/latest Cipularang")
+    assert "Tol Cipularang padat" in latest
+    again = await operator_bot.say(ADMIN_ID, f"/addfeed {url}")
+    assert "sudah ada dalam daftar" in again
+
+
+async def test_addfeed_finds_the_feed_a_web_page_links(operator_bot: RunningBot) -> None:
+    feeds = operator_bot.feeds
+    feeds.publish("/rss/terkini.xml", JABAR_NEWS, kind="atom", title="Pikiran Rakyat")
+    feeds.set_html(
+        "/berita/index.html",
+        "<!doctype html><html><head><title>Pikiran Rakyat</title>"
+        '<link rel="stylesheet" href="/gaya.css">'
+        '<link rel="alternate" type="application/atom+xml" title="Terkini" '
+        'href="../rss/terkini.xml">'
+        "</head><body><h1>Berita</h1></body></html>",
+    )
+    reply = await operator_bot.say(ADMIN_ID, f"/addfeed {feeds.url('/berita/index.html')}")
+    assert "bukan feed, tetapi menautkan sebuah feed" in reply
+    assert "Pikiran Rakyat" in reply
+    assert feeds.url("/rss/terkini.xml") in await enabled_feeds(operator_bot)
+
+
+async def test_addfeed_refuses_a_page_that_is_not_a_feed(operator_bot: RunningBot) -> None:
+    feeds = operator_bot.feeds
+    feeds.set_html("/tentang.html", "<html><head><title>Tentang</title></head><body/></html>")
+    before = await enabled_feeds(operator_bot)
+    reply = await operator_bot.say(ADMIN_ID, f"/addfeed {feeds.url('/tentang.html')}")
+    assert "Tidak ditambahkan: ini bukan feed" in reply
+    assert "HTML" in reply
+    missing = await operator_bot.say(ADMIN_ID, f"/addfeed {feeds.url('/hilang.xml')}")
+    assert "tidak dapat diambil (HTTP 404" in missing
+    assert await enabled_feeds(operator_bot) == before
+
+
+async def test_addfeed_refuses_private_addresses_without_fetching(warta: RunningBot) -> None:
+    # The default settings: WARTA_ALLOW_PRIVATE_FEEDS is not set.
+    assert not warta.services.settings.allow_private_feeds
+    feeds = warta.feeds
+    feeds.publish("/jabar.xml", JABAR_NEWS)
+    reply = await warta.say(ADMIN_ID, f"/addfeed {feeds.url('/jabar.xml')}")
+    assert "tidak berada di internet publik (127.0.0.1 → 127.0.0.1)" in reply
+    assert feeds.hits("/jabar.xml") == 0
+    assert "hanya untuk admin" in await warta.say(101, f"/addfeed {feeds.url('/jabar.xml')}")
+    assert feeds.url("/jabar.xml") not in await enabled_feeds(warta)
+
+
+async def test_a_redirect_to_a_private_address_is_refused(feeds: FeedServer) -> None:
+    feeds.publish("/jabar.xml", JABAR_NEWS)
+    feeds.set_redirect("/pindah", feeds.url("/jabar.xml"))  # to 127.0.0.1
+
+    async def localhost_looks_public(host: str, port: int) -> list[str]:
+        # "localhost" stands for a public site here; every other name resolves for real.
+        return ["93.184.216.34"] if host == "localhost" else ["127.0.0.1"]
+
+    public_url = feeds.url("/pindah").replace("127.0.0.1", "localhost")
+    async with build_http_client(5.0) as client:
+        finder = FeedFinder(
+            client,
+            allow_private=False,
+            max_bytes=1 << 20,
+            timeout=5.0,
+            resolve=localhost_looks_public,
+        )
+        with pytest.raises(FeedRefused) as refused:
+            await finder.find(public_url)
+        assert refused.value.code == "not_public"
+        # The shared client still follows redirects outside /addfeed.
+        response = await client.get(feeds.url("/pindah"))
+        assert response.status_code == 200
+    assert feeds.hits("/pindah") == 2
+    assert feeds.hits("/jabar.xml") == 1  # only the unguarded request got there
+
+
+@pytest.mark.parametrize(
+    ("address", "public"),
+    [
+        ("93.184.216.34", True),
+        ("2606:4700:4700::1111", True),
+        ("127.0.0.1", False),
+        ("10.1.2.3", False),
+        ("172.16.5.4", False),
+        ("192.168.1.1", False),
+        ("100.64.0.1", False),
+        ("169.254.169.254", False),
+        ("224.0.0.251", False),
+        ("240.0.0.1", False),
+        ("0.0.0.0", False),
+        ("::1", False),
+        ("fe80::1%eth0", False),
+        ("fd00::1", False),
+        ("ff02::1", False),
+        ("::ffff:127.0.0.1", False),
+        ("::ffff:10.0.0.1", False),
+    ],
+)
+def test_only_public_addresses_pass(address: str, public: bool) -> None:
+    assert is_public_address(address) is public
+
+
+async def test_removefeed_button_stops_polling_but_keeps_the_news(
+    operator_bot: RunningBot, tmp_path: Path
+) -> None:
+    telegram, feeds = operator_bot.telegram, operator_bot.feeds
+    feeds.publish("/banten.xml", [news("b1", "Banjir Serang rendam 300 rumah")])
+    await operator_bot.poll()
+    banten = feeds.url("/banten.xml")
+    await operator_bot.say(ADMIN_ID, "/removefeed")
+    prompt = await confirmation(telegram)
+    assert [b["text"] for b in prompt.buttons] == ["🗑 ANTARA Banten · Banten"]
+    telegram.press_button(ADMIN_ID, prompt.message_id, prompt.callback_data[0])
+    await telegram.wait_for(lambda tg: "Feed dihapus" in current_text(tg, prompt))
+    assert banten not in await enabled_feeds(operator_bot)
+    assert "Banjir Serang rendam 300 rumah" in await operator_bot.say(ADMIN_ID, "/latest banjir")
+    hits = feeds.hits("/banten.xml")
+    await operator_bot.poll()
+    assert feeds.hits("/banten.xml") == hits
+    # A restart seeds from WARTA_FEEDS again: the removed feed stays removed.
+    storage = operator_bot.services.storage
+    await storage.sync_feeds(load_feed_list(tmp_path / "feeds.toml"))
+    assert banten not in await enabled_feeds(operator_bot)
+    # /addfeed brings it back.
+    assert "ditambahkan kembali" in await operator_bot.say(ADMIN_ID, f"/addfeed {banten} Banten")
+
+
+async def test_a_feed_added_by_command_survives_a_restart(
+    operator_bot: RunningBot, tmp_path: Path
+) -> None:
+    storage = operator_bot.services.storage
+    jabar = operator_bot.feeds.url("/jabar.xml")
+    await storage.add_feed(FeedSeed(jabar, "Jabar", "Jawa Barat"), 1, 0)
+    await storage.sync_feeds(load_feed_list(tmp_path / "feeds.toml"))
+    assert jabar in await enabled_feeds(operator_bot)
+
+
+async def test_feeds_pages_ten_at_a_time_in_one_message(operator_bot: RunningBot) -> None:
+    telegram = operator_bot.telegram
+    storage = operator_bot.services.storage
+    long_name = "Portal Berita Daerah dengan Nama yang Sangat Panjang Sekali " * 3
+    for number in range(23):
+        url = operator_bot.feeds.url(f"/daerah{number:02d}.xml")
+        seed = FeedSeed(url, f"{long_name}{number:02d}", "Z")
+        added = await storage.add_feed(seed, ADMIN_ID, time.time())
+        await storage.record_feed_failure(added.feed_id, "x" * 400, time.time(), time.time())
+    first = await operator_bot.say(ADMIN_ID, "/feeds")
+    assert "Feed: 24 (halaman 1/3)" in first
+    assert "ANTARA Banten" in first
+    assert "berturut-turut" in first
+    message = telegram.messages_to(ADMIN_ID)[-1]
+    assert [b["text"] for b in message.buttons] == ["▶"]
+    pages = [first]
+    for expected in ("halaman 2/3", "halaman 3/3"):
+        forward = current_buttons(operator_bot, message.message_id)[-1]
+        assert forward["text"] == "▶"
+        telegram.press_button(ADMIN_ID, message.message_id, forward["callback_data"])
+        await telegram.wait_for(lambda tg, page=expected: page in current_text(tg, message))
+        pages.append(current_text(telegram, message))
+    assert len(telegram.messages_to(ADMIN_ID)) == 1  # every page in the same message
+    assert all(len(page.encode("utf-16-le")) // 2 <= 4096 for page in pages)
+    shown_names = [page.count(long_name[:20]) for page in pages]
+    assert shown_names == [9, 10, 4]  # ANTARA Banten sorts first on page 1
+    assert [b["text"] for b in current_buttons(operator_bot, message.message_id)] == ["◀"]
+
+
+async def test_export_sends_the_feeds_as_an_opml_document(operator_bot: RunningBot) -> None:
+    telegram = operator_bot.telegram
+    storage = operator_bot.services.storage
+    jabar = operator_bot.feeds.url("/jabar.xml?wilayah=jabar&jenis=semua")
+    await storage.add_feed(FeedSeed(jabar, "Jabar & Banten", "Jawa Barat"), 1, 0)
+    await operator_bot.say(ADMIN_ID, "/export")
+    sent = telegram.messages_to(ADMIN_ID)[-1]
+    assert sent.method == "sendDocument"
+    assert sent.filename == "warta-feeds.opml"
+    assert sent.document is not None
+    exported = {(f.url, f.name, f.region) for f in feeds_from_opml(sent.document)}
+    assert exported == {(u, n, r) for u, (n, r) in (await enabled_feeds(operator_bot)).items()}
+    assert "2 feed" in (sent.plain_text or "")

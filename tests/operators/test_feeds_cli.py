@@ -1,0 +1,212 @@
+"""`warta feeds export|import|check`: OPML round trip, hostile OPML, and the health table."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.opml import OpmlError, feeds_from_opml, feeds_to_opml
+from bot.standin import FeedItem, FeedServer
+from storage import Storage
+from storage.models import FeedSeed
+
+SEEDS = """
+[[feeds]]
+name = "ANTARA Banten"
+url = "http://127.0.0.1:9/banten.xml"
+region = "Banten"
+
+[[feeds]]
+name = "Kompas Nasional"
+url = "http://127.0.0.1:9/nasional.xml"
+region = "Nasional"
+"""
+
+
+def use_database(monkeypatch: pytest.MonkeyPatch, folder: Path, feeds_toml: str) -> Path:
+    """Point `warta` at a database and a feeds file, as an operator's environment would."""
+    folder.mkdir(exist_ok=True)
+    (folder / "feeds.toml").write_text(feeds_toml, encoding="utf-8")
+    monkeypatch.chdir(folder)
+    monkeypatch.setenv("WARTA_DB", str(folder / "warta.db"))
+    monkeypatch.setenv("WARTA_FEEDS", str(folder / "feeds.toml"))
+    return folder / "warta.db"
+
+
+def feeds_in(database: Path) -> set[tuple[str, str, str]]:
+    async def read() -> set[tuple[str, str, str]]:
+        storage = Storage(database)
+        await storage.open()
+        try:
+            return {(f.url, f.name, f.region) for f in await storage.list_feeds()}
+        finally:
+            await storage.close()
+
+    return asyncio.run(read())
+
+
+def change(database: Path) -> None:
+    """What operators did with the chat commands: one feed added, one removed."""
+
+    async def edit() -> None:
+        storage = Storage(database)
+        await storage.open()
+        try:
+            added = FeedSeed(
+                "http://127.0.0.1:9/jabar.xml?a=1&b=2", "Pikiran & Rakyat", "Jawa Barat"
+            )
+            await storage.add_feed(added, 900001, time.time())
+            odd = FeedSeed(
+                "http://127.0.0.1:9/babel.xml", "Babel Pos", "Kepulauan Bangka, Belitung"
+            )
+            await storage.add_feed(odd, 900001, time.time())
+            kompas = next(f for f in await storage.list_feeds() if "nasional" in f.url)
+            await storage.remove_feed(kompas.id, time.time())
+        finally:
+            await storage.close()
+
+    asyncio.run(edit())
+
+
+def test_opml_round_trip_keeps_url_name_and_region(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = use_database(monkeypatch, tmp_path / "lama", SEEDS)
+    assert main(["feeds", "export", str(tmp_path / "ekspor.opml")]) == 0  # seeds the database
+    change(source)
+    assert main(["feeds", "export", str(tmp_path / "ekspor.opml")]) == 0
+    expected = feeds_in(source)
+    assert len(expected) == 3
+    assert ("http://127.0.0.1:9/babel.xml", "Babel Pos", "Kepulauan Bangka, Belitung") in expected
+
+    fresh = use_database(monkeypatch, tmp_path / "baru", "")
+    capsys.readouterr()
+    assert main(["feeds", "import", str(tmp_path / "ekspor.opml")]) == 0
+    assert "3 new" in capsys.readouterr().out
+    assert feeds_in(fresh) == expected
+    # Importing again changes nothing; to standard output it is the same document.
+    assert main(["feeds", "import", str(tmp_path / "ekspor.opml")]) == 0
+    assert feeds_in(fresh) == expected
+    capsys.readouterr()
+    assert main(["feeds", "export"]) == 0
+    assert {
+        (f.url, f.name, f.region) for f in feeds_from_opml(capsys.readouterr().out.encode())
+    } == expected
+
+
+def test_opml_from_other_readers_takes_regions_from_folders_and_categories() -> None:
+    document = b"""<?xml version="1.0"?>
+    <opml version="1.0"><head><title>Langganan</title></head><body>
+      <outline text="Banten">
+        <outline type="rss" text="Radar Banten" xmlUrl="https://radarbanten.example/feed"/>
+      </outline>
+      <outline type="rss" title="Tempo" xmlUrl="https://tempo.example/rss"
+               category="/Nasional,Politik"/>
+      <outline type="rss" text="Bukan http" xmlUrl="ftp://tempo.example/rss"/>
+    </body></opml>"""
+    assert feeds_from_opml(document) == [
+        FeedSeed("https://radarbanten.example/feed", "Radar Banten", "Banten"),
+        FeedSeed("https://tempo.example/rss", "Tempo", "Nasional"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        b'<?xml version="1.0"?><!DOCTYPE opml [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;">]>'
+        b'<opml version="2.0"><body><outline text="&b;" xmlUrl="https://x.example/"/></body></opml>',
+        b'<?xml version="1.0"?><!DOCTYPE opml [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+        b'<opml version="2.0"><body><outline text="&x;" xmlUrl="https://x.example/"/></body></opml>',
+        b"<html><body>bukan OPML</body></html>",
+        b"<opml><body><outline",
+    ],
+)
+def test_hostile_or_broken_opml_is_refused(document: bytes) -> None:
+    with pytest.raises(OpmlError):
+        feeds_from_opml(document)
+
+
+def test_import_of_a_bad_file_says_why_and_changes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    database = use_database(monkeypatch, tmp_path, SEEDS)
+    bomb = tmp_path / "bom.opml"
+    bomb.write_bytes(b'<?xml version="1.0"?><!DOCTYPE opml [<!ENTITY a "x">]><opml><body/></opml>')
+    assert main(["feeds", "import", str(bomb)]) == 2
+    assert "not valid OPML" in capsys.readouterr().err
+    assert main(["feeds", "import", str(tmp_path / "tidak-ada.opml")]) == 2
+    assert not database.exists() or len(feeds_in(database)) == 2
+
+
+def test_export_writes_the_region_both_ways() -> None:
+    document = feeds_to_opml([FeedSeed("https://a.example/rss", "A", "Banten")], "Warta")
+    assert b'category="Banten"' in document
+    assert b'warta:region="Banten"' in document
+    assert b'xmlns:warta="' in document
+
+
+def news(slug: str, hours_ago: float) -> FeedItem:
+    return FeedItem(
+        title=f"Berita {slug}",
+        link=f"https://berita.example/{slug}",
+        guid=slug,
+        published=datetime.now(UTC) - timedelta(hours=hours_ago),
+    )
+
+
+async def test_feeds_check_prints_a_table_of_every_feed(tmp_path: Path, feeds: FeedServer) -> None:
+    feeds.publish("/banten.xml", [news("1", 2), news("2", 5), news("3", 30)])
+    feeds.publish("/jabar.xml", [news("4", 50)], kind="atom")
+    feeds.set_html("/halaman.html", "<html><body>bukan feed</body></html>")
+    feeds.set_delay("/banten.xml", 0.3)
+    listing = tmp_path / "cek.toml"
+    listing.write_text(
+        "".join(
+            f'[[feeds]]\nname = "{name}"\nurl = "{feeds.url(path)}"\nregion = "{region}"\n'
+            for name, path, region in [
+                ("ANTARA Banten", "/banten.xml", "Banten"),
+                ("Pikiran Rakyat", "/jabar.xml", "Jawa Barat"),
+                ("Halaman Biasa", "/halaman.html", ""),
+                ("Hilang", "/hilang.xml", ""),
+            ]
+        ),
+        encoding="utf-8",
+    )
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("WARTA_", "TELEGRAM_"))}
+    environment["WARTA_DB"] = str(tmp_path / "warta.db")
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "feeds",
+        "check",
+        str(listing),
+        cwd=tmp_path,
+        env=environment,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, _ = await asyncio.wait_for(process.communicate(), 60)
+    table = out.decode()
+    assert process.returncode == 1, table  # two of the four fail
+    rows = {line.split("│")[1].strip(): line for line in table.splitlines() if line.count("│") > 5}
+    assert "OK" in rows["ANTARA Banten"]
+    assert "│     3 │" in rows["ANTARA Banten"]
+    assert "2 detik" not in rows["ANTARA Banten"]  # the operator's table is in English
+    assert "2 h" in rows["ANTARA Banten"]  # age of the newest item
+    assert "OK" in rows["Pikiran Rakyat"]
+    assert "2 d 2 h" in rows["Pikiran Rakyat"]
+    assert "not a feed" in rows["Halaman Biasa"]
+    assert "HTTP 404" in rows["Hilang"]
+    seconds = float(rows["ANTARA Banten"].split("│")[-2].strip().removesuffix(" s"))
+    assert seconds >= 0.3
+    assert "2 of 4 feeds OK, 2 failing" in table
+    for path in ("/banten.xml", "/jabar.xml", "/halaman.html", "/hilang.xml"):
+        assert feeds.hits(path) == 1

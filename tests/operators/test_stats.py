@@ -1,0 +1,109 @@
+"""/stats: the figures match what is stored, and the chart is a real PNG."""
+
+from __future__ import annotations
+
+import io
+import time
+from datetime import UTC, datetime, timedelta
+
+from PIL import Image
+
+from bot.charts import SENT_COLOUR
+from storage.models import FeedSeed, NewItem
+from tests.inprocess import ADMIN_ID, RunningBot
+
+BUDI, SITI, ANDI, DEWI = 101, 102, 103, 104
+HOUR, DAY = 3600, 24 * 3600
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def wib_day(moment: float) -> str:
+    return (datetime.fromtimestamp(moment, UTC) + timedelta(hours=7)).date().isoformat()
+
+
+async def finished_alerts(
+    warta: RunningBot, chat_id: int, outcomes: list[tuple[str, float]]
+) -> None:
+    """Alerts already sent or given up on, at the given moments."""
+    storage = warta.services.storage
+    feed = (await storage.list_feeds())[0]
+    stored = await storage.store_items(
+        feed.id,
+        [
+            NewItem(f"stats-{chat_id}-{i}", f"Berita {i}", "", "", "", None)
+            for i in range(len(outcomes))
+        ],
+        time.time(),
+    )
+    for (identity, _), (status, finished_at) in zip(stored.stories, outcomes, strict=True):
+        # Test set-up only: finished outbox rows with chosen times, as the sender would leave them.
+        await storage.db.execute(
+            "INSERT INTO deliveries (chat_id, item_id, status, created_at, finished_at) "
+            "SELECT ?, id, ?, ?, ? FROM items WHERE identity = ?",
+            (chat_id, status, finished_at, finished_at, identity),
+        )
+    await storage.db.commit()
+
+
+async def test_stats_figures_match_what_is_stored_and_the_chart_is_a_png(
+    warta: RunningBot,
+) -> None:
+    storage = warta.services.storage
+    now = time.time()
+    await warta.say(BUDI, "/subscribe banjir, gempa")
+    await warta.say(SITI, "/subscribe banjir")
+    await warta.say(ANDI, "/subscribe Banjir, Korea Utara")
+    await warta.say(DEWI, "/subscribe banjir, longsor")
+    await storage.deactivate_chat(DEWI, "bot kicked", now)
+    warta.feeds.publish("/jatim.xml", [])  # healthy even if a poll comes by
+    for path, failing in (("/jabar.xml", True), ("/jatim.xml", False)):
+        added = await storage.add_feed(FeedSeed(warta.feeds.url(path), path, ""), ADMIN_ID, now)
+        if failing:
+            await storage.record_feed_failure(added.feed_id, "HTTP 404", now, now + DAY)
+    outcomes = (
+        [("sent", now - HOUR)] * 5
+        + [("failed", now - 2 * HOUR)] * 2
+        + [("sent", now - 3 * DAY)] * 4
+        + [("dropped", now - 3 * DAY)]
+        + [("sent", now - 20 * DAY)] * 6
+        + [("sent", now - 40 * DAY)] * 3
+    )
+    await finished_alerts(warta, BUDI, outcomes)
+    # Two alerts still queued for a chat that went away: the backlog.
+    await finished_alerts(warta, DEWI, [("pending", 0), ("pending", 0)])
+
+    caption = await warta.say(ADMIN_ID, "/stats")
+
+    assert "Chat: 4 aktif, 1 tidak aktif" in caption  # three readers and the admin
+    assert "Topik yang diikuti: 5" in caption
+    assert "Feed: 2 sehat, 1 gagal" in caption
+    assert "Notifikasi 24 jam: 5 terkirim, 2 tidak terkirim" in caption
+    assert "Notifikasi 7 hari: 9 terkirim, 3 tidak terkirim" in caption
+    assert "Antrean pengiriman: 2" in caption
+    assert "1. banjir: 3 chat" in caption
+    assert "Korea Utara: 1 chat" in caption
+    assert "longsor" not in caption  # followed only by a chat that left
+
+    figures = await storage.bot_stats(time.time())
+    per_day: dict[str, tuple[int, int]] = {}
+    for status, moment in outcomes:
+        if moment >= now - 29 * DAY - DAY:
+            sent, failed = per_day.get(wib_day(moment), (0, 0))
+            per_day[wib_day(moment)] = (sent + (status == "sent"), failed + (status != "sent"))
+    assert {day: (s, f) for day, s, f in figures.alerts_per_day} == per_day
+
+    photo = warta.telegram.messages_to(ADMIN_ID)[-1]
+    assert photo.method == "sendPhoto"
+    assert photo.document is not None
+    assert photo.document.startswith(PNG_SIGNATURE)
+    assert len(photo.document) > 10_000
+    image = Image.open(io.BytesIO(photo.document))
+    assert image.size == (900, 450)
+    colours = {colour for _, colour in image.convert("RGB").getcolors(maxcolors=1 << 20) or []}
+    assert len(colours) > 50  # text, axes and bars, not a blank canvas
+    assert tuple(int(SENT_COLOUR[i : i + 2], 16) for i in (1, 3, 5)) in colours
+
+
+async def test_stats_is_for_admins_only(warta: RunningBot) -> None:
+    assert "hanya untuk admin" in await warta.say(BUDI, "/stats")
+    assert all(m.method == "sendMessage" for m in warta.telegram.messages_to(BUDI))
