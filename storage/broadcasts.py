@@ -15,22 +15,6 @@ _JOB_COLUMNS = (
 class BroadcastQueries(Database):
     """Announcements to every active chat, one outbox row per recipient."""
 
-    async def create_broadcast(self, admin_chat_id: int, text_html: str, now: float) -> int:
-        """Store a broadcast and queue it for every active chat; return its id."""
-        async with self._write() as db:
-            cursor = await db.execute(
-                "INSERT INTO broadcasts (admin_chat_id, text_html, created_at) VALUES (?, ?, ?)",
-                (admin_chat_id, text_html, now),
-            )
-            broadcast_id = cursor.lastrowid
-            await db.execute(
-                "INSERT INTO deliveries (chat_id, broadcast_id, created_at) "
-                "SELECT id, ?, ? FROM chats WHERE active = 1",
-                (broadcast_id, now),
-            )
-        assert broadcast_id is not None
-        return broadcast_id
-
     async def broadcast_recipients(self, broadcast_id: int) -> int:
         """How many chats a broadcast was queued for."""
         row = await self._one(

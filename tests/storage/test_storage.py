@@ -193,7 +193,10 @@ async def test_feed_failures_are_recorded_and_cleared(storage: Storage) -> None:
 async def test_broadcast_is_reported_once_when_every_recipient_is_done(storage: Storage) -> None:
     for chat in (1, 2):
         await storage.register_chat(chat, "private", "", NOW)
-    broadcast_id = await storage.create_broadcast(1, "<b>Halo</b>", NOW)
+    broadcast_id = await storage.draft_broadcast(1, "<b>Halo</b>", NOW)
+    assert await storage.pending_outbox(NOW, 10) == []  # a draft sends nothing
+    assert await storage.start_broadcast(broadcast_id, progress_message_id=7, now=NOW) == 2
+    assert await storage.start_broadcast(broadcast_id, progress_message_id=7, now=NOW) is None
     assert await storage.broadcast_recipients(broadcast_id) == 2
     first, second = await storage.pending_outbox(NOW, 10)
     await storage.mark_sent(first.id, NOW)
