@@ -156,8 +156,9 @@ class Sender:
     async def _sleep_until_work(self) -> None:
         next_due = await self._storage.next_outbox_time()
         waits = [5.0]
-        if next_due is not None:
-            waits.append(max(next_due - self._clock(), 0.05))
+        # Messages already due wait for their chat's turn or a free slot, which wake us anyway.
+        if next_due is not None and next_due > self._clock():
+            waits.append(next_due - self._clock())
         now = time.monotonic()
         soonest_chat = min((t for t in self._chat_ready_at.values() if t > now), default=None)
         if soonest_chat is not None:
