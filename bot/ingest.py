@@ -156,7 +156,12 @@ class FeedPoller:
         known = await self._storage.known_identities(feed.id, [e.identity for e in entries])
         now = self._clock()
         fresh = [entry for entry in entries if entry.identity not in known]
-        items = [self._prepare(feed, entry, now) for entry in fresh]
+        # Cleaning HTML is the costly step: keep it off the event loop so chats stay responsive.
+        texts = await asyncio.to_thread(_clean_all, fresh)
+        items = [
+            self._prepare(feed, entry, cleaned, now)
+            for entry, cleaned in zip(fresh, texts, strict=True)
+        ]
         stored = await self._storage.store_items(feed.id, items, now, wib_at(now).hour)
         titles = {item.identity: item.title for item in items}
         for identity, story_id in stored.stories:
@@ -165,8 +170,10 @@ class FeedPoller:
             self._on_alerts_queued()
         return FeedOutcome("fetched", stored.new_items, stored.alerts_queued)
 
-    def _prepare(self, feed: Feed, entry: ParsedEntry, now: float) -> NewItem:
-        title, body, summary = clean_entry_text(entry.title, entry.summary_html, entry.content_html)
+    def _prepare(
+        self, feed: Feed, entry: ParsedEntry, cleaned: tuple[str, str, str], now: float
+    ) -> NewItem:
+        title, body, summary = cleaned
         published = entry.published_at
         if published is not None and published > now + 3600:
             published = None  # a date in the future says nothing about when it was published
@@ -191,3 +198,8 @@ class FeedPoller:
         if not feed.initialised:
             return False
         return published is None or published >= now - STORY_WINDOW_SECONDS
+
+
+def _clean_all(entries: list[ParsedEntry]) -> list[tuple[str, str, str]]:
+    """(title, body, summary) of each entry, as plain text."""
+    return [clean_entry_text(e.title, e.summary_html, e.content_html) for e in entries]
