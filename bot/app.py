@@ -181,6 +181,7 @@ def _closer(
 async def _close_resources(app: WartaApp) -> None:
     services = app.bot_data.services
     if services is not None:
+        await services.poller.close()
         await services.http.aclose()
         await services.storage.close()
         app.bot_data.services = None

@@ -8,6 +8,12 @@ from dataclasses import dataclass
 import httpx
 
 from bot import __version__
+from bot.inflate import (
+    ACCEPT_ENCODING,
+    BodyTooLargeError,
+    BoundedInflater,
+    UndecodableBodyError,
+)
 
 USER_AGENT = f"Warta/{__version__} (Telegram news alert bot; +https://github.com/warta-bot/warta)"
 MAX_REDIRECTS = 5
@@ -39,6 +45,7 @@ def build_http_client(timeout: float) -> httpx.AsyncClient:
             "User-Agent": USER_AGENT,
             "Accept": "application/rss+xml, application/atom+xml, "
             "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5",
+            "Accept-Encoding": ACCEPT_ENCODING,
         },
         timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
         follow_redirects=True,
@@ -89,18 +96,24 @@ async def _download(
         declared = response.headers.get("Content-Length", "")
         if declared.isdigit() and int(declared) > max_bytes:
             raise FetchError(f"body larger than {max_bytes // 1024} KiB")
-        chunks: list[bytes] = []
-        size = 0
-        # Counted after decompression, so a gzip bomb stops at the cap too.
-        async for chunk in response.aiter_bytes():
-            size += len(chunk)
-            if size > max_bytes:
-                raise FetchError(f"body larger than {max_bytes // 1024} KiB")
-            chunks.append(chunk)
+        body = await _read_body(response, max_bytes)
         return FetchedFeed(
             False,
-            b"".join(chunks),
+            body,
             dict(response.headers),
             response.headers.get("ETag"),
             response.headers.get("Last-Modified"),
         )
+
+
+async def _read_body(response: httpx.Response, max_bytes: int) -> bytes:
+    """The decompressed body, stopped as soon as it would pass max_bytes (gzip bombs too)."""
+    try:
+        inflater = BoundedInflater(response.headers.get("Content-Encoding", ""), max_bytes)
+        chunks = [inflater.feed(chunk) async for chunk in response.aiter_raw()]
+        chunks.append(inflater.finish())
+    except BodyTooLargeError:
+        raise FetchError(f"body larger than {max_bytes // 1024} KiB") from None
+    except UndecodableBodyError as error:
+        raise FetchError(str(error)[:200]) from None
+    return b"".join(chunks)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ class PollSummary:
     failed: int = 0
     new_items: int = 0
     alerts_queued: int = 0
+    still_fetching: int = 0  # slow feeds left to finish after the poll
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +76,7 @@ class FeedPoller:
         # Feeds are fetched concurrently but stored one at a time, so story detection sees
         # every earlier item of the same poll.
         self._store_lock = asyncio.Lock()
+        self._fetching: dict[int, asyncio.Task[FeedOutcome]] = {}
 
     async def load_recent_stories(self) -> None:
         """Remember the titles of recent items so restarts keep one alert per story."""
@@ -82,27 +85,61 @@ class FeedPoller:
             self._stories.remember(story_id, title, seen_at)
 
     async def poll_once(self) -> PollSummary:
-        """Poll every due feed concurrently (bounded) and summarise."""
-        feeds = await self._storage.due_feeds(self._clock())
-        outcomes = await asyncio.gather(*(self._poll_bounded(feed) for feed in feeds))
+        """Poll every due feed concurrently (bounded) and summarise.
+
+        A poll waits for its feeds one poll interval at most, and a feed still being fetched
+        is left out of the next poll: a slow server never holds up the other feeds' news.
+        """
+        due = await self._storage.due_feeds(self._clock())
+        feeds = [feed for feed in due if feed.id not in self._fetching]
+        outcomes = await self._outcomes([self._start(feed) for feed in feeds])
         summary = PollSummary(
             fetched=sum(o.status == "fetched" for o in outcomes),
             unchanged=sum(o.status == "unchanged" for o in outcomes),
             failed=sum(o.status == "failed" for o in outcomes),
             new_items=sum(o.new_items for o in outcomes),
             alerts_queued=sum(o.alerts_queued for o in outcomes),
+            still_fetching=len(feeds) - len(outcomes),
         )
         log.info(
-            "poll done feeds=%d fetched=%d unchanged=%d failed=%d new_items=%d alerts_queued=%d",
+            "poll done feeds=%d fetched=%d unchanged=%d failed=%d new_items=%d alerts_queued=%d "
+            "still_fetching=%d",
             len(feeds),
             summary.fetched,
             summary.unchanged,
             summary.failed,
             summary.new_items,
             summary.alerts_queued,
+            summary.still_fetching,
         )
         self._metrics.poll_done(summary.fetched + summary.unchanged, summary.new_items)
         return summary
+
+    async def close(self) -> None:
+        """Stop the fetches still running from earlier polls (at shutdown)."""
+        tasks = list(self._fetching.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    def _start(self, feed: Feed) -> asyncio.Task[FeedOutcome]:
+        task = asyncio.create_task(self._poll_bounded(feed), name=f"poll-feed-{feed.id}")
+        self._fetching[feed.id] = task
+        task.add_done_callback(functools.partial(self._forget, feed.id))
+        return task
+
+    def _forget(self, feed_id: int, task: asyncio.Task[FeedOutcome]) -> None:
+        if self._fetching.get(feed_id) is task:
+            del self._fetching[feed_id]
+
+    async def _outcomes(self, tasks: list[asyncio.Task[FeedOutcome]]) -> list[FeedOutcome]:
+        """The outcomes of the feeds done within one poll interval; the others carry on."""
+        if not tasks:
+            return []
+        done, late = await asyncio.wait(tasks, timeout=self._settings.poll_seconds)
+        for task in late:
+            task.add_done_callback(_log_late_failure)
+        return [task.result() for task in tasks if task in done]
 
     async def _poll_bounded(self, feed: Feed) -> FeedOutcome:
         async with self._limit:
@@ -203,3 +240,9 @@ class FeedPoller:
 def _clean_all(entries: list[ParsedEntry]) -> list[tuple[str, str, str]]:
     """(title, body, summary) of each entry, as plain text."""
     return [clean_entry_text(e.title, e.summary_html, e.content_html) for e in entries]
+
+
+def _log_late_failure(task: asyncio.Task[FeedOutcome]) -> None:
+    # Nobody awaits a feed that outlived its poll: its unexpected failure is reported here.
+    if not task.cancelled() and (error := task.exception()) is not None:
+        log.error("feed poll failed after its poll ended: %s", task.get_name(), exc_info=error)

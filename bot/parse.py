@@ -100,7 +100,9 @@ def _identity(raw: Any, title: str, summary: str, link: str) -> str:
 
 def _published(raw: Any) -> float | None:
     for key in ("published_parsed", "updated_parsed", "created_parsed"):
-        value = raw.get(key)
+        # The plain dict lookup: feedparser's own maps a missing "updated_parsed" to an
+        # unparseable "published_parsed" (None) with a DeprecationWarning, once per entry.
+        value = dict.get(raw, key)
         if isinstance(value, time.struct_time):
             try:
                 return float(calendar.timegm(value))

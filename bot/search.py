@@ -2,29 +2,16 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
+from bot.fts import fts_query
 from bot.matching import TopicQuery, prepare_document
 from storage import Storage
 from storage.models import Item
 
-CANDIDATES = 400
-_WORD = re.compile(r"\w+", re.UNICODE)
-
-
-def fts_query(queries: Sequence[TopicQuery]) -> str | None:
-    """An FTS5 query that every item matching any of the topics satisfies (a superset)."""
-    alternatives = []
-    for query in queries:
-        for phrase in [*query.phrases(), *query.also_covers()]:
-            words = _WORD.findall(phrase.casefold())
-            if words:
-                # Prefix terms let "Jakarta" find "Jakartanya"; the matcher decides afterwards.
-                alternatives.append(" AND ".join(f'"{word}"*' for word in words))
-    if not alternatives:
-        return None
-    return " OR ".join(f"({alternative})" for alternative in dict.fromkeys(alternatives))
+# Candidates checked per round, newest first: most searches are done after the first round,
+# and fetching an item costs more than finding it. At most 400 are checked in all.
+ROUNDS = (20, 80, 300)
 
 
 class NewsSearch:
@@ -39,10 +26,16 @@ class NewsSearch:
         if expression is None:
             return []
         found: list[Item] = []
-        for item, body in await self._storage.search_items(expression, CANDIDATES):
-            document = prepare_document(item.title, body)
-            if any(query.matches(document) for query in queries):
-                found.append(item)
-                if len(found) == limit:
-                    break
+        before_id: int | None = None
+        for size in ROUNDS:
+            candidates = await self._storage.search_items(expression, size, before_id=before_id)
+            for item, body in candidates:
+                document = prepare_document(item.title, body)
+                if any(query.matches(document) for query in queries):
+                    found.append(item)
+                    if len(found) == limit:
+                        return found
+            if len(candidates) < size:
+                break
+            before_id = candidates[-1][0].id
         return found

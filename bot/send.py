@@ -70,8 +70,12 @@ class Sender:
         self._in_flight: dict[int, asyncio.Task[None]] = {}
         self._broadcasts_in_flight: dict[int, int] = {}  # chat id -> broadcast id
         self._chat_ready_at: dict[int, float] = {}
+        # Chats whose send ended since the outbox was last read: what was read about them is
+        # stale (the message went, or waits for a retry), so they wait for the next read.
+        self._settled_chats: set[int] = set()
         self._paused_until = 0.0
         self._network_failures = 0
+        self._outage_rounds = 0
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
 
@@ -111,13 +115,15 @@ class Sender:
             started = await self._dispatch_ready()
             if self._stopping:
                 break
-            if not started:
+            # A chat whose send ended meanwhile may have its next message ready: look again.
+            if not started and not self._settled_chats:
                 await self._sleep_until_work()
 
     async def _dispatch_ready(self) -> int:
         """Start a send for every chat whose next message is due; return how many started."""
         # A long broadcast batch is cut into slices so that alerts queued meanwhile go first.
         slice_ends = time.monotonic() + BROADCAST_SLICE_SECONDS
+        self._settled_chats.clear()
         entries = await self._storage.pending_outbox(self._clock(), self._limits.batch)
         started = 0
         # Storage hands over only each chat's oldest message, so every chat keeps its order.
@@ -127,7 +133,8 @@ class Sender:
             if entry.broadcast_id is not None and time.monotonic() > slice_ends:
                 break
             ready_at = self._chat_ready_at.get(entry.chat_id, 0)
-            if entry.chat_id in self._in_flight or ready_at > time.monotonic():
+            busy = entry.chat_id in self._in_flight or entry.chat_id in self._settled_chats
+            if busy or ready_at > time.monotonic():
                 continue
             await self._wait_for_capacity()
             self._launch(entry)
@@ -154,6 +161,8 @@ class Sender:
             self._broadcasts_in_flight[entry.chat_id] = entry.broadcast_id
 
     async def _sleep_until_work(self) -> None:
+        # Cleared before looking, not after: a wake-up while we look must not be lost.
+        self._wake.clear()
         next_due = await self._storage.next_outbox_time()
         waits = [5.0]
         # Messages already due wait for their chat's turn or a free slot, which wake us anyway.
@@ -164,7 +173,6 @@ class Sender:
         if soonest_chat is not None:
             waits.append(soonest_chat - now)
         self._forget_idle_chats(now)
-        self._wake.clear()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), timeout=max(min(waits), 0.01))
 
@@ -177,6 +185,7 @@ class Sender:
             await self._send_and_record(entry)
         finally:
             self._in_flight.pop(entry.chat_id, None)
+            self._settled_chats.add(entry.chat_id)
             self._broadcasts_in_flight.pop(entry.chat_id, None)
             self._slots.release()
             self._wake.set()
@@ -200,6 +209,7 @@ class Sender:
             await self._network_failure(entry, str(error.message) or type(error).__name__)
         else:
             self._network_failures = 0
+            self._outage_rounds = 0
             self._metrics.message_sent(entry, time.perf_counter() - started)
             await self._storage.mark_sent(entry.id, self._clock())
             if entry.digest_id is not None:
@@ -276,7 +286,12 @@ class Sender:
         if attempts >= self._limits.max_attempts:
             await self._give_up(entry, f"{reason} after {attempts} attempts")
             return
-        backoff = self._backoff(self._network_failures if outage else attempts)
+        if outage and time.monotonic() >= self._paused_until:
+            # A new round of the outage. Failures of sends that were in flight together belong
+            # to one round: the pause doubles per round, not per failure (16 concurrent
+            # failures would otherwise turn a blip into a pause of minutes).
+            self._outage_rounds += 1
+        backoff = self._backoff(self._outage_rounds if outage else attempts)
         if outage:
             # Telegram is down, not this message: pause everything, keep its attempts.
             self._paused_until = max(self._paused_until, time.monotonic() + backoff)

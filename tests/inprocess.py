@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -96,6 +96,7 @@ async def running_bot(
     poll_seconds: float = 3600,
     clock: Callable[[], float] = time.time,
     send_limits: SendLimits | None = None,
+    fetch_timeout: float | None = None,
 ) -> AsyncIterator[RunningBot]:
     """Start the bot as `warta run` would, minus signal handling; stop it afterwards."""
     settings = Settings(
@@ -106,6 +107,8 @@ async def running_bot(
         poll_seconds=poll_seconds,
         admins=frozenset({ADMIN_ID}),
     )
+    if fetch_timeout is not None:
+        settings = replace(settings, fetch_timeout=fetch_timeout)
     limits = send_limits or SendLimits(max_backoff=0.5)
     app = build_application(settings, clock=clock, send_limits=limits)
     # The same order of steps as Application.run_polling, without its signal handling.

@@ -1,0 +1,1 @@
+"""Reliability under load and faults: alerts arrive, once, and never silently vanish."""
