@@ -120,9 +120,9 @@ def run(database: Path, items: int) -> None:
     conditions = (
         f"`python -m bot run` idle after its first poll ({ready:.0f} s after start); "
         f"{CHATS:,} chats, {TOPICS:,} topics, {items:,} items (database {how}); "
-        f"peak (VmHWM) {peak:.0f} MB; {os.cpu_count()} cores"
+        f"peak (VmHWM) {peak:.0f} MB"
     )
-    print(f"memory of warta run ({conditions})")
+    print(f"memory of warta run ({conditions}, {os.cpu_count()} cores)")
     print(f"  VmRSS {rss:.0f} MB (target <= {TARGET_MB} MB)")
     append_result(
         "memory, warta run idle (bench/bench_memory.py)",

@@ -139,14 +139,16 @@ def build_database(
     asyncio.run(_create_schema(path, urls))
     pick = random.Random(SEED)
     now = time.time()
-    # Autocommit: each executemany is one transaction.
     db = sqlite3.connect(path, isolation_level=None)
     try:
         # A throw-away bulk load: no journal while filling, back to the bot's WAL afterwards.
         db.execute("PRAGMA journal_mode = OFF")
         db.execute("PRAGMA synchronous = OFF")
-        db.execute("PRAGMA cache_size = -200000")
+        # One transaction: FTS5 then writes its index in large segments instead of one set of
+        # small ones per commit (a third faster).
+        db.execute("BEGIN")
         _fill(db, now, pick, items=items, chats=chats, topics=topics)
+        db.execute("COMMIT")
         db.execute("PRAGMA journal_mode = WAL")
     finally:
         db.close()

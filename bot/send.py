@@ -13,7 +13,14 @@ from datetime import UTC, datetime, timedelta
 
 from telegram import Bot, LinkPreviewOptions
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
 
 from bot.format import AlertView, render_alert, render_digest
 from bot.i18n import text
@@ -207,6 +214,12 @@ class Sender:
                 await self._give_up(entry, f"rejected: {error.message}")
         except NetworkError as error:  # includes timeouts and Telegram's 5xx answers
             await self._network_failure(entry, str(error.message) or type(error).__name__)
+        except TelegramError as error:
+            # Answers without a class of their own (401, 404, 409...): retried with backoff and
+            # recorded once attempts run out, instead of escaping the send task and being
+            # retried at once, forever and unlogged.
+            reason = f"{type(error).__name__}: {error.message}"
+            await self._network_failure(entry, reason, telegram_wide=False)
         else:
             self._network_failures = 0
             self._outage_rounds = 0
@@ -279,9 +292,14 @@ class Sender:
         if entry.digest_id is not None:
             await self._storage.finish_digest(entry.digest_id, "failed", self._clock())
 
-    async def _network_failure(self, entry: OutboxEntry, reason: str) -> None:
-        self._network_failures += 1
-        outage = self._network_failures >= self._limits.outage_after
+    async def _network_failure(
+        self, entry: OutboxEntry, reason: str, *, telegram_wide: bool = True
+    ) -> None:
+        # Only network errors and 5xx say Telegram itself may be down; a refusal of one message
+        # (a 404, a 409) must never pause everyone nor keep its attempts from running out.
+        if telegram_wide:
+            self._network_failures += 1
+        outage = telegram_wide and self._network_failures >= self._limits.outage_after
         attempts = entry.attempts + (0 if outage else 1)
         if attempts >= self._limits.max_attempts:
             await self._give_up(entry, f"{reason} after {attempts} attempts")

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import html
+import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
+from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.context import WartaApp, WartaContext
@@ -21,6 +23,8 @@ from handlers.replies import (
     target_note,
 )
 from storage.models import Chat
+
+log = logging.getLogger(__name__)
 
 UNSUBSCRIBE_PREFIX = "unsub:"
 UNFOLLOW_PREFIX = "unreg:"
@@ -97,8 +101,7 @@ async def removal_button(update: Update, context: WartaContext) -> None:
     if query is None or query.data is None:
         return
     chats = await configurable_chat(update, context)
-    if chats is None:
-        await query.answer()
+    if chats is None:  # refused, and the refusal answered the button
         return
     chat, target = chats
     subscriptions = context.services.subscriptions
@@ -114,7 +117,11 @@ async def removal_button(update: Update, context: WartaContext) -> None:
         return
     await query.answer(text("unsubscribe_toast", chat.language, topic=removed))
     prompt, buttons = await _removal_buttons(context, chat, target, removed)
-    await query.edit_message_text(prompt, parse_mode=ParseMode.HTML, reply_markup=buttons)
+    try:
+        await query.edit_message_text(prompt, parse_mode=ParseMode.HTML, reply_markup=buttons)
+    except BadRequest as error:
+        # The buttons' message is gone or too old to edit; the removal itself went through.
+        log.info("removal buttons not refreshed chat=%d: %s", chat.id, error.message)
 
 
 async def _removal_buttons(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import signal
 import time
 from collections import Counter
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -31,7 +30,7 @@ FEED = "/banten.xml"
 
 
 @pytest.fixture
-async def prepared(tmp_path: Path, feeds: FeedServer) -> AsyncIterator[Path]:
+async def prepared(tmp_path: Path, feeds: FeedServer) -> Path:
     """A database where 500 readers follow "banjir" and the feed has been read before."""
     feeds.publish(FEED, [])
     storage = Storage(tmp_path / "warta.db")
@@ -44,7 +43,7 @@ async def prepared(tmp_path: Path, feeds: FeedServer) -> AsyncIterator[Path]:
         await storage.register_chat(chat_id, "private", "", time.time())
         await storage.add_topic(chat_id, "banjir", key, time.time())
     await storage.close()
-    yield tmp_path
+    return tmp_path
 
 
 def accepted(telegram: TelegramStandIn) -> Counter[tuple[int, str]]:
