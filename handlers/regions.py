@@ -13,6 +13,7 @@ from bot.i18n import text
 from handlers.replies import (
     command_argument,
     configurable_chat,
+    configuring_press,
     message_of,
     quote,
     reply,
@@ -68,14 +69,11 @@ async def region(update: Update, context: WartaContext) -> None:
 
 async def toggle_region(update: Update, context: WartaContext) -> None:
     """Follow or stop following the pressed region, then tick the buttons again."""
-    query = update.callback_query
-    if query is None or query.data is None:
+    press = await configuring_press(update, context)
+    if press is None:
         return
-    chats = await configurable_chat(update, context)
-    if chats is None:
-        return
-    chat, target = chats
-    wanted = query.data.removeprefix(REGION_PREFIX)
+    query, chat, target = press.query, press.chat, press.target
+    wanted = press.data.removeprefix(REGION_PREFIX)
     subscriptions = context.services.subscriptions
     removed = await subscriptions.unfollow_region(target.id, wanted)
     if removed is None:

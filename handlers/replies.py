@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import html
 import re
+from dataclasses import dataclass
 
+from telegram import CallbackQuery, ChatMember, Message, Update
 from telegram import Chat as TelegramChat
-from telegram import ChatMember, Message, Update
 
 from bot.context import WartaContext
 from bot.i18n import language_for, text
@@ -117,3 +118,24 @@ def target_note(chat: Chat, target: Chat) -> str:
     if target.id == chat.id:
         return ""
     return text("channel_target_note", chat.language, channel=quote(target.title)) + "\n"
+
+
+@dataclass(frozen=True, slots=True)
+class Press:
+    """A settings-changing button press: the query, its data, and the chats involved."""
+
+    query: CallbackQuery
+    data: str
+    chat: Chat
+    target: Chat
+
+
+async def configuring_press(update: Update, context: WartaContext) -> Press | None:
+    """The pressed button, if the presser may change the chat (else refused and None)."""
+    query = update.callback_query
+    if query is None or query.data is None:
+        return None
+    chats = await configurable_chat(update, context)
+    if chats is None:
+        return None
+    return Press(query, query.data, *chats)

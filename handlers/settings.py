@@ -10,7 +10,14 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 from bot.chatsettings import setting_changes
 from bot.context import WartaApp, WartaContext
 from bot.i18n import LANGUAGES, text
-from handlers.replies import command_argument, configurable_chat, message_of, quote, reply
+from handlers.replies import (
+    command_argument,
+    configurable_chat,
+    configuring_press,
+    message_of,
+    quote,
+    reply,
+)
 from storage.models import Chat
 
 SETTINGS_PREFIX = "set:"
@@ -113,14 +120,11 @@ async def show_settings(update: Update, context: WartaContext) -> None:
 
 async def change_setting(update: Update, context: WartaContext) -> None:
     """Apply one menu button and redraw the menu in place."""
-    query = update.callback_query
-    if query is None or query.data is None:
+    press = await configuring_press(update, context)
+    if press is None:
         return
-    chats = await configurable_chat(update, context)
-    if chats is None:
-        return
-    chat, target = chats
-    changes = setting_changes(target, query.data.removeprefix(SETTINGS_PREFIX))
+    query, chat, target = press.query, press.chat, press.target
+    changes = setting_changes(target, press.data.removeprefix(SETTINGS_PREFIX))
     if not changes:
         await query.answer()
         return

@@ -9,7 +9,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 from bot.context import WartaApp, WartaContext
 from bot.i18n import text
 from handlers.regions import REGION_PREFIX
-from handlers.replies import configurable_chat, current_chat, is_admin, message_of, reply
+from handlers.replies import configuring_press, current_chat, is_admin, message_of, reply
 
 POPULAR_TOPICS = ("Korea Utara", "Ukraina", "Gempa", "Banjir", "Harga beras", "Pilkada")
 ONBOARDING_REGIONS = 6
@@ -41,14 +41,11 @@ async def start(update: Update, context: WartaContext) -> None:
 
 async def quick_subscribe(update: Update, context: WartaContext) -> None:
     """Follow a popular topic with one tap."""
-    query = update.callback_query
-    if query is None or query.data is None:
+    press = await configuring_press(update, context)
+    if press is None:
         return
-    chats = await configurable_chat(update, context)
-    if chats is None:
-        return
-    chat, target = chats
-    topic = query.data.removeprefix(TOPIC_PREFIX)
+    query, chat, target = press.query, press.chat, press.target
+    topic = press.data.removeprefix(TOPIC_PREFIX)
     outcome = await context.services.subscriptions.subscribe(target.id, topic)
     key = "quick_added" if outcome.added else "quick_existing"
     if outcome.over_limit or outcome.refused:

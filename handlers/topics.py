@@ -16,6 +16,7 @@ from bot.subscriptions import Refusal, SubscribeOutcome
 from handlers.replies import (
     command_argument,
     configurable_chat,
+    configuring_press,
     current_chat,
     message_of,
     quote,
@@ -97,20 +98,17 @@ async def unsubscribe(update: Update, context: WartaContext) -> None:
 
 async def removal_button(update: Update, context: WartaContext) -> None:
     """Remove the topic or region whose button was pressed, then refresh the buttons."""
-    query = update.callback_query
-    if query is None or query.data is None:
+    press = await configuring_press(update, context)
+    if press is None:  # refused, and the refusal answered the button
         return
-    chats = await configurable_chat(update, context)
-    if chats is None:  # refused, and the refusal answered the button
-        return
-    chat, target = chats
+    query, chat, target = press.query, press.chat, press.target
     subscriptions = context.services.subscriptions
-    if query.data.startswith(UNSUBSCRIBE_PREFIX):
-        topic_id = int(query.data.removeprefix(UNSUBSCRIBE_PREFIX))
+    if press.data.startswith(UNSUBSCRIBE_PREFIX):
+        topic_id = int(press.data.removeprefix(UNSUBSCRIBE_PREFIX))
         topic = await subscriptions.unsubscribe_id(target.id, topic_id)
         removed = topic.label if topic else None
     else:
-        region = query.data.removeprefix(UNFOLLOW_PREFIX)
+        region = press.data.removeprefix(UNFOLLOW_PREFIX)
         removed = await subscriptions.unfollow_region(target.id, region)
     if removed is None:
         await query.answer(text("unsubscribe_gone", chat.language))
