@@ -71,6 +71,7 @@ class _Document:
     feed: _Feed | None = None
     delay: float = 0.0
     bytes_per_second: float | None = None
+    cut_off_after: int | None = None
 
     @property
     def etag(self) -> str:
@@ -285,6 +286,10 @@ class FeedServer:
         """Stream path's body at this rate (None: all at once)."""
         self._document(path).bytes_per_second = bytes_per_second
 
+    def set_cut_off(self, path: str, after_bytes: int | None) -> None:
+        """Declare path's full Content-Length but drop the connection after this many bytes."""
+        self._document(path).cut_off_after = after_bytes
+
     def remove(self, path: str) -> None:
         """Make path answer 404 again."""
         self._documents.pop(self._normalise(path), None)
@@ -355,6 +360,7 @@ class FeedServer:
         document.last_modified = self._next_modified(old, body)
         if old is not None:
             document.delay, document.bytes_per_second = old.delay, old.bytes_per_second
+            document.cut_off_after = old.cut_off_after
         self._documents[key] = document
 
     @staticmethod
@@ -397,6 +403,8 @@ class FeedServer:
         if document.status == 200 and self._is_fresh(request, document):
             return web.Response(status=304, headers=headers)
         headers["Content-Type"] = document.content_type
+        if document.cut_off_after is not None and request.method != "HEAD":
+            return await self._cut_off(request, document, headers, document.cut_off_after)
         if document.bytes_per_second and request.method != "HEAD":
             return await self._trickle(request, document, headers)
         # aiohttp sends headers only for HEAD, with the Content-Length of the full body.
@@ -420,6 +428,18 @@ class FeedServer:
         if if_modified_since is not None:
             return _not_modified_since(if_modified_since, document.last_modified)
         return False
+
+    async def _cut_off(
+        self, request: web.Request, document: _Document, headers: dict[str, str], sent: int
+    ) -> web.StreamResponse:
+        """Promise the whole body, send only its first bytes, then drop the connection."""
+        response = web.StreamResponse(status=document.status, headers=headers)
+        response.content_length = len(document.body)
+        await response.prepare(request)
+        await response.write(document.body[:sent])
+        if request.transport is not None:
+            request.transport.close()
+        return response
 
     async def _trickle(
         self, request: web.Request, document: _Document, headers: dict[str, str]
