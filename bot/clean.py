@@ -181,6 +181,18 @@ _DANGLING: Final = ",;:-\u2013—([{“\u2018 "
 _TITLE_SUFFIX_ROOM: Final = 20
 
 
+@dataclass(frozen=True, slots=True)
+class FeedText:
+    """A text field of a feed entry: HTML, or plain text that only looks like markup."""
+
+    value: str
+    is_html: bool = True
+
+    def text(self) -> str:
+        """The visible text: HTML parsed, plain text kept as it is (entities resolved)."""
+        return html_to_text(self.value) if self.is_html else plain_to_text(self.value)
+
+
 class _TextExtractor(HTMLParser):
     """Collects the visible text of a fragment, turning block tags into line breaks."""
 
@@ -238,6 +250,12 @@ def html_to_text(fragment: str) -> str:
         # Feeds often escape twice ("&amp;quot;"); what is left after parsing is one more layer.
         text = html.unescape(text)
     return _normalise(text)
+
+
+def plain_to_text(text: str) -> str:
+    """Plain text, cleaned like html_to_text's output but with nothing taken for a tag."""
+    # Entities left in plain text are the feed escaping twice, as in HTML fields.
+    return _normalise(html.unescape(text) if "&" in text else text)
 
 
 def _extract(fragment: str) -> str:
@@ -314,9 +332,9 @@ def _strip_trailer(lines: list[str]) -> list[str]:
     return lines[:end]
 
 
-def clean_title(raw: str) -> str:
+def clean_title(title: FeedText) -> str:
     """The title as the outlet wrote it, on one line, with markup and entities resolved."""
-    return " ".join(html_to_text(raw).split())
+    return " ".join(title.text().split())
 
 
 def make_summary(text: str, limit: int = SUMMARY_LIMIT) -> str:
@@ -360,16 +378,16 @@ def _cut_at_word(text: str, limit: int) -> str:
 
 
 def clean_entry_text(
-    title: str, summary_html: str, content_html: str | None
+    title: FeedText, summary: FeedText, content: FeedText | None
 ) -> tuple[str, str, str]:
     """(title, body text for matching, display summary) of one feed entry."""
     clean = clean_title(title)
-    summary_text = strip_boilerplate(html_to_text(summary_html))
-    content_text = strip_boilerplate(html_to_text(content_html)) if content_html else ""
+    summary_text = strip_boilerplate(summary.text())
+    content_text = strip_boilerplate(content.text()) if content else ""
     body = content_text if len(content_text) > len(summary_text) else summary_text
     body = _drop_leading_title(body, clean)
-    summary = "" if _repeats_title(body, clean) else make_summary(body)
-    return clean, body, summary
+    shown = "" if _repeats_title(body, clean) else make_summary(body)
+    return clean, body, shown
 
 
 def _drop_leading_title(body: str, title: str) -> str:

@@ -17,7 +17,7 @@ from pathlib import Path
 from rich.console import Console
 
 from bot.app import build_application
-from bot.clean import clean_entry_text
+from bot.clean import FeedText, clean_entry_text
 from bot.context import WartaApp
 from bot.demo_chat import Conversation
 from bot.matching import parse_topic, prepare_document
@@ -82,7 +82,9 @@ def expected_alerts(items: Sequence[DemoItem], topics: Sequence[str]) -> list[st
     queries = [parse_topic(topic) for topic in topics]
     titles = []
     for item in items:
-        title, body, _ = clean_entry_text(item.title, f"<p>{escape(item.summary)}</p>", None)
+        title, body, _ = clean_entry_text(
+            FeedText(item.title), FeedText(f"<p>{escape(item.summary)}</p>"), None
+        )
         document = prepare_document(title, body)
         if any(query.matches(document) for query in queries):
             titles.append(item.title)

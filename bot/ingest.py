@@ -239,7 +239,7 @@ class FeedPoller:
 
 def _clean_all(entries: list[ParsedEntry]) -> list[tuple[str, str, str]]:
     """(title, body, summary) of each entry, as plain text."""
-    return [clean_entry_text(e.title, e.summary_html, e.content_html) for e in entries]
+    return [clean_entry_text(e.title, e.summary, e.content) for e in entries]
 
 
 def _log_late_failure(task: asyncio.Task[FeedOutcome]) -> None:

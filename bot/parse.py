@@ -12,7 +12,11 @@ from typing import Any
 
 import feedparser
 
+from bot.clean import FeedText
+
 MAX_IDENTITY = 500
+# The one type feedparser reports for text that is not markup (Atom type="text", most RSS titles).
+_PLAIN_TEXT = "text/plain"
 
 
 class FeedParseError(Exception):
@@ -25,12 +29,12 @@ class FeedParseError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class ParsedEntry:
-    """One entry as the feed gave it (still HTML)."""
+    """One entry as the feed gave it (HTML or plain text, not yet cleaned)."""
 
     identity: str
-    title: str
-    summary_html: str
-    content_html: str | None
+    title: FeedText
+    summary: FeedText
+    content: FeedText | None
     link: str
     published_at: float | None
 
@@ -71,21 +75,27 @@ def _not_a_feed_reason(parsed: Any, headers: Mapping[str, str]) -> str:
 
 
 def _entry(raw: Any) -> ParsedEntry | None:
-    title = str(raw.get("title", "") or "")
-    summary = str(raw.get("summary", "") or "")
+    title = _text(raw.get("title"), raw.get("title_detail"))
+    summary = _text(raw.get("summary"), raw.get("summary_detail"))
     link = str(raw.get("link", "") or "")
-    contents = raw.get("content") or []
-    content = max((str(part.get("value", "")) for part in contents), key=len, default=None)
-    if not (title.strip() or summary.strip()):
+    contents = [_text(part.get("value"), part) for part in raw.get("content") or []]
+    content = max(contents, key=lambda part: len(part.value), default=None)
+    if not (title.value.strip() or summary.value.strip()):
         return None
     return ParsedEntry(
-        identity=_identity(raw, title, summary, link),
+        identity=_identity(raw, title.value, summary.value, link),
         title=title,
-        summary_html=summary,
-        content_html=content,
+        summary=summary,
+        content=content,
         link=link,
         published_at=_published(raw),
     )
+
+
+def _text(value: Any, detail: Any) -> FeedText:
+    """A field's text, HTML unless feedparser found it to be plain text."""
+    kind = detail.get("type", "") if isinstance(detail, Mapping) else ""
+    return FeedText(str(value or ""), is_html=kind != _PLAIN_TEXT)
 
 
 def _identity(raw: Any, title: str, summary: str, link: str) -> str:

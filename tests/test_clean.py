@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.clean import (
+    FeedText,
     clean_entry_text,
     clean_title,
     html_to_text,
@@ -429,11 +430,11 @@ def test_strip_boilerplate_of_empty_text_is_empty() -> None:
 
 def test_clean_title_resolves_entities_and_keeps_outlet_suffix() -> None:
     raw = "  Harga &amp;quot;Cabai&amp;quot;\n Naik &amp; Stok Menipis - Kompas.com "
-    assert clean_title(raw) == 'Harga "Cabai" Naik & Stok Menipis - Kompas.com'
+    assert clean_title(FeedText(raw)) == 'Harga "Cabai" Naik & Stok Menipis - Kompas.com'
 
 
 def test_clean_title_is_one_line() -> None:
-    assert clean_title("<p>Banjir</p><p>Serang</p>") == "Banjir Serang"
+    assert clean_title(FeedText("<p>Banjir</p><p>Serang</p>")) == "Banjir Serang"
 
 
 # --- make_summary ----------------------------------------------------------------------------
@@ -559,6 +560,14 @@ def test_summary_is_within_limit_and_made_of_whole_leading_words(
 # --- clean_entry_text -----------------------------------------------------------------------
 
 
+def clean_html_entry(
+    title: str, summary_html: str, content_html: str | None
+) -> tuple[str, str, str]:
+    """clean_entry_text of an entry whose fields are all HTML, as RSS descriptions are."""
+    content = None if content_html is None else FeedText(content_html)
+    return clean_entry_text(FeedText(title), FeedText(summary_html), content)
+
+
 def test_entry_prefers_longer_content_and_strips_boilerplate() -> None:
     summary_html = "<p>Banjir melanda Serang.</p>"
     content_html = (
@@ -567,7 +576,7 @@ def test_entry_prefers_longer_content_and_strips_boilerplate() -> None:
         "<p>Sebanyak 300 rumah terendam. Warga mengungsi ke masjid.</p>"
         "<p>Pewarta: Budi</p>"
     )
-    title, body, summary = clean_entry_text("Banjir &amp; Longsor", summary_html, content_html)
+    title, body, summary = clean_html_entry("Banjir &amp; Longsor", summary_html, content_html)
     assert title == "Banjir & Longsor"
     assert body == (
         "Banjir melanda Serang sejak Rabu malam.\n"
@@ -581,7 +590,7 @@ def test_entry_prefers_longer_content_and_strips_boilerplate() -> None:
 
 
 def test_entry_keeps_summary_when_content_is_shorter() -> None:
-    title, body, summary = clean_entry_text(
+    title, body, summary = clean_html_entry(
         "Judul", "<p>Ringkasan yang lebih panjang dari isi.</p>", "<p>Isi.</p>"
     )
     assert (title, body, summary) == (
@@ -605,7 +614,7 @@ def test_entry_keeps_summary_when_content_is_shorter() -> None:
     ],
 )
 def test_entry_drops_a_summary_that_repeats_the_title(summary_html: str, body: str) -> None:
-    assert clean_entry_text("Gempa M5,2 Guncang Banten", summary_html, None) == (
+    assert clean_html_entry("Gempa M5,2 Guncang Banten", summary_html, None) == (
         "Gempa M5,2 Guncang Banten",
         body,
         "",
@@ -613,14 +622,14 @@ def test_entry_drops_a_summary_that_repeats_the_title(summary_html: str, body: s
 
 
 def test_entry_keeps_a_summary_that_adds_to_the_title() -> None:
-    _, _, summary = clean_entry_text(
+    _, _, summary = clean_html_entry(
         "Banjir di Serang", "Banjir di Serang, 300 rumah terendam dan dua warga hilang.", None
     )
     assert summary == "Banjir di Serang, 300 rumah terendam dan dua warga hilang."
 
 
 def test_entry_drops_the_title_repeated_as_first_line() -> None:
-    _, body, _ = clean_entry_text(
+    _, body, _ = clean_html_entry(
         "Gempa Guncang Banten",
         "<h1>Gempa Guncang Banten</h1><p>Warga panik keluar rumah.</p>",
         None,
@@ -629,7 +638,7 @@ def test_entry_drops_the_title_repeated_as_first_line() -> None:
 
 
 def test_entry_without_title_keeps_the_text() -> None:
-    assert clean_entry_text("", "Banjir melanda Serang.", None) == (
+    assert clean_html_entry("", "Banjir melanda Serang.", None) == (
         "",
         "Banjir melanda Serang.",
         "Banjir melanda Serang.",
@@ -638,7 +647,38 @@ def test_entry_without_title_keeps_the_text() -> None:
 
 def test_entry_summary_is_limited() -> None:
     content = "<p>" + "Warga mengungsi ke masjid terdekat. " * 40 + "</p>"
-    _, body, summary = clean_entry_text("Banjir", "", content)
+    _, body, summary = clean_html_entry("Banjir", "", content)
     assert len(body) > 300
     assert len(summary) <= 300
     assert summary.endswith(".")
+
+
+# --- plain text ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("plain", "expected"),
+    [
+        ("Air Naik > 1 Meter & <Warga> Mengungsi", "Air Naik > 1 Meter & <Warga> Mengungsi"),
+        ("Skor 3<5 dan <b> bukan tag", "Skor 3<5 dan <b> bukan tag"),
+        # a feed that escaped twice: the entities left are resolved, nothing becomes a tag
+        ("Harga &quot;Cabai&quot; &lt;Rp 50 ribu&gt;", 'Harga "Cabai" <Rp 50 ribu>'),
+        ("Baris\u200b satu\r\n\x01Baris  dua", "Baris satu\nBaris dua"),
+    ],
+)
+def test_plain_text_is_kept_as_text(plain: str, expected: str) -> None:
+    assert FeedText(plain, is_html=False).text() == expected
+
+
+def test_a_plain_text_title_and_summary_keep_their_angle_brackets() -> None:
+    title, body, summary = clean_entry_text(
+        FeedText("Air Naik > 1 Meter & <Warga> Mengungsi", is_html=False),
+        FeedText("Warga <RT 05> mengungsi ke masjid.", is_html=False),
+        None,
+    )
+    assert title == "Air Naik > 1 Meter & <Warga> Mengungsi"
+    assert body == summary == "Warga <RT 05> mengungsi ke masjid."
+
+
+def test_an_html_title_still_loses_its_tags() -> None:
+    assert clean_title(FeedText("<b>Banjir</b> &lt;Serang&gt;")) == "Banjir <Serang>"

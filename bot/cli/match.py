@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from bot.clean import clean_entry_text
+from bot.clean import FeedText, clean_entry_text
 from bot.i18n import text
 from bot.matching import TopicSyntaxError, parse_topic, prepare_document
 
@@ -40,7 +40,7 @@ def run_match(query_text: str, path: str | None) -> int:
     except OSError as error:
         print(f"warta match: cannot read {path}: {error.strerror}", file=sys.stderr)
         return EXIT_INVALID
-    title, body, _ = clean_entry_text("", article, None)
+    title, body, _ = clean_entry_text(FeedText(""), FeedText(article), None)
     document = prepare_document(title, body)
     if not query.matches(document):
         print("no match")

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from bot.clean import FeedText
 from bot.parse import FeedParseError, parse_feed
 
 RSS = b"""<?xml version="1.0" encoding="utf-8"?>
@@ -38,7 +39,7 @@ def test_duplicate_guids_in_one_document_are_one_entry() -> None:
 def test_entries_come_oldest_first_with_utc_timestamps() -> None:
     feed = parse_feed(RSS, {})
     dated = [entry for entry in feed.entries if entry.published_at is not None]
-    assert [entry.title for entry in dated] == ["Banjir rendam Serang", "Gempa di Lebak"]
+    assert [entry.title.value for entry in dated] == ["Banjir rendam Serang", "Gempa di Lebak"]
     assert dated[0].published_at == datetime(2026, 11, 24, 3, tzinfo=UTC).timestamp()
 
 
@@ -50,8 +51,9 @@ def test_atom_is_read_too() -> None:
 <content type="html">&lt;p&gt;Harga beras di Jakarta naik.&lt;/p&gt;</content></entry></feed>"""
     (entry,) = parse_feed(atom, {}).entries
     assert entry.link == "https://kompas.example/1"
-    assert entry.content_html is not None
-    assert "Harga beras" in entry.content_html
+    assert entry.content is not None
+    assert entry.content.is_html
+    assert "Harga beras" in entry.content.value
 
 
 @pytest.mark.parametrize(
@@ -78,4 +80,17 @@ def test_windows_1252_labelled_as_utf8_still_parses() -> None:
         "</channel></rss>"
     ).encode("cp1252")
     (entry,) = parse_feed(body, {"Content-Type": "application/rss+xml; charset=utf-8"}).entries
-    assert "dibuka" in entry.title
+    assert "dibuka" in entry.title.value
+
+
+def test_plain_text_fields_are_told_apart_from_html() -> None:
+    atom = b"""<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom"><title>Uji</title>
+<entry><title type="text">Air Naik &gt; 1 Meter &amp; &lt;Warga&gt; Mengungsi</title>
+<id>tag:uji,1</id><updated>2026-11-25T01:00:00Z</updated>
+<summary type="text">Warga &lt;RT 05&gt; mengungsi.</summary>
+<content type="html">&lt;p&gt;Air &lt;b&gt;naik&lt;/b&gt;.&lt;/p&gt;</content></entry></feed>"""
+    (entry,) = parse_feed(atom, {}).entries
+    assert entry.title == FeedText("Air Naik > 1 Meter & <Warga> Mengungsi", is_html=False)
+    assert entry.summary == FeedText("Warga <RT 05> mengungsi.", is_html=False)
+    assert entry.content == FeedText("<p>Air <b>naik</b>.</p>", is_html=True)
