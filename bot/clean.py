@@ -154,11 +154,14 @@ _OUTLET: Final = (
     r"|detik\w*|(?i:antara|viva|kumparan))"
 )
 _DASH: Final = r"(?:-{1,2}|[\u2013—―])"
+# The place is kept for matching, the outlet never: in "Jakarta, CNN Indonesia --" the second
+# name is the outlet's, as in "KUPANG, POS-KUPANG.COM -".
 _DATELINE_RE: Final = re.compile(
-    rf"(?:(?:{_NOT_A_PLACE}{_PLACE}\s*,?\s*(?:{_DATE}\s*)?)?{_OUTLET}(?:\s*,\s*{_PLACE})?"
-    rf"\s*{_DASH}\s*"
-    rf"|{_NOT_A_PLACE}{_PLACE}(?:\s*,\s*(?:{_DATE}|{_PLACE}))?\s*{_DASH}\s+)"
+    rf"(?:(?:(?P<place>{_NOT_A_PLACE}{_PLACE})(?=[\s,(])\s*,?\s*(?:{_DATE}\s*)?)?{_OUTLET}"
+    rf"(?:\s*,\s*(?P<place_after_outlet>{_PLACE}))?\s*{_DASH}\s*"
+    rf"|(?P<place_alone>{_NOT_A_PLACE}{_PLACE})(?:\s*,\s*(?:{_DATE}|{_PLACE}))?\s*{_DASH}\s+)"
 )
+_PLACE_GROUPS: Final = ("place", "place_after_outlet", "place_alone")
 _DATELINE_MAX: Final = 80
 
 _SENTENCE_END_RE: Final = re.compile(r"[.!?…]+[\"”\u2019')\]]*(?=\s+[\"“\u2018'(\[]?[A-Z0-9])")
@@ -274,8 +277,25 @@ def _normalise(text: str) -> str:
     return "\n".join(line for line in lines if line)
 
 
+@dataclass(frozen=True, slots=True)
+class ArticleText:
+    """An article's text without boilerplate or dateline, and the place the dateline named."""
+
+    text: str
+    place: str = ""
+
+    def for_matching(self) -> str:
+        """The text with the dateline's place before it: often the story's only mention of it."""
+        return f"{self.place}\n{self.text}" if self.place else self.text
+
+
 def strip_boilerplate(text: str) -> str:
     """Remove related-article, pagination, tag, share and credit lines, and the dateline."""
+    return clean_article(text).text
+
+
+def clean_article(text: str) -> ArticleText:
+    """The text without boilerplate and dateline, keeping the dateline's place apart."""
     lines = [" ".join(line.split()) for line in text.splitlines()]
     kept: list[str] = []
     index = 0
@@ -286,7 +306,8 @@ def strip_boilerplate(text: str) -> str:
             index = _skip_listing(lines, index, listing)
         if line:
             kept.append(line)
-    return "\n".join(_strip_trailer(_strip_dateline(kept)))
+    place, kept = _split_dateline(kept)
+    return ArticleText("\n".join(_strip_trailer(kept)), place)
 
 
 def _clean_line(line: str) -> tuple[str, _Listing | None]:
@@ -315,14 +336,16 @@ def _is_listed(line: str, listing: _Listing) -> bool:
     return 0 < len(line) <= listing.max_chars and _HEADLINE_END_RE.search(line) is None
 
 
-def _strip_dateline(lines: list[str]) -> list[str]:
+def _split_dateline(lines: list[str]) -> tuple[str, list[str]]:
+    """The dateline's place ("" if none) and the lines without the dateline."""
     if not lines:
-        return lines
+        return "", lines
     match = _DATELINE_RE.match(lines[0])
     if match is None or match.end() > _DATELINE_MAX:
-        return lines
+        return "", lines
+    place = next((match[group] for group in _PLACE_GROUPS if match[group]), "")
     rest = lines[0][match.end() :].lstrip()
-    return [rest, *lines[1:]] if rest else lines[1:]
+    return place, [rest, *lines[1:]] if rest else lines[1:]
 
 
 def _strip_trailer(lines: list[str]) -> list[str]:
@@ -382,12 +405,13 @@ def clean_entry_text(
 ) -> tuple[str, str, str]:
     """(title, body text for matching, display summary) of one feed entry."""
     clean = clean_title(title)
-    summary_text = strip_boilerplate(summary.text())
-    content_text = strip_boilerplate(content.text()) if content else ""
-    body = content_text if len(content_text) > len(summary_text) else summary_text
-    body = _drop_leading_title(body, clean)
-    shown = "" if _repeats_title(body, clean) else make_summary(body)
-    return clean, body, shown
+    short = clean_article(summary.text())
+    full = clean_article(content.text()) if content else ArticleText("")
+    article, other = (full, short) if len(full.text) > len(short.text) else (short, full)
+    text = _drop_leading_title(article.text, clean)
+    shown = "" if _repeats_title(text, clean) else make_summary(text)
+    # The summary starts after the dateline; matching still sees the place it named.
+    return clean, ArticleText(text, article.place or other.place).for_matching(), shown
 
 
 def _drop_leading_title(body: str, title: str) -> str:

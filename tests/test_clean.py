@@ -16,6 +16,7 @@ from bot.clean import (
     make_summary,
     strip_boilerplate,
 )
+from bot.matching import parse_topic, prepare_document
 
 EN_DASH = "\u2013"
 DANGLING = ",;:-\u2013\u2014([{\u201c\u2018"
@@ -578,8 +579,9 @@ def test_entry_prefers_longer_content_and_strips_boilerplate() -> None:
     )
     title, body, summary = clean_html_entry("Banjir &amp; Longsor", summary_html, content_html)
     assert title == "Banjir & Longsor"
+    # The dateline's place stays for matching; the outlet and the related link go.
     assert body == (
-        "Banjir melanda Serang sejak Rabu malam.\n"
+        "SERANG\nBanjir melanda Serang sejak Rabu malam.\n"
         "Sebanyak 300 rumah terendam. Warga mengungsi ke masjid."
     )
     assert summary == (
@@ -682,3 +684,50 @@ def test_a_plain_text_title_and_summary_keep_their_angle_brackets() -> None:
 
 def test_an_html_title_still_loses_its_tags() -> None:
     assert clean_title(FeedText("<b>Banjir</b> &lt;Serang&gt;")) == "Banjir <Serang>"
+
+
+# --- the dateline's place ---------------------------------------------------------------------
+
+DATELINE_PLACES = [
+    # (dateline, a topic its place must match, a topic its outlet must not match)
+    ("JAKARTA, KOMPAS.com -", "Jakarta", "Kompas"),
+    ("Kupang (ANTARA) -", "Kupang", "Antara"),
+    ("SERANG, KOMPAS.com \u2014", "Serang", "Kompas"),
+    ("Jakarta, CNN Indonesia --", "Jakarta", "CNN"),
+    ("Jakarta, CNBC Indonesia -", "Jakarta", "CNBC Indonesia"),
+    ("TANGERANG SELATAN, KOMPAS.com -", "Tangerang Selatan", "Kompas"),
+    ("KUPANG, POS-KUPANG.COM -", "Kupang", "Pos Kupang"),
+    ("Liputan6.com, Jakarta -", "Jakarta", "Liputan6"),
+    ("REPUBLIKA.CO.ID, JAKARTA --", "Jakarta", "Republika"),
+    ("Bandar Lampung (ANTARA) -", "Bandar Lampung", "Antara"),
+    ("Jakarta, 25/11 (ANTARA) -", "Jakarta", "Antara"),
+    ("Serang, (ANTARA) -", "Serang", "Antara"),
+]
+
+
+@pytest.mark.parametrize(("dateline", "place", "outlet"), DATELINE_PLACES)
+def test_the_datelines_place_is_matched_and_its_outlet_is_not(
+    dateline: str, place: str, outlet: str
+) -> None:
+    story = "Harga beras di pasar naik lagi pekan ini."
+    _, body, summary = clean_html_entry("Beras mahal", f"<p>{dateline} {story}</p>", None)
+    assert summary == story
+    document = prepare_document("Beras mahal", body)
+    assert parse_topic(place).matches(document)
+    assert not parse_topic(outlet).matches(document)
+
+
+@pytest.mark.parametrize("dateline", ["SEWAKTU.com --", "detikNews -", f"VIVA {EN_DASH}"])
+def test_a_dateline_naming_only_the_outlet_leaves_nothing_to_match(dateline: str) -> None:
+    _, body, summary = clean_html_entry("Beras mahal", f"<p>{dateline} Harga beras naik.</p>", None)
+    assert body == summary == "Harga beras naik."
+
+
+def test_the_place_comes_from_the_summary_when_the_content_has_no_dateline() -> None:
+    _, body, summary = clean_html_entry(
+        "Beras mahal",
+        "<p>KUPANG, POS-KUPANG.COM - Harga beras naik.</p>",
+        "<p>Harga beras di pasar naik lagi pekan ini, kata pedagang.</p>",
+    )
+    assert summary == "Harga beras di pasar naik lagi pekan ini, kata pedagang."
+    assert parse_topic("Kupang").matches(prepare_document("Beras mahal", body))

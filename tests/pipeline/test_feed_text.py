@@ -72,3 +72,24 @@ async def test_plain_text_atom_titles_and_summaries_are_kept_as_text(
         alert = await alert_to(warta, SITI, "<Warga>")
         assert PLAIN_TITLE in (alert.plain_text or "")
         assert summary in (alert.plain_text or "")
+
+
+async def test_a_reader_following_the_datelines_place_hears_of_the_story(
+    warta: RunningBot,
+) -> None:
+    await warta.poll()
+    await warta.say(BUDI, "/subscribe Kupang, Jakarta")
+    # The outlets named in the datelines are no reason to alert anybody.
+    await warta.say(SITI, "/subscribe Kompas, Pos Kupang")
+    beras = "<p>KUPANG, POS-KUPANG.COM - Harga beras di pasar Oebobo naik lagi pekan ini.</p>"
+    rupiah = "<p>JAKARTA, KOMPAS.com - Rupiah menguat tipis pada pembukaan perdagangan.</p>"
+    warta.feeds.add_item(BANTEN, news("beras", "Harga beras naik lagi", beras))
+    warta.feeds.add_item(BANTEN, news("rupiah", "Rupiah menguat tipis", rupiah))
+    await warta.poll()
+    alert = await alert_to(warta, BUDI, "Harga beras naik lagi")
+    await alert_to(warta, BUDI, "Rupiah menguat tipis")
+    shown = (alert.plain_text or "").split("\n")
+    assert "Harga beras di pasar Oebobo naik lagi pekan ini." in shown
+    assert not any("POS-KUPANG.COM" in line for line in shown)
+    await warta.settled()
+    assert [m for m in warta.telegram.messages_to(SITI) if "🔔" in (m.plain_text or "")] == []
