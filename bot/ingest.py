@@ -115,6 +115,11 @@ class FeedPoller:
         self._metrics.poll_done(summary.fetched + summary.unchanged, summary.new_items)
         return summary
 
+    async def wait_for_fetches(self) -> None:
+        """Wait until the fetches still running from earlier polls have ended."""
+        while self._fetching:
+            await asyncio.wait(list(self._fetching.values()))
+
     async def close(self) -> None:
         """Stop the fetches still running from earlier polls (at shutdown)."""
         tasks = list(self._fetching.values())

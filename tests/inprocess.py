@@ -50,8 +50,11 @@ class RunningBot:
                 await asyncio.sleep(0.02)
 
     async def poll(self) -> None:
-        """Run one feed poll now and wait for it."""
+        """Run one feed poll now and wait for it, and for a scheduled poll still fetching."""
         await self.services.poller.poll_once()
+        # The scheduled poll may have taken a feed first (it runs at start, later under load):
+        # that fetch is left out of this poll, so its outcome is awaited here.
+        await self.services.poller.wait_for_fetches()
 
 
 def write_feeds(path: Path, feeds: FeedServer, entries: Sequence[tuple[str, str, str]]) -> Path:
