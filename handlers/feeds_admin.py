@@ -152,10 +152,10 @@ async def add_feed(update: Update, context: WartaContext) -> None:
 
 def _url_and_region(argument: str) -> tuple[str, str]:
     """ "/addfeed URL [region words]": the URL (https:// if no scheme) and the region."""
-    url, _, region = argument.strip().partition(" ")
+    url, *region = argument.split(maxsplit=1) or [""]
     if url and "://" not in url:
         url = "https://" + url
-    return url, " ".join(region.split())[:40]
+    return url, " ".join(region[0].split())[:40] if region else ""
 
 
 async def remove_feed(update: Update, context: WartaContext) -> None:

@@ -6,7 +6,7 @@ import html
 import re
 from dataclasses import dataclass
 
-from telegram import CallbackQuery, ChatMember, Message, Update
+from telegram import CallbackQuery, ChatMember, Message, MessageEntity, Update
 from telegram import Chat as TelegramChat
 
 from bot.context import WartaContext
@@ -22,12 +22,23 @@ def quote(value: str) -> str:
 
 
 def command_argument(update: Update) -> str:
-    """Everything after the command word, as the user typed it."""
+    """Everything after the command word, whatever whitespace (a newline, a tab) follows it."""
     message = update.effective_message
     if message is None or not message.text:
         return ""
-    _, _, rest = message.text.partition(" ")
-    return rest.strip()
+    command = next(
+        (
+            entity
+            for entity in message.entities
+            if entity.type == MessageEntity.BOT_COMMAND and entity.offset == 0
+        ),
+        None,
+    )
+    if command is None:  # not a command as Telegram sees it: the first word stands for it
+        word = (message.text.split(maxsplit=1) or [""])[0]
+    else:  # the entity counts UTF-16 units; parse_entity gives the command as characters
+        word = message.parse_entity(command)
+    return message.text[len(word) :].strip()
 
 
 def message_of(update: Update) -> Message:

@@ -78,3 +78,8 @@ async def test_unknown_region_on_a_topic_is_refused(reader_bot: RunningBot) -> N
     assert "Narnia" in reply
     assert "tidak dikenal" in reply
     assert await reader_bot.services.storage.list_topics(BUDI) == []
+
+
+async def test_a_region_on_the_next_line_is_read_whole(reader_bot: RunningBot) -> None:
+    assert "Jawa Barat" in await reader_bot.say(BUDI, "/region\nJawa Barat")
+    assert await reader_bot.services.storage.chat_regions(BUDI) == ["Jawa Barat"]
