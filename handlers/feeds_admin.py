@@ -14,6 +14,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 from bot.context import WartaApp, WartaContext
 from bot.discovery import FeedFinder, FeedRefused
 from bot.durations import format_duration
+from bot.feedlist import region_name
 from bot.format import telegram_length
 from bot.i18n import text
 from bot.opml import feeds_to_opml
@@ -155,7 +156,7 @@ def _url_and_region(argument: str) -> tuple[str, str]:
     url, *region = argument.split(maxsplit=1) or [""]
     if url and "://" not in url:
         url = "https://" + url
-    return url, " ".join(region[0].split())[:40] if region else ""
+    return url, region_name(region[0]) if region else ""
 
 
 async def remove_feed(update: Update, context: WartaContext) -> None:

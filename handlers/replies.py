@@ -150,3 +150,8 @@ async def configuring_press(update: Update, context: WartaContext) -> Press | No
     if chats is None:
         return None
     return Press(query, query.data, *chats)
+
+
+async def answer_outdated(query: CallbackQuery, language: str) -> None:
+    """Answer a press on a button (or a message) that is out of date, with a short toast."""
+    await query.answer(text("button_outdated", language))

@@ -12,7 +12,8 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.context import WartaApp, WartaContext
 from bot.i18n import text
-from bot.subscriptions import Refusal, SubscribeOutcome
+from bot.subscriptions import Refusal, SubscribeOutcome, region_id
+from handlers.regions import pressed_region
 from handlers.replies import (
     command_argument,
     configurable_chat,
@@ -28,7 +29,7 @@ from storage.models import Chat
 log = logging.getLogger(__name__)
 
 UNSUBSCRIBE_PREFIX = "unsub:"
-UNFOLLOW_PREFIX = "unreg:"
+UNFOLLOW_PREFIX = "unfollow:"
 
 
 def describe_refusal(code: str, detail: str, language: str) -> str:
@@ -108,8 +109,8 @@ async def removal_button(update: Update, context: WartaContext) -> None:
         topic = await subscriptions.unsubscribe_id(target.id, topic_id)
         removed = topic.label if topic else None
     else:
-        region = press.data.removeprefix(UNFOLLOW_PREFIX)
-        removed = await subscriptions.unfollow_region(target.id, region)
+        region = await pressed_region(context, target, press.data)
+        removed = await subscriptions.unfollow_region(target.id, region) if region else None
     if removed is None:
         await query.answer(text("unsubscribe_gone", chat.language))
         return
@@ -139,7 +140,11 @@ async def _removal_buttons(
         for topic in topics
     ]
     rows += [
-        [InlineKeyboardButton(f"❌ 📍 {region}", callback_data=f"{UNFOLLOW_PREFIX}{region}")]
+        [
+            InlineKeyboardButton(
+                f"❌ 📍 {region}", callback_data=f"{UNFOLLOW_PREFIX}{region_id(region)}"
+            )
+        ]
         for region in regions
     ]
     return prefix + text("unsubscribe_choose", language), InlineKeyboardMarkup(rows)
@@ -177,4 +182,8 @@ def register(app: WartaApp) -> None:
     app.add_handler(CommandHandler(["subscribe", "langganan"], subscribe))
     app.add_handler(CommandHandler(["unsubscribe", "berhenti"], unsubscribe))
     app.add_handler(CommandHandler(["list", "topik"], list_topics))
-    app.add_handler(CallbackQueryHandler(removal_button, pattern=r"^(unsub:\d{1,18}|unreg:.+)$"))
+    app.add_handler(
+        CallbackQueryHandler(
+            removal_button, pattern=r"^(unsub:\d{1,18}|unfollow:[0-9a-f]{12}|unreg:.+)$"
+        )
+    )

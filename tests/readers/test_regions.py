@@ -23,7 +23,7 @@ async def test_region_buttons_list_the_feeds_regions_and_follow_on_press(
     await reader_bot.say(BUDI, "/wilayah")
     menu = telegram.messages_to(BUDI)[-1]
     assert [b["text"] for b in menu.buttons] == ["Nasional", "Banten", "Jawa Barat"]
-    telegram.press_button(BUDI, menu.message_id, "reg:Banten")
+    telegram.press_button(BUDI, menu.message_id, menu.callback_data[1])
     await telegram.wait_for(lambda tg: len(tg.edits_in(BUDI)) == 1)
     edited = telegram.message(BUDI, menu.message_id)
     assert edited is not None
