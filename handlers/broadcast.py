@@ -21,8 +21,8 @@ from bot.context import Services, WartaApp, WartaContext
 from bot.durations import format_duration
 from bot.i18n import DEFAULT_LANGUAGE, text
 from bot.richtext import html_after_command
-from handlers.admin import admin_chat, plain_text
-from handlers.replies import command_argument, message_of, reply
+from handlers.admin import admin_chat
+from handlers.replies import command_argument, message_of, plain_text, reply
 from storage.broadcasts import RECENT_SECONDS
 from storage.models import BroadcastJob, Chat
 

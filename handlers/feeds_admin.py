@@ -18,8 +18,8 @@ from bot.feedlist import region_name
 from bot.format import telegram_length
 from bot.i18n import text
 from bot.opml import feeds_to_opml
-from handlers.admin import admin_chat, plain_text
-from handlers.replies import command_argument, message_of, reply
+from handlers.admin import admin_chat
+from handlers.replies import command_argument, message_of, plain_text, reply
 from storage.models import Chat, FeedSeed, FeedStatus
 
 PAGE_SIZE = 10

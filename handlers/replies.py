@@ -8,12 +8,18 @@ from dataclasses import dataclass
 
 from telegram import CallbackQuery, ChatMember, Message, MessageEntity, Update
 from telegram import Chat as TelegramChat
+from telegram.error import BadRequest, Forbidden
 
 from bot.context import WartaContext
 from bot.i18n import language_for, text
 from storage.models import Chat
 
 _TAGS = re.compile(r"<[^>]*>")
+
+
+def plain_text(message_html: str) -> str:
+    """A catalogue message without its HTML, for button answers (which take plain text)."""
+    return html.unescape(_TAGS.sub("", message_html))
 
 
 def quote(value: str) -> str:
@@ -104,24 +110,60 @@ async def sender_is_group_admin(update: Update, context: WartaContext) -> bool:
 
 
 async def configurable_chat(update: Update, context: WartaContext) -> tuple[Chat, Chat] | None:
-    """(the chat to answer, the chat whose settings change); None after refusing a member.
+    """(the chat to answer, the chat whose settings change); None after refusing, with why.
 
     In a group only its administrators may change it. A private chat that manages a channel
-    changes the channel.
+    changes the channel, while its user still administers it.
     """
     chat = await current_chat(update, context)
     if chat.is_group and not await sender_is_group_admin(update, context):
-        if update.callback_query is not None:
-            refusal = text("group_admins_only", chat.language)
-            await update.callback_query.answer(_TAGS.sub("", refusal), show_alert=True)
-        else:
-            await reply(update, chat, "group_admins_only")
+        await refuse(update, chat, "group_admins_only")
         return None
-    if chat.managing is not None:
-        channel = await context.services.storage.get_chat(chat.managing)
-        if channel is not None and channel.active:
-            return chat, channel
-    return chat, chat
+    target = await managed_target(update, context, chat)
+    return None if target is None else (chat, target)
+
+
+async def managed_target(update: Update, context: WartaContext, chat: Chat) -> Chat | None:
+    """The channel this chat manages, or the chat itself; None after unlinking a channel
+    whose administrators no longer include the user (who is told why)."""
+    storage = context.services.storage
+    channel = await storage.get_chat(chat.managing) if chat.managing is not None else None
+    if channel is None or not channel.active:
+        return chat
+    user = update.effective_user
+    if user is not None and await still_administers(context, channel.id, user.id):
+        return channel
+    await storage.update_chat(chat.id, managing=None)
+    if channel.managed_by == chat.id:
+        await storage.update_chat(channel.id, managed_by=None)
+    await refuse(update, chat, "channel_admin_lost", channel=quote(channel.title))
+    return None
+
+
+async def still_administers(context: WartaContext, channel_id: int, user_id: int) -> bool:
+    """Whether Telegram lists the user among the channel's administrators (asked once a minute)."""
+    confirmations = context.channel_admins
+    now = context.services.clock()
+    if confirmations.confirmed(channel_id, user_id, now):
+        return True
+    try:
+        member = await context.bot.get_chat_member(channel_id, user_id)
+    except (BadRequest, Forbidden):  # the channel is gone, or the bot is no longer in it
+        member = None
+    if member is None or member.status not in GROUP_ADMIN_STATUSES:
+        confirmations.forget(channel_id, user_id)
+        return False
+    confirmations.remember(channel_id, user_id, now)
+    return True
+
+
+async def refuse(update: Update, chat: Chat, key: str, **values: object) -> None:
+    """Say why a change was refused: an alert on a pressed button, else a reply."""
+    if update.callback_query is not None:
+        refusal = plain_text(text(key, chat.language, **values))
+        await update.callback_query.answer(refusal, show_alert=True)
+    else:
+        await reply(update, chat, key, **values)
 
 
 def target_note(chat: Chat, target: Chat) -> str:

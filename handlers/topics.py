@@ -19,6 +19,7 @@ from handlers.replies import (
     configurable_chat,
     configuring_press,
     current_chat,
+    managed_target,
     message_of,
     quote,
     reply,
@@ -153,9 +154,9 @@ async def _removal_buttons(
 async def list_topics(update: Update, context: WartaContext) -> None:
     """Show the chat's regions and topics, and the other forms each topic covers."""
     chat = await current_chat(update, context)
-    target = chat
-    if chat.managing is not None:
-        target = await context.services.storage.get_chat(chat.managing) or chat
+    target = await managed_target(update, context, chat)
+    if target is None:
+        return
     subscriptions = context.services.subscriptions
     described = await subscriptions.topics(target.id)
     regions = await context.services.storage.chat_regions(target.id)
