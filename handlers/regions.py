@@ -5,7 +5,6 @@ from __future__ import annotations
 import html
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.context import WartaApp, WartaContext
@@ -19,6 +18,7 @@ from handlers.replies import (
     message_of,
     quote,
     reply,
+    show_on_pressed,
     target_note,
 )
 from storage.models import Chat
@@ -98,12 +98,12 @@ async def toggle_region(update: Update, context: WartaContext) -> None:
             await answer_outdated(query, chat.language)
             return
     key = "region_toast_removed" if removed else "region_toast_added"
-    await query.answer(text(key, chat.language, region=removed or wanted))
-    try:
-        await query.edit_message_reply_markup(await region_keyboard(context, target))
-    except BadRequest as error:
-        if "not modified" not in error.message:
-            raise
+    await show_on_pressed(
+        query,
+        chat.language,
+        markup=await region_keyboard(context, target),
+        toast=text(key, chat.language, region=removed or wanted),
+    )
 
 
 def register(app: WartaApp) -> None:

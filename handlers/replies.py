@@ -6,9 +6,18 @@ import html
 import re
 from dataclasses import dataclass
 
-from telegram import CallbackQuery, ChatMember, Message, MessageEntity, Update
+from telegram import (
+    CallbackQuery,
+    ChatMember,
+    InlineKeyboardMarkup,
+    LinkPreviewOptions,
+    Message,
+    MessageEntity,
+    Update,
+)
 from telegram import Chat as TelegramChat
-from telegram.error import BadRequest, Forbidden
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot.context import WartaContext
 from bot.i18n import language_for, text
@@ -194,6 +203,48 @@ async def configuring_press(update: Update, context: WartaContext) -> Press | No
     return Press(query, query.data, *chats)
 
 
-async def answer_outdated(query: CallbackQuery, language: str) -> None:
+async def answer_outdated(query: CallbackQuery, language: str, done: str | None = None) -> None:
     """Answer a press on a button (or a message) that is out of date, with a short toast."""
-    await query.answer(text("button_outdated", language))
+    outdated = text("button_outdated", language)
+    await query.answer(f"{done}\n{outdated}" if done else outdated)
+
+
+def is_not_modified(error: TelegramError) -> bool:
+    """Telegram refused an edit that would change nothing (two quick presses ask for one view)."""
+    return "message is not modified" in error.message.lower()
+
+
+def is_uneditable(error: TelegramError) -> bool:
+    """Telegram refused an edit because the message is gone or too old to edit."""
+    lowered = error.message.lower()
+    return "message to edit not found" in lowered or "message can't be edited" in lowered
+
+
+async def show_on_pressed(
+    query: CallbackQuery,
+    language: str,
+    *,
+    message_html: str | None = None,
+    markup: InlineKeyboardMarkup | None = None,
+    toast: str | None = None,
+    link_preview_options: LinkPreviewOptions | None = None,
+) -> None:
+    """Redraw the pressed button's message (only its buttons without message_html), then
+    answer the press with the toast, or say the message is outdated when it cannot change."""
+    try:
+        if message_html is None:
+            await query.edit_message_reply_markup(markup)
+        else:
+            await query.edit_message_text(
+                message_html,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
+                link_preview_options=link_preview_options,
+            )
+    except BadRequest as error:
+        if is_uneditable(error):
+            await answer_outdated(query, language, toast)
+            return
+        if not is_not_modified(error):
+            raise
+    await query.answer(toast)

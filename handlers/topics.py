@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import html
-import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.constants import ParseMode
-from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.context import WartaApp, WartaContext
@@ -23,11 +20,10 @@ from handlers.replies import (
     message_of,
     quote,
     reply,
+    show_on_pressed,
     target_note,
 )
 from storage.models import Chat
-
-log = logging.getLogger(__name__)
 
 UNSUBSCRIBE_PREFIX = "unsub:"
 UNFOLLOW_PREFIX = "unfollow:"
@@ -115,13 +111,9 @@ async def removal_button(update: Update, context: WartaContext) -> None:
     if removed is None:
         await query.answer(text("unsubscribe_gone", chat.language))
         return
-    await query.answer(text("unsubscribe_toast", chat.language, topic=removed))
     prompt, buttons = await _removal_buttons(context, chat, target, removed)
-    try:
-        await query.edit_message_text(prompt, parse_mode=ParseMode.HTML, reply_markup=buttons)
-    except BadRequest as error:
-        # The buttons' message is gone or too old to edit; the removal itself went through.
-        log.info("removal buttons not refreshed chat=%d: %s", chat.id, error.message)
+    toast = text("unsubscribe_toast", chat.language, topic=removed)
+    await show_on_pressed(query, chat.language, message_html=prompt, markup=buttons, toast=toast)
 
 
 async def _removal_buttons(

@@ -842,6 +842,10 @@ class TelegramStandIn:
         old = "kicked" if chat_type == "private" else "left"
         return self._my_chat_member(chat, user_id, old, status)
 
+    def message_deleted(self, chat_id: int, message_id: int) -> None:
+        """A user deletes a message in the chat: edits of it then find nothing, as on Telegram."""
+        del self._messages[(chat_id, message_id)]
+
     def member_changed(
         self,
         chat_id: int,
