@@ -143,7 +143,7 @@ async def add_feed(update: Update, context: WartaContext) -> None:
             chat.language,
             name=html.escape(found.title),
             region=html.escape(region) or text("feeds_no_region", chat.language),
-            entries=found.entries,
+            count=found.entries,
             url=html.escape(found.url),
         )
     )
