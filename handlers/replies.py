@@ -24,6 +24,7 @@ from bot.i18n import language_for, text
 from storage.models import Chat
 
 _TAGS = re.compile(r"<[^>]*>")
+TOAST_LIMIT = 200  # characters of a button answer (answerCallbackQuery)
 
 
 def plain_text(message_html: str) -> str:
@@ -206,7 +207,9 @@ async def configuring_press(update: Update, context: WartaContext) -> Press | No
 async def answer_outdated(query: CallbackQuery, language: str, done: str | None = None) -> None:
     """Answer a press on a button (or a message) that is out of date, with a short toast."""
     outdated = text("button_outdated", language)
-    await query.answer(f"{done}\n{outdated}" if done else outdated)
+    if done:  # what the press did comes first; a toast holds at most 200 characters
+        outdated = f"{done[: TOAST_LIMIT - len(outdated) - 2]}\n{outdated}"
+    await query.answer(outdated)
 
 
 def is_not_modified(error: TelegramError) -> bool:
