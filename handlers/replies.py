@@ -1,4 +1,4 @@
-"""Small shared pieces of replying: the chat asking, its language, escaping."""
+"""Shared pieces of the handlers: the chat asking, who may change it, replies, button answers."""
 
 from __future__ import annotations
 
