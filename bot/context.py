@@ -9,6 +9,7 @@ from typing import Any, TypeAlias
 import httpx
 from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 
+from bot.channels import ChannelAdminCache
 from bot.digests import DigestScheduler
 from bot.ingest import FeedPoller
 from bot.search import NewsSearch
@@ -40,6 +41,7 @@ class BotData:
 
     def __init__(self) -> None:
         self.services: Services | None = None
+        self.channel_admins = ChannelAdminCache()
 
 
 class WartaContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):
@@ -52,6 +54,11 @@ class WartaContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any],
         if services is None:
             raise RuntimeError("services are used before start-up finished")
         return services
+
+    @property
+    def channel_admins(self) -> ChannelAdminCache:
+        """Recent confirmations that users still administer the channels they manage."""
+        return self.bot_data.channel_admins
 
     @property
     def settings(self) -> Settings:

@@ -9,6 +9,8 @@ from urllib.parse import urlsplit
 
 from storage.models import FeedSeed
 
+MAX_REGION_BYTES = 60  # a region is a button label and part of topics ("banjir @Banten")
+
 
 class FeedListError(ValueError):
     """The feeds file cannot be used; the message says where and why."""
@@ -44,5 +46,12 @@ def _seeds(entries: object, source: str) -> list[FeedSeed]:
         if parts.scheme not in {"http", "https"} or not parts.netloc:
             raise FeedListError(f"WARTA_FEEDS: {source}: feed #{number} has no http(s) url")
         name = str(entry.get("name", "")).strip() or parts.netloc
-        seeds.setdefault(url, FeedSeed(url, name, str(entry.get("region", "")).strip()))
+        seeds.setdefault(url, FeedSeed(url, name, region_name(str(entry.get("region", "")))))
     return list(seeds.values())
+
+
+def region_name(raw: str) -> str:
+    """A region as stored: spaces collapsed, cut to MAX_REGION_BYTES at a character boundary."""
+    collapsed = " ".join(raw.split())
+    cut = collapsed.encode("utf-8")[:MAX_REGION_BYTES].decode("utf-8", errors="ignore")
+    return cut.rstrip()

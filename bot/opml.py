@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from defusedxml import ElementTree as SafeET
 from defusedxml.common import DefusedXmlException
 
+from bot.feedlist import region_name
 from storage.models import FeedSeed
 
 WARTA_NS = "https://github.com/warta-bot/warta/opml"
@@ -70,7 +71,7 @@ def _collect(parent: ET.Element, folder: str, seeds: dict[str, FeedSeed]) -> Non
         if urlsplit(url).scheme not in {"http", "https"}:
             continue
         name = label or urlsplit(url).netloc
-        seeds.setdefault(url, FeedSeed(url, name, _region(outline, folder)))
+        seeds.setdefault(url, FeedSeed(url, name, region_name(_region(outline, folder))))
 
 
 def _region(outline: ET.Element, folder: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -43,6 +44,11 @@ def split_region(text: str) -> tuple[str, str | None]:
 def topic_key(query_key: str, region: str | None) -> str:
     """The per-chat identity of a topic: its canonical words, and its region if limited."""
     return f"{query_key}@{region.casefold()}" if region else query_key
+
+
+def region_id(region: str) -> str:
+    """A short, stable id for a region on buttons (callback data holds at most 64 bytes)."""
+    return hashlib.blake2s(region.casefold().encode("utf-8"), digest_size=6).hexdigest()
 
 
 def split_topics(raw: str) -> list[str]:
@@ -151,6 +157,24 @@ class Subscriptions:
         added = await self._storage.follow_region(chat_id, region, self._clock())
         self._registry.follow_region(chat_id, region)
         return region, added
+
+    async def region_with_id(self, chat_id: int, wanted: str) -> str | None:
+        """The known or followed region whose id is `wanted`, or None."""
+        for region in await self._region_choices(chat_id):
+            if region_id(region) == wanted:
+                return region
+        return None
+
+    async def region_named(self, chat_id: int, wanted: str) -> str | None:
+        """The known or followed region written like `wanted` (any case), or None."""
+        folded = " ".join(wanted.split()).casefold()
+        for region in await self._region_choices(chat_id):
+            if region.casefold() == folded:
+                return region
+        return None
+
+    async def _region_choices(self, chat_id: int) -> list[str]:
+        return [*await self._storage.known_regions(), *await self._storage.chat_regions(chat_id)]
 
     async def unfollow_region(self, chat_id: int, wanted: str) -> str | None:
         """Stop following a region; return its name, or None if the chat did not follow it."""

@@ -2,22 +2,12 @@
 
 from __future__ import annotations
 
-import html
-import re
-
 from telegram import Update
 
 from bot.context import WartaContext
 from bot.i18n import text
-from handlers.replies import current_chat, is_admin, reply
+from handlers.replies import current_chat, is_admin, plain_text, reply
 from storage.models import Chat
-
-_TAGS = re.compile(r"<[^>]*>")
-
-
-def plain_text(message_html: str) -> str:
-    """A catalogue message without its HTML, for button answers (which take plain text)."""
-    return html.unescape(_TAGS.sub("", message_html))
 
 
 async def admin_chat(update: Update, context: WartaContext) -> Chat | None:

@@ -21,8 +21,15 @@ from bot.context import Services, WartaApp, WartaContext
 from bot.durations import format_duration
 from bot.i18n import DEFAULT_LANGUAGE, text
 from bot.richtext import html_after_command
-from handlers.admin import admin_chat, plain_text
-from handlers.replies import command_argument, message_of, reply
+from handlers.admin import admin_chat
+from handlers.replies import (
+    command_argument,
+    is_not_modified,
+    message_of,
+    plain_text,
+    reply,
+    show_on_pressed,
+)
 from storage.broadcasts import RECENT_SECONDS
 from storage.models import BroadcastJob, Chat
 
@@ -111,10 +118,8 @@ async def _discard(
     if not await context.services.storage.discard_broadcast(broadcast_id):
         await query.answer(plain_text(text("broadcast_not_draft", chat.language)))
         return
-    await query.answer()
-    await query.edit_message_text(
-        text("broadcast_discarded", chat.language, id=broadcast_id), parse_mode=ParseMode.HTML
-    )
+    discarded = text("broadcast_discarded", chat.language, id=broadcast_id)
+    await show_on_pressed(query, chat.language, message_html=discarded)
 
 
 async def _stop(query: CallbackQuery, context: WartaContext, chat: Chat, broadcast_id: int) -> None:
@@ -193,7 +198,7 @@ async def _edit(
         )
         return
     except BadRequest as error:
-        if "not modified" in error.message.lower():
+        if is_not_modified(error):
             return
         log.warning("broadcast progress not shown id=%d reason=%s", job.id, error.message)
     except TelegramError as error:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from telegram import ChatMember, ChatMemberAdministrator, Update
+from telegram import ChatMemberAdministrator, Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import CommandHandler
 
 from bot.context import WartaApp, WartaContext
-from handlers.replies import GROUP_ADMIN_STATUSES, command_argument, current_chat, quote, reply
+from handlers.replies import command_argument, current_chat, quote, reply, still_administers
 from storage.models import Chat
 
 OFF_WORDS = frozenset({"off", "mati", "selesai"})
@@ -63,8 +63,7 @@ async def _link_problem(context: WartaContext, channel_id: int, user_id: int) ->
     bot_member = await context.bot.get_chat_member(channel_id, context.bot.id)
     if not (isinstance(bot_member, ChatMemberAdministrator) and bot_member.can_post_messages):
         return "channel_bot_cannot_post"
-    user_member = await context.bot.get_chat_member(channel_id, user_id)
-    if user_member.status not in GROUP_ADMIN_STATUSES | {ChatMember.OWNER}:
+    if not await still_administers(context, channel_id, user_id):
         return "channel_user_not_admin"
     return None
 

@@ -14,11 +14,12 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 from bot.context import WartaApp, WartaContext
 from bot.discovery import FeedFinder, FeedRefused
 from bot.durations import format_duration
+from bot.feedlist import region_name
 from bot.format import telegram_length
 from bot.i18n import text
 from bot.opml import feeds_to_opml
-from handlers.admin import admin_chat, plain_text
-from handlers.replies import command_argument, message_of, reply
+from handlers.admin import admin_chat
+from handlers.replies import command_argument, message_of, plain_text, reply, show_on_pressed
 from storage.models import Chat, FeedSeed, FeedStatus
 
 PAGE_SIZE = 10
@@ -48,10 +49,9 @@ async def feeds_page_button(update: Update, context: WartaContext) -> None:
     chat = await admin_chat(update, context)
     if chat is None:
         return
-    await query.answer()
     page, markup = await _feeds_page(context, chat, int(found.group(1)))
-    await query.edit_message_text(
-        page, parse_mode=ParseMode.HTML, reply_markup=markup, link_preview_options=NO_PREVIEW
+    await show_on_pressed(
+        query, chat.language, message_html=page, markup=markup, link_preview_options=NO_PREVIEW
     )
 
 
@@ -143,7 +143,7 @@ async def add_feed(update: Update, context: WartaContext) -> None:
             chat.language,
             name=html.escape(found.title),
             region=html.escape(region) or text("feeds_no_region", chat.language),
-            entries=found.entries,
+            count=found.entries,
             url=html.escape(found.url),
         )
     )
@@ -152,10 +152,10 @@ async def add_feed(update: Update, context: WartaContext) -> None:
 
 def _url_and_region(argument: str) -> tuple[str, str]:
     """ "/addfeed URL [region words]": the URL (https:// if no scheme) and the region."""
-    url, _, region = argument.strip().partition(" ")
+    url, *region = argument.split(maxsplit=1) or [""]
     if url and "://" not in url:
         url = "https://" + url
-    return url, " ".join(region.split())[:40]
+    return url, region_name(region[0]) if region else ""
 
 
 async def remove_feed(update: Update, context: WartaContext) -> None:
@@ -177,17 +177,15 @@ async def removal_button(update: Update, context: WartaContext) -> None:
     if chat is None:
         return
     page_only, feed_id, page = found.groups()
-    removed = None
-    if page_only is not None:
-        await query.answer()
-    else:
+    removed, toast = None, None
+    if page_only is None:
         services = context.services
         removed = await services.storage.remove_feed(int(feed_id), services.clock())
         key = "removefeed_toast" if removed is not None else "removefeed_gone"
-        await query.answer(plain_text(text(key, chat.language, name=removed or "")))
+        toast = plain_text(text(key, chat.language, name=removed or ""))
     number = int(page_only if page_only is not None else page)
     prompt, markup = await _removal_page(context, chat, number, removed)
-    await query.edit_message_text(prompt, parse_mode=ParseMode.HTML, reply_markup=markup)
+    await show_on_pressed(query, chat.language, message_html=prompt, markup=markup, toast=toast)
 
 
 async def _removal_page(

@@ -5,23 +5,27 @@ from __future__ import annotations
 import html
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.context import WartaApp, WartaContext
 from bot.i18n import text
+from bot.subscriptions import region_id
 from handlers.replies import (
+    answer_outdated,
     command_argument,
     configurable_chat,
     configuring_press,
     message_of,
     quote,
     reply,
+    show_on_pressed,
     target_note,
 )
 from storage.models import Chat
 
-REGION_PREFIX = "reg:"
+REGION_PREFIX = "region:"
+# Buttons sent before regions had ids carry the name ("reg:Banten", "unreg:Banten").
+NAMED_PREFIXES = ("reg:", "unreg:")
 BUTTONS_PER_ROW = 2
 
 
@@ -32,7 +36,7 @@ async def region_keyboard(context: WartaContext, target: Chat) -> InlineKeyboard
     buttons = [
         InlineKeyboardButton(
             f"✅ {region}" if region in followed else region,
-            callback_data=f"{REGION_PREFIX}{region}",
+            callback_data=f"{REGION_PREFIX}{region_id(region)}",
         )
         for region in await storage.known_regions()
     ]
@@ -67,30 +71,44 @@ async def region(update: Update, context: WartaContext) -> None:
     await reply(update, chat, "region_added" if added else "region_existing", region=quote(name))
 
 
+async def pressed_region(context: WartaContext, target: Chat, data: str) -> str | None:
+    """The region a button stands for (by id, or by name on older buttons), if still there."""
+    subscriptions = context.services.subscriptions
+    prefix, _, value = data.partition(":")
+    if f"{prefix}:" in NAMED_PREFIXES:
+        return await subscriptions.region_named(target.id, value)
+    return await subscriptions.region_with_id(target.id, value)
+
+
 async def toggle_region(update: Update, context: WartaContext) -> None:
     """Follow or stop following the pressed region, then tick the buttons again."""
     press = await configuring_press(update, context)
     if press is None:
         return
     query, chat, target = press.query, press.chat, press.target
-    wanted = press.data.removeprefix(REGION_PREFIX)
+    wanted = await pressed_region(context, target, press.data)
+    if wanted is None:
+        await answer_outdated(query, chat.language)
+        return
     subscriptions = context.services.subscriptions
     removed = await subscriptions.unfollow_region(target.id, wanted)
     if removed is None:
         name, _ = await subscriptions.follow_region(target.id, wanted)
         if name is None:
-            await query.answer(text("unsubscribe_gone", chat.language))
+            await answer_outdated(query, chat.language)
             return
     key = "region_toast_removed" if removed else "region_toast_added"
-    await query.answer(text(key, chat.language, region=removed or wanted))
-    try:
-        await query.edit_message_reply_markup(await region_keyboard(context, target))
-    except BadRequest as error:
-        if "not modified" not in error.message:
-            raise
+    await show_on_pressed(
+        query,
+        chat.language,
+        markup=await region_keyboard(context, target),
+        toast=text(key, chat.language, region=removed or wanted),
+    )
 
 
 def register(app: WartaApp) -> None:
     """Add this module's handlers."""
     app.add_handler(CommandHandler(["region", "wilayah"], region))
-    app.add_handler(CallbackQueryHandler(toggle_region, pattern=r"^reg:.{1,60}$"))
+    app.add_handler(
+        CallbackQueryHandler(toggle_region, pattern=r"^(region:[0-9a-f]{12}|reg:.{1,60})$")
+    )

@@ -1,4 +1,4 @@
-"""Small shared pieces of replying: the chat asking, its language, escaping."""
+"""Shared pieces of the handlers: the chat asking, who may change it, replies, button answers."""
 
 from __future__ import annotations
 
@@ -6,14 +6,30 @@ import html
 import re
 from dataclasses import dataclass
 
-from telegram import CallbackQuery, ChatMember, Message, Update
+from telegram import (
+    CallbackQuery,
+    ChatMember,
+    InlineKeyboardMarkup,
+    LinkPreviewOptions,
+    Message,
+    MessageEntity,
+    Update,
+)
 from telegram import Chat as TelegramChat
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot.context import WartaContext
 from bot.i18n import language_for, text
 from storage.models import Chat
 
 _TAGS = re.compile(r"<[^>]*>")
+TOAST_LIMIT = 200  # characters of a button answer (answerCallbackQuery)
+
+
+def plain_text(message_html: str) -> str:
+    """A catalogue message without its HTML, for button answers (which take plain text)."""
+    return html.unescape(_TAGS.sub("", message_html))
 
 
 def quote(value: str) -> str:
@@ -22,12 +38,23 @@ def quote(value: str) -> str:
 
 
 def command_argument(update: Update) -> str:
-    """Everything after the command word, as the user typed it."""
+    """Everything after the command word, whatever whitespace (a newline, a tab) follows it."""
     message = update.effective_message
     if message is None or not message.text:
         return ""
-    _, _, rest = message.text.partition(" ")
-    return rest.strip()
+    command = next(
+        (
+            entity
+            for entity in message.entities
+            if entity.type == MessageEntity.BOT_COMMAND and entity.offset == 0
+        ),
+        None,
+    )
+    if command is None:  # not a command as Telegram sees it: the first word stands for it
+        word = (message.text.split(maxsplit=1) or [""])[0]
+    else:  # the entity counts UTF-16 units; parse_entity gives the command as characters
+        word = message.parse_entity(command)
+    return message.text[len(word) :].strip()
 
 
 def message_of(update: Update) -> Message:
@@ -93,24 +120,60 @@ async def sender_is_group_admin(update: Update, context: WartaContext) -> bool:
 
 
 async def configurable_chat(update: Update, context: WartaContext) -> tuple[Chat, Chat] | None:
-    """(the chat to answer, the chat whose settings change); None after refusing a member.
+    """(the chat to answer, the chat whose settings change); None after refusing, with why.
 
     In a group only its administrators may change it. A private chat that manages a channel
-    changes the channel.
+    changes the channel, while its user still administers it.
     """
     chat = await current_chat(update, context)
     if chat.is_group and not await sender_is_group_admin(update, context):
-        if update.callback_query is not None:
-            refusal = text("group_admins_only", chat.language)
-            await update.callback_query.answer(_TAGS.sub("", refusal), show_alert=True)
-        else:
-            await reply(update, chat, "group_admins_only")
+        await refuse(update, chat, "group_admins_only")
         return None
-    if chat.managing is not None:
-        channel = await context.services.storage.get_chat(chat.managing)
-        if channel is not None and channel.active:
-            return chat, channel
-    return chat, chat
+    target = await managed_target(update, context, chat)
+    return None if target is None else (chat, target)
+
+
+async def managed_target(update: Update, context: WartaContext, chat: Chat) -> Chat | None:
+    """The channel this chat manages, or the chat itself; None after unlinking a channel
+    whose administrators no longer include the user (who is told why)."""
+    storage = context.services.storage
+    channel = await storage.get_chat(chat.managing) if chat.managing is not None else None
+    if channel is None or not channel.active:
+        return chat
+    user = update.effective_user
+    if user is not None and await still_administers(context, channel.id, user.id):
+        return channel
+    await storage.update_chat(chat.id, managing=None)
+    if channel.managed_by == chat.id:
+        await storage.update_chat(channel.id, managed_by=None)
+    await refuse(update, chat, "channel_admin_lost", channel=quote(channel.title))
+    return None
+
+
+async def still_administers(context: WartaContext, channel_id: int, user_id: int) -> bool:
+    """Whether Telegram lists the user among the channel's administrators (asked once a minute)."""
+    confirmations = context.channel_admins
+    now = context.services.clock()
+    if confirmations.confirmed(channel_id, user_id, now):
+        return True
+    try:
+        member = await context.bot.get_chat_member(channel_id, user_id)
+    except (BadRequest, Forbidden):  # the channel is gone, or the bot is no longer in it
+        member = None
+    if member is None or member.status not in GROUP_ADMIN_STATUSES:
+        confirmations.forget(channel_id, user_id)
+        return False
+    confirmations.remember(channel_id, user_id, now)
+    return True
+
+
+async def refuse(update: Update, chat: Chat, key: str, **values: object) -> None:
+    """Say why a change was refused: an alert on a pressed button, else a reply."""
+    if update.callback_query is not None:
+        refusal = plain_text(text(key, chat.language, **values))
+        await update.callback_query.answer(refusal, show_alert=True)
+    else:
+        await reply(update, chat, key, **values)
 
 
 def target_note(chat: Chat, target: Chat) -> str:
@@ -139,3 +202,52 @@ async def configuring_press(update: Update, context: WartaContext) -> Press | No
     if chats is None:
         return None
     return Press(query, query.data, *chats)
+
+
+async def answer_outdated(query: CallbackQuery, language: str, done: str | None = None) -> None:
+    """Answer a press on a button (or a message) that is out of date, with a short toast."""
+    outdated = text("button_outdated", language)
+    if done:  # what the press did comes first; a toast holds at most 200 characters
+        outdated = f"{done[: TOAST_LIMIT - len(outdated) - 2]}\n{outdated}"
+    await query.answer(outdated)
+
+
+def is_not_modified(error: TelegramError) -> bool:
+    """Telegram refused an edit that would change nothing (two quick presses ask for one view)."""
+    return "message is not modified" in error.message.lower()
+
+
+def is_uneditable(error: TelegramError) -> bool:
+    """Telegram refused an edit because the message is gone or too old to edit."""
+    lowered = error.message.lower()
+    return "message to edit not found" in lowered or "message can't be edited" in lowered
+
+
+async def show_on_pressed(
+    query: CallbackQuery,
+    language: str,
+    *,
+    message_html: str | None = None,
+    markup: InlineKeyboardMarkup | None = None,
+    toast: str | None = None,
+    link_preview_options: LinkPreviewOptions | None = None,
+) -> None:
+    """Redraw the pressed button's message (only its buttons without message_html), then
+    answer the press with the toast, or say the message is outdated when it cannot change."""
+    try:
+        if message_html is None:
+            await query.edit_message_reply_markup(markup)
+        else:
+            await query.edit_message_text(
+                message_html,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
+                link_preview_options=link_preview_options,
+            )
+    except BadRequest as error:
+        if is_uneditable(error):
+            await answer_outdated(query, language, toast)
+            return
+        if not is_not_modified(error):
+            raise
+    await query.answer(toast)

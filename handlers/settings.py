@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.constants import ParseMode
-from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.chatsettings import setting_changes
@@ -17,6 +15,7 @@ from handlers.replies import (
     message_of,
     quote,
     reply,
+    show_on_pressed,
 )
 from storage.models import Chat
 
@@ -130,19 +129,15 @@ async def change_setting(update: Update, context: WartaContext) -> None:
         return
     storage = context.services.storage
     await storage.update_chat(target.id, **changes)
-    await query.answer()
     updated = await storage.get_chat(target.id)
     assert updated is not None
     language = updated.language if target.id == chat.id else chat.language
-    try:
-        await query.edit_message_text(
-            describe_settings(updated, language),
-            parse_mode=ParseMode.HTML,
-            reply_markup=settings_keyboard(updated, language),
-        )
-    except BadRequest as error:
-        if "not modified" not in error.message:  # two quick presses can ask for the same menu
-            raise
+    await show_on_pressed(
+        query,
+        language,
+        message_html=describe_settings(updated, language),
+        markup=settings_keyboard(updated, language),
+    )
 
 
 async def pause(update: Update, context: WartaContext) -> None:

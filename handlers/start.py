@@ -8,12 +8,21 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.context import WartaApp, WartaContext
 from bot.i18n import text
+from bot.subscriptions import region_id
 from handlers.regions import REGION_PREFIX
-from handlers.replies import configuring_press, current_chat, is_admin, message_of, reply
+from handlers.replies import (
+    answer_outdated,
+    configuring_press,
+    current_chat,
+    is_admin,
+    message_of,
+    reply,
+)
 
 POPULAR_TOPICS = ("Korea Utara", "Ukraina", "Gempa", "Banjir", "Harga beras", "Pilkada")
 ONBOARDING_REGIONS = 6
-TOPIC_PREFIX = "sub:"
+TOPIC_PREFIX = "pick:"  # then the topic's place in POPULAR_TOPICS
+NAMED_TOPIC_PREFIX = "sub:"  # buttons sent before: the topic itself
 
 
 async def start(update: Update, context: WartaContext) -> None:
@@ -24,11 +33,11 @@ async def start(update: Update, context: WartaContext) -> None:
         return
     regions = (await context.services.storage.known_regions())[:ONBOARDING_REGIONS]
     topic_buttons = [
-        InlineKeyboardButton(f"✚ {topic}", callback_data=f"{TOPIC_PREFIX}{topic}")
-        for topic in POPULAR_TOPICS
+        InlineKeyboardButton(f"✚ {topic}", callback_data=f"{TOPIC_PREFIX}{number}")
+        for number, topic in enumerate(POPULAR_TOPICS)
     ]
     region_buttons = [
-        InlineKeyboardButton(f"📍 {region}", callback_data=f"{REGION_PREFIX}{region}")
+        InlineKeyboardButton(f"📍 {region}", callback_data=f"{REGION_PREFIX}{region_id(region)}")
         for region in regions
     ]
     rows = [topic_buttons[i : i + 3] for i in range(0, len(topic_buttons), 3)]
@@ -45,12 +54,24 @@ async def quick_subscribe(update: Update, context: WartaContext) -> None:
     if press is None:
         return
     query, chat, target = press.query, press.chat, press.target
-    topic = press.data.removeprefix(TOPIC_PREFIX)
+    topic = _pressed_topic(press.data)
+    if topic is None:
+        await answer_outdated(query, chat.language)
+        return
     outcome = await context.services.subscriptions.subscribe(target.id, topic)
     key = "quick_added" if outcome.added else "quick_existing"
     if outcome.over_limit or outcome.refused:
         key = "quick_refused"
     await query.answer(text(key, chat.language, topic=topic))
+
+
+def _pressed_topic(data: str) -> str | None:
+    """The popular topic a button stands for, if it is still one of them."""
+    if data.startswith(NAMED_TOPIC_PREFIX):
+        topic = data.removeprefix(NAMED_TOPIC_PREFIX)
+        return topic if topic in POPULAR_TOPICS else None
+    number = int(data.removeprefix(TOPIC_PREFIX))
+    return POPULAR_TOPICS[number] if number < len(POPULAR_TOPICS) else None
 
 
 async def show_help(update: Update, context: WartaContext) -> None:
@@ -64,4 +85,4 @@ def register(app: WartaApp) -> None:
     """Add this module's handlers."""
     app.add_handler(CommandHandler("start", start))
     app.add_handler(CommandHandler(["help", "bantuan"], show_help))
-    app.add_handler(CallbackQueryHandler(quick_subscribe, pattern=r"^sub:.{1,60}$"))
+    app.add_handler(CallbackQueryHandler(quick_subscribe, pattern=r"^(pick:\d{1,2}|sub:.{1,60})$"))

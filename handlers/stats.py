@@ -71,7 +71,7 @@ def stats_text(figures: BotStats, backlog: int, language: str) -> str:
         lines.append(text("stats_top_topics", language, count=len(figures.top_topics)))
         for rank, (topic, chats) in enumerate(figures.top_topics, start=1):
             lines.append(
-                text("stats_topic_line", language, rank=rank, topic=html.escape(topic), chats=chats)
+                text("stats_topic_line", language, rank=rank, topic=html.escape(topic), count=chats)
             )
     return "\n".join(lines)
 

@@ -3,32 +3,30 @@
 from __future__ import annotations
 
 import html
-import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.constants import ParseMode
-from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.context import WartaApp, WartaContext
 from bot.i18n import text
-from bot.subscriptions import Refusal, SubscribeOutcome
+from bot.subscriptions import Refusal, SubscribeOutcome, region_id
+from handlers.regions import pressed_region
 from handlers.replies import (
     command_argument,
     configurable_chat,
     configuring_press,
     current_chat,
+    managed_target,
     message_of,
     quote,
     reply,
+    show_on_pressed,
     target_note,
 )
 from storage.models import Chat
 
-log = logging.getLogger(__name__)
-
 UNSUBSCRIBE_PREFIX = "unsub:"
-UNFOLLOW_PREFIX = "unreg:"
+UNFOLLOW_PREFIX = "unfollow:"
 
 
 def describe_refusal(code: str, detail: str, language: str) -> str:
@@ -108,18 +106,14 @@ async def removal_button(update: Update, context: WartaContext) -> None:
         topic = await subscriptions.unsubscribe_id(target.id, topic_id)
         removed = topic.label if topic else None
     else:
-        region = press.data.removeprefix(UNFOLLOW_PREFIX)
-        removed = await subscriptions.unfollow_region(target.id, region)
+        region = await pressed_region(context, target, press.data)
+        removed = await subscriptions.unfollow_region(target.id, region) if region else None
     if removed is None:
         await query.answer(text("unsubscribe_gone", chat.language))
         return
-    await query.answer(text("unsubscribe_toast", chat.language, topic=removed))
     prompt, buttons = await _removal_buttons(context, chat, target, removed)
-    try:
-        await query.edit_message_text(prompt, parse_mode=ParseMode.HTML, reply_markup=buttons)
-    except BadRequest as error:
-        # The buttons' message is gone or too old to edit; the removal itself went through.
-        log.info("removal buttons not refreshed chat=%d: %s", chat.id, error.message)
+    toast = text("unsubscribe_toast", chat.language, topic=removed)
+    await show_on_pressed(query, chat.language, message_html=prompt, markup=buttons, toast=toast)
 
 
 async def _removal_buttons(
@@ -139,7 +133,11 @@ async def _removal_buttons(
         for topic in topics
     ]
     rows += [
-        [InlineKeyboardButton(f"❌ 📍 {region}", callback_data=f"{UNFOLLOW_PREFIX}{region}")]
+        [
+            InlineKeyboardButton(
+                f"❌ 📍 {region}", callback_data=f"{UNFOLLOW_PREFIX}{region_id(region)}"
+            )
+        ]
         for region in regions
     ]
     return prefix + text("unsubscribe_choose", language), InlineKeyboardMarkup(rows)
@@ -148,9 +146,9 @@ async def _removal_buttons(
 async def list_topics(update: Update, context: WartaContext) -> None:
     """Show the chat's regions and topics, and the other forms each topic covers."""
     chat = await current_chat(update, context)
-    target = chat
-    if chat.managing is not None:
-        target = await context.services.storage.get_chat(chat.managing) or chat
+    target = await managed_target(update, context, chat)
+    if target is None:
+        return
     subscriptions = context.services.subscriptions
     described = await subscriptions.topics(target.id)
     regions = await context.services.storage.chat_regions(target.id)
@@ -177,4 +175,8 @@ def register(app: WartaApp) -> None:
     app.add_handler(CommandHandler(["subscribe", "langganan"], subscribe))
     app.add_handler(CommandHandler(["unsubscribe", "berhenti"], unsubscribe))
     app.add_handler(CommandHandler(["list", "topik"], list_topics))
-    app.add_handler(CallbackQueryHandler(removal_button, pattern=r"^(unsub:\d{1,18}|unreg:.+)$"))
+    app.add_handler(
+        CallbackQueryHandler(
+            removal_button, pattern=r"^(unsub:\d{1,18}|unfollow:[0-9a-f]{12}|unreg:.+)$"
+        )
+    )

@@ -51,15 +51,39 @@ def test_every_key_the_code_uses_exists_in_every_language() -> None:
 
 @pytest.mark.parametrize("key", sorted(catalogue("id")))
 def test_translations_take_the_same_placeholders(key: str) -> None:
-    assert placeholders(text_template(key, "id")) == placeholders(text_template(key, "en"))
+    forms = [*catalogue("id")[key].forms, *catalogue("en")[key].forms]
+    assert len({frozenset(placeholders(form)) for form in forms}) == 1
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_every_message_is_html_telegram_accepts(language: str) -> None:
-    for key, template in catalogue(language).items():
-        filled = template.format(**{name: "<b>x</b>" for name in placeholders(template)})
-        parse_telegram_html(filled)  # raises with Telegram's reason when it would be refused
-        assert filled.strip(), key
+    for key, message in catalogue(language).items():
+        for template in message.forms:
+            filled = template.format(**{name: "<b>x</b>" for name in placeholders(template)})
+            parse_telegram_html(filled)  # raises with Telegram's reason when it would be refused
+            assert filled.strip(), key
+
+
+@pytest.mark.parametrize("key", sorted(k for k, m in catalogue("en").items() if m.counted))
+def test_counted_messages_have_every_plural_form_and_a_count(key: str) -> None:
+    english, indonesian = catalogue("en")[key], catalogue("id")[key]
+    assert indonesian.counted
+    assert len(english.forms) == 2  # one, other
+    assert len(indonesian.forms) == 1  # Indonesian nouns do not change with the number
+    assert all("count" in placeholders(form) for form in english.forms + indonesian.forms)
+
+
+def test_english_counts_agree_with_their_nouns() -> None:
+    assert text("broadcast_button_send", "en", count=1) == "✅ Send to 1 chat"
+    assert text("broadcast_button_send", "en", count=0) == "✅ Send to 0 chats"
+    assert text("broadcast_button_send", "en", count=21) == "✅ Send to 21 chats"
+    assert text("broadcast_button_send", "id", count=1) == "✅ Kirim ke 1 chat"
+    assert text("broadcast_button_send", "id", count=2) == "✅ Kirim ke 2 chat"
+
+
+def test_a_counted_message_without_a_count_is_a_clear_error() -> None:
+    with pytest.raises(TypeError, match="digest_header"):
+        text("digest_header", "en")
 
 
 def test_a_missing_key_is_a_clear_error() -> None:
@@ -73,7 +97,3 @@ def test_a_missing_key_is_a_clear_error() -> None:
 )
 def test_telegram_language_codes_pick_a_catalogue(code: str | None, language: str) -> None:
     assert language_for(code) == language
-
-
-def text_template(key: str, language: str) -> str:
-    return catalogue(language)[key]

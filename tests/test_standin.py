@@ -537,6 +537,24 @@ async def test_chat_members_are_configurable(bot: Bot, tg: TelegramStandIn) -> N
     assert chat.type == "supergroup"
 
 
+async def test_a_demoted_channel_administrator_is_a_member_from_then_on(
+    bot: Bot, tg: TelegramStandIn
+) -> None:
+    channel = -1003003
+    tg.add_channel(channel, "beritaserang", "Berita Serang", admins=[7])
+    assert (await bot.get_chat_member(channel, 7)).status == "administrator"
+    tg.member_changed(channel, 7, "member")
+    assert (await bot.get_chat_member(channel, 7)).status == "member"
+    assert [a.user.id for a in await bot.get_chat_administrators(channel)] == [tg.bot_id]
+    # As on Telegram, chat_member updates reach only a bot that asked for them.
+    assert await bot.get_updates(timeout=0) == ()
+    tg.member_changed(channel, 7, "left")
+    (update,) = await bot.get_updates(timeout=0, allowed_updates=["chat_member"])
+    assert update.chat_member is not None
+    assert update.chat_member.old_chat_member.status == "member"
+    assert update.chat_member.new_chat_member.status == "left"
+
+
 async def test_commands_roundtrip(bot: Bot, tg: TelegramStandIn) -> None:
     assert await bot.set_my_commands([("ikuti", "Ikuti topik"), ("berhenti", "Berhenti")])
     commands = await bot.get_my_commands()

@@ -842,6 +842,34 @@ class TelegramStandIn:
         old = "kicked" if chat_type == "private" else "left"
         return self._my_chat_member(chat, user_id, old, status)
 
+    def message_deleted(self, chat_id: int, message_id: int) -> None:
+        """A user deletes a message in the chat: edits of it then find nothing, as on Telegram."""
+        del self._messages[(chat_id, message_id)]
+
+    def member_changed(
+        self,
+        chat_id: int,
+        user_id: int,
+        status: Literal["creator", "administrator", "member", "left", "kicked"],
+        *,
+        by: int | None = None,
+    ) -> int:
+        """A user is promoted, demoted or removed: getChatMember answers the new status from now
+        on, and a chat_member update is queued (delivered only to bots that asked for it)."""
+        statuses = self.member_status.setdefault(chat_id, {})
+        old = statuses.get(user_id, "member")
+        statuses[user_id] = status
+        chat = self._chat(chat_id)
+        actor = self._user(self._default_user_id(chat_id, chat["type"], by))
+        update = {
+            "chat": chat,
+            "from": actor,
+            "date": int(time.time()),
+            "old_chat_member": _member_json(self._user(user_id), old),
+            "new_chat_member": _member_json(self._user(user_id), status),
+        }
+        return self.inject_update({"chat_member": update})
+
     def group_migrated(
         self, old_chat_id: int, new_chat_id: int, *, user_id: int | None = None
     ) -> int:

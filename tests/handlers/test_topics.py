@@ -89,3 +89,19 @@ async def test_unsubscribe_buttons_remove_the_pressed_topic(warta: RunningBot) -
 
 async def test_list_without_topics_says_how_to_start(warta: RunningBot) -> None:
     assert "/subscribe Korea Utara" in await warta.say(BUDI, "/list")
+
+
+async def test_arguments_on_the_next_line_are_read_whole(warta: RunningBot) -> None:
+    # Phones put the topic on a new line after the command picked from the menu.
+    added = await warta.say(BUDI, "/subscribe\nKorea Utara,\tUkraina")
+    assert "Korea Utara, Ukraina" in added
+    assert [t.text for t in await warta.services.storage.list_topics(BUDI)] == [
+        "Korea Utara",
+        "Ukraina",
+    ]
+    tried = await warta.say(BUDI, "/test@warta_test_bot\n\nKorea Utara")
+    assert "Korea Utara" in tried
+    removed = await warta.say(BUDI, "/unsubscribe\nKorea Utara")
+    assert "Berhenti mengikuti: Korea Utara" in removed
+    assert [t.text for t in await warta.services.storage.list_topics(BUDI)] == ["Ukraina"]
+    assert "now English" in await warta.say(BUDI, "/language\nen")

@@ -227,3 +227,12 @@ async def test_export_sends_the_feeds_as_an_opml_document(operator_bot: RunningB
     exported = {(f.url, f.name, f.region) for f in feeds_from_opml(sent.document)}
     assert exported == {(u, n, r) for u, (n, r) in (await enabled_feeds(operator_bot)).items()}
     assert "2 feed" in (sent.plain_text or "")
+
+
+async def test_addfeed_reads_the_region_after_a_newline(operator_bot: RunningBot) -> None:
+    feeds = operator_bot.feeds
+    feeds.publish("/jabar.xml", JABAR_NEWS, title="ANTARA Jawa Barat")
+    url = feeds.url("/jabar.xml")
+    reply = await operator_bot.say(ADMIN_ID, f"/addfeed\n{url}\nJawa Barat")
+    assert "ANTARA Jawa Barat · Jawa Barat" in reply
+    assert (await enabled_feeds(operator_bot))[url] == ("ANTARA Jawa Barat", "Jawa Barat")

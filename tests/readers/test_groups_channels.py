@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.inprocess import RunningBot
+from tests.inprocess import FakeClock, RunningBot
 from tests.readers.conftest import news
 
 GROUP, SUPERGROUP = -2001, -1002001
@@ -103,3 +103,74 @@ async def test_only_channel_administrators_may_link_it(reader_bot: RunningBot) -
     chat = await reader_bot.services.storage.get_chat(MEMBER)
     assert chat is not None
     assert chat.managing is None
+
+
+async def test_a_demoted_administrator_no_longer_controls_the_channel(
+    reader_bot: RunningBot, clock: FakeClock
+) -> None:
+    telegram = reader_bot.telegram
+    storage = reader_bot.services.storage
+    telegram.add_channel(CHANNEL, "beritaserang", "Berita Serang", admins=[ADMIN])
+    await reader_bot.say(ADMIN, "/channel @beritaserang")
+    await reader_bot.say(ADMIN, "/subscribe banjir")
+    await reader_bot.say(ADMIN, "/settings")
+    menu = telegram.messages_to(ADMIN)[-1]
+    telegram.member_changed(CHANNEL, ADMIN, "member")
+    clock.advance(61)  # past the minute an administrator check is remembered
+    telegram.press_button(ADMIN, menu.message_id, "set:paused")
+    await telegram.wait_for(lambda tg: len(tg.callback_answers) == 1)
+    refusal = telegram.callback_answers[0]
+    assert refusal.show_alert
+    assert "Berita Serang" in (refusal.text or "")
+    assert "bukan lagi admin" in (refusal.text or "")
+    channel = await storage.get_chat(CHANNEL)
+    assert channel is not None
+    assert not channel.paused
+    # Unlinked: commands here change this private chat again, and the channel keeps its topics.
+    await reader_bot.say(ADMIN, "/subscribe gempa")
+    assert [t.text for t in await storage.list_topics(CHANNEL)] == ["banjir"]
+    assert [t.text for t in await storage.list_topics(ADMIN)] == ["gempa"]
+
+
+async def test_a_removed_administrator_is_told_why_and_unlinked(
+    reader_bot: RunningBot, clock: FakeClock
+) -> None:
+    telegram = reader_bot.telegram
+    storage = reader_bot.services.storage
+    telegram.add_channel(CHANNEL, "beritaserang", "Berita Serang", admins=[ADMIN])
+    await reader_bot.say(ADMIN, "/channel @beritaserang")
+    await reader_bot.say(ADMIN, "/subscribe banjir")
+    telegram.member_changed(CHANNEL, ADMIN, "left")
+    clock.advance(61)
+    refused = await reader_bot.say(ADMIN, "/pause")
+    assert "Berita Serang" in refused
+    assert "bukan lagi admin" in refused
+    channel = await storage.get_chat(CHANNEL)
+    admin = await storage.get_chat(ADMIN)
+    assert channel is not None
+    assert admin is not None
+    assert not channel.paused
+    assert not admin.paused
+    assert admin.managing is None
+    assert "Berita Serang" not in await reader_bot.say(ADMIN, "/list")
+
+
+async def test_administrator_checks_are_remembered_for_a_minute(
+    reader_bot: RunningBot, clock: FakeClock
+) -> None:
+    telegram = reader_bot.telegram
+    telegram.add_channel(CHANNEL, "beritaserang", "Berita Serang", admins=[ADMIN])
+    await reader_bot.say(ADMIN, "/channel @beritaserang")
+
+    def checks() -> int:
+        calls = telegram.requests_for("getChatMember")
+        return sum(1 for call in calls if call.params == {"chat_id": CHANNEL, "user_id": ADMIN})
+
+    assert checks() == 1  # linking asks Telegram
+    await reader_bot.say(ADMIN, "/subscribe banjir")
+    clock.advance(59)
+    await reader_bot.say(ADMIN, "/subscribe gempa")
+    assert checks() == 1
+    clock.advance(2)
+    await reader_bot.say(ADMIN, "/subscribe tsunami")
+    assert checks() == 2

@@ -23,7 +23,7 @@ async def test_region_buttons_list_the_feeds_regions_and_follow_on_press(
     await reader_bot.say(BUDI, "/wilayah")
     menu = telegram.messages_to(BUDI)[-1]
     assert [b["text"] for b in menu.buttons] == ["Nasional", "Banten", "Jawa Barat"]
-    telegram.press_button(BUDI, menu.message_id, "reg:Banten")
+    telegram.press_button(BUDI, menu.message_id, menu.callback_data[1])
     await telegram.wait_for(lambda tg: len(tg.edits_in(BUDI)) == 1)
     edited = telegram.message(BUDI, menu.message_id)
     assert edited is not None
@@ -78,3 +78,8 @@ async def test_unknown_region_on_a_topic_is_refused(reader_bot: RunningBot) -> N
     assert "Narnia" in reply
     assert "tidak dikenal" in reply
     assert await reader_bot.services.storage.list_topics(BUDI) == []
+
+
+async def test_a_region_on_the_next_line_is_read_whole(reader_bot: RunningBot) -> None:
+    assert "Jawa Barat" in await reader_bot.say(BUDI, "/region\nJawa Barat")
+    assert await reader_bot.services.storage.chat_regions(BUDI) == ["Jawa Barat"]

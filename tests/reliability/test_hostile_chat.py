@@ -56,7 +56,8 @@ ARGUMENTS = st.one_of(
 )
 CALLBACK_PREFIXES = (
     "unsub:", "unreg:", "reg:", "sub:", "set:", "set:language:", "set:quiet:", "bcast:send:",
-    "bcast:cancel:", "feeds:page:", "rmfeed:page:", "rmfeed:del:", "",
+    "bcast:cancel:", "feeds:page:", "rmfeed:page:", "rmfeed:del:", "pick:", "region:",
+    "unfollow:", "",
 )  # fmt: skip
 CALLBACK_DATA = st.one_of(
     st.tuples(st.sampled_from(CALLBACK_PREFIXES), st.text(max_size=40)).map("".join),
