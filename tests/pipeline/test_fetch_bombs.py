@@ -11,6 +11,7 @@ import pytest
 
 from bot.fetch import FetchError, build_http_client, fetch_feed
 from bot.standin import FeedServer, render_rss
+from tests.inprocess import LOOPBACK_FEEDS
 
 CAP = 256 * 1024
 
@@ -22,7 +23,7 @@ def zeros_compressed(size: int, wbits: int) -> bytes:
 
 
 async def fetch(feeds: FeedServer, path: str) -> bytes:
-    async with build_http_client(5.0) as client:
+    async with build_http_client(5.0, LOOPBACK_FEEDS) as client:
         fetched = await fetch_feed(
             client, feeds.url(path), etag=None, last_modified=None, max_bytes=CAP, total_timeout=5
         )
