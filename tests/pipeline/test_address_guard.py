@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import re
 import ssl
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -38,12 +37,7 @@ def news(slug: str, title: str) -> FeedItem:
     )
 
 
-@pytest.fixture
-async def internal() -> AsyncIterator[FeedServer]:
-    """An internal service on 127.0.0.2 that answers with something worth stealing."""
-    async with FeedServer(INTERNAL) as server:
-        server.publish("/rahasia.xml", [news("r1", "Kunci akses server internal")])
-        yield server
+SECRET = news("r1", "Kunci akses server internal")
 
 
 async def fetch(client: httpx.AsyncClient, url: str) -> bytes:
@@ -66,6 +60,7 @@ async def first_poll_done(bot: RunningBot) -> None:
 async def test_a_feed_that_redirects_to_a_refused_address_is_recorded_not_stored(
     warta: RunningBot, internal: FeedServer
 ) -> None:
+    internal.publish("/rahasia.xml", [SECRET])
     feeds, storage = warta.feeds, warta.services.storage
     await first_poll_done(warta)
     feeds.publish("/banten.xml", [news("b1", "Banjir Serang rendam 300 rumah")])
@@ -92,6 +87,7 @@ async def test_a_feed_that_redirects_to_a_refused_address_is_recorded_not_stored
 async def test_the_allow_list_lets_through_what_it_names_and_nothing_else(
     feeds: FeedServer, internal: FeedServer
 ) -> None:
+    internal.publish("/rahasia.xml", [SECRET])
     feeds.publish("/banten.xml", [news("b1", "Banjir Serang")])
     feeds.set_redirect("/pindah.xml", internal.url("/rahasia.xml"))
     async with build_http_client(30, LOOPBACK_FEEDS) as client:
