@@ -17,6 +17,7 @@ Exceptions, both httpx.TransportError so callers that handle network failures ha
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import socket
 import ssl
 from collections.abc import Awaitable, Callable, Iterable
@@ -47,7 +48,11 @@ class UnresolvableHost(httpx.ConnectError):
 
 
 async def resolve_host(host: str, port: int) -> list[str]:
-    """Every address the host name resolves to."""
+    """Every address the host name resolves to (an address itself, without asking DNS)."""
+    try:
+        return [str(ipaddress.ip_address(host))]
+    except ValueError:
+        pass  # a name
     infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
     return [str(info[4][0]) for info in infos]
 
