@@ -137,7 +137,7 @@ async def test_the_connection_goes_to_the_address_that_was_checked(feeds: FeedSe
     async with build_http_client(30, LOOPBACK_FEEDS, resolve=dns) as client:
         assert b"Banjir Serang" in await fetch(client, url)
     assert dns.asked == ["feeds.test"]  # resolved once, connected there
-    assert feeds.requests[-1].headers["Host"] == f"feeds.test:{url.split(':')[2].split('/')[0]}"
+    assert feeds.requests[-1].headers["Host"] == f"feeds.test:{httpx.URL(url).port}"
 
 
 async def test_a_refused_first_answer_is_final(feeds: FeedServer) -> None:
