@@ -25,6 +25,7 @@ from bot.stories import StoryMatcher
 from bot.topics import TopicRegistry
 from storage import Storage
 from storage.models import FeedSeed
+from tests.inprocess import LOOPBACK_FEEDS
 
 TARGET_STEADY_SECONDS = 5.0
 
@@ -128,7 +129,7 @@ async def run(feeds: int, items: int, delay: float) -> None:
                 [FeedSeed(server.url(f"/f{n}.xml"), f"Feed {n}", "Banten") for n in range(feeds)]
             )
             settings = Settings(token=None, fetch_concurrency=64)
-            async with build_http_client(settings.fetch_timeout) as client:
+            async with build_http_client(settings.fetch_timeout, LOOPBACK_FEEDS) as client:
                 poller = FeedPoller(
                     storage,
                     client,

@@ -116,7 +116,7 @@ async def open_services(
     broken = topics.load(await storage.active_topics(), await storage.region_followers())
     for topic in broken:
         log.warning("topic no longer valid, not matched id=%d text=%r", topic.id, topic.text)
-    http = build_http_client(settings.fetch_timeout)
+    http = build_http_client(settings.fetch_timeout, settings.fetch_addresses)
     subscriptions = Subscriptions(storage, topics, clock)
 
     async def report_broadcast(report: BroadcastReport) -> None:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+from bot.addresses import AddressPolicy
 from bot.app import build_application
 from bot.clean import FeedText, clean_entry_text
 from bot.context import WartaApp
@@ -107,6 +108,8 @@ async def run_demo(console: Console, deadline: float = DEADLINE_SECONDS) -> None
                 db_path=Path(directory) / "warta.db",
                 feeds_file=write_feed_list(Path(directory) / "feeds.toml", site, feeds),
                 poll_seconds=POLL_SECONDS,
+                # The sample news sites are served on loopback, as WARTA_ALLOW_PRIVATE_FEEDS allows.
+                fetch_addresses=AddressPolicy.allowing("127.0.0.1"),
             )
             chat = Conversation(console, telegram, READER_ID, READER_NAME, REPLY_TIMEOUT)
             async with running(build_application(settings)):

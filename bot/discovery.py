@@ -1,13 +1,13 @@
-"""Adding a feed by URL: public addresses only, and the feed found behind an ordinary page."""
+"""Adding a feed by URL: the feed it is, or the one an ordinary page links to.
+
+Which addresses may be fetched is the shared client's business (bot/guard.py): a URL whose
+host, or any redirect's, is not allowed comes back as FeedRefused("not_public").
+"""
 
 from __future__ import annotations
 
 import asyncio
-import ipaddress
-import socket
-from collections.abc import Awaitable, Callable
-from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
@@ -18,8 +18,6 @@ from bot.parse import FeedParseError, ParsedFeed, parse_feed
 
 FEED_TYPES = frozenset({"application/rss+xml", "application/atom+xml", "application/rdf+xml"})
 MAX_NAME = 100
-
-Resolver = Callable[[str, int], Awaitable[list[str]]]
 
 
 class FeedRefused(Exception):
@@ -38,70 +36,6 @@ class FoundFeed:
     url: str
     title: str
     entries: int
-
-
-async def resolve_host(host: str, port: int) -> list[str]:
-    """Every address the host name resolves to."""
-    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    return [str(info[4][0]) for info in infos]
-
-
-def is_public_address(address: str) -> bool:
-    """Whether an IP address is on the public internet (not loopback, private, reserved...)."""
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    flags = (
-        ip.is_private,
-        ip.is_loopback,
-        ip.is_link_local,
-        ip.is_multicast,
-        ip.is_reserved,
-        ip.is_unspecified,
-    )
-    return ip.is_global and not any(flags)
-
-
-async def check_public(url: httpx.URL, resolve: Resolver) -> None:
-    """Refuse a URL whose host has any address that is not public."""
-    host = url.host
-    if url.scheme not in {"http", "https"} or not host:
-        raise FeedRefused("invalid_url", str(url))
-    try:
-        addresses = await resolve(host, url.port or (443 if url.scheme == "https" else 80))
-    except (OSError, UnicodeError) as error:
-        raise FeedRefused("unresolvable", f"{host}: {error}") from None
-    refused = [address for address in addresses if not is_public_address(address)]
-    if refused or not addresses:
-        raise FeedRefused("not_public", f"{host} → {refused[0] if refused else '?'}")
-
-
-@dataclass(slots=True)
-class _Guard:
-    """What one guarded fetch allows, and the URLs it requested (the last is the final one)."""
-
-    resolve: Resolver | None  # None: any address is allowed
-    requested: list[str] = field(default_factory=list)
-
-
-# Context-local, so only fetches made inside FeedFinder are checked, never the poller's.
-_GUARD: ContextVar[_Guard | None] = ContextVar("warta_feed_guard", default=None)
-
-
-async def _guard_request(request: httpx.Request) -> None:
-    """httpx request hook: runs for the first request and for every redirect."""
-    guard = _GUARD.get()
-    if guard is None:
-        return
-    guard.requested.append(str(request.url))
-    if guard.resolve is not None:
-        await check_public(request.url, guard.resolve)
-
-
-def _install_guard(client: httpx.AsyncClient) -> None:
-    hooks = client.event_hooks
-    if _guard_request not in hooks["request"]:
-        client.event_hooks = {**hooks, "request": [*hooks["request"], _guard_request]}
 
 
 class FeedLinks(HTMLParser):
@@ -141,41 +75,32 @@ def feed_link(page: bytes, page_url: str) -> str | None:
 class FeedFinder:
     """Fetches a URL once with the shared client and finds the feed it is or links to."""
 
-    def __init__(
-        self,
-        client: httpx.AsyncClient,
-        *,
-        allow_private: bool,
-        max_bytes: int,
-        timeout: float,
-        resolve: Resolver = resolve_host,
-    ) -> None:
+    def __init__(self, client: httpx.AsyncClient, *, max_bytes: int, timeout: float) -> None:
         self._client = client
-        self._resolve = None if allow_private else resolve
         self._max_bytes = max_bytes
         self._timeout = timeout
 
     async def find(self, url: str) -> FoundFeed:
         """The feed at url, or the one its page links to; FeedRefused says why not."""
-        fetched, final_url = await self._fetch(url)
+        parts = urlsplit(url)
+        if parts.scheme not in {"http", "https"} or not parts.hostname:
+            raise FeedRefused("invalid_url", url)
+        fetched = await self._fetch(url)
         try:
             return _found(url, await _parse(fetched))
         except FeedParseError as error:
-            link = feed_link(fetched.body, final_url)
+            link = feed_link(fetched.body, fetched.url)
             if link is None:
                 raise FeedRefused("not_feed", error.reason) from None
-        linked, _ = await self._fetch(link)
+        linked = await self._fetch(link)
         try:
             return _found(link, await _parse(linked))
         except FeedParseError as error:
             raise FeedRefused("not_feed", f"{link}: {error.reason}") from None
 
-    async def _fetch(self, url: str) -> tuple[FetchedFeed, str]:
-        _install_guard(self._client)
-        guard = _Guard(self._resolve)
-        token = _GUARD.set(guard)
+    async def _fetch(self, url: str) -> FetchedFeed:
         try:
-            fetched = await fetch_feed(
+            return await fetch_feed(
                 self._client,
                 url,
                 etag=None,
@@ -184,10 +109,7 @@ class FeedFinder:
                 total_timeout=self._timeout,
             )
         except FetchError as error:
-            raise FeedRefused("fetch", error.reason) from None
-        finally:
-            _GUARD.reset(token)
-        return fetched, guard.requested[-1] if guard.requested else url
+            raise FeedRefused(error.code, error.detail) from None
 
 
 async def _parse(fetched: FetchedFeed) -> ParsedFeed:

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 import httpx
 
 from bot import __version__
+from bot.addresses import PUBLIC_ONLY, AddressPolicy
+from bot.guard import BlockedAddress, GuardedTransport, Resolver, UnresolvableHost, resolve_host
 from bot.inflate import (
     ACCEPT_ENCODING,
     BodyTooLargeError,
@@ -20,11 +22,30 @@ MAX_REDIRECTS = 5
 
 
 class FetchError(Exception):
-    """A feed could not be downloaded; `reason` is short and shown to operators."""
+    """A feed could not be downloaded; `reason` is short and shown to operators.
 
-    def __init__(self, reason: str) -> None:
+    `code` names the kind of failure (the /addfeed explanation that fits it) and `detail` the
+    part of the reason worth showing after that explanation.
+    """
+
+    code = "fetch"
+
+    def __init__(self, reason: str, detail: str | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.detail = reason if detail is None else detail
+
+
+class AddressRefused(FetchError):
+    """The host (or a redirect's) resolves to an address fetches may not reach."""
+
+    code = "not_public"
+
+
+class HostNotFound(FetchError):
+    """The host (or a redirect's) name does not resolve."""
+
+    code = "unresolvable"
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,10 +57,17 @@ class FetchedFeed:
     headers: dict[str, str]
     etag: str | None
     last_modified: str | None
+    url: str  # where the body came from, after redirects
 
 
-def build_http_client(timeout: float) -> httpx.AsyncClient:
-    """The shared client for feed fetching."""
+def build_http_client(
+    timeout: float,
+    addresses: AddressPolicy = PUBLIC_ONLY,
+    *,
+    resolve: Resolver = resolve_host,
+) -> httpx.AsyncClient:
+    """The shared client for every fetch: it connects only to addresses the policy allows."""
+    limits = httpx.Limits(max_connections=64, max_keepalive_connections=32)
     return httpx.AsyncClient(
         headers={
             "User-Agent": USER_AGENT,
@@ -50,7 +78,9 @@ def build_http_client(timeout: float) -> httpx.AsyncClient:
         timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
         follow_redirects=True,
         max_redirects=MAX_REDIRECTS,
-        limits=httpx.Limits(max_connections=64, max_keepalive_connections=32),
+        # With a transport given, httpx ignores HTTP(S)_PROXY: a proxy would connect to
+        # addresses the guard never sees.
+        transport=GuardedTransport(addresses, limits=limits, resolve=resolve),
     )
 
 
@@ -75,6 +105,11 @@ async def fetch_feed(
             return await _download(client, url, headers, max_bytes)
     except TimeoutError:
         raise FetchError(f"timed out after {total_timeout:g} s") from None
+    except BlockedAddress as blocked:
+        detail = str(blocked)
+        raise AddressRefused(f"address not allowed: {detail} is not public", detail) from None
+    except UnresolvableHost as error:
+        raise HostNotFound(f"host not found: {error}", str(error)) from None
     except httpx.TooManyRedirects:
         raise FetchError(f"more than {MAX_REDIRECTS} redirects") from None
     except httpx.TimeoutException:
@@ -90,7 +125,7 @@ async def _download(
 ) -> FetchedFeed:
     async with client.stream("GET", url, headers=headers) as response:
         if response.status_code == 304:
-            return FetchedFeed(True, b"", dict(response.headers), None, None)
+            return FetchedFeed(True, b"", dict(response.headers), None, None, str(response.url))
         if response.status_code != 200:
             raise FetchError(f"HTTP {response.status_code} {response.reason_phrase}".strip())
         declared = response.headers.get("Content-Length", "")
@@ -103,6 +138,7 @@ async def _download(
             dict(response.headers),
             response.headers.get("ETag"),
             response.headers.get("Last-Modified"),
+            str(response.url),
         )
 
 

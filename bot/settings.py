@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from bot.addresses import PUBLIC_ONLY, AddressPolicy
+
 DEFAULT_API_URL = "https://api.telegram.org"
 WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 LOG_FORMATS = ("text", "json")
@@ -53,7 +55,7 @@ class Settings:
     metrics_port: int | None = None
     listen_address: str = "127.0.0.1"
     log_format: str = "text"
-    allow_private_feeds: bool = False  # /addfeed may reach loopback and private addresses
+    fetch_addresses: AddressPolicy = PUBLIC_ONLY  # where feeds may be fetched from
 
     def require_webhook(self) -> WebhookSettings:
         """What `warta run --webhook` needs, or a one-line explanation of what is missing."""
@@ -115,7 +117,7 @@ def load_settings(
         metrics_port=_port(env, "WARTA_METRICS_PORT"),
         listen_address=env.get("WARTA_LISTEN_ADDRESS", "").strip() or "127.0.0.1",
         log_format=_log_format(env.get("WARTA_LOG_FORMAT", "text")),
-        allow_private_feeds=_flag(env, "WARTA_ALLOW_PRIVATE_FEEDS"),
+        fetch_addresses=_fetch_addresses(env.get("WARTA_ALLOW_PRIVATE_FEEDS", "")),
     )
 
 
@@ -197,10 +199,16 @@ def _log_format(raw: str) -> str:
     return log_format
 
 
-def _flag(env: Mapping[str, str], name: str) -> bool:
-    raw = env.get(name, "").strip().lower()
-    if raw in {"", "0", "false", "no", "off"}:
-        return False
-    if raw in {"1", "true", "yes", "on"}:
-        return True
-    raise SettingsError(f"{name} must be 1, true, yes or on (or 0, false, no, off), got {raw!r}")
+def _fetch_addresses(raw: str) -> AddressPolicy:
+    value = raw.strip()
+    if value.lower() in {"", "0", "false", "no", "off"}:
+        return PUBLIC_ONLY
+    if value.lower() in {"1", "true", "yes", "on"}:
+        return AddressPolicy(any_address=True)
+    try:
+        return AddressPolicy.allowing(value)
+    except ValueError as error:
+        raise SettingsError(
+            "WARTA_ALLOW_PRIVATE_FEEDS must be 1, true, yes or on (any address), or addresses "
+            f"and networks separated by commas (127.0.0.1, 10.20.0.0/16, ::1): {error}"
+        ) from None

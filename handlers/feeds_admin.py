@@ -121,10 +121,7 @@ async def add_feed(update: Update, context: WartaContext) -> None:
     services = context.services
     settings = services.settings
     finder = FeedFinder(
-        services.http,
-        allow_private=settings.allow_private_feeds,
-        max_bytes=settings.max_feed_bytes,
-        timeout=settings.fetch_timeout * 2,
+        services.http, max_bytes=settings.max_feed_bytes, timeout=settings.fetch_timeout * 2
     )
     try:
         found = await finder.find(url)

@@ -35,6 +35,13 @@ async def feeds() -> AsyncIterator[FeedServer]:
 
 
 @pytest.fixture
+async def internal() -> AsyncIterator[FeedServer]:
+    """A server on 127.0.0.2: loopback, but outside the tests' allow-list (an internal service)."""
+    async with FeedServer("127.0.0.2") as server:
+        yield server
+
+
+@pytest.fixture
 async def warta(
     tmp_path: Path, telegram: TelegramStandIn, feeds: FeedServer
 ) -> AsyncIterator[RunningBot]:

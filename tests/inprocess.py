@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from bot.addresses import AddressPolicy
 from bot.app import build_application
 from bot.context import Services, WartaApp
 from bot.send import SendLimits
@@ -18,6 +19,8 @@ from bot.standin import FeedServer, TelegramStandIn
 from bot.wib import wib
 
 ADMIN_ID = 900001
+# The feed server listens on 127.0.0.1: allowed as WARTA_ALLOW_PRIVATE_FEEDS=127.0.0.1 allows it.
+LOOPBACK_FEEDS = AddressPolicy.allowing("127.0.0.1")
 
 
 @dataclass
@@ -100,6 +103,7 @@ async def running_bot(
     clock: Callable[[], float] = time.time,
     send_limits: SendLimits | None = None,
     fetch_timeout: float | None = None,
+    fetch_addresses: AddressPolicy = LOOPBACK_FEEDS,
 ) -> AsyncIterator[RunningBot]:
     """Start the bot as `warta run` would, minus signal handling; stop it afterwards."""
     settings = Settings(
@@ -109,6 +113,7 @@ async def running_bot(
         feeds_file=write_feeds(tmp_path / "feeds.toml", feeds, feed_entries),
         poll_seconds=poll_seconds,
         admins=frozenset({ADMIN_ID}),
+        fetch_addresses=fetch_addresses,
     )
     if fetch_timeout is not None:
         settings = replace(settings, fetch_timeout=fetch_timeout)

@@ -61,11 +61,70 @@ def test_dotenv_fills_in_but_the_environment_wins(tmp_path: Path) -> None:
         ("WARTA_ADMINS", "12,budi"),
         ("TELEGRAM_API_URL", "api.telegram.org"),
         ("WARTA_LOG_LEVEL", "chatty"),
+        ("WARTA_ALLOW_PRIVATE_FEEDS", "localhost"),
+        ("WARTA_ALLOW_PRIVATE_FEEDS", "10.0.0.0/33"),
+        ("WARTA_ALLOW_PRIVATE_FEEDS", "127.0.0.1; 10.0.0.1"),
+        ("WARTA_ALLOW_PRIVATE_FEEDS", ","),
     ],
 )
 def test_a_bad_value_names_its_variable(variable: str, value: str) -> None:
     with pytest.raises(SettingsError, match=variable):
         load_settings({variable: value}, dotenv=None)
+
+
+ALLOW_LIST = "127.0.0.1, 10.20.0.0/16, ::1"
+
+
+@pytest.mark.parametrize(
+    ("setting", "address", "allowed"),
+    [
+        ("", "93.184.216.34", True),
+        ("", "127.0.0.1", False),
+        ("off", "10.20.0.1", False),
+        ("1", "169.254.169.254", True),
+        ("yes", "10.0.0.1", True),
+        (ALLOW_LIST, "93.184.216.34", True),
+        (ALLOW_LIST, "127.0.0.1", True),
+        (ALLOW_LIST, "::ffff:127.0.0.1", True),
+        (ALLOW_LIST, "127.0.0.2", False),
+        (ALLOW_LIST, "10.20.255.254", True),
+        (ALLOW_LIST, "10.21.0.1", False),
+        (ALLOW_LIST, "::ffff:10.21.0.1", False),
+        (ALLOW_LIST, "::1", True),
+        (ALLOW_LIST, "fd00::1", False),
+        (ALLOW_LIST, "169.254.169.254", False),
+        (ALLOW_LIST, "192.168.1.1", False),
+        ("::ffff:192.168.0.0/112", "192.168.7.7", True),
+        ("fe80::/10", "fe80::1%eth0", True),
+    ],
+)
+def test_private_feed_addresses_are_refused_unless_listed(
+    setting: str, address: str, allowed: bool
+) -> None:
+    settings = load_settings({"WARTA_ALLOW_PRIVATE_FEEDS": setting}, dotenv=None)
+    assert settings.fetch_addresses.allows(address) is allowed
+
+
+def test_a_malformed_allow_list_stops_start_up_with_one_line(tmp_path: Path) -> None:
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
+        "TELEGRAM_BOT_TOKEN": "123456:TEST-TOKEN",
+        "WARTA_ALLOW_PRIVATE_FEEDS": "127.0.0.1, intranet.local",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "run"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    [line] = result.stderr.strip().splitlines()
+    assert "WARTA_ALLOW_PRIVATE_FEEDS" in line
+    assert "'intranet.local'" in line
 
 
 def test_missing_token_stops_start_up_with_one_clear_line(tmp_path: Path) -> None:

@@ -166,7 +166,7 @@ async def _check(
     concurrency: int,
     on_done: Callable[[FeedCheck], None],
 ) -> list[FeedCheck]:
-    async with build_http_client(settings.fetch_timeout) as client:
+    async with build_http_client(settings.fetch_timeout, settings.fetch_addresses) as client:
         return await check_feeds(
             client,
             feeds,

@@ -180,9 +180,10 @@ def _not_modified_since(header: str, last_modified: float) -> bool:
 
 
 class FeedServer:
-    """Serves feeds and pages on 127.0.0.1, recording every request."""
+    """Serves feeds and pages on 127.0.0.1 (or another loopback address), recording requests."""
 
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        self.host = host
         self.requests: list[FeedRequest] = []
         self._documents: dict[str, _Document] = {}
         self._conditional = True
@@ -211,7 +212,7 @@ class FeedServer:
             app, access_log=None, handler_cancellation=True, shutdown_timeout=1.0
         )
         await runner.setup()
-        await web.TCPSite(runner, "127.0.0.1", 0).start()
+        await web.TCPSite(runner, self.host, 0).start()
         self._runner = runner
         self._port = int(runner.addresses[0][1])
 
@@ -226,7 +227,8 @@ class FeedServer:
         """http://127.0.0.1:PORT"""
         if not self._port:
             raise RuntimeError("FeedServer is not started")
-        return f"http://127.0.0.1:{self._port}"
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self._port}"
 
     def url(self, path: str) -> str:
         """Absolute URL of a path on this server."""

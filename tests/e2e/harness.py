@@ -72,6 +72,7 @@ def bot_environment(
         WARTA_POLL_SECONDS="1",
         WARTA_ADMINS=str(ADMIN_ID),
         WARTA_LOG_LEVEL="DEBUG",
+        WARTA_ALLOW_PRIVATE_FEEDS="127.0.0.1",  # the feed server's address, and no other
         PYTHONPATH=str(Path(__file__).resolve().parents[2]),
     )
     env.update(extra)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import time
 
 import pytest
@@ -14,9 +13,7 @@ from tests.inprocess import ADMIN_ID, RunningBot
 
 @pytest.fixture
 async def operator_bot(warta: RunningBot) -> RunningBot:
-    """The bot as tests run it with WARTA_ALLOW_PRIVATE_FEEDS set (the feed server is local)."""
-    services = warta.services
-    services.settings = dataclasses.replace(services.settings, allow_private_feeds=True)
+    """The bot as tests run it, with WARTA_ALLOW_PRIVATE_FEEDS=127.0.0.1 (the feed server's)."""
     return warta
 
 

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.discovery import FeedFinder, FeedRefused, is_public_address
+from bot.addresses import is_public_address
+from bot.discovery import FeedFinder, FeedRefused
 from bot.feedlist import load_feed_list
 from bot.fetch import build_http_client
 from bot.opml import feeds_from_opml
@@ -85,43 +86,53 @@ async def test_addfeed_refuses_a_page_that_is_not_a_feed(operator_bot: RunningBo
     assert await enabled_feeds(operator_bot) == before
 
 
-async def test_addfeed_refuses_private_addresses_without_fetching(warta: RunningBot) -> None:
-    # The default settings: WARTA_ALLOW_PRIVATE_FEEDS is not set.
-    assert not warta.services.settings.allow_private_feeds
-    feeds = warta.feeds
+async def test_addfeed_refuses_an_address_outside_the_allow_list_without_fetching(
+    warta: RunningBot, internal: FeedServer
+) -> None:
+    # WARTA_ALLOW_PRIVATE_FEEDS=127.0.0.1 as the tests run: 127.0.0.2 is not in it.
+    internal.publish("/jabar.xml", JABAR_NEWS)
+    reply = await warta.say(ADMIN_ID, f"/addfeed {internal.url('/jabar.xml')}")
+    assert "tidak berada di internet publik (127.0.0.2 → 127.0.0.2)" in reply
+    assert internal.requests == []
+    assert "hanya untuk admin" in await warta.say(101, f"/addfeed {internal.url('/jabar.xml')}")
+    assert internal.url("/jabar.xml") not in await enabled_feeds(warta)
+
+
+async def test_addfeed_refuses_a_redirect_to_an_address_outside_the_allow_list(
+    warta: RunningBot, internal: FeedServer
+) -> None:
+    internal.publish("/jabar.xml", JABAR_NEWS)
+    warta.feeds.set_redirect("/pindah", internal.url("/jabar.xml"))
+    reply = await warta.say(ADMIN_ID, f"/addfeed {warta.feeds.url('/pindah')}")
+    assert "tidak berada di internet publik (127.0.0.2 → 127.0.0.2)" in reply
+    assert warta.feeds.hits("/pindah") == 1
+    assert internal.requests == []
+
+
+async def test_without_the_setting_only_public_addresses_are_fetched(feeds: FeedServer) -> None:
     feeds.publish("/jabar.xml", JABAR_NEWS)
-    reply = await warta.say(ADMIN_ID, f"/addfeed {feeds.url('/jabar.xml')}")
-    assert "tidak berada di internet publik (127.0.0.1 → 127.0.0.1)" in reply
-    assert feeds.hits("/jabar.xml") == 0
-    assert "hanya untuk admin" in await warta.say(101, f"/addfeed {feeds.url('/jabar.xml')}")
-    assert feeds.url("/jabar.xml") not in await enabled_feeds(warta)
-
-
-async def test_a_redirect_to_a_private_address_is_refused(feeds: FeedServer) -> None:
-    feeds.publish("/jabar.xml", JABAR_NEWS)
-    feeds.set_redirect("/pindah", feeds.url("/jabar.xml"))  # to 127.0.0.1
-
-    async def localhost_looks_public(host: str, port: int) -> list[str]:
-        # "localhost" stands for a public site here; every other name resolves for real.
-        return ["93.184.216.34"] if host == "localhost" else ["127.0.0.1"]
-
-    public_url = feeds.url("/pindah").replace("127.0.0.1", "localhost")
     async with build_http_client(5.0) as client:
-        finder = FeedFinder(
-            client,
-            allow_private=False,
-            max_bytes=1 << 20,
-            timeout=5.0,
-            resolve=localhost_looks_public,
-        )
+        finder = FeedFinder(client, max_bytes=1 << 20, timeout=5.0)
         with pytest.raises(FeedRefused) as refused:
-            await finder.find(public_url)
-        assert refused.value.code == "not_public"
-        # The shared client still follows redirects outside /addfeed.
-        response = await client.get(feeds.url("/pindah"))
-        assert response.status_code == 200
-    assert feeds.hits("/pindah") == 2
-    assert feeds.hits("/jabar.xml") == 1  # only the unguarded request got there
+            await finder.find(feeds.url("/jabar.xml"))
+    assert refused.value.code == "not_public"
+    assert refused.value.detail == "127.0.0.1 → 127.0.0.1"
+    assert feeds.requests == []
+
+
+async def test_addfeed_explains_a_url_it_cannot_use(warta: RunningBot) -> None:
+    reply = await warta.say(ADMIN_ID, "/addfeed ftp://127.0.0.1/feed.xml")
+    assert "bukan alamat http(s) (ftp://127.0.0.1/feed.xml)" in reply
+
+    async def nowhere(host: str, port: int) -> list[str]:
+        raise OSError(-2, "Name or service not known")
+
+    async with build_http_client(5.0, resolve=nowhere) as client:
+        finder = FeedFinder(client, max_bytes=1 << 20, timeout=5.0)
+        with pytest.raises(FeedRefused) as refused:
+            await finder.find("https://tidak-ada.test/rss")
+    assert refused.value.code == "unresolvable"
+    assert refused.value.detail == "tidak-ada.test: [Errno -2] Name or service not known"
 
 
 @pytest.mark.parametrize(

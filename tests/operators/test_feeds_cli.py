@@ -161,7 +161,10 @@ def news(slug: str, hours_ago: float) -> FeedItem:
     )
 
 
-async def test_feeds_check_prints_a_table_of_every_feed(tmp_path: Path, feeds: FeedServer) -> None:
+async def test_feeds_check_prints_a_table_of_every_feed(
+    tmp_path: Path, feeds: FeedServer, internal: FeedServer
+) -> None:
+    internal.publish("/rahasia.xml", [news("5", 1)])
     feeds.publish("/banten.xml", [news("1", 2), news("2", 5), news("3", 30)])
     feeds.publish("/jabar.xml", [news("4", 50)], kind="atom")
     feeds.set_html("/halaman.html", "<html><body>bukan feed</body></html>")
@@ -176,11 +179,13 @@ async def test_feeds_check_prints_a_table_of_every_feed(tmp_path: Path, feeds: F
                 ("Halaman Biasa", "/halaman.html", ""),
                 ("Hilang", "/hilang.xml", ""),
             ]
-        ),
+        )
+        + f'[[feeds]]\nname = "Internal"\nurl = "{internal.url("/rahasia.xml")}"\n',
         encoding="utf-8",
     )
     environment = {k: v for k, v in os.environ.items() if not k.startswith(("WARTA_", "TELEGRAM_"))}
     environment["WARTA_DB"] = str(tmp_path / "warta.db")
+    environment["WARTA_ALLOW_PRIVATE_FEEDS"] = "127.0.0.1"  # the feed server; not 127.0.0.2
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -195,7 +200,7 @@ async def test_feeds_check_prints_a_table_of_every_feed(tmp_path: Path, feeds: F
     )
     out, _ = await asyncio.wait_for(process.communicate(), 60)
     table = out.decode()
-    assert process.returncode == 1, table  # two of the four fail
+    assert process.returncode == 1, table  # three of the five fail
     rows = {line.split("│")[1].strip(): line for line in table.splitlines() if line.count("│") > 5}
     assert "OK" in rows["ANTARA Banten"]
     assert "│     3 │" in rows["ANTARA Banten"]
@@ -205,8 +210,10 @@ async def test_feeds_check_prints_a_table_of_every_feed(tmp_path: Path, feeds: F
     assert "2 d 2 h" in rows["Pikiran Rakyat"]
     assert "not a feed" in rows["Halaman Biasa"]
     assert "HTTP 404" in rows["Hilang"]
+    assert "address not allowed: 127.0.0.2" in rows["Internal"]
     seconds = float(rows["ANTARA Banten"].split("│")[-2].strip().removesuffix(" s"))
     assert seconds >= 0.3
-    assert "2 of 4 feeds OK, 2 failing" in table
+    assert "2 of 5 feeds OK, 3 failing" in table
     for path in ("/banten.xml", "/jabar.xml", "/halaman.html", "/hilang.xml"):
         assert feeds.hits(path) == 1
+    assert internal.requests == []

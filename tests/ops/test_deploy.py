@@ -23,7 +23,7 @@ from bot.context import WartaApp
 from bot.demo import running
 from bot.settings import Settings
 from bot.standin import FeedServer, TelegramStandIn
-from tests.inprocess import write_feeds
+from tests.inprocess import LOOPBACK_FEEDS, write_feeds
 from tests.ops.helpers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -153,6 +153,7 @@ async def healthy_bot(
         feeds_file=write_feeds(tmp_path / "feeds.toml", feeds, [("B", "/banten.xml", "Banten")]),
         poll_seconds=60,
         metrics_port=port,
+        fetch_addresses=LOOPBACK_FEEDS,
     )
     async with running(build_application(settings)) as app:
         yield app, port

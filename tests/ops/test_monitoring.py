@@ -17,7 +17,7 @@ from bot.demo import running
 from bot.send import SendLimits
 from bot.settings import Settings
 from bot.standin import FeedItem, FeedServer, TelegramStandIn
-from tests.inprocess import write_feeds
+from tests.inprocess import LOOPBACK_FEEDS, write_feeds
 from tests.ops.helpers import free_port, scrape
 
 READER = 401
@@ -96,6 +96,7 @@ async def bot(
         ),
         poll_seconds=POLL_SECONDS,
         metrics_port=port,
+        fetch_addresses=LOOPBACK_FEEDS,
     )
     app = build_application(settings, send_limits=SendLimits(max_backoff=0.5))
     async with running(app):
@@ -169,6 +170,7 @@ async def test_health_fails_after_three_poll_intervals_without_a_successful_poll
         feeds_file=write_feeds(tmp_path / "feeds.toml", feeds, [("Rusak", "/rusak.xml", "")]),
         poll_seconds=POLL_SECONDS,
         metrics_port=port,
+        fetch_addresses=LOOPBACK_FEEDS,
     )
     async with running(build_application(settings, clock=clock)):
         await feeds.wait_for_hits("/rusak.xml", 1)

@@ -12,7 +12,7 @@ import pytest
 
 from bot.fetch import FetchError, build_http_client, fetch_feed
 from bot.standin import FeedItem, FeedServer, render_rss
-from tests.inprocess import ADMIN_ID, RunningBot
+from tests.inprocess import ADMIN_ID, LOOPBACK_FEEDS, RunningBot
 
 CAP = 256 * 1024
 
@@ -24,7 +24,7 @@ def zeros_compressed(size: int, wbits: int) -> bytes:
 
 
 async def fetch(feeds: FeedServer, path: str) -> bytes:
-    async with build_http_client(5.0) as client:
+    async with build_http_client(5.0, LOOPBACK_FEEDS) as client:
         fetched = await fetch_feed(
             client, feeds.url(path), etag=None, last_modified=None, max_bytes=CAP, total_timeout=5
         )

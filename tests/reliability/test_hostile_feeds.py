@@ -22,6 +22,7 @@ from bot.stories import StoryMatcher
 from bot.topics import TopicRegistry
 from storage import Storage
 from storage.models import Feed, FeedSeed, Item, Topic
+from tests.inprocess import LOOPBACK_FEEDS
 from tests.reliability.hostile_feeds import (
     SECRET,
     SIZE_CAP,
@@ -73,7 +74,7 @@ async def poll_all(storage: Storage, feeds: FeedServer, cases: list[HostileFeed]
     await storage.register_chat(READER, "private", "", time.time())
     registry = TopicRegistry()
     registry.add(Topic(1, READER, "banjir"), parse_topic("banjir"))
-    async with build_http_client(FAST.fetch_timeout) as client:
+    async with build_http_client(FAST.fetch_timeout, LOOPBACK_FEEDS) as client:
         poller = FeedPoller(
             storage, client, registry, StoryMatcher(), FAST, time.time, lambda: None
         )
