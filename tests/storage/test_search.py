@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.fts import MAX_TERMS, candidate_query, fts_query, term_count
 from bot.matching import parse_topic, prepare_document
 from bot.search import NewsSearch
 from storage import Storage
@@ -117,3 +118,66 @@ async def test_the_cost_of_a_search_does_not_grow_with_older_matches(storage: St
     # Thirty times the matches: a search that sorted them all would take about ten times the
     # steps; reading the index newest first, only its larger size costs a little more.
     assert many < 4 * few
+
+
+# Topics as long as a reader may write them (60 characters): long phrases, long OR lists,
+# the same word repeated. Together each set asks for thousands of terms at full precision.
+WORST_CASE = {
+    "long phrases": [
+        "Korea Utara rudal rumah Bogor longsor gempa Rusia Ukraina",
+        "banjir Serang merendam rumah warga di jalan rusak Bogor",
+        "warga di Serang banjir Korea Utara rudal jalan rusak gempa",
+        "rumah warga di jalan rusak banjir Serang",
+        "banjir banjir banjir banjir banjir banjir banjir banjir",
+        "Serang Serang Serang Serang Serang Serang Serang Serang",
+        *(" ".join(f"{c}{c}{chr(97 + n)}" for n in range(15)) for c in "cdefgh"),
+    ],
+    "long OR lists": [
+        "banjir|Bogor|gempa|longsor|rudal|Rusia|Ukraina|rumah|jalan",
+        *("|".join(f"{c}{c}{chr(97 + n)}" for n in range(15)) for c in "cdefghijklmnopqrs"),
+        "rudal-rudal OR Korut",
+        "Serang -banjir",
+    ],
+}
+
+
+@pytest.mark.parametrize("case", WORST_CASE)
+async def test_worst_case_topics_make_a_bounded_query_and_find_the_same(
+    storage: Storage, case: str
+) -> None:
+    queries = [parse_topic(topic) for topic in WORST_CASE[case]]
+    exact = fts_query(queries)
+    assert exact is not None
+    assert term_count(exact) > MAX_TERMS
+    bounded = candidate_query(queries)
+    assert bounded is not None
+    assert not bounded.exact
+    assert bounded.expression is None or term_count(bounded.expression) <= MAX_TERMS
+    texts = [
+        *sentences(300, seed=9),
+        ("Korea Utara rudal rumah Bogor longsor gempa Rusia Ukraina", "warga"),
+        ("Rusia Ukraina gempa longsor Bogor rumah rudal Korea Utara", "the same words, shuffled"),
+        ("Rumah warga di jalan rusak: banjir Serangnya", ""),
+        ("Rumahnya warga di jalannya rusaknya banjirnya Serang", "clitics everywhere"),
+        *sentences(100, seed=10),
+    ]
+    await store(storage, texts)
+    expected = [
+        title
+        for title, body in reversed(texts)
+        if any(query.matches(prepare_document(title, body)) for query in queries)
+    ]
+    found = await NewsSearch(storage).latest(queries, limit=len(texts))
+    assert found.complete
+    assert [item.title for item in found.items] == expected
+    # And five, as /latest asks.
+    five = await NewsSearch(storage).latest(queries)
+    assert [item.title for item in five.items] == expected[:5]
+
+
+async def test_ordinary_topics_keep_their_exact_query(storage: Storage) -> None:
+    queries = [parse_topic(topic) for topic in TOPICS]
+    bounded = candidate_query(queries)
+    assert bounded is not None
+    assert bounded.exact
+    assert bounded.expression == fts_query(queries)
