@@ -12,10 +12,11 @@ checking a candidate costs far more than finding it. Two rules keep both promise
   unless one of them carries a clitic (then all its words, in any form, are asked for).
 
 Each term costs a lookup that FTS5 makes before it returns anything, and SQLite cannot
-interrupt it. A query over `MAX_TERMS` is made coarser, step by step, until it fits: phrases
-lose their adjacency, then keep only their longest words. Every step asks for less than the one
-before, so it still lets through every match (and more items for the matcher to refuse). When
-even one word per phrase is too many, there is no query at all: every item is a candidate.
+interrupt it. A query over `MAX_TERMS` is made coarser, a topic at a time, step by step,
+until it fits: a topic's phrases lose their adjacency, then keep only their longest words. Every
+step asks for less than the one before, so it still lets through every match (and more items for
+the matcher to refuse). When even one word per phrase is too many, there is no query at all:
+every item is a candidate.
 """
 
 from __future__ import annotations
@@ -29,9 +30,9 @@ from bot.matching.nodes import And, Node, Or, Phrase
 from bot.matching.normalize import CLITICS, MIN_STEM, Words
 
 _CLITIC_ENDINGS = (*CLITICS, *(first + second for first in CLITICS for second in CLITICS))
-# About a fifth of a second of lookups on a million items, the part of a search that nothing
-# can stop; twenty topics of two words each fit at full precision.
-MAX_TERMS = 1_000
+# Under half a second of lookups on a million items, the part of a search that nothing can stop
+# (it holds up only the reader who asked); twenty topics of two words each fit at full precision.
+MAX_TERMS = 2_000
 # Words kept per phrase at each coarser step (None: all of them, in any order).
 _COARSER = (None, 2, 1)
 _TERM_RE = re.compile(r'"([^"]*)"')
@@ -51,23 +52,42 @@ def candidate_query(
 ) -> CandidateQuery | None:
     """The finest query within max_terms that every item matching a topic satisfies.
 
-    None when the topics ask for no word at all (nothing can be found).
+    Each step makes coarser the topic it saves the most terms on, so that one long topic does
+    not cost the others their precision. None when the topics ask for no word at all.
     """
-    exact = fts_query(queries)
-    if exact is None:
-        return None
-    if term_count(exact) <= max_terms:
-        return CandidateQuery(exact, exact=True)
+    steps = [_steps(query) for query in queries]
+    chosen = [0] * len(steps)
+    while sum(topic[step][1] for topic, step in zip(steps, chosen, strict=True)) > max_terms:
+        coarser = [n for n, topic in enumerate(steps) if chosen[n] + 1 < len(topic)]
+        if not coarser:
+            return CandidateQuery(None, exact=False)
+        chosen[max(coarser, key=lambda n: _saving(steps[n], chosen[n]))] += 1
+    expression = _any_of(topic[step][0] for topic, step in zip(steps, chosen, strict=True))
+    return CandidateQuery(expression, exact=not any(chosen)) if expression else None
+
+
+def _steps(query: TopicQuery) -> list[tuple[str, int]]:
+    """The topic's query and its cost at full precision, then each coarser one that costs less."""
+    exact = _exact(query)
+    steps = [(exact, term_count(exact))]
     for keep in _COARSER:
-        coarse = _any_of(_coarse(query, keep) for query in queries)
-        if term_count(coarse) <= max_terms:
-            return CandidateQuery(coarse, exact=False)
-    return CandidateQuery(None, exact=False)
+        coarse = _coarse(query, keep)
+        if (cost := term_count(coarse)) < steps[-1][1]:
+            steps.append((coarse, cost))
+    return steps
+
+
+def _saving(steps: list[tuple[str, int]], step: int) -> int:
+    return steps[step][1] - steps[step + 1][1]
 
 
 def fts_query(queries: Sequence[TopicQuery]) -> str | None:
     """An FTS5 query that every item matching any of the topics satisfies."""
-    return _any_of(_constraint(query.root) or _positive_words(query) for query in queries) or None
+    return _any_of(map(_exact, queries)) or None
+
+
+def _exact(query: TopicQuery) -> str:
+    return _constraint(query.root) or _positive_words(query)
 
 
 def term_count(expression: str) -> int:
