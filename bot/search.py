@@ -2,15 +2,16 @@
 
 A search may cost a reader a moment, never anybody else: the query and the confirmation run in
 worker threads (the query on a connection of its own), at most `CONCURRENT_SEARCHES` at a time
-bot-wide and one per chat, and each stops when its time budget is spent.
+bot-wide and one per chat (in the order asked), and each stops when its time budget is spent.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 
 from bot.fts import candidate_query
@@ -18,6 +19,8 @@ from bot.matching import TopicQuery, prepare_document
 from storage import Storage
 from storage.items import SearchStoppedError
 from storage.models import Item
+
+log = logging.getLogger(__name__)
 
 # Candidates checked per round, newest first: most searches are done after the first round,
 # and fetching an item costs more than finding it. At most 400 are checked in all.
@@ -28,10 +31,21 @@ COARSE_ROUNDS = (*ROUNDS, 600, 1000, 2000)
 BUDGET_SECONDS = 2.0
 # Two searches use at most the machine's two cores' worth of worker threads; the rest wait.
 CONCURRENT_SEARCHES = 2
+# A reader who taps /latest again and again has it answered in turn; beyond these (the one
+# running included) the bot says the earlier ones are still running, instead of queueing work.
+MAX_IN_LINE_PER_CHAT = 3
 
 
 class SearchBusyError(Exception):
-    """The chat already has a search running."""
+    """The chat already has as many searches in line as it may."""
+
+
+@dataclass(slots=True)
+class _Lane:
+    """One chat's searches: the one running and those waiting behind it."""
+
+    turn: asyncio.Lock = field(default_factory=asyncio.Lock)
+    in_line: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,33 +70,43 @@ class NewsSearch:
         self._budget = budget
         self._clock = clock
         self._turns = asyncio.Semaphore(CONCURRENT_SEARCHES)
-        self._searching: set[int] = set()
+        self._lanes: dict[int, _Lane] = {}
 
     async def latest(
         self, queries: Sequence[TopicQuery], limit: int = 5, *, chat_id: int | None = None
     ) -> SearchResult:
         """The newest items that any of the queries matches, found within the time budget.
 
-        Raises SearchBusyError when the chat's previous search has not finished.
+        A chat's searches take turns; SearchBusyError when it has too many in line already.
         """
-        with self._chat_turn(chat_id):
-            async with self._turns:
-                deadline = self._clock() + self._budget
-                return await self._search(queries, limit, lambda: self._clock() < deadline)
+        async with self._chat_turn(chat_id), self._turns:
+            deadline = self._clock() + self._budget
+            result = await self._search(queries, limit, lambda: self._clock() < deadline)
+        if not result.complete:
+            log.info(
+                "search stopped at its time budget topics=%d found=%d",
+                len(queries),
+                len(result.items),
+            )
+        return result
 
-    @contextlib.contextmanager
-    def _chat_turn(self, chat_id: int | None) -> Iterator[None]:
-        """One search per chat at a time: a reader who repeats /latest does not queue work."""
+    @contextlib.asynccontextmanager
+    async def _chat_turn(self, chat_id: int | None) -> AsyncIterator[None]:
+        """A chat's searches one at a time, in the order asked, and only a few in line."""
         if chat_id is None:
             yield
             return
-        if chat_id in self._searching:
+        lane = self._lanes.setdefault(chat_id, _Lane())
+        if lane.in_line >= MAX_IN_LINE_PER_CHAT:
             raise SearchBusyError(chat_id)
-        self._searching.add(chat_id)
+        lane.in_line += 1
         try:
-            yield
+            async with lane.turn:
+                yield
         finally:
-            self._searching.discard(chat_id)
+            lane.in_line -= 1
+            if not lane.in_line:
+                del self._lanes[chat_id]
 
     async def _search(
         self, queries: Sequence[TopicQuery], limit: int, keep_going: Callable[[], bool]
