@@ -181,3 +181,25 @@ async def test_ordinary_topics_keep_their_exact_query(storage: Storage) -> None:
     assert bounded is not None
     assert bounded.exact
     assert bounded.expression == fts_query(queries)
+
+
+@pytest.mark.parametrize("max_terms", [MAX_TERMS, 100, 30, 0])
+async def test_every_coarser_query_lets_through_every_match(
+    storage: Storage, max_terms: int
+) -> None:
+    texts = [
+        *sentences(300, seed=11),
+        ("Rumahnya warga di jalannya rusaknya banjirnya Serang", ""),
+        ("Banjirnya Serangnya parah, rudal-rudal Korut", ""),
+    ]
+    await store(storage, texts)
+    topics = [*TOPICS, *WORST_CASE["long phrases"][:4], "Korea Utara OR rumah -Bogor"]
+    for topic in topics:
+        query = parse_topic(topic)
+        bounded = candidate_query([query], max_terms)
+        assert bounded is not None
+        candidates = await storage.search_items(bounded.expression, len(texts))
+        matching = {
+            (title, body) for title, body in texts if query.matches(prepare_document(title, body))
+        }
+        assert matching <= {(item.title, body) for item, body in candidates}, topic
