@@ -21,6 +21,7 @@ BENCHMARKS = (
     "bench_latency",
     "bench_latest",
     "bench_memory",
+    "bench_search_load",
 )
 SHARED_DATABASE = frozenset({"bench_latest", "bench_memory"})
 

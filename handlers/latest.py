@@ -11,6 +11,7 @@ from bot.context import WartaApp, WartaContext
 from bot.format import AlertView, render_item_list
 from bot.i18n import text
 from bot.matching import TopicQuery, TopicSyntaxError, parse_topic
+from bot.search import SearchBusyError, SearchResult
 from handlers.replies import command_argument, current_chat, message_of, quote, reply
 from handlers.topics import describe_refusal
 from storage.models import Chat, Item
@@ -49,11 +50,13 @@ async def latest(update: Update, context: WartaContext) -> None:
     if not queries:
         await reply(update, chat, "no_topics")
         return
-    items = await context.services.search.latest(queries, LATEST_COUNT)
-    if not items:
+    result = await _search(update, context, chat, queries)
+    if result is None:
+        return
+    if not result.items:
         await reply(update, chat, "latest_none_topics")
         return
-    await _reply_items(update, items, text("latest_header_topics", chat.language), chat.language)
+    await _reply_items(update, result, text("latest_header_topics", chat.language), chat.language)
 
 
 async def test_topic(update: Update, context: WartaContext) -> None:
@@ -76,16 +79,35 @@ async def _answer_query(
         reason = describe_refusal(error.code, error.detail, chat.language)
         await reply(update, chat, "latest_query_invalid", reason=reason)
         return
-    items = await context.services.search.latest([query], LATEST_COUNT)
+    result = await _search(update, context, chat, [query])
+    if result is None:
+        return
     shown = quote(query.source)
-    if not items:
+    if not result.items:
         await reply(update, chat, none_key, query=shown)
         return
-    await _reply_items(update, items, text(header_key, chat.language, query=shown), chat.language)
+    await _reply_items(update, result, text(header_key, chat.language, query=shown), chat.language)
 
 
-async def _reply_items(update: Update, items: list[Item], header: str, language: str) -> None:
-    views = [_view(item, language) for item in items]
+async def _search(
+    update: Update, context: WartaContext, chat: Chat, queries: list[TopicQuery]
+) -> SearchResult | None:
+    """The search's result, or None once the reader has been told why there is none."""
+    try:
+        result = await context.services.search.latest(queries, LATEST_COUNT, chat_id=chat.id)
+    except SearchBusyError:
+        await reply(update, chat, "latest_busy")
+        return None
+    if not result.complete and not result.items:
+        await reply(update, chat, "latest_too_long")
+        return None
+    return result
+
+
+async def _reply_items(update: Update, result: SearchResult, header: str, language: str) -> None:
+    views = [_view(item, language) for item in result.items]
+    if not result.complete:
+        header = f"{header}\n{text('latest_incomplete', language)}"
     await message_of(update).reply_html(
         render_item_list(views, header), link_preview_options=NO_PREVIEW
     )
@@ -93,5 +115,6 @@ async def _reply_items(update: Update, items: list[Item], header: str, language:
 
 def register(app: WartaApp) -> None:
     """Add this module's handlers."""
-    app.add_handler(CommandHandler(["latest", "terbaru"], latest))
-    app.add_handler(CommandHandler(["test", "coba"], test_topic))
+    # Not blocking: the next updates (other chats' commands) are handled while a search runs.
+    app.add_handler(CommandHandler(["latest", "terbaru"], latest, block=False))
+    app.add_handler(CommandHandler(["test", "coba"], test_topic, block=False))

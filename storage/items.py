@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import aiosqlite
 
-from storage.database import Database
+from storage.database import BUSY_TIMEOUT_MS, Database
 from storage.models import Item, NewItem, StoredItems
 
 ITEM_COLUMNS = (
@@ -18,10 +20,29 @@ ITEM_COLUMNS = (
 
 
 _NO_ID_ABOVE = 2**63 - 1  # SQLite's largest rowid
+_MATCHING_ITEMS = (
+    f"SELECT {ITEM_COLUMNS}, i.body FROM items_fts JOIN items i ON i.id = items_fts.rowid "
+    # Ordered by the index's own rowid (= i.id), FTS5 stops after `limit` matches;
+    # ordered by i.id, SQLite would sort every match first (seconds at a million items).
+    "JOIN feeds f ON f.id = i.feed_id WHERE items_fts MATCH ? AND items_fts.rowid < ? "
+    "ORDER BY items_fts.rowid DESC LIMIT ?"
+)
+_LATEST_ITEMS = (
+    f"SELECT {ITEM_COLUMNS}, i.body FROM items i JOIN feeds f ON f.id = i.feed_id "
+    "WHERE i.id < ? ORDER BY i.id DESC LIMIT ?"
+)
+
+
+class SearchStoppedError(Exception):
+    """A search was stopped before it finished because its caller said so."""
 
 
 class ItemQueries(Database):
     """Items, their full-text index and the alerts they queue."""
+
+    # SQLite steps between a search's questions whether to go on (a fraction of a millisecond;
+    # each question waits for Python's lock, so not much more often).
+    search_check_steps = 10_000
 
     async def known_identities(self, feed_id: int, identities: Sequence[str]) -> set[str]:
         """Which of these entry identities the feed already has stored."""
@@ -91,18 +112,44 @@ class ItemQueries(Database):
         return [item_from_row(row) for row in rows]
 
     async def search_items(
-        self, fts_query: str, limit: int, *, before_id: int | None = None
+        self,
+        fts_query: str | None,
+        limit: int,
+        *,
+        before_id: int | None = None,
+        keep_going: Callable[[], bool] = lambda: True,
     ) -> list[tuple[Item, str]]:
-        """Newest items (older than before_id, if given) whose words satisfy an FTS5 query,
-        with their body for checking."""
-        rows = await self._all(
-            f"SELECT {ITEM_COLUMNS}, i.body FROM items_fts JOIN items i ON i.id = items_fts.rowid "
-            # Ordered by the index's own rowid (= i.id), FTS5 stops after `limit` matches;
-            # ordered by i.id, SQLite would sort every match first (seconds at a million items).
-            "JOIN feeds f ON f.id = i.feed_id WHERE items_fts MATCH ? AND items_fts.rowid < ? "
-            "ORDER BY items_fts.rowid DESC LIMIT ?",
-            (fts_query, _NO_ID_ABOVE if before_id is None else before_id, limit),
+        """Newest items (older than before_id, if given) whose words satisfy an FTS5 query
+        (every item when it is None), with their body for checking.
+
+        Raises SearchStoppedError as soon as keep_going answers False.
+        """
+        # A connection of its own, in a worker thread: a long search holds up neither the
+        # event loop nor the queries of everybody else, and sees only committed items.
+        return await asyncio.to_thread(
+            self._search_items,
+            fts_query,
+            limit,
+            _NO_ID_ABOVE if before_id is None else before_id,
+            keep_going,
         )
+
+    def _search_items(
+        self, fts_query: str | None, limit: int, before_id: int, keep_going: Callable[[], bool]
+    ) -> list[tuple[Item, str]]:
+        with contextlib.closing(sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000)) as db:
+            db.row_factory = sqlite3.Row
+            db.execute("PRAGMA query_only = 1")
+            db.set_progress_handler(lambda: not keep_going(), self.search_check_steps)
+            try:
+                if fts_query is None:
+                    rows = db.execute(_LATEST_ITEMS, (before_id, limit)).fetchall()
+                else:
+                    rows = db.execute(_MATCHING_ITEMS, (fts_query, before_id, limit)).fetchall()
+            except sqlite3.OperationalError as error:
+                if "interrupted" in str(error):
+                    raise SearchStoppedError from error
+                raise
         return [(item_from_row(row), row["body"]) for row in rows]
 
     async def prune_items(self, before: float) -> int:

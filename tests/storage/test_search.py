@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.fts import MAX_TERMS, candidate_query, fts_query, term_count
 from bot.matching import parse_topic, prepare_document
 from bot.search import NewsSearch
 from storage import Storage
@@ -73,8 +74,12 @@ async def test_search_finds_exactly_what_the_matcher_matches(storage: Storage) -
         expected = [
             title for title, body in reversed(texts) if query.matches(prepare_document(title, body))
         ][:5]
-        found = [item.title for item in await search.latest([query])]
+        found = [item.title for item in (await search.latest([query])).items]
         assert found == expected, topic
+
+
+async def titles(search: NewsSearch, *topics: str) -> list[str]:
+    return [item.title for item in (await search.latest(list(map(parse_topic, topics)))).items]
 
 
 async def test_words_with_clitics_are_found(storage: Storage) -> None:
@@ -88,10 +93,8 @@ async def test_words_with_clitics_are_found(storage: Storage) -> None:
         ],
     )
     search = NewsSearch(storage)
-    assert [i.title for i in await search.latest([parse_topic("rumah")])] == ["Rumahnyapun hanyut"]
-    assert [i.title for i in await search.latest([parse_topic("banjir Serang")])] == [
-        "Warga: banjir Serangnya parah"
-    ]
+    assert await titles(search, "rumah") == ["Rumahnyapun hanyut"]
+    assert await titles(search, "banjir Serang") == ["Warga: banjir Serangnya parah"]
 
 
 async def test_the_cost_of_a_search_does_not_grow_with_older_matches(storage: Storage) -> None:
@@ -100,14 +103,14 @@ async def test_the_cost_of_a_search_does_not_grow_with_older_matches(storage: St
         await store(storage, texts, batch)
         counted = 0
 
-        def count() -> int:
+        def count() -> float:
+            # The search asks the time every few SQLite steps, and once per candidate.
             nonlocal counted
             counted += 1
-            return 0  # 0: carry on
+            return 0.0
 
-        await storage.db.set_progress_handler(count, 100)
-        await NewsSearch(storage).latest([parse_topic("banjir Serang")])
-        await storage.db.set_progress_handler(None, 100)
+        storage.search_check_steps = 100
+        await NewsSearch(storage, clock=count).latest([parse_topic("banjir Serang")])
         return counted
 
     few = await steps_for_one_search(100, "few")
@@ -115,3 +118,88 @@ async def test_the_cost_of_a_search_does_not_grow_with_older_matches(storage: St
     # Thirty times the matches: a search that sorted them all would take about ten times the
     # steps; reading the index newest first, only its larger size costs a little more.
     assert many < 4 * few
+
+
+# Topics as long as a reader may write them (60 characters): long phrases, long OR lists,
+# the same word repeated. Together each set asks for thousands of terms at full precision.
+WORST_CASE = {
+    "long phrases": [
+        "Korea Utara rudal rumah Bogor longsor gempa Rusia Ukraina",
+        "banjir Serang merendam rumah warga di jalan rusak Bogor",
+        "warga di Serang banjir Korea Utara rudal jalan rusak gempa",
+        "rumah warga di jalan rusak banjir Serang",
+        "banjir banjir banjir banjir banjir banjir banjir banjir",
+        "Serang Serang Serang Serang Serang Serang Serang Serang",
+        *(" ".join(f"{c}{c}{chr(97 + n)}" for n in range(15)) for c in "cdefgh"),
+    ],
+    "long OR lists": [
+        "banjir|Bogor|gempa|longsor|rudal|Rusia|Ukraina|rumah|jalan",
+        *("|".join(f"{c}{c}{chr(97 + n)}" for n in range(15)) for c in "cdefghijklmnopqrs"),
+        "rudal-rudal OR Korut",
+        "Serang -banjir",
+    ],
+}
+
+
+@pytest.mark.parametrize("case", WORST_CASE)
+async def test_worst_case_topics_make_a_bounded_query_and_find_the_same(
+    storage: Storage, case: str
+) -> None:
+    queries = [parse_topic(topic) for topic in WORST_CASE[case]]
+    exact = fts_query(queries)
+    assert exact is not None
+    assert term_count(exact) > MAX_TERMS
+    bounded = candidate_query(queries)
+    assert bounded is not None
+    assert not bounded.exact
+    assert bounded.expression is None or term_count(bounded.expression) <= MAX_TERMS
+    texts = [
+        *sentences(300, seed=9),
+        ("Korea Utara rudal rumah Bogor longsor gempa Rusia Ukraina", "warga"),
+        ("Rusia Ukraina gempa longsor Bogor rumah rudal Korea Utara", "the same words, shuffled"),
+        ("Rumah warga di jalan rusak: banjir Serangnya", ""),
+        ("Rumahnya warga di jalannya rusaknya banjirnya Serang", "clitics everywhere"),
+        *sentences(100, seed=10),
+    ]
+    await store(storage, texts)
+    expected = [
+        title
+        for title, body in reversed(texts)
+        if any(query.matches(prepare_document(title, body)) for query in queries)
+    ]
+    found = await NewsSearch(storage).latest(queries, limit=len(texts))
+    assert found.complete
+    assert [item.title for item in found.items] == expected
+    # And five, as /latest asks.
+    five = await NewsSearch(storage).latest(queries)
+    assert [item.title for item in five.items] == expected[:5]
+
+
+async def test_ordinary_topics_keep_their_exact_query(storage: Storage) -> None:
+    queries = [parse_topic(topic) for topic in TOPICS]
+    bounded = candidate_query(queries)
+    assert bounded is not None
+    assert bounded.exact
+    assert bounded.expression == fts_query(queries)
+
+
+@pytest.mark.parametrize("max_terms", [MAX_TERMS, 100, 30, 0])
+async def test_every_coarser_query_lets_through_every_match(
+    storage: Storage, max_terms: int
+) -> None:
+    texts = [
+        *sentences(300, seed=11),
+        ("Rumahnya warga di jalannya rusaknya banjirnya Serang", ""),
+        ("Banjirnya Serangnya parah, rudal-rudal Korut", ""),
+    ]
+    await store(storage, texts)
+    topics = [*TOPICS, *WORST_CASE["long phrases"][:4], "Korea Utara OR rumah -Bogor"]
+    for topic in topics:
+        query = parse_topic(topic)
+        bounded = candidate_query([query], max_terms)
+        assert bounded is not None
+        candidates = await storage.search_items(bounded.expression, len(texts))
+        matching = {
+            (title, body) for title, body in texts if query.matches(prepare_document(title, body))
+        }
+        assert matching <= {(item.title, body) for item, body in candidates}, topic
