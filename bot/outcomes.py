@@ -6,7 +6,7 @@ import logging
 import sqlite3
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +25,7 @@ class _Backlog:
     writes: list[tuple[str, Write]]
     failures: int = 0
     due: float = 0.0
-    retrying: bool = field(default=False)
+    retrying: bool = False
 
 
 class OutcomeRecorder:
