@@ -178,10 +178,15 @@ class Sender:
 
     async def _wait_for_capacity(self) -> None:
         await self._slots.acquire()
+        await self._sit_out_pause()
+        await self._pacer.wait()
+        # A flood wait that came back during the pacer's turn holds this send too.
+        await self._sit_out_pause()
+
+    async def _sit_out_pause(self) -> None:
         pause = self._paused_until - time.monotonic()
         if pause > 0:
             await asyncio.sleep(pause)
-        await self._pacer.wait()
 
     def _launch(self, entry: OutboxEntry) -> None:
         interval = (
