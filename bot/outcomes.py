@@ -94,6 +94,15 @@ class OutcomeRecorder:
                 except sqlite3.Error as error:
                     self._postpone(delivery_id, backlog, outcome, error)
                     return
+                except Exception:
+                    # Not the database refusing but a fault that would recur: say so, go on.
+                    log.exception(
+                        "send outcome dropped chat=%d delivery=%d outcome=%s",
+                        backlog.chat_id,
+                        delivery_id,
+                        outcome,
+                    )
+                    changed = True
                 backlog.writes.pop(0)
                 self._written(delivery_id, backlog, outcome, changed)
             del self._waiting[delivery_id]

@@ -138,7 +138,10 @@ class Sender:
             for task in pending:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
-        await self._records.retry_due(everything=True)
+        # One last try at writing what storage refused; a database still locked must not
+        # hold up the stop for long.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._records.retry_due(everything=True), timeout=grace)
         self._records.log_unwritten()
 
     async def _run(self) -> None:
