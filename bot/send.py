@@ -355,9 +355,7 @@ class Sender:
             )
             await self._record(attempt, f"digest part {attempt.parts_sent}", write)
 
-    async def _digest_parts(
-        self, attempt: _Attempt, digest_id: int
-    ) -> list[tuple[str, list[int]]]:
+    async def _digest_parts(self, attempt: _Attempt, digest_id: int) -> list[tuple[str, list[int]]]:
         """The digest's messages, each with the alerts it carries; only alerts not sent yet."""
         language = attempt.entry.language
         waiting = [
