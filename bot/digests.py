@@ -7,6 +7,8 @@ import math
 from collections.abc import Callable
 from datetime import timedelta
 
+from bot.format import AlertView, split_digest
+from bot.i18n import text
 from bot.wib import in_quiet_hours, wib_at
 from storage import Storage
 from storage.models import Chat
@@ -35,6 +37,33 @@ def digest_due(chat: Chat, since: float, now: float) -> bool:
     if chat.delivery == "daily":
         return since < latest_daily_moment(now, chat.digest_hour)
     return True  # instant: held only by quiet hours (now over) or by a group burst
+
+
+def digest_messages(
+    alerts: list[tuple[int, AlertView]], language: str, *, resumed: bool
+) -> list[tuple[str, list[int]]]:
+    """A digest's messages, items grouped by topic, each with the ids of the alerts it carries.
+
+    A resumed digest (some parts went out before a retry) goes on without its header.
+    """
+    if not alerts:
+        return []
+    groups: dict[str, list[tuple[int, AlertView]]] = {}
+    for alert_id, view in alerts:
+        groups.setdefault(view.topics[0] if view.topics else "", []).append((alert_id, view))
+    continued = text("digest_continued", language)
+    header = continued if resumed else text("digest_header", language, count=len(alerts))
+    parts = split_digest(
+        [(topic, [view for _, view in members]) for topic, members in groups.items()],
+        header,
+        continued,
+    )
+    ids = [alert_id for members in groups.values() for alert_id, _ in members]
+    messages = []
+    for part, carried in parts:
+        messages.append((part, ids[:carried]))
+        ids = ids[carried:]
+    return messages
 
 
 class DigestScheduler:

@@ -259,16 +259,26 @@ def render_digest(
     header and continued are trusted Telegram HTML (from the catalogue); continued opens every
     message after the first.
     """
-    messages: list[str] = []
+    return [message for message, _ in split_digest(groups, header, continued)]
+
+
+def split_digest(
+    groups: list[tuple[str, list[AlertView]]], header: str, continued: str
+) -> list[tuple[str, int]]:
+    """The digest's messages, each with how many of the items (in the order given) it carries."""
+    messages: list[tuple[str, int]] = []
     lines: list[str] = [header]
+    carried = 0
     for topic, views in groups:
         heading = f"\n{ALERT_ICON} <b>{_escape(_shorten(_one_line(topic), TOPICS_UNITS))}</b>"
         for index, view in enumerate(views, start=1):
             block = [heading] if index == 1 else []
             block.append(render_item_line(view, index))
             if telegram_length("\n".join([*lines, *block])) > MAX_MESSAGE_UNITS:
-                messages.append("\n".join(lines))
+                messages.append(("\n".join(lines), carried))
                 lines = [continued, heading] if index > 1 else [continued]
+                carried = 0
             lines.extend(block)
-    messages.append("\n".join(lines))
+            carried += 1
+    messages.append(("\n".join(lines), carried))
     return messages

@@ -6,10 +6,12 @@ import asyncio
 import contextlib
 import logging
 import random
+import sqlite3
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from telegram import Bot, LinkPreviewOptions
 from telegram.constants import ParseMode
@@ -22,9 +24,10 @@ from telegram.error import (
     TelegramError,
 )
 
-from bot.format import AlertView, render_alert, render_digest
-from bot.i18n import text
+from bot.digests import digest_messages
+from bot.format import AlertView, render_alert
 from bot.metrics import Metrics
+from bot.outcomes import OutcomeRecorder, Write
 from bot.pacing import Pacer
 from storage import Storage
 from storage.models import BroadcastReport, Item, OutboxEntry
@@ -32,6 +35,7 @@ from storage.models import BroadcastReport, Item, OutboxEntry
 log = logging.getLogger(__name__)
 
 BROADCAST_SLICE_SECONDS = 1.0
+RECORD_RETRY_MAX_SECONDS = 30.0  # a write storage refused is tried again at least this often
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,9 +53,23 @@ class SendLimits:
     batch: int = 500
 
 
+@dataclass(slots=True)
+class _Attempt:
+    """One try at sending an outbox row: the claim it holds and how far it got."""
+
+    entry: OutboxEntry
+    claim: int
+    parts_sent: int  # a digest's parts Telegram accepted, this try and earlier ones
+    accepted: bool = False  # Telegram took the whole message
+    settled: bool = False  # its outcome was handed to the recorder
+
+
 class Sender:
     """Sends pending alerts and broadcasts; marks each sent only once Telegram accepted it.
 
+    Each message is claimed in the outbox just before it is sent, and every later change of its
+    row holds only while the claim does: whatever is cancelled, paused or dropped once the
+    claim is taken is not sent, and what is sent is never recorded twice nor sent again.
     Pacing uses the monotonic clock; `clock` (wall time) stamps what is stored.
     """
 
@@ -86,6 +104,9 @@ class Sender:
         self._outage_rounds = 0
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
+        # Tells this sender's claims from those a crashed process left behind.
+        self._claim = random.getrandbits(62)
+        self._records = OutcomeRecorder(min(limits.max_backoff, RECORD_RETRY_MAX_SECONDS))
 
     def start(self) -> None:
         """Start draining in the background."""
@@ -117,9 +138,16 @@ class Sender:
             for task in pending:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
+        # One last try at writing what storage refused; a database still locked must not
+        # hold up the stop for long.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._records.retry_due(everything=True), timeout=grace)
+        self._records.log_unwritten()
 
     async def _run(self) -> None:
+        await self._release_stale_claims()
         while not self._stopping:
+            await self._records.retry_due()
             started = await self._dispatch_ready()
             if self._stopping:
                 break
@@ -142,6 +170,8 @@ class Sender:
                 break
             ready_at = self._chat_ready_at.get(entry.chat_id, 0)
             busy = entry.chat_id in self._in_flight or entry.chat_id in self._settled_chats
+            # Its outcome is not written yet: it must not go out again meanwhile.
+            busy = busy or self._records.holds(entry.id)
             if busy or ready_at > time.monotonic():
                 continue
             await self._wait_for_capacity()
@@ -151,10 +181,15 @@ class Sender:
 
     async def _wait_for_capacity(self) -> None:
         await self._slots.acquire()
+        await self._sit_out_pause()
+        await self._pacer.wait()
+        # A flood wait that came back during the pacer's turn holds this send too.
+        await self._sit_out_pause()
+
+    async def _sit_out_pause(self) -> None:
         pause = self._paused_until - time.monotonic()
         if pause > 0:
             await asyncio.sleep(pause)
-        await self._pacer.wait()
 
     def _launch(self, entry: OutboxEntry) -> None:
         interval = (
@@ -180,6 +215,9 @@ class Sender:
         soonest_chat = min((t for t in self._chat_ready_at.values() if t > now), default=None)
         if soonest_chat is not None:
             waits.append(soonest_chat - now)
+        record_retry = self._records.next_due()
+        if record_retry is not None:
+            waits.append(record_retry - now)
         self._forget_idle_chats(now)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), timeout=max(min(waits), 0.01))
@@ -188,9 +226,25 @@ class Sender:
         for chat_id in [c for c, t in self._chat_ready_at.items() if t <= now]:
             del self._chat_ready_at[chat_id]
 
-    async def _deliver(self, entry: OutboxEntry) -> None:
+    async def _release_stale_claims(self) -> None:
         try:
-            await self._send_and_record(entry)
+            released = await self._storage.release_claims()
+        except sqlite3.Error as error:
+            log.error("claims of an earlier run not released reason=%s", error)
+            return
+        if released:
+            # Their process died mid-send: these may repeat, as the outbox promises.
+            log.warning("messages in flight at the last stop will be sent again count=%d", released)
+
+    async def _deliver(self, entry: OutboxEntry) -> None:
+        attempt = _Attempt(entry, self._claim, entry.parts_sent)
+        try:
+            if await self._take(entry):
+                await self._send_and_record(attempt)
+        except Exception:
+            # Nothing may end a send task unlogged, nor leave its message stuck.
+            log.exception("send task failed chat=%d delivery=%d", entry.chat_id, entry.id)
+            await self._recover(attempt)
         finally:
             self._in_flight.pop(entry.chat_id, None)
             self._settled_chats.add(entry.chat_id)
@@ -198,42 +252,85 @@ class Sender:
             self._slots.release()
             self._wake.set()
 
-    async def _send_and_record(self, entry: OutboxEntry) -> None:
+    async def _take(self, entry: OutboxEntry) -> bool:
+        """Claim the message just before sending: False if it may no longer go out."""
+        try:
+            return await self._storage.claim_delivery(entry.id, self._claim)
+        except sqlite3.Error as error:
+            delay = self._backoff(2)
+            self._chat_ready_at[entry.chat_id] = time.monotonic() + delay
+            log.error(
+                "send not started chat=%d delivery=%d reason=%s retry_in=%.1fs",
+                entry.chat_id,
+                entry.id,
+                error,
+                delay,
+            )
+            return False
+
+    async def _recover(self, attempt: _Attempt) -> None:
+        """After an unexpected error: record what is known, so the message is not stuck."""
+        if attempt.settled:
+            return
+        entry = attempt.entry
+        try:
+            if attempt.accepted:
+                await self._mark_sent(attempt)
+            else:
+                await self._network_failure(attempt, "internal error", telegram_wide=False)
+        except Exception:
+            # Storage itself is gone (closed, broken): the claim is released at the next start.
+            log.exception("send outcome not recorded chat=%d delivery=%d", entry.chat_id, entry.id)
+
+    async def _record(self, attempt: _Attempt, outcome: str, write: Write) -> None:
+        entry = attempt.entry
+        await self._records.record(entry.chat_id, entry.id, outcome, write)
+
+    async def _settle(self, attempt: _Attempt, outcome: str, write: Write) -> None:
+        attempt.settled = True
+        await self._record(attempt, outcome, write)
+
+    async def _send_and_record(self, attempt: _Attempt) -> None:
+        entry = attempt.entry
         started = time.perf_counter()
         try:
-            await self._send(entry)
+            await self._send(attempt)
         except RetryAfter as error:
-            await self._retry_after(entry, _seconds(error.retry_after))
+            await self._retry_after(attempt, _seconds(error.retry_after))
         except ChatMigrated as error:
-            await self._migrate(entry, error.new_chat_id)
+            await self._migrate(attempt, error.new_chat_id)
         except Forbidden as error:
-            await self._deactivate(entry, f"forbidden: {error.message}")
+            await self._deactivate(attempt, f"forbidden: {error.message}")
         except BadRequest as error:
             if "chat not found" in error.message.lower():
-                await self._deactivate(entry, "chat not found")
+                await self._deactivate(attempt, "chat not found")
             else:
-                await self._give_up(entry, f"rejected: {error.message}")
+                await self._give_up(attempt, f"rejected: {error.message}")
         except NetworkError as error:  # includes timeouts and Telegram's 5xx answers
-            await self._network_failure(entry, str(error.message) or type(error).__name__)
+            await self._network_failure(attempt, str(error.message) or type(error).__name__)
         except TelegramError as error:
             # Answers without a class of their own (401, 404, 409...): retried with backoff and
             # recorded once attempts run out, instead of escaping the send task and being
             # retried at once, forever and unlogged.
             reason = f"{type(error).__name__}: {error.message}"
-            await self._network_failure(entry, reason, telegram_wide=False)
+            await self._network_failure(attempt, reason, telegram_wide=False)
         else:
+            attempt.accepted = True
             self._network_failures = 0
             self._outage_rounds = 0
             self._metrics.message_sent(entry, time.perf_counter() - started)
-            await self._storage.mark_sent(entry.id, self._clock())
-            if entry.digest_id is not None:
-                await self._storage.finish_digest(entry.digest_id, "sent", self._clock())
+            await self._mark_sent(attempt)
         if entry.broadcast_id is not None:
             await self._report_broadcast(entry.broadcast_id)
 
-    async def _send(self, entry: OutboxEntry) -> None:
+    async def _mark_sent(self, attempt: _Attempt) -> None:
+        write = partial(self._storage.mark_sent, attempt.entry.id, attempt.claim, self._clock())
+        await self._settle(attempt, "sent", write)
+
+    async def _send(self, attempt: _Attempt) -> None:
+        entry = attempt.entry
         if entry.digest_id is not None:
-            await self._send_digest(entry, entry.digest_id)
+            await self._send_digest(attempt, entry.digest_id)
             return
         if entry.item is not None:
             message = render_alert(_alert_view(entry.item, entry.topics, entry.language))
@@ -241,21 +338,32 @@ class Sender:
             message = entry.broadcast_html or ""
         await self._send_text(entry, message, previews=entry.link_previews)
 
-    async def _send_digest(self, entry: OutboxEntry, digest_id: int) -> None:
-        items = await self._storage.digest_items(digest_id)
-        groups: dict[str, list[AlertView]] = {}
-        for item, topics in items:
-            view = _alert_view(item, topics, entry.language)
-            groups.setdefault(topics[0] if topics else "", []).append(view)
-        language = entry.language
-        parts = render_digest(
-            list(groups.items()),
-            text("digest_header", language, count=len(items)),
-            text("digest_continued", language),
-        )
-        for part in parts:
+    async def _send_digest(self, attempt: _Attempt, digest_id: int) -> None:
+        """Send the digest's parts not accepted yet, recording each one as Telegram takes it."""
+        entry = attempt.entry
+        for part, alert_ids in await self._digest_parts(attempt, digest_id):
             # A digest lists many links: a preview of the first one would mislead.
             await self._send_text(entry, part, previews=False)
+            attempt.parts_sent += 1
+            write = partial(
+                self._storage.record_digest_part,
+                entry.id,
+                attempt.claim,
+                attempt.parts_sent,
+                alert_ids,
+                self._clock(),
+            )
+            await self._record(attempt, f"digest part {attempt.parts_sent}", write)
+
+    async def _digest_parts(self, attempt: _Attempt, digest_id: int) -> list[tuple[str, list[int]]]:
+        """The digest's messages, each with the alerts it carries; only alerts not sent yet."""
+        language = attempt.entry.language
+        waiting = [
+            (alert_id, _alert_view(item, topics, language))
+            for alert_id, item, topics in await self._storage.digest_items(digest_id)
+        ]
+        # A retry goes on where the accepted parts ended: no header again, no part twice.
+        return digest_messages(waiting, language, resumed=attempt.parts_sent > 0)
 
     async def _send_text(self, entry: OutboxEntry, html_text: str, *, previews: bool) -> None:
         await self._bot.send_message(
@@ -266,36 +374,67 @@ class Sender:
             disable_notification=entry.silent,
         )
 
-    async def _retry_after(self, entry: OutboxEntry, seconds: float) -> None:
+    async def _retry_after(self, attempt: _Attempt, seconds: float) -> None:
+        entry = attempt.entry
         paced = time.monotonic() + seconds
         self._chat_ready_at[entry.chat_id] = paced
         if entry.chat_type == "private":
             # Private-chat 429s come from the bot-wide limit: everyone waits.
             self._paused_until = max(self._paused_until, paced)
         log.warning("send throttled chat=%d retry_after=%gs", entry.chat_id, seconds)
-        await self._storage.schedule_retry(
-            entry.id, f"429 retry after {seconds:g}s", self._clock() + seconds, count_attempt=False
+        await self._schedule_retry(
+            attempt, f"429 retry after {seconds:g}s", seconds, count_attempt=False
         )
 
-    async def _migrate(self, entry: OutboxEntry, new_chat_id: int) -> None:
+    async def _schedule_retry(
+        self, attempt: _Attempt, reason: str, delay: float, *, count_attempt: bool
+    ) -> None:
+        write = partial(
+            self._storage.schedule_retry,
+            attempt.entry.id,
+            attempt.claim,
+            reason,
+            self._clock() + delay,
+            count_attempt=count_attempt,
+        )
+        await self._settle(attempt, "retry", write)
+
+    async def _migrate(self, attempt: _Attempt, new_chat_id: int) -> None:
+        entry = attempt.entry
         log.info("chat migrated old=%d new=%d", entry.chat_id, new_chat_id)
-        await self._storage.migrate_chat(entry.chat_id, new_chat_id)
+
+        async def migrate() -> bool:
+            await self._storage.migrate_chat(entry.chat_id, new_chat_id)
+            return True
+
+        await self._record(attempt, "chat migrated", migrate)
         self._on_chat_migrated(entry.chat_id, new_chat_id)
+        # The message goes again, to the new id, once the outbox is read again.
+        await self._schedule_retry(attempt, "chat migrated", 0.0, count_attempt=False)
 
-    async def _deactivate(self, entry: OutboxEntry, reason: str) -> None:
-        dropped = await self._storage.deactivate_chat(entry.chat_id, reason, self._clock())
-        log.warning("chat deactivated chat=%d reason=%s dropped=%d", entry.chat_id, reason, dropped)
+    async def _deactivate(self, attempt: _Attempt, reason: str) -> None:
+        entry = attempt.entry
 
-    async def _give_up(self, entry: OutboxEntry, reason: str) -> None:
+        async def deactivate() -> bool:
+            dropped = await self._storage.deactivate_chat(entry.chat_id, reason, self._clock())
+            log.warning(
+                "chat deactivated chat=%d reason=%s dropped=%d", entry.chat_id, reason, dropped
+            )
+            return True
+
+        await self._settle(attempt, "chat deactivated", deactivate)
+
+    async def _give_up(self, attempt: _Attempt, reason: str) -> None:
+        entry = attempt.entry
         log.warning("send failed chat=%d delivery=%d reason=%s", entry.chat_id, entry.id, reason)
-        await self._storage.mark_failed(entry.id, reason, self._clock())
+        write = partial(self._storage.mark_failed, entry.id, attempt.claim, reason, self._clock())
+        await self._settle(attempt, "failed", write)
         self._metrics.message_failed(entry)
-        if entry.digest_id is not None:
-            await self._storage.finish_digest(entry.digest_id, "failed", self._clock())
 
     async def _network_failure(
-        self, entry: OutboxEntry, reason: str, *, telegram_wide: bool = True
+        self, attempt: _Attempt, reason: str, *, telegram_wide: bool = True
     ) -> None:
+        entry = attempt.entry
         # Only network errors and 5xx say Telegram itself may be down; a refusal of one message
         # (a 404, a 409) must never pause everyone nor keep its attempts from running out.
         if telegram_wide:
@@ -303,7 +442,7 @@ class Sender:
         outage = telegram_wide and self._network_failures >= self._limits.outage_after
         attempts = entry.attempts + (0 if outage else 1)
         if attempts >= self._limits.max_attempts:
-            await self._give_up(entry, f"{reason} after {attempts} attempts")
+            await self._give_up(attempt, f"{reason} after {attempts} attempts")
             return
         if outage and time.monotonic() >= self._paused_until:
             # A new round of the outage. Failures of sends that were in flight together belong
@@ -322,9 +461,7 @@ class Sender:
             backoff,
             outage,
         )
-        await self._storage.schedule_retry(
-            entry.id, reason, self._clock() + backoff, count_attempt=not outage
-        )
+        await self._schedule_retry(attempt, reason, backoff, count_attempt=not outage)
 
     def _backoff(self, failures: int) -> float:
         base = min(2.0 ** (failures - 1), self._limits.max_backoff)

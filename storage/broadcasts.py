@@ -101,7 +101,11 @@ class BroadcastQueries(Database):
         return [int(row[0]) for row in rows]
 
     async def cancel_broadcast(self, broadcast_id: int, now: float) -> int | None:
-        """Stop a broadcast: waiting rows are dropped as cancelled; None if none waited."""
+        """Stop a broadcast: waiting rows are dropped as cancelled; None if none waited.
+
+        Messages the sender has claimed are on their way to Telegram: they finish as sent or
+        failed, and are all that can still go out once this returns.
+        """
         async with self._write() as db:
             # Claiming the report here keeps the sender from calling a stopped broadcast done.
             stopped = await db.execute(
@@ -114,7 +118,8 @@ class BroadcastQueries(Database):
                 return None
             dropped = await db.execute(
                 "UPDATE deliveries SET status = 'dropped', last_error = 'cancelled', "
-                "finished_at = ? WHERE broadcast_id = ? AND status = 'pending'",
+                "finished_at = ? WHERE broadcast_id = ? AND status = 'pending' "
+                "AND claim IS NULL",
                 (now, broadcast_id),
             )
             return dropped.rowcount

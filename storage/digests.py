@@ -12,11 +12,15 @@ class DigestQueries(Database):
     """Held alerts become one digest per chat, sent through the outbox like any message."""
 
     async def chats_with_held_alerts(self) -> list[tuple[Chat, float]]:
-        """Active chats with alerts waiting for a digest, and when the oldest was queued."""
+        """Active chats, not paused, with alerts waiting for a digest, and the oldest's time.
+
+        A paused chat's held alerts are kept for the digest after it resumes.
+        """
         columns = ", ".join(f"c.{name.strip()}" for name in CHAT_COLUMNS.split(","))
         rows = await self._all(
             f"SELECT {columns}, min(d.created_at) FROM chats c JOIN deliveries d "
-            "ON d.chat_id = c.id WHERE c.active = 1 AND d.held = 1 AND d.digest_id IS NULL "
+            "ON d.chat_id = c.id WHERE c.active = 1 AND c.paused = 0 AND d.held = 1 "
+            "AND d.digest_id IS NULL "
             "AND d.status = 'pending' GROUP BY c.id"
         )
         return [(chat_from_row(row), float(row[-1])) for row in rows]
@@ -48,22 +52,19 @@ class DigestQueries(Database):
         row = await self._one("SELECT last_digest_at FROM chats WHERE id = ?", (chat_id,))
         return float(row[0]) if row and row[0] is not None else None
 
-    async def digest_items(self, digest_id: int) -> list[tuple[Item, tuple[str, ...]]]:
-        """The items of a digest with the topics that matched each, oldest first."""
+    async def digest_items(self, digest_id: int) -> list[tuple[int, Item, tuple[str, ...]]]:
+        """The alerts of a digest not sent yet, oldest first: (delivery id, item, topics)."""
         rows = await self._all(
-            f"SELECT {ITEM_COLUMNS}, d.topics FROM deliveries d JOIN items i ON i.id = d.item_id "
-            "JOIN feeds f ON f.id = i.feed_id WHERE d.digest_id = ? AND d.held = 1 ORDER BY d.id",
+            f"SELECT d.id AS delivery_id, {ITEM_COLUMNS}, d.topics FROM deliveries d "
+            "JOIN items i ON i.id = d.item_id JOIN feeds f ON f.id = i.feed_id "
+            "WHERE d.digest_id = ? AND d.held = 1 AND d.status = 'pending' ORDER BY d.id",
             (digest_id,),
         )
         return [
-            (item_from_row(row), tuple(t for t in row["topics"].split("\n") if t)) for row in rows
-        ]
-
-    async def finish_digest(self, digest_id: int, status: str, now: float) -> None:
-        """Close the alerts a digest carried once the digest itself is sent or given up."""
-        async with self._write() as db:
-            await db.execute(
-                "UPDATE deliveries SET status = ?, finished_at = ? "
-                "WHERE digest_id = ? AND held = 1 AND status = 'pending'",
-                (status, now, digest_id),
+            (
+                int(row["delivery_id"]),
+                item_from_row(row),
+                tuple(t for t in row["topics"].split("\n") if t),
             )
+            for row in rows
+        ]

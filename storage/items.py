@@ -153,9 +153,17 @@ class ItemQueries(Database):
         return [(item_from_row(row), row["body"]) for row in rows]
 
     async def prune_items(self, before: float) -> int:
-        """Delete items fetched before a moment (their outbox rows go with them)."""
+        """Delete items fetched before a moment (their finished outbox rows go with them).
+
+        An item whose alert still waits (for its turn, a retry, a digest or a paused chat's
+        resume) is kept until the alert is done.
+        """
         async with self._write() as db:
-            cursor = await db.execute("DELETE FROM items WHERE fetched_at < ?", (before,))
+            cursor = await db.execute(
+                "DELETE FROM items WHERE fetched_at < ? AND NOT EXISTS (SELECT 1 FROM deliveries "
+                "d WHERE d.item_id = items.id AND d.status = 'pending')",
+                (before,),
+            )
             return cursor.rowcount
 
 

@@ -116,6 +116,7 @@ class OutboxEntry:
     link_previews: bool = False
     silent: bool = False
     digest_id: int | None = None
+    parts_sent: int = 0  # a digest: parts Telegram already accepted
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,27 +3,40 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
+
+import aiosqlite
 
 from storage.database import Database
 from storage.items import ITEM_COLUMNS, item_from_row
 from storage.models import OutboxEntry
 
-# Each chat's oldest pending message: only it may be sent, so a chat's messages keep their order.
+# What may go out now: pending, not held for a digest, and (but for broadcasts) to a chat that is
+# not paused. A paused chat's alerts and digests wait, kept, until it resumes.
+_SENDABLE = (
+    "{d}.status = 'pending' AND {d}.held = 0 AND ({d}.broadcast_id IS NOT NULL "
+    "OR {d}.chat_id NOT IN (SELECT id FROM chats WHERE paused = 1))"
+)
+# Each chat's oldest sendable message: only it may be sent, so a chat's messages keep their order.
 # Alerts held for a digest wait outside this line; their digest takes their place in it.
 _OUTBOX_HEADS = (
-    "JOIN (SELECT min(id) AS first_id FROM deliveries WHERE status = 'pending' AND held = 0 "
-    "GROUP BY chat_id) head ON head.first_id = d.id"
+    "JOIN (SELECT min(p.id) AS first_id FROM deliveries p WHERE "
+    f"{_SENDABLE.format(d='p')} GROUP BY p.chat_id) head ON head.first_id = d.id"
 )
 
 
 class OutboxQueries(Database):
-    """Messages waiting to be sent, and what became of them."""
+    """Messages waiting to be sent, and what became of them.
+
+    The sender claims a message just before sending it; every later change of its row is made
+    only while the row is pending and claimed by that sender (see migration 0004).
+    """
 
     async def pending_outbox(self, now: float, limit: int) -> list[OutboxEntry]:
-        """The oldest pending message of each active chat, if due by now; alerts first."""
+        """The oldest sendable message of each active chat, if due by now; alerts first."""
         rows = await self._all(
             "SELECT d.id, d.chat_id, c.type, d.attempts, d.topics, d.broadcast_id, b.text_html, "
-            "c.language, c.link_previews, c.silent, d.digest_id, "
+            "c.language, c.link_previews, c.silent, d.digest_id, d.parts_sent, "
             f"{ITEM_COLUMNS} FROM deliveries d JOIN chats c ON c.id = d.chat_id "
             "LEFT JOIN items i ON i.id = d.item_id LEFT JOIN feeds f ON f.id = i.feed_id "
             "LEFT JOIN broadcasts b ON b.id = d.broadcast_id "
@@ -42,40 +55,97 @@ class OutboxQueries(Database):
         return float(row[0]) if row and row[0] is not None else None
 
     async def outbox_backlog(self) -> int:
-        """How many messages wait to be sent."""
-        row = await self._one(
-            "SELECT count(*) FROM deliveries WHERE status = 'pending' AND held = 0"
-        )
+        """How many messages wait to be sent (not those held for a digest or a paused chat)."""
+        row = await self._one(f"SELECT count(*) FROM deliveries d WHERE {_SENDABLE.format(d='d')}")
         return int(row[0]) if row else 0
 
-    async def mark_sent(self, delivery_id: int, now: float) -> None:
-        """Telegram accepted the message."""
+    async def release_claims(self) -> int:
+        """Free the claims of a sender that is gone (a crash): those messages may go again."""
         async with self._write() as db:
-            await db.execute(
-                "UPDATE deliveries SET status = 'sent', attempts = attempts + 1, "
-                "last_error = NULL, finished_at = ? WHERE id = ?",
-                (now, delivery_id),
+            cursor = await db.execute(
+                "UPDATE deliveries SET claim = NULL WHERE status = 'pending' AND claim IS NOT NULL"
             )
+            return cursor.rowcount
 
-    async def mark_failed(self, delivery_id: int, reason: str, now: float) -> None:
-        """Give up on a message, keeping the reason."""
+    async def claim_delivery(self, delivery_id: int, claim: int) -> bool:
+        """Take a message for sending now; False if it may no longer go (cancelled, paused)."""
         async with self._write() as db:
-            await db.execute(
-                "UPDATE deliveries SET status = 'failed', attempts = attempts + 1, "
-                "last_error = ?, finished_at = ? WHERE id = ?",
-                (reason, now, delivery_id),
+            cursor = await db.execute(
+                f"UPDATE deliveries AS d SET claim = ? WHERE d.id = ? AND d.claim IS NULL "
+                f"AND {_SENDABLE.format(d='d')}",
+                (claim, delivery_id),
             )
+            return cursor.rowcount > 0
+
+    async def mark_sent(self, delivery_id: int, claim: int, now: float) -> bool:
+        """Telegram accepted the message (for a digest: its last part); False if not ours."""
+        async with self._write() as db:
+            cursor = await db.execute(
+                "UPDATE deliveries SET status = 'sent', attempts = attempts + 1, "
+                "last_error = NULL, finished_at = ?, claim = NULL "
+                "WHERE id = ? AND status = 'pending' AND claim = ?",
+                (now, delivery_id, claim),
+            )
+            if cursor.rowcount == 0:
+                return False
+            await _finish_digest_alerts(db, delivery_id, "sent", None, now)
+            return True
+
+    async def mark_failed(self, delivery_id: int, claim: int, reason: str, now: float) -> bool:
+        """Give up on a message, keeping the reason; a digest's delivered parts stay sent."""
+        async with self._write() as db:
+            cursor = await db.execute(
+                "UPDATE deliveries SET status = 'failed', attempts = attempts + 1, "
+                "last_error = ?, finished_at = ?, claim = NULL "
+                "WHERE id = ? AND status = 'pending' AND claim = ?",
+                (reason, now, delivery_id, claim),
+            )
+            if cursor.rowcount == 0:
+                return False
+            await _finish_digest_alerts(db, delivery_id, "failed", reason, now)
+            return True
 
     async def schedule_retry(
-        self, delivery_id: int, reason: str, retry_at: float, *, count_attempt: bool
-    ) -> None:
-        """Put a message back in the outbox until a later moment."""
+        self,
+        delivery_id: int,
+        claim: int,
+        reason: str,
+        retry_at: float,
+        *,
+        count_attempt: bool,
+    ) -> bool:
+        """Put a message back in the outbox until a later moment, unclaimed."""
         async with self._write() as db:
-            await db.execute(
+            cursor = await db.execute(
                 "UPDATE deliveries SET attempts = attempts + ?, last_error = ?, "
-                "next_attempt_at = ? WHERE id = ?",
-                (1 if count_attempt else 0, reason, retry_at, delivery_id),
+                "next_attempt_at = ?, claim = NULL "
+                "WHERE id = ? AND status = 'pending' AND claim = ?",
+                (1 if count_attempt else 0, reason, retry_at, delivery_id, claim),
             )
+            return cursor.rowcount > 0
+
+    async def record_digest_part(
+        self, delivery_id: int, claim: int, parts_sent: int, alert_ids: Sequence[int], now: float
+    ) -> bool:
+        """Telegram accepted one more part of a digest: count it and mark its alerts sent."""
+        async with self._write() as db:
+            cursor = await db.execute(
+                "UPDATE deliveries SET parts_sent = ? "
+                "WHERE id = ? AND status = 'pending' AND claim = ?",
+                (parts_sent, delivery_id, claim),
+            )
+            if cursor.rowcount == 0:
+                return False
+            for start in range(0, len(alert_ids), 500):
+                chunk = alert_ids[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                await db.execute(
+                    "UPDATE deliveries SET status = 'sent', finished_at = ? "
+                    f"WHERE id IN ({marks}) AND held = 1 AND status = 'pending' AND digest_id = "
+                    "(SELECT digest_id FROM deliveries WHERE id = ?)",
+                    (now, *chunk, delivery_id),
+                )
+            return True
 
     async def delivery_counts(self, since: float) -> dict[str, int]:
         """Alerts per final status finished since a moment."""
@@ -85,6 +155,18 @@ class OutboxQueries(Database):
             (since,),
         )
         return {row[0]: int(row[1]) for row in rows}
+
+
+async def _finish_digest_alerts(
+    db: aiosqlite.Connection, delivery_id: int, status: str, reason: str | None, now: float
+) -> None:
+    """Close the alerts a digest row still carried (nothing for any other row)."""
+    await db.execute(
+        "UPDATE deliveries SET status = ?, last_error = coalesce(?, last_error), finished_at = ? "
+        "WHERE digest_id = (SELECT digest_id FROM deliveries WHERE id = ?) "
+        "AND held = 1 AND status = 'pending'",
+        (status, reason, now, delivery_id),
+    )
 
 
 def _outbox_entry(row: sqlite3.Row) -> OutboxEntry:
@@ -102,4 +184,5 @@ def _outbox_entry(row: sqlite3.Row) -> OutboxEntry:
         link_previews=bool(row[8]),
         silent=bool(row[9]),
         digest_id=row[10],
+        parts_sent=row[11],
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import time
 from datetime import UTC, datetime
@@ -201,3 +202,31 @@ async def test_alerts_are_not_held_up_by_a_running_broadcast(warta: RunningBot) 
     await telegram.wait_for(alerted)
     # The alert went out while most of the broadcast was still waiting.
     assert sum(received(telegram, readers, ANNOUNCEMENT).values()) < 150
+
+
+async def test_nothing_goes_out_after_the_cancel_returned(warta: RunningBot) -> None:
+    telegram = warta.telegram
+    storage = warta.services.storage
+    readers = await register_readers(storage, 5000, 40)
+    # A flood wait early on: the sender holds the rows it has read until Telegram's pause ends.
+    telegram.fail_next(status=429, retry_after=4, chat_id=readers[3])
+    await warta.say(ADMIN_ID, f"/broadcast {ANNOUNCEMENT}")
+    confirm = await confirmation(telegram)
+    telegram.press_button(ADMIN_ID, confirm.message_id, confirm.callback_data[0])
+    await telegram.wait_for(lambda tg: any(r.status == 429 for r in tg.requests_for("sendMessage")))
+    # Sends already on their way may finish; during the pause none is, so none may follow.
+    async with asyncio.timeout(30):
+        while warta.services.sender.broadcast_in_flight(1):  # noqa: ASYNC110
+            await asyncio.sleep(0.01)
+    reply = await warta.say(ADMIN_ID, "/broadcast_cancel")
+    assert "dihentikan" in reply
+    at_cancel = received(telegram, readers, ANNOUNCEMENT)
+    # Stopping the sender lets whatever it still held go out (or not) before we look.
+    await warta.services.sender.stop()
+    assert received(telegram, readers, ANNOUNCEMENT) == at_cancel
+    job = await storage.broadcast_job(1, time.time())
+    assert job is not None
+    # What was dropped stays dropped: the counts are the messages readers really got.
+    assert job.sent == sum(at_cancel.values())
+    assert (job.pending, job.sent + job.failed) == (0, len(readers) + 1)
+    assert f"{job.failed} pesan tidak akan dikirim" in reply

@@ -182,3 +182,17 @@ async def test_after_an_outage_every_alert_arrives_in_order(
     assert alert_titles(telegram, 1) == titles
     assert alert_titles(telegram, 2) == titles
     assert await storage.delivery_counts(0) == {"sent": 10}
+
+
+async def test_a_message_claimed_by_a_process_that_died_goes_out_after_restart(
+    telegram: TelegramStandIn, storage: Storage, bot: Bot
+) -> None:
+    await queue_alerts(storage, {1: "private"}, ["Banjir Serang", "Banjir Lebak"])
+    (first,) = await storage.pending_outbox(time.time(), 10)
+    # A sender claimed it and died before Telegram answered.
+    assert await storage.claim_delivery(first.id, claim=12345)
+    sender = await run_sender(bot, storage)
+    await telegram.wait_for_messages(1, 2)
+    await sender.stop()
+    assert alert_titles(telegram, 1) == ["Banjir Serang", "Banjir Lebak"]
+    assert await storage.delivery_counts(0) == {"sent": 2}

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from tests.inprocess import RunningBot
+from bot.standin import TelegramStandIn
+from tests.inprocess import FakeClock, RunningBot
 from tests.readers.conftest import news
 
-BUDI = 101
+BUDI, CITRA = 101, 102
 
 
 async def press(bot: RunningBot, chat_id: int, data: str) -> None:
@@ -101,3 +102,30 @@ async def test_help_fits_on_one_screen(reader_bot: RunningBot) -> None:
     assert len(reply.splitlines()) <= 16
     for command in ("/subscribe", "/region", "/settings", "/pause", "/language", "/channel"):
         assert command in reply
+
+
+async def test_an_alert_queued_before_pause_waits_for_resume(
+    reader_bot: RunningBot, clock: FakeClock
+) -> None:
+    telegram = reader_bot.telegram
+    await reader_bot.say(BUDI, "/subscribe banjir")
+    await reader_bot.say(CITRA, "/subscribe gempa")
+    # Telegram asks to wait: the alert is queued again for a moment later.
+    telegram.fail_next(status=429, retry_after=1, chat_id=BUDI)
+    reader_bot.feeds.add_item("/banten.xml", news("k1", "Banjir rendam Kramatwatu"))
+    await reader_bot.poll()
+    await telegram.wait_for(lambda tg: any(r.status == 429 for r in tg.requests))
+    assert "dijeda" in await reader_bot.say(BUDI, "/pause")
+    clock.advance(60)  # its retry is due
+    reader_bot.feeds.add_item("/banten.xml", news("g1", "Gempa kecil di Lebak"))
+    await reader_bot.poll()
+    # Queued after it, and sent: the sender has looked at the paused reader's alert too.
+    await telegram.wait_for(lambda tg: received(tg, CITRA, "Gempa kecil di Lebak"))
+    await reader_bot.settled()
+    assert not received(telegram, BUDI, "Kramatwatu")
+    assert "dilanjutkan" in await reader_bot.say(BUDI, "/resume")
+    await telegram.wait_for(lambda tg: received(tg, BUDI, "Kramatwatu"), timeout=30)
+
+
+def received(telegram: TelegramStandIn, chat_id: int, words: str) -> bool:
+    return any(words in (m.plain_text or "") for m in telegram.messages_to(chat_id))

@@ -13,6 +13,7 @@ from storage.migrate import migration_scripts
 from storage.models import FeedSeed, NewItem
 
 NOW = 1_800_000_000.0
+CLAIM = 7  # a sender's claim on the messages it sends
 
 
 @pytest.fixture
@@ -114,7 +115,8 @@ async def test_outbox_survives_a_crash_and_only_unsent_rows_come_back(tmp_path: 
     await store.register_chat(1, "private", "", NOW)
     await store.store_items(feed_id, [an_item("a", {1: ("x",)}), an_item("b", {1: ("x",)})], NOW)
     first = (await store.pending_outbox(NOW, 10))[0]
-    await store.mark_sent(first.id, NOW)
+    assert await store.claim_delivery(first.id, CLAIM)
+    await store.mark_sent(first.id, CLAIM, NOW)
     # No clean shutdown: the connection is dropped as a killed process would drop it.
     await store.db.close()
     store._db = None
@@ -131,7 +133,8 @@ async def test_each_chat_offers_only_its_oldest_pending_message(storage: Storage
     await storage.store_items(feed_id, [an_item("a", {1: ("x",)}), an_item("b", {1: ("x",)})], NOW)
     head = await storage.pending_outbox(NOW, 10)
     assert len(head) == 1
-    await storage.schedule_retry(head[0].id, "502", NOW + 60, count_attempt=True)
+    assert await storage.claim_delivery(head[0].id, CLAIM)
+    await storage.schedule_retry(head[0].id, CLAIM, "502", NOW + 60, count_attempt=True)
     # The later message must not overtake the one waiting for its retry.
     assert await storage.pending_outbox(NOW, 10) == []
     assert await storage.next_outbox_time() == NOW + 60
@@ -168,11 +171,16 @@ async def test_search_finds_words_in_title_and_body(storage: Storage) -> None:
     assert await storage.search_items('"gempa"*', 10) == []
 
 
-async def test_prune_removes_old_items_with_their_alerts_and_index(storage: Storage) -> None:
+async def test_prune_removes_old_items_once_their_alerts_are_done(storage: Storage) -> None:
     feed_id = await a_feed(storage)
     await storage.register_chat(1, "private", "", NOW)
     await storage.store_items(feed_id, [an_item("old", {1: ("x",)})], NOW - 40 * 86400)
     await storage.store_items(feed_id, [an_item("new", {})], NOW)
+    # Its alert still waits: the item stays until the alert is done.
+    assert await storage.prune_items(NOW - 30 * 86400) == 0
+    (waiting,) = await storage.pending_outbox(NOW, 10)
+    assert await storage.claim_delivery(waiting.id, CLAIM)
+    assert await storage.mark_sent(waiting.id, CLAIM, NOW)
     assert await storage.prune_items(NOW - 30 * 86400) == 1
     assert [item.title for item in await storage.latest_items(10)] == ["Banjir di Serang new"]
     assert await storage.search_items('"old"*', 10) == []
@@ -199,9 +207,11 @@ async def test_broadcast_is_reported_once_when_every_recipient_is_done(storage: 
     assert await storage.start_broadcast(broadcast_id, progress_message_id=7, now=NOW) is None
     assert await storage.broadcast_recipients(broadcast_id) == 2
     first, second = await storage.pending_outbox(NOW, 10)
-    await storage.mark_sent(first.id, NOW)
+    for entry in (first, second):
+        assert await storage.claim_delivery(entry.id, CLAIM)
+    await storage.mark_sent(first.id, CLAIM, NOW)
     assert await storage.unreported_finished_broadcast(broadcast_id) is None
-    await storage.mark_failed(second.id, "rejected", NOW)
+    await storage.mark_failed(second.id, CLAIM, "rejected", NOW)
     report = await storage.unreported_finished_broadcast(broadcast_id)
     assert report is not None
     assert (report.sent, report.failed) == (1, 1)
