@@ -129,6 +129,8 @@ async def change_setting(update: Update, context: WartaContext) -> None:
         return
     storage = context.services.storage
     await storage.update_chat(target.id, **changes)
+    if changes.get("paused") is False:
+        context.services.sender.wake()  # what waited during the pause goes out now
     updated = await storage.get_chat(target.id)
     assert updated is not None
     language = updated.language if target.id == chat.id else chat.language
@@ -156,6 +158,8 @@ async def _set_paused(update: Update, context: WartaContext, *, paused: bool) ->
         return
     chat, target = chats
     await context.services.storage.update_chat(target.id, paused=paused)
+    if not paused:
+        context.services.sender.wake()  # what waited during the pause goes out now
     await reply(update, chat, "paused_done" if paused else "resumed_done")
 
 
