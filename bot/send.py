@@ -25,7 +25,6 @@ from telegram.error import (
 from bot.format import AlertView, render_alert, render_digest
 from bot.i18n import text
 from bot.metrics import Metrics
-from bot.pacing import Pacer
 from storage import Storage
 from storage.models import BroadcastReport, Item, OutboxEntry
 
@@ -38,9 +37,12 @@ BROADCAST_SLICE_SECONDS = 1.0
 class SendLimits:
     """Telegram's published limits, and how hard the sender retries."""
 
-    per_second: float = 29.0  # a hair under 30/s: timer jitter must not cross the limit
-    # A little over a second: two requests can reach Telegram closer together than they left.
-    private_chat_interval: float = 1.05
+    # The bot-wide pace of every call, a hair under 30/s: bot.pacing.RateLimiter applies it.
+    per_second: float = 29.0
+    # Per-chat spacing counts from Telegram's answer to the chat's previous message, which
+    # came after Telegram received it: however late that request arrived, the next one
+    # arrives at least this long after it.
+    private_chat_interval: float = 1.0
     group_chat_interval: float = 3.0  # 20 messages per minute per group
     max_in_flight: int = 16
     max_attempts: int = 6
@@ -72,7 +74,6 @@ class Sender:
         self._limits = limits
         self._on_chat_migrated = on_chat_migrated
         self._on_broadcast_done = on_broadcast_done
-        self._pacer = Pacer(limits.per_second)
         self._wake = asyncio.Event()
         self._slots = asyncio.Semaphore(limits.max_in_flight)
         self._in_flight: dict[int, asyncio.Task[None]] = {}
@@ -150,19 +151,13 @@ class Sender:
         return started
 
     async def _wait_for_capacity(self) -> None:
+        # No bot-wide pacing here: the bot's RateLimiter paces every call to Telegram, ours too.
         await self._slots.acquire()
         pause = self._paused_until - time.monotonic()
         if pause > 0:
             await asyncio.sleep(pause)
-        await self._pacer.wait()
 
     def _launch(self, entry: OutboxEntry) -> None:
-        interval = (
-            self._limits.group_chat_interval
-            if entry.chat_type in {"group", "supergroup", "channel"}
-            else self._limits.private_chat_interval
-        )
-        self._chat_ready_at[entry.chat_id] = time.monotonic() + interval
         task = asyncio.create_task(self._deliver(entry))
         self._in_flight[entry.chat_id] = task
         if entry.broadcast_id is not None:
@@ -192,11 +187,23 @@ class Sender:
         try:
             await self._send_and_record(entry)
         finally:
+            self._space_chat(entry)
             self._in_flight.pop(entry.chat_id, None)
             self._settled_chats.add(entry.chat_id)
             self._broadcasts_in_flight.pop(entry.chat_id, None)
             self._slots.release()
             self._wake.set()
+
+    def _space_chat(self, entry: OutboxEntry) -> None:
+        """The chat's next message leaves no sooner than its interval after this answer."""
+        interval = (
+            self._limits.group_chat_interval
+            if entry.chat_type in {"group", "supergroup", "channel"}
+            else self._limits.private_chat_interval
+        )
+        # A 429's retry_after may already ask for longer.
+        earliest = self._chat_ready_at.get(entry.chat_id, 0.0)
+        self._chat_ready_at[entry.chat_id] = max(earliest, time.monotonic() + interval)
 
     async def _send_and_record(self, entry: OutboxEntry) -> None:
         started = time.perf_counter()

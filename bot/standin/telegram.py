@@ -248,6 +248,24 @@ class _Drop:
 
 
 @dataclass
+class _Lag:
+    """Pending late arrivals: matching requests reach the server this much later."""
+
+    remaining: int
+    seconds: float
+    method: str
+    chat_id: int | None
+
+    def matches(self, method: str, chat_id: object) -> bool:
+        """Whether this lag applies to the call."""
+        return (
+            self.remaining > 0
+            and self.method in ("*", method)
+            and (self.chat_id is None or self.chat_id == chat_id)
+        )
+
+
+@dataclass
 class _Window:
     """Sliding-window counter of accepted sends."""
 
@@ -537,6 +555,7 @@ class TelegramStandIn:
         self._limits: _RateLimits | None = None
         self._faults: list[_Fault] = []
         self._drops: list[_Drop] = []
+        self._lags: list[_Lag] = []
         self._blocked: set[int] = set()
         self._kicked: set[int] = set()
         self._forgotten: set[int] = set()
@@ -737,6 +756,17 @@ class TelegramStandIn:
         """Close the connection without a response, before or after accepting the call."""
         self._drops.append(_Drop(count, after_accept, self._canonical(method), chat_id))
 
+    def delay_next(
+        self,
+        seconds: float,
+        count: int = 1,
+        *,
+        method: str = "sendMessage",
+        chat_id: int | None = None,
+    ) -> None:
+        """Let the next count matching calls arrive this much late, as on a jittery network."""
+        self._lags.append(_Lag(count, seconds, self._canonical(method), chat_id))
+
     def enforce_limits(
         self,
         per_second: int = 30,
@@ -755,9 +785,10 @@ class TelegramStandIn:
         self._delay = seconds
 
     def clear_faults(self) -> None:
-        """Forget pending fail_next and drop_connection_next switches."""
+        """Forget pending fail_next, drop_connection_next and delay_next switches."""
         self._faults.clear()
         self._drops.clear()
+        self._lags.clear()
 
     # ----- update injection ------------------------------------------------------------------
 
@@ -963,6 +994,8 @@ class TelegramStandIn:
             return _reply(error.payload(), error.status)
         if self._delay:
             await asyncio.sleep(self._delay)
+        if lag := self._take_lag(name, params.get("chat_id")):
+            await asyncio.sleep(lag)
         return await self._dispatch(request, name, params)
 
     async def _dispatch(
@@ -1005,6 +1038,15 @@ class TelegramStandIn:
             request.transport.abort()
         # aiohttp notices the closed transport and discards this response.
         return web.Response(status=500)
+
+    def _take_lag(self, name: str, chat_id: object) -> float:
+        """Consume a matching delay_next switch: how late this call arrives."""
+        method = self._canonical(name)
+        for lag in self._lags:
+            if lag.matches(method, chat_id):
+                lag.remaining -= 1
+                return lag.seconds
+        return 0.0
 
     def _take_drop(self, method: str, chat_id: object, *, after_accept: bool) -> bool:
         """Consume a matching drop_connection_next switch."""
