@@ -42,7 +42,7 @@ class RunningBot:
         replies = await self.telegram.wait_for_messages(chat_id, before + 1)
         return replies[before].plain_text or ""
 
-    async def settled(self, timeout: float = 10.0) -> None:
+    async def settled(self, timeout: float = 30.0) -> None:
         """Wait until the outbox holds nothing more to send."""
         async with asyncio.timeout(timeout):
             # The outbox itself is the condition: the sender announces nothing when done.

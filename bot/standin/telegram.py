@@ -687,7 +687,7 @@ class TelegramStandIn:
         return "\n".join(lines)
 
     async def wait_for(
-        self, predicate: Callable[[TelegramStandIn], bool], timeout: float = 10.0
+        self, predicate: Callable[[TelegramStandIn], bool], timeout: float = 30.0
     ) -> None:
         """Wait until predicate(self) holds, re-checking on every recorded event."""
         try:
@@ -698,7 +698,7 @@ class TelegramStandIn:
             raise AssertionError(f"condition not met within {timeout}s\n{self.summary()}") from None
 
     async def wait_for_messages(
-        self, chat_id: int, count: int, timeout: float = 10.0
+        self, chat_id: int, count: int, timeout: float = 30.0
     ) -> list[SentMessage]:
         """Wait until at least count messages went to chat_id; return them all."""
         await self.wait_for(lambda tg: len(tg.messages_to(chat_id)) >= count, timeout)

@@ -106,12 +106,12 @@ async def test_a_redirect_to_a_private_address_is_refused(feeds: FeedServer) -> 
         return ["93.184.216.34"] if host == "localhost" else ["127.0.0.1"]
 
     public_url = feeds.url("/pindah").replace("127.0.0.1", "localhost")
-    async with build_http_client(5.0) as client:
+    async with build_http_client(30.0) as client:
         finder = FeedFinder(
             client,
             allow_private=False,
             max_bytes=1 << 20,
-            timeout=5.0,
+            timeout=30.0,
             resolve=localhost_looks_public,
         )
         with pytest.raises(FeedRefused) as refused:

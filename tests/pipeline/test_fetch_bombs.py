@@ -22,9 +22,9 @@ def zeros_compressed(size: int, wbits: int) -> bytes:
 
 
 async def fetch(feeds: FeedServer, path: str) -> bytes:
-    async with build_http_client(5.0) as client:
+    async with build_http_client(30.0) as client:  # timeouts that mean hung, not slow
         fetched = await fetch_feed(
-            client, feeds.url(path), etag=None, last_modified=None, max_bytes=CAP, total_timeout=5
+            client, feeds.url(path), etag=None, last_modified=None, max_bytes=CAP, total_timeout=60
         )
     return fetched.body
 
