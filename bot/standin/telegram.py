@@ -553,6 +553,7 @@ class TelegramStandIn:
         self._stopping = False
         self._delay = 0.0
         self._limits: _RateLimits | None = None
+        self._limits_clock: Callable[[], float] = time.monotonic
         self._faults: list[_Fault] = []
         self._drops: list[_Drop] = []
         self._lags: list[_Lag] = []
@@ -772,9 +773,16 @@ class TelegramStandIn:
         per_second: int = 30,
         per_group_per_minute: int = 20,
         per_chat_per_second: float | None = None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        """Apply flood limits to sendMessage/sendDocument/sendPhoto; excess answers 429."""
+        """Apply flood limits to sendMessage/sendDocument/sendPhoto; excess answers 429.
+
+        The limits count on `clock`: a test that stops it checks them whatever the machine's
+        speed.
+        """
         self._limits = _RateLimits(per_second, per_group_per_minute, per_chat_per_second)
+        self._limits_clock = clock
 
     def disable_limits(self) -> None:
         """Stop enforcing flood limits."""
@@ -1183,7 +1191,7 @@ class TelegramStandIn:
         """Refuse a send with 429 when a flood limit is reached."""
         if self._limits is None:
             return
-        retry_after = self._limits.check(chat_id, time.monotonic())
+        retry_after = self._limits.check(chat_id, self._limits_clock())
         if retry_after is not None:
             self.rejected_429 += 1
             raise ApiError(
@@ -1195,7 +1203,7 @@ class TelegramStandIn:
     def _count_send(self, chat_id: int) -> None:
         """Account an accepted send for the flood limits."""
         if self._limits is not None:
-            self._limits.record(chat_id, time.monotonic())
+            self._limits.record(chat_id, self._limits_clock())
 
     def _upload(self, params: JsonDict, key: str) -> tuple[bytes | None, str | None, str]:
         """Resolve a file parameter: upload, attach:// reference, known file_id or URL."""
