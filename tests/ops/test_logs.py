@@ -74,7 +74,7 @@ async def test_json_log_of_a_running_bot(
         await telegram.wait_for_messages(READER, 1, timeout=30)
     finally:
         process.send_signal(signal.SIGTERM)
-        code = await asyncio.wait_for(process.wait(), 20)
+        code = await asyncio.wait_for(process.wait(), 60)
     assert code == 0
 
     lines = log.read_text(encoding="utf-8").splitlines()

@@ -77,7 +77,7 @@ async def test_webhook_processes_only_updates_with_the_secret(
     finally:
         if process.returncode is None:
             process.send_signal(signal.SIGTERM)
-        code = await asyncio.wait_for(process.wait(), 20)
+        code = await asyncio.wait_for(process.wait(), 60)
     assert code == 0
     text = log.read_text(encoding="utf-8")
     assert SECRET not in text
