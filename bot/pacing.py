@@ -1,4 +1,4 @@
-"""Pacing: let calls through evenly at a steady rate, with no bursts and no drift."""
+"""Pacing: calls to Telegram go evenly at a steady rate, and never more than it allows."""
 
 from __future__ import annotations
 
@@ -60,14 +60,11 @@ class AnsweredWindow:
     answered, and waited.
     """
 
-    def __init__(
-        self, limit: int, seconds: float, *, clock: Callable[[], float] | None = None
-    ) -> None:
+    def __init__(self, limit: int, seconds: float) -> None:
         if limit < 1 or not seconds > 0:
             raise ValueError(f"need limit >= 1 and seconds > 0, got {limit!r}, {seconds!r}")
         self._limit = limit
         self._seconds = seconds
-        self._clock = clock
         self._in_flight = 0
         self._answered: deque[float] = deque()
         self._changed = asyncio.Event()
@@ -80,14 +77,14 @@ class AnsweredWindow:
             yield
         finally:
             self._in_flight -= 1
-            self._answered.append(self._now())
+            self._answered.append(asyncio.get_running_loop().time())
             # Every waiter looks again; those that find no room go back to waiting.
             self._changed.set()
             self._changed = asyncio.Event()
 
     async def _admit(self) -> None:
         while True:
-            now = self._now()
+            now = asyncio.get_running_loop().time()
             while self._answered and self._answered[0] <= now - self._seconds:
                 self._answered.popleft()
             if self._in_flight + len(self._answered) < self._limit:
@@ -97,9 +94,6 @@ class AnsweredWindow:
             ages_out = self._answered[0] + self._seconds - now if self._answered else None
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._changed.wait(), ages_out)
-
-    def _now(self) -> float:
-        return self._clock() if self._clock is not None else asyncio.get_running_loop().time()
 
 
 class RateLimiter(BaseRateLimiter[None]):
