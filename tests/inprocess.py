@@ -71,6 +71,9 @@ class FakeClock:
 
     def __init__(self, start: float | None = None) -> None:
         self.now = time.time() if start is None else start
+        # "Today" is fixed when the clock is made: a test running across midnight WIB must not
+        # find its 08:00 moved to the next day half-way through.
+        self._today = datetime.fromtimestamp(self.now, tz=wib())
 
     def __call__(self) -> float:
         return self.now
@@ -81,8 +84,7 @@ class FakeClock:
 
     def set_wib(self, hour: int, minute: int = 0, *, days: int = 0) -> None:
         """Move to hour:minute WIB today (plus days), the way a reader's day is counted."""
-        today = datetime.fromtimestamp(time.time(), tz=wib())
-        moment = today.replace(hour=hour, minute=minute, second=0, microsecond=0)
+        moment = self._today.replace(hour=hour, minute=minute, second=0, microsecond=0)
         self.now = (moment + timedelta(days=days)).timestamp()
 
 
