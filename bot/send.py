@@ -54,7 +54,8 @@ class SendLimits:
 class Sender:
     """Sends pending alerts and broadcasts; marks each sent only once Telegram accepted it.
 
-    Pacing uses the monotonic clock; `clock` (wall time) stamps what is stored.
+    Per-chat spacing uses the monotonic clock; `clock` (wall time) stamps what is stored. The
+    bot-wide pace is the bot's own: give it a bot built with bot.pacing.RateLimiter.
     """
 
     def __init__(
