@@ -25,9 +25,11 @@ from pathlib import Path
 from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
+from telegram.ext import ExtBot
 
 from bench.report import append_result
 from bot.format import AlertView, render_alert
+from bot.pacing import RateLimiter
 from bot.send import Sender, SendLimits
 from bot.standin import SentMessage, TelegramStandIn
 from storage import Storage
@@ -111,7 +113,7 @@ async def with_sender(telegram: TelegramStandIn, chats: dict[int, str], items: i
     with tempfile.TemporaryDirectory() as folder:
         async with (
             queued_outbox(Path(folder), chats, items) as storage,
-            Bot(telegram.token, base_url=f"{telegram.base_url}/bot") as bot,
+            paced_bot(telegram) as bot,
         ):
             sender = Sender(bot, storage, time.time, SendLimits())
             started = time.monotonic()
@@ -122,6 +124,12 @@ async def with_sender(telegram: TelegramStandIn, chats: dict[int, str], items: i
             seconds = time.monotonic() - started
             await sender.stop()
     return outcome(telegram, len(chats) * items, seconds)
+
+
+def paced_bot(telegram: TelegramStandIn) -> ExtBot[None]:
+    """A bot with the application's rate limiter, which paces the sender's calls."""
+    limiter = RateLimiter(SendLimits().per_second)
+    return ExtBot(telegram.token, base_url=f"{telegram.base_url}/bot", rate_limiter=limiter)
 
 
 async def with_plain_loop(telegram: TelegramStandIn, chats: Sequence[int], items: int) -> Outcome:

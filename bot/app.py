@@ -20,6 +20,7 @@ from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, text
 from bot.ingest import FeedPoller
 from bot.jobs import schedule_jobs
 from bot.metrics import Metrics
+from bot.pacing import RateLimiter
 from bot.search import NewsSearch
 from bot.send import Sender, SendLimits
 from bot.settings import Settings
@@ -45,6 +46,7 @@ def build_application(
     context_types = ContextTypes(context=WartaContext, bot_data=BotData)
     # The app owns its metrics registry: no process-wide state shared between instances.
     monitor = MonitoringServer(Metrics(CollectorRegistry(), clock), settings)
+    limits = send_limits or SendLimits()
     builder = (
         ApplicationBuilder()
         .token(token)
@@ -52,7 +54,9 @@ def build_application(
         .base_file_url(f"{settings.api_url}/file/bot")
         .context_types(context_types)
         .connection_pool_size(32)
-        .post_init(_starter(settings, seeds, clock, send_limits or SendLimits(), monitor))
+        # Replies, edits and alerts alike: one bot-wide budget for everything sent to Telegram.
+        .rate_limiter(RateLimiter(limits.per_second))
+        .post_init(_starter(settings, seeds, clock, limits, monitor))
         .post_stop(_stop_sending)
         .post_shutdown(_closer(monitor))
     )

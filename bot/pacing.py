@@ -1,10 +1,17 @@
-"""Pacing: let calls through evenly at a steady rate, with no bursts and no drift."""
+"""Pacing: calls to Telegram go evenly at a steady rate, and never more than it allows."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
-from collections.abc import Awaitable, Callable
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from typing import Any
+
+from telegram.ext import BaseRateLimiter
+
+JSONDict = dict[str, Any]
 
 
 class Pacer:
@@ -41,3 +48,82 @@ class Pacer:
 
     def _now(self) -> float:
         return self._clock() if self._clock is not None else asyncio.get_running_loop().time()
+
+
+class AnsweredWindow:
+    """At most `limit` calls in any `seconds` as the server counts them, whatever the jitter.
+
+    A call reaches the server some time between leaving and being answered, so calls that left
+    evenly spaced can arrive bunched. A call leaves only while fewer than `limit` calls are in
+    flight or were answered within the last `seconds`: of any `limit + 1` calls arriving within
+    `seconds` of each other, the last to leave would have found the others in flight or freshly
+    answered, and waited.
+    """
+
+    def __init__(self, limit: int, seconds: float) -> None:
+        if limit < 1 or not seconds > 0:
+            raise ValueError(f"need limit >= 1 and seconds > 0, got {limit!r}, {seconds!r}")
+        self._limit = limit
+        self._seconds = seconds
+        self._in_flight = 0
+        self._answered: deque[float] = deque()
+        self._changed = asyncio.Event()
+
+    @contextlib.asynccontextmanager
+    async def slot(self) -> AsyncIterator[None]:
+        """Hold a place for one call, from leaving until its answer is in."""
+        await self._admit()
+        try:
+            yield
+        finally:
+            self._in_flight -= 1
+            self._answered.append(asyncio.get_running_loop().time())
+            # Every waiter looks again; those that find no room go back to waiting.
+            self._changed.set()
+            self._changed = asyncio.Event()
+
+    async def _admit(self) -> None:
+        while True:
+            now = asyncio.get_running_loop().time()
+            while self._answered and self._answered[0] <= now - self._seconds:
+                self._answered.popleft()
+            if self._in_flight + len(self._answered) < self._limit:
+                self._in_flight += 1
+                return
+            # Room comes when a call in flight is answered or the oldest answer ages out.
+            ages_out = self._answered[0] + self._seconds - now if self._answered else None
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._changed.wait(), ages_out)
+
+
+class RateLimiter(BaseRateLimiter[None]):
+    """One bot-wide budget for every call to Telegram: alerts, replies, edits, button answers.
+
+    Calls take turns from one Pacer at `per_second`, which lets at most `per_second + 1` leave in
+    any second; an AnsweredWindow makes that also hold for their arrival at Telegram.
+    (python-telegram-bot never passes getUpdates through a rate limiter.)
+    """
+
+    def __init__(self, per_second: float) -> None:
+        self._pacer = Pacer(per_second)
+        self._window = AnsweredWindow(math.floor(per_second) + 1, 1.0)
+
+    async def initialize(self) -> None:
+        """Nothing to open."""
+
+    async def shutdown(self) -> None:
+        """Nothing to close."""
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | JSONDict | list[JSONDict]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: None,
+    ) -> bool | JSONDict | list[JSONDict]:
+        """Make the call at its turn, once the window has room."""
+        await self._pacer.wait()
+        async with self._window.slot():
+            return await callback(*args, **kwargs)

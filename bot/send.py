@@ -28,7 +28,6 @@ from bot.digests import digest_messages
 from bot.format import AlertView, render_alert
 from bot.metrics import Metrics
 from bot.outcomes import OutcomeRecorder, Write
-from bot.pacing import Pacer
 from storage import Storage
 from storage.models import BroadcastReport, Item, OutboxEntry
 
@@ -42,9 +41,12 @@ RECORD_RETRY_MAX_SECONDS = 30.0  # a write storage refused is tried again at lea
 class SendLimits:
     """Telegram's published limits, and how hard the sender retries."""
 
-    per_second: float = 29.0  # a hair under 30/s: timer jitter must not cross the limit
-    # A little over a second: two requests can reach Telegram closer together than they left.
-    private_chat_interval: float = 1.05
+    # The bot-wide pace of every call, a hair under 30/s: bot.pacing.RateLimiter applies it.
+    per_second: float = 29.0
+    # Per-chat spacing counts from Telegram's answer to the chat's previous message, which
+    # came after Telegram received it: however late that request arrived, the next one
+    # arrives at least this long after it.
+    private_chat_interval: float = 1.0
     group_chat_interval: float = 3.0  # 20 messages per minute per group
     max_in_flight: int = 16
     max_attempts: int = 6
@@ -70,7 +72,8 @@ class Sender:
     Each message is claimed in the outbox just before it is sent, and every later change of its
     row holds only while the claim does: whatever is cancelled, paused or dropped once the
     claim is taken is not sent, and what is sent is never recorded twice nor sent again.
-    Pacing uses the monotonic clock; `clock` (wall time) stamps what is stored.
+    Per-chat spacing uses the monotonic clock; `clock` (wall time) stamps what is stored. The
+    bot-wide pace is the bot's own: give it a bot built with bot.pacing.RateLimiter.
     """
 
     def __init__(
@@ -90,7 +93,6 @@ class Sender:
         self._limits = limits
         self._on_chat_migrated = on_chat_migrated
         self._on_broadcast_done = on_broadcast_done
-        self._pacer = Pacer(limits.per_second)
         self._wake = asyncio.Event()
         self._slots = asyncio.Semaphore(limits.max_in_flight)
         self._in_flight: dict[int, asyncio.Task[None]] = {}
@@ -180,10 +182,8 @@ class Sender:
         return started
 
     async def _wait_for_capacity(self) -> None:
+        # No bot-wide pacing here: the bot's RateLimiter paces every call to Telegram, ours too.
         await self._slots.acquire()
-        await self._sit_out_pause()
-        await self._pacer.wait()
-        # A flood wait that came back during the pacer's turn holds this send too.
         await self._sit_out_pause()
 
     async def _sit_out_pause(self) -> None:
@@ -192,12 +192,6 @@ class Sender:
             await asyncio.sleep(pause)
 
     def _launch(self, entry: OutboxEntry) -> None:
-        interval = (
-            self._limits.group_chat_interval
-            if entry.chat_type in {"group", "supergroup", "channel"}
-            else self._limits.private_chat_interval
-        )
-        self._chat_ready_at[entry.chat_id] = time.monotonic() + interval
         task = asyncio.create_task(self._deliver(entry))
         self._in_flight[entry.chat_id] = task
         if entry.broadcast_id is not None:
@@ -246,6 +240,7 @@ class Sender:
             log.exception("send task failed chat=%d delivery=%d", entry.chat_id, entry.id)
             await self._recover(attempt)
         finally:
+            self._space_chat(entry)
             self._in_flight.pop(entry.chat_id, None)
             self._settled_chats.add(entry.chat_id)
             self._broadcasts_in_flight.pop(entry.chat_id, None)
@@ -289,6 +284,18 @@ class Sender:
     async def _settle(self, attempt: _Attempt, outcome: str, write: Write) -> None:
         attempt.settled = True
         await self._record(attempt, outcome, write)
+
+    def _space_chat(self, entry: OutboxEntry) -> None:
+        """The chat's next message leaves no sooner than its interval after this answer."""
+        # A 429's retry_after may already ask for longer.
+        earliest = self._chat_ready_at.get(entry.chat_id, 0.0)
+        self._chat_ready_at[entry.chat_id] = max(earliest, time.monotonic() + self._interval(entry))
+
+    def _interval(self, entry: OutboxEntry) -> float:
+        """The least time between two messages to this chat, counted from Telegram's answer."""
+        if entry.chat_type in {"group", "supergroup", "channel"}:
+            return self._limits.group_chat_interval
+        return self._limits.private_chat_interval
 
     async def _send_and_record(self, attempt: _Attempt) -> None:
         entry = attempt.entry
@@ -341,7 +348,10 @@ class Sender:
     async def _send_digest(self, attempt: _Attempt, digest_id: int) -> None:
         """Send the digest's parts not accepted yet, recording each one as Telegram takes it."""
         entry = attempt.entry
-        for part, alert_ids in await self._digest_parts(attempt, digest_id):
+        for index, (part, alert_ids) in enumerate(await self._digest_parts(attempt, digest_id)):
+            if index:
+                # The parts are messages to one chat: the chat's limit spaces them too.
+                await asyncio.sleep(self._interval(entry))
             # A digest lists many links: a preview of the first one would mislead.
             await self._send_text(entry, part, previews=False)
             attempt.parts_sent += 1

@@ -7,7 +7,7 @@ import contextlib
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.addresses import AddressPolicy
@@ -45,7 +45,7 @@ class RunningBot:
         replies = await self.telegram.wait_for_messages(chat_id, before + 1)
         return replies[before].plain_text or ""
 
-    async def settled(self, timeout: float = 10.0) -> None:
+    async def settled(self, timeout: float = 30.0) -> None:
         """Wait until the outbox holds nothing more to send."""
         async with asyncio.timeout(timeout):
             # The outbox itself is the condition: the sender announces nothing when done.
@@ -77,6 +77,9 @@ class FakeClock:
 
     def __init__(self, start: float | None = None) -> None:
         self.now = time.time() if start is None else start
+        # "Today" is fixed when the clock is made: a test running across midnight WIB must not
+        # find its 08:00 moved to the next day half-way through.
+        self._today = datetime.fromtimestamp(self.now, tz=wib())
 
     def __call__(self) -> float:
         return self.now
@@ -87,9 +90,25 @@ class FakeClock:
 
     def set_wib(self, hour: int, minute: int = 0, *, days: int = 0) -> None:
         """Move to hour:minute WIB today (plus days), the way a reader's day is counted."""
-        today = datetime.fromtimestamp(time.time(), tz=wib())
-        moment = today.replace(hour=hour, minute=minute, second=0, microsecond=0)
+        moment = self._today.replace(hour=hour, minute=minute, second=0, microsecond=0)
         self.now = (moment + timedelta(days=days)).timestamp()
+
+
+def _leave_polls_and_digests_to_the_test(app: WartaApp, poll_seconds: float) -> None:
+    """Keep the scheduled jobs from racing the test (the scheduler has not started yet).
+
+    The bot polls at once on start: that poll could beat the test's first one, which then
+    finds every feed being fetched and returns before the feeds' first fetch is done. The
+    first scheduled poll comes one interval after start instead (never within a test at the
+    default hour). Digests run when the test runs them, at the test's clock.
+    """
+    queue = app.job_queue
+    assert queue is not None
+    first_poll = datetime.now(UTC) + timedelta(seconds=poll_seconds)
+    for job in queue.get_jobs_by_name("poll-feeds"):
+        job.job.modify(next_run_time=first_poll)
+    for job in queue.get_jobs_by_name("digests"):
+        job.enabled = False
 
 
 @contextlib.asynccontextmanager
@@ -124,6 +143,7 @@ async def running_bot(
     assert app.post_init is not None
     assert app.updater is not None
     await app.post_init(app)
+    _leave_polls_and_digests_to_the_test(app, poll_seconds)
     await app.updater.start_polling(poll_interval=0, timeout=1)
     await app.start()
     try:

@@ -73,7 +73,7 @@ async def feeds() -> AsyncIterator[FeedServer]:
 
 @pytest.fixture
 async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(timeout=5.0) as client:
+    async with httpx.AsyncClient(timeout=30.0) as client:
         yield client
 
 
@@ -355,7 +355,7 @@ async def test_dropped_connection_after_accept(bot: Bot, tg: TelegramStandIn) ->
 
 @pytest.mark.usefixtures("timedelta_periods")
 async def test_rate_limit_beyond_30_per_second(tg: TelegramStandIn) -> None:
-    tg.enforce_limits()
+    tg.enforce_limits(clock=lambda: 1000.0)  # all 31 within one second, however slow the machine
     request = HTTPXRequest(connection_pool_size=40)
     async with Bot(tg.token, base_url=f"{tg.base_url}/bot", request=request) as fast_bot:
         results = await asyncio.gather(
@@ -370,14 +370,14 @@ async def test_rate_limit_beyond_30_per_second(tg: TelegramStandIn) -> None:
 
 @pytest.mark.usefixtures("timedelta_periods")
 async def test_rate_limit_per_group_per_minute(bot: Bot, tg: TelegramStandIn) -> None:
-    tg.enforce_limits(per_group_per_minute=3)
+    tg.enforce_limits(per_group_per_minute=3, clock=lambda: 1000.0)
     for _ in range(3):
         await bot.send_message(GROUP, "x")
     with pytest.raises(RetryAfter) as caught:
         await bot.send_message(GROUP, "x")
     retry_after = caught.value.retry_after
     assert isinstance(retry_after, dtm.timedelta)
-    assert dtm.timedelta(seconds=58) <= retry_after <= dtm.timedelta(seconds=60)
+    assert retry_after == dtm.timedelta(seconds=60)
     await bot.send_message(CHAT, "private chats are not limited per minute")
 
 
@@ -416,29 +416,29 @@ async def test_get_updates_returns_command(bot: Bot, tg: TelegramStandIn) -> Non
 
 
 async def test_long_poll_returns_when_update_arrives(bot: Bot, tg: TelegramStandIn) -> None:
-    started = time.monotonic()
-    poll = asyncio.create_task(bot.get_updates(timeout=5))
+    # The poll would last two minutes without the update: returning within 30 s is no timing.
+    poll = asyncio.create_task(bot.get_updates(timeout=120))
     await tg.wait_for(lambda t: t.polls_waiting == 1)
     tg.user_says(CHAT, "halo")
-    [update] = await poll
+    async with asyncio.timeout(30):
+        [update] = await poll
     assert update.message is not None
     assert update.message.text == "halo"
-    assert time.monotonic() - started < 2
 
 
 async def test_long_poll_times_out_empty(bot: Bot) -> None:
     started = time.monotonic()
     assert await bot.get_updates(timeout=1) == ()
-    assert 0.9 <= time.monotonic() - started < 3
+    assert 0.9 <= time.monotonic() - started < 30  # waited the poll out, and did not hang
 
 
 async def test_newer_poll_terminates_older_one(tg: TelegramStandIn) -> None:
     request = HTTPXRequest(connection_pool_size=4)
     url = f"{tg.base_url}/bot"
     async with Bot(tg.token, base_url=url, get_updates_request=request) as polling_bot:
-        first = asyncio.create_task(polling_bot.get_updates(timeout=5))
+        first = asyncio.create_task(polling_bot.get_updates(timeout=60))
         await tg.wait_for(lambda t: t.polls_waiting == 1)
-        second = asyncio.create_task(polling_bot.get_updates(timeout=5))
+        second = asyncio.create_task(polling_bot.get_updates(timeout=60))
         with pytest.raises(Conflict, match="terminated by other getUpdates request"):
             await first
         tg.user_says(CHAT, "halo")
@@ -446,12 +446,12 @@ async def test_newer_poll_terminates_older_one(tg: TelegramStandIn) -> None:
 
 
 async def test_stop_releases_pending_long_poll(bot: Bot, tg: TelegramStandIn) -> None:
-    poll = asyncio.create_task(bot.get_updates(timeout=30))
+    # The poll would last two minutes: returning within 30 s of the stop is no timing.
+    poll = asyncio.create_task(bot.get_updates(timeout=120))
     await tg.wait_for(lambda t: t.polls_waiting == 1)
-    started = time.monotonic()
     await tg.stop()
-    assert await poll == ()
-    assert time.monotonic() - started < 2
+    async with asyncio.timeout(30):
+        assert await poll == ()
 
 
 async def test_allowed_updates_and_limit(bot: Bot, tg: TelegramStandIn) -> None:

@@ -311,7 +311,7 @@ class FeedServer:
         path = self._normalise(path)
         return sum(1 for request in self.requests if request.path == path)
 
-    async def wait_for_hits(self, path: str, count: int, timeout: float = 10.0) -> None:
+    async def wait_for_hits(self, path: str, count: int, timeout: float = 30.0) -> None:
         """Wait until path has received at least count requests."""
         try:
             async with asyncio.timeout(timeout):

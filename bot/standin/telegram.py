@@ -248,6 +248,24 @@ class _Drop:
 
 
 @dataclass
+class _Lag:
+    """Pending late arrivals: matching requests reach the server this much later."""
+
+    remaining: int
+    seconds: float
+    method: str
+    chat_id: int | None
+
+    def matches(self, method: str, chat_id: object) -> bool:
+        """Whether this lag applies to the call."""
+        return (
+            self.remaining > 0
+            and self.method in ("*", method)
+            and (self.chat_id is None or self.chat_id == chat_id)
+        )
+
+
+@dataclass
 class _Window:
     """Sliding-window counter of accepted sends."""
 
@@ -535,8 +553,10 @@ class TelegramStandIn:
         self._stopping = False
         self._delay = 0.0
         self._limits: _RateLimits | None = None
+        self._limits_clock: Callable[[], float] = time.monotonic
         self._faults: list[_Fault] = []
         self._drops: list[_Drop] = []
+        self._lags: list[_Lag] = []
         self._blocked: set[int] = set()
         self._kicked: set[int] = set()
         self._forgotten: set[int] = set()
@@ -668,7 +688,7 @@ class TelegramStandIn:
         return "\n".join(lines)
 
     async def wait_for(
-        self, predicate: Callable[[TelegramStandIn], bool], timeout: float = 10.0
+        self, predicate: Callable[[TelegramStandIn], bool], timeout: float = 30.0
     ) -> None:
         """Wait until predicate(self) holds, re-checking on every recorded event."""
         try:
@@ -679,7 +699,7 @@ class TelegramStandIn:
             raise AssertionError(f"condition not met within {timeout}s\n{self.summary()}") from None
 
     async def wait_for_messages(
-        self, chat_id: int, count: int, timeout: float = 10.0
+        self, chat_id: int, count: int, timeout: float = 30.0
     ) -> list[SentMessage]:
         """Wait until at least count messages went to chat_id; return them all."""
         await self.wait_for(lambda tg: len(tg.messages_to(chat_id)) >= count, timeout)
@@ -737,14 +757,32 @@ class TelegramStandIn:
         """Close the connection without a response, before or after accepting the call."""
         self._drops.append(_Drop(count, after_accept, self._canonical(method), chat_id))
 
+    def delay_next(
+        self,
+        seconds: float,
+        count: int = 1,
+        *,
+        method: str = "sendMessage",
+        chat_id: int | None = None,
+    ) -> None:
+        """Let the next count matching calls arrive this much late, as on a jittery network."""
+        self._lags.append(_Lag(count, seconds, self._canonical(method), chat_id))
+
     def enforce_limits(
         self,
         per_second: int = 30,
         per_group_per_minute: int = 20,
         per_chat_per_second: float | None = None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        """Apply flood limits to sendMessage/sendDocument/sendPhoto; excess answers 429."""
+        """Apply flood limits to sendMessage/sendDocument/sendPhoto; excess answers 429.
+
+        The limits count on `clock`: a test that stops it checks them whatever the machine's
+        speed.
+        """
         self._limits = _RateLimits(per_second, per_group_per_minute, per_chat_per_second)
+        self._limits_clock = clock
 
     def disable_limits(self) -> None:
         """Stop enforcing flood limits."""
@@ -755,9 +793,10 @@ class TelegramStandIn:
         self._delay = seconds
 
     def clear_faults(self) -> None:
-        """Forget pending fail_next and drop_connection_next switches."""
+        """Forget pending fail_next, drop_connection_next and delay_next switches."""
         self._faults.clear()
         self._drops.clear()
+        self._lags.clear()
 
     # ----- update injection ------------------------------------------------------------------
 
@@ -991,6 +1030,8 @@ class TelegramStandIn:
             return _reply(error.payload(), error.status)
         if self._delay:
             await asyncio.sleep(self._delay)
+        if lag := self._take_lag(name, params.get("chat_id")):
+            await asyncio.sleep(lag)
         return await self._dispatch(request, name, params)
 
     async def _dispatch(
@@ -1033,6 +1074,15 @@ class TelegramStandIn:
             request.transport.abort()
         # aiohttp notices the closed transport and discards this response.
         return web.Response(status=500)
+
+    def _take_lag(self, name: str, chat_id: object) -> float:
+        """Consume a matching delay_next switch: how late this call arrives."""
+        method = self._canonical(name)
+        for lag in self._lags:
+            if lag.matches(method, chat_id):
+                lag.remaining -= 1
+                return lag.seconds
+        return 0.0
 
     def _take_drop(self, method: str, chat_id: object, *, after_accept: bool) -> bool:
         """Consume a matching drop_connection_next switch."""
@@ -1169,7 +1219,7 @@ class TelegramStandIn:
         """Refuse a send with 429 when a flood limit is reached."""
         if self._limits is None:
             return
-        retry_after = self._limits.check(chat_id, time.monotonic())
+        retry_after = self._limits.check(chat_id, self._limits_clock())
         if retry_after is not None:
             self.rejected_429 += 1
             raise ApiError(
@@ -1181,7 +1231,7 @@ class TelegramStandIn:
     def _count_send(self, chat_id: int) -> None:
         """Account an accepted send for the flood limits."""
         if self._limits is not None:
-            self._limits.record(chat_id, time.monotonic())
+            self._limits.record(chat_id, self._limits_clock())
 
     def _upload(self, params: JsonDict, key: str) -> tuple[bytes | None, str | None, str]:
         """Resolve a file parameter: upload, attach:// reference, known file_id or URL."""

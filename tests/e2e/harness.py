@@ -41,7 +41,7 @@ class BotProcess:
         )
         log.close()
 
-    async def stop(self, sig: int = signal.SIGTERM, timeout: float = 15.0) -> int:
+    async def stop(self, sig: int = signal.SIGTERM, timeout: float = 30.0) -> int:
         """Send a signal and wait for the process to end; return its exit code."""
         assert self.process is not None
         if self.process.returncode is None:

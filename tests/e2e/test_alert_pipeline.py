@@ -74,12 +74,12 @@ async def say(telegram: TelegramStandIn, chat_id: int, text: str) -> str:
     """Send a message as a user and return the bot's reply."""
     before = len(telegram.messages_to(chat_id))
     telegram.user_says(chat_id, text)
-    replies = await telegram.wait_for_messages(chat_id, before + 1, timeout=20)
+    replies = await telegram.wait_for_messages(chat_id, before + 1, timeout=30)
     return replies[before].plain_text or ""
 
 
 async def wait_for_poll(feeds: FeedServer, path: str) -> None:
-    await feeds.wait_for_hits(path, feeds.hits(path) + 1, timeout=20)
+    await feeds.wait_for_hits(path, feeds.hits(path) + 1, timeout=30)
 
 
 async def test_readers_get_exactly_the_alerts_they_asked_for(

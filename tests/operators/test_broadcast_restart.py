@@ -61,5 +61,5 @@ async def test_a_broadcast_killed_half_way_resumes_after_restart(
     repeats = sum(counts.values()) - len(READERS)
     assert repeats <= MAX_IN_FLIGHT, f"{repeats} repeated messages"
     # The same progress message, followed by the restarted bot, ends as the summary.
-    await telegram.wait_for(lambda tg: "selesai" in current_text(tg, confirm), timeout=15)
+    await telegram.wait_for(lambda tg: "selesai" in current_text(tg, confirm), timeout=30)
     assert "Terkirim: 301" in current_text(telegram, confirm)  # the readers and the admin

@@ -111,8 +111,8 @@ async def test_addfeed_refuses_a_redirect_to_an_address_outside_the_allow_list(
 
 async def test_without_the_setting_only_public_addresses_are_fetched(feeds: FeedServer) -> None:
     feeds.publish("/jabar.xml", JABAR_NEWS)
-    async with build_http_client(5.0) as client:
-        finder = FeedFinder(client, max_bytes=1 << 20, timeout=5.0)
+    async with build_http_client(30.0) as client:
+        finder = FeedFinder(client, max_bytes=1 << 20, timeout=30.0)
         with pytest.raises(FeedRefused) as refused:
             await finder.find(feeds.url("/jabar.xml"))
     assert refused.value.code == "not_public"
@@ -127,8 +127,8 @@ async def test_addfeed_explains_a_url_it_cannot_use(warta: RunningBot) -> None:
     async def nowhere(host: str, port: int) -> list[str]:
         raise OSError(-2, "Name or service not known")
 
-    async with build_http_client(5.0, resolve=nowhere) as client:
-        finder = FeedFinder(client, max_bytes=1 << 20, timeout=5.0)
+    async with build_http_client(30.0, resolve=nowhere) as client:
+        finder = FeedFinder(client, max_bytes=1 << 20, timeout=30.0)
         with pytest.raises(FeedRefused) as refused:
             await finder.find("https://tidak-ada.test/rss")
     assert refused.value.code == "unresolvable"

@@ -21,7 +21,7 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-async def wait_until_listening(port: int, timeout: float = 15.0) -> None:
+async def wait_until_listening(port: int, timeout: float = 30.0) -> None:
     """Wait until something accepts connections on a loopback port."""
     async with asyncio.timeout(timeout):
         while True:
@@ -61,5 +61,5 @@ async def start_warta(
 
 async def scrape(port: int, path: str) -> httpx.Response:
     """GET a path of the bot's monitoring server."""
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=5) as client:
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
         return await client.get(path)

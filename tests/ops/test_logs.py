@@ -67,14 +67,14 @@ async def test_json_log_of_a_running_bot(
     log = tmp_path / "bot.log"
     process = await start_warta(["run"], env, tmp_path, log)
     try:
-        await feeds.wait_for_hits("/banten.xml", 1, timeout=20)
+        await feeds.wait_for_hits("/banten.xml", 1, timeout=30)
         # The reply fails, so the error handler logs a traceback, then apologises.
         telegram.fail_next(status=400, description="Bad Request: can't parse entities")
         telegram.user_says(READER, "/start")
-        await telegram.wait_for_messages(READER, 1, timeout=20)
+        await telegram.wait_for_messages(READER, 1, timeout=30)
     finally:
         process.send_signal(signal.SIGTERM)
-        code = await asyncio.wait_for(process.wait(), 20)
+        code = await asyncio.wait_for(process.wait(), 60)
     assert code == 0
 
     lines = log.read_text(encoding="utf-8").splitlines()

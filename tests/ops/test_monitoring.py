@@ -56,12 +56,16 @@ async def metrics_when(
     port: int, condition: Callable[[dict[tuple[str, tuple[tuple[str, str], ...]], float]], bool]
 ) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
     """Scrape until the samples satisfy the condition, as Prometheus would see them."""
-    for _ in range(200):
-        samples = await metrics(port)
-        if condition(samples):
-            return samples
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"metrics never reached the expected values: {samples}")
+    samples = await metrics(port)
+    try:
+        async with asyncio.timeout(30):  # long enough to mean "never", however busy the machine
+            # The scraped page itself is the condition: nothing announces a change.
+            while not condition(samples):
+                await asyncio.sleep(0.05)
+                samples = await metrics(port)
+    except TimeoutError:
+        raise AssertionError(f"metrics never reached the expected values: {samples}") from None
+    return samples
 
 
 class Clock:

@@ -43,14 +43,14 @@ async def test_webhook_processes_only_updates_with_the_secret(
     log = tmp_path / "bot.log"
     process = await start_warta(["run", "--webhook"], env, tmp_path, log)
     try:
-        await telegram.wait_for(lambda tg: tg.webhook_url == PUBLIC_URL, timeout=20)
+        await telegram.wait_for(lambda tg: tg.webhook_url == PUBLIC_URL, timeout=30)
         (registration,) = telegram.requests_for("setWebhook")
         assert registration.params["secret_token"] == SECRET
         await wait_until_listening(port)
 
         hook = f"http://127.0.0.1:{port}/telegram/updates"
         stranger = update_from(telegram, STRANGER, "/start")
-        async with httpx.AsyncClient(timeout=10) as client:
+        async with httpx.AsyncClient(timeout=30) as client:
             unsigned = await client.post(hook, json=stranger)
             forged = await client.post(
                 hook, json=stranger, headers={"X-Telegram-Bot-Api-Secret-Token": "guess"}
@@ -69,7 +69,7 @@ async def test_webhook_processes_only_updates_with_the_secret(
         assert elsewhere.status_code == 404
         assert signed.status_code == 200
 
-        (welcome,) = await telegram.wait_for_messages(READER, 1, timeout=20)
+        (welcome,) = await telegram.wait_for_messages(READER, 1, timeout=30)
         assert "Warta" in (welcome.plain_text or "")
         # Updates go through one queue in order: the refused ones came first and never ran.
         assert telegram.messages_to(STRANGER) == []
@@ -77,7 +77,7 @@ async def test_webhook_processes_only_updates_with_the_secret(
     finally:
         if process.returncode is None:
             process.send_signal(signal.SIGTERM)
-        code = await asyncio.wait_for(process.wait(), 20)
+        code = await asyncio.wait_for(process.wait(), 60)
     assert code == 0
     text = log.read_text(encoding="utf-8")
     assert SECRET not in text

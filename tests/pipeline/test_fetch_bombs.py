@@ -24,9 +24,9 @@ def zeros_compressed(size: int, wbits: int) -> bytes:
 
 
 async def fetch(feeds: FeedServer, path: str) -> bytes:
-    async with build_http_client(5.0, LOOPBACK_FEEDS) as client:
+    async with build_http_client(30.0, LOOPBACK_FEEDS) as client:  # timeouts that mean hung
         fetched = await fetch_feed(
-            client, feeds.url(path), etag=None, last_modified=None, max_bytes=CAP, total_timeout=5
+            client, feeds.url(path), etag=None, last_modified=None, max_bytes=CAP, total_timeout=60
         )
     return fetched.body
 

@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 from telegram import Bot
+from telegram.ext import ExtBot
 
+from bot.pacing import RateLimiter
 from bot.send import Sender, SendLimits
 from bot.standin import TelegramStandIn
 from storage import Storage
@@ -35,7 +37,10 @@ async def storage(tmp_path: Path) -> AsyncIterator[Storage]:
 
 @pytest.fixture
 async def bot(telegram: TelegramStandIn) -> AsyncIterator[Bot]:
-    async with Bot(telegram.token, base_url=f"{telegram.base_url}/bot") as client:
+    """A bot paced as the application paces it: one bot-wide budget."""
+    limiter = RateLimiter(SendLimits().per_second)
+    base_url = f"{telegram.base_url}/bot"
+    async with ExtBot(telegram.token, base_url=base_url, rate_limiter=limiter) as client:
         yield client
 
 
@@ -94,6 +99,20 @@ async def test_telegram_limits_are_respected_without_a_single_429(
     group_times = [m.timestamp for m in telegram.messages_to(-500)]
     assert all(later - earlier >= 2.9 for earlier, later in itertools.pairwise(group_times))
     assert alert_titles(telegram, 7) == ["Banjir satu", "Banjir dua", "Banjir tiga"]
+
+
+async def test_a_message_that_reaches_telegram_late_does_not_crowd_the_chats_next_one(
+    telegram: TelegramStandIn, storage: Storage, bot: Bot
+) -> None:
+    telegram.enforce_limits(per_chat_per_second=1)
+    # The first alert takes a slow path: it reaches Telegram 0.7 s after it left.
+    telegram.delay_next(0.7, chat_id=7)
+    await queue_alerts(storage, {7: "private"}, ["Banjir satu", "Banjir dua"])
+    sender = await run_sender(bot, storage, SendLimits())
+    await telegram.wait_for_messages(7, 2, timeout=30)
+    await sender.stop()
+    assert telegram.rejected_429 == 0
+    assert alert_titles(telegram, 7) == ["Banjir satu", "Banjir dua"]
 
 
 async def test_429_waits_retry_after_and_sends_the_same_alert_again(

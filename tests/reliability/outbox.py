@@ -8,8 +8,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from telegram import Bot
+from telegram.ext import ExtBot
 
+from bot.pacing import RateLimiter
 from bot.send import Sender, SendLimits
 from bot.standin import TelegramStandIn
 from storage import Storage
@@ -53,8 +54,10 @@ async def queued_alerts(
 async def sending(
     telegram: TelegramStandIn, storage: Storage, limits: SendLimits
 ) -> AsyncIterator[Sender]:
-    """The real Sender, started, talking to the stand-in."""
-    async with Bot(telegram.token, base_url=f"{telegram.base_url}/bot") as bot:
+    """The real Sender, started, talking to the stand-in through the bot's rate limiter."""
+    limiter = RateLimiter(limits.per_second)
+    base_url = f"{telegram.base_url}/bot"
+    async with ExtBot(telegram.token, base_url=base_url, rate_limiter=limiter) as bot:
         sender = Sender(bot, storage, time.time, limits)
         sender.start()
         try:

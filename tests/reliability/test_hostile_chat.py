@@ -88,7 +88,7 @@ async def settle(warta: RunningBot, chat_id: int, **who: object) -> None:
     nonce = f"penanda{next(SENTINELS)}"
     warta.telegram.user_says(chat_id, f"/test {nonce}", **who)  # type: ignore[arg-type]
     await warta.telegram.wait_for(
-        lambda tg: any(nonce in (m.plain_text or "") for m in tg.messages_to(chat_id)), timeout=20
+        lambda tg: any(nonce in (m.plain_text or "") for m in tg.messages_to(chat_id)), timeout=30
     )
 
 
@@ -161,7 +161,7 @@ async def test_buttons_never_issued_are_answered_and_change_nothing_they_should_
     pressed_on = telegram.messages_to(chat_id)[-1].message_id
     telegram.press_button(chat_id, pressed_on, data, user_id=ADMIN_ID if where == "admin" else None)
     await settle(warta, chat_id, **who)
-    await telegram.wait_for(lambda tg: len(tg.callback_answers) > answered, timeout=10)
+    await telegram.wait_for(lambda tg: len(tg.callback_answers) > answered, timeout=30)
     await assert_nothing_went_wrong(warta, caplog, requests_before)
 
 

@@ -1,9 +1,8 @@
-"""The running bot beside hostile feeds: it stays up, and the healthy feed's news is on time."""
+"""The running bot beside hostile feeds: it stays up, and slow feeds hold up no other feed."""
 
 from __future__ import annotations
 
 import asyncio
-import time
 from pathlib import Path
 
 from bot.standin import FeedServer, TelegramStandIn
@@ -11,7 +10,9 @@ from tests.inprocess import running_bot
 from tests.reliability.hostile_feeds import HostileFeed, corpus, healthy_item
 
 POLL_SECONDS = 1.0
-FETCH_TIMEOUT = 2.0  # a whole fetch may take twice this: 4 s, four polls' worth
+# Long enough to mean "hung": the slow servers are still holding their fetches while the
+# healthy feed's news goes out, which is what shows that they hold nothing else up.
+FETCH_TIMEOUT = 30.0
 READER = 101
 HEALTHY = "/sehat.xml"
 NEWS = 3
@@ -54,19 +55,20 @@ async def test_hostile_feeds_neither_stop_the_bot_nor_delay_the_healthy_feed(
     ) as warta:
         await warta.say(READER, "/subscribe banjir")
         await feeds.wait_for_hits(HEALTHY, 2)  # polled once already: what comes now is news
-        delays = []
         for number in range(1, NEWS + 1):
             feeds.add_item(HEALTHY, healthy_item(number))
-            published = time.monotonic()
-            await telegram.wait_for(lambda tg, n=number: alerts(tg) >= n, timeout=30)
-            delays.append(time.monotonic() - published)
+            await telegram.wait_for(lambda tg, n=number: alerts(tg) >= n, timeout=FETCH_TIMEOUT)
             await asyncio.sleep(0.3)  # news comes at its own pace, not right after an alert
+        # The feed server records a request once it is answered or given up on.
+        still_hanging = {h.path for h in cases if h.family == "slow"} - {
+            request.path for request in feeds.requests
+        }
         stored = {feed.url: feed for feed in await warta.services.storage.list_feeds()}
         assert "/subscribe" in await warta.say(READER, "/help")  # still answering
-    assert max(delays) <= POLL_SECONDS + 1.5, delays
+    assert still_hanging == {h.path for h in cases if h.family == "slow"}
     for hostile in cases:
         feed = stored[feeds.url(hostile.path)]
-        if hostile.expect == "error":
+        if hostile.expect == "error" and hostile.family != "slow":
             assert feed.last_error, hostile.name
             assert feed.consecutive_failures >= 1
     refused = [r for r in telegram.requests if r.method.startswith("send") and r.status != 200]

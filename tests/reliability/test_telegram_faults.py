@@ -109,9 +109,11 @@ async def test_after_telegram_was_down_every_alert_arrives_in_order_and_soon(
     published = [headline(n) for n in range(items)]
     for chat_id in range(1, chats + 1):
         assert arrivals(telegram, chat_id) == published
-    # The sender paused instead of hammering, and its pause did not outlast the outage by much.
+    # The sender paused instead of hammering, and its pause did not outlast the outage by
+    # minutes: doubled per round of failures it ends within about twice the outage (a few
+    # seconds); doubled per failure it would reach the 300 s ceiling. 30 s lies far from both.
     assert failed_during_outage <= 4 * limits.max_in_flight
-    assert caught_up < 2 * OUTAGE_SECONDS + 2
+    assert caught_up < 30
 
 
 async def test_an_error_telegram_does_not_explain_is_retried_then_recorded_not_looped(
