@@ -105,9 +105,11 @@ async def test_the_cost_of_a_search_does_not_grow_with_older_matches(storage: St
             counted += 1
             return 0  # 0: carry on
 
-        await storage.db.set_progress_handler(count, 100)
+        for db in storage.connections:
+            await db.set_progress_handler(count, 100)
         await NewsSearch(storage).latest([parse_topic("banjir Serang")])
-        await storage.db.set_progress_handler(None, 100)
+        for db in storage.connections:
+            await db.set_progress_handler(None, 100)
         return counted
 
     few = await steps_for_one_search(100, "few")

@@ -116,7 +116,8 @@ async def test_outbox_survives_a_crash_and_only_unsent_rows_come_back(tmp_path: 
     first = (await store.pending_outbox(NOW, 10))[0]
     await store.mark_sent(first.id, NOW)
     # No clean shutdown: the connection is dropped as a killed process would drop it.
-    await store.db.close()
+    for db in store.connections:
+        await db.close()
     store._db = None
     again = Storage(path)
     await again.open()
