@@ -10,6 +10,7 @@ that transaction has done so far.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -18,7 +19,7 @@ from typing import Any
 
 import aiosqlite
 
-from storage.migrate import apply_migrations, newest_version, schema_version
+from storage.migrate import apply_migrations, newest_version
 
 BUSY_TIMEOUT_MS = 15_000
 LOCKED_RETRIES = 8
@@ -54,8 +55,9 @@ class Database:
             raise RuntimeError("storage is already open")
         connections: list[aiosqlite.Connection] = []
         try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._check_version(await asyncio.to_thread(_file_schema_version, self.path))
             writer = await self._connect(connections)
-            await self._check_version(writer)
             await writer.execute("PRAGMA journal_mode = WAL")
             await writer.execute("PRAGMA synchronous = NORMAL")
             await apply_migrations(writer)
@@ -75,7 +77,6 @@ class Database:
 
     async def _connect(self, opened: list[aiosqlite.Connection]) -> aiosqlite.Connection:
         """A connection in autocommit mode with the pragmas every connection needs."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         db = await aiosqlite.connect(self.path, isolation_level=None)
         opened.append(db)
         db.row_factory = sqlite3.Row
@@ -83,9 +84,9 @@ class Database:
         await db.execute("PRAGMA foreign_keys = ON")
         return db
 
-    async def _check_version(self, db: aiosqlite.Connection) -> None:
-        """Refuse a file written by a newer Warta before changing anything in it."""
-        found, known = await schema_version(db), newest_version()
+    def _check_version(self, found: int) -> None:
+        """Refuse a file written by a newer Warta, before anything in it is changed."""
+        known = newest_version()
         if found > known:
             raise DatabaseOpenError(
                 f"the database {self.path} has schema version {found}, written by a newer "
@@ -170,6 +171,14 @@ class Database:
         async with self._read() as db, db.execute(sql, params) as cursor:
             row: sqlite3.Row | None = await cursor.fetchone()
             return row
+
+
+def _file_schema_version(path: Path) -> int:
+    """The file's schema version, read through a plain connection opened and closed here."""
+    # Opening the file here first means a file that cannot be opened fails in this thread, not
+    # in aiosqlite's worker, which would report it to an event loop that may be closed by then.
+    with contextlib.closing(sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000)) as db:
+        return int(db.execute("PRAGMA user_version").fetchone()[0])
 
 
 async def _close_all(connections: Sequence[aiosqlite.Connection]) -> None:
