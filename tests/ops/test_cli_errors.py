@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
+from bot.opml import MAX_DEPTH, feeds_from_opml
 from bot.standin import FeedServer, TelegramStandIn
 from storage.migrate import newest_version
 from tests.ops.helpers import free_port, operator_environment
@@ -154,3 +155,20 @@ async def test_deeply_nested_opml_is_refused_in_one_line(
     assert problem.startswith("warta feeds: ")
     assert "nested" in problem
     assert "Traceback" not in outcome.stderr
+
+
+def test_folders_up_to_the_depth_limit_still_import_in_document_order() -> None:
+    depth = MAX_DEPTH - 1  # folders around the feed, which is the last level allowed
+    document = (
+        b'<opml version="2.0"><body><outline text="Jawa" xmlUrl="https://a.example/rss"/>'
+        + b"".join(f'<outline text="Lapis {n}">'.encode() for n in range(depth))
+        + b'<outline text="Dalam" xmlUrl="https://b.example/rss"/>'
+        + b"</outline>" * depth
+        + b'<outline text="Sesudah" xmlUrl="https://c.example/rss"/></body></opml>'
+    )
+    feeds = feeds_from_opml(document)
+    assert [(f.name, f.region) for f in feeds] == [
+        ("Jawa", ""),
+        ("Dalam", f"Lapis {depth - 1}"),
+        ("Sesudah", ""),
+    ]
