@@ -30,6 +30,26 @@ class Redactor:
         return text
 
 
+def one_line(message: object, redact: Redactor) -> str:
+    """A problem as one line for the terminal: line breaks folded, secrets redacted."""
+    return " ".join(redact(str(message)).split())
+
+
+class StartupAbortFilter(logging.Filter):
+    """Drops python-telegram-bot's traceback for a start-up step it gives up on.
+
+    The same error then leaves `run_polling` and `warta run` reports it in one line, so logging
+    it here too would print the problem twice, once as a traceback.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno < logging.ERROR or record.name != "telegram.ext":
+            return True
+        message = record.getMessage()
+        # Only start-up ("Bootstrap …") steps: a give-up while running must stay in the log.
+        return not ("(Bootstrap " in message and "Aborting" in message)
+
+
 class RedactingFormatter(logging.Formatter):
     """key=value text, one line per event (tracebacks folded in), secrets redacted."""
 
@@ -72,6 +92,7 @@ def configure_logging(
 ) -> None:
     """Log to standard error at the given level and format, token and other secrets redacted."""
     handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(StartupAbortFilter())
     if log_format == "json":
         handler.setFormatter(JsonFormatter(token, also_hide))
     else:

@@ -23,6 +23,8 @@ from storage.models import FeedSeed
 
 WARTA_NS = "https://github.com/warta-bot/warta/opml"
 REGION = f"{{{WARTA_NS}}}region"
+# Real feed lists nest folders two or three deep; far deeper is a hostile or broken file.
+MAX_DEPTH = 32
 
 
 class OpmlError(ValueError):
@@ -57,21 +59,26 @@ def feeds_from_opml(document: bytes) -> list[FeedSeed]:
     if body is None:
         raise OpmlError("not OPML: no <opml> element with a <body>")
     seeds: dict[str, FeedSeed] = {}
-    _collect(body, "", seeds)
+    _collect(body, seeds)
     return list(seeds.values())
 
 
-def _collect(parent: ET.Element, folder: str, seeds: dict[str, FeedSeed]) -> None:
-    for outline in parent.findall("outline"):
+def _collect(body: ET.Element, seeds: dict[str, FeedSeed]) -> None:
+    """Every feed outline under body, in document order, with the folder it sits in."""
+    # An explicit stack, not recursion: the depth check must come before Python's own limit.
+    stack = [(outline, "", 1) for outline in reversed(body.findall("outline"))]
+    while stack:
+        outline, folder, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise OpmlError(f"not OPML Warta can read: outlines nested over {MAX_DEPTH} deep")
         url = (outline.get("xmlUrl") or "").strip()
         label = (outline.get("text") or outline.get("title") or "").strip()
-        if not url:
-            _collect(outline, label or folder, seeds)  # a folder
-            continue
-        if urlsplit(url).scheme not in {"http", "https"}:
-            continue
-        name = label or urlsplit(url).netloc
-        seeds.setdefault(url, FeedSeed(url, name, region_name(_region(outline, folder))))
+        if not url:  # a folder
+            children = reversed(outline.findall("outline"))
+            stack.extend((child, label or folder, depth + 1) for child in children)
+        elif urlsplit(url).scheme in {"http", "https"}:
+            name = label or urlsplit(url).netloc
+            seeds.setdefault(url, FeedSeed(url, name, region_name(_region(outline, folder))))
 
 
 def _region(outline: ET.Element, folder: str) -> str:

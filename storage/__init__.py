@@ -1,5 +1,5 @@
 """SQLite storage: schema, migrations and every query the bot makes."""
 
-from storage.db import Storage, StorageClosedError
+from storage.db import DatabaseOpenError, Storage, StorageClosedError
 
-__all__ = ["Storage", "StorageClosedError"]
+__all__ = ["DatabaseOpenError", "Storage", "StorageClosedError"]

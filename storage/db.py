@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from storage.broadcasts import BroadcastQueries
 from storage.chats import ChatQueries
-from storage.database import StorageClosedError
+from storage.database import DatabaseOpenError, StorageClosedError
 from storage.digests import DigestQueries
 from storage.feeds import FeedQueries
 from storage.items import ItemQueries
@@ -13,7 +13,7 @@ from storage.regions import RegionQueries
 from storage.stats import StatsQueries
 from storage.topics import TopicQueries
 
-__all__ = ["Storage", "StorageClosedError"]
+__all__ = ["DatabaseOpenError", "Storage", "StorageClosedError"]
 
 
 class Storage(

@@ -20,11 +20,21 @@ def migration_scripts() -> list[tuple[int, str]]:
     return sorted(scripts)
 
 
-async def apply_migrations(db: aiosqlite.Connection) -> int:
-    """Bring the schema up to the newest version; return that version."""
+def newest_version() -> int:
+    """The schema version this code brings a database to."""
+    return max((version for version, _ in migration_scripts()), default=0)
+
+
+async def schema_version(db: aiosqlite.Connection) -> int:
+    """The schema version the database file is at (0 for a new file)."""
     async with db.execute("PRAGMA user_version") as cursor:
         row = await cursor.fetchone()
-    current = int(row[0]) if row else 0
+    return int(row[0]) if row else 0
+
+
+async def apply_migrations(db: aiosqlite.Connection) -> int:
+    """Bring the schema up to the newest version; return that version."""
+    current = await schema_version(db)
     for version, script in migration_scripts():
         if version <= current:
             continue

@@ -8,6 +8,10 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from bot.cli import backup, demo, feeds, match, run
+from bot.logs import Redactor, one_line
+from bot.settings import SettingsError, load_settings
+
+EXIT_FAILED, EXIT_INTERRUPTED = 1, 130
 
 
 class Subcommand(Protocol):
@@ -34,8 +38,26 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console command."""
     args = build_parser().parse_args(argv)
-    code: int = args.handler(args)
+    try:
+        code: int = args.handler(args)
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+    # The last resort, as the bot's error handler is for updates: whatever a subcommand did not
+    # foresee is one redacted line, never a traceback that may carry the token.
+    except Exception as error:  # noqa: BLE001
+        problem = one_line(f"{type(error).__name__}: {error}", _redactor())
+        print(f"warta: unexpected error: {problem}", file=sys.stderr)
+        return EXIT_FAILED
     return code
+
+
+def _redactor() -> Redactor:
+    """Hides the token and webhook secret of the settings, if they can be read."""
+    try:
+        settings = load_settings()
+    except SettingsError:
+        return Redactor(None)
+    return Redactor(settings.token, [settings.webhook_secret])
 
 
 if __name__ == "__main__":

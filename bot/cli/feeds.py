@@ -19,7 +19,7 @@ from bot.feedlist import FeedListError, load_feed_list
 from bot.fetch import build_http_client
 from bot.opml import OpmlError, feeds_from_opml, feeds_to_opml
 from bot.settings import Settings, SettingsError, load_settings
-from storage import Storage
+from storage import DatabaseOpenError, Storage
 from storage.models import FeedSeed
 
 EXIT_OK, EXIT_FEEDS_FAILING, EXIT_USAGE = 0, 1, 2
@@ -53,7 +53,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def _guarded(action: Callable[[], int]) -> int:
     try:
         return action()
-    except (CommandError, SettingsError, FeedListError, OpmlError) as error:
+    except (CommandError, SettingsError, FeedListError, OpmlError, DatabaseOpenError) as error:
         print(f"warta feeds: {error}", file=sys.stderr)
         return EXIT_USAGE
 

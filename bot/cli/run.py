@@ -6,13 +6,17 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
+from telegram.error import BadRequest, InvalidToken, NetworkError, TelegramError
+
 from bot.feedlist import FeedListError
+from bot.logs import Redactor, one_line
 from bot.settings import Settings, SettingsError, WebhookSettings, load_settings
+from storage import DatabaseOpenError
 
 if TYPE_CHECKING:
     from bot.context import WartaApp
 
-EXIT_CONFIG = 2
+EXIT_FAILED, EXIT_CONFIG = 1, 2
 ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
 
 
@@ -44,11 +48,39 @@ def run(args: argparse.Namespace) -> int:
     except (SettingsError, FeedListError) as error:
         print(f"warta: {error}", file=sys.stderr)
         return EXIT_CONFIG
-    if webhook is None:
-        app.run_polling(allowed_updates=ALLOWED_UPDATES)
-    else:
-        serve_webhook(app, settings, webhook)
+    try:
+        if webhook is None:
+            app.run_polling(allowed_updates=ALLOWED_UPDATES)
+        else:
+            serve_webhook(app, settings, webhook)
+    except (TelegramError, DatabaseOpenError, OSError) as error:
+        code, problem = start_failure(error, settings)
+        redact = Redactor(settings.token, [settings.webhook_secret])
+        print(f"warta: {one_line(problem, redact)}", file=sys.stderr)
+        return code
     return 0
+
+
+def start_failure(error: Exception, settings: Settings) -> tuple[int, str]:
+    """The exit code and the one-line reason for an error that stopped the bot starting."""
+    if isinstance(error, InvalidToken):
+        return EXIT_CONFIG, (
+            f"Telegram ({settings.api_url}) refused the bot token: check TELEGRAM_BOT_TOKEN "
+            "(mistyped, or revoked in @BotFather?)"
+        )
+    if isinstance(error, DatabaseOpenError):
+        return EXIT_CONFIG, f"{error} (WARTA_DB)"
+    if isinstance(error, BadRequest):
+        # Telegram refused a start-up request such as setWebhook: a setting is wrong.
+        return EXIT_CONFIG, f"Telegram refused to start the bot: {error.message}"
+    if isinstance(error, NetworkError):
+        return EXIT_FAILED, (
+            f"cannot reach the Telegram Bot API at {settings.api_url} (TELEGRAM_API_URL): "
+            f"{error.message}"
+        )
+    if isinstance(error, TelegramError):
+        return EXIT_FAILED, f"Telegram refused to start the bot: {error.message}"
+    return EXIT_FAILED, f"cannot start: {error}"
 
 
 def serve_webhook(app: WartaApp, settings: Settings, webhook: WebhookSettings) -> None:

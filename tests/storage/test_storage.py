@@ -118,7 +118,8 @@ async def test_outbox_survives_a_crash_and_only_unsent_rows_come_back(tmp_path: 
     assert await store.claim_delivery(first.id, CLAIM)
     await store.mark_sent(first.id, CLAIM, NOW)
     # No clean shutdown: the connection is dropped as a killed process would drop it.
-    await store.db.close()
+    for db in store.connections:
+        await db.close()
     store._db = None
     again = Storage(path)
     await again.open()
