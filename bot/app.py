@@ -115,6 +115,23 @@ async def open_services(
     """Open the database and HTTP client and load what matching needs."""
     storage = Storage(settings.db_path)
     await storage.open()
+    try:
+        return await _services_on(app, storage, settings, seeds, clock, limits, metrics)
+    except BaseException:
+        # A start that fails half-way must not leave the database's threads holding the process.
+        await storage.close()
+        raise
+
+
+async def _services_on(
+    app: WartaApp,
+    storage: Storage,
+    settings: Settings,
+    seeds: list[FeedSeed],
+    clock: Callable[[], float],
+    limits: SendLimits,
+    metrics: Metrics | None,
+) -> Services:
     feed_count = await storage.sync_feeds(seeds)
     topics = TopicRegistry()
     broken = topics.load(await storage.active_topics(), await storage.region_followers())
@@ -189,4 +206,4 @@ async def _close_resources(app: WartaApp) -> None:
         await services.http.aclose()
         await services.storage.close()
         app.bot_data.services = None
-    log.info("stopped")
+        log.info("stopped")
