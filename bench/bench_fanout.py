@@ -28,9 +28,9 @@ from telegram.error import TelegramError
 from telegram.ext import ExtBot
 
 from bench.report import append_result
-from bot.format import AlertView, render_alert
-from bot.pacing import RateLimiter
-from bot.send import Sender, SendLimits
+from bot.delivery.pacing import RateLimiter
+from bot.delivery.render import AlertView, render_alert
+from bot.delivery.sender import Sender, SendLimits
 from bot.standin import SentMessage, TelegramStandIn
 from storage import Storage
 from storage.models import FeedSeed, NewItem

@@ -17,12 +17,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bench.report import append_result
-from bot.fetch import build_http_client
-from bot.ingest import FeedPoller
-from bot.settings import Settings
+from bot.config import Config
+from bot.feeds.fetch import build_http_client
+from bot.feeds.poller import FeedPoller
+from bot.feeds.stories import StoryMatcher
+from bot.matching.topics import TopicRegistry
 from bot.standin import FeedItem, FeedServer
-from bot.stories import StoryMatcher
-from bot.topics import TopicRegistry
 from storage import Storage
 from storage.models import FeedSeed
 from tests.inprocess import LOOPBACK_FEEDS
@@ -128,14 +128,14 @@ async def run(feeds: int, items: int, delay: float) -> None:
             await storage.sync_feeds(
                 [FeedSeed(server.url(f"/f{n}.xml"), f"Feed {n}", "Banten") for n in range(feeds)]
             )
-            settings = Settings(token=None, fetch_concurrency=64)
-            async with build_http_client(settings.fetch_timeout, LOOPBACK_FEEDS) as client:
+            config = Config(token=None, fetch_concurrency=64)
+            async with build_http_client(config.fetch_timeout, LOOPBACK_FEEDS) as client:
                 poller = FeedPoller(
                     storage,
                     client,
                     TopicRegistry(),
                     StoryMatcher(),
-                    settings,
+                    config,
                     time.time,
                     lambda: None,
                 )

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from bench.bench_ingest import OBJECTS, SUBJECTS, VERBS
 from bench.report import append_result
-from bot.send import SendLimits
+from bot.delivery.sender import SendLimits
 from bot.standin import FeedItem, FeedServer, SentMessage, TelegramStandIn
 from tests.inprocess import RunningBot, running_bot
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from bench.dataset import build_database, topic_text
 from bench.report import append_result
 from bot.matching import TopicQuery, parse_topic
-from bot.search import NewsSearch
+from bot.matching.search import NewsSearch
 from storage import Storage
 
 TARGET_MS = 50.0

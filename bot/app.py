@@ -1,4 +1,4 @@
-"""The composition root: settings in, a ready Application out."""
+"""The composition root: configuration in, a ready Application out."""
 
 from __future__ import annotations
 
@@ -11,22 +11,22 @@ from prometheus_client import CollectorRegistry
 from telegram import BotCommand
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
+from bot.chats.subscriptions import Subscriptions
+from bot.config import Config
 from bot.context import BotData, Services, WartaApp, WartaContext
-from bot.digests import DigestScheduler
-from bot.feedlist import load_feed_list
-from bot.fetch import build_http_client
-from bot.health import MonitoringServer
+from bot.delivery.digests import DigestScheduler
+from bot.delivery.pacing import RateLimiter
+from bot.delivery.sender import Sender, SendLimits
+from bot.feeds.feedlist import load_feed_list
+from bot.feeds.fetch import build_http_client
+from bot.feeds.poller import FeedPoller
+from bot.feeds.stories import StoryMatcher
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, text
-from bot.ingest import FeedPoller
 from bot.jobs import schedule_jobs
-from bot.metrics import Metrics
-from bot.pacing import RateLimiter
-from bot.search import NewsSearch
-from bot.send import Sender, SendLimits
-from bot.settings import Settings
-from bot.stories import StoryMatcher
-from bot.subscriptions import Subscriptions
-from bot.topics import TopicRegistry
+from bot.matching.search import NewsSearch
+from bot.matching.topics import TopicRegistry
+from bot.ops.health import MonitoringServer
+from bot.ops.metrics import Metrics
 from handlers import register_handlers
 from storage import Storage
 from storage.models import BroadcastReport, FeedSeed
@@ -35,28 +35,28 @@ log = logging.getLogger(__name__)
 
 
 def build_application(
-    settings: Settings,
+    config: Config,
     *,
     clock: Callable[[], float] = time.time,
     send_limits: SendLimits | None = None,
 ) -> WartaApp:
     """Build the bot: storage, HTTP client, jobs and handlers, opened when it starts."""
-    token = settings.require_token()
-    seeds = load_feed_list(settings.feeds_file)
+    token = config.require_token()
+    seeds = load_feed_list(config.feeds_file)
     context_types = ContextTypes(context=WartaContext, bot_data=BotData)
     # The app owns its metrics registry: no process-wide state shared between instances.
-    monitor = MonitoringServer(Metrics(CollectorRegistry(), clock), settings)
+    monitor = MonitoringServer(Metrics(CollectorRegistry(), clock), config)
     limits = send_limits or SendLimits()
     builder = (
         ApplicationBuilder()
         .token(token)
-        .base_url(f"{settings.api_url}/bot")
-        .base_file_url(f"{settings.api_url}/file/bot")
+        .base_url(f"{config.api_url}/bot")
+        .base_file_url(f"{config.api_url}/file/bot")
         .context_types(context_types)
         .connection_pool_size(32)
         # Replies, edits and alerts alike: one bot-wide budget for everything sent to Telegram.
         .rate_limiter(RateLimiter(limits.per_second))
-        .post_init(_starter(settings, seeds, clock, limits, monitor))
+        .post_init(_starter(config, seeds, clock, limits, monitor))
         .post_stop(_stop_sending)
         .post_shutdown(_closer(monitor))
     )
@@ -67,18 +67,18 @@ def build_application(
 
 
 def _starter(
-    settings: Settings,
+    config: Config,
     seeds: list[FeedSeed],
     clock: Callable[[], float],
     limits: SendLimits,
     monitor: MonitoringServer,
 ) -> Callable[[Application[Any, Any, Any, Any, Any, Any]], Any]:
     async def post_init(app: WartaApp) -> None:
-        services = await open_services(app, settings, seeds, clock, limits, monitor.metrics)
+        services = await open_services(app, config, seeds, clock, limits, monitor.metrics)
         app.bot_data.services = services
         await monitor.start(services.storage)
         await _set_command_menus(app)
-        schedule_jobs(app, settings.poll_seconds)
+        schedule_jobs(app, config.poll_seconds)
         services.sender.start()
 
     return post_init
@@ -106,17 +106,17 @@ async def _set_command_menus(app: WartaApp) -> None:
 
 async def open_services(
     app: WartaApp,
-    settings: Settings,
+    config: Config,
     seeds: list[FeedSeed],
     clock: Callable[[], float],
     limits: SendLimits,
     metrics: Metrics | None = None,
 ) -> Services:
     """Open the database and HTTP client and load what matching needs."""
-    storage = Storage(settings.db_path)
+    storage = Storage(config.db_path)
     await storage.open()
     try:
-        return await _services_on(app, storage, settings, seeds, clock, limits, metrics)
+        return await _services_on(app, storage, config, seeds, clock, limits, metrics)
     except BaseException:
         # A start that fails half-way must not leave the database's threads holding the process.
         await storage.close()
@@ -126,7 +126,7 @@ async def open_services(
 async def _services_on(
     app: WartaApp,
     storage: Storage,
-    settings: Settings,
+    config: Config,
     seeds: list[FeedSeed],
     clock: Callable[[], float],
     limits: SendLimits,
@@ -137,7 +137,7 @@ async def _services_on(
     broken = topics.load(await storage.active_topics(), await storage.region_followers())
     for topic in broken:
         log.warning("topic no longer valid, not matched id=%d text=%r", topic.id, topic.text)
-    http = build_http_client(settings.fetch_timeout, settings.fetch_addresses)
+    http = build_http_client(config.fetch_timeout, config.fetch_addresses)
     subscriptions = Subscriptions(storage, topics, clock)
 
     async def report_broadcast(report: BroadcastReport) -> None:
@@ -159,18 +159,18 @@ async def _services_on(
         metrics=metrics,
     )
     poller = FeedPoller(
-        storage, http, topics, StoryMatcher(), settings, clock, sender.wake, metrics=metrics
+        storage, http, topics, StoryMatcher(), config, clock, sender.wake, metrics=metrics
     )
     await poller.load_recent_stories()
     log.info(
         "started feeds=%d topics=%d db=%s poll_seconds=%g",
         feed_count,
         len(topics),
-        settings.db_path,
-        settings.poll_seconds,
+        config.db_path,
+        config.poll_seconds,
     )
     return Services(
-        settings=settings,
+        config=config,
         storage=storage,
         http=http,
         topics=topics,

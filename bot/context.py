@@ -9,14 +9,14 @@ from typing import Any, TypeAlias
 import httpx
 from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 
-from bot.channels import ChannelAdminCache
-from bot.digests import DigestScheduler
-from bot.ingest import FeedPoller
-from bot.search import NewsSearch
-from bot.send import Sender
-from bot.settings import Settings
-from bot.subscriptions import Subscriptions
-from bot.topics import TopicRegistry
+from bot.chats.channels import ChannelAdminCache
+from bot.chats.subscriptions import Subscriptions
+from bot.config import Config
+from bot.delivery.digests import DigestScheduler
+from bot.delivery.sender import Sender
+from bot.feeds.poller import FeedPoller
+from bot.matching.search import NewsSearch
+from bot.matching.topics import TopicRegistry
 from storage import Storage
 
 
@@ -24,7 +24,7 @@ from storage import Storage
 class Services:
     """Everything opened at start-up and shared by handlers and jobs."""
 
-    settings: Settings
+    config: Config
     storage: Storage
     http: httpx.AsyncClient
     topics: TopicRegistry
@@ -61,9 +61,9 @@ class WartaContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any],
         return self.bot_data.channel_admins
 
     @property
-    def settings(self) -> Settings:
-        """The bot's settings."""
-        return self.services.settings
+    def config(self) -> Config:
+        """The bot's configuration."""
+        return self.services.config
 
 
 WartaApp: TypeAlias = Application[

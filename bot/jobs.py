@@ -25,9 +25,9 @@ async def send_due_digests(context: WartaContext) -> None:
 async def prune_old_items(context: WartaContext) -> None:
     """Delete items older than the retention period."""
     services = context.services
-    cutoff = services.clock() - services.settings.retention_days * DAY
+    cutoff = services.clock() - services.config.retention_days * DAY
     removed = await services.storage.prune_items(cutoff)
-    log.info("pruned items removed=%d retention_days=%d", removed, services.settings.retention_days)
+    log.info("pruned items removed=%d retention_days=%d", removed, services.config.retention_days)
 
 
 def schedule_jobs(app: WartaApp, poll_seconds: float) -> None:

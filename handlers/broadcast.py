@@ -18,9 +18,9 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.context import Services, WartaApp, WartaContext
-from bot.durations import format_duration
+from bot.delivery.richtext import html_after_command
 from bot.i18n import DEFAULT_LANGUAGE, text
-from bot.richtext import html_after_command
+from bot.ops.durations import format_duration
 from handlers.admin import admin_chat
 from handlers.replies import (
     command_argument,

@@ -12,12 +12,12 @@ from telegram.constants import ParseMode
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.context import WartaApp, WartaContext
-from bot.discovery import FeedFinder, FeedRefused
-from bot.durations import format_duration
-from bot.feedlist import region_name
-from bot.format import telegram_length
+from bot.delivery.render import telegram_length
+from bot.feeds.discovery import FeedFinder, FeedRefused
+from bot.feeds.feedlist import region_name
+from bot.feeds.opml import feeds_to_opml
 from bot.i18n import text
-from bot.opml import feeds_to_opml
+from bot.ops.durations import format_duration
 from handlers.admin import admin_chat
 from handlers.replies import command_argument, message_of, plain_text, reply, show_on_pressed
 from storage.models import Chat, FeedSeed, FeedStatus
@@ -119,9 +119,9 @@ async def add_feed(update: Update, context: WartaContext) -> None:
         await reply(update, chat, "addfeed_usage")
         return
     services = context.services
-    settings = services.settings
+    config = services.config
     finder = FeedFinder(
-        services.http, max_bytes=settings.max_feed_bytes, timeout=settings.fetch_timeout * 2
+        services.http, max_bytes=config.max_feed_bytes, timeout=config.fetch_timeout * 2
     )
     try:
         found = await finder.find(url)

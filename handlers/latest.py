@@ -8,10 +8,10 @@ from telegram import LinkPreviewOptions, Update
 from telegram.ext import CommandHandler
 
 from bot.context import WartaApp, WartaContext
-from bot.format import AlertView, render_item_list
+from bot.delivery.render import AlertView, render_item_list
 from bot.i18n import text
 from bot.matching import TopicQuery, TopicSyntaxError, parse_topic
-from bot.search import SearchBusyError, SearchResult
+from bot.matching.search import SearchBusyError, SearchResult
 from handlers.replies import command_argument, current_chat, message_of, quote, reply
 from handlers.topics import describe_refusal
 from storage.models import Chat, Item

@@ -7,9 +7,9 @@ import html
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
+from bot.chats.subscriptions import region_id
 from bot.context import WartaApp, WartaContext
 from bot.i18n import text
-from bot.subscriptions import region_id
 from handlers.replies import (
     answer_outdated,
     command_argument,

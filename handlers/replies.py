@@ -100,7 +100,7 @@ async def reply(update: Update, chat: Chat, key: str, **values: object) -> Messa
 def is_admin(update: Update, context: WartaContext) -> bool:
     """Whether the sender is one of the operators named in WARTA_ADMINS."""
     user = update.effective_user
-    return user is not None and user.id in context.settings.admins
+    return user is not None and user.id in context.config.admins
 
 
 GROUP_ADMIN_STATUSES = frozenset({ChatMember.ADMINISTRATOR, ChatMember.OWNER})

@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
-from bot.chatsettings import setting_changes
+from bot.chats.preferences import setting_changes
 from bot.context import WartaApp, WartaContext
 from bot.i18n import LANGUAGES, text
 from handlers.replies import (

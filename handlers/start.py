@@ -6,9 +6,9 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
+from bot.chats.subscriptions import region_id
 from bot.context import WartaApp, WartaContext
 from bot.i18n import text
-from bot.subscriptions import region_id
 from handlers.regions import REGION_PREFIX
 from handlers.replies import (
     answer_outdated,

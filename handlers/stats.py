@@ -10,10 +10,10 @@ from telegram import Update
 from telegram.constants import ParseMode
 from telegram.ext import CommandHandler
 
-from bot.charts import ChartLabels, alerts_chart, daily_series
 from bot.context import WartaApp, WartaContext
-from bot.format import telegram_length
+from bot.delivery.render import telegram_length
 from bot.i18n import text
+from bot.ops.charts import ChartLabels, alerts_chart, daily_series
 from handlers.admin import admin_chat
 from handlers.replies import message_of
 from storage.models import BotStats

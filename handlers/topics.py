@@ -7,9 +7,9 @@ import html
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
+from bot.chats.subscriptions import Refusal, SubscribeOutcome, region_id
 from bot.context import WartaApp, WartaContext
 from bot.i18n import text
-from bot.subscriptions import Refusal, SubscribeOutcome, region_id
 from handlers.regions import pressed_region
 from handlers.replies import (
     command_argument,

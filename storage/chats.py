@@ -73,15 +73,15 @@ class ChatQueries(Database):
         row = await self._one(f"SELECT {CHAT_COLUMNS} FROM chats WHERE id = ?", (chat_id,))
         return chat_from_row(row) if row else None
 
-    async def update_chat(self, chat_id: int, **settings: object) -> None:
+    async def update_chat(self, chat_id: int, **config: object) -> None:
         """Change some of a chat's settings (names are the Chat fields)."""
-        unknown = set(settings) - _SETTABLE
+        unknown = set(config) - _SETTABLE
         if unknown:
             raise ValueError(f"not chat settings: {sorted(unknown)}")
-        assignments = ", ".join(f"{name} = ?" for name in settings)
+        assignments = ", ".join(f"{name} = ?" for name in config)
         async with self._write() as db:
             await db.execute(
-                f"UPDATE chats SET {assignments} WHERE id = ?", (*settings.values(), chat_id)
+                f"UPDATE chats SET {assignments} WHERE id = ?", (*config.values(), chat_id)
             )
 
     async def deactivate_chat(self, chat_id: int, reason: str, now: float) -> int:

@@ -10,11 +10,11 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.addresses import AddressPolicy
 from bot.app import build_application
+from bot.config import Config
 from bot.context import Services, WartaApp
-from bot.send import SendLimits
-from bot.settings import Settings
+from bot.delivery.sender import SendLimits
+from bot.feeds.addresses import AddressPolicy
 from bot.standin import FeedServer, TelegramStandIn
 from bot.wib import wib
 
@@ -125,7 +125,7 @@ async def running_bot(
     fetch_addresses: AddressPolicy = LOOPBACK_FEEDS,
 ) -> AsyncIterator[RunningBot]:
     """Start the bot as `warta run` would, minus signal handling; stop it afterwards."""
-    settings = Settings(
+    config = Config(
         token=telegram.token,
         api_url=telegram.base_url,
         db_path=tmp_path / "warta.db",
@@ -135,9 +135,9 @@ async def running_bot(
         fetch_addresses=fetch_addresses,
     )
     if fetch_timeout is not None:
-        settings = replace(settings, fetch_timeout=fetch_timeout)
+        config = replace(config, fetch_timeout=fetch_timeout)
     limits = send_limits or SendLimits(max_backoff=0.5)
-    app = build_application(settings, clock=clock, send_limits=limits)
+    app = build_application(config, clock=clock, send_limits=limits)
     # The same order of steps as Application.run_polling, without its signal handling.
     await app.initialize()
     assert app.post_init is not None

@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from bot.cli import backup, demo, feeds, match, run
-from bot.logs import Redactor, one_line
-from bot.settings import SettingsError, load_settings
+from bot.config import ConfigError, load_config
+from bot.ops.logs import Redactor, one_line
 
 EXIT_FAILED, EXIT_INTERRUPTED = 1, 130
 
@@ -52,12 +52,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _redactor() -> Redactor:
-    """Hides the token and webhook secret of the settings, if they can be read."""
+    """Hides the token and webhook secret of the configuration, if they can be read."""
     try:
-        settings = load_settings()
-    except SettingsError:
+        config = load_config()
+    except ConfigError:
         return Redactor(None)
-    return Redactor(settings.token, [settings.webhook_secret])
+    return Redactor(config.token, [config.webhook_secret])
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bot.settings import SettingsError, load_settings
+from bot.config import ConfigError, load_config
 
 EXIT_FAILED = 1
 EXIT_CONFIG = 2
@@ -35,8 +35,8 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def run(args: argparse.Namespace) -> int:
     """Copy the database and say what was copied; exit 1 when refused or failed."""
     try:
-        source = load_settings().db_path
-    except SettingsError as error:
+        source = load_config().db_path
+    except ConfigError as error:
         print(f"warta: {error}", file=sys.stderr)
         return EXIT_CONFIG
     started = time.monotonic()

@@ -22,8 +22,8 @@ def run(args: argparse.Namespace) -> int:
     """Run the demo conversation; exit 1 if the bot did not answer in time."""
     from rich.console import Console
 
-    from bot.demo import DEMO_TOKEN, run_demo
-    from bot.logs import configure_logging
+    from bot.demo.scenario import DEMO_TOKEN, run_demo
+    from bot.ops.logs import configure_logging
 
     # Only problems are logged: the conversation is the output.
     configure_logging("WARNING", DEMO_TOKEN)

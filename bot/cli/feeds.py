@@ -13,12 +13,12 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from bot.durations import format_duration
-from bot.feedcheck import DEFAULT_CONCURRENCY, FeedCheck, check_feeds
-from bot.feedlist import FeedListError, load_feed_list
-from bot.fetch import build_http_client
-from bot.opml import OpmlError, feeds_from_opml, feeds_to_opml
-from bot.settings import Settings, SettingsError, load_settings
+from bot.config import Config, ConfigError, load_config
+from bot.feeds.check import DEFAULT_CONCURRENCY, FeedCheck, check_feeds
+from bot.feeds.feedlist import FeedListError, load_feed_list
+from bot.feeds.fetch import build_http_client
+from bot.feeds.opml import OpmlError, feeds_from_opml, feeds_to_opml
+from bot.ops.durations import format_duration
 from storage import DatabaseOpenError, Storage
 from storage.models import FeedSeed
 
@@ -53,15 +53,15 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def _guarded(action: Callable[[], int]) -> int:
     try:
         return action()
-    except (CommandError, SettingsError, FeedListError, OpmlError, DatabaseOpenError) as error:
+    except (CommandError, ConfigError, FeedListError, OpmlError, DatabaseOpenError) as error:
         print(f"warta feeds: {error}", file=sys.stderr)
         return EXIT_USAGE
 
 
 def run_export(path: str | None) -> int:
     """Write the feeds the bot polls (the database, seeded from WARTA_FEEDS) as OPML."""
-    settings = load_settings()
-    feeds = asyncio.run(_bot_feeds(settings))
+    config = load_config()
+    feeds = asyncio.run(_bot_feeds(config))
     document = feeds_to_opml(feeds, OPML_TITLE)
     if path is None:
         sys.stdout.buffer.write(document)
@@ -74,9 +74,9 @@ def run_export(path: str | None) -> int:
 
 def run_import(path: str) -> int:
     """Add (or bring back, or rename) the feeds of an OPML file in the database."""
-    settings = load_settings()
+    config = load_config()
     seeds = feeds_from_opml(_read(Path(path)))
-    outcomes = asyncio.run(_import(settings, seeds))
+    outcomes = asyncio.run(_import(config, seeds))
     counts = {kind: outcomes.count(kind) for kind in ("added", "restored", "exists")}
     print(
         f"imported {len(seeds)} feeds from {path}: {counts['added']} new, "
@@ -88,8 +88,8 @@ def run_import(path: str) -> int:
 
 def run_check(path: str | None, concurrency: int) -> int:
     """Fetch every feed once and print a table; exit 1 if any feed failed."""
-    settings = load_settings()
-    feeds = _file_feeds(Path(path)) if path else asyncio.run(_bot_feeds(settings))
+    config = load_config()
+    feeds = _file_feeds(Path(path)) if path else asyncio.run(_bot_feeds(config))
     errors = Console(stderr=True)
     with Progress(
         TextColumn("checking feeds"),
@@ -101,7 +101,7 @@ def run_check(path: str | None, concurrency: int) -> int:
     ) as progress:
         task = progress.add_task("check", total=len(feeds))
         results = asyncio.run(
-            _check(settings, feeds, concurrency, lambda _: progress.advance(task))
+            _check(config, feeds, concurrency, lambda _: progress.advance(task))
         )
     output = Console() if sys.stdout.isatty() else Console(width=160)
     output.print(check_table(results, time.time()))
@@ -136,10 +136,10 @@ def _markup_safe(value: str | None) -> str:
     return (value or "").replace("[", r"\[")
 
 
-async def _bot_feeds(settings: Settings) -> list[FeedSeed]:
+async def _bot_feeds(config: Config) -> list[FeedSeed]:
     """The enabled feeds of the database after seeding it from WARTA_FEEDS, as at start-up."""
-    seeds = load_feed_list(settings.feeds_file)
-    storage = Storage(settings.db_path)
+    seeds = load_feed_list(config.feeds_file)
+    storage = Storage(config.db_path)
     await storage.open()
     try:
         await storage.sync_feeds(seeds)
@@ -148,12 +148,12 @@ async def _bot_feeds(settings: Settings) -> list[FeedSeed]:
         await storage.close()
 
 
-async def _import(settings: Settings, seeds: list[FeedSeed]) -> list[str]:
-    storage = Storage(settings.db_path)
+async def _import(config: Config, seeds: list[FeedSeed]) -> list[str]:
+    storage = Storage(config.db_path)
     await storage.open()
     try:
         # Seeding first, as start-up would, lets the file's names and regions win after it.
-        await storage.sync_feeds(load_feed_list(settings.feeds_file))
+        await storage.sync_feeds(load_feed_list(config.feeds_file))
         outcomes = await storage.import_feeds(seeds, time.time())
         return [outcome.outcome for outcome in outcomes]
     finally:
@@ -161,17 +161,17 @@ async def _import(settings: Settings, seeds: list[FeedSeed]) -> list[str]:
 
 
 async def _check(
-    settings: Settings,
+    config: Config,
     feeds: Sequence[FeedSeed],
     concurrency: int,
     on_done: Callable[[FeedCheck], None],
 ) -> list[FeedCheck]:
-    async with build_http_client(settings.fetch_timeout, settings.fetch_addresses) as client:
+    async with build_http_client(config.fetch_timeout, config.fetch_addresses) as client:
         return await check_feeds(
             client,
             feeds,
-            max_bytes=settings.max_feed_bytes,
-            timeout=settings.fetch_timeout * 2,
+            max_bytes=config.max_feed_bytes,
+            timeout=config.fetch_timeout * 2,
             concurrency=concurrency,
             on_done=on_done,
         )

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from bot.clean import FeedText, clean_entry_text
+from bot.feeds.clean import FeedText, clean_entry_text
 from bot.i18n import text
 from bot.matching import TopicSyntaxError, parse_topic, prepare_document
 

@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING
 
 from telegram.error import BadRequest, InvalidToken, NetworkError, TelegramError
 
-from bot.feedlist import FeedListError
-from bot.logs import Redactor, one_line
-from bot.settings import Settings, SettingsError, WebhookSettings, load_settings
+from bot.config import Config, ConfigError, WebhookConfig, load_config
+from bot.feeds.feedlist import FeedListError
+from bot.ops.logs import Redactor, one_line
 from storage import DatabaseOpenError
 
 if TYPE_CHECKING:
@@ -35,37 +35,37 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def run(args: argparse.Namespace) -> int:
     """Start the bot until SIGINT or SIGTERM; exit 2 with one line on a configuration error."""
     from bot.app import build_application
-    from bot.logs import configure_logging
+    from bot.ops.logs import configure_logging
 
     try:
-        settings = load_settings()
-        settings.require_token()
-        webhook = settings.require_webhook() if args.webhook else None
+        config = load_config()
+        config.require_token()
+        webhook = config.require_webhook() if args.webhook else None
         configure_logging(
-            settings.log_level, settings.token, settings.log_format, [settings.webhook_secret]
+            config.log_level, config.token, config.log_format, [config.webhook_secret]
         )
-        app = build_application(settings)
-    except (SettingsError, FeedListError) as error:
+        app = build_application(config)
+    except (ConfigError, FeedListError) as error:
         print(f"warta: {error}", file=sys.stderr)
         return EXIT_CONFIG
     try:
         if webhook is None:
             app.run_polling(allowed_updates=ALLOWED_UPDATES)
         else:
-            serve_webhook(app, settings, webhook)
+            serve_webhook(app, config, webhook)
     except (TelegramError, DatabaseOpenError, OSError) as error:
-        code, problem = start_failure(error, settings)
-        redact = Redactor(settings.token, [settings.webhook_secret])
+        code, problem = start_failure(error, config)
+        redact = Redactor(config.token, [config.webhook_secret])
         print(f"warta: {one_line(problem, redact)}", file=sys.stderr)
         return code
     return 0
 
 
-def start_failure(error: Exception, settings: Settings) -> tuple[int, str]:
+def start_failure(error: Exception, config: Config) -> tuple[int, str]:
     """The exit code and the one-line reason for an error that stopped the bot starting."""
     if isinstance(error, InvalidToken):
         return EXIT_CONFIG, (
-            f"Telegram ({settings.api_url}) refused the bot token: check TELEGRAM_BOT_TOKEN "
+            f"Telegram ({config.api_url}) refused the bot token: check TELEGRAM_BOT_TOKEN "
             "(mistyped, or revoked in @BotFather?)"
         )
     if isinstance(error, DatabaseOpenError):
@@ -75,7 +75,7 @@ def start_failure(error: Exception, settings: Settings) -> tuple[int, str]:
         return EXIT_CONFIG, f"Telegram refused to start the bot: {error.message}"
     if isinstance(error, NetworkError):
         return EXIT_FAILED, (
-            f"cannot reach the Telegram Bot API at {settings.api_url} (TELEGRAM_API_URL): "
+            f"cannot reach the Telegram Bot API at {config.api_url} (TELEGRAM_API_URL): "
             f"{error.message}"
         )
     if isinstance(error, TelegramError):
@@ -83,12 +83,12 @@ def start_failure(error: Exception, settings: Settings) -> tuple[int, str]:
     return EXIT_FAILED, f"cannot start: {error}"
 
 
-def serve_webhook(app: WartaApp, settings: Settings, webhook: WebhookSettings) -> None:
+def serve_webhook(app: WartaApp, config: Config, webhook: WebhookConfig) -> None:
     """Register the webhook with Telegram and answer it until SIGINT or SIGTERM."""
     # PTB's server answers 403 to a request without the secret header or with a wrong one,
     # before the update is read; TLS is the reverse proxy's job.
     app.run_webhook(
-        listen=settings.listen_address,
+        listen=config.listen_address,
         port=webhook.port,
         url_path=webhook.path,
         webhook_url=webhook.url,

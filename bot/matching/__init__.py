@@ -1,4 +1,8 @@
-"""Topic matching: parse reader topics and find the topics each news item matches."""
+"""Topic matching: parse reader topics, find the topics each item matches, search stored items.
+
+May import the shared vocabulary (`bot.i18n`) and `storage`; never `handlers`, `bot.feeds` or
+`bot.delivery`.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""Loopback stand-ins for the Telegram Bot API and for news feeds, used by the test suite."""
+"""Test doubles: loopback stand-ins for the Telegram Bot API and for news sites.
+
+They serve the test suite and `warta demo`; the bot never talks to them when it runs for real.
+"""
 
 from __future__ import annotations
 

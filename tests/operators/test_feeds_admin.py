@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.addresses import is_public_address
-from bot.discovery import FeedFinder, FeedRefused
-from bot.feedlist import load_feed_list
-from bot.fetch import build_http_client
-from bot.opml import feeds_from_opml
+from bot.feeds.addresses import is_public_address
+from bot.feeds.discovery import FeedFinder, FeedRefused
+from bot.feeds.feedlist import load_feed_list
+from bot.feeds.fetch import build_http_client
+from bot.feeds.opml import feeds_from_opml
 from bot.standin import FeedItem, FeedServer
 from storage.models import FeedSeed
 from tests.inprocess import ADMIN_ID, RunningBot

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from bot.opml import OpmlError, feeds_from_opml, feeds_to_opml
+from bot.feeds.opml import OpmlError, feeds_from_opml, feeds_to_opml
 from bot.standin import FeedItem, FeedServer
 from storage import Storage
 from storage.models import FeedSeed

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from telegram import MessageEntity, User
 
-from bot.richtext import entities_to_html, html_after_command
+from bot.delivery.richtext import entities_to_html, html_after_command
 from bot.standin import parse_telegram_html_entities, utf16_length
 
 TEXT = "Siaga 🌊 banjir: <Serang> & Lebak, lihat peta"

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from PIL import Image
 
-from bot.charts import SENT_COLOUR
+from bot.ops.charts import SENT_COLOUR
 from storage.models import FeedSeed, NewItem
 from tests.inprocess import ADMIN_ID, RunningBot
 
@@ -37,12 +37,12 @@ async def finished_alerts(
     )
     for (identity, _), (status, finished_at) in zip(stored.stories, outcomes, strict=True):
         # Test set-up only: finished outbox rows with chosen times, as the sender would leave them.
-        await storage.db.execute(
+        await storage.execute(
             "INSERT INTO deliveries (chat_id, item_id, status, created_at, finished_at) "
             "SELECT ?, id, ?, ?, ? FROM items WHERE identity = ?",
             (chat_id, status, finished_at, finished_at, identity),
         )
-    await storage.db.commit()
+    await storage.commit()
 
 
 async def test_stats_figures_match_what_is_stored_and_the_chart_is_a_png(

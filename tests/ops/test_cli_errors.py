@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-from bot.opml import MAX_DEPTH, feeds_from_opml
+from bot.feeds.opml import MAX_DEPTH, feeds_from_opml
 from bot.standin import FeedServer, TelegramStandIn
 from storage.migrate import newest_version
 from tests.ops.helpers import free_port, operator_environment

@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from bot.demo import TOPICS, expected_alerts, load_demo_news
+from bot.demo.scenario import TOPICS, expected_alerts, load_demo_news
 
 ROOT = Path(__file__).resolve().parents[2]
 

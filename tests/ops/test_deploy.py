@@ -19,9 +19,9 @@ import yaml
 
 from bot.app import build_application
 from bot.cli.run import EXIT_CONFIG
+from bot.config import Config
 from bot.context import WartaApp
-from bot.demo import running
-from bot.settings import Settings
+from bot.demo.scenario import running
 from bot.standin import FeedServer, TelegramStandIn
 from tests.inprocess import LOOPBACK_FEEDS, write_feeds
 from tests.ops.helpers import free_port
@@ -146,7 +146,7 @@ async def healthy_bot(
 ) -> AsyncIterator[tuple[WartaApp, int]]:
     port = free_port()
     feeds.publish("/banten.xml", [])
-    settings = Settings(
+    config = Config(
         token=telegram.token,
         api_url=telegram.base_url,
         db_path=tmp_path / "warta.db",
@@ -155,7 +155,7 @@ async def healthy_bot(
         metrics_port=port,
         fetch_addresses=LOOPBACK_FEEDS,
     )
-    async with running(build_application(settings)) as app:
+    async with running(build_application(config)) as app:
         yield app, port
 
 

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from urllib.parse import quote
 
-from bot.logs import JsonFormatter, RedactingFormatter
+from bot.ops.logs import JsonFormatter, RedactingFormatter
 from bot.standin import FeedServer, TelegramStandIn
 from tests.ops.helpers import operator_environment, start_warta
 

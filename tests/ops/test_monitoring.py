@@ -12,10 +12,10 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.app import build_application
+from bot.config import Config
 from bot.context import Services, WartaApp
-from bot.demo import running
-from bot.send import SendLimits
-from bot.settings import Settings
+from bot.delivery.sender import SendLimits
+from bot.demo.scenario import running
 from bot.standin import FeedItem, FeedServer, TelegramStandIn
 from tests.inprocess import LOOPBACK_FEEDS, write_feeds
 from tests.ops.helpers import free_port, scrape
@@ -89,7 +89,7 @@ async def bot(
 ) -> AsyncIterator[WartaApp]:
     """The bot with a working Banten feed and a broken one, serving metrics on `port`."""
     feeds.publish("/banten.xml", [news("lama", "Harga cabai naik di Pandeglang")])
-    settings = Settings(
+    config = Config(
         token=telegram.token,
         api_url=telegram.base_url,
         db_path=tmp_path / "warta.db",
@@ -102,7 +102,7 @@ async def bot(
         metrics_port=port,
         fetch_addresses=LOOPBACK_FEEDS,
     )
-    app = build_application(settings, send_limits=SendLimits(max_backoff=0.5))
+    app = build_application(config, send_limits=SendLimits(max_backoff=0.5))
     async with running(app):
         yield app
 
@@ -167,7 +167,7 @@ async def test_health_fails_after_three_poll_intervals_without_a_successful_poll
     tmp_path: Path, telegram: TelegramStandIn, feeds: FeedServer, port: int
 ) -> None:
     clock = Clock()
-    settings = Settings(
+    config = Config(
         token=telegram.token,
         api_url=telegram.base_url,
         db_path=tmp_path / "warta.db",
@@ -176,7 +176,7 @@ async def test_health_fails_after_three_poll_intervals_without_a_successful_poll
         metrics_port=port,
         fetch_addresses=LOOPBACK_FEEDS,
     )
-    async with running(build_application(settings, clock=clock)):
+    async with running(build_application(config, clock=clock)):
         await feeds.wait_for_hits("/rusak.xml", 1)
         fresh = await scrape(port, "/healthz")
         assert fresh.status_code == 200

@@ -16,9 +16,9 @@ import httpx
 import pytest
 from aiohttp import web
 
-from bot.addresses import PUBLIC_ONLY, AddressPolicy
-from bot.fetch import AddressRefused, FetchError, build_http_client, fetch_feed
-from bot.guard import BlockedAddress, GuardedTransport
+from bot.feeds.addresses import PUBLIC_ONLY, AddressPolicy
+from bot.feeds.fetch import AddressRefused, FetchError, build_http_client, fetch_feed
+from bot.feeds.guard import BlockedAddress, GuardedTransport
 from bot.standin import FeedItem, FeedServer
 from tests.inprocess import ADMIN_ID, LOOPBACK_FEEDS, RunningBot
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.fetch import FetchError, build_http_client, fetch_feed
+from bot.feeds.fetch import FetchError, build_http_client, fetch_feed
 from bot.standin import FeedItem, FeedServer, render_rss
 from tests.inprocess import ADMIN_ID, LOOPBACK_FEEDS, RunningBot
 

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.inflate import BodyTooLargeError, BoundedInflater, UndecodableBodyError
+from bot.feeds.inflate import BodyTooLargeError, BoundedInflater, UndecodableBodyError
 
 CAP = 64 * 1024
 

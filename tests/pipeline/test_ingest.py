@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.fetch import USER_AGENT
+from bot.feeds.fetch import USER_AGENT
 from bot.standin import FeedItem, FeedServer, TelegramStandIn
 from tests.inprocess import RunningBot, running_bot
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import bisect
 
-from bot.pacing import Pacer
+from bot.delivery.pacing import Pacer
 
 OVERSLEEP = 0.004  # what a busy event loop adds to every sleep
 

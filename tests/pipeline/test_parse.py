@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.clean import FeedText
-from bot.parse import FeedParseError, parse_feed
+from bot.feeds.clean import FeedText
+from bot.feeds.parse import FeedParseError, parse_feed
 
 RSS = b"""<?xml version="1.0" encoding="utf-8"?>
 <rss version="2.0"><channel><title>ANTARA Banten</title>

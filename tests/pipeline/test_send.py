@@ -11,8 +11,8 @@ import pytest
 from telegram import Bot
 from telegram.ext import ExtBot
 
-from bot.pacing import RateLimiter
-from bot.send import Sender, SendLimits
+from bot.delivery.pacing import RateLimiter
+from bot.delivery.sender import Sender, SendLimits
 from bot.standin import TelegramStandIn
 from storage import Storage
 from storage.models import FeedSeed, NewItem

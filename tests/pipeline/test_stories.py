@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.stories import STORY_WINDOW_SECONDS, StoryMatcher
+from bot.feeds.stories import STORY_WINDOW_SECONDS, StoryMatcher
 
 NOW = 1_800_000_000.0
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.send import SendLimits
+from bot.delivery.sender import SendLimits
 from bot.standin import FeedItem, FeedServer, TelegramStandIn
 from tests.inprocess import FakeClock, RunningBot, running_bot
 

@@ -248,7 +248,7 @@ async def test_retention_keeps_items_whose_alerts_still_wait(
     # A long pause: the daily clean-up runs with the item past the retention period.
     clock.set_wib(9, 0, days=40)
     services = reader_bot.services
-    cutoff = clock() - services.settings.retention_days * 24 * 3600
+    cutoff = clock() - services.config.retention_days * 24 * 3600
     await services.storage.prune_items(cutoff)
     assert "dilanjutkan" in await reader_bot.say(BUDI, "/resume")
     await services.digests.run()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.feedlist import MAX_REGION_BYTES
-from bot.opml import WARTA_NS, feeds_from_opml
+from bot.feeds.feedlist import MAX_REGION_BYTES
+from bot.feeds.opml import WARTA_NS, feeds_from_opml
 from bot.standin import FeedServer, TelegramStandIn
 from tests.inprocess import RunningBot, running_bot
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.delivery.sender import SendLimits
 from bot.matching import parse_topic
-from bot.send import SendLimits
 from bot.standin import FeedItem, FeedServer, TelegramStandIn
 from storage import Storage
 from storage.models import FeedSeed

@@ -7,14 +7,14 @@ import itertools
 import logging
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, config, given
 from hypothesis import strategies as st
 from telegram.ext import CommandHandler
 
+from bot.chats.subscriptions import MAX_TOPICS_PER_CHAT
 from bot.matching import TopicSyntaxError, parse_topic
 from bot.matching.syntax import MAX_LENGTH, MIN_LENGTH
 from bot.standin import TelegramStandIn
-from bot.subscriptions import MAX_TOPICS_PER_CHAT
 from tests.inprocess import ADMIN_ID, RunningBot
 
 READER, GROUP = 101, -100500
@@ -32,7 +32,7 @@ ANSWERS = frozenset(
 )
 # /addfeed would fetch whatever URL it is given, out in the world: only as a non-admin here.
 REACHES_OUTSIDE = frozenset({"addfeed"})
-EXAMPLES = settings(
+EXAMPLES = config(
     max_examples=100,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
@@ -165,7 +165,7 @@ async def test_buttons_never_issued_are_answered_and_change_nothing_they_should_
     await assert_nothing_went_wrong(warta, caplog, requests_before)
 
 
-@settings(EXAMPLES, max_examples=40)
+@config(EXAMPLES, max_examples=40)
 @given(
     text=ARGUMENTS.filter(lambda t: not t.startswith("/")),
     where=st.sampled_from(["reader", "group"]),

@@ -11,15 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from bot.fetch import build_http_client
-from bot.format import AlertView, render_alert, render_item_line
-from bot.ingest import FeedPoller
+from bot.config import Config
+from bot.delivery.render import AlertView, render_alert, render_item_line
+from bot.feeds.fetch import build_http_client
+from bot.feeds.poller import FeedPoller
+from bot.feeds.stories import StoryMatcher
 from bot.matching import parse_topic
-from bot.settings import Settings
+from bot.matching.topics import TopicRegistry
 from bot.standin import FeedServer
 from bot.standin.telegram_html import parse_telegram_html_entities, utf16_length
-from bot.stories import StoryMatcher
-from bot.topics import TopicRegistry
 from storage import Storage
 from storage.models import Feed, FeedSeed, Item, Topic
 from tests.inprocess import LOOPBACK_FEEDS
@@ -34,7 +34,7 @@ from tests.reliability.hostile_feeds import (
 
 # A fetch timeout that means "hung": dozens of feeds fetched and parsed at once on a busy
 # machine may take seconds, and none of them should time out.
-PATIENT = Settings(
+PATIENT = Config(
     token=None, poll_seconds=60, fetch_timeout=30.0, max_feed_bytes=SIZE_CAP, fetch_concurrency=64
 )
 # The slow family tests the timeout itself: its slow servers take ten times this or more,
@@ -67,7 +67,7 @@ async def storage(tmp_path: Path) -> AsyncIterator[Storage]:
 
 
 async def poll_all(
-    storage: Storage, feeds: FeedServer, cases: list[HostileFeed], settings: Settings
+    storage: Storage, feeds: FeedServer, cases: list[HostileFeed], config: Config
 ) -> Polled:
     """Serve the cases beside the healthy feed and poll them all once, as the bot would."""
     for hostile in cases:
@@ -80,9 +80,9 @@ async def poll_all(
     await storage.register_chat(READER, "private", "", time.time())
     registry = TopicRegistry()
     registry.add(Topic(1, READER, "banjir"), parse_topic("banjir"))
-    async with build_http_client(settings.fetch_timeout, LOOPBACK_FEEDS) as client:
+    async with build_http_client(config.fetch_timeout, LOOPBACK_FEEDS) as client:
         poller = FeedPoller(
-            storage, client, registry, StoryMatcher(), settings, time.time, lambda: None
+            storage, client, registry, StoryMatcher(), config, time.time, lambda: None
         )
         await poller.poll_once()
         after_first = Counter(request.path for request in feeds.requests)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.send import SendLimits
+from bot.delivery.sender import SendLimits
 from bot.standin import TelegramStandIn
 from tests.reliability.outbox import (
     FAST,

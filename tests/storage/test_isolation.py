@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from telegram import Bot
 
-from bot.send import Sender, SendLimits
+from bot.delivery.sender import Sender, SendLimits
 from bot.standin import TelegramStandIn
 from storage import Storage
 from storage.models import FeedSeed, NewItem, OutboxEntry

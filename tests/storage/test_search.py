@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.fts import MAX_TERMS, candidate_query, fts_query, term_count
 from bot.matching import parse_topic, prepare_document
-from bot.search import NewsSearch
+from bot.matching.fts import MAX_TERMS, candidate_query, fts_query, term_count
+from bot.matching.search import NewsSearch
 from storage import Storage
 from storage.models import FeedSeed, NewItem
 

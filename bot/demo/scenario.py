@@ -16,13 +16,13 @@ from pathlib import Path
 
 from rich.console import Console
 
-from bot.addresses import AddressPolicy
 from bot.app import build_application
-from bot.clean import FeedText, clean_entry_text
+from bot.config import Config
 from bot.context import WartaApp
-from bot.demo_chat import Conversation
+from bot.demo.chat import Conversation
+from bot.feeds.addresses import AddressPolicy
+from bot.feeds.clean import FeedText, clean_entry_text
 from bot.matching import parse_topic, prepare_document
-from bot.settings import Settings
 from bot.standin import FeedItem, FeedServer, TelegramStandIn
 
 DEMO_TOKEN = "777000:WARTA-DEMO"
@@ -102,7 +102,7 @@ async def run_demo(console: Console, deadline: float = DEADLINE_SECONDS) -> None
             asyncio.timeout(deadline),
         ):
             publish(site, feeds, items, "before")
-            settings = Settings(
+            config = Config(
                 token=telegram.token,
                 api_url=telegram.base_url,
                 db_path=Path(directory) / "warta.db",
@@ -112,7 +112,7 @@ async def run_demo(console: Console, deadline: float = DEADLINE_SECONDS) -> None
                 fetch_addresses=AddressPolicy.allowing("127.0.0.1"),
             )
             chat = Conversation(console, telegram, READER_ID, READER_NAME, REPLY_TIMEOUT)
-            async with running(build_application(settings)):
+            async with running(build_application(config)):
                 await _script(chat, site, feeds, items)
     chat.narrate("Demo finished: the bot has stopped and its temporary files are gone.")
 

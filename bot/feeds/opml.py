@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from defusedxml import ElementTree as SafeET
 from defusedxml.common import DefusedXmlException
 
-from bot.feedlist import region_name
+from bot.feeds.feedlist import region_name
 from storage.models import FeedSeed
 
 WARTA_NS = "https://github.com/warta-bot/warta/opml"

@@ -7,7 +7,7 @@ import math
 from collections.abc import Callable
 from datetime import timedelta
 
-from bot.format import AlertView, split_digest
+from bot.delivery.render import AlertView, split_digest
 from bot.i18n import text
 from bot.wib import in_quiet_hours, wib_at
 from storage import Storage

@@ -1,4 +1,4 @@
-"""Typed settings read once from the environment (and an optional `.env` file)."""
+"""Typed configuration read once from the environment (and an optional `.env` file)."""
 
 from __future__ import annotations
 
@@ -9,19 +9,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from bot.addresses import PUBLIC_ONLY, AddressPolicy
+from bot.feeds.addresses import PUBLIC_ONLY, AddressPolicy
 
 DEFAULT_API_URL = "https://api.telegram.org"
 WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 LOG_FORMATS = ("text", "json")
 
 
-class SettingsError(ValueError):
+class ConfigError(ValueError):
     """A configuration value is missing or malformed; the message names the variable."""
 
 
 @dataclass(frozen=True, slots=True)
-class WebhookSettings:
+class WebhookConfig:
     """Where Telegram delivers updates in webhook mode, and the secret it must present."""
 
     url: str
@@ -35,7 +35,7 @@ class WebhookSettings:
 
 
 @dataclass(frozen=True, slots=True)
-class Settings:
+class Config:
     """Everything the bot reads from its environment, validated."""
 
     token: str | None
@@ -57,24 +57,24 @@ class Settings:
     log_format: str = "text"
     fetch_addresses: AddressPolicy = PUBLIC_ONLY  # where feeds may be fetched from
 
-    def require_webhook(self) -> WebhookSettings:
+    def require_webhook(self) -> WebhookConfig:
         """What `warta run --webhook` needs, or a one-line explanation of what is missing."""
         if not self.webhook_url:
-            raise SettingsError(
+            raise ConfigError(
                 "WARTA_WEBHOOK_URL is not set: `warta run --webhook` needs the public https:// "
                 "address Telegram calls, e.g. https://bot.example.com/telegram/warta"
             )
         if not self.webhook_secret:
-            raise SettingsError(
+            raise ConfigError(
                 "WARTA_WEBHOOK_SECRET is not set: `warta run --webhook` needs a secret "
                 "(1-256 letters, digits, _ or -) that Telegram sends with every update"
             )
-        return WebhookSettings(self.webhook_url, self.webhook_secret, self.webhook_port)
+        return WebhookConfig(self.webhook_url, self.webhook_secret, self.webhook_port)
 
     def require_token(self) -> str:
         """Return the bot token or explain how to get one."""
         if not self.token:
-            raise SettingsError(
+            raise ConfigError(
                 "TELEGRAM_BOT_TOKEN is not set: create a bot with @BotFather in Telegram "
                 "and put its token in TELEGRAM_BOT_TOKEN (or in a .env file)."
             )
@@ -95,14 +95,14 @@ def read_dotenv(path: Path) -> dict[str, str]:
     return values
 
 
-def load_settings(
+def load_config(
     environ: Mapping[str, str] | None = None, dotenv: Path | None = Path(".env")
-) -> Settings:
-    """Build settings from the environment, with `.env` values as fallbacks."""
+) -> Config:
+    """Build the configuration from the environment, with `.env` values as fallbacks."""
     env: dict[str, str] = read_dotenv(dotenv) if dotenv is not None else {}
     env.update(os.environ if environ is None else environ)
     feeds = env.get("WARTA_FEEDS", "").strip()
-    return Settings(
+    return Config(
         token=env.get("TELEGRAM_BOT_TOKEN", "").strip() or None,
         api_url=_api_url(env.get("TELEGRAM_API_URL", DEFAULT_API_URL)),
         db_path=Path(env.get("WARTA_DB", "").strip() or "warta.db"),
@@ -124,7 +124,7 @@ def load_settings(
 def _api_url(value: str) -> str:
     url = value.strip().rstrip("/") or DEFAULT_API_URL
     if not url.startswith(("http://", "https://")):
-        raise SettingsError(f"TELEGRAM_API_URL must start with http:// or https://, got {url!r}")
+        raise ConfigError(f"TELEGRAM_API_URL must start with http:// or https://, got {url!r}")
     return url
 
 
@@ -135,9 +135,9 @@ def _number(env: Mapping[str, str], name: str, default: float, *, minimum: float
     try:
         value = float(raw)
     except ValueError:
-        raise SettingsError(f"{name} must be a number, got {raw!r}") from None
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
     if not value >= minimum:
-        raise SettingsError(f"{name} must be at least {minimum:g}, got {raw!r}")
+        raise ConfigError(f"{name} must be at least {minimum:g}, got {raw!r}")
     return value
 
 
@@ -149,7 +149,7 @@ def _admins(raw: str) -> frozenset[int]:
         try:
             ids.add(int(part))
         except ValueError:
-            raise SettingsError(
+            raise ConfigError(
                 f"WARTA_ADMINS must be comma-separated Telegram user ids, got {part!r}"
             ) from None
     return frozenset(ids)
@@ -158,7 +158,7 @@ def _admins(raw: str) -> frozenset[int]:
 def _log_level(raw: str) -> str:
     level = raw.strip().upper() or "INFO"
     if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
-        raise SettingsError(f"WARTA_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {raw!r}")
+        raise ConfigError(f"WARTA_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {raw!r}")
     return level
 
 
@@ -169,7 +169,7 @@ def _webhook_url(raw: str) -> str | None:
     parts = urlsplit(url)
     # Telegram delivers updates only to HTTPS addresses.
     if parts.scheme != "https" or not parts.hostname:
-        raise SettingsError(f"WARTA_WEBHOOK_URL must be an https:// address, got {url!r}")
+        raise ConfigError(f"WARTA_WEBHOOK_URL must be an https:// address, got {url!r}")
     return url
 
 
@@ -177,7 +177,7 @@ def _webhook_secret(raw: str) -> str | None:
     secret = raw.strip()
     if secret and not WEBHOOK_SECRET.fullmatch(secret):
         # The value itself is a credential: describe it, never echo it.
-        raise SettingsError(
+        raise ConfigError(
             "WARTA_WEBHOOK_SECRET must be 1-256 characters, only letters, digits, _ and -"
         )
     return secret or None
@@ -188,14 +188,14 @@ def _port(env: Mapping[str, str], name: str) -> int | None:
     if not raw:
         return None
     if not raw.isdigit() or not 1 <= int(raw) <= 65535:
-        raise SettingsError(f"{name} must be a TCP port number (1-65535), got {raw!r}")
+        raise ConfigError(f"{name} must be a TCP port number (1-65535), got {raw!r}")
     return int(raw)
 
 
 def _log_format(raw: str) -> str:
     log_format = raw.strip().lower() or "text"
     if log_format not in LOG_FORMATS:
-        raise SettingsError(f"WARTA_LOG_FORMAT must be text or json, got {raw!r}")
+        raise ConfigError(f"WARTA_LOG_FORMAT must be text or json, got {raw!r}")
     return log_format
 
 
@@ -208,7 +208,7 @@ def _fetch_addresses(raw: str) -> AddressPolicy:
     try:
         return AddressPolicy.allowing(value)
     except ValueError as error:
-        raise SettingsError(
+        raise ConfigError(
             "WARTA_ALLOW_PRIVATE_FEEDS must be 1, true, yes or on (any address), or addresses "
             f"and networks separated by commas (127.0.0.1, 10.20.0.0/16, ::1): {error}"
         ) from None

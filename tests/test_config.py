@@ -1,4 +1,4 @@
-"""Settings from the environment: defaults, validation, and the message a bad value gets."""
+"""Configuration from the environment: defaults, validation, and the message a bad value gets."""
 
 from __future__ import annotations
 
@@ -8,22 +8,22 @@ from pathlib import Path
 
 import pytest
 
-from bot.feedlist import FeedListError, load_feed_list
-from bot.settings import DEFAULT_API_URL, SettingsError, load_settings
+from bot.config import DEFAULT_API_URL, ConfigError, load_config
+from bot.feeds.feedlist import FeedListError, load_feed_list
 
 
 def test_defaults_follow_the_documented_contract() -> None:
-    settings = load_settings({}, dotenv=None)
-    assert settings.token is None
-    assert settings.api_url == DEFAULT_API_URL
-    assert settings.db_path == Path("warta.db")
-    assert settings.feeds_file is None
-    assert settings.poll_seconds == 300
-    assert settings.admins == frozenset()
+    config = load_config({}, dotenv=None)
+    assert config.token is None
+    assert config.api_url == DEFAULT_API_URL
+    assert config.db_path == Path("warta.db")
+    assert config.feeds_file is None
+    assert config.poll_seconds == 300
+    assert config.admins == frozenset()
 
 
 def test_every_variable_is_read() -> None:
-    settings = load_settings(
+    config = load_config(
         {
             "TELEGRAM_BOT_TOKEN": "1:abc",
             "TELEGRAM_API_URL": "http://127.0.0.1:8081/",
@@ -35,21 +35,21 @@ def test_every_variable_is_read() -> None:
         },
         dotenv=None,
     )
-    assert settings.require_token() == "1:abc"
-    assert settings.api_url == "http://127.0.0.1:8081"
-    assert settings.db_path == Path("/tmp/x.db")
-    assert settings.feeds_file == Path("feeds.toml")
-    assert settings.poll_seconds == 2
-    assert settings.admins == {12, 34}
-    assert settings.log_level == "DEBUG"
+    assert config.require_token() == "1:abc"
+    assert config.api_url == "http://127.0.0.1:8081"
+    assert config.db_path == Path("/tmp/x.db")
+    assert config.feeds_file == Path("feeds.toml")
+    assert config.poll_seconds == 2
+    assert config.admins == {12, 34}
+    assert config.log_level == "DEBUG"
 
 
 def test_dotenv_fills_in_but_the_environment_wins(tmp_path: Path) -> None:
     dotenv = tmp_path / ".env"
     dotenv.write_text("# local\nTELEGRAM_BOT_TOKEN='1:fromfile'\nWARTA_DB=file.db\n")
-    settings = load_settings({"WARTA_DB": "env.db"}, dotenv=dotenv)
-    assert settings.token == "1:fromfile"
-    assert settings.db_path == Path("env.db")
+    config = load_config({"WARTA_DB": "env.db"}, dotenv=dotenv)
+    assert config.token == "1:fromfile"
+    assert config.db_path == Path("env.db")
 
 
 @pytest.mark.parametrize(
@@ -68,8 +68,8 @@ def test_dotenv_fills_in_but_the_environment_wins(tmp_path: Path) -> None:
     ],
 )
 def test_a_bad_value_names_its_variable(variable: str, value: str) -> None:
-    with pytest.raises(SettingsError, match=variable):
-        load_settings({variable: value}, dotenv=None)
+    with pytest.raises(ConfigError, match=variable):
+        load_config({variable: value}, dotenv=None)
 
 
 ALLOW_LIST = "127.0.0.1, 10.20.0.0/16, ::1"
@@ -101,8 +101,8 @@ ALLOW_LIST = "127.0.0.1, 10.20.0.0/16, ::1"
 def test_private_feed_addresses_are_refused_unless_listed(
     setting: str, address: str, allowed: bool
 ) -> None:
-    settings = load_settings({"WARTA_ALLOW_PRIVATE_FEEDS": setting}, dotenv=None)
-    assert settings.fetch_addresses.allows(address) is allowed
+    config = load_config({"WARTA_ALLOW_PRIVATE_FEEDS": setting}, dotenv=None)
+    assert config.fetch_addresses.allows(address) is allowed
 
 
 def test_a_malformed_allow_list_stops_start_up_with_one_line(tmp_path: Path) -> None:

@@ -24,10 +24,10 @@ from telegram.error import (
     TelegramError,
 )
 
-from bot.digests import digest_messages
-from bot.format import AlertView, render_alert
-from bot.metrics import Metrics
-from bot.outcomes import OutcomeRecorder, Write
+from bot.delivery.digests import digest_messages
+from bot.delivery.outcomes import OutcomeRecorder, Write
+from bot.delivery.render import AlertView, render_alert
+from bot.ops.metrics import Metrics
 from storage import Storage
 from storage.models import BroadcastReport, Item, OutboxEntry
 
@@ -41,7 +41,7 @@ RECORD_RETRY_MAX_SECONDS = 30.0  # a write storage refused is tried again at lea
 class SendLimits:
     """Telegram's published limits, and how hard the sender retries."""
 
-    # The bot-wide pace of every call, a hair under 30/s: bot.pacing.RateLimiter applies it.
+    # The bot-wide pace of every call, a hair under 30/s, applied by delivery.pacing.RateLimiter.
     per_second: float = 29.0
     # Per-chat spacing counts from Telegram's answer to the chat's previous message, which
     # came after Telegram received it: however late that request arrived, the next one
@@ -73,7 +73,7 @@ class Sender:
     row holds only while the claim does: whatever is cancelled, paused or dropped once the
     claim is taken is not sent, and what is sent is never recorded twice nor sent again.
     Per-chat spacing uses the monotonic clock; `clock` (wall time) stamps what is stored. The
-    bot-wide pace is the bot's own: give it a bot built with bot.pacing.RateLimiter.
+    bot-wide pace is the bot's own: give it a bot built with bot.delivery.pacing.RateLimiter.
     """
 
     def __init__(

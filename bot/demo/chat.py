@@ -9,7 +9,7 @@ from rich.console import Console, Group
 from rich.panel import Panel
 from rich.text import Text
 
-from bot.demo_render import telegram_html_to_text
+from bot.demo.render import telegram_html_to_text
 from bot.standin import SentMessage, TelegramStandIn
 from bot.wib import wib
 

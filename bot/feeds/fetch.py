@@ -8,9 +8,15 @@ from dataclasses import dataclass
 import httpx
 
 from bot import __version__
-from bot.addresses import PUBLIC_ONLY, AddressPolicy
-from bot.guard import BlockedAddress, GuardedTransport, Resolver, UnresolvableHost, resolve_host
-from bot.inflate import (
+from bot.feeds.addresses import PUBLIC_ONLY, AddressPolicy
+from bot.feeds.guard import (
+    BlockedAddress,
+    GuardedTransport,
+    Resolver,
+    UnresolvableHost,
+    resolve_host,
+)
+from bot.feeds.inflate import (
     ACCEPT_ENCODING,
     BodyTooLargeError,
     BoundedInflater,

@@ -14,8 +14,8 @@ import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 
-from bot.fts import candidate_query
 from bot.matching import TopicQuery, prepare_document
+from bot.matching.fts import candidate_query
 from storage import Storage
 from storage.items import SearchStoppedError
 from storage.models import Item

@@ -10,8 +10,8 @@ from typing import Any
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from bot.metrics import Metrics
-from bot.settings import Settings
+from bot.config import Config
+from bot.ops.metrics import Metrics
 from storage import Storage, StorageClosedError
 
 log = logging.getLogger(__name__)
@@ -24,15 +24,15 @@ STALE_POLLS = 3
 class MonitoringServer:
     """Health and metrics over HTTP, started with the bot and stopped with it."""
 
-    def __init__(self, metrics: Metrics, settings: Settings) -> None:
+    def __init__(self, metrics: Metrics, config: Config) -> None:
         self.metrics = metrics
-        self._settings = settings
+        self._config = config
         self._storage: Storage | None = None
         self._runner: web.AppRunner | None = None
 
     async def start(self, storage: Storage) -> None:
         """Listen on WARTA_LISTEN_ADDRESS:WARTA_METRICS_PORT, if a port is set."""
-        port = self._settings.metrics_port
+        port = self._config.metrics_port
         if port is None:
             return
         self._storage = storage
@@ -42,12 +42,12 @@ class MonitoringServer:
         runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await runner.setup()
         try:
-            await web.TCPSite(runner, self._settings.listen_address, port).start()
+            await web.TCPSite(runner, self._config.listen_address, port).start()
         except OSError:
             await runner.cleanup()
             raise
         self._runner = runner
-        log.info("monitoring listening address=%s port=%d", self._settings.listen_address, port)
+        log.info("monitoring listening address=%s port=%d", self._config.listen_address, port)
 
     async def stop(self) -> None:
         """Stop answering; safe to call when it never started."""
@@ -58,7 +58,7 @@ class MonitoringServer:
     async def _health(self, request: web.Request) -> web.Response:
         backlog = await self._backlog()
         age = self.metrics.seconds_since_poll_success()
-        limit = STALE_POLLS * self._settings.poll_seconds
+        limit = STALE_POLLS * self._config.poll_seconds
         problems = []
         if backlog is None:
             problems.append("database unreachable")

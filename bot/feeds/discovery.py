@@ -1,6 +1,6 @@
 """Adding a feed by URL: the feed it is, or the one an ordinary page links to.
 
-Which addresses may be fetched is the shared client's business (bot/guard.py): a URL whose
+Which addresses may be fetched is the shared client's business (bot/feeds/guard.py): a URL whose
 host, or any redirect's, is not allowed comes back as FeedRefused("not_public").
 """
 
@@ -13,8 +13,8 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from bot.fetch import FetchedFeed, FetchError, fetch_feed
-from bot.parse import FeedParseError, ParsedFeed, parse_feed
+from bot.feeds.fetch import FetchedFeed, FetchError, fetch_feed
+from bot.feeds.parse import FeedParseError, ParsedFeed, parse_feed
 
 FEED_TYPES = frozenset({"application/rss+xml", "application/atom+xml", "application/rdf+xml"})
 MAX_NAME = 100

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 import httpx
 
-from bot.fetch import FetchError, fetch_feed
-from bot.parse import FeedParseError, parse_feed
+from bot.feeds.fetch import FetchError, fetch_feed
+from bot.feeds.parse import FeedParseError, parse_feed
 from storage.models import FeedSeed
 
 DEFAULT_CONCURRENCY = 8

@@ -12,7 +12,7 @@ from typing import Any
 
 import feedparser
 
-from bot.clean import FeedText
+from bot.feeds.clean import FeedText
 
 MAX_IDENTITY = 500
 # The one type feedparser reports for text that is not markup (Atom type="text", most RSS titles).

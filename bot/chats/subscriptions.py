@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bot.matching import TopicQuery, TopicSyntaxError, parse_topic
-from bot.topics import TopicRegistry
+from bot.matching.topics import TopicRegistry
 from storage import Storage
 from storage.models import Topic
 

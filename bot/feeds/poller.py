@@ -10,14 +10,14 @@ from dataclasses import dataclass
 
 import httpx
 
-from bot.clean import clean_entry_text
-from bot.fetch import FetchError, fetch_feed
+from bot.config import Config
+from bot.feeds.clean import clean_entry_text
+from bot.feeds.fetch import FetchError, fetch_feed
+from bot.feeds.parse import FeedParseError, ParsedEntry, parse_feed
+from bot.feeds.stories import STORY_WINDOW_SECONDS, StoryMatcher
 from bot.matching import prepare_document
-from bot.metrics import Metrics
-from bot.parse import FeedParseError, ParsedEntry, parse_feed
-from bot.settings import Settings
-from bot.stories import STORY_WINDOW_SECONDS, StoryMatcher
-from bot.topics import TopicRegistry
+from bot.matching.topics import TopicRegistry
+from bot.ops.metrics import Metrics
 from bot.wib import wib_at
 from storage import Storage
 from storage.models import Feed, NewItem
@@ -58,7 +58,7 @@ class FeedPoller:
         client: httpx.AsyncClient,
         topics: TopicRegistry,
         stories: StoryMatcher,
-        settings: Settings,
+        config: Config,
         clock: Callable[[], float],
         on_alerts_queued: Callable[[], None],
         *,
@@ -69,10 +69,10 @@ class FeedPoller:
         self._client = client
         self._topics = topics
         self._stories = stories
-        self._settings = settings
+        self._config = config
         self._clock = clock
         self._on_alerts_queued = on_alerts_queued
-        self._limit = asyncio.Semaphore(settings.fetch_concurrency)
+        self._limit = asyncio.Semaphore(config.fetch_concurrency)
         # Feeds are fetched concurrently but stored one at a time, so story detection sees
         # every earlier item of the same poll.
         self._store_lock = asyncio.Lock()
@@ -141,7 +141,7 @@ class FeedPoller:
         """The outcomes of the feeds done within one poll interval; the others carry on."""
         if not tasks:
             return []
-        done, late = await asyncio.wait(tasks, timeout=self._settings.poll_seconds)
+        done, late = await asyncio.wait(tasks, timeout=self._config.poll_seconds)
         for task in late:
             task.add_done_callback(_log_late_failure)
         return [task.result() for task in tasks if task in done]
@@ -158,8 +158,8 @@ class FeedPoller:
                 feed.url,
                 etag=feed.etag,
                 last_modified=feed.last_modified,
-                max_bytes=self._settings.max_feed_bytes,
-                total_timeout=self._settings.fetch_timeout * 2,
+                max_bytes=self._config.max_feed_bytes,
+                total_timeout=self._config.fetch_timeout * 2,
             )
             if fetched.not_modified:
                 await self._storage.record_feed_success(
@@ -179,8 +179,8 @@ class FeedPoller:
 
     async def _record_failure(self, feed: Feed, reason: str) -> None:
         delay = min(
-            self._settings.poll_seconds * 2 ** (feed.consecutive_failures + 1),
-            max(MAX_BACKOFF_SECONDS, self._settings.poll_seconds),
+            self._config.poll_seconds * 2 ** (feed.consecutive_failures + 1),
+            max(MAX_BACKOFF_SECONDS, self._config.poll_seconds),
         )
         now = self._clock()
         await self._storage.record_feed_failure(feed.id, reason, now, now + delay)
