@@ -121,7 +121,8 @@ async def test_committed_writes_are_read_at_once(storage: Storage) -> None:
     item_id = await store_news(storage, "Banjir Cilegon", (ALREADY_QUEUED,))
     (entry,) = await storage.pending_outbox(time.time(), 10)
     assert (entry.chat_id, entry.item.id if entry.item else None) == (ALREADY_QUEUED, item_id)
-    await storage.mark_sent(entry.id, time.time())
+    assert await storage.claim_delivery(entry.id, claim=7)
+    assert await storage.mark_sent(entry.id, 7, time.time())
     assert await storage.pending_outbox(time.time(), 10) == []
     await storage.add_topic(ALREADY_QUEUED, "Banjir", "banjir", time.time())
     assert [t.text for t in await storage.list_topics(ALREADY_QUEUED)] == ["Banjir"]
