@@ -31,7 +31,7 @@ from handlers.replies import (
     show_on_pressed,
 )
 from storage.broadcasts import RECENT_SECONDS
-from storage.models import BroadcastJob, Chat
+from storage.models import BroadcastJob, BroadcastStatus, Chat
 
 log = logging.getLogger(__name__)
 
@@ -234,7 +234,8 @@ def progress_text(job: BroadcastJob, language: str, now: float) -> str:
 
 def summary_text(job: BroadcastJob, language: str, now: float) -> str:
     """The final figures and why messages were not delivered."""
-    key = "broadcast_summary_cancelled" if job.status == "cancelled" else "broadcast_summary"
+    cancelled = job.status == BroadcastStatus.CANCELLED
+    key = "broadcast_summary_cancelled" if cancelled else "broadcast_summary"
     took = format_duration(now - (job.started_at or now), language)
     lines = [text(key, language, id=job.id, sent=job.sent, failed=job.failed, duration=took)]
     counts = failure_counts(job.failures)

@@ -17,7 +17,7 @@ from handlers.replies import (
     reply,
     show_on_pressed,
 )
-from storage.models import Chat
+from storage.models import Chat, DeliveryMode
 
 SETTINGS_PREFIX = "set:"
 
@@ -66,10 +66,10 @@ def settings_keyboard(target: Chat, language: str) -> InlineKeyboardMarkup:
                 mark(target.delivery == mode, text(f"settings_mode_{mode}", language)),
                 f"delivery:{mode}",
             )
-            for mode in ("instant", "hourly", "daily")
+            for mode in DeliveryMode
         ]
     ]
-    if target.delivery == "daily":
+    if target.delivery == DeliveryMode.DAILY:
         rows.append(
             [
                 _button("◀", "hour:-1"),

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from storage.database import Database
-from storage.models import BroadcastJob, BroadcastReport
+from storage.database import Database, sum_or_zero
+from storage.models import BroadcastJob, BroadcastReport, BroadcastStatus
 
 # Deliveries finished this recently tell how fast a broadcast goes now.
 RECENT_SECONDS = 20.0
@@ -18,9 +18,9 @@ class BroadcastQueries(Database):
     async def broadcast_recipients(self, broadcast_id: int) -> int:
         """How many chats a broadcast was queued for."""
         row = await self._one(
-            "SELECT count(*) FROM deliveries WHERE broadcast_id = ?", (broadcast_id,)
+            "SELECT count(*) AS total FROM deliveries WHERE broadcast_id = ?", (broadcast_id,)
         )
-        return int(row[0]) if row else 0
+        return int(row["total"]) if row else 0
 
     async def unreported_finished_broadcast(self, broadcast_id: int) -> BroadcastReport | None:
         """The counts of a broadcast with nothing left pending, claimed once for reporting."""
@@ -31,26 +31,28 @@ class BroadcastQueries(Database):
             return None
         async with self._write() as db:
             cursor = await db.execute(
-                "SELECT b.admin_chat_id, "
-                "sum(d.status = 'sent'), sum(d.status IN ('failed', 'dropped')), "
-                "sum(d.status = 'pending') FROM broadcasts b "
+                "SELECT b.admin_chat_id AS admin_chat_id, sum(d.status = 'sent') AS sent, "
+                "sum(d.status IN ('failed', 'dropped')) AS failed, "
+                "sum(d.status = 'pending') AS pending FROM broadcasts b "
                 "LEFT JOIN deliveries d ON d.broadcast_id = b.id "
                 "WHERE b.id = ? AND b.reported_at IS NULL GROUP BY b.id",
                 (broadcast_id,),
             )
             row = await cursor.fetchone()
             await cursor.close()
-            if row is None or (row[3] or 0) > 0:
+            if row is None or (row["pending"] or 0) > 0:
                 return None
             await db.execute(
                 "UPDATE broadcasts SET reported_at = created_at WHERE id = ?", (broadcast_id,)
             )
-        return BroadcastReport(broadcast_id, row[0], row[1] or 0, row[2] or 0, 0)
+        return BroadcastReport(
+            broadcast_id, row["admin_chat_id"], row["sent"] or 0, row["failed"] or 0, 0
+        )
 
     async def audience_size(self) -> int:
         """How many chats a broadcast sent now would reach."""
-        row = await self._one("SELECT count(*) FROM chats WHERE active = 1")
-        return int(row[0]) if row else 0
+        row = await self._one("SELECT count(*) AS total FROM chats WHERE active = 1")
+        return int(row["total"]) if row else 0
 
     async def draft_broadcast(self, admin_chat_id: int, text_html: str, now: float) -> int:
         """Store a broadcast to preview; nothing is queued until start_broadcast."""
@@ -94,11 +96,11 @@ class BroadcastQueries(Database):
     async def sending_broadcasts(self) -> list[int]:
         """Broadcasts that still have messages waiting, oldest first."""
         rows = await self._all(
-            "SELECT b.id FROM broadcasts b WHERE b.status = 'sending' AND EXISTS "
+            "SELECT b.id AS id FROM broadcasts b WHERE b.status = 'sending' AND EXISTS "
             "(SELECT 1 FROM deliveries d WHERE d.broadcast_id = b.id AND d.status = 'pending') "
             "ORDER BY b.id"
         )
-        return [int(row[0]) for row in rows]
+        return [int(row["id"]) for row in rows]
 
     async def cancel_broadcast(self, broadcast_id: int, now: float) -> int | None:
         """Stop a broadcast: waiting rows are dropped as cancelled; None if none waited.
@@ -130,7 +132,7 @@ class BroadcastQueries(Database):
             "SELECT id FROM broadcasts WHERE status IN ('sending', 'cancelled') "
             "AND progress_message_id IS NOT NULL AND summarised_at IS NULL ORDER BY id"
         )
-        return [int(row[0]) for row in rows]
+        return [int(row["id"]) for row in rows]
 
     async def broadcast_job(self, broadcast_id: int, now: float) -> BroadcastJob | None:
         """A broadcast with its delivery counts and the reasons of what was not delivered."""
@@ -140,30 +142,31 @@ class BroadcastQueries(Database):
         if row is None:
             return None
         counts = await self._one(
-            "SELECT sum(status = 'sent'), sum(status IN ('failed', 'dropped')), "
-            "sum(status = 'pending'), sum(status != 'pending' AND finished_at >= ?) "
+            "SELECT sum(status = 'sent') AS sent, sum(status IN ('failed', 'dropped')) AS failed, "
+            "sum(status = 'pending') AS pending, "
+            "sum(status != 'pending' AND finished_at >= ?) AS recent "
             "FROM deliveries WHERE broadcast_id = ?",
             (now - RECENT_SECONDS, broadcast_id),
         )
         failures = await self._all(
-            "SELECT coalesce(last_error, ''), count(*) FROM deliveries WHERE broadcast_id = ? "
-            "AND status IN ('failed', 'dropped') GROUP BY 1 ORDER BY 2 DESC",
+            "SELECT coalesce(last_error, '') AS reason, count(*) AS total FROM deliveries "
+            "WHERE broadcast_id = ? AND status IN ('failed', 'dropped') "
+            "GROUP BY reason ORDER BY total DESC",
             (broadcast_id,),
         )
-        sent, failed, pending, recent = (int(value or 0) for value in (counts or (0, 0, 0, 0)))
         return BroadcastJob(
-            id=row[0],
-            admin_chat_id=row[1],
-            text_html=row[2],
-            status=row[3],
-            progress_message_id=row[4],
-            started_at=row[5],
-            summarised=row[6] is not None,
-            sent=sent,
-            failed=failed,
-            pending=pending,
-            recently_done=recent,
-            failures=tuple((str(reason), int(count)) for reason, count in failures),
+            id=row["id"],
+            admin_chat_id=row["admin_chat_id"],
+            text_html=row["text_html"],
+            status=BroadcastStatus(row["status"]),
+            progress_message_id=row["progress_message_id"],
+            started_at=row["started_at"],
+            summarised=row["summarised_at"] is not None,
+            sent=sum_or_zero(counts, "sent"),
+            failed=sum_or_zero(counts, "failed"),
+            pending=sum_or_zero(counts, "pending"),
+            recently_done=sum_or_zero(counts, "recent"),
+            failures=tuple((str(f["reason"]), int(f["total"])) for f in failures),
         )
 
     async def claim_broadcast_summary(self, broadcast_id: int, now: float) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 
 from storage.database import Database
-from storage.models import Chat
+from storage.models import Chat, DeliveryMode
 
 CHAT_COLUMNS = (
     "id, type, title, active, language, delivery, digest_hour, quiet_start, quiet_end, "
@@ -31,20 +31,20 @@ _SETTABLE = frozenset(
 def chat_from_row(row: sqlite3.Row) -> Chat:
     """A Chat from a row selected with CHAT_COLUMNS."""
     return Chat(
-        id=row[0],
-        type=row[1],
-        title=row[2],
-        active=bool(row[3]),
-        language=row[4],
-        delivery=row[5],
-        digest_hour=row[6],
-        quiet_start=row[7],
-        quiet_end=row[8],
-        link_previews=bool(row[9]),
-        silent=bool(row[10]),
-        paused=bool(row[11]),
-        managed_by=row[12],
-        managing=row[13],
+        id=row["id"],
+        type=row["type"],
+        title=row["title"],
+        active=bool(row["active"]),
+        language=row["language"],
+        delivery=DeliveryMode(row["delivery"]),
+        digest_hour=row["digest_hour"],
+        quiet_start=row["quiet_start"],
+        quiet_end=row["quiet_end"],
+        link_previews=bool(row["link_previews"]),
+        silent=bool(row["silent"]),
+        paused=bool(row["paused"]),
+        managed_by=row["managed_by"],
+        managing=row["managing"],
     )
 
 
@@ -66,7 +66,7 @@ class ChatQueries(Database):
                 "active = 1, inactive_reason = NULL",
                 (chat_id, chat_type, title, now, language),
             )
-        return before is None or not before[0]
+        return before is None or not before["active"]
 
     async def get_chat(self, chat_id: int) -> Chat | None:
         """One chat by id, with its settings."""
@@ -120,4 +120,4 @@ class ChatQueries(Database):
 
     async def active_chat_ids(self) -> list[int]:
         """Ids of every chat that still receives messages."""
-        return [row[0] for row in await self._all("SELECT id FROM chats WHERE active = 1")]
+        return [row["id"] for row in await self._all("SELECT id FROM chats WHERE active = 1")]

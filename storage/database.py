@@ -173,6 +173,11 @@ class Database:
             return row
 
 
+def sum_or_zero(row: sqlite3.Row | None, name: str) -> int:
+    """A count or sum from a row by name; SQL's NULL sum (no rows) and a missing row are zero."""
+    return int(row[name] or 0) if row is not None else 0
+
+
 def _file_schema_version(path: Path) -> int:
     """The file's schema version, read through a plain connection opened and closed here."""
     # Opening the file here first means a file that cannot be opened fails in this thread, not

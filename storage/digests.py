@@ -16,14 +16,14 @@ class DigestQueries(Database):
 
         A paused chat's held alerts are kept for the digest after it resumes.
         """
-        columns = ", ".join(f"c.{name.strip()}" for name in CHAT_COLUMNS.split(","))
+        columns = ", ".join(f"c.{name} AS {name}" for name in CHAT_COLUMNS.split(", "))
         rows = await self._all(
-            f"SELECT {columns}, min(d.created_at) FROM chats c JOIN deliveries d "
+            f"SELECT {columns}, min(d.created_at) AS oldest FROM chats c JOIN deliveries d "
             "ON d.chat_id = c.id WHERE c.active = 1 AND c.paused = 0 AND d.held = 1 "
             "AND d.digest_id IS NULL "
             "AND d.status = 'pending' GROUP BY c.id"
         )
-        return [(chat_from_row(row), float(row[-1])) for row in rows]
+        return [(chat_from_row(row), float(row["oldest"])) for row in rows]
 
     async def create_digest(self, chat_id: int, now: float) -> int | None:
         """Gather a chat's held alerts into a digest queued for sending; None if none wait."""
@@ -50,7 +50,7 @@ class DigestQueries(Database):
     async def last_digest_at(self, chat_id: int) -> float | None:
         """When the chat's last digest was made."""
         row = await self._one("SELECT last_digest_at FROM chats WHERE id = ?", (chat_id,))
-        return float(row[0]) if row and row[0] is not None else None
+        return float(row["last_digest_at"]) if row and row["last_digest_at"] is not None else None
 
     async def digest_items(self, digest_id: int) -> list[tuple[int, Item, tuple[str, ...]]]:
         """The alerts of a digest not sent yet, oldest first: (delivery id, item, topics)."""

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 import aiosqlite
 
 from storage.database import Database
-from storage.models import Feed, FeedAdded, FeedSeed, FeedStatus
+from storage.models import Feed, FeedAdded, FeedAddOutcome, FeedSeed, FeedStatus
 
 _FEED_COLUMNS = (
     "id, url, name, region, etag, last_modified, last_success_at, last_error, "
@@ -27,8 +27,8 @@ class FeedQueries(Database):
                 "ON CONFLICT (url) DO UPDATE SET name = excluded.name, region = excluded.region",
                 [(seed.url, seed.name, seed.region) for seed in seeds],
             )
-        row = await self._one("SELECT count(*) FROM feeds WHERE enabled = 1")
-        return int(row[0]) if row else 0
+        row = await self._one("SELECT count(*) AS total FROM feeds WHERE enabled = 1")
+        return int(row["total"]) if row else 0
 
     async def due_feeds(self, now: float) -> list[Feed]:
         """Enabled feeds whose back-off, if any, has passed."""
@@ -89,28 +89,31 @@ class FeedQueries(Database):
             )
             row = await cursor.fetchone()
             await cursor.close()
-        return str(row[0]) if row else None
+        return str(row["name"]) if row else None
 
     async def feed_statuses(self, now: float) -> list[FeedStatus]:
         """Every enabled feed with its health and the items it published in the last day."""
         rows = await self._all(
-            "SELECT f.id, f.url, f.name, f.region, f.enabled, f.last_success_at, f.last_error, "
-            "f.consecutive_failures, (SELECT count(*) FROM items i WHERE i.feed_id = f.id "
-            "AND coalesce(i.published_at, i.fetched_at) >= ?) FROM feeds f WHERE f.enabled = 1 "
+            "SELECT f.id AS id, f.url AS url, f.name AS name, f.region AS region, "
+            "f.enabled AS enabled, f.last_success_at AS last_success_at, "
+            "f.last_error AS last_error, f.consecutive_failures AS consecutive_failures, "
+            "(SELECT count(*) FROM items i WHERE i.feed_id = f.id "
+            "AND coalesce(i.published_at, i.fetched_at) >= ?) AS items_24h "
+            "FROM feeds f WHERE f.enabled = 1 "
             "ORDER BY f.region = '', f.region COLLATE NOCASE, f.name COLLATE NOCASE, f.id",
             (now - 24 * 3600,),
         )
         return [
             FeedStatus(
-                id=row[0],
-                url=row[1],
-                name=row[2],
-                region=row[3],
-                enabled=bool(row[4]),
-                last_success_at=row[5],
-                last_error=row[6],
-                consecutive_failures=row[7],
-                items_24h=row[8],
+                id=row["id"],
+                url=row["url"],
+                name=row["name"],
+                region=row["region"],
+                enabled=bool(row["enabled"]),
+                last_success_at=row["last_success_at"],
+                last_error=row["last_error"],
+                consecutive_failures=row["consecutive_failures"],
+                items_24h=row["items_24h"],
             )
             for row in rows
         ]
@@ -128,28 +131,30 @@ async def _upsert_feed(
             (seed.url, seed.name, seed.region, added_by, now),
         )
         assert inserted.lastrowid is not None
-        return FeedAdded(inserted.lastrowid, "added")
-    if row[1] and not refresh:
-        return FeedAdded(row[0], "exists")
+        return FeedAdded(inserted.lastrowid, FeedAddOutcome.ADDED)
+    if row["enabled"] and not refresh:
+        return FeedAdded(row["id"], FeedAddOutcome.EXISTS)
     await db.execute(
         "UPDATE feeds SET name = ?, region = ?, enabled = 1, removed_at = NULL, "
         "next_fetch_at = NULL WHERE id = ?",
-        (seed.name, seed.region, row[0]),
+        (seed.name, seed.region, row["id"]),
     )
-    return FeedAdded(row[0], "exists" if row[1] else "restored")
+    return FeedAdded(
+        row["id"], FeedAddOutcome.EXISTS if row["enabled"] else FeedAddOutcome.RESTORED
+    )
 
 
 def _feed(row: sqlite3.Row) -> Feed:
     return Feed(
-        id=row[0],
-        url=row[1],
-        name=row[2],
-        region=row[3],
-        etag=row[4],
-        last_modified=row[5],
-        last_success_at=row[6],
-        last_error=row[7],
-        consecutive_failures=row[8],
-        next_fetch_at=row[9],
-        initialised=bool(row[10]),
+        id=row["id"],
+        url=row["url"],
+        name=row["name"],
+        region=row["region"],
+        etag=row["etag"],
+        last_modified=row["last_modified"],
+        last_success_at=row["last_success_at"],
+        last_error=row["last_error"],
+        consecutive_failures=row["consecutive_failures"],
+        next_fetch_at=row["next_fetch_at"],
+        initialised=bool(row["initialised"]),
     )

@@ -21,14 +21,14 @@ ITEM_COLUMNS = (
 
 _NO_ID_ABOVE = 2**63 - 1  # SQLite's largest rowid
 _MATCHING_ITEMS = (
-    f"SELECT {ITEM_COLUMNS}, i.body FROM items_fts JOIN items i ON i.id = items_fts.rowid "
+    f"SELECT {ITEM_COLUMNS}, i.body AS body FROM items_fts JOIN items i ON i.id = items_fts.rowid "
     # Ordered by the index's own rowid (= i.id), FTS5 stops after `limit` matches;
     # ordered by i.id, SQLite would sort every match first (seconds at a million items).
     "JOIN feeds f ON f.id = i.feed_id WHERE items_fts MATCH ? AND items_fts.rowid < ? "
     "ORDER BY items_fts.rowid DESC LIMIT ?"
 )
 _LATEST_ITEMS = (
-    f"SELECT {ITEM_COLUMNS}, i.body FROM items i JOIN feeds f ON f.id = i.feed_id "
+    f"SELECT {ITEM_COLUMNS}, i.body AS body FROM items i JOIN feeds f ON f.id = i.feed_id "
     "WHERE i.id < ? ORDER BY i.id DESC LIMIT ?"
 )
 
@@ -54,7 +54,7 @@ class ItemQueries(Database):
                 f"SELECT identity FROM items WHERE feed_id = ? AND identity IN ({marks})",
                 (feed_id, *chunk),
             )
-            known.update(row[0] for row in rows)
+            known.update(row["identity"] for row in rows)
         return known
 
     async def store_items(
@@ -96,11 +96,11 @@ class ItemQueries(Database):
     async def recent_titles(self, since: float) -> list[tuple[int, str, float]]:
         """(story id, title, fetched at) of items fetched since a moment, oldest first."""
         rows = await self._all(
-            "SELECT coalesce(story_id, id), title, fetched_at FROM items WHERE fetched_at >= ? "
-            "ORDER BY id",
+            "SELECT coalesce(story_id, id) AS story_id, title, fetched_at FROM items "
+            "WHERE fetched_at >= ? ORDER BY id",
             (since,),
         )
-        return [(int(row[0]), row[1], float(row[2])) for row in rows]
+        return [(int(row["story_id"]), row["title"], float(row["fetched_at"])) for row in rows]
 
     async def latest_items(self, limit: int) -> list[Item]:
         """The most recently stored items."""
@@ -210,6 +210,7 @@ async def _queue_alerts(
 
 
 def item_from_row(row: sqlite3.Row) -> Item:
+    """An Item from a row selected with ITEM_COLUMNS."""
     return Item(
         id=row["item_id"],
         feed_id=row["item_feed_id"],

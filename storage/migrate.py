@@ -29,7 +29,7 @@ async def schema_version(db: aiosqlite.Connection) -> int:
     """The schema version the database file is at (0 for a new file)."""
     async with db.execute("PRAGMA user_version") as cursor:
         row = await cursor.fetchone()
-    return int(row[0]) if row else 0
+    return int(row["user_version"]) if row else 0
 
 
 async def apply_migrations(db: aiosqlite.Connection) -> int:

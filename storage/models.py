@@ -3,6 +3,44 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
+
+# Each value is the string the database stores (and its CHECK constraint allows), so a member
+# can be bound as a parameter and compared with a column as it is.
+
+
+class DeliveryStatus(StrEnum):
+    """Where an outbox row stands: waiting, or finished one of three ways."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"  # Telegram refused it, or it ran out of attempts
+    DROPPED = "dropped"  # never sent: the chat left, or its broadcast was cancelled
+
+
+class DeliveryMode(StrEnum):
+    """How a chat wants its alerts: each at once, or gathered into a digest."""
+
+    INSTANT = "instant"
+    HOURLY = "hourly"
+    DAILY = "daily"
+
+
+class BroadcastStatus(StrEnum):
+    """Where an operator's broadcast stands."""
+
+    DRAFT = "draft"  # previewed, nothing queued
+    SENDING = "sending"
+    CANCELLED = "cancelled"
+    DISCARDED = "discarded"  # a draft never sent
+
+
+class FeedAddOutcome(StrEnum):
+    """What adding a feed by URL found."""
+
+    ADDED = "added"
+    RESTORED = "restored"  # it had been removed
+    EXISTS = "exists"
 
 
 @dataclass(frozen=True, slots=True)
@@ -14,7 +52,7 @@ class Chat:
     title: str
     active: bool
     language: str = "id"
-    delivery: str = "instant"  # "instant", "hourly" or "daily"
+    delivery: DeliveryMode = DeliveryMode.INSTANT
     digest_hour: int = 7  # WIB hour of the daily digest
     quiet_start: int | None = None  # WIB hour quiet hours begin; None: no quiet hours
     quiet_end: int | None = None
@@ -146,7 +184,7 @@ class BroadcastJob:
     id: int
     admin_chat_id: int
     text_html: str
-    status: str  # "draft", "sending", "cancelled" or "discarded"
+    status: BroadcastStatus
     progress_message_id: int | None
     started_at: float | None
     summarised: bool
@@ -177,7 +215,7 @@ class FeedAdded:
     """What adding a feed by command did."""
 
     feed_id: int
-    outcome: str  # "added", "restored" (was removed) or "exists"
+    outcome: FeedAddOutcome
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ import aiosqlite
 
 from storage.database import Database
 from storage.items import ITEM_COLUMNS, item_from_row
-from storage.models import OutboxEntry
+from storage.models import DeliveryStatus, OutboxEntry
 
 # What may go out now: pending, not held for a digest, and (but for broadcasts) to a chat that is
 # not paused. A paused chat's alerts and digests wait, kept, until it resumes.
@@ -23,6 +23,12 @@ _OUTBOX_HEADS = (
     "JOIN (SELECT min(p.id) AS first_id FROM deliveries p WHERE "
     f"{_SENDABLE.format(d='p')} GROUP BY p.chat_id) head ON head.first_id = d.id"
 )
+_ENTRY_COLUMNS = (
+    "d.id AS id, d.chat_id AS chat_id, c.type AS chat_type, d.attempts AS attempts, "
+    "d.topics AS topics, d.broadcast_id AS broadcast_id, b.text_html AS broadcast_html, "
+    "c.language AS language, c.link_previews AS link_previews, c.silent AS silent, "
+    "d.digest_id AS digest_id, d.parts_sent AS parts_sent"
+)
 
 
 class OutboxQueries(Database):
@@ -35,9 +41,8 @@ class OutboxQueries(Database):
     async def pending_outbox(self, now: float, limit: int) -> list[OutboxEntry]:
         """The oldest sendable message of each active chat, if due by now; alerts first."""
         rows = await self._all(
-            "SELECT d.id, d.chat_id, c.type, d.attempts, d.topics, d.broadcast_id, b.text_html, "
-            "c.language, c.link_previews, c.silent, d.digest_id, d.parts_sent, "
-            f"{ITEM_COLUMNS} FROM deliveries d JOIN chats c ON c.id = d.chat_id "
+            f"SELECT {_ENTRY_COLUMNS}, {ITEM_COLUMNS} FROM deliveries d "
+            "JOIN chats c ON c.id = d.chat_id "
             "LEFT JOIN items i ON i.id = d.item_id LEFT JOIN feeds f ON f.id = i.feed_id "
             "LEFT JOIN broadcasts b ON b.id = d.broadcast_id "
             f"{_OUTBOX_HEADS} WHERE c.active = 1 AND d.next_attempt_at <= ? "
@@ -49,15 +54,17 @@ class OutboxQueries(Database):
     async def next_outbox_time(self) -> float | None:
         """When the earliest waiting message becomes due, if any is waiting."""
         row = await self._one(
-            "SELECT min(d.next_attempt_at) FROM deliveries d JOIN chats c ON c.id = d.chat_id "
-            f"{_OUTBOX_HEADS} WHERE c.active = 1"
+            "SELECT min(d.next_attempt_at) AS due FROM deliveries d "
+            f"JOIN chats c ON c.id = d.chat_id {_OUTBOX_HEADS} WHERE c.active = 1"
         )
-        return float(row[0]) if row and row[0] is not None else None
+        return float(row["due"]) if row and row["due"] is not None else None
 
     async def outbox_backlog(self) -> int:
         """How many messages wait to be sent (not those held for a digest or a paused chat)."""
-        row = await self._one(f"SELECT count(*) FROM deliveries d WHERE {_SENDABLE.format(d='d')}")
-        return int(row[0]) if row else 0
+        row = await self._one(
+            f"SELECT count(*) AS total FROM deliveries d WHERE {_SENDABLE.format(d='d')}"
+        )
+        return int(row["total"]) if row else 0
 
     async def release_claims(self) -> int:
         """Free the claims of a sender that is gone (a crash): those messages may go again."""
@@ -88,7 +95,7 @@ class OutboxQueries(Database):
             )
             if cursor.rowcount == 0:
                 return False
-            await _finish_digest_alerts(db, delivery_id, "sent", None, now)
+            await _finish_digest_alerts(db, delivery_id, DeliveryStatus.SENT, None, now)
             return True
 
     async def mark_failed(self, delivery_id: int, claim: int, reason: str, now: float) -> bool:
@@ -102,7 +109,7 @@ class OutboxQueries(Database):
             )
             if cursor.rowcount == 0:
                 return False
-            await _finish_digest_alerts(db, delivery_id, "failed", reason, now)
+            await _finish_digest_alerts(db, delivery_id, DeliveryStatus.FAILED, reason, now)
             return True
 
     async def schedule_retry(
@@ -147,18 +154,22 @@ class OutboxQueries(Database):
                 )
             return True
 
-    async def delivery_counts(self, since: float) -> dict[str, int]:
+    async def delivery_counts(self, since: float) -> dict[DeliveryStatus, int]:
         """Alerts per final status finished since a moment."""
         rows = await self._all(
-            "SELECT status, count(*) FROM deliveries WHERE item_id IS NOT NULL "
+            "SELECT status, count(*) AS total FROM deliveries WHERE item_id IS NOT NULL "
             "AND finished_at >= ? GROUP BY status",
             (since,),
         )
-        return {row[0]: int(row[1]) for row in rows}
+        return {DeliveryStatus(row["status"]): int(row["total"]) for row in rows}
 
 
 async def _finish_digest_alerts(
-    db: aiosqlite.Connection, delivery_id: int, status: str, reason: str | None, now: float
+    db: aiosqlite.Connection,
+    delivery_id: int,
+    status: DeliveryStatus,
+    reason: str | None,
+    now: float,
 ) -> None:
     """Close the alerts a digest row still carried (nothing for any other row)."""
     await db.execute(
@@ -170,19 +181,20 @@ async def _finish_digest_alerts(
 
 
 def _outbox_entry(row: sqlite3.Row) -> OutboxEntry:
+    """An OutboxEntry from a row selected with _ENTRY_COLUMNS and ITEM_COLUMNS."""
     has_item = row["item_id"] is not None
     return OutboxEntry(
-        id=row[0],
-        chat_id=row[1],
-        chat_type=row[2],
-        attempts=row[3],
+        id=row["id"],
+        chat_id=row["chat_id"],
+        chat_type=row["chat_type"],
+        attempts=row["attempts"],
         item=item_from_row(row) if has_item else None,
-        topics=tuple(line for line in row[4].split("\n") if line),
-        broadcast_id=row[5],
-        broadcast_html=row[6],
-        language=row[7],
-        link_previews=bool(row[8]),
-        silent=bool(row[9]),
-        digest_id=row[10],
-        parts_sent=row[11],
+        topics=tuple(line for line in row["topics"].split("\n") if line),
+        broadcast_id=row["broadcast_id"],
+        broadcast_html=row["broadcast_html"],
+        language=row["language"],
+        link_previews=bool(row["link_previews"]),
+        silent=bool(row["silent"]),
+        digest_id=row["digest_id"],
+        parts_sent=row["parts_sent"],
     )

@@ -32,15 +32,15 @@ class RegionQueries(Database):
             "SELECT region FROM chat_regions WHERE chat_id = ? ORDER BY created_at, region",
             (chat_id,),
         )
-        return [row[0] for row in rows]
+        return [row["region"] for row in rows]
 
     async def region_followers(self) -> list[tuple[int, str]]:
         """(chat, region) for every active chat that follows a region."""
         rows = await self._all(
-            "SELECT r.chat_id, r.region FROM chat_regions r JOIN chats c ON c.id = r.chat_id "
-            "WHERE c.active = 1"
+            "SELECT r.chat_id AS chat_id, r.region AS region FROM chat_regions r "
+            "JOIN chats c ON c.id = r.chat_id WHERE c.active = 1"
         )
-        return [(row[0], row[1]) for row in rows]
+        return [(row["chat_id"], row["region"]) for row in rows]
 
     async def known_regions(self) -> list[str]:
         """Regions of the enabled feeds, "Nasional" first, then alphabetical."""
@@ -48,4 +48,4 @@ class RegionQueries(Database):
             "SELECT DISTINCT region FROM feeds WHERE enabled = 1 AND region != '' "
             "ORDER BY region != 'Nasional', region"
         )
-        return [row[0] for row in rows]
+        return [row["region"] for row in rows]

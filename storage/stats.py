@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import sqlite3
-
-from storage.database import Database
+from storage.database import Database, sum_or_zero
 from storage.models import BotStats
 
 DAY = 24 * 3600
@@ -18,20 +16,20 @@ class StatsQueries(Database):
 
     async def bot_stats(self, now: float) -> BotStats:
         """Everything /stats shows, as of now."""
-        chats = await self._one("SELECT sum(active = 1), sum(active = 0) FROM chats")
-        feeds = await self._one(
-            "SELECT sum(consecutive_failures = 0), sum(consecutive_failures > 0) "
-            "FROM feeds WHERE enabled = 1"
+        chats = await self._one(
+            "SELECT sum(active = 1) AS active, sum(active = 0) AS inactive FROM chats"
         )
-        active, inactive = _ints(chats, 2)
-        healthy, failing = _ints(feeds, 2)
+        feeds = await self._one(
+            "SELECT sum(consecutive_failures = 0) AS healthy, "
+            "sum(consecutive_failures > 0) AS failing FROM feeds WHERE enabled = 1"
+        )
         return BotStats(
-            active_chats=active,
-            inactive_chats=inactive,
+            active_chats=sum_or_zero(chats, "active"),
+            inactive_chats=sum_or_zero(chats, "inactive"),
             topics=await self._followed_topics(),
             top_topics=await self._top_topics(),
-            feeds_healthy=healthy,
-            feeds_failing=failing,
+            feeds_healthy=sum_or_zero(feeds, "healthy"),
+            feeds_failing=sum_or_zero(feeds, "failing"),
             alerts_24h=await self._alert_outcomes(now - DAY),
             alerts_7d=await self._alert_outcomes(now - 7 * DAY),
             alerts_per_day=await self._alerts_per_day(now),
@@ -39,9 +37,10 @@ class StatsQueries(Database):
 
     async def _followed_topics(self) -> int:
         row = await self._one(
-            "SELECT count(*) FROM topics t JOIN chats c ON c.id = t.chat_id WHERE c.active = 1"
+            "SELECT count(*) AS total FROM topics t JOIN chats c ON c.id = t.chat_id "
+            "WHERE c.active = 1"
         )
-        return _ints(row, 1)[0]
+        return sum_or_zero(row, "total")
 
     async def _top_topics(self) -> tuple[tuple[str, int], ...]:
         rows = await self._all(
@@ -53,32 +52,26 @@ class StatsQueries(Database):
             "WHERE c.active = 1 GROUP BY t.key ORDER BY chats DESC, label LIMIT ?",
             (TOP_TOPICS,),
         )
-        return tuple((str(row[0]), int(row[1])) for row in rows)
+        return tuple((str(row["label"]), int(row["chats"])) for row in rows)
 
     async def _alert_outcomes(self, since: float) -> tuple[int, int]:
         """(sent, not delivered) alerts finished since a moment."""
         row = await self._one(
-            "SELECT sum(status = 'sent'), sum(status IN ('failed', 'dropped')) FROM deliveries "
-            "WHERE item_id IS NOT NULL AND finished_at >= ?",
+            "SELECT sum(status = 'sent') AS sent, sum(status IN ('failed', 'dropped')) AS failed "
+            "FROM deliveries WHERE item_id IS NOT NULL AND finished_at >= ?",
             (since,),
         )
-        sent, failed = _ints(row, 2)
-        return sent, failed
+        return sum_or_zero(row, "sent"), sum_or_zero(row, "failed")
 
     async def _alerts_per_day(self, now: float) -> tuple[tuple[str, int, int], ...]:
         """(WIB day, sent, not delivered) for the days of the chart that had any."""
         first_day_start = ((now + WIB_OFFSET) // DAY - (CHART_DAYS - 1)) * DAY - WIB_OFFSET
         rows = await self._all(
-            "SELECT date(finished_at + ?, 'unixepoch') AS day, sum(status = 'sent'), "
-            "sum(status IN ('failed', 'dropped')) FROM deliveries "
+            "SELECT date(finished_at + ?, 'unixepoch') AS day, sum(status = 'sent') AS sent, "
+            "sum(status IN ('failed', 'dropped')) AS failed FROM deliveries "
             "WHERE item_id IS NOT NULL AND finished_at >= ? GROUP BY day ORDER BY day",
             (WIB_OFFSET, first_day_start),
         )
-        return tuple((str(row[0]), int(row[1] or 0), int(row[2] or 0)) for row in rows)
-
-
-def _ints(row: sqlite3.Row | None, count: int) -> tuple[int, ...]:
-    """The first columns of a row of counts; SQL's NULL sums (no rows) are zeros."""
-    if row is None:
-        return (0,) * count
-    return tuple(int(row[i] or 0) for i in range(count))
+        return tuple(
+            (str(row["day"]), sum_or_zero(row, "sent"), sum_or_zero(row, "failed")) for row in rows
+        )

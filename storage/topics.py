@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 from storage.database import Database
 from storage.models import Topic
 
@@ -33,7 +35,7 @@ class TopicQueries(Database):
             )
             row = await cursor.fetchone()
             await cursor.close()
-        return Topic(row[0], row[1], row[2], row[3]) if row else None
+        return _topic(row) if row else None
 
     async def find_topic(self, chat_id: int, key: str) -> Topic | None:
         """A chat's topic by canonical key."""
@@ -41,19 +43,24 @@ class TopicQueries(Database):
             "SELECT id, chat_id, text, region FROM topics WHERE chat_id = ? AND key = ?",
             (chat_id, key),
         )
-        return Topic(row[0], row[1], row[2], row[3]) if row else None
+        return _topic(row) if row else None
 
     async def list_topics(self, chat_id: int) -> list[Topic]:
         """A chat's topics in the order they were added."""
         rows = await self._all(
             "SELECT id, chat_id, text, region FROM topics WHERE chat_id = ? ORDER BY id", (chat_id,)
         )
-        return [Topic(row[0], row[1], row[2], row[3]) for row in rows]
+        return [_topic(row) for row in rows]
 
     async def active_topics(self) -> list[Topic]:
         """Every topic of every active chat, for the matching index."""
         rows = await self._all(
-            "SELECT t.id, t.chat_id, t.text, t.region FROM topics t "
-            "JOIN chats c ON c.id = t.chat_id WHERE c.active = 1"
+            "SELECT t.id AS id, t.chat_id AS chat_id, t.text AS text, t.region AS region "
+            "FROM topics t JOIN chats c ON c.id = t.chat_id WHERE c.active = 1"
         )
-        return [Topic(row[0], row[1], row[2], row[3]) for row in rows]
+        return [_topic(row) for row in rows]
+
+
+def _topic(row: sqlite3.Row) -> Topic:
+    """A Topic from a row with the columns id, chat_id, text and region."""
+    return Topic(row["id"], row["chat_id"], row["text"], row["region"])

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from storage.models import Chat
+from storage.models import Chat, DeliveryMode
 
-DELIVERY_MODES = ("instant", "hourly", "daily")
+DELIVERY_MODES = tuple(DeliveryMode)
 DEFAULT_QUIET_HOURS = (22, 6)
 
 
@@ -12,7 +12,7 @@ def setting_changes(chat: Chat, action: str) -> dict[str, object]:
     """The chat fields one menu action changes (empty for an action that changes nothing)."""
     name, _, value = action.partition(":")
     if name == "delivery" and value in DELIVERY_MODES:
-        return {"delivery": value}
+        return {"delivery": DeliveryMode(value)}
     if name == "hour" and value in {"-1", "+1"}:
         return {"digest_hour": (chat.digest_hour + int(value)) % 24}
     if name == "quiet":

@@ -20,7 +20,7 @@ from bot.feeds.fetch import build_http_client
 from bot.feeds.opml import OpmlError, feeds_from_opml, feeds_to_opml
 from bot.ops.durations import format_duration
 from storage import DatabaseOpenError, Storage
-from storage.models import FeedSeed
+from storage.models import FeedAddOutcome, FeedSeed
 
 EXIT_OK, EXIT_FEEDS_FAILING, EXIT_USAGE = 0, 1, 2
 OPML_TITLE = "Warta feeds"
@@ -77,11 +77,11 @@ def run_import(path: str) -> int:
     config = load_config()
     seeds = feeds_from_opml(_read(Path(path)))
     outcomes = asyncio.run(_import(config, seeds))
-    counts = {kind: outcomes.count(kind) for kind in ("added", "restored", "exists")}
+    counts = {kind: outcomes.count(kind) for kind in FeedAddOutcome}
     print(
-        f"imported {len(seeds)} feeds from {path}: {counts['added']} new, "
-        f"{counts['restored']} restored, {counts['exists']} already there (name and region "
-        "updated)"
+        f"imported {len(seeds)} feeds from {path}: {counts[FeedAddOutcome.ADDED]} new, "
+        f"{counts[FeedAddOutcome.RESTORED]} restored, {counts[FeedAddOutcome.EXISTS]} already "
+        "there (name and region updated)"
     )
     return EXIT_OK
 
@@ -148,7 +148,7 @@ async def _bot_feeds(config: Config) -> list[FeedSeed]:
         await storage.close()
 
 
-async def _import(config: Config, seeds: list[FeedSeed]) -> list[str]:
+async def _import(config: Config, seeds: list[FeedSeed]) -> list[FeedAddOutcome]:
     storage = Storage(config.db_path)
     await storage.open()
     try:

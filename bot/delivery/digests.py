@@ -11,7 +11,7 @@ from bot.delivery.render import AlertView, split_digest
 from bot.i18n import text
 from bot.wib import in_quiet_hours, wib_at
 from storage import Storage
-from storage.models import Chat
+from storage.models import Chat, DeliveryMode
 
 log = logging.getLogger(__name__)
 
@@ -31,10 +31,10 @@ def digest_due(chat: Chat, since: float, now: float) -> bool:
     """Whether a chat whose held alerts date from `since` should get its digest now."""
     if in_quiet_hours(wib_at(now).hour, chat.quiet_start, chat.quiet_end):
         return False
-    if chat.delivery == "hourly":
+    if chat.delivery == DeliveryMode.HOURLY:
         # WIB is a whole number of hours from UTC, so hours line up in both.
         return math.floor(now / HOUR) > math.floor(since / HOUR)
-    if chat.delivery == "daily":
+    if chat.delivery == DeliveryMode.DAILY:
         return since < latest_daily_moment(now, chat.digest_hour)
     return True  # instant: held only by quiet hours (now over) or by a group burst
 

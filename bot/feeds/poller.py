@@ -7,6 +7,7 @@ import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import StrEnum
 
 import httpx
 
@@ -40,11 +41,19 @@ class PollSummary:
     still_fetching: int = 0  # slow feeds left to finish after the poll
 
 
+class PollOutcome(StrEnum):
+    """How polling one feed went (never stored: the feed row keeps its own error state)."""
+
+    FETCHED = "fetched"
+    UNCHANGED = "unchanged"  # the server answered 304 Not Modified
+    FAILED = "failed"
+
+
 @dataclass(frozen=True, slots=True)
 class FeedOutcome:
     """What polling one feed did."""
 
-    status: str  # "fetched", "unchanged" or "failed"
+    status: PollOutcome
     new_items: int = 0
     alerts_queued: int = 0
 
@@ -94,9 +103,9 @@ class FeedPoller:
         feeds = [feed for feed in due if feed.id not in self._fetching]
         outcomes = await self._outcomes([self._start(feed) for feed in feeds])
         summary = PollSummary(
-            fetched=sum(o.status == "fetched" for o in outcomes),
-            unchanged=sum(o.status == "unchanged" for o in outcomes),
-            failed=sum(o.status == "failed" for o in outcomes),
+            fetched=sum(o.status == PollOutcome.FETCHED for o in outcomes),
+            unchanged=sum(o.status == PollOutcome.UNCHANGED for o in outcomes),
+            failed=sum(o.status == PollOutcome.FAILED for o in outcomes),
             new_items=sum(o.new_items for o in outcomes),
             alerts_queued=sum(o.alerts_queued for o in outcomes),
             still_fetching=len(feeds) - len(outcomes),
@@ -165,11 +174,11 @@ class FeedPoller:
                 await self._storage.record_feed_success(
                     feed.id, feed.etag, feed.last_modified, self._clock()
                 )
-                return FeedOutcome("unchanged")
+                return FeedOutcome(PollOutcome.UNCHANGED)
             parsed = await asyncio.to_thread(parse_feed, fetched.body, fetched.headers)
         except (FetchError, FeedParseError) as error:
             await self._record_failure(feed, error.reason)
-            return FeedOutcome("failed")
+            return FeedOutcome(PollOutcome.FAILED)
         async with self._store_lock:
             outcome = await self._store(feed, parsed.entries)
         await self._storage.record_feed_success(
@@ -210,7 +219,7 @@ class FeedPoller:
             self._stories.remember(story_id, titles[identity], now)
         if stored.alerts_queued:
             self._on_alerts_queued()
-        return FeedOutcome("fetched", stored.new_items, stored.alerts_queued)
+        return FeedOutcome(PollOutcome.FETCHED, stored.new_items, stored.alerts_queued)
 
     def _prepare(
         self, feed: Feed, entry: ParsedEntry, cleaned: tuple[str, str, str], now: float
