@@ -100,9 +100,7 @@ def run_check(path: str | None, concurrency: int) -> int:
         transient=True,
     ) as progress:
         task = progress.add_task("check", total=len(feeds))
-        results = asyncio.run(
-            _check(config, feeds, concurrency, lambda _: progress.advance(task))
-        )
+        results = asyncio.run(_check(config, feeds, concurrency, lambda _: progress.advance(task)))
     output = Console() if sys.stdout.isatty() else Console(width=160)
     output.print(check_table(results, time.time()))
     failing = sum(not result.ok for result in results)
