@@ -8,9 +8,11 @@ from collections.abc import Callable
 from typing import Any, cast
 
 from prometheus_client import CollectorRegistry
-from telegram import BotCommand
-from telegram.ext import Application, ApplicationBuilder, ContextTypes
+from telegram import BotCommand, LinkPreviewOptions
+from telegram.constants import ParseMode
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 
+from bot.chats.registry import ChatRegistry
 from bot.chats.subscriptions import Subscriptions
 from bot.config import Config
 from bot.context import BotData, Services, WartaApp, WartaContext
@@ -33,6 +35,11 @@ from storage.models import BroadcastReport, FeedSeed
 
 log = logging.getLogger(__name__)
 
+# Every message is Telegram HTML; a reply shows no link preview (alerts choose per chat).
+DEFAULTS = Defaults(
+    parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)
+)
+
 
 def build_application(
     config: Config,
@@ -53,6 +60,7 @@ def build_application(
         .base_url(f"{config.api_url}/bot")
         .base_file_url(f"{config.api_url}/file/bot")
         .context_types(context_types)
+        .defaults(DEFAULTS)
         .connection_pool_size(32)
         # Replies, edits and alerts alike: one bot-wide budget for everything sent to Telegram.
         .rate_limiter(RateLimiter(limits.per_second))
@@ -139,6 +147,8 @@ async def _services_on(
         log.warning("topic no longer valid, not matched id=%d text=%r", topic.id, topic.text)
     http = build_http_client(config.fetch_timeout, config.fetch_addresses)
     subscriptions = Subscriptions(storage, topics, clock)
+    # The sender is built next: it wakes for resumed chats and reports migrations back here.
+    chats = ChatRegistry(storage, topics, clock, lambda: sender.wake())
 
     async def report_broadcast(report: BroadcastReport) -> None:
         admin_chat = await storage.get_chat(report.admin_chat_id)
@@ -146,7 +156,6 @@ async def _services_on(
         await app.bot.send_message(
             report.admin_chat_id,
             text("broadcast_done", language, id=report.id, sent=report.sent, failed=report.failed),
-            parse_mode="HTML",
         )
 
     sender = Sender(
@@ -154,7 +163,7 @@ async def _services_on(
         storage,
         clock,
         limits,
-        on_chat_migrated=subscriptions.migrate,
+        on_chat_migrated=chats.moved,
         on_broadcast_done=report_broadcast,
         metrics=metrics,
     )
@@ -174,6 +183,7 @@ async def _services_on(
         storage=storage,
         http=http,
         topics=topics,
+        chats=chats,
         subscriptions=subscriptions,
         search=NewsSearch(storage),
         poller=poller,

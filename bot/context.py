@@ -10,6 +10,7 @@ import httpx
 from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 
 from bot.chats.channels import ChannelAdminCache
+from bot.chats.registry import ChatRegistry
 from bot.chats.subscriptions import Subscriptions
 from bot.config import Config
 from bot.delivery.digests import DigestScheduler
@@ -28,6 +29,7 @@ class Services:
     storage: Storage
     http: httpx.AsyncClient
     topics: TopicRegistry
+    chats: ChatRegistry
     subscriptions: Subscriptions
     search: NewsSearch
     poller: FeedPoller

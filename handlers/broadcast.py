@@ -5,15 +5,7 @@ from __future__ import annotations
 import logging
 import re
 
-from telegram import (
-    Bot,
-    CallbackQuery,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    LinkPreviewOptions,
-    Update,
-)
-from telegram.constants import ParseMode
+from telegram import Bot, CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
@@ -21,14 +13,16 @@ from bot.context import Services, WartaApp, WartaContext
 from bot.delivery.richtext import html_after_command
 from bot.i18n import DEFAULT_LANGUAGE, text
 from bot.ops.durations import format_duration
-from handlers.admin import admin_chat
 from handlers.replies import (
+    admin_only,
     command_argument,
     is_not_modified,
+    matched,
     message_of,
-    plain_text,
+    pressed,
     reply,
     show_on_pressed,
+    toast,
 )
 from storage.broadcasts import RECENT_SECONDS
 from storage.models import BroadcastJob, BroadcastStatus, Chat
@@ -43,11 +37,9 @@ BAR_CELLS = 10
 REASONS = ("blocked", "chat_not_found", "cancelled", "other")
 
 
-async def broadcast(update: Update, context: WartaContext) -> None:
+@admin_only
+async def broadcast(update: Update, context: WartaContext, chat: Chat) -> None:
     """Show the announcement as readers will get it, with Send and Cancel buttons."""
-    chat = await admin_chat(update, context)
-    if chat is None:
-        return
     message = message_of(update)
     body = html_after_command(message.text or "", message.entities)
     if not body.strip():
@@ -57,7 +49,7 @@ async def broadcast(update: Update, context: WartaContext) -> None:
     broadcast_id = await services.storage.draft_broadcast(chat.id, body, services.clock())
     count = await services.storage.audience_size()
     # The first message is exactly what readers get; the second asks to confirm.
-    await message.reply_html(body, link_preview_options=LinkPreviewOptions(is_disabled=True))
+    await message.reply_text(body)
     buttons = InlineKeyboardMarkup(
         [
             [
@@ -68,7 +60,7 @@ async def broadcast(update: Update, context: WartaContext) -> None:
             ]
         ]
     )
-    await message.reply_html(
+    await message.reply_text(
         text("broadcast_preview", chat.language, id=broadcast_id, count=count),
         reply_markup=buttons,
     )
@@ -78,16 +70,12 @@ def _button(label: str, action: str, broadcast_id: int) -> InlineKeyboardButton:
     return InlineKeyboardButton(label, callback_data=f"{PREFIX}:{action}:{broadcast_id}")
 
 
-async def broadcast_button(update: Update, context: WartaContext) -> None:
+@admin_only
+async def broadcast_button(update: Update, context: WartaContext, chat: Chat) -> None:
     """Send or cancel a previewed announcement, or stop one being sent."""
-    query = update.callback_query
-    found = CALLBACK.match(query.data or "") if query is not None else None
-    if query is None or found is None or query.message is None:
-        return
-    chat = await admin_chat(update, context)
-    if chat is None:
-        return
-    action, broadcast_id = found.group(1), int(found.group(2))
+    query = pressed(update)
+    action, number = matched(context).groups()
+    broadcast_id = int(number)
     if action == "send":
         await _start(query, context, chat, broadcast_id)
     elif action == "cancel":
@@ -100,15 +88,16 @@ async def _start(
     query: CallbackQuery, context: WartaContext, chat: Chat, broadcast_id: int
 ) -> None:
     services = context.services
-    assert query.message is not None
+    if query.message is None:  # a button on an inline message: there is no progress to show
+        return
     count = await services.storage.start_broadcast(
         broadcast_id, query.message.message_id, services.clock()
     )
     if count is None:
-        await query.answer(plain_text(text("broadcast_not_draft", chat.language)))
+        await toast(query, chat.language, "broadcast_not_draft")
         return
     services.sender.wake()
-    await query.answer(plain_text(text("broadcast_started_toast", chat.language, count=count)))
+    await toast(query, chat.language, "broadcast_started_toast", count=count)
     await show_progress(context.bot, services, broadcast_id)
 
 
@@ -116,7 +105,7 @@ async def _discard(
     query: CallbackQuery, context: WartaContext, chat: Chat, broadcast_id: int
 ) -> None:
     if not await context.services.storage.discard_broadcast(broadcast_id):
-        await query.answer(plain_text(text("broadcast_not_draft", chat.language)))
+        await toast(query, chat.language, "broadcast_not_draft")
         return
     discarded = text("broadcast_discarded", chat.language, id=broadcast_id)
     await show_on_pressed(query, chat.language, message_html=discarded)
@@ -126,18 +115,15 @@ async def _stop(query: CallbackQuery, context: WartaContext, chat: Chat, broadca
     services = context.services
     dropped = await services.storage.cancel_broadcast(broadcast_id, services.clock())
     if dropped is None:
-        await query.answer(plain_text(text("broadcast_cancel_none", chat.language)))
+        await toast(query, chat.language, "broadcast_cancel_none")
         return
     # The progress message turns into the summary on the next round of the progress job.
-    message = text("broadcast_cancelled", chat.language, id=broadcast_id, count=dropped)
-    await query.answer(plain_text(message))
+    await toast(query, chat.language, "broadcast_cancelled", id=broadcast_id, count=dropped)
 
 
-async def broadcast_cancel(update: Update, context: WartaContext) -> None:
+@admin_only
+async def broadcast_cancel(update: Update, context: WartaContext, chat: Chat) -> None:
     """Stop the announcement being sent (or the one whose number is given)."""
-    chat = await admin_chat(update, context)
-    if chat is None:
-        return
     services = context.services
     argument = command_argument(update).lstrip("#")
     sending = await services.storage.sending_broadcasts()
@@ -193,7 +179,6 @@ async def _edit(
             message,
             chat_id=job.admin_chat_id,
             message_id=job.progress_message_id,
-            parse_mode=ParseMode.HTML,
             reply_markup=markup,
         )
         return
@@ -206,7 +191,7 @@ async def _edit(
     if resend:
         # The summary must reach the admin even if the progress message is gone.
         try:
-            await bot.send_message(job.admin_chat_id, message, parse_mode=ParseMode.HTML)
+            await bot.send_message(job.admin_chat_id, message)
         except TelegramError as error:
             log.warning("broadcast summary not sent id=%d reason=%s", job.id, error.message)
 

@@ -21,12 +21,11 @@ async def channel(update: Update, context: WartaContext) -> None:
         await reply(update, chat, "channel_private_only")
         return
     argument = command_argument(update).split(maxsplit=1)
-    storage = context.services.storage
     if not argument:
         await reply(update, chat, "channel_usage")
         return
     if argument[0].casefold() in OFF_WORDS:
-        await storage.update_chat(chat.id, managing=None)
+        await context.services.chats.stop_managing(chat)
         await reply(update, chat, "channel_off")
         return
     await _link(update, context, chat, argument[0][:64])
@@ -50,11 +49,7 @@ async def _link(update: Update, context: WartaContext, chat: Chat, name: str) ->
     if problem:
         await reply(update, chat, problem, channel=quote(title))
         return
-    storage = context.services.storage
-    clock = context.services.clock
-    await storage.register_chat(found.id, ChatType.CHANNEL, title, clock(), chat.language)
-    await storage.update_chat(found.id, managed_by=chat.id)
-    await storage.update_chat(chat.id, managing=found.id)
+    await context.services.chats.link_channel(chat, found.id, title)
     await reply(update, chat, "channel_linked", channel=quote(title))
 
 

@@ -20,7 +20,7 @@ async def report_error(update: object, context: WartaContext) -> None:
         try:
             user = update.effective_user
             language = language_for(user.language_code if user else None)
-            await update.effective_message.reply_html(text("error_generic", language))
+            await update.effective_message.reply_text(text("error_generic", language))
         except TelegramError as error:
             log.warning("could not report the error to the chat: %s", error)
 

@@ -7,8 +7,8 @@ import math
 import re
 from urllib.parse import urlsplit
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Update
-from telegram.constants import ParseMode
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import MessageLimit
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.context import WartaApp, WartaContext
@@ -18,41 +18,37 @@ from bot.feeds.feedlist import region_name
 from bot.feeds.opml import feeds_to_opml
 from bot.i18n import text
 from bot.ops.durations import format_duration
-from handlers.admin import admin_chat
-from handlers.replies import command_argument, message_of, plain_text, reply, show_on_pressed
+from handlers.replies import (
+    admin_only,
+    command_argument,
+    matched,
+    message_of,
+    pressed,
+    reply,
+    show_on_pressed,
+    toast_text,
+)
 from storage.models import Chat, FeedSeed, FeedStatus
 
 PAGE_SIZE = 10
-TEXT_LIMIT = 4096
 FEEDS_PAGE = re.compile(r"^feeds:page:(\d{1,4})$")
 REMOVAL = re.compile(r"^rmfeed:(?:page:(\d{1,4})|del:(\d{1,18}):(\d{1,4}))$")
 ERROR_CAPS = (120, 40, 0)  # shorter error texts until a page fits in one message
-NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 OPML_FILENAME = "warta-feeds.opml"
 
 
-async def list_feeds(update: Update, context: WartaContext) -> None:
+@admin_only
+async def list_feeds(update: Update, context: WartaContext, chat: Chat) -> None:
     """Every feed with its health, ten to a page."""
-    chat = await admin_chat(update, context)
-    if chat is None:
-        return
     page, markup = await _feeds_page(context, chat, 0)
-    await message_of(update).reply_html(page, reply_markup=markup, link_preview_options=NO_PREVIEW)
+    await message_of(update).reply_text(page, reply_markup=markup)
 
 
-async def feeds_page_button(update: Update, context: WartaContext) -> None:
+@admin_only
+async def feeds_page_button(update: Update, context: WartaContext, chat: Chat) -> None:
     """Show another page of /feeds in the same message."""
-    query = update.callback_query
-    found = FEEDS_PAGE.match(query.data or "") if query is not None else None
-    if query is None or found is None:
-        return
-    chat = await admin_chat(update, context)
-    if chat is None:
-        return
-    page, markup = await _feeds_page(context, chat, int(found.group(1)))
-    await show_on_pressed(
-        query, chat.language, message_html=page, markup=markup, link_preview_options=NO_PREVIEW
-    )
+    page, markup = await _feeds_page(context, chat, int(matched(context).group(1)))
+    await show_on_pressed(pressed(update), chat.language, message_html=page, markup=markup)
 
 
 async def _feeds_page(
@@ -69,7 +65,7 @@ async def _feeds_page(
     for cap in ERROR_CAPS:
         entries = [_feed_entry(feed, chat.language, now, cap) for feed in shown]
         message = "\n\n".join([header, *entries])
-        if telegram_length(message) <= TEXT_LIMIT:
+        if telegram_length(message) <= MessageLimit.MAX_TEXT_LENGTH:
             break
     return message, _pager("feeds:page:", page, pages)
 
@@ -109,11 +105,9 @@ def _pager(prefix: str, page: int, pages: int) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup([row]) if row else None
 
 
-async def add_feed(update: Update, context: WartaContext) -> None:
+@admin_only
+async def add_feed(update: Update, context: WartaContext, chat: Chat) -> None:
     """Fetch a URL once, find its feed and add it, named from the feed's title."""
-    chat = await admin_chat(update, context)
-    if chat is None:
-        return
     url, region = _url_and_region(command_argument(update))
     if not url:
         await reply(update, chat, "addfeed_usage")
@@ -128,7 +122,7 @@ async def add_feed(update: Update, context: WartaContext) -> None:
     except FeedRefused as refused:
         detail = html.escape(refused.detail[:300])
         reason = text(f"addfeed_refused_{refused.code}", chat.language, detail=detail)
-        await message_of(update).reply_html(reason, link_preview_options=NO_PREVIEW)
+        await message_of(update).reply_text(reason)
         return
     user = update.effective_user
     seed = FeedSeed(found.url, found.title, region)
@@ -144,7 +138,7 @@ async def add_feed(update: Update, context: WartaContext) -> None:
             url=html.escape(found.url),
         )
     )
-    await message_of(update).reply_html("\n".join(lines), link_preview_options=NO_PREVIEW)
+    await message_of(update).reply_text("\n".join(lines))
 
 
 def _url_and_region(argument: str) -> tuple[str, str]:
@@ -155,34 +149,28 @@ def _url_and_region(argument: str) -> tuple[str, str]:
     return url, region_name(region[0]) if region else ""
 
 
-async def remove_feed(update: Update, context: WartaContext) -> None:
+@admin_only
+async def remove_feed(update: Update, context: WartaContext, chat: Chat) -> None:
     """Offer one button per feed; a feed's items stay for /latest."""
-    chat = await admin_chat(update, context)
-    if chat is None:
-        return
     prompt, markup = await _removal_page(context, chat, 0)
-    await message_of(update).reply_html(prompt, reply_markup=markup)
+    await message_of(update).reply_text(prompt, reply_markup=markup)
 
 
-async def removal_button(update: Update, context: WartaContext) -> None:
+@admin_only
+async def removal_button(update: Update, context: WartaContext, chat: Chat) -> None:
     """Remove the feed whose button was pressed, or turn the page; refresh the buttons."""
-    query = update.callback_query
-    found = REMOVAL.match(query.data or "") if query is not None else None
-    if query is None or found is None:
-        return
-    chat = await admin_chat(update, context)
-    if chat is None:
-        return
-    page_only, feed_id, page = found.groups()
+    page_only, feed_id, page = matched(context).groups()
     removed, toast = None, None
     if page_only is None:
         services = context.services
         removed = await services.storage.remove_feed(int(feed_id), services.clock())
         key = "removefeed_toast" if removed is not None else "removefeed_gone"
-        toast = plain_text(text(key, chat.language, name=removed or ""))
+        toast = toast_text(key, chat.language, name=removed or "")
     number = int(page_only if page_only is not None else page)
     prompt, markup = await _removal_page(context, chat, number, removed)
-    await show_on_pressed(query, chat.language, message_html=prompt, markup=markup, toast=toast)
+    await show_on_pressed(
+        pressed(update), chat.language, message_html=prompt, markup=markup, toast=toast
+    )
 
 
 async def _removal_page(
@@ -211,11 +199,9 @@ def _removal_label(feed: FeedStatus) -> str:
     return f"🗑 {feed.name[:40]}{region}"
 
 
-async def export_feeds(update: Update, context: WartaContext) -> None:
+@admin_only
+async def export_feeds(update: Update, context: WartaContext, chat: Chat) -> None:
     """Send the feeds as an OPML document."""
-    chat = await admin_chat(update, context)
-    if chat is None:
-        return
     feeds = await context.services.storage.list_feeds()
     seeds = [FeedSeed(feed.url, feed.name, feed.region) for feed in feeds]
     document = feeds_to_opml(seeds, text("export_title", chat.language))
@@ -223,7 +209,6 @@ async def export_feeds(update: Update, context: WartaContext) -> None:
         document,
         filename=OPML_FILENAME,
         caption=text("export_caption", chat.language, count=len(seeds)),
-        parse_mode=ParseMode.HTML,
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from telegram import LinkPreviewOptions, Update
+from telegram import Update
 from telegram.ext import CommandHandler
 
 from bot.context import WartaApp, WartaContext
@@ -17,7 +17,6 @@ from handlers.topics import describe_refusal
 from storage.models import Chat, Item
 
 LATEST_COUNT = 5
-NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
 def _view(item: Item, language: str) -> AlertView:
@@ -108,9 +107,7 @@ async def _reply_items(update: Update, result: SearchResult, header: str, langua
     views = [_view(item, language) for item in result.items]
     if not result.complete:
         header = f"{header}\n{text('latest_incomplete', language)}"
-    await message_of(update).reply_html(
-        render_item_list(views, header), link_preview_options=NO_PREVIEW
-    )
+    await message_of(update).reply_text(render_item_list(views, header))
 
 
 def register(app: WartaApp) -> None:

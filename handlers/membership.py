@@ -17,10 +17,8 @@ async def membership_changed(update: Update, context: WartaContext) -> None:
     if change is None:
         return
     if change.new_chat_member.status in GONE:
-        services = context.services
-        await services.storage.deactivate_chat(
-            chat_of(update).id, f"bot {change.new_chat_member.status}", services.clock()
-        )
+        reason = f"bot {change.new_chat_member.status}"
+        await context.services.chats.leave(chat_of(update).id, reason)
     else:
         await current_chat(update, context)
 
@@ -30,9 +28,7 @@ async def group_migrated(update: Update, context: WartaContext) -> None:
     message = update.effective_message
     if message is None or message.migrate_to_chat_id is None:
         return
-    old_id, new_id = chat_of(update).id, message.migrate_to_chat_id
-    await context.services.storage.migrate_chat(old_id, new_id)
-    context.services.subscriptions.migrate(old_id, new_id)
+    await context.services.chats.migrate(chat_of(update).id, message.migrate_to_chat_id)
 
 
 def register(app: WartaApp) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
@@ -13,9 +14,10 @@ from bot.i18n import text
 from handlers.replies import (
     answer_outdated,
     command_argument,
-    configurable_chat,
-    configuring_press,
+    configuring,
+    matched,
     message_of,
+    pressed,
     quote,
     reply,
     show_on_pressed,
@@ -24,9 +26,9 @@ from handlers.replies import (
 from storage.models import Chat
 
 REGION_PREFIX = "region:"
-# Buttons sent before regions had ids carry the name ("reg:Banten", "unreg:Banten").
-NAMED_PREFIXES = ("reg:", "unreg:")
 BUTTONS_PER_ROW = 2
+# Group 1 is the region's id; group 2 the name that buttons sent before ids carry.
+REGION_BUTTON = re.compile(r"^(?:region:([0-9a-f]{12})|reg:(.{1,60}))$")
 
 
 async def region_keyboard(context: WartaContext, target: Chat) -> InlineKeyboardMarkup:
@@ -44,15 +46,12 @@ async def region_keyboard(context: WartaContext, target: Chat) -> InlineKeyboard
     return InlineKeyboardMarkup(rows)
 
 
-async def region(update: Update, context: WartaContext) -> None:
+@configuring
+async def region(update: Update, context: WartaContext, chat: Chat, target: Chat) -> None:
     """Follow a region by name, or pick regions from buttons."""
-    chats = await configurable_chat(update, context)
-    if chats is None:
-        return
-    chat, target = chats
     wanted = command_argument(update)
     if not wanted:
-        await message_of(update).reply_html(
+        await message_of(update).reply_text(
             target_note(chat, target) + text("region_choose", chat.language),
             reply_markup=await region_keyboard(context, target),
         )
@@ -71,22 +70,21 @@ async def region(update: Update, context: WartaContext) -> None:
     await reply(update, chat, "region_added" if added else "region_existing", region=quote(name))
 
 
-async def pressed_region(context: WartaContext, target: Chat, data: str) -> str | None:
+async def pressed_region(
+    context: WartaContext, target: Chat, by_id: str | None, by_name: str | None
+) -> str | None:
     """The region a button stands for (by id, or by name on older buttons), if still there."""
     subscriptions = context.services.subscriptions
-    prefix, _, value = data.partition(":")
-    if f"{prefix}:" in NAMED_PREFIXES:
-        return await subscriptions.region_named(target.id, value)
-    return await subscriptions.region_with_id(target.id, value)
+    if by_name is not None:
+        return await subscriptions.region_named(target.id, by_name)
+    return await subscriptions.region_with_id(target.id, by_id or "")
 
 
-async def toggle_region(update: Update, context: WartaContext) -> None:
+@configuring
+async def toggle_region(update: Update, context: WartaContext, chat: Chat, target: Chat) -> None:
     """Follow or stop following the pressed region, then tick the buttons again."""
-    press = await configuring_press(update, context)
-    if press is None:
-        return
-    query, chat, target = press.query, press.chat, press.target
-    wanted = await pressed_region(context, target, press.data)
+    query = pressed(update)
+    wanted = await pressed_region(context, target, *matched(context).groups())
     if wanted is None:
         await answer_outdated(query, chat.language)
         return
@@ -109,6 +107,4 @@ async def toggle_region(update: Update, context: WartaContext) -> None:
 def register(app: WartaApp) -> None:
     """Add this module's handlers."""
     app.add_handler(CommandHandler(["region", "wilayah"], region))
-    app.add_handler(
-        CallbackQueryHandler(toggle_region, pattern=r"^(region:[0-9a-f]{12}|reg:.{1,60})$")
-    )
+    app.add_handler(CallbackQueryHandler(toggle_region, pattern=REGION_BUTTON))

@@ -1,30 +1,38 @@
-"""Shared pieces of the handlers: the chat asking, who may change it, replies, button answers."""
+"""Shared pieces of the handlers: who may ask, the chat asking, replies, button answers.
+
+A handler is guarded by one decorator: `admin_only` (WARTA_ADMINS) or `configuring` (who may
+change the chat), and receives the chats those guards found.
+"""
 
 from __future__ import annotations
 
+import functools
 import html
 import re
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, TypeAlias
 
 from telegram import (
     CallbackQuery,
     ChatMember,
     InlineKeyboardMarkup,
-    LinkPreviewOptions,
     Message,
     MessageEntity,
     Update,
 )
 from telegram import Chat as TelegramChat
-from telegram.constants import ParseMode
+from telegram.constants import CallbackQueryLimit
 from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot.context import WartaContext
 from bot.i18n import language_for, text
 from storage.models import Chat
 
+Handler: TypeAlias = Callable[[Update, WartaContext], Coroutine[Any, Any, None]]
+AdminHandler: TypeAlias = Callable[[Update, WartaContext, Chat], Awaitable[None]]
+ConfiguringHandler: TypeAlias = Callable[[Update, WartaContext, Chat, Chat], Awaitable[None]]
+
 _TAGS = re.compile(r"<[^>]*>")
-TOAST_LIMIT = 200  # characters of a button answer (answerCallbackQuery)
 
 
 def plain_text(message_html: str) -> str:
@@ -73,28 +81,36 @@ def chat_of(update: Update) -> TelegramChat:
     return chat
 
 
+def pressed(update: Update) -> CallbackQuery:
+    """The pressed button's query (button handlers are registered only for those)."""
+    query = update.callback_query
+    if query is None:
+        raise ValueError("update carries no button press")
+    return query
+
+
+def matched(context: WartaContext) -> re.Match[str]:
+    """The match of the button's data against its handler's pattern, found by PTB."""
+    if not context.matches:
+        raise ValueError("the handler was registered without a pattern")
+    return context.matches[0]
+
+
 async def current_chat(update: Update, context: WartaContext) -> Chat:
     """The chat as stored, registered (or re-activated) first if needed: talking revives it."""
-    storage = context.services.storage
     telegram_chat = chat_of(update)
-    stored = await storage.get_chat(telegram_chat.id)
-    if stored is None or not stored.active:
-        user = update.effective_user
-        await storage.register_chat(
-            telegram_chat.id,
-            telegram_chat.type,
-            telegram_chat.title or telegram_chat.full_name or telegram_chat.username or "",
-            context.services.clock(),
-            language_for(user.language_code if user else None),
-        )
-        stored = await storage.get_chat(telegram_chat.id)
-        assert stored is not None
-    return stored
+    user = update.effective_user
+    return await context.services.chats.enter(
+        telegram_chat.id,
+        telegram_chat.type,
+        telegram_chat.title or telegram_chat.full_name or telegram_chat.username or "",
+        language_for(user.language_code if user else None),
+    )
 
 
 async def reply(update: Update, chat: Chat, key: str, **values: object) -> Message:
     """Answer in the chat's language with a catalogue message."""
-    return await message_of(update).reply_html(text(key, chat.language, **values))
+    return await message_of(update).reply_text(text(key, chat.language, **values))
 
 
 def is_admin(update: Update, context: WartaContext) -> bool:
@@ -119,33 +135,52 @@ async def sender_is_group_admin(update: Update, context: WartaContext) -> bool:
     return member.status in GROUP_ADMIN_STATUSES
 
 
-async def configurable_chat(update: Update, context: WartaContext) -> tuple[Chat, Chat] | None:
-    """(the chat to answer, the chat whose settings change); None after refusing, with why.
+def admin_only(handler: AdminHandler) -> Handler:
+    """Run the handler for the operators named in WARTA_ADMINS, with their chat; refuse others."""
+
+    @functools.wraps(handler)
+    async def guarded(update: Update, context: WartaContext) -> None:
+        # Registering first means an admin sees announcements as readers will.
+        chat = await current_chat(update, context)
+        if not is_admin(update, context):
+            await refuse(update, chat, "admin_only")
+            return
+        await handler(update, context, chat)
+
+    return guarded
+
+
+def configuring(handler: ConfiguringHandler) -> Handler:
+    """Run the handler with (the chat to answer, the chat to change) if the sender may change it.
 
     In a group only its administrators may change it. A private chat that manages a channel
-    changes the channel, while its user still administers it.
+    changes the channel, while its user still administers it. Anyone else is told why not.
     """
-    chat = await current_chat(update, context)
-    if chat.is_group and not await sender_is_group_admin(update, context):
-        await refuse(update, chat, "group_admins_only")
-        return None
-    target = await managed_target(update, context, chat)
-    return None if target is None else (chat, target)
+
+    @functools.wraps(handler)
+    async def guarded(update: Update, context: WartaContext) -> None:
+        chat = await current_chat(update, context)
+        if chat.is_group and not await sender_is_group_admin(update, context):
+            await refuse(update, chat, "group_admins_only")
+            return
+        target = await managed_target(update, context, chat)
+        if target is not None:
+            await handler(update, context, chat, target)
+
+    return guarded
 
 
 async def managed_target(update: Update, context: WartaContext, chat: Chat) -> Chat | None:
     """The channel this chat manages, or the chat itself; None after unlinking a channel
     whose administrators no longer include the user (who is told why)."""
-    storage = context.services.storage
-    channel = await storage.get_chat(chat.managing) if chat.managing is not None else None
-    if channel is None or not channel.active:
+    chats = context.services.chats
+    channel = await chats.managed_channel(chat)
+    if channel is None:
         return chat
     user = update.effective_user
     if user is not None and await still_administers(context, channel.id, user.id):
         return channel
-    await storage.update_chat(chat.id, managing=None)
-    if channel.managed_by == chat.id:
-        await storage.update_chat(channel.id, managed_by=None)
+    await chats.unlink_channel(chat, channel)
     await refuse(update, chat, "channel_admin_lost", channel=quote(channel.title))
     return None
 
@@ -176,6 +211,17 @@ async def refuse(update: Update, chat: Chat, key: str, **values: object) -> None
         await reply(update, chat, key, **values)
 
 
+def toast_text(key: str, language: str, **values: object) -> str:
+    """A catalogue message as a button answer takes it: plain text, the values as they are."""
+    escaped = {name: html.escape(v) if isinstance(v, str) else v for name, v in values.items()}
+    return plain_text(text(key, language, **escaped))
+
+
+async def toast(query: CallbackQuery, language: str, key: str, **values: object) -> None:
+    """Answer a press with a short catalogue message."""
+    await query.answer(toast_text(key, language, **values))
+
+
 def target_note(chat: Chat, target: Chat) -> str:
     """A line saying which channel a command changed, when it was not this chat."""
     if target.id == chat.id:
@@ -183,32 +229,12 @@ def target_note(chat: Chat, target: Chat) -> str:
     return text("channel_target_note", chat.language, channel=quote(target.title)) + "\n"
 
 
-@dataclass(frozen=True, slots=True)
-class Press:
-    """A settings-changing button press: the query, its data, and the chats involved."""
-
-    query: CallbackQuery
-    data: str
-    chat: Chat
-    target: Chat
-
-
-async def configuring_press(update: Update, context: WartaContext) -> Press | None:
-    """The pressed button, if the presser may change the chat (else refused and None)."""
-    query = update.callback_query
-    if query is None or query.data is None:
-        return None
-    chats = await configurable_chat(update, context)
-    if chats is None:
-        return None
-    return Press(query, query.data, *chats)
-
-
 async def answer_outdated(query: CallbackQuery, language: str, done: str | None = None) -> None:
     """Answer a press on a button (or a message) that is out of date, with a short toast."""
     outdated = text("button_outdated", language)
-    if done:  # what the press did comes first; a toast holds at most 200 characters
-        outdated = f"{done[: TOAST_LIMIT - len(outdated) - 2]}\n{outdated}"
+    if done:  # what the press did comes first, within what a toast holds
+        room = CallbackQueryLimit.ANSWER_CALLBACK_QUERY_TEXT_LENGTH - len(outdated) - 2
+        outdated = f"{done[:room]}\n{outdated}"
     await query.answer(outdated)
 
 
@@ -230,7 +256,6 @@ async def show_on_pressed(
     message_html: str | None = None,
     markup: InlineKeyboardMarkup | None = None,
     toast: str | None = None,
-    link_preview_options: LinkPreviewOptions | None = None,
 ) -> None:
     """Redraw the pressed button's message (only its buttons without message_html), then
     answer the press with the toast, or say the message is outdated when it cannot change."""
@@ -238,12 +263,7 @@ async def show_on_pressed(
         if message_html is None:
             await query.edit_message_reply_markup(markup)
         else:
-            await query.edit_message_text(
-                message_html,
-                parse_mode=ParseMode.HTML,
-                reply_markup=markup,
-                link_preview_options=link_preview_options,
-            )
+            await query.edit_message_text(message_html, reply_markup=markup)
     except BadRequest as error:
         if is_uneditable(error):
             await answer_outdated(query, language, toast)

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import re
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
-from bot.chats.preferences import setting_changes
+from bot.chats.preferences import DELIVERY_MODES, setting_changes
 from bot.context import WartaApp, WartaContext
 from bot.i18n import LANGUAGES, text
 from handlers.replies import (
     command_argument,
-    configurable_chat,
-    configuring_press,
+    configuring,
+    matched,
     message_of,
+    pressed,
     quote,
     reply,
     show_on_pressed,
@@ -20,6 +23,7 @@ from handlers.replies import (
 from storage.models import Chat, DeliveryMode
 
 SETTINGS_PREFIX = "set:"
+SETTINGS_BUTTON = re.compile(r"^set:([a-z_]{1,20}(?::[-+a-z0-9]{1,8})?)$")
 
 
 def _button(label: str, action: str) -> InlineKeyboardButton:
@@ -66,14 +70,14 @@ def settings_keyboard(target: Chat, language: str) -> InlineKeyboardMarkup:
                 mark(target.delivery == mode, text(f"settings_mode_{mode}", language)),
                 f"delivery:{mode}",
             )
-            for mode in DeliveryMode
+            for mode in DELIVERY_MODES
         ]
     ]
     if target.delivery == DeliveryMode.DAILY:
         rows.append(
             [
                 _button("◀", "hour:-1"),
-                _button(_hour(target.digest_hour) + " WIB", "noop"),
+                _button(f"{_hour(target.digest_hour)} {text('timezone_label', language)}", "noop"),
                 _button("▶", "hour:+1"),
             ]
         )
@@ -105,34 +109,24 @@ def settings_keyboard(target: Chat, language: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(rows)
 
 
-async def show_settings(update: Update, context: WartaContext) -> None:
+@configuring
+async def show_settings(update: Update, context: WartaContext, chat: Chat, target: Chat) -> None:
     """Open the settings menu."""
-    chats = await configurable_chat(update, context)
-    if chats is None:
-        return
-    chat, target = chats
-    await message_of(update).reply_html(
+    await message_of(update).reply_text(
         describe_settings(target, chat.language),
         reply_markup=settings_keyboard(target, chat.language),
     )
 
 
-async def change_setting(update: Update, context: WartaContext) -> None:
+@configuring
+async def change_setting(update: Update, context: WartaContext, chat: Chat, target: Chat) -> None:
     """Apply one menu button and redraw the menu in place."""
-    press = await configuring_press(update, context)
-    if press is None:
-        return
-    query, chat, target = press.query, press.chat, press.target
-    changes = setting_changes(target, press.data.removeprefix(SETTINGS_PREFIX))
+    query = pressed(update)
+    changes = setting_changes(target, matched(context).group(1))
     if not changes:
         await query.answer()
         return
-    storage = context.services.storage
-    await storage.update_chat(target.id, **changes)
-    if changes.get("paused") is False:
-        context.services.sender.wake()  # what waited during the pause goes out now
-    updated = await storage.get_chat(target.id)
-    assert updated is not None
+    updated = await context.services.chats.change(target, changes)
     language = updated.language if target.id == chat.id else chat.language
     await show_on_pressed(
         query,
@@ -142,44 +136,34 @@ async def change_setting(update: Update, context: WartaContext) -> None:
     )
 
 
-async def pause(update: Update, context: WartaContext) -> None:
+@configuring
+async def pause(update: Update, context: WartaContext, chat: Chat, target: Chat) -> None:
     """Stop sending alerts, keeping every topic."""
-    await _set_paused(update, context, paused=True)
+    await context.services.chats.change(target, {"paused": True})
+    await reply(update, chat, "paused_done")
 
 
-async def resume(update: Update, context: WartaContext) -> None:
+@configuring
+async def resume(update: Update, context: WartaContext, chat: Chat, target: Chat) -> None:
     """Send alerts again."""
-    await _set_paused(update, context, paused=False)
+    await context.services.chats.change(target, {"paused": False})
+    await reply(update, chat, "resumed_done")
 
 
-async def _set_paused(update: Update, context: WartaContext, *, paused: bool) -> None:
-    chats = await configurable_chat(update, context)
-    if chats is None:
-        return
-    chat, target = chats
-    await context.services.storage.update_chat(target.id, paused=paused)
-    if not paused:
-        context.services.sender.wake()  # what waited during the pause goes out now
-    await reply(update, chat, "paused_done" if paused else "resumed_done")
-
-
-async def choose_language(update: Update, context: WartaContext) -> None:
+@configuring
+async def choose_language(update: Update, context: WartaContext, chat: Chat, _: Chat) -> None:
     """Switch the bot's language for this chat: /language en, /bahasa id, or buttons."""
-    chats = await configurable_chat(update, context)
-    if chats is None:
-        return
-    chat, _ = chats
     wanted = command_argument(update).casefold()[:2]
     if wanted not in LANGUAGES:
         buttons = [
             [_button(text(f"language_name_{code}", code), f"language:{code}") for code in LANGUAGES]
         ]
-        await message_of(update).reply_html(
+        await message_of(update).reply_text(
             text("language_choose", chat.language), reply_markup=InlineKeyboardMarkup(buttons)
         )
         return
-    await context.services.storage.update_chat(chat.id, language=wanted)
-    await message_of(update).reply_html(text("language_done", wanted))
+    await context.services.chats.change(chat, {"language": wanted})
+    await message_of(update).reply_text(text("language_done", wanted))
 
 
 def register(app: WartaApp) -> None:
@@ -188,6 +172,4 @@ def register(app: WartaApp) -> None:
     app.add_handler(CommandHandler(["pause", "jeda"], pause))
     app.add_handler(CommandHandler(["resume", "lanjut"], resume))
     app.add_handler(CommandHandler(["language", "bahasa"], choose_language))
-    app.add_handler(
-        CallbackQueryHandler(change_setting, pattern=r"^set:[a-z_]{1,20}(:[-+a-z0-9]{1,8})?$")
-    )
+    app.add_handler(CallbackQueryHandler(change_setting, pattern=SETTINGS_BUTTON))

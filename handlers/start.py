@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
 from telegram.ext import CallbackQueryHandler, CommandHandler
@@ -12,17 +14,22 @@ from bot.i18n import text
 from handlers.regions import REGION_PREFIX
 from handlers.replies import (
     answer_outdated,
-    configuring_press,
+    configuring,
     current_chat,
     is_admin,
+    matched,
     message_of,
+    pressed,
     reply,
+    toast,
 )
+from storage.models import Chat
 
 POPULAR_TOPICS = ("Korea Utara", "Ukraina", "Gempa", "Banjir", "Harga beras", "Pilkada")
 ONBOARDING_REGIONS = 6
 TOPIC_PREFIX = "pick:"  # then the topic's place in POPULAR_TOPICS
-NAMED_TOPIC_PREFIX = "sub:"  # buttons sent before: the topic itself
+# Group 1: the topic's place in POPULAR_TOPICS; group 2: the topic itself, on buttons sent before.
+QUICK_PICK = re.compile(r"^(?:pick:(\d{1,2})|sub:(.{1,60}))$")
 
 
 async def start(update: Update, context: WartaContext) -> None:
@@ -42,19 +49,17 @@ async def start(update: Update, context: WartaContext) -> None:
     ]
     rows = [topic_buttons[i : i + 3] for i in range(0, len(topic_buttons), 3)]
     rows += [region_buttons[i : i + 3] for i in range(0, len(region_buttons), 3)]
-    await message_of(update).reply_html(
+    await message_of(update).reply_text(
         text("start", chat.language) + "\n\n" + text("start_quick_pick", chat.language),
         reply_markup=InlineKeyboardMarkup(rows),
     )
 
 
-async def quick_subscribe(update: Update, context: WartaContext) -> None:
+@configuring
+async def quick_subscribe(update: Update, context: WartaContext, chat: Chat, target: Chat) -> None:
     """Follow a popular topic with one tap."""
-    press = await configuring_press(update, context)
-    if press is None:
-        return
-    query, chat, target = press.query, press.chat, press.target
-    topic = _pressed_topic(press.data)
+    query = pressed(update)
+    topic = _pressed_topic(*matched(context).groups())
     if topic is None:
         await answer_outdated(query, chat.language)
         return
@@ -62,27 +67,26 @@ async def quick_subscribe(update: Update, context: WartaContext) -> None:
     key = "quick_added" if outcome.added else "quick_existing"
     if outcome.over_limit or outcome.refused:
         key = "quick_refused"
-    await query.answer(text(key, chat.language, topic=topic))
+    await toast(query, chat.language, key, topic=topic)
 
 
-def _pressed_topic(data: str) -> str | None:
+def _pressed_topic(number: str | None, named: str | None) -> str | None:
     """The popular topic a button stands for, if it is still one of them."""
-    if data.startswith(NAMED_TOPIC_PREFIX):
-        topic = data.removeprefix(NAMED_TOPIC_PREFIX)
-        return topic if topic in POPULAR_TOPICS else None
-    number = int(data.removeprefix(TOPIC_PREFIX))
-    return POPULAR_TOPICS[number] if number < len(POPULAR_TOPICS) else None
+    if named is not None:
+        return named if named in POPULAR_TOPICS else None
+    place = int(number or 0)
+    return POPULAR_TOPICS[place] if place < len(POPULAR_TOPICS) else None
 
 
 async def show_help(update: Update, context: WartaContext) -> None:
     """List the commands (and the admin ones to admins)."""
     chat = await current_chat(update, context)
     extra = text("help_admin", chat.language) if is_admin(update, context) else ""
-    await message_of(update).reply_html(text("help", chat.language) + extra)
+    await message_of(update).reply_text(text("help", chat.language) + extra)
 
 
 def register(app: WartaApp) -> None:
     """Add this module's handlers."""
     app.add_handler(CommandHandler("start", start))
     app.add_handler(CommandHandler(["help", "bantuan"], show_help))
-    app.add_handler(CallbackQueryHandler(quick_subscribe, pattern=r"^(pick:\d{1,2}|sub:.{1,60})$"))
+    app.add_handler(CallbackQueryHandler(quick_subscribe, pattern=QUICK_PICK))

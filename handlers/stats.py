@@ -4,35 +4,29 @@ from __future__ import annotations
 
 import asyncio
 import html
-from datetime import UTC, datetime, timedelta
 
 from telegram import Update
-from telegram.constants import ParseMode
+from telegram.constants import MessageLimit
 from telegram.ext import CommandHandler
 
 from bot.context import WartaApp, WartaContext
 from bot.delivery.render import telegram_length
 from bot.i18n import text
 from bot.ops.charts import ChartLabels, alerts_chart, daily_series
-from handlers.admin import admin_chat
-from handlers.replies import message_of
-from storage.models import BotStats
-from storage.stats import CHART_DAYS, WIB_OFFSET
-
-CAPTION_LIMIT = 1024
-WIB = timedelta(seconds=WIB_OFFSET)
+from bot.wib import wib_at
+from handlers.replies import admin_only, message_of
+from storage.models import BotStats, Chat
+from storage.stats import CHART_DAYS
 
 
-async def show_stats(update: Update, context: WartaContext) -> None:
+@admin_only
+async def show_stats(update: Update, context: WartaContext, chat: Chat) -> None:
     """Send the chart with the figures as its caption (or after it, when they are too long)."""
-    chat = await admin_chat(update, context)
-    if chat is None:
-        return
     storage = context.services.storage
     now = context.services.clock()
     figures = await storage.bot_stats(now)
     report = stats_text(figures, await storage.outbox_backlog(), chat.language)
-    today = (datetime.fromtimestamp(now, UTC) + WIB).date()
+    today = wib_at(now).date()
     labels = ChartLabels(
         text("stats_chart_title", chat.language, days=CHART_DAYS),
         text("stats_chart_sent", chat.language),
@@ -42,11 +36,11 @@ async def show_stats(update: Update, context: WartaContext) -> None:
     # Drawing takes a moment of CPU: off the event loop, so alerts keep flowing meanwhile.
     png = await asyncio.to_thread(alerts_chart, series, labels)
     message = message_of(update)
-    if telegram_length(report) <= CAPTION_LIMIT:
-        await message.reply_photo(png, caption=report, parse_mode=ParseMode.HTML)
+    if telegram_length(report) <= MessageLimit.CAPTION_LENGTH:
+        await message.reply_photo(png, caption=report)
         return
-    await message.reply_photo(png, caption=html.escape(labels.title), parse_mode=ParseMode.HTML)
-    await message.reply_html(report)
+    await message.reply_photo(png, caption=html.escape(labels.title))
+    await message.reply_text(report)
 
 
 def stats_text(figures: BotStats, backlog: int, language: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
@@ -13,20 +14,25 @@ from bot.i18n import text
 from handlers.regions import pressed_region
 from handlers.replies import (
     command_argument,
-    configurable_chat,
-    configuring_press,
+    configuring,
     current_chat,
     managed_target,
+    matched,
     message_of,
+    pressed,
     quote,
     reply,
     show_on_pressed,
     target_note,
+    toast,
+    toast_text,
 )
 from storage.models import Chat
 
 UNSUBSCRIBE_PREFIX = "unsub:"
 UNFOLLOW_PREFIX = "unfollow:"
+# A topic's id, a region's id, or (on buttons sent before region ids) a region's name.
+REMOVAL_BUTTON = re.compile(r"^(?:unsub:(\d{1,18})|unfollow:([0-9a-f]{12})|unreg:(.+))$")
 
 
 def describe_refusal(code: str, detail: str, language: str) -> str:
@@ -60,12 +66,9 @@ def _joined(topics: list[str]) -> str:
     return ", ".join(map(quote, topics))
 
 
-async def subscribe(update: Update, context: WartaContext) -> None:
+@configuring
+async def subscribe(update: Update, context: WartaContext, chat: Chat, target: Chat) -> None:
     """Follow one or more comma-separated topics, each perhaps limited to a region."""
-    chats = await configurable_chat(update, context)
-    if chats is None:
-        return
-    chat, target = chats
     argument = command_argument(update)
     if not argument:
         await reply(update, chat, "subscribe_usage")
@@ -73,19 +76,16 @@ async def subscribe(update: Update, context: WartaContext) -> None:
     subscriptions = context.services.subscriptions
     outcome = await subscriptions.subscribe(target.id, argument)
     summary = describe_outcome(outcome, subscriptions.limit, chat.language)
-    await message_of(update).reply_html(target_note(chat, target) + summary)
+    await message_of(update).reply_text(target_note(chat, target) + summary)
 
 
-async def unsubscribe(update: Update, context: WartaContext) -> None:
+@configuring
+async def unsubscribe(update: Update, context: WartaContext, chat: Chat, target: Chat) -> None:
     """Stop following a topic or region, or offer a button for each."""
-    chats = await configurable_chat(update, context)
-    if chats is None:
-        return
-    chat, target = chats
     argument = command_argument(update)
     if not argument:
         prompt, buttons = await _removal_buttons(context, chat, target)
-        await message_of(update).reply_html(prompt, reply_markup=buttons)
+        await message_of(update).reply_text(prompt, reply_markup=buttons)
         return
     subscriptions = context.services.subscriptions
     removed = await subscriptions.unsubscribe(target.id, argument)
@@ -94,26 +94,33 @@ async def unsubscribe(update: Update, context: WartaContext) -> None:
     await reply(update, chat, key, topic=quote(shown or argument[:100]))
 
 
-async def removal_button(update: Update, context: WartaContext) -> None:
+@configuring
+async def removal_button(update: Update, context: WartaContext, chat: Chat, target: Chat) -> None:
     """Remove the topic or region whose button was pressed, then refresh the buttons."""
-    press = await configuring_press(update, context)
-    if press is None:  # refused, and the refusal answered the button
-        return
-    query, chat, target = press.query, press.chat, press.target
-    subscriptions = context.services.subscriptions
-    if press.data.startswith(UNSUBSCRIBE_PREFIX):
-        topic_id = int(press.data.removeprefix(UNSUBSCRIBE_PREFIX))
-        topic = await subscriptions.unsubscribe_id(target.id, topic_id)
-        removed = topic.label if topic else None
-    else:
-        region = await pressed_region(context, target, press.data)
-        removed = await subscriptions.unfollow_region(target.id, region) if region else None
+    query = pressed(update)
+    removed = await _remove_pressed(context, target, *matched(context).groups())
     if removed is None:
-        await query.answer(text("unsubscribe_gone", chat.language))
+        await toast(query, chat.language, "unsubscribe_gone")
         return
     prompt, buttons = await _removal_buttons(context, chat, target, removed)
-    toast = text("unsubscribe_toast", chat.language, topic=removed)
-    await show_on_pressed(query, chat.language, message_html=prompt, markup=buttons, toast=toast)
+    done = toast_text("unsubscribe_toast", chat.language, topic=removed)
+    await show_on_pressed(query, chat.language, message_html=prompt, markup=buttons, toast=done)
+
+
+async def _remove_pressed(
+    context: WartaContext,
+    target: Chat,
+    topic_id: str | None,
+    by_id: str | None,
+    by_name: str | None,
+) -> str | None:
+    """Remove the pressed topic (by id) or region; its label, or None if it was gone."""
+    subscriptions = context.services.subscriptions
+    if topic_id is not None:
+        topic = await subscriptions.unsubscribe_id(target.id, int(topic_id))
+        return topic.label if topic else None
+    name = await pressed_region(context, target, by_id, by_name)
+    return await subscriptions.unfollow_region(target.id, name) if name else None
 
 
 async def _removal_buttons(
@@ -167,7 +174,7 @@ async def list_topics(update: Update, context: WartaContext) -> None:
         if covers:
             forms = html.escape(", ".join(covers))
             lines.append(text("list_also_covers", chat.language, forms=forms))
-    await message_of(update).reply_html("\n".join(lines))
+    await message_of(update).reply_text("\n".join(lines))
 
 
 def register(app: WartaApp) -> None:
@@ -175,8 +182,4 @@ def register(app: WartaApp) -> None:
     app.add_handler(CommandHandler(["subscribe", "langganan"], subscribe))
     app.add_handler(CommandHandler(["unsubscribe", "berhenti"], unsubscribe))
     app.add_handler(CommandHandler(["list", "topik"], list_topics))
-    app.add_handler(
-        CallbackQueryHandler(
-            removal_button, pattern=r"^(unsub:\d{1,18}|unfollow:[0-9a-f]{12}|unreg:.+)$"
-        )
-    )
+    app.add_handler(CallbackQueryHandler(removal_button, pattern=REMOVAL_BUTTON))

@@ -1,4 +1,4 @@
-"""Chats: what readers choose (topics, regions, preferences) and the channels they manage.
+"""Chats: which chats are served, what readers choose (topics, regions, preferences), channels.
 
 May import `bot.matching`, the shared vocabulary and `storage`; never `handlers`.
 """

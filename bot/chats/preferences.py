@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.i18n import LANGUAGES
 from storage.models import Chat, DeliveryMode
 
 DELIVERY_MODES = tuple(DeliveryMode)
@@ -26,6 +27,6 @@ def setting_changes(chat: Chat, action: str) -> dict[str, object]:
         return {name: (current + int(value)) % 24}
     if name in {"link_previews", "silent", "paused"}:
         return {name: not getattr(chat, name)}
-    if name == "language" and value in {"id", "en"}:
+    if name == "language" and value in LANGUAGES:
         return {"language": value}
     return {}

@@ -184,7 +184,3 @@ class Subscriptions:
                 self._registry.unfollow_region(chat_id, region)
                 return region
         return None
-
-    def migrate(self, old_chat_id: int, new_chat_id: int) -> None:
-        """Keep matching a group's topics after it became a supergroup."""
-        self._registry.move_chat(old_chat_id, new_chat_id)

@@ -10,10 +10,11 @@ from datetime import datetime
 from typing import Final
 from urllib.parse import urlsplit
 
+from telegram.constants import MessageLimit
+
 from bot.i18n import DEFAULT_LANGUAGE, text
 from bot.wib import to_wib
 
-MAX_MESSAGE_UNITS: Final = 4096
 ITEM_TITLE_UNITS: Final = 200
 ITEM_SOURCE_UNITS: Final = 60
 # Labels are capped up front so that an absurd source name cannot crowd out the news itself.
@@ -84,7 +85,7 @@ def render_alert(view: AlertView) -> str:
 
 def _fit(parts: _AlertParts) -> _AlertParts:
     for name in _SHRINK_ORDER:
-        excess = telegram_length(_compose(parts)) - MAX_MESSAGE_UNITS
+        excess = telegram_length(_compose(parts)) - MessageLimit.MAX_TEXT_LENGTH
         if excess <= 0:
             break
         value: str = getattr(parts, name)
@@ -132,7 +133,7 @@ def render_item_list(views: list[AlertView], header: str) -> str:
     for index, view in enumerate(views, start=1):
         line = render_item_line(view, index)
         cost = telegram_length(line) + (1 if lines else 0)
-        if used + cost > MAX_MESSAGE_UNITS:
+        if used + cost > MessageLimit.MAX_TEXT_LENGTH:
             break  # later lines are older news; a gap in the numbering would confuse
         lines.append(line)
         used += cost
@@ -274,7 +275,7 @@ def split_digest(
         for index, view in enumerate(views, start=1):
             block = [heading] if index == 1 else []
             block.append(render_item_line(view, index))
-            if telegram_length("\n".join([*lines, *block])) > MAX_MESSAGE_UNITS:
+            if telegram_length("\n".join([*lines, *block])) > MessageLimit.MAX_TEXT_LENGTH:
                 messages.append(("\n".join(lines), carried))
                 lines = [continued, heading] if index > 1 else [continued]
                 carried = 0

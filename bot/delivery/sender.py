@@ -379,6 +379,8 @@ class Sender:
         await self._bot.send_message(
             chat_id=entry.chat_id,
             text=html_text,
+            # Said here, not left to the application's Defaults: the sender renders the HTML
+            # itself and also runs on a bare Bot (benchmarks, pipeline tests).
             parse_mode=ParseMode.HTML,
             link_preview_options=LinkPreviewOptions(is_disabled=not previews),
             disable_notification=entry.silent,

@@ -59,6 +59,23 @@ async def test_an_upgraded_group_keeps_its_subscriptions(reader_bot: RunningBot)
     assert await storage.get_chat(GROUP) is None
 
 
+async def test_a_group_upgraded_unseen_keeps_matching_at_its_new_id(
+    reader_bot: RunningBot,
+) -> None:
+    telegram = reader_bot.telegram
+    telegram.member_status[GROUP] = {ADMIN: "administrator"}
+    await group_says(reader_bot, "/subscribe banjir", ADMIN)
+    telegram.migrate_chat(GROUP, SUPERGROUP)  # only the refused send tells the bot
+    reader_bot.feeds.add_item("/banten.xml", news("u1", "Banjir rendam Kasemen"))
+    await reader_bot.poll()
+    await telegram.wait_for(lambda tg: len(tg.messages_to(SUPERGROUP)) == 1)
+    await reader_bot.settled()
+    reader_bot.feeds.add_item("/banten.xml", news("u2", "Banjir rendam Walantaka"))
+    await reader_bot.poll()
+    await telegram.wait_for(lambda tg: len(tg.messages_to(SUPERGROUP)) == 2)
+    assert "Walantaka" in (telegram.messages_to(SUPERGROUP)[1].plain_text or "")
+
+
 async def test_a_chat_that_removed_the_bot_is_deactivated(reader_bot: RunningBot) -> None:
     telegram = reader_bot.telegram
     telegram.member_status[GROUP] = {ADMIN: "administrator"}
