@@ -24,9 +24,11 @@ async def show_stats(update: Update, context: WartaContext, chat: Chat) -> None:
     """Send the chart with the figures as its caption (or after it, when they are too long)."""
     storage = context.services.storage
     now = context.services.clock()
-    figures = await storage.bot_stats(now)
+    moment = wib_at(now)
+    offset = moment.utcoffset()
+    figures = await storage.bot_stats(now, offset.total_seconds() if offset else 0.0)
     report = stats_text(figures, await storage.outbox_backlog(), chat.language)
-    today = wib_at(now).date()
+    today = moment.date()
     labels = ChartLabels(
         text("stats_chart_title", chat.language, days=CHART_DAYS),
         text("stats_chart_sent", chat.language),

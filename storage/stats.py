@@ -6,7 +6,6 @@ from storage.database import Database, sum_or_zero
 from storage.models import BotStats
 
 DAY = 24 * 3600
-WIB_OFFSET = 7 * 3600  # days of the chart are Jakarta days
 CHART_DAYS = 30
 TOP_TOPICS = 10
 
@@ -14,7 +13,7 @@ TOP_TOPICS = 10
 class StatsQueries(Database):
     """Figures for the bot's operators."""
 
-    async def bot_stats(self, now: float) -> BotStats:
+    async def bot_stats(self, now: float, utc_offset: float) -> BotStats:
         """Everything /stats shows, as of now."""
         chats = await self._one(
             "SELECT sum(active = 1) AS active, sum(active = 0) AS inactive FROM chats"
@@ -32,7 +31,7 @@ class StatsQueries(Database):
             feeds_failing=sum_or_zero(feeds, "failing"),
             alerts_24h=await self._alert_outcomes(now - DAY),
             alerts_7d=await self._alert_outcomes(now - 7 * DAY),
-            alerts_per_day=await self._alerts_per_day(now),
+            alerts_per_day=await self._alerts_per_day(now, utc_offset),
         )
 
     async def _followed_topics(self) -> int:
@@ -63,14 +62,19 @@ class StatsQueries(Database):
         )
         return sum_or_zero(row, "sent"), sum_or_zero(row, "failed")
 
-    async def _alerts_per_day(self, now: float) -> tuple[tuple[str, int, int], ...]:
-        """(WIB day, sent, not delivered) for the days of the chart that had any."""
-        first_day_start = ((now + WIB_OFFSET) // DAY - (CHART_DAYS - 1)) * DAY - WIB_OFFSET
+    async def _alerts_per_day(
+        self, now: float, utc_offset: float
+    ) -> tuple[tuple[str, int, int], ...]:
+        """(local day, sent, not delivered) for the days of the chart that had any.
+
+        Days are the readers' (WIB): the caller gives their offset from UTC in seconds.
+        """
+        first_day_start = ((now + utc_offset) // DAY - (CHART_DAYS - 1)) * DAY - utc_offset
         rows = await self._all(
             "SELECT date(finished_at + ?, 'unixepoch') AS day, sum(status = 'sent') AS sent, "
             "sum(status IN ('failed', 'dropped')) AS failed FROM deliveries "
             "WHERE item_id IS NOT NULL AND finished_at >= ? GROUP BY day ORDER BY day",
-            (WIB_OFFSET, first_day_start),
+            (utc_offset, first_day_start),
         )
         return tuple(
             (str(row["day"]), sum_or_zero(row, "sent"), sum_or_zero(row, "failed")) for row in rows

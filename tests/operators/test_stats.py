@@ -84,7 +84,7 @@ async def test_stats_figures_match_what_is_stored_and_the_chart_is_a_png(
     assert "Korea Utara: 1 chat" in caption
     assert "longsor" not in caption  # followed only by a chat that left
 
-    figures = await storage.bot_stats(time.time())
+    figures = await storage.bot_stats(time.time(), 7 * 3600)  # WIB
     per_day: dict[str, tuple[int, int]] = {}
     for status, moment in outcomes:
         if moment >= now - 29 * DAY - DAY:
