@@ -16,6 +16,7 @@ from bot.delivery.sender import Sender, SendLimits
 from bot.standin import TelegramStandIn
 from storage import Storage
 from storage.models import FeedSeed, NewItem
+from tests.virtual_time import SendTimes, VirtualClock
 
 FAST_RETRIES = SendLimits(max_attempts=3, max_backoff=0.2, outage_after=50)
 
@@ -99,6 +100,28 @@ async def test_telegram_limits_are_respected_without_a_single_429(
     group_times = [m.timestamp for m in telegram.messages_to(-500)]
     assert all(later - earlier >= 2.9 for earlier, later in itertools.pairwise(group_times))
     assert alert_titles(telegram, 7) == ["Banjir satu", "Banjir dua", "Banjir tiga"]
+
+
+@pytest.mark.parametrize(
+    ("chat_id", "chat_type", "interval"), [(7, "private", 1.0), (-500, "group", 3.0)]
+)
+async def test_a_chats_messages_are_spaced_by_its_limit_in_virtual_time(
+    telegram: TelegramStandIn, storage: Storage, chat_id: int, chat_type: str, interval: float
+) -> None:
+    clock = VirtualClock()
+    times = SendTimes(clock)
+    titles = ["Banjir satu", "Banjir dua", "Banjir tiga"]
+    await queue_alerts(storage, {chat_id: chat_type}, titles)
+    base_url = f"{telegram.base_url}/bot"
+    async with ExtBot(telegram.token, base_url=base_url, rate_limiter=times) as bot:
+        sender = Sender(bot, storage, clock.wall, SendLimits(), monotonic=clock, sleep=clock.sleep)
+        sender.start()
+        await telegram.wait_for_messages(chat_id, 3, timeout=30)
+        await sender.stop()
+    assert alert_titles(telegram, chat_id) == titles
+    # Seconds of spacing, waited out on the virtual clock: the test itself takes milliseconds.
+    assert len(times.gaps()) == 2
+    assert all(gap >= interval for gap in times.gaps())
 
 
 async def test_a_message_that_reaches_telegram_late_does_not_crowd_the_chats_next_one(
