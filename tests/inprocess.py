@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.app import build_application
+from bot.app import build_application, running
 from bot.config import Config
 from bot.context import Services, WartaApp
 from bot.delivery.sender import SendLimits
@@ -138,21 +139,6 @@ async def running_bot(
         config = replace(config, fetch_timeout=fetch_timeout)
     limits = send_limits or SendLimits(max_backoff=0.5)
     app = build_application(config, clock=clock, send_limits=limits)
-    # The same order of steps as Application.run_polling, without its signal handling.
-    await app.initialize()
-    assert app.post_init is not None
-    assert app.updater is not None
-    await app.post_init(app)
-    _leave_polls_and_digests_to_the_test(app, poll_seconds)
-    await app.updater.start_polling(poll_interval=0, timeout=1)
-    await app.start()
-    try:
+    hold_jobs = functools.partial(_leave_polls_and_digests_to_the_test, poll_seconds=poll_seconds)
+    async with running(app, before_start=hold_jobs):
         yield RunningBot(app, telegram, feeds)
-    finally:
-        await app.updater.stop()
-        await app.stop()
-        if app.post_stop is not None:
-            await app.post_stop(app)
-        await app.shutdown()
-        if app.post_shutdown is not None:
-            await app.post_shutdown(app)
