@@ -6,14 +6,14 @@ import asyncio
 import html
 from datetime import UTC, datetime, timedelta
 
-from telegram import Update
-from telegram.constants import ParseMode
+from telegram import Message, Update
+from telegram.constants import MessageLimit, ParseMode
 from telegram.ext import CommandHandler
 
 from bot.context import WartaApp, WartaContext
 from bot.delivery.render import telegram_length
 from bot.i18n import text
-from bot.ops.charts import ChartLabels, alerts_chart, daily_series
+from bot.ops.charts import ChartLabels, alerts_chart, alerts_table, daily_series
 from handlers.admin import admin_chat
 from handlers.replies import message_of
 from storage.models import BotStats
@@ -42,11 +42,25 @@ async def show_stats(update: Update, context: WartaContext) -> None:
     # Drawing takes a moment of CPU: off the event loop, so alerts keep flowing meanwhile.
     png = await asyncio.to_thread(alerts_chart, series, labels)
     message = message_of(update)
+    if png is None:
+        # Installed without the `charts` extra: the same figures as a table.
+        await _reply_in_parts(message, report, alerts_table(series, labels))
+        return
     if telegram_length(report) <= CAPTION_LIMIT:
         await message.reply_photo(png, caption=report, parse_mode=ParseMode.HTML)
         return
     await message.reply_photo(png, caption=html.escape(labels.title), parse_mode=ParseMode.HTML)
     await message.reply_html(report)
+
+
+async def _reply_in_parts(message: Message, *parts: str) -> None:
+    """The parts as one message, or one message each when together they are too long."""
+    joined = "\n\n".join(parts)
+    if telegram_length(joined) <= MessageLimit.MAX_TEXT_LENGTH:
+        await message.reply_html(joined)
+        return
+    for part in parts:
+        await message.reply_html(part)
 
 
 def stats_text(figures: BotStats, backlog: int, language: str) -> str:
