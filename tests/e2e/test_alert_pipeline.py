@@ -4,40 +4,24 @@ from __future__ import annotations
 
 import signal
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from bot.standin import FeedItem, FeedServer, TelegramStandIn
+from bot.standin import FeedServer, TelegramStandIn
 from tests.e2e.harness import BotProcess, bot_environment, write_feeds_file
+from tests.factories import news
 
 BUDI, SITI, ANDI = 101, 102, 103
 BANTEN, NASIONAL = "/banten.xml", "/nasional.xml"
 
 
-def news(slug: str, title: str, body: str = "", *, hours_ago: float = 0.1) -> FeedItem:
-    return FeedItem(
-        title=title,
-        link=f"https://berita.example/{slug}",
-        description=body or f"<p>{title}. Berita lengkap menyusul.</p>",
-        guid=f"urn:berita:{slug}",
-        published=datetime.now(UTC) - timedelta(hours=hours_ago),
-    )
-
-
 @pytest.fixture
-async def telegram() -> AsyncIterator[TelegramStandIn]:
-    async with TelegramStandIn() as standin:
-        yield standin
-
-
-@pytest.fixture
-async def feeds() -> AsyncIterator[FeedServer]:
-    async with FeedServer() as server:
-        server.publish(BANTEN, [news("lama", "Banjir Serang pekan lalu mulai surut", hours_ago=30)])
-        server.publish(NASIONAL, [news("awal", "Presiden resmikan bendungan")])
-        yield server
+def feeds(feeds: FeedServer) -> FeedServer:
+    """The suite's feed server, with a national and a Banten feed that already hold news."""
+    feeds.publish(BANTEN, [news("lama", "Banjir Serang pekan lalu mulai surut", hours_ago=30)])
+    feeds.publish(NASIONAL, [news("awal", "Presiden resmikan bendungan")])
+    return feeds
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 import itertools
 import time
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 from telegram import Bot
@@ -22,18 +21,10 @@ FAST_RETRIES = SendLimits(max_attempts=3, max_backoff=0.2, outage_after=50)
 
 
 @pytest.fixture
-async def telegram() -> AsyncIterator[TelegramStandIn]:
-    async with TelegramStandIn() as standin:
-        yield standin
-
-
-@pytest.fixture
-async def storage(tmp_path: Path) -> AsyncIterator[Storage]:
-    store = Storage(tmp_path / "warta.db")
-    await store.open()
-    await store.sync_feeds([FeedSeed("http://127.0.0.1/f", "ANTARA Banten", "Banten")])
-    yield store
-    await store.close()
+async def storage(storage: Storage) -> Storage:
+    """The suite's database, with one feed."""
+    await storage.sync_feeds([FeedSeed("http://127.0.0.1/f", "ANTARA Banten", "Banten")])
+    return storage
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ import asyncio
 from collections.abc import Callable
 
 from bot.standin import TelegramStandIn
+from tests.factories import news
 from tests.inprocess import FakeClock, RunningBot
-from tests.readers.conftest import news
 
 BUDI, GROUP, ADMIN = 101, -1001, 555
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from tests.factories import news
 from tests.inprocess import RunningBot
-from tests.readers.conftest import news
 
 BUDI = 101
 
