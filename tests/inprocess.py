@@ -16,7 +16,7 @@ from bot.config import Config
 from bot.context import Services, WartaApp
 from bot.delivery.sender import SendLimits
 from bot.feeds.addresses import AddressPolicy
-from bot.standin import FeedServer, TelegramStandIn
+from bot.standin import FeedServer, SentMessage, TelegramStandIn
 from bot.wib import wib
 
 ADMIN_ID = 900001
@@ -142,3 +142,28 @@ async def running_bot(
     hold_jobs = functools.partial(_leave_polls_and_digests_to_the_test, poll_seconds=poll_seconds)
     async with running(app, before_start=hold_jobs):
         yield RunningBot(app, telegram, feeds)
+
+
+async def confirmation(telegram: TelegramStandIn, chat_id: int = ADMIN_ID) -> SentMessage:
+    """The newest message with buttons in a chat, once there is one."""
+
+    def with_buttons(tg: TelegramStandIn) -> list[SentMessage]:
+        return [m for m in tg.messages_to(chat_id) if m.callback_data]
+
+    await telegram.wait_for(lambda tg: bool(with_buttons(tg)))
+    return with_buttons(telegram)[-1]
+
+
+def current_text(telegram: TelegramStandIn, message: SentMessage) -> str:
+    """The text a message shows now, after its edits."""
+    stored = telegram.message(message.chat_id, message.message_id) or {}
+    return str(stored.get("text", ""))
+
+
+def received(telegram: TelegramStandIn, chat_ids: list[int], text: str) -> dict[int, int]:
+    """How many times each chat got a message with exactly this text."""
+    counts = dict.fromkeys(chat_ids, 0)
+    for message in telegram.sent:
+        if message.chat_id in counts and not message.is_edit and message.plain_text == text:
+            counts[message.chat_id] += 1
+    return counts

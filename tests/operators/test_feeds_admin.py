@@ -15,8 +15,7 @@ from bot.feeds.opml import feeds_from_opml
 from bot.standin import FeedServer
 from storage.models import FeedSeed
 from tests.factories import news
-from tests.inprocess import ADMIN_ID, RunningBot
-from tests.operators.conftest import confirmation, current_text
+from tests.inprocess import ADMIN_ID, RunningBot, confirmation, current_text
 
 JABAR_NEWS = [news("1", "Banjir Bandung Selatan meluas"), news("2", "Tol Cipularang padat")]
 
