@@ -167,3 +167,14 @@ def received(telegram: TelegramStandIn, chat_ids: list[int], text: str) -> dict[
         if message.chat_id in counts and not message.is_edit and message.plain_text == text:
             counts[message.chat_id] += 1
     return counts
+
+
+def alert_texts(telegram: TelegramStandIn, chat_id: int) -> list[str]:
+    """The alerts a chat got (messages opening with the bell), as plain text, in order."""
+    sent = (m.plain_text or "" for m in telegram.messages_to(chat_id) if not m.is_edit)
+    return [text for text in sent if text.startswith("🔔")]
+
+
+def alert_titles(telegram: TelegramStandIn, chat_id: int) -> list[str]:
+    """The headline of each alert a chat got, in order."""
+    return [text.split("\n")[1] for text in alert_texts(telegram, chat_id)]

@@ -15,6 +15,7 @@ from bot.delivery.sender import Sender, SendLimits
 from bot.standin import TelegramStandIn
 from storage import Storage
 from storage.models import FeedSeed, NewItem
+from tests.inprocess import alert_titles
 from tests.virtual_time import SendTimes, VirtualClock
 
 FAST_RETRIES = SendLimits(max_attempts=3, max_backoff=0.2, outage_after=50)
@@ -60,10 +61,6 @@ async def run_sender(bot: Bot, storage: Storage, limits: SendLimits = FAST_RETRI
     sender = Sender(bot, storage, time.time, limits)
     sender.start()
     return sender
-
-
-def alert_titles(telegram: TelegramStandIn, chat_id: int) -> list[str]:
-    return [(m.plain_text or "").split("\n")[1] for m in telegram.messages_to(chat_id)]
 
 
 async def test_alerts_are_escaped_html_that_telegram_accepts(
