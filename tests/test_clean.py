@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 
 import pytest
-from hypothesis import config, given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.feeds.clean import (
@@ -550,7 +550,7 @@ _WORD = st.text(
 )
 
 
-@config(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(
     words=st.lists(_WORD, max_size=60),
     separators=st.lists(st.sampled_from([" ", "  ", "\n", "\t"]), min_size=60, max_size=60),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from hypothesis import config, given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.delivery.render import (
@@ -346,7 +346,7 @@ _FIELD = st.one_of(
 )
 
 
-@config(max_examples=200, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(
     topics=st.lists(_FIELD, max_size=3),
     title=_FIELD,
@@ -369,7 +369,7 @@ def test_rendered_alert_is_always_valid_and_short_enough(
     visible(render_alert(alert))
 
 
-@config(max_examples=100, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(titles=st.lists(_FIELD, max_size=40), sources=_PIECE)
 def test_rendered_item_list_is_always_valid_and_short_enough(
     titles: list[str], sources: str

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from hypothesis import config, given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.matching import (
@@ -93,7 +93,7 @@ texts = st.lists(text_words, max_size=14).map("".join)
 documents = st.builds(prepare_document, texts, texts)
 
 
-@config(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(st.lists(topics, min_size=1, max_size=12), st.lists(documents, min_size=1, max_size=4))
 def test_index_agrees_with_brute_force(
     queries: list[TopicQuery], docs: list[MatchDocument]
@@ -116,7 +116,7 @@ operations = st.lists(
 )
 
 
-@config(max_examples=200, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(operations, documents)
 def test_index_follows_adds_and_removes(
     steps: list[tuple[str, int, TopicQuery | None]], doc: MatchDocument

@@ -7,7 +7,7 @@ import itertools
 import logging
 
 import pytest
-from hypothesis import HealthCheck, config, given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from telegram.ext import CommandHandler
 
@@ -32,7 +32,7 @@ ANSWERS = frozenset(
 )
 # /addfeed would fetch whatever URL it is given, out in the world: only as a non-admin here.
 REACHES_OUTSIDE = frozenset({"addfeed"})
-EXAMPLES = config(
+EXAMPLES = settings(
     max_examples=100,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
@@ -165,7 +165,7 @@ async def test_buttons_never_issued_are_answered_and_change_nothing_they_should_
     await assert_nothing_went_wrong(warta, caplog, requests_before)
 
 
-@config(EXAMPLES, max_examples=40)
+@settings(EXAMPLES, max_examples=40)
 @given(
     text=ARGUMENTS.filter(lambda t: not t.startswith("/")),
     where=st.sampled_from(["reader", "group"]),
