@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any, cast
 
 from prometheus_client import CollectorRegistry
@@ -217,3 +218,33 @@ async def _close_resources(app: WartaApp) -> None:
         await services.storage.close()
         app.bot_data.services = None
         log.info("stopped")
+
+
+@contextlib.asynccontextmanager
+async def running(
+    app: WartaApp, before_start: Callable[[WartaApp], None] = lambda app: None
+) -> AsyncIterator[WartaApp]:
+    """Start the bot as `warta run` does, without its signal handling, and stop it afterwards.
+
+    The same order of steps as Application.run_polling. `before_start` sees the opened services
+    and the scheduled jobs before the scheduler and polling start (the tests hold jobs back).
+    """
+    if app.updater is None or app.post_init is None:
+        raise RuntimeError("the application was built without an updater")
+    await app.initialize()
+    try:
+        await app.post_init(app)
+        before_start(app)
+        await app.updater.start_polling(poll_interval=0, timeout=1)
+        await app.start()
+        yield app
+    finally:
+        if app.updater.running:
+            await app.updater.stop()
+        if app.running:
+            await app.stop()
+        if app.post_stop is not None:
+            await app.post_stop(app)
+        await app.shutdown()
+        if app.post_shutdown is not None:
+            await app.post_shutdown(app)

@@ -5,14 +5,14 @@ from __future__ import annotations
 import asyncio
 import html
 
-from telegram import Update
+from telegram import Message, Update
 from telegram.constants import MessageLimit
 from telegram.ext import CommandHandler
 
 from bot.context import WartaApp, WartaContext
 from bot.delivery.render import telegram_length
 from bot.i18n import text
-from bot.ops.charts import ChartLabels, alerts_chart, daily_series
+from bot.ops.charts import ChartLabels, alerts_chart, alerts_table, daily_series
 from bot.wib import wib_at
 from handlers.replies import admin_only, message_of
 from storage.models import BotStats, Chat
@@ -38,11 +38,25 @@ async def show_stats(update: Update, context: WartaContext, chat: Chat) -> None:
     # Drawing takes a moment of CPU: off the event loop, so alerts keep flowing meanwhile.
     png = await asyncio.to_thread(alerts_chart, series, labels)
     message = message_of(update)
+    if png is None:
+        # Installed without the `charts` extra: the same figures as a table.
+        await _reply_in_parts(message, report, alerts_table(series, labels))
+        return
     if telegram_length(report) <= MessageLimit.CAPTION_LENGTH:
         await message.reply_photo(png, caption=report)
         return
     await message.reply_photo(png, caption=html.escape(labels.title))
     await message.reply_text(report)
+
+
+async def _reply_in_parts(message: Message, *parts: str) -> None:
+    """The parts as one message, or one message each when together they are too long."""
+    joined = "\n\n".join(parts)
+    if telegram_length(joined) <= MessageLimit.MAX_TEXT_LENGTH:
+        await message.reply_text(joined)
+        return
+    for part in parts:
+        await message.reply_text(part)
 
 
 def stats_text(figures: BotStats, backlog: int, language: str) -> str:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.standin import FeedServer, TelegramStandIn
+from storage import Storage
 from tests.inprocess import RunningBot, running_bot
 
 
@@ -39,6 +40,15 @@ async def internal() -> AsyncIterator[FeedServer]:
     """A server on 127.0.0.2: loopback, but outside the tests' allow-list (an internal service)."""
     async with FeedServer("127.0.0.2") as server:
         yield server
+
+
+@pytest.fixture
+async def storage(tmp_path: Path) -> AsyncIterator[Storage]:
+    """An opened, empty database in the test's folder."""
+    store = Storage(tmp_path / "warta.db")
+    await store.open()
+    yield store
+    await store.close()
 
 
 @pytest.fixture

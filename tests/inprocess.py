@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.app import build_application
+from bot.app import build_application, running
 from bot.config import Config
 from bot.context import Services, WartaApp
 from bot.delivery.sender import SendLimits
 from bot.feeds.addresses import AddressPolicy
-from bot.standin import FeedServer, TelegramStandIn
+from bot.standin import FeedServer, SentMessage, TelegramStandIn
 from bot.wib import wib
 
 ADMIN_ID = 900001
@@ -138,21 +139,42 @@ async def running_bot(
         config = replace(config, fetch_timeout=fetch_timeout)
     limits = send_limits or SendLimits(max_backoff=0.5)
     app = build_application(config, clock=clock, send_limits=limits)
-    # The same order of steps as Application.run_polling, without its signal handling.
-    await app.initialize()
-    assert app.post_init is not None
-    assert app.updater is not None
-    await app.post_init(app)
-    _leave_polls_and_digests_to_the_test(app, poll_seconds)
-    await app.updater.start_polling(poll_interval=0, timeout=1)
-    await app.start()
-    try:
+    hold_jobs = functools.partial(_leave_polls_and_digests_to_the_test, poll_seconds=poll_seconds)
+    async with running(app, before_start=hold_jobs):
         yield RunningBot(app, telegram, feeds)
-    finally:
-        await app.updater.stop()
-        await app.stop()
-        if app.post_stop is not None:
-            await app.post_stop(app)
-        await app.shutdown()
-        if app.post_shutdown is not None:
-            await app.post_shutdown(app)
+
+
+async def confirmation(telegram: TelegramStandIn, chat_id: int = ADMIN_ID) -> SentMessage:
+    """The newest message with buttons in a chat, once there is one."""
+
+    def with_buttons(tg: TelegramStandIn) -> list[SentMessage]:
+        return [m for m in tg.messages_to(chat_id) if m.callback_data]
+
+    await telegram.wait_for(lambda tg: bool(with_buttons(tg)))
+    return with_buttons(telegram)[-1]
+
+
+def current_text(telegram: TelegramStandIn, message: SentMessage) -> str:
+    """The text a message shows now, after its edits."""
+    stored = telegram.message(message.chat_id, message.message_id) or {}
+    return str(stored.get("text", ""))
+
+
+def received(telegram: TelegramStandIn, chat_ids: list[int], text: str) -> dict[int, int]:
+    """How many times each chat got a message with exactly this text."""
+    counts = dict.fromkeys(chat_ids, 0)
+    for message in telegram.sent:
+        if message.chat_id in counts and not message.is_edit and message.plain_text == text:
+            counts[message.chat_id] += 1
+    return counts
+
+
+def alert_texts(telegram: TelegramStandIn, chat_id: int) -> list[str]:
+    """The alerts a chat got (messages opening with the bell), as plain text, in order."""
+    sent = (m.plain_text or "" for m in telegram.messages_to(chat_id) if not m.is_edit)
+    return [text for text in sent if text.startswith("🔔")]
+
+
+def alert_titles(telegram: TelegramStandIn, chat_id: int) -> list[str]:
+    """The headline of each alert a chat got, in order."""
+    return [text.split("\n")[1] for text in alert_texts(telegram, chat_id)]

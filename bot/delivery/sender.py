@@ -72,8 +72,9 @@ class Sender:
     Each message is claimed in the outbox just before it is sent, and every later change of its
     row holds only while the claim does: whatever is cancelled, paused or dropped once the
     claim is taken is not sent, and what is sent is never recorded twice nor sent again.
-    Per-chat spacing uses the monotonic clock; `clock` (wall time) stamps what is stored. The
-    bot-wide pace is the bot's own: give it a bot built with bot.delivery.pacing.RateLimiter.
+    Per-chat spacing uses `monotonic` and waits with `sleep` (a test passes a virtual clock and
+    its sleep); `clock` (wall time) stamps what is stored. The bot-wide pace is the bot's own:
+    give it a bot built with bot.delivery.pacing.RateLimiter.
     """
 
     def __init__(
@@ -85,11 +86,16 @@ class Sender:
         on_chat_migrated: Callable[[int, int], None] = lambda old, new: None,
         on_broadcast_done: Callable[[BroadcastReport], Awaitable[None]] | None = None,
         metrics: Metrics | None = None,
+        *,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self._bot = bot
         self._metrics = metrics if metrics is not None else Metrics()
         self._storage = storage
         self._clock = clock
+        self._monotonic = monotonic
+        self._sleep = sleep
         self._limits = limits
         self._on_chat_migrated = on_chat_migrated
         self._on_broadcast_done = on_broadcast_done
@@ -108,7 +114,9 @@ class Sender:
         self._stopping = False
         # Tells this sender's claims from those a crashed process left behind.
         self._claim = random.getrandbits(62)
-        self._records = OutcomeRecorder(min(limits.max_backoff, RECORD_RETRY_MAX_SECONDS))
+        self._records = OutcomeRecorder(
+            min(limits.max_backoff, RECORD_RETRY_MAX_SECONDS), monotonic
+        )
 
     def start(self) -> None:
         """Start draining in the background."""
@@ -160,7 +168,7 @@ class Sender:
     async def _dispatch_ready(self) -> int:
         """Start a send for every chat whose next message is due; return how many started."""
         # A long broadcast batch is cut into slices so that alerts queued meanwhile go first.
-        slice_ends = time.monotonic() + BROADCAST_SLICE_SECONDS
+        slice_ends = self._monotonic() + BROADCAST_SLICE_SECONDS
         self._settled_chats.clear()
         entries = await self._storage.pending_outbox(self._clock(), self._limits.batch)
         started = 0
@@ -168,13 +176,13 @@ class Sender:
         for entry in entries:
             if self._stopping:
                 break
-            if entry.broadcast_id is not None and time.monotonic() > slice_ends:
+            if entry.broadcast_id is not None and self._monotonic() > slice_ends:
                 break
             ready_at = self._chat_ready_at.get(entry.chat_id, 0)
             busy = entry.chat_id in self._in_flight or entry.chat_id in self._settled_chats
             # Its outcome is not written yet: it must not go out again meanwhile.
             busy = busy or self._records.holds(entry.id)
-            if busy or ready_at > time.monotonic():
+            if busy or ready_at > self._monotonic():
                 continue
             await self._wait_for_capacity()
             self._launch(entry)
@@ -187,9 +195,9 @@ class Sender:
         await self._sit_out_pause()
 
     async def _sit_out_pause(self) -> None:
-        pause = self._paused_until - time.monotonic()
+        pause = self._paused_until - self._monotonic()
         if pause > 0:
-            await asyncio.sleep(pause)
+            await self._sleep(pause)
 
     def _launch(self, entry: OutboxEntry) -> None:
         task = asyncio.create_task(self._deliver(entry))
@@ -205,7 +213,7 @@ class Sender:
         # Messages already due wait for their chat's turn or a free slot, which wake us anyway.
         if next_due is not None and next_due > self._clock():
             waits.append(next_due - self._clock())
-        now = time.monotonic()
+        now = self._monotonic()
         soonest_chat = min((t for t in self._chat_ready_at.values() if t > now), default=None)
         if soonest_chat is not None:
             waits.append(soonest_chat - now)
@@ -213,8 +221,18 @@ class Sender:
         if record_retry is not None:
             waits.append(record_retry - now)
         self._forget_idle_chats(now)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), timeout=max(min(waits), 0.01))
+        await self._wait_for_wake(max(min(waits), 0.01))
+
+    async def _wait_for_wake(self, seconds: float) -> None:
+        """Return on a wake-up, or once `seconds` have passed on the sender's clock."""
+        woken = asyncio.ensure_future(self._wake.wait())
+        timer = asyncio.ensure_future(self._sleep(seconds))
+        try:
+            await asyncio.wait({woken, timer}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            woken.cancel()
+            timer.cancel()
+            await asyncio.gather(woken, timer, return_exceptions=True)
 
     def _forget_idle_chats(self, now: float) -> None:
         for chat_id in [c for c, t in self._chat_ready_at.items() if t <= now]:
@@ -253,7 +271,7 @@ class Sender:
             return await self._storage.claim_delivery(entry.id, self._claim)
         except sqlite3.Error as error:
             delay = self._backoff(2)
-            self._chat_ready_at[entry.chat_id] = time.monotonic() + delay
+            self._chat_ready_at[entry.chat_id] = self._monotonic() + delay
             log.error(
                 "send not started chat=%d delivery=%d reason=%s retry_in=%.1fs",
                 entry.chat_id,
@@ -289,7 +307,8 @@ class Sender:
         """The chat's next message leaves no sooner than its interval after this answer."""
         # A 429's retry_after may already ask for longer.
         earliest = self._chat_ready_at.get(entry.chat_id, 0.0)
-        self._chat_ready_at[entry.chat_id] = max(earliest, time.monotonic() + self._interval(entry))
+        ready_at = self._monotonic() + self._interval(entry)
+        self._chat_ready_at[entry.chat_id] = max(earliest, ready_at)
 
     def _interval(self, entry: OutboxEntry) -> float:
         """The least time between two messages to this chat, counted from Telegram's answer."""
@@ -351,7 +370,7 @@ class Sender:
         for index, (part, alert_ids) in enumerate(await self._digest_parts(attempt, digest_id)):
             if index:
                 # The parts are messages to one chat: the chat's limit spaces them too.
-                await asyncio.sleep(self._interval(entry))
+                await self._sleep(self._interval(entry))
             # A digest lists many links: a preview of the first one would mislead.
             await self._send_text(entry, part, previews=False)
             attempt.parts_sent += 1
@@ -388,7 +407,7 @@ class Sender:
 
     async def _retry_after(self, attempt: _Attempt, seconds: float) -> None:
         entry = attempt.entry
-        paced = time.monotonic() + seconds
+        paced = self._monotonic() + seconds
         self._chat_ready_at[entry.chat_id] = paced
         if entry.chat_type == "private":
             # Private-chat 429s come from the bot-wide limit: everyone waits.
@@ -456,7 +475,7 @@ class Sender:
         if attempts >= self._limits.max_attempts:
             await self._give_up(attempt, f"{reason} after {attempts} attempts")
             return
-        if outage and time.monotonic() >= self._paused_until:
+        if outage and self._monotonic() >= self._paused_until:
             # A new round of the outage. Failures of sends that were in flight together belong
             # to one round: the pause doubles per round, not per failure (16 concurrent
             # failures would otherwise turn a blip into a pause of minutes).
@@ -464,7 +483,7 @@ class Sender:
         backoff = self._backoff(self._outage_rounds if outage else attempts)
         if outage:
             # Telegram is down, not this message: pause everything, keep its attempts.
-            self._paused_until = max(self._paused_until, time.monotonic() + backoff)
+            self._paused_until = max(self._paused_until, self._monotonic() + backoff)
         log.warning(
             "send error chat=%d delivery=%d reason=%s retry_in=%.1fs outage=%s",
             entry.chat_id,

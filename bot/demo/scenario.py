@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import tempfile
 import tomllib
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from html import escape
@@ -16,9 +15,8 @@ from pathlib import Path
 
 from rich.console import Console
 
-from bot.app import build_application
+from bot.app import build_application, running
 from bot.config import Config
-from bot.context import WartaApp
 from bot.demo.chat import Conversation
 from bot.feeds.addresses import AddressPolicy
 from bot.feeds.clean import FeedText, clean_entry_text
@@ -157,26 +155,3 @@ def write_feed_list(path: Path, site: FeedServer, feeds: list[DemoFeed]) -> Path
     ]
     path.write_text("\n".join(blocks), encoding="utf-8")
     return path
-
-
-@contextlib.asynccontextmanager
-async def running(app: WartaApp) -> AsyncIterator[WartaApp]:
-    """Start the bot as `warta run` does (without signal handling) and stop it afterwards."""
-    if app.updater is None or app.post_init is None:
-        raise RuntimeError("the application was built without an updater")
-    await app.initialize()
-    try:
-        await app.post_init(app)
-        await app.updater.start_polling(poll_interval=0, timeout=1)
-        await app.start()
-        yield app
-    finally:
-        if app.updater.running:
-            await app.updater.stop()
-        if app.running:
-            await app.stop()
-        if app.post_stop is not None:
-            await app.post_stop(app)
-        await app.shutdown()
-        if app.post_shutdown is not None:
-            await app.post_shutdown(app)

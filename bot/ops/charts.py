@@ -1,7 +1,12 @@
-"""The /stats chart: alerts per day, drawn headless with matplotlib's Agg canvas (blocking)."""
+"""The /stats chart: alerts per day, drawn headless with matplotlib's Agg canvas (blocking).
+
+matplotlib comes with the `charts` extra (`pip install 'warta[charts]'`); without it the same
+figures go out as a text table.
+"""
 
 from __future__ import annotations
 
+import html
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -33,12 +38,26 @@ def daily_series(
     return series
 
 
-def alerts_chart(series: Sequence[tuple[date, int, int]], labels: ChartLabels) -> bytes:
-    """A PNG bar chart of alerts sent (and not delivered, stacked) per day; run in a thread."""
-    # Imported here: matplotlib is slow to import and only /stats needs it.
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-    from matplotlib.ticker import MaxNLocator
+def alerts_table(series: Sequence[tuple[date, int, int]], labels: ChartLabels) -> str:
+    """The chart's figures as a titled, monospaced HTML table: one row per day."""
+    width = max(len(labels.sent), len(labels.failed))
+    rows = [f"{'':5}  {labels.sent:>{width}}  {labels.failed:>{width}}"]
+    rows += [f"{day:%d/%m}  {sent:>{width}}  {failed:>{width}}" for day, sent, failed in series]
+    return f"<b>{html.escape(labels.title)}</b>\n<pre>{html.escape(chr(10).join(rows))}</pre>"
+
+
+def alerts_chart(series: Sequence[tuple[date, int, int]], labels: ChartLabels) -> bytes | None:
+    """A PNG bar chart of alerts sent (and not delivered, stacked) per day; run in a thread.
+
+    None when matplotlib (the `charts` extra) is not installed.
+    """
+    # Imported here: matplotlib is slow to import, only /stats needs it, and it is optional.
+    try:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+        from matplotlib.ticker import MaxNLocator
+    except ImportError:
+        return None
 
     figure = Figure(figsize=(9, 4.5), dpi=100)
     FigureCanvasAgg(figure)  # a Figure without pyplot: no global state, safe in a thread

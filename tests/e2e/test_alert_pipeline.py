@@ -4,40 +4,25 @@ from __future__ import annotations
 
 import signal
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from bot.standin import FeedItem, FeedServer, TelegramStandIn
+from bot.standin import FeedServer, TelegramStandIn
 from tests.e2e.harness import BotProcess, bot_environment, write_feeds_file
+from tests.factories import news
+from tests.inprocess import alert_texts
 
 BUDI, SITI, ANDI = 101, 102, 103
 BANTEN, NASIONAL = "/banten.xml", "/nasional.xml"
 
 
-def news(slug: str, title: str, body: str = "", *, hours_ago: float = 0.1) -> FeedItem:
-    return FeedItem(
-        title=title,
-        link=f"https://berita.example/{slug}",
-        description=body or f"<p>{title}. Berita lengkap menyusul.</p>",
-        guid=f"urn:berita:{slug}",
-        published=datetime.now(UTC) - timedelta(hours=hours_ago),
-    )
-
-
 @pytest.fixture
-async def telegram() -> AsyncIterator[TelegramStandIn]:
-    async with TelegramStandIn() as standin:
-        yield standin
-
-
-@pytest.fixture
-async def feeds() -> AsyncIterator[FeedServer]:
-    async with FeedServer() as server:
-        server.publish(BANTEN, [news("lama", "Banjir Serang pekan lalu mulai surut", hours_ago=30)])
-        server.publish(NASIONAL, [news("awal", "Presiden resmikan bendungan")])
-        yield server
+def feeds(feeds: FeedServer) -> FeedServer:
+    """The suite's feed server, with a national and a Banten feed that already hold news."""
+    feeds.publish(BANTEN, [news("lama", "Banjir Serang pekan lalu mulai surut", hours_ago=30)])
+    feeds.publish(NASIONAL, [news("awal", "Presiden resmikan bendungan")])
+    return feeds
 
 
 @pytest.fixture
@@ -56,14 +41,6 @@ async def bot(
     yield process
     if process.process is not None:
         await process.stop(signal.SIGKILL)
-
-
-def texts(telegram: TelegramStandIn, chat_id: int) -> list[str]:
-    return [m.plain_text or "" for m in telegram.messages_to(chat_id) if not m.is_edit]
-
-
-def alerts(telegram: TelegramStandIn, chat_id: int) -> list[str]:
-    return [text for text in texts(telegram, chat_id) if text.startswith("🔔")]
 
 
 def sends_to(telegram: TelegramStandIn, chat_id: int) -> int:
@@ -96,15 +73,15 @@ async def test_readers_get_exactly_the_alerts_they_asked_for(
 
     feeds.add_item(BANTEN, news("banjir", "Ratusan rumah terendam banjir Serang, warga mengungsi"))
     feeds.add_item(NASIONAL, news("korut", "Korea Utara uji coba rudal balistik lagi"))
-    await telegram.wait_for(lambda tg: len(alerts(tg, ANDI)) == 1, timeout=30)
-    await telegram.wait_for(lambda tg: len(alerts(tg, BUDI)) == 2, timeout=30)
+    await telegram.wait_for(lambda tg: len(alert_texts(tg, ANDI)) == 1, timeout=30)
+    await telegram.wait_for(lambda tg: len(alert_texts(tg, BUDI)) == 2, timeout=30)
 
-    budi = alerts(telegram, BUDI)
+    budi = alert_texts(telegram, BUDI)
     assert any(
         "Ratusan rumah terendam banjir Serang" in text and "ANTARA Banten" in text for text in budi
     )
     assert any("Korea Utara uji coba" in text for text in budi)
-    assert alerts(telegram, SITI) == []
+    assert alert_texts(telegram, SITI) == []
     # Items from a feed's first fetch are stored for /latest, never alerted.
     assert not any("pekan lalu" in text for text in budi)
     sent = [m for m in telegram.messages_to(BUDI) if (m.plain_text or "").startswith("🔔")]
@@ -132,7 +109,7 @@ async def test_throttling_and_server_errors_lose_nothing(
 
     feeds.add_item(NASIONAL, news("korut-1", "Korea Utara kirim balon sampah ke Korea Selatan"))
     await telegram.wait_for(
-        lambda tg: len(alerts(tg, BUDI)) == 1 and len(alerts(tg, ANDI)) == 1, timeout=60
+        lambda tg: len(alert_texts(tg, BUDI)) == 1 and len(alert_texts(tg, ANDI)) == 1, timeout=60
     )
     statuses = [r.status for r in telegram.requests_for("sendMessage") if r.chat_id == ANDI]
     assert statuses[-4:] == [502, 502, 500, 200]
@@ -147,12 +124,12 @@ async def test_a_blocked_chat_stops_being_tried(
     await say(telegram, BUDI, "/subscribe Ukraina")
     telegram.block(SITI)
     feeds.add_item(NASIONAL, news("ukr-1", "Ukraina dan Rusia bertukar tahanan perang"))
-    await telegram.wait_for(lambda tg: len(alerts(tg, BUDI)) == 1, timeout=30)
+    await telegram.wait_for(lambda tg: len(alert_texts(tg, BUDI)) == 1, timeout=30)
     await telegram.wait_for(lambda tg: sends_to(tg, SITI) >= 1)
     tried = sends_to(telegram, SITI)
 
     feeds.add_item(NASIONAL, news("ukr-2", "Zelensky temui sekutu Eropa bahas bantuan Ukraina"))
-    await telegram.wait_for(lambda tg: len(alerts(tg, BUDI)) == 2, timeout=30)
+    await telegram.wait_for(lambda tg: len(alert_texts(tg, BUDI)) == 2, timeout=30)
     assert sends_to(telegram, SITI) == tried
     assert "chat deactivated" in bot.log_text()
 
@@ -167,7 +144,7 @@ async def test_a_restart_sends_nothing_twice_and_keeps_subscriptions(
     await wait_for_poll(feeds, BANTEN)
     await say(telegram, BUDI, "/subscribe gempa")
     feeds.add_item(BANTEN, news("gempa-1", "Gempa magnitudo 5,1 guncang Lebak"))
-    await telegram.wait_for(lambda tg: len(alerts(tg, BUDI)) == 1, timeout=30)
+    await telegram.wait_for(lambda tg: len(alert_texts(tg, BUDI)) == 1, timeout=30)
 
     assert await bot.stop(signal.SIGTERM) == 0
     assert "stopped" in bot.log_text()
@@ -177,8 +154,8 @@ async def test_a_restart_sends_nothing_twice_and_keeps_subscriptions(
 
     assert "gempa" in await say(telegram, BUDI, "/list")
     feeds.add_item(BANTEN, news("gempa-2", "Gempa susulan terasa di Pandeglang"))
-    await telegram.wait_for(lambda tg: len(alerts(tg, BUDI)) == 2, timeout=30)
-    titles = alerts(telegram, BUDI)
+    await telegram.wait_for(lambda tg: len(alert_texts(tg, BUDI)) == 2, timeout=30)
+    titles = alert_texts(telegram, BUDI)
     assert sum("guncang Lebak" in text for text in titles) == 1
 
 
@@ -191,7 +168,7 @@ async def test_one_story_in_two_feeds_reaches_a_reader_once(
     feeds.add_item(NASIONAL, news("korut-antara", title))
     feeds.add_item(BANTEN, news("korut-banten", title.upper().replace("PAGI INI", "pagi ini")))
     feeds.add_item(NASIONAL, news("korut-2", "Korea Utara umumkan latihan militer di perbatasan"))
-    await telegram.wait_for(lambda tg: len(alerts(tg, BUDI)) >= 2, timeout=30)
+    await telegram.wait_for(lambda tg: len(alert_texts(tg, BUDI)) >= 2, timeout=30)
     # Both items are stored (the second copy shows up in /latest as another source)...
     latest = await say(telegram, BUDI, "/latest Korea Utara")
     assert "ANTARA Banten" in latest
@@ -199,8 +176,8 @@ async def test_one_story_in_two_feeds_reaches_a_reader_once(
     # A later alert would queue behind any duplicate, so once it is here all have been sent.
     feeds.add_item(BANTEN, news("korut-3", "Korea Utara tutup perbatasan untuk turis"))
     await telegram.wait_for(
-        lambda tg: any("tutup perbatasan" in text for text in alerts(tg, BUDI)), timeout=30
+        lambda tg: any("tutup perbatasan" in text for text in alert_texts(tg, BUDI)), timeout=30
     )
-    titles = [text.split("\n")[1].casefold() for text in alerts(telegram, BUDI)]
+    titles = [text.split("\n")[1].casefold() for text in alert_texts(telegram, BUDI)]
     assert titles.count(title.casefold()) == 1
     assert len(titles) == 3

@@ -2,33 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-
-from bot.standin import FeedItem
+from tests.factories import news
 from tests.inprocess import RunningBot
 
 BUDI = 101
-
-
-def item(slug: str, title: str, body: str = "", hours_ago: float = 1) -> FeedItem:
-    return FeedItem(
-        title=title,
-        link=f"https://berita.example/{slug}",
-        guid=slug,
-        description=body or f"<p>{title}.</p>",
-        published=datetime.now(UTC) - timedelta(hours=hours_ago),
-    )
 
 
 async def stored_news(warta: RunningBot) -> None:
     warta.feeds.publish(
         "/banten.xml",
         [
-            item("1", "Banjir Serang rendam 300 rumah", hours_ago=5),
-            item("2", "Serangan siber lumpuhkan layanan Pemprov Banten", hours_ago=4),
-            item("3", "Korut luncurkan rudal ke Laut Jepang", hours_ago=3),
-            item("4", "Harga cabai di Pandeglang turun", hours_ago=2),
-            item("5", "Banjir Serang mulai surut, warga kembali", hours_ago=1),
+            news("1", "Banjir Serang rendam 300 rumah", hours_ago=5),
+            news("2", "Serangan siber lumpuhkan layanan Pemprov Banten", hours_ago=4),
+            news("3", "Korut luncurkan rudal ke Laut Jepang", hours_ago=3),
+            news("4", "Harga cabai di Pandeglang turun", hours_ago=2),
+            news("5", "Banjir Serang mulai surut, warga kembali", hours_ago=1),
         ],
     )
     await warta.poll()

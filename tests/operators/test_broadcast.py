@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 
 from bot.standin import FeedItem, TelegramStandIn, utf16_length
 from handlers.broadcast import PROGRESS_SECONDS
-from tests.inprocess import ADMIN_ID, RunningBot
-from tests.operators.conftest import confirmation, current_text, received, register_readers
+from tests.factories import register_readers
+from tests.inprocess import ADMIN_ID, RunningBot, confirmation, current_text, received
 
 BUDI = 101
 ANNOUNCEMENT = "Pemeliharaan server malam ini pukul 23.00 WIB"

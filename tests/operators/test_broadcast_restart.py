@@ -12,7 +12,7 @@ import pytest
 from bot.standin import FeedServer, TelegramStandIn
 from storage import Storage
 from tests.e2e.harness import ADMIN_ID, BotProcess, bot_environment, write_feeds_file
-from tests.operators.conftest import confirmation, current_text, received
+from tests.inprocess import confirmation, current_text, received
 
 READERS = list(range(700_001, 700_301))
 ANNOUNCEMENT = "Layanan Warta dipindahkan ke server baru malam ini"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -13,21 +12,10 @@ from bot.feeds.discovery import FeedFinder, FeedRefused
 from bot.feeds.feedlist import load_feed_list
 from bot.feeds.fetch import build_http_client
 from bot.feeds.opml import feeds_from_opml
-from bot.standin import FeedItem, FeedServer
+from bot.standin import FeedServer
 from storage.models import FeedSeed
-from tests.inprocess import ADMIN_ID, RunningBot
-from tests.operators.conftest import confirmation, current_text
-
-
-def news(slug: str, title: str, hours_ago: float = 1) -> FeedItem:
-    return FeedItem(
-        title=title,
-        link=f"https://jabar.example/{slug}",
-        guid=slug,
-        description=f"<p>{title}.</p>",
-        published=datetime.now(UTC) - timedelta(hours=hours_ago),
-    )
-
+from tests.factories import news
+from tests.inprocess import ADMIN_ID, RunningBot, confirmation, current_text
 
 JABAR_NEWS = [news("1", "Banjir Bandung Selatan meluas"), news("2", "Tol Cipularang padat")]
 

@@ -6,16 +6,16 @@ import asyncio
 import os
 import sys
 import time
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from bot.cli import main
 from bot.feeds.opml import OpmlError, feeds_from_opml, feeds_to_opml
-from bot.standin import FeedItem, FeedServer
+from bot.standin import FeedServer
 from storage import Storage
 from storage.models import FeedSeed
+from tests.factories import news
 
 SEEDS = """
 [[feeds]]
@@ -152,21 +152,13 @@ def test_export_writes_the_region_both_ways() -> None:
     assert b'xmlns:warta="' in document
 
 
-def news(slug: str, hours_ago: float) -> FeedItem:
-    return FeedItem(
-        title=f"Berita {slug}",
-        link=f"https://berita.example/{slug}",
-        guid=slug,
-        published=datetime.now(UTC) - timedelta(hours=hours_ago),
-    )
-
-
 async def test_feeds_check_prints_a_table_of_every_feed(
     tmp_path: Path, feeds: FeedServer, internal: FeedServer
 ) -> None:
-    internal.publish("/rahasia.xml", [news("5", 1)])
-    feeds.publish("/banten.xml", [news("1", 2), news("2", 5), news("3", 30)])
-    feeds.publish("/jabar.xml", [news("4", 50)], kind="atom")
+    internal.publish("/rahasia.xml", [news("5", "Berita 5", hours_ago=1)])
+    ages = {"1": 2, "2": 5, "3": 30}
+    feeds.publish("/banten.xml", [news(n, f"Berita {n}", hours_ago=age) for n, age in ages.items()])
+    feeds.publish("/jabar.xml", [news("4", "Berita 4", hours_ago=50)], kind="atom")
     feeds.set_html("/halaman.html", "<html><body>bukan feed</body></html>")
     feeds.set_delay("/banten.xml", 0.3)
     listing = tmp_path / "cek.toml"

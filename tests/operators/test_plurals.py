@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from bot.standin import SentMessage, TelegramStandIn
-from tests.inprocess import ADMIN_ID, RunningBot
-from tests.operators.conftest import confirmation, register_readers
+from tests.factories import register_readers
+from tests.inprocess import ADMIN_ID, RunningBot, confirmation
 
 
 async def test_broadcast_buttons_count_chats_in_good_english(warta: RunningBot) -> None:

@@ -7,8 +7,7 @@ import logging
 import pytest
 
 from bot.standin import SentMessage, TelegramStandIn
-from tests.inprocess import ADMIN_ID, RunningBot
-from tests.operators.conftest import confirmation
+from tests.inprocess import ADMIN_ID, RunningBot, confirmation
 
 READER = 101
 

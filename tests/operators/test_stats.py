@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import io
+import sys
 import time
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from PIL import Image
 
 from bot.ops.charts import SENT_COLOUR
@@ -107,3 +109,31 @@ async def test_stats_figures_match_what_is_stored_and_the_chart_is_a_png(
 async def test_stats_is_for_admins_only(warta: RunningBot) -> None:
     assert "hanya untuk admin" in await warta.say(BUDI, "/stats")
     assert all(m.method == "sendMessage" for m in warta.telegram.messages_to(BUDI))
+
+
+@pytest.fixture
+def without_matplotlib(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As if installed without the `charts` extra: importing matplotlib fails."""
+    for name in [n for n in sys.modules if n.startswith("matplotlib.")] + ["matplotlib"]:
+        # None in sys.modules makes every import of that name raise ImportError.
+        monkeypatch.setitem(sys.modules, name, None)  # type: ignore[arg-type]
+
+
+@pytest.mark.usefixtures("without_matplotlib")
+async def test_stats_without_the_chart_library_gives_the_figures_and_a_table(
+    warta: RunningBot,
+) -> None:
+    now = time.time()
+    await warta.say(BUDI, "/subscribe banjir")
+    await finished_alerts(warta, BUDI, [("sent", now - HOUR)] * 3 + [("failed", now - HOUR)])
+
+    report = await warta.say(ADMIN_ID, "/stats")
+
+    reply = warta.telegram.messages_to(ADMIN_ID)[-1]
+    assert reply.method == "sendMessage"
+    assert "Notifikasi 24 jam: 3 terkirim, 1 tidak terkirim" in report
+    assert "Notifikasi per hari, 30 hari terakhir (WIB)" in report
+    today = (datetime.fromtimestamp(now - HOUR, UTC) + timedelta(hours=7)).strftime("%d/%m")
+    rows = [line.split() for line in report.splitlines()]
+    assert [today, "3", "1"] in rows
+    assert sum(len(row) == 3 and row[0].count("/") == 1 for row in rows) == 30  # one per day

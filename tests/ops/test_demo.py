@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from bot.demo.scenario import TOPICS, expected_alerts, load_demo_news
@@ -24,19 +23,16 @@ def test_demo_shows_a_reader_getting_alerts_and_cleans_up(tmp_path: Path) -> Non
         if not key.startswith(("TELEGRAM_", "WARTA_", "HTTP_", "HTTPS_", "http_", "https_"))
     }
     env.update(PYTHONPATH=str(ROOT), TMPDIR=str(scratch), COLUMNS="100")
-    started = time.monotonic()
     result = subprocess.run(
         [sys.executable, "-m", "bot", "demo"],
         cwd=workdir,
         env=env,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=60,  # hung, not slow
         check=False,
     )
-    elapsed = time.monotonic() - started
     assert result.returncode == 0, result.stderr
-    assert elapsed < 60
     output = result.stdout
     # The reader's side of the chat, as typed and as answered.
     assert "Siti ▸ /langganan banjir, gempa, Korea Utara" in output

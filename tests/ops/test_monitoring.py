@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -16,22 +15,13 @@ from bot.config import Config
 from bot.context import Services, WartaApp
 from bot.delivery.sender import SendLimits
 from bot.demo.scenario import running
-from bot.standin import FeedItem, FeedServer, TelegramStandIn
+from bot.standin import FeedServer, TelegramStandIn
+from tests.factories import news
 from tests.inprocess import LOOPBACK_FEEDS, write_feeds
 from tests.ops.helpers import free_port, scrape
 
 READER = 401
 POLL_SECONDS = 60.0
-
-
-def news(slug: str, title: str) -> FeedItem:
-    return FeedItem(
-        title=title,
-        link=f"https://berita.example/{slug}",
-        description=f"<p>{title}. Berita lengkap menyusul.</p>",
-        guid=f"urn:berita:{slug}",
-        published=datetime.now(UTC) - timedelta(minutes=5),
-    )
 
 
 def services_of(app: WartaApp) -> Services:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import ssl
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -19,21 +18,12 @@ from aiohttp import web
 from bot.feeds.addresses import PUBLIC_ONLY, AddressPolicy
 from bot.feeds.fetch import AddressRefused, FetchError, build_http_client, fetch_feed
 from bot.feeds.guard import BlockedAddress, GuardedTransport
-from bot.standin import FeedItem, FeedServer
+from bot.standin import FeedServer
+from tests.factories import news
 from tests.inprocess import ADMIN_ID, LOOPBACK_FEEDS, RunningBot
 
 INTERNAL = "127.0.0.2"
 TLS_PEM = Path(__file__).resolve().parents[1] / "data" / "tls" / "feeds-test.pem"
-
-
-def news(slug: str, title: str) -> FeedItem:
-    return FeedItem(
-        title=title,
-        link=f"https://banten.example/{slug}",
-        guid=slug,
-        description=f"<p>{title}.</p>",
-        published=datetime.now(UTC) - timedelta(hours=1),
-    )
 
 
 SECRET = news("r1", "Kunci akses server internal")

@@ -2,25 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.standin import FeedItem, FeedServer, SentMessage, TelegramStandIn, render_atom
+from tests.factories import news
 from tests.inprocess import RunningBot, running_bot
 
 BUDI, SITI = 101, 102
 BANTEN, ATOM = "/banten.xml", "/atom.xml"
 PLAIN_TITLE = "Air Naik > 1 Meter & <Warga> Mengungsi"
-
-
-def news(slug: str, title: str, description: str = "") -> FeedItem:
-    return FeedItem(
-        title=title,
-        link=f"https://berita.example/{slug}",
-        description=description or f"<p>{title}. Berita lengkap menyusul.</p>",
-        guid=f"urn:berita:{slug}",
-        published=datetime.now(UTC) - timedelta(minutes=5),
-    )
 
 
 async def alert_to(warta: RunningBot, chat_id: int, about: str) -> SentMessage:

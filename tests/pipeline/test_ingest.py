@@ -2,24 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.feeds.fetch import USER_AGENT
-from bot.standin import FeedItem, FeedServer, TelegramStandIn
+from bot.standin import FeedServer, TelegramStandIn
+from tests.factories import news
 from tests.inprocess import RunningBot, running_bot
 
 BUDI, SITI = 101, 102
-
-
-def item(slug: str, title: str, hours_ago: float = 0.1, body: str = "") -> FeedItem:
-    return FeedItem(
-        title=title,
-        link=f"https://berita.example/{slug}",
-        guid=slug,
-        description=body or f"<p>{title}.</p>",
-        published=datetime.now(UTC) - timedelta(hours=hours_ago),
-    )
 
 
 async def alerts_for(warta: RunningBot, chat_id: int, count: int) -> list[str]:
@@ -42,10 +32,10 @@ async def test_old_entries_and_the_first_fetch_are_stored_but_not_alerted(
     warta: RunningBot,
 ) -> None:
     await warta.say(BUDI, "/subscribe banjir")
-    warta.feeds.publish("/banten.xml", [item("a", "Banjir di Lebak surut")])
+    warta.feeds.publish("/banten.xml", [news("a", "Banjir di Lebak surut")])
     await warta.poll()  # first successful fetch of this feed: its back catalogue
-    warta.feeds.add_item("/banten.xml", item("b", "Banjir lama tiga hari lalu", hours_ago=72))
-    warta.feeds.add_item("/banten.xml", item("c", "Banjir baru di Cilegon"))
+    warta.feeds.add_item("/banten.xml", news("b", "Banjir lama tiga hari lalu", hours_ago=72))
+    warta.feeds.add_item("/banten.xml", news("c", "Banjir baru di Cilegon"))
     await warta.poll()
     alerts = await alerts_for(warta, BUDI, 2)
     assert len(alerts) == 1
@@ -67,11 +57,11 @@ async def test_one_story_from_two_feeds_reaches_a_reader_once(
     async with running_bot(tmp_path, telegram, feeds, entries) as warta:
         await warta.poll()
         await warta.say(BUDI, "/subscribe banjir Serang")
-        feeds.add_item("/antara.xml", item("x1", "Banjir Serang Rendam 300 Rumah, Warga Mengungsi"))
-        feeds.add_item("/radar.xml", item("y1", "Banjir Serang rendam 300 rumah, warga mengungsi"))
+        feeds.add_item("/antara.xml", news("x1", "Banjir Serang Rendam 300 Rumah, Warga Mengungsi"))
+        feeds.add_item("/radar.xml", news("y1", "Banjir Serang rendam 300 rumah, warga mengungsi"))
         await warta.poll()
         feeds.add_item(
-            "/radar.xml", item("y2", "Banjir Serang: BPBD kirim perahu karet ke Kasemen")
+            "/radar.xml", news("y2", "Banjir Serang: BPBD kirim perahu karet ke Kasemen")
         )
         await warta.poll()
         alerts = await alerts_for(warta, BUDI, 3)
@@ -101,7 +91,7 @@ async def test_a_broken_feed_backs_off_and_never_stops_the_others(
     async with running_bot(tmp_path, telegram, feeds, entries) as warta:
         await warta.poll()
         await warta.say(BUDI, "/subscribe gempa")
-        feeds.add_item("/good.xml", item("g", "Gempa guncang Lebak"))
+        feeds.add_item("/good.xml", news("g", "Gempa guncang Lebak"))
         summary = await warta.services.poller.poll_once()
         assert (summary.fetched, summary.failed) == (1, 0)  # the broken ones are backed off
         assert len(await alerts_for(warta, BUDI, 2)) == 1

@@ -5,8 +5,8 @@ from __future__ import annotations
 import bisect
 
 from bot.standin import TelegramStandIn
-from tests.inprocess import ADMIN_ID, RunningBot
-from tests.operators.conftest import confirmation, current_text, received, register_readers
+from tests.factories import register_readers
+from tests.inprocess import ADMIN_ID, RunningBot, confirmation, current_text, received
 
 ANNOUNCEMENT = "Pemeliharaan server malam ini pukul 23.00 WIB"
 TELEGRAM_PER_SECOND = 30

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import itertools
 import time
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 from telegram import Bot
@@ -16,23 +14,17 @@ from bot.delivery.sender import Sender, SendLimits
 from bot.standin import TelegramStandIn
 from storage import Storage
 from storage.models import FeedSeed, NewItem
+from tests.inprocess import alert_titles
+from tests.virtual_time import SendTimes, VirtualClock
 
 FAST_RETRIES = SendLimits(max_attempts=3, max_backoff=0.2, outage_after=50)
 
 
 @pytest.fixture
-async def telegram() -> AsyncIterator[TelegramStandIn]:
-    async with TelegramStandIn() as standin:
-        yield standin
-
-
-@pytest.fixture
-async def storage(tmp_path: Path) -> AsyncIterator[Storage]:
-    store = Storage(tmp_path / "warta.db")
-    await store.open()
-    await store.sync_feeds([FeedSeed("http://127.0.0.1/f", "ANTARA Banten", "Banten")])
-    yield store
-    await store.close()
+async def storage(storage: Storage) -> Storage:
+    """The suite's database, with one feed."""
+    await storage.sync_feeds([FeedSeed("http://127.0.0.1/f", "ANTARA Banten", "Banten")])
+    return storage
 
 
 @pytest.fixture
@@ -70,10 +62,6 @@ async def run_sender(bot: Bot, storage: Storage, limits: SendLimits = FAST_RETRI
     return sender
 
 
-def alert_titles(telegram: TelegramStandIn, chat_id: int) -> list[str]:
-    return [(m.plain_text or "").split("\n")[1] for m in telegram.messages_to(chat_id)]
-
-
 async def test_alerts_are_escaped_html_that_telegram_accepts(
     telegram: TelegramStandIn, storage: Storage, bot: Bot
 ) -> None:
@@ -89,16 +77,37 @@ async def test_alerts_are_escaped_html_that_telegram_accepts(
 async def test_telegram_limits_are_respected_without_a_single_429(
     telegram: TelegramStandIn, storage: Storage, bot: Bot
 ) -> None:
-    telegram.enforce_limits(per_second=30, per_group_per_minute=20, per_chat_per_second=1)
-    chats = {chat_id: "private" for chat_id in range(1, 41)} | {-500: "group"}
+    # The bot-wide rate, on the wall clock; a group's spacing is checked in virtual time below.
+    telegram.enforce_limits(per_second=30, per_chat_per_second=1)
+    chats = {chat_id: "private" for chat_id in range(1, 41)}
     await queue_alerts(storage, chats, ["Banjir satu", "Banjir dua", "Banjir tiga"])
     sender = await run_sender(bot, storage, SendLimits())
     await telegram.wait_for(lambda tg: len(tg.sent) == 3 * len(chats), timeout=30)
     await sender.stop()
     assert telegram.rejected_429 == 0
-    group_times = [m.timestamp for m in telegram.messages_to(-500)]
-    assert all(later - earlier >= 2.9 for earlier, later in itertools.pairwise(group_times))
     assert alert_titles(telegram, 7) == ["Banjir satu", "Banjir dua", "Banjir tiga"]
+
+
+@pytest.mark.parametrize(
+    ("chat_id", "chat_type", "interval"), [(7, "private", 1.0), (-500, "group", 3.0)]
+)
+async def test_a_chats_messages_are_spaced_by_its_limit_in_virtual_time(
+    telegram: TelegramStandIn, storage: Storage, chat_id: int, chat_type: str, interval: float
+) -> None:
+    titles = ["Banjir satu", "Banjir dua", "Banjir tiga"]
+    await queue_alerts(storage, {chat_id: chat_type}, titles)
+    clock = VirtualClock()  # its wall time starts now, after the alerts were queued
+    times = SendTimes(clock)
+    base_url = f"{telegram.base_url}/bot"
+    async with ExtBot(telegram.token, base_url=base_url, rate_limiter=times) as bot:
+        sender = Sender(bot, storage, clock.wall, SendLimits(), monotonic=clock, sleep=clock.sleep)
+        sender.start()
+        await telegram.wait_for_messages(chat_id, 3, timeout=30)
+        await sender.stop()
+    assert alert_titles(telegram, chat_id) == titles
+    # Seconds of spacing, waited out on the virtual clock: the test itself takes milliseconds.
+    assert len(times.gaps()) == 2
+    assert all(gap >= interval for gap in times.gaps())
 
 
 async def test_a_message_that_reaches_telegram_late_does_not_crowd_the_chats_next_one(
@@ -195,7 +204,10 @@ async def test_after_an_outage_every_alert_arrives_in_order(
     titles = [f"Berita {n}" for n in range(5)]
     await queue_alerts(storage, {1: "private", 2: "private"}, titles)
     limits = SendLimits(max_attempts=3, max_backoff=0.5, outage_after=3)
-    sender = await run_sender(bot, storage, limits)
+    # The outage's pauses and retries pass on a virtual clock: the order is what is checked.
+    clock = VirtualClock()
+    sender = Sender(bot, storage, clock.wall, limits, monotonic=clock, sleep=clock.sleep)
+    sender.start()
     await telegram.wait_for(lambda tg: len(tg.sent) == 10, timeout=30)
     await sender.stop()
     assert alert_titles(telegram, 1) == titles

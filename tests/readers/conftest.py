@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from bot.delivery.sender import SendLimits
-from bot.standin import FeedItem, FeedServer, TelegramStandIn
+from bot.standin import FeedServer, TelegramStandIn
 from tests.inprocess import FakeClock, RunningBot, running_bot
 
 FEEDS = [
@@ -17,17 +16,6 @@ FEEDS = [
     ("Pikiran Rakyat", "/jabar.xml", "Jawa Barat"),
     ("ANTARA Terkini", "/nasional.xml", "Nasional"),
 ]
-
-
-def news(slug: str, title: str) -> FeedItem:
-    """A fresh item."""
-    return FeedItem(
-        title=title,
-        link=f"https://berita.example/{slug}",
-        guid=slug,
-        description=f"<p>{title}. Selengkapnya di situs.</p>",
-        published=datetime.now(UTC),
-    )
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ import asyncio
 from collections.abc import Callable
 
 from bot.standin import TelegramStandIn
-from tests.inprocess import FakeClock, RunningBot
-from tests.readers.conftest import news
+from tests.factories import news
+from tests.inprocess import FakeClock, RunningBot, alert_texts
 
 BUDI, GROUP, ADMIN = 101, -1001, 555
 
@@ -18,10 +18,6 @@ def texts(telegram: TelegramStandIn, chat_id: int) -> list[str]:
 
 def digests(telegram: TelegramStandIn, chat_id: int) -> list[str]:
     return [t for t in texts(telegram, chat_id) if t.startswith("📰")]
-
-
-def alerts(telegram: TelegramStandIn, chat_id: int) -> list[str]:
-    return [t for t in texts(telegram, chat_id) if t.startswith("🔔")]
 
 
 async def publish(bot: RunningBot, *titles: str) -> None:
@@ -56,7 +52,7 @@ async def test_hourly_digest_gathers_the_hours_news_into_one_message(
     assert "Banjir rendam Kota Serang" in digest
     assert "Gempa kecil di Lebak" in digest
     assert digest.index("banjir") < digest.index("Banjir rendam")  # grouped under its topic
-    assert alerts(telegram, BUDI) == []
+    assert alert_texts(telegram, BUDI) == []
     clock.set_wib(11, 0)
     assert await reader_bot.services.digests.run() == 0  # nothing new: no empty digest
 
@@ -91,7 +87,7 @@ async def test_quiet_hours_hold_alerts_and_send_them_when_they_end(
     await publish(reader_bot, "Banjir malam hari di Serang")
     clock.set_wib(5, 59, days=1)
     assert await reader_bot.services.digests.run() == 0
-    assert alerts(telegram, BUDI) == []
+    assert alert_texts(telegram, BUDI) == []
     clock.set_wib(6, 0, days=1)
     assert await reader_bot.services.digests.run() == 1
     await telegram.wait_for(lambda tg: len(digests(tg, BUDI)) == 1)
@@ -99,7 +95,7 @@ async def test_quiet_hours_hold_alerts_and_send_them_when_they_end(
     # Outside quiet hours alerts come at once again.
     clock.set_wib(9, 0, days=1)
     await publish(reader_bot, "Banjir pagi di Cilegon")
-    await telegram.wait_for(lambda tg: len(alerts(tg, BUDI)) == 1)
+    await telegram.wait_for(lambda tg: len(alert_texts(tg, BUDI)) == 1)
 
 
 async def test_a_group_burst_becomes_a_digest_instead_of_a_long_queue(
@@ -114,7 +110,7 @@ async def test_a_group_burst_becomes_a_digest_instead_of_a_long_queue(
     await telegram.wait_for(lambda tg: len(digests(tg, GROUP)) == 1)
     await reader_bot.settled()
     # A few alerts at once, the rest of the burst in one digest: 4 messages, not 12.
-    assert len(alerts(telegram, GROUP)) == 3
+    assert len(alert_texts(telegram, GROUP)) == 3
     assert digests(telegram, GROUP)[0].count("Banjir melanda desa") == 9
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from tests.factories import news
 from tests.inprocess import FakeClock, RunningBot
-from tests.readers.conftest import news
 
 GROUP, SUPERGROUP = -2001, -1002001
 ADMIN, MEMBER = 555, 777

@@ -2,18 +2,10 @@
 
 from __future__ import annotations
 
-from tests.inprocess import RunningBot
-from tests.readers.conftest import news
+from tests.factories import news
+from tests.inprocess import RunningBot, alert_titles
 
 BUDI = 101
-
-
-def alert_titles(bot: RunningBot, chat_id: int) -> list[str]:
-    return [
-        (m.plain_text or "").split("\n")[1]
-        for m in bot.telegram.messages_to(chat_id)
-        if (m.plain_text or "").startswith("🔔")
-    ]
 
 
 async def test_region_buttons_list_the_feeds_regions_and_follow_on_press(
@@ -39,7 +31,7 @@ async def test_a_followed_region_brings_every_item_from_its_feeds(
     reader_bot.feeds.add_item("/banten.xml", news("b1", "Jalan Serang–Pandeglang diperbaiki"))
     reader_bot.feeds.add_item("/jabar.xml", news("j1", "Harga cabai di Bandung naik"))
     await reader_bot.poll()
-    await reader_bot.telegram.wait_for(lambda tg: len(alert_titles(reader_bot, BUDI)) == 1)
+    await reader_bot.telegram.wait_for(lambda tg: len(alert_titles(tg, BUDI)) == 1)
     (alert,) = [m for m in reader_bot.telegram.messages_to(BUDI) if "Jalan" in (m.plain_text or "")]
     assert "📍 Banten" in (alert.plain_text or "")
     assert "Wilayah yang Anda ikuti: Banten" in await reader_bot.say(BUDI, "/list")
@@ -58,9 +50,9 @@ async def test_a_topic_limited_to_a_region_ignores_other_regions(reader_bot: Run
     reader_bot.feeds.add_item("/jabar.xml", news("j2", "Banjir rendam Bandung selatan"))
     reader_bot.feeds.add_item("/banten.xml", news("b2", "Banjir rendam Kota Serang"))
     await reader_bot.poll()
-    await reader_bot.telegram.wait_for(lambda tg: len(alert_titles(reader_bot, BUDI)) >= 1)
+    await reader_bot.telegram.wait_for(lambda tg: len(alert_titles(tg, BUDI)) >= 1)
     await reader_bot.settled()
-    assert alert_titles(reader_bot, BUDI) == ["Banjir rendam Kota Serang"]
+    assert alert_titles(reader_bot.telegram, BUDI) == ["Banjir rendam Kota Serang"]
 
 
 async def test_unsubscribe_removes_regions_too(reader_bot: RunningBot) -> None:

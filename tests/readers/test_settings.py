@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from bot.standin import TelegramStandIn
+from tests.factories import news
 from tests.inprocess import FakeClock, RunningBot
-from tests.readers.conftest import news
 
 BUDI, CITRA = 101, 102
 

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter, defaultdict
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 import pytest
 
@@ -56,14 +54,6 @@ class Polled:
     feeds: dict[str, Feed]
     items: dict[int, list[Item]]
     fetched_again: Counter[str]  # requests per path during the second poll
-
-
-@pytest.fixture
-async def storage(tmp_path: Path) -> AsyncIterator[Storage]:
-    store = Storage(tmp_path / "warta.db")
-    await store.open()
-    yield store
-    await store.close()
 
 
 async def poll_all(

@@ -89,6 +89,8 @@ async def test_faults_on_a_tenth_of_two_thousand_sends_lose_nothing(
 OUTAGE_SECONDS = 3.0
 
 
+# Its figure is a wall-clock bound on catching up; tests/pipeline/test_send.py checks the order.
+@pytest.mark.slow
 async def test_after_telegram_was_down_every_alert_arrives_in_order_and_soon(
     tmp_path: Path, telegram: TelegramStandIn
 ) -> None:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import random
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
@@ -38,12 +36,10 @@ TOPICS = (
 
 
 @pytest.fixture
-async def storage(tmp_path: Path) -> AsyncIterator[Storage]:
-    store = Storage(tmp_path / "warta.db")
-    await store.open()
-    await store.sync_feeds([FeedSeed("http://127.0.0.1/feed", "ANTARA Banten", "Banten")])
-    yield store
-    await store.close()
+async def storage(storage: Storage) -> Storage:
+    """The suite's database, with one feed."""
+    await storage.sync_feeds([FeedSeed("http://127.0.0.1/feed", "ANTARA Banten", "Banten")])
+    return storage
 
 
 def sentences(count: int, seed: int) -> list[tuple[str, str]]:

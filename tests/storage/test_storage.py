@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import AsyncIterator
 from pathlib import Path
-
-import pytest
 
 from storage import Storage
 from storage.migrate import migration_scripts
@@ -14,14 +11,6 @@ from storage.models import FeedSeed, NewItem
 
 NOW = 1_800_000_000.0
 CLAIM = 7  # a sender's claim on the messages it sends
-
-
-@pytest.fixture
-async def storage(tmp_path: Path) -> AsyncIterator[Storage]:
-    store = Storage(tmp_path / "warta.db")
-    await store.open()
-    yield store
-    await store.close()
 
 
 async def a_feed(storage: Storage, url: str = "http://127.0.0.1/feed") -> int:
