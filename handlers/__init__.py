@@ -1,4 +1,8 @@
-"""Chat commands, one module per feature."""
+"""Chat commands, one module per feature, each with its `register(app)`.
+
+Handlers may import `bot` (never `bot.app`, `bot.demo` or `bot.standin`) and `storage`;
+nothing in `bot` but the composition root (`bot/app.py`) imports them.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""The `warta` command: one module per subcommand, each with `add_parser` and `run`."""
+"""The `warta` command: one module per subcommand, each with `add_parser` and `run`.
+
+May import anything in `bot` and `storage`, never `handlers` (the application brings those).
+"""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
 """Test doubles: loopback stand-ins for the Telegram Bot API and for news sites.
 
 They serve the test suite and `warta demo`; the bot never talks to them when it runs for real.
+They import neither `handlers` nor `storage`: they know only the protocols they stand in for.
 """
 
 from __future__ import annotations
