@@ -12,9 +12,11 @@ from bot.chats.subscriptions import region_id
 from bot.context import WartaApp, WartaContext
 from bot.i18n import text
 from handlers.replies import (
+    BUTTON_CHAT,
     answer_outdated,
     command_argument,
     configuring,
+    for_chat,
     matched,
     message_of,
     pressed,
@@ -27,8 +29,10 @@ from storage.models import Chat
 
 REGION_PREFIX = "region:"
 BUTTONS_PER_ROW = 2
-# Group 1 is the region's id; group 2 the name that buttons sent before ids carry.
-REGION_BUTTON = re.compile(r"^(?:region:([0-9a-f]{12})|reg:(.{1,60}))$")
+# The region's id (and the menu's chat), or the name that buttons sent before ids carry.
+REGION_BUTTON = re.compile(
+    rf"^(?:region:(?P<id>[0-9a-f]{{12}}){BUTTON_CHAT}|reg:(?P<name>.{{1,60}}))$"
+)
 
 
 async def region_keyboard(context: WartaContext, target: Chat) -> InlineKeyboardMarkup:
@@ -38,7 +42,7 @@ async def region_keyboard(context: WartaContext, target: Chat) -> InlineKeyboard
     buttons = [
         InlineKeyboardButton(
             f"✅ {region}" if region in followed else region,
-            callback_data=f"{REGION_PREFIX}{region_id(region)}",
+            callback_data=for_chat(f"{REGION_PREFIX}{region_id(region)}", target),
         )
         for region in await storage.known_regions()
     ]
@@ -84,7 +88,8 @@ async def pressed_region(
 async def toggle_region(update: Update, context: WartaContext, chat: Chat, target: Chat) -> None:
     """Follow or stop following the pressed region, then tick the buttons again."""
     query = pressed(update)
-    wanted = await pressed_region(context, target, *matched(context).groups())
+    button = matched(context)
+    wanted = await pressed_region(context, target, button["id"], button["name"])
     if wanted is None:
         await answer_outdated(query, chat.language)
         return

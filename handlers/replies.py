@@ -1,7 +1,9 @@
 """Shared pieces of the handlers: who may ask, the chat asking, replies, button answers.
 
 A handler is guarded by one decorator: `admin_only` (WARTA_ADMINS) or `configuring` (who may
-change the chat), and receives the chats those guards found.
+change the chat), and receives the chats those guards found. A menu's buttons name the chat the
+menu changes (`for_chat`), so that `configuring` can refuse a press once the chat configured from
+here is another one (a channel linked or unlinked since the menu was opened).
 """
 
 from __future__ import annotations
@@ -33,6 +35,9 @@ AdminHandler: TypeAlias = Callable[[Update, WartaContext, Chat], Awaitable[None]
 ConfiguringHandler: TypeAlias = Callable[[Update, WartaContext, Chat, Chat], Awaitable[None]]
 
 _TAGS = re.compile(r"<[^>]*>")
+# The end of a button's data that names its menu's chat: "@" and the chat's id (a channel's has
+# 14 characters), matched into the group named "chat". Buttons sent before it have none.
+BUTTON_CHAT = r"(?:@(?P<chat>-?\d{1,20}))?"
 
 
 def plain_text(message_html: str) -> str:
@@ -150,11 +155,27 @@ def admin_only(handler: AdminHandler) -> Handler:
     return guarded
 
 
+def for_chat(data: str, target: Chat) -> str:
+    """A menu button's data, naming the chat the menu changes (see BUTTON_CHAT)."""
+    return f"{data}@{target.id}"
+
+
+def menu_chat(update: Update, context: WartaContext) -> int | None:
+    """The chat a pressed button's menu was opened for; None for a command, or for a button
+    sent before buttons named their chat (which changes the chat configured from here)."""
+    if update.callback_query is None or not context.matches:
+        return None
+    named = context.matches[0].groupdict().get("chat")
+    return int(named) if named else None
+
+
 def configuring(handler: ConfiguringHandler) -> Handler:
     """Run the handler with (the chat to answer, the chat to change) if the sender may change it.
 
     In a group only its administrators may change it. A private chat that manages a channel
     changes the channel, while its user still administers it. Anyone else is told why not.
+    A button whose menu was opened for another chat than the one configured from here now
+    changes nothing and says so.
     """
 
     @functools.wraps(handler)
@@ -164,8 +185,13 @@ def configuring(handler: ConfiguringHandler) -> Handler:
             await refuse(update, chat, "group_admins_only")
             return
         target = await managed_target(update, context, chat)
-        if target is not None:
-            await handler(update, context, chat, target)
+        if target is None:
+            return
+        opened_for = menu_chat(update, context)
+        if opened_for is not None and opened_for != target.id:
+            await toast(pressed(update), chat.language, "menu_other_chat")
+            return
+        await handler(update, context, chat, target)
 
     return guarded
 

@@ -11,8 +11,10 @@ from bot.chats.preferences import DELIVERY_MODES, setting_changes
 from bot.context import WartaApp, WartaContext
 from bot.i18n import LANGUAGES, text
 from handlers.replies import (
+    BUTTON_CHAT,
     command_argument,
     configuring,
+    for_chat,
     matched,
     message_of,
     pressed,
@@ -23,11 +25,13 @@ from handlers.replies import (
 from storage.models import Chat, DeliveryMode
 
 SETTINGS_PREFIX = "set:"
-SETTINGS_BUTTON = re.compile(r"^set:([a-z_]{1,20}(?::[-+a-z0-9]{1,8})?)$")
+SETTINGS_BUTTON = re.compile(rf"^set:([a-z_]{{1,20}}(?::[-+a-z0-9]{{1,8}})?){BUTTON_CHAT}$")
 
 
-def _button(label: str, action: str) -> InlineKeyboardButton:
-    return InlineKeyboardButton(label, callback_data=f"{SETTINGS_PREFIX}{action}")
+def _button(label: str, action: str, target: Chat | None = None) -> InlineKeyboardButton:
+    """A settings button; with a target, it changes that chat or nothing (see `configuring`)."""
+    data = f"{SETTINGS_PREFIX}{action}"
+    return InlineKeyboardButton(label, callback_data=for_chat(data, target) if target else data)
 
 
 def _hour(hour: int) -> str:
@@ -64,9 +68,12 @@ def settings_keyboard(target: Chat, language: str) -> InlineKeyboardMarkup:
     def mark(active: bool, label: str) -> str:
         return f"• {label}" if active else label
 
+    def button(label: str, action: str) -> InlineKeyboardButton:
+        return _button(label, action, target)
+
     rows = [
         [
-            _button(
+            button(
                 mark(target.delivery == mode, text(f"settings_mode_{mode}", language)),
                 f"delivery:{mode}",
             )
@@ -76,32 +83,32 @@ def settings_keyboard(target: Chat, language: str) -> InlineKeyboardMarkup:
     if target.delivery == DeliveryMode.DAILY:
         rows.append(
             [
-                _button("◀", "hour:-1"),
-                _button(f"{_hour(target.digest_hour)} {text('timezone_label', language)}", "noop"),
-                _button("▶", "hour:+1"),
+                button("◀", "hour:-1"),
+                button(f"{_hour(target.digest_hour)} {text('timezone_label', language)}", "noop"),
+                button("▶", "hour:+1"),
             ]
         )
-    rows.append([_button(text("settings_button_quiet", language), "quiet")])
+    rows.append([button(text("settings_button_quiet", language), "quiet")])
     if target.quiet_start is not None and target.quiet_end is not None:
         for field, hour in (("quiet_start", target.quiet_start), ("quiet_end", target.quiet_end)):
             rows.append(
                 [
-                    _button("◀", f"{field}:-1"),
-                    _button(text(f"settings_{field}", language, hour=_hour(hour)), "noop"),
-                    _button("▶", f"{field}:+1"),
+                    button("◀", f"{field}:-1"),
+                    button(text(f"settings_{field}", language, hour=_hour(hour)), "noop"),
+                    button("▶", f"{field}:+1"),
                 ]
             )
     rows.append(
         [
-            _button(text("settings_button_previews", language), "link_previews"),
-            _button(text("settings_button_silent", language), "silent"),
+            button(text("settings_button_previews", language), "link_previews"),
+            button(text("settings_button_silent", language), "silent"),
         ]
     )
     pause_key = "settings_button_resume" if target.paused else "settings_button_pause"
-    rows.append([_button(text(pause_key, language), "paused")])
+    rows.append([button(text(pause_key, language), "paused")])
     rows.append(
         [
-            _button(text(f"language_name_{code}", code), f"language:{code}")
+            button(text(f"language_name_{code}", code), f"language:{code}")
             for code in LANGUAGES
             if code != target.language
         ]

@@ -13,9 +13,11 @@ from bot.context import WartaApp, WartaContext
 from bot.i18n import text
 from handlers.regions import pressed_region
 from handlers.replies import (
+    BUTTON_CHAT,
     command_argument,
     configuring,
     current_chat,
+    for_chat,
     managed_target,
     matched,
     message_of,
@@ -31,8 +33,12 @@ from storage.models import Chat
 
 UNSUBSCRIBE_PREFIX = "unsub:"
 UNFOLLOW_PREFIX = "unfollow:"
-# A topic's id, a region's id, or (on buttons sent before region ids) a region's name.
-REMOVAL_BUTTON = re.compile(r"^(?:unsub:(\d{1,18})|unfollow:([0-9a-f]{12})|unreg:(.+))$")
+# A topic's id or a region's id (and the menu's chat), or (on buttons sent before region ids)
+# a region's name.
+REMOVAL_BUTTON = re.compile(
+    rf"^(?:(?:unsub:(?P<topic>\d{{1,18}})|unfollow:(?P<region>[0-9a-f]{{12}})){BUTTON_CHAT}"
+    r"|unreg:(?P<name>.+))$"
+)
 
 
 def describe_refusal(code: str, detail: str, language: str) -> str:
@@ -98,7 +104,10 @@ async def unsubscribe(update: Update, context: WartaContext, chat: Chat, target:
 async def removal_button(update: Update, context: WartaContext, chat: Chat, target: Chat) -> None:
     """Remove the topic or region whose button was pressed, then refresh the buttons."""
     query = pressed(update)
-    removed = await _remove_pressed(context, target, *matched(context).groups())
+    button = matched(context)
+    removed = await _remove_pressed(
+        context, target, button["topic"], button["region"], button["name"]
+    )
     if removed is None:
         await toast(query, chat.language, "unsubscribe_gone")
         return
@@ -136,13 +145,19 @@ async def _removal_buttons(
     if not topics and not regions:
         return prefix + text("no_topics", language), None
     rows = [
-        [InlineKeyboardButton(f"❌ {topic.label}", callback_data=f"{UNSUBSCRIBE_PREFIX}{topic.id}")]
+        [
+            InlineKeyboardButton(
+                f"❌ {topic.label}",
+                callback_data=for_chat(f"{UNSUBSCRIBE_PREFIX}{topic.id}", target),
+            )
+        ]
         for topic in topics
     ]
     rows += [
         [
             InlineKeyboardButton(
-                f"❌ 📍 {region}", callback_data=f"{UNFOLLOW_PREFIX}{region_id(region)}"
+                f"❌ 📍 {region}",
+                callback_data=for_chat(f"{UNFOLLOW_PREFIX}{region_id(region)}", target),
             )
         ]
         for region in regions

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bot.standin import CallbackAnswer, SentMessage
+from storage.models import Chat
 from tests.factories import news
 from tests.inprocess import FakeClock, RunningBot
 
@@ -191,3 +193,125 @@ async def test_administrator_checks_are_remembered_for_a_minute(
     clock.advance(2)
     await reader_bot.say(ADMIN, "/subscribe tsunami")
     assert checks() == 2
+
+
+# A channel's id as long as Telegram makes them: every menu button must still fit in 64 bytes.
+LONG_CHANNEL = -1009876543210
+OTHER_CHAT = "Menu ini untuk chat lain"
+
+
+async def open_menu(bot: RunningBot, command: str) -> SentMessage:
+    """Send a command from the administrator's private chat; the menu it answers with."""
+    await bot.say(ADMIN, command)
+    menu = bot.telegram.messages_to(ADMIN)[-1]
+    assert menu.callback_data, f"{command} answered without buttons"
+    return menu
+
+
+def data_of(menu: SentMessage, start: str) -> str:
+    """The data of the menu's (first) button whose data starts so."""
+    return next(data for data in menu.callback_data if data.startswith(start))
+
+
+async def press_on(bot: RunningBot, menu: SentMessage, data: str) -> CallbackAnswer:
+    """Press a button on a menu in the administrator's private chat; the bot's answer."""
+    telegram = bot.telegram
+    answers = len(telegram.callback_answers)
+    telegram.press_button(ADMIN, menu.message_id, data)
+    await telegram.wait_for(lambda tg: len(tg.callback_answers) > answers)
+    return telegram.callback_answers[answers]
+
+
+async def stored(bot: RunningBot, chat_id: int) -> Chat:
+    chat = await bot.services.storage.get_chat(chat_id)
+    assert chat is not None
+    return chat
+
+
+async def test_a_channel_menu_pressed_after_unlinking_changes_nothing(
+    reader_bot: RunningBot,
+) -> None:
+    telegram = reader_bot.telegram
+    storage = reader_bot.services.storage
+    telegram.add_channel(LONG_CHANNEL, "beritaserang", "Berita Serang", admins=[ADMIN])
+    await reader_bot.say(ADMIN, "/channel @beritaserang")
+    await reader_bot.say(ADMIN, "/subscribe banjir")
+    await reader_bot.say(ADMIN, "/region Banten")
+    settings = await open_menu(reader_bot, "/settings")
+    regions = await open_menu(reader_bot, "/region")
+    removal = await open_menu(reader_bot, "/unsubscribe")
+    sent = [data for message in telegram.sent for data in message.callback_data]
+    assert all(len(data.encode()) <= 64 for data in sent)
+    await press_on(reader_bot, settings, data_of(settings, "set:silent"))
+    assert (await stored(reader_bot, LONG_CHANNEL)).silent  # while linked, presses change it
+    assert "kembali" in await reader_bot.say(ADMIN, "/channel off")
+    for menu, data in (
+        (settings, data_of(settings, "set:paused")),
+        (regions, data_of(regions, "region:")),
+        (removal, data_of(removal, "unsub:")),
+    ):
+        answer = await press_on(reader_bot, menu, data)
+        assert OTHER_CHAT in (answer.text or "")
+    channel, private = await stored(reader_bot, LONG_CHANNEL), await stored(reader_bot, ADMIN)
+    assert not channel.paused
+    assert not private.paused
+    assert [t.text for t in await storage.list_topics(LONG_CHANNEL)] == ["banjir"]
+    assert await storage.chat_regions(LONG_CHANNEL) == ["Banten"]
+    assert await storage.chat_regions(ADMIN) == []
+
+
+async def test_a_private_menu_pressed_after_linking_a_channel_changes_nothing(
+    reader_bot: RunningBot,
+) -> None:
+    telegram = reader_bot.telegram
+    storage = reader_bot.services.storage
+    telegram.add_channel(CHANNEL, "beritaserang", "Berita Serang", admins=[ADMIN])
+    settings = await open_menu(reader_bot, "/settings")
+    regions = await open_menu(reader_bot, "/region")
+    await reader_bot.say(ADMIN, "/channel @beritaserang")
+    answer = await press_on(reader_bot, settings, data_of(settings, "set:paused"))
+    assert OTHER_CHAT in (answer.text or "")
+    answer = await press_on(reader_bot, regions, data_of(regions, "region:"))
+    assert OTHER_CHAT in (answer.text or "")
+    assert not (await stored(reader_bot, CHANNEL)).paused
+    assert not (await stored(reader_bot, ADMIN)).paused
+    assert await storage.chat_regions(CHANNEL) == []
+    assert await storage.chat_regions(ADMIN) == []
+    fresh = await open_menu(reader_bot, "/settings")
+    await press_on(reader_bot, fresh, data_of(fresh, "set:paused"))
+    assert (await stored(reader_bot, CHANNEL)).paused
+
+
+async def test_a_channel_menu_pressed_after_losing_the_channel_changes_nothing(
+    reader_bot: RunningBot, clock: FakeClock
+) -> None:
+    telegram = reader_bot.telegram
+    telegram.add_channel(CHANNEL, "beritaserang", "Berita Serang", admins=[ADMIN])
+    await reader_bot.say(ADMIN, "/channel @beritaserang")
+    settings = await open_menu(reader_bot, "/settings")
+    telegram.member_changed(CHANNEL, ADMIN, "member")
+    clock.advance(61)  # past the minute an administrator check is remembered
+    paused = data_of(settings, "set:paused")
+    refusal = await press_on(reader_bot, settings, paused)
+    assert refusal.show_alert
+    assert "bukan lagi admin" in (refusal.text or "")
+    answer = await press_on(reader_bot, settings, paused)  # now unlinked: not the private chat
+    assert OTHER_CHAT in (answer.text or "")
+    assert not (await stored(reader_bot, CHANNEL)).paused
+    assert not (await stored(reader_bot, ADMIN)).paused
+
+
+async def test_buttons_sent_before_they_named_their_chat_change_the_configured_chat(
+    reader_bot: RunningBot,
+) -> None:
+    telegram = reader_bot.telegram
+    telegram.add_channel(CHANNEL, "beritaserang", "Berita Serang", admins=[ADMIN])
+    await reader_bot.say(ADMIN, "/channel @beritaserang")
+    settings = await open_menu(reader_bot, "/settings")
+    answer = await press_on(reader_bot, settings, "set:paused")
+    assert OTHER_CHAT not in (answer.text or "")
+    assert (await stored(reader_bot, CHANNEL)).paused
+    assert "kembali" in await reader_bot.say(ADMIN, "/channel off")
+    await press_on(reader_bot, settings, "set:silent")
+    assert (await stored(reader_bot, ADMIN)).silent
+    assert not (await stored(reader_bot, CHANNEL)).silent
