@@ -240,7 +240,10 @@ async def refuse(update: Update, chat: Chat, key: str, **values: object) -> None
 def toast_text(key: str, language: str, **values: object) -> str:
     """A catalogue message as a button answer takes it: plain text, the values as they are."""
     escaped = {name: html.escape(v) if isinstance(v, str) else v for name, v in values.items()}
-    return plain_text(text(key, language, **escaped))
+    answer = plain_text(text(key, language, **escaped))
+    limit = CallbackQueryLimit.ANSWER_CALLBACK_QUERY_TEXT_LENGTH
+    # A value from a feed or a reader (a feed's name) must not push the answer past the limit.
+    return answer if len(answer) <= limit else answer[: limit - 1] + "…"
 
 
 async def toast(query: CallbackQuery, language: str, key: str, **values: object) -> None:

@@ -474,6 +474,8 @@ async def test_button_press_edit_and_answer(bot: Bot, tg: TelegramStandIn) -> No
     assert query.data == "t:banjir"
     assert query.message is not None
     assert query.message.message_id == sent.message_id
+    with pytest.raises(BadRequest, match=r"(?i)message_too_long"):
+        await query.answer("x" * 201)  # Telegram's limit is 200 characters
     assert await query.answer("Tersimpan")
     assert tg.callback_answers[-1].text == "Tersimpan"
     with pytest.raises(BadRequest, match="Query is too old"):

@@ -33,6 +33,7 @@ Handler = Callable[[JsonDict], Awaitable[Any]]
 TEXT_LIMIT: Final = 4096
 CAPTION_LIMIT: Final = 1024
 CALLBACK_DATA_LIMIT: Final = 64
+CALLBACK_ANSWER_LIMIT: Final = 200  # characters of an answerCallbackQuery text
 UPLOAD_LIMIT: Final = 64 * 1024 * 1024
 DEFAULT_GROUP_USER_ID: Final = 424242
 FIRST_UPDATE_ID: Final = 500_000_001
@@ -1537,8 +1538,10 @@ class TelegramStandIn:
                 400,
                 "Bad Request: query is too old and response timeout expired or query ID is invalid",
             )
-        self._callback_queries[query_id] = True
         text = params.get("text")
+        if isinstance(text, str) and len(text) > CALLBACK_ANSWER_LIMIT:
+            raise ApiError(400, "Bad Request: MESSAGE_TOO_LONG")
+        self._callback_queries[query_id] = True
         url = params.get("url")
         self.callback_answers.append(
             CallbackAnswer(
