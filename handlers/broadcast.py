@@ -10,6 +10,7 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.context import Services, WartaApp, WartaContext
+from bot.delivery.failures import REASONS, failure_counts
 from bot.delivery.richtext import html_after_command
 from bot.i18n import DEFAULT_LANGUAGE, text
 from bot.ops.durations import format_duration
@@ -34,9 +35,6 @@ CALLBACK = re.compile(rf"^{PREFIX}:(send|cancel|stop):(\d{{1,18}})$")
 PROGRESS_SECONDS = 2.0  # how often the progress message may change
 NOMINAL_RATE = 29.0  # messages a second, until the broadcast's own pace can be measured
 BAR_CELLS = 10
-REASONS = ("blocked", "chat_not_found", "cancelled", "other")
-
-
 @admin_only
 async def broadcast(update: Update, context: WartaContext, chat: Chat) -> None:
     """Show the announcement as readers will get it, with Send and Cancel buttons."""
@@ -230,27 +228,6 @@ def summary_text(job: BroadcastJob, language: str, now: float) -> str:
             if counts[reason]:
                 lines.append(text(f"broadcast_reason_{reason}", language, count=counts[reason]))
     return "\n".join(lines)
-
-
-def failure_counts(failures: tuple[tuple[str, int], ...]) -> dict[str, int]:
-    """Undelivered messages grouped by why: the stored errors in four kinds."""
-    counts = dict.fromkeys(REASONS, 0)
-    for last_error, count in failures:
-        counts[failure_reason(last_error)] += count
-    return counts
-
-
-def failure_reason(last_error: str) -> str:
-    """The kind of a delivery's last error: blocked, chat_not_found, cancelled or other."""
-    lowered = last_error.lower()
-    if lowered == "cancelled":
-        return "cancelled"
-    if "chat not found" in lowered:
-        return "chat_not_found"
-    # The sender stores "forbidden: ..." (blocked, kicked); membership changes "bot kicked".
-    if lowered.startswith(("forbidden", "bot ")) or "blocked" in lowered:
-        return "blocked"
-    return "other"
 
 
 def register(app: WartaApp) -> None:
