@@ -347,7 +347,10 @@ class Sender:
             self._metrics.message_sent(entry, time.perf_counter() - started)
             await self._mark_sent(attempt)
         if entry.broadcast_id is not None:
-            await self._report_broadcast(entry.broadcast_id)
+            # In line after this message's outcome, even one storage took only later: that
+            # outcome may be the one that finishes the broadcast.
+            report = partial(self._report_broadcast, entry.broadcast_id)
+            await self._record(attempt, "broadcast report", report)
 
     async def _mark_sent(self, attempt: _Attempt) -> None:
         write = partial(self._storage.mark_sent, attempt.entry.id, attempt.claim, self._clock())
@@ -498,10 +501,12 @@ class Sender:
         base = min(2.0 ** (failures - 1), self._limits.max_backoff)
         return base * random.uniform(0.8, 1.2)
 
-    async def _report_broadcast(self, broadcast_id: int) -> None:
+    async def _report_broadcast(self, broadcast_id: int) -> bool:
+        """Tell the operator a broadcast is finished, once, when this send finished it."""
         report = await self._storage.unreported_finished_broadcast(broadcast_id)
         if report is not None and self._on_broadcast_done is not None:
             await self._on_broadcast_done(report)
+        return True
 
 
 def _seconds(retry_after: int | timedelta) -> float:

@@ -13,10 +13,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from telegram.ext import ExtBot
 
+from bot.delivery.pacing import RateLimiter
+from bot.delivery.sender import Sender
 from bot.standin import TelegramStandIn
 from storage import Storage
-from storage.models import FeedSeed, NewItem
+from storage.models import BroadcastReport, FeedSeed, NewItem
 from tests.reliability.outbox import FAST, arrivals, drained, headline, queued_alerts, sending
 
 
@@ -125,3 +128,41 @@ async def test_a_digest_that_cannot_be_read_is_logged_and_sent_later(
     assert all(headline(n) in digest for n in range(3))
     (failure,) = [r for r in caplog.records if "send task failed" in r.getMessage()]
     assert failure.getMessage() == "send task failed chat=1 delivery=4"
+
+
+async def test_a_broadcast_whose_last_send_is_recorded_late_is_still_reported(
+    tmp_path: Path, telegram: TelegramStandIn
+) -> None:
+    storage = FullDisk(tmp_path / "warta.db")
+    await storage.open()
+    now = time.time()
+    for chat_id in (1, 2):
+        await storage.register_chat(chat_id, "private", "", now)
+    broadcast_id = await storage.draft_broadcast(9, "<b>Pengumuman</b>", now)
+    assert await storage.start_broadcast(broadcast_id, 0, now) == 2
+    reports: list[BroadcastReport] = []
+
+    async def report(done: BroadcastReport) -> None:
+        reports.append(done)
+
+    base_url = f"{telegram.base_url}/bot"
+    limiter = RateLimiter(FAST.per_second)
+    try:
+        async with ExtBot(telegram.token, base_url=base_url, rate_limiter=limiter) as bot:
+            sender = Sender(bot, storage, time.time, FAST, on_broadcast_done=report)
+            sender.start()
+            try:
+                await refused_at_least(storage, 2)  # both sends went out, neither is recorded
+                storage.refusing = False
+                await drained(storage, timeout=30)
+                async with asyncio.timeout(30):
+                    while not reports:  # noqa: ASYNC110
+                        await asyncio.sleep(0.02)
+            finally:
+                await sender.stop()
+    finally:
+        await storage.close()
+    assert [(r.id, r.admin_chat_id, r.sent, r.failed) for r in reports] == [
+        (broadcast_id, 9, 2, 0)
+    ]
+    assert [len(telegram.messages_to(chat_id)) for chat_id in (1, 2)] == [1, 1]
