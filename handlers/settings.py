@@ -25,6 +25,9 @@ from handlers.replies import (
 from storage.models import Chat, DeliveryMode
 
 SETTINGS_PREFIX = "set:"
+# /language's buttons change the chat they are pressed in, as the command does; the settings
+# menu's language buttons change the chat the menu configures (a linked channel).
+LANGUAGE_BUTTON = re.compile(rf"^lang:(?P<code>{'|'.join(LANGUAGES)})$")
 SETTINGS_BUTTON = re.compile(rf"^set:([a-z_]{{1,20}}(?::[-+a-z0-9]{{1,8}})?){BUTTON_CHAT}$")
 
 
@@ -163,7 +166,12 @@ async def choose_language(update: Update, context: WartaContext, chat: Chat, _: 
     wanted = command_argument(update).casefold()[:2]
     if wanted not in LANGUAGES:
         buttons = [
-            [_button(text(f"language_name_{code}", code), f"language:{code}") for code in LANGUAGES]
+            [
+                InlineKeyboardButton(
+                    text(f"language_name_{code}", code), callback_data=f"lang:{code}"
+                )
+                for code in LANGUAGES
+            ]
         ]
         await message_of(update).reply_text(
             text("language_choose", chat.language), reply_markup=InlineKeyboardMarkup(buttons)
@@ -173,6 +181,14 @@ async def choose_language(update: Update, context: WartaContext, chat: Chat, _: 
     await message_of(update).reply_text(text("language_done", wanted))
 
 
+@configuring
+async def language_button(update: Update, context: WartaContext, chat: Chat, _: Chat) -> None:
+    """Switch this chat's language from /language's buttons (the chat itself, like the command)."""
+    wanted = matched(context)["code"]
+    await context.services.chats.change(chat, {"language": wanted})
+    await show_on_pressed(pressed(update), wanted, message_html=text("language_done", wanted))
+
+
 def register(app: WartaApp) -> None:
     """Add this module's handlers."""
     app.add_handler(CommandHandler(["settings", "atur"], show_settings))
@@ -180,3 +196,4 @@ def register(app: WartaApp) -> None:
     app.add_handler(CommandHandler(["resume", "lanjut"], resume))
     app.add_handler(CommandHandler(["language", "bahasa"], choose_language))
     app.add_handler(CallbackQueryHandler(change_setting, pattern=SETTINGS_BUTTON))
+    app.add_handler(CallbackQueryHandler(language_button, pattern=LANGUAGE_BUTTON))

@@ -315,3 +315,21 @@ async def test_buttons_sent_before_they_named_their_chat_change_the_configured_c
     await press_on(reader_bot, settings, "set:silent")
     assert (await stored(reader_bot, ADMIN)).silent
     assert not (await stored(reader_bot, CHANNEL)).silent
+
+
+async def test_language_buttons_change_the_chat_they_are_pressed_in_like_the_command(
+    reader_bot: RunningBot,
+) -> None:
+    telegram = reader_bot.telegram
+    telegram.add_channel(CHANNEL, "beritaserang", "Berita Serang", admins=[ADMIN])
+    await reader_bot.say(ADMIN, "/channel @beritaserang")
+    prompt = await open_menu(reader_bot, "/language")
+    await press_on(reader_bot, prompt, data_of(prompt, "lang:en"))
+    # The reader's own chat speaks English now; the channel's readers keep Indonesian.
+    assert (await stored(reader_bot, ADMIN)).language == "en"
+    assert (await stored(reader_bot, CHANNEL)).language == "id"
+    shown = telegram.message(ADMIN, prompt.message_id) or {}
+    assert "English" in str(shown.get("text", ""))
+    assert "reply_markup" not in shown  # the prompt became the answer, not a settings menu
+    assert "now English" in await reader_bot.say(ADMIN, "/language en")
+    assert (await stored(reader_bot, CHANNEL)).language == "id"
