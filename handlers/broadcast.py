@@ -35,6 +35,8 @@ CALLBACK = re.compile(rf"^{PREFIX}:(send|cancel|stop):(\d{{1,18}})$")
 PROGRESS_SECONDS = 2.0  # how often the progress message may change
 NOMINAL_RATE = 29.0  # messages a second, until the broadcast's own pace can be measured
 BAR_CELLS = 10
+
+
 @admin_only
 async def broadcast(update: Update, context: WartaContext, chat: Chat) -> None:
     """Show the announcement as readers will get it, with Send and Cancel buttons."""

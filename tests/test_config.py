@@ -105,21 +105,25 @@ def test_private_feed_addresses_are_refused_unless_listed(
     assert config.fetch_addresses.allows(address) is allowed
 
 
-def test_a_malformed_allow_list_stops_start_up_with_one_line(tmp_path: Path) -> None:
-    env = {
-        "PATH": "/usr/bin:/bin",
-        "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
-        "TELEGRAM_BOT_TOKEN": "123456:TEST-TOKEN",
-        "WARTA_ALLOW_PRIVATE_FEEDS": "127.0.0.1, intranet.local",
-    }
-    result = subprocess.run(
+def warta_run(folder: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """`warta run` in a folder with only these variables (and what Python needs) set."""
+    base = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    return subprocess.run(
         [sys.executable, "-m", "bot", "run"],
-        cwd=tmp_path,
-        env=env,
+        cwd=folder,
+        env={**base, **env},
         capture_output=True,
         text=True,
         timeout=60,
         check=False,
+    )
+
+
+def test_a_malformed_allow_list_stops_start_up_with_one_line(tmp_path: Path) -> None:
+    result = warta_run(
+        tmp_path,
+        TELEGRAM_BOT_TOKEN="123456:TEST-TOKEN",
+        WARTA_ALLOW_PRIVATE_FEEDS="127.0.0.1, intranet.local",
     )
     assert result.returncode == 2
     [line] = result.stderr.strip().splitlines()
@@ -128,16 +132,7 @@ def test_a_malformed_allow_list_stops_start_up_with_one_line(tmp_path: Path) -> 
 
 
 def test_missing_token_stops_start_up_with_one_clear_line(tmp_path: Path) -> None:
-    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "run"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = warta_run(tmp_path)
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1

@@ -209,61 +209,44 @@ class _StoredFile:
     path: str
 
 
-@dataclass
-class _Fault:
-    """A pending injected failure."""
+@dataclass(kw_only=True)
+class _Injected:
+    """Something the test asked to happen to the next `remaining` calls of a method and chat."""
 
     remaining: int
+    method: str  # "*" for any method
+    chat_id: int | None  # None for any chat
+
+    def matches(self, method: str, chat_id: object) -> bool:
+        """Whether this applies to the call."""
+        return (
+            self.remaining > 0
+            and self.method in ("*", method)
+            and (self.chat_id is None or self.chat_id == chat_id)
+        )
+
+
+@dataclass(kw_only=True)
+class _Fault(_Injected):
+    """A pending injected failure."""
+
     status: int
     description: str
     parameters: JsonDict | None
-    method: str
-    chat_id: int | None
-
-    def matches(self, method: str, chat_id: object) -> bool:
-        """Whether this fault applies to the call."""
-        return (
-            self.remaining > 0
-            and self.method in ("*", method)
-            and (self.chat_id is None or self.chat_id == chat_id)
-        )
 
 
-@dataclass
-class _Drop:
-    """A pending dropped connection."""
+@dataclass(kw_only=True)
+class _Drop(_Injected):
+    """A pending dropped connection, before or after Telegram accepted the call."""
 
-    remaining: int
     after_accept: bool
-    method: str
-    chat_id: int | None
-
-    def matches(self, method: str, chat_id: object, after_accept: bool) -> bool:
-        """Whether this drop applies to the call at this stage."""
-        return (
-            self.remaining > 0
-            and self.after_accept == after_accept
-            and self.method in ("*", method)
-            and (self.chat_id is None or self.chat_id == chat_id)
-        )
 
 
-@dataclass
-class _Lag:
+@dataclass(kw_only=True)
+class _Lag(_Injected):
     """Pending late arrivals: matching requests reach the server this much later."""
 
-    remaining: int
     seconds: float
-    method: str
-    chat_id: int | None
-
-    def matches(self, method: str, chat_id: object) -> bool:
-        """Whether this lag applies to the call."""
-        return (
-            self.remaining > 0
-            and self.method in ("*", method)
-            and (self.chat_id is None or self.chat_id == chat_id)
-        )
 
 
 @dataclass
@@ -727,7 +710,16 @@ class TelegramStandIn:
                 description = f"Too Many Requests: retry after {retry_after}"
         parameters = None if retry_after is None else {"retry_after": retry_after}
         method = self._canonical(method)
-        self._faults.append(_Fault(count, status, description, parameters, method, chat_id))
+        self._faults.append(
+            _Fault(
+                remaining=count,
+                status=status,
+                description=description,
+                parameters=parameters,
+                method=method,
+                chat_id=chat_id,
+            )
+        )
 
     def block(self, chat_id: int) -> None:
         """The user blocked the bot: sends answer 403."""
@@ -756,7 +748,14 @@ class TelegramStandIn:
         chat_id: int | None = None,
     ) -> None:
         """Close the connection without a response, before or after accepting the call."""
-        self._drops.append(_Drop(count, after_accept, self._canonical(method), chat_id))
+        self._drops.append(
+            _Drop(
+                remaining=count,
+                after_accept=after_accept,
+                method=self._canonical(method),
+                chat_id=chat_id,
+            )
+        )
 
     def delay_next(
         self,
@@ -767,7 +766,9 @@ class TelegramStandIn:
         chat_id: int | None = None,
     ) -> None:
         """Let the next count matching calls arrive this much late, as on a jittery network."""
-        self._lags.append(_Lag(count, seconds, self._canonical(method), chat_id))
+        self._lags.append(
+            _Lag(remaining=count, seconds=seconds, method=self._canonical(method), chat_id=chat_id)
+        )
 
     def enforce_limits(
         self,
@@ -1088,7 +1089,7 @@ class TelegramStandIn:
     def _take_drop(self, method: str, chat_id: object, *, after_accept: bool) -> bool:
         """Consume a matching drop_connection_next switch."""
         for drop in self._drops:
-            if drop.matches(method, chat_id, after_accept):
+            if drop.after_accept == after_accept and drop.matches(method, chat_id):
                 drop.remaining -= 1
                 return True
         return False
