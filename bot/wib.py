@@ -29,6 +29,12 @@ def wib_at(timestamp: float) -> datetime:
     return datetime.fromtimestamp(timestamp, tz=wib())
 
 
+def wib_offset_at(timestamp: float) -> float:
+    """WIB's distance from UTC in seconds at a moment (seven hours since 1964)."""
+    offset = wib_at(timestamp).utcoffset()
+    return offset.total_seconds() if offset is not None else 0.0
+
+
 def in_quiet_hours(hour: int, start: int | None, end: int | None) -> bool:
     """Whether a WIB hour falls inside quiet hours from start to end (which may wrap midnight)."""
     if start is None or end is None or start == end:

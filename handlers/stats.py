@@ -13,7 +13,7 @@ from bot.context import WartaApp, WartaContext
 from bot.delivery.render import telegram_length
 from bot.i18n import text
 from bot.ops.charts import ChartLabels, alerts_chart, alerts_table, daily_series
-from bot.wib import wib_at
+from bot.wib import wib_at, wib_offset_at
 from handlers.replies import admin_only, message_of
 from storage.models import BotStats, Chat
 from storage.stats import CHART_DAYS
@@ -24,11 +24,9 @@ async def show_stats(update: Update, context: WartaContext, chat: Chat) -> None:
     """Send the chart with the figures as its caption (or after it, when they are too long)."""
     storage = context.services.storage
     now = context.services.clock()
-    moment = wib_at(now)
-    offset = moment.utcoffset()
-    figures = await storage.bot_stats(now, offset.total_seconds() if offset else 0.0)
+    figures = await storage.bot_stats(now, wib_offset_at(now))
     report = stats_text(figures, await storage.outbox_backlog(), chat.language)
-    today = moment.date()
+    today = wib_at(now).date()
     labels = ChartLabels(
         text("stats_chart_title", chat.language, days=CHART_DAYS),
         text("stats_chart_sent", chat.language),
