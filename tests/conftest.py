@@ -10,6 +10,7 @@ import pytest
 from bot.standin import FeedServer, TelegramStandIn
 from storage import Storage
 from tests.inprocess import RunningBot, running_bot
+from tests.postgres import PostgresServer, postgres_database, postgres_server
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -40,6 +41,20 @@ async def internal() -> AsyncIterator[FeedServer]:
     """A server on 127.0.0.2: loopback, but outside the tests' allow-list (an internal service)."""
     async with FeedServer("127.0.0.2") as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresServer]:
+    """A PostgreSQL server for the whole run, started when a test first needs it."""
+    with postgres_server(tmp_path_factory.mktemp("postgres") / "data") as server:
+        yield server
+
+
+@pytest.fixture
+def postgres_url(postgres: PostgresServer) -> Iterator[str]:
+    """A new, empty PostgreSQL database of the test's own."""
+    with postgres_database(postgres) as url:
+        yield url
 
 
 @pytest.fixture
