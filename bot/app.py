@@ -122,7 +122,7 @@ async def open_services(
     metrics: Metrics | None = None,
 ) -> Services:
     """Open the database and HTTP client and load what matching needs."""
-    storage = Storage(config.db_path)
+    storage = Storage(config.database)
     await storage.open()
     try:
         return await _services_on(app, storage, config, seeds, clock, limits, metrics)
@@ -176,7 +176,7 @@ async def _services_on(
         "started feeds=%d topics=%d db=%s poll_seconds=%g",
         feed_count,
         len(topics),
-        config.db_path,
+        config.database,
         config.poll_seconds,
     )
     return Services(

@@ -10,6 +10,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from bot.feeds.addresses import PUBLIC_ONLY, AddressPolicy
+from storage import is_postgres_url
 
 DEFAULT_API_URL = "https://api.telegram.org"
 WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
@@ -40,7 +41,8 @@ class Config:
 
     token: str | None
     api_url: str = DEFAULT_API_URL
-    db_path: Path = Path("warta.db")
+    # An SQLite file, or a PostgreSQL URL (its password is never shown).
+    database: Path | str = field(default=Path("warta.db"), repr=False)
     feeds_file: Path | None = None
     poll_seconds: float = 300.0
     admins: frozenset[int] = field(default_factory=frozenset)
@@ -105,7 +107,7 @@ def load_config(
     return Config(
         token=env.get("TELEGRAM_BOT_TOKEN", "").strip() or None,
         api_url=_api_url(env.get("TELEGRAM_API_URL", DEFAULT_API_URL)),
-        db_path=Path(env.get("WARTA_DB", "").strip() or "warta.db"),
+        database=_database(env.get("WARTA_DB", "")),
         feeds_file=Path(feeds) if feeds else None,
         poll_seconds=_number(env, "WARTA_POLL_SECONDS", 300.0, minimum=1.0),
         admins=_admins(env.get("WARTA_ADMINS", "")),
@@ -119,6 +121,18 @@ def load_config(
         log_format=_log_format(env.get("WARTA_LOG_FORMAT", "text")),
         fetch_addresses=_fetch_addresses(env.get("WARTA_ALLOW_PRIVATE_FEEDS", "")),
     )
+
+
+def _database(value: str) -> Path | str:
+    location = value.strip() or "warta.db"
+    if is_postgres_url(location):
+        return location
+    if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", location):
+        scheme = location.split("://", 1)[0]
+        raise ConfigError(
+            f"WARTA_DB must be an SQLite file path or a postgresql:// URL, got a {scheme}:// URL"
+        )
+    return Path(location)
 
 
 def _api_url(value: str) -> str:

@@ -1,14 +1,21 @@
 """Storage: the database (connections, migrations) and the one class with every query.
 
-`database.py` holds the connections, pragmas, migrations and the write lock; each other module
-holds the queries of one table as a mixin of `Storage`. Nothing here imports `bot` or `handlers`.
+`database.py` holds what both engines share (sessions, the write lock), `sqlite.py` and
+`postgres.py` what differs (connections, migrations, searches); each other module holds the
+queries of one table as a mixin of `Storage`. Nothing here imports `bot` or `handlers`.
 """
 
 from __future__ import annotations
 
 from storage.broadcasts import BroadcastQueries
 from storage.chats import ChatQueries
-from storage.database import DatabaseOpenError, StorageClosedError
+from storage.database import (
+    DATABASE_ERRORS,
+    DatabaseOpenError,
+    StorageClosedError,
+    describe,
+    is_postgres_url,
+)
 from storage.digests import DigestQueries
 from storage.feeds import FeedQueries
 from storage.items import ItemQueries
@@ -17,7 +24,14 @@ from storage.regions import RegionQueries
 from storage.stats import StatsQueries
 from storage.topics import TopicQueries
 
-__all__ = ["DatabaseOpenError", "Storage", "StorageClosedError"]
+__all__ = [
+    "DATABASE_ERRORS",
+    "DatabaseOpenError",
+    "Storage",
+    "StorageClosedError",
+    "describe",
+    "is_postgres_url",
+]
 
 
 class Storage(
@@ -31,4 +45,4 @@ class Storage(
     BroadcastQueries,
     StatsQueries,
 ):
-    """SQLite storage for chats, topics, regions, feeds, items, the outbox and digests."""
+    """Chats, topics, regions, feeds, items, the outbox and digests, on SQLite or PostgreSQL."""

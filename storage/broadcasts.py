@@ -30,16 +30,15 @@ class BroadcastQueries(Database):
         ):
             return None
         async with self._write() as db:
-            cursor = await db.execute(
-                "SELECT b.admin_chat_id AS admin_chat_id, sum(d.status = 'sent') AS sent, "
-                "sum(d.status IN ('failed', 'dropped')) AS failed, "
-                "sum(d.status = 'pending') AS pending FROM broadcasts b "
+            row = await db.fetch_one(
+                "SELECT b.admin_chat_id AS admin_chat_id, "
+                "count(*) FILTER (WHERE d.status = 'sent') AS sent, "
+                "count(*) FILTER (WHERE d.status IN ('failed', 'dropped')) AS failed, "
+                "count(*) FILTER (WHERE d.status = 'pending') AS pending FROM broadcasts b "
                 "LEFT JOIN deliveries d ON d.broadcast_id = b.id "
                 "WHERE b.id = ? AND b.reported_at IS NULL GROUP BY b.id",
                 (broadcast_id,),
             )
-            row = await cursor.fetchone()
-            await cursor.close()
             if row is None or (row["pending"] or 0) > 0:
                 return None
             await db.execute(
@@ -57,13 +56,13 @@ class BroadcastQueries(Database):
     async def draft_broadcast(self, admin_chat_id: int, text_html: str, now: float) -> int:
         """Store a broadcast to preview; nothing is queued until start_broadcast."""
         async with self._write() as db:
-            cursor = await db.execute(
+            row = await db.fetch_one(
                 "INSERT INTO broadcasts (admin_chat_id, text_html, created_at, status) "
-                "VALUES (?, ?, ?, 'draft')",
+                "VALUES (?, ?, ?, 'draft') RETURNING id",
                 (admin_chat_id, text_html, now),
             )
-        assert cursor.lastrowid is not None
-        return cursor.lastrowid
+        assert row is not None
+        return int(row["id"])
 
     async def start_broadcast(
         self, broadcast_id: int, progress_message_id: int, now: float
@@ -75,23 +74,23 @@ class BroadcastQueries(Database):
                 "progress_message_id = ? WHERE id = ? AND status = 'draft'",
                 (now, progress_message_id, broadcast_id),
             )
-            if started.rowcount == 0:
+            if started == 0:
                 return None
             queued = await db.execute(
                 "INSERT INTO deliveries (chat_id, broadcast_id, created_at) "
                 "SELECT id, ?, ? FROM chats WHERE active = 1",
                 (broadcast_id, now),
             )
-            return queued.rowcount
+            return queued
 
     async def discard_broadcast(self, broadcast_id: int) -> bool:
         """Drop a draft that was never sent; False if it is not a draft."""
         async with self._write() as db:
-            cursor = await db.execute(
+            changed = await db.execute(
                 "UPDATE broadcasts SET status = 'discarded' WHERE id = ? AND status = 'draft'",
                 (broadcast_id,),
             )
-            return cursor.rowcount > 0
+            return changed > 0
 
     async def sending_broadcasts(self) -> list[int]:
         """Broadcasts that still have messages waiting, oldest first."""
@@ -116,7 +115,7 @@ class BroadcastQueries(Database):
                 "WHERE d.broadcast_id = broadcasts.id AND d.status = 'pending')",
                 (now, broadcast_id),
             )
-            if stopped.rowcount == 0:
+            if stopped == 0:
                 return None
             dropped = await db.execute(
                 "UPDATE deliveries SET status = 'dropped', last_error = 'cancelled', "
@@ -124,7 +123,7 @@ class BroadcastQueries(Database):
                 "AND claim IS NULL",
                 (now, broadcast_id),
             )
-            return dropped.rowcount
+            return dropped
 
     async def followed_broadcasts(self) -> list[int]:
         """Started broadcasts whose progress message has not become a summary yet."""
@@ -142,9 +141,10 @@ class BroadcastQueries(Database):
         if row is None:
             return None
         counts = await self._one(
-            "SELECT sum(status = 'sent') AS sent, sum(status IN ('failed', 'dropped')) AS failed, "
-            "sum(status = 'pending') AS pending, "
-            "sum(status != 'pending' AND finished_at >= ?) AS recent "
+            "SELECT count(*) FILTER (WHERE status = 'sent') AS sent, "
+            "count(*) FILTER (WHERE status IN ('failed', 'dropped')) AS failed, "
+            "count(*) FILTER (WHERE status = 'pending') AS pending, "
+            "count(*) FILTER (WHERE status != 'pending' AND finished_at >= ?) AS recent "
             "FROM deliveries WHERE broadcast_id = ?",
             (now - RECENT_SECONDS, broadcast_id),
         )
@@ -172,8 +172,8 @@ class BroadcastQueries(Database):
     async def claim_broadcast_summary(self, broadcast_id: int, now: float) -> bool:
         """Whether this caller turns the progress into the summary (only the first one does)."""
         async with self._write() as db:
-            cursor = await db.execute(
+            changed = await db.execute(
                 "UPDATE broadcasts SET summarised_at = ? WHERE id = ? AND summarised_at IS NULL",
                 (now, broadcast_id),
             )
-            return cursor.rowcount > 0
+            return changed > 0

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import sqlite3
-
-from storage.database import Database
+from storage.database import Database, Row
 from storage.models import Chat, DeliveryMode
 
 CHAT_COLUMNS = (
@@ -28,7 +26,7 @@ _SETTABLE = frozenset(
 )
 
 
-def chat_from_row(row: sqlite3.Row) -> Chat:
+def chat_from_row(row: Row) -> Chat:
     """A Chat from a row selected with CHAT_COLUMNS."""
     return Chat(
         id=row["id"],
@@ -56,9 +54,7 @@ class ChatQueries(Database):
     ) -> bool:
         """Create or re-activate a chat; return True if it was new or inactive."""
         async with self._write() as db:
-            before = await (
-                await db.execute("SELECT active FROM chats WHERE id = ?", (chat_id,))
-            ).fetchone()
+            before = await db.fetch_one("SELECT active FROM chats WHERE id = ?", (chat_id,))
             await db.execute(
                 "INSERT INTO chats (id, type, title, active, created_at, language) "
                 "VALUES (?, ?, ?, 1, ?, ?) "
@@ -90,27 +86,29 @@ class ChatQueries(Database):
             await db.execute(
                 "UPDATE chats SET active = 0, inactive_reason = ? WHERE id = ?", (reason, chat_id)
             )
-            cursor = await db.execute(
+            return await db.execute(
                 "UPDATE deliveries SET status = 'dropped', last_error = ?, finished_at = ? "
                 "WHERE chat_id = ? AND status = 'pending'",
                 (reason, now, chat_id),
             )
-            return cursor.rowcount
 
     async def migrate_chat(self, old_id: int, new_id: int) -> None:
         """Move a chat (topics and outbox follow by cascade) to its new supergroup id."""
         async with self._write() as db:
-            exists = await (
-                await db.execute("SELECT 1 FROM chats WHERE id = ?", (new_id,))
-            ).fetchone()
+            exists = await db.fetch_one("SELECT 1 AS found FROM chats WHERE id = ?", (new_id,))
             if exists:
-                # Both ids known: keep the new chat, bring over what the old one had.
+                # Both ids known: keep the new chat, bring over what the old one had that the new
+                # one lacks (what both had goes with the old chat, by cascade).
                 await db.execute(
-                    "UPDATE OR IGNORE topics SET chat_id = ? WHERE chat_id = ?", (new_id, old_id)
+                    "UPDATE topics SET chat_id = ? WHERE chat_id = ? AND NOT EXISTS (SELECT 1 "
+                    "FROM topics t WHERE t.chat_id = ? AND t.key = topics.key)",
+                    (new_id, old_id, new_id),
                 )
                 await db.execute(
-                    "UPDATE OR IGNORE deliveries SET chat_id = ? WHERE chat_id = ?",
-                    (new_id, old_id),
+                    "UPDATE deliveries SET chat_id = ? WHERE chat_id = ? AND NOT EXISTS (SELECT 1 "
+                    "FROM deliveries d WHERE d.chat_id = ? AND (d.story_id = deliveries.story_id "
+                    "OR d.broadcast_id = deliveries.broadcast_id))",
+                    (new_id, old_id, new_id),
                 )
                 await db.execute("DELETE FROM chats WHERE id = ?", (old_id,))
             else:

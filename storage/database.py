@@ -1,32 +1,30 @@
-"""The database connections shared by every group of queries: one writer, a few readers.
+"""The database every group of queries shares: SQLite (a file) or PostgreSQL (a URL).
 
-Writes go through one connection, one transaction at a time. Reads go through separate
-connections, so a query sees only committed data: never the half of a transaction that the
-writer is still building or is about to roll back. WAL lets the readers work while the writer
-writes. A read made by the task that holds the write transaction uses the writer, so it sees what
-that transaction has done so far.
+Queries are written once, in SQL both engines understand, with `?` (or `:name`) placeholders;
+each engine's session adapts them. What must differ between the engines (connections,
+migrations, locking, full-text search and a few expressions) lives in `storage/sqlite.py` and
+`storage/postgres.py`.
+
+Writes go one transaction at a time per process (a short one), reads see committed data only:
+never the half of a transaction that a writer is still building or is about to roll back. A read
+made by the task that holds the write transaction goes through that transaction, so it sees what
+the transaction has done so far.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import sqlite3
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
+from urllib.parse import urlsplit
 
-import aiosqlite
+import psycopg
 
-from storage.migrate import apply_migrations, newest_version
-
-BUSY_TIMEOUT_MS = 15_000
-LOCKED_RETRIES = 8
-# Three readers: the sender, the commands and one slow query (a wide search, the stats) can read
-# at once without queueing behind each other; more would not help on two cores, and each
-# connection is a thread with its own page cache.
-READERS = 3
+Params = Sequence[Any] | Mapping[str, Any]
+POSTGRES_SCHEMES = ("postgresql", "postgres")
 
 
 class StorageClosedError(RuntimeError):
@@ -34,162 +32,188 @@ class StorageClosedError(RuntimeError):
 
 
 class DatabaseOpenError(Exception):
-    """The database file cannot be used; the message says why, in one line."""
+    """The database cannot be used; the message says why, in one line."""
 
 
-class Database:
-    """One SQLite file: a writer connection whose writes take turns, and a pool of readers."""
+# What a query may raise when the engine fails it (disk full, locked too long, connection lost).
+DATABASE_ERRORS: tuple[type[Exception], ...] = (sqlite3.Error, psycopg.Error)
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._db: aiosqlite.Connection | None = None
-        self._readers: list[aiosqlite.Connection] = []
-        self._idle_readers: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
-        # Tasks sharing one aiosqlite connection share its transaction: writes take turns.
-        self._write_lock = asyncio.Lock()
-        self._writing: asyncio.Task[Any] | None = None
+
+class SearchStoppedError(Exception):
+    """A search was stopped before it finished because its caller said so."""
+
+
+class Row(Protocol):
+    """A result row: columns by name."""
+
+    def __getitem__(self, name: str) -> Any: ...
+
+
+class Session(Protocol):
+    """A connection or transaction that queries run in."""
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        """Run a statement; the number of rows it changed."""
+        ...
+
+    async def execute_many(self, sql: str, rows: Sequence[Params]) -> None:
+        """Run a statement once for each set of parameters."""
+        ...
+
+    async def fetch_all(self, sql: str, params: Params = ()) -> list[Row]:
+        """Every row a query returns."""
+        ...
+
+    async def fetch_one(self, sql: str, params: Params = ()) -> Row | None:
+        """The first row a query returns, if any."""
+        ...
+
+
+class Dialect(Protocol):
+    """The few expressions and statements whose SQL differs between the engines."""
+
+    name: str
+
+    def day_number(self, seconds: str) -> str:
+        """SQL for the whole days since the epoch of a time in seconds (a non-negative one)."""
+        ...
+
+    def insert_item(
+        self, values: Sequence[object], title: str, body: str
+    ) -> tuple[str, Sequence[object]]:
+        """SQL and parameters that insert an item (feed_id, identity, title, summary, body, link,
+        published_at, fetched_at, story_id) unless its feed has it already, RETURNING id."""
+        ...
+
+
+class Engine(Protocol):
+    """One engine's connections, migrations and searches."""
+
+    @property
+    def dialect(self) -> Dialect:
+        """SQL that differs on this engine."""
+        ...
 
     async def open(self) -> None:
-        """Open the writer and the readers, set pragmas and apply migrations."""
-        if self._db is not None:
-            raise RuntimeError("storage is already open")
-        connections: list[aiosqlite.Connection] = []
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._check_version(await asyncio.to_thread(_file_schema_version, self.path))
-            writer = await self._connect(connections)
-            await writer.execute("PRAGMA journal_mode = WAL")
-            await writer.execute("PRAGMA synchronous = NORMAL")
-            await apply_migrations(writer)
-            for _ in range(READERS):
-                reader = await self._connect(connections)
-                await reader.execute("PRAGMA query_only = ON")
-        except (sqlite3.Error, OSError) as error:
-            await _close_all(connections)
-            raise DatabaseOpenError(f"cannot open the database {self.path}: {error}") from None
-        except BaseException:
-            await _close_all(connections)
-            raise
-        self._db, self._readers = writer, connections[1:]
-        self._idle_readers = asyncio.Queue()
-        for reader in self._readers:
-            self._idle_readers.put_nowait(reader)
-
-    async def _connect(self, opened: list[aiosqlite.Connection]) -> aiosqlite.Connection:
-        """A connection in autocommit mode with the pragmas every connection needs."""
-        db = await aiosqlite.connect(self.path, isolation_level=None)
-        opened.append(db)
-        db.row_factory = sqlite3.Row
-        await db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        await db.execute("PRAGMA foreign_keys = ON")
-        return db
-
-    def _check_version(self, found: int) -> None:
-        """Refuse a file written by a newer Warta, before anything in it is changed."""
-        known = newest_version()
-        if found > known:
-            raise DatabaseOpenError(
-                f"the database {self.path} has schema version {found}, written by a newer "
-                f"Warta; this Warta knows versions up to {known}: run the newer Warta, or "
-                "restore a backup made with this one"
-            )
+        """Connect and bring the schema up to date; DatabaseOpenError when it cannot."""
+        ...
 
     async def close(self) -> None:
         """Close every connection; safe to call twice."""
-        if self._db is not None:
-            connections = [self._db, *self._readers]
-            self._db, self._readers = None, []
-            await _close_all(connections)
+        ...
+
+    def write(self) -> AbstractAsyncContextManager[Session]:
+        """A write transaction: committed on success, rolled back on any exception."""
+        ...
+
+    def read(self) -> AbstractAsyncContextManager[Session]:
+        """A connection that sees committed data only."""
+        ...
+
+    async def search_items(
+        self, expression: str | None, limit: int, before_id: int, keep_going: Callable[[], bool]
+    ) -> list[tuple[Row, str]]:
+        """Rows (ITEM_COLUMNS) of the newest items below before_id matching an FTS5 expression."""
+        ...
+
+
+def is_postgres_url(location: str | Path) -> bool:
+    """Whether WARTA_DB names a PostgreSQL server rather than an SQLite file."""
+    return isinstance(location, str) and urlsplit(location).scheme in POSTGRES_SCHEMES
+
+
+def describe(location: str | Path) -> str:
+    """The database as it may be shown to anybody: a file's path, or a URL without password."""
+    if not is_postgres_url(location):
+        return str(location)
+    from storage.postgres import redacted
+
+    return redacted(str(location))
+
+
+class Database:
+    """The storage's connection to its engine; query groups are mixins of this class."""
+
+    # SQLite steps between a search's questions whether to go on (a fraction of a millisecond).
+    search_check_steps = 10_000
+
+    def __init__(self, location: str | Path) -> None:
+        self.location: str | Path = location if is_postgres_url(location) else Path(location)
+        self._engine: Engine | None = None
+        self._write_lock = asyncio.Lock()
+        self._writing: tuple[asyncio.Task[Any], Session] | None = None
 
     @property
-    def db(self) -> aiosqlite.Connection:
-        """The open writer connection."""
-        if self._db is None:
+    def engine_name(self) -> str:
+        """'sqlite' or 'postgresql'."""
+        return "postgresql" if is_postgres_url(self.location) else "sqlite"
+
+    async def open(self) -> None:
+        """Connect, check the schema's version and apply migrations."""
+        if self._engine is not None:
+            raise RuntimeError("storage is already open")
+        engine: Engine
+        if isinstance(self.location, Path):
+            from storage.sqlite import SqliteEngine
+
+            engine = SqliteEngine(self.location, lambda: self.search_check_steps)
+        else:
+            from storage.postgres import PostgresEngine
+
+            engine = PostgresEngine(self.location)
+        await engine.open()
+        self._engine = engine
+        self._write_lock = asyncio.Lock()
+
+    async def close(self) -> None:
+        """Close every connection; safe to call twice."""
+        if self._engine is not None:
+            engine, self._engine = self._engine, None
+            await engine.close()
+
+    @property
+    def engine(self) -> Engine:
+        """The open engine."""
+        if self._engine is None:
             raise StorageClosedError("storage is not open")
-        return self._db
+        return self._engine
 
     @property
-    def connections(self) -> tuple[aiosqlite.Connection, ...]:
-        """Every open connection, the writer first (for diagnostics such as progress handlers)."""
-        return (self.db, *self._readers)
+    def dialect(self) -> Dialect:
+        """SQL that differs between the engines."""
+        return self.engine.dialect
 
     @asynccontextmanager
-    async def _write(self) -> AsyncIterator[aiosqlite.Connection]:
-        """One write transaction at a time; retried while another process holds the lock."""
-        async with self._write_lock:
-            db = self.db
-            for attempt in range(LOCKED_RETRIES):
-                try:
-                    await db.execute("BEGIN IMMEDIATE")
-                    break
-                except sqlite3.OperationalError as error:
-                    if "locked" not in str(error) or attempt == LOCKED_RETRIES - 1:
-                        raise
-                    await asyncio.sleep(0.5 * (attempt + 1))
-            self._writing = asyncio.current_task()
+    async def _write(self) -> AsyncIterator[Session]:
+        """One write transaction at a time in this process, committed when the block ends."""
+        async with self._write_lock, self.engine.write() as session:
+            task = asyncio.current_task()
+            assert task is not None
+            self._writing = (task, session)
             try:
-                yield db
-            except BaseException:
-                await db.rollback()
-                raise
+                yield session
             finally:
                 self._writing = None
-            await self._commit(db)
-
-    @staticmethod
-    async def _commit(db: aiosqlite.Connection) -> None:
-        for attempt in range(LOCKED_RETRIES):
-            try:
-                await db.commit()
-                return
-            except sqlite3.OperationalError as error:
-                if "locked" not in str(error) or attempt == LOCKED_RETRIES - 1:
-                    raise
-                await asyncio.sleep(0.5 * (attempt + 1))
 
     @asynccontextmanager
-    async def _read(self) -> AsyncIterator[aiosqlite.Connection]:
-        """A connection that sees committed data only (the writer, inside its own transaction)."""
-        writer = self.db
-        if self._writing is not None and self._writing is asyncio.current_task():
-            yield writer
+    async def _read(self) -> AsyncIterator[Session]:
+        """A session that sees committed data only (the writer's own, inside its transaction)."""
+        writing = self._writing
+        if writing is not None and writing[0] is asyncio.current_task():
+            yield writing[1]
             return
-        idle = self._idle_readers
-        reader = await idle.get()
-        try:
-            if self._db is None:
-                raise StorageClosedError("storage is not open")
-            yield reader
-        finally:
-            idle.put_nowait(reader)
+        async with self.engine.read() as session:
+            yield session
 
-    async def _all(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
-        async with self._read() as db, db.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
+    async def _all(self, sql: str, params: Params = ()) -> list[Row]:
+        async with self._read() as session:
+            return await session.fetch_all(sql, params)
 
-    async def _one(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
-        async with self._read() as db, db.execute(sql, params) as cursor:
-            row: sqlite3.Row | None = await cursor.fetchone()
-            return row
+    async def _one(self, sql: str, params: Params = ()) -> Row | None:
+        async with self._read() as session:
+            return await session.fetch_one(sql, params)
 
 
-def sum_or_zero(row: sqlite3.Row | None, name: str) -> int:
+def sum_or_zero(row: Row | None, name: str) -> int:
     """A count or sum from a row by name; SQL's NULL sum (no rows) and a missing row are zero."""
     return int(row[name] or 0) if row is not None else 0
-
-
-def _file_schema_version(path: Path) -> int:
-    """The file's schema version, read through a plain connection opened and closed here."""
-    # Opening the file here first means a file that cannot be opened fails in this thread, not
-    # in aiosqlite's worker, which would report it to an event loop that may be closed by then.
-    with contextlib.closing(sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000)) as db:
-        return int(db.execute("PRAGMA user_version").fetchone()[0])
-
-
-async def _close_all(connections: Sequence[aiosqlite.Connection]) -> None:
-    """Close connections, each even if another fails to close."""
-    for db in connections:
-        try:
-            await db.close()
-        except sqlite3.Error:
-            continue

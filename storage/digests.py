@@ -28,16 +28,18 @@ class DigestQueries(Database):
     async def create_digest(self, chat_id: int, now: float) -> int | None:
         """Gather a chat's held alerts into a digest queued for sending; None if none wait."""
         async with self._write() as db:
-            cursor = await db.execute(
-                "INSERT INTO digests (chat_id, created_at) VALUES (?, ?)", (chat_id, now)
+            created = await db.fetch_one(
+                "INSERT INTO digests (chat_id, created_at) VALUES (?, ?) RETURNING id",
+                (chat_id, now),
             )
-            digest_id = cursor.lastrowid
+            assert created is not None
+            digest_id = int(created["id"])
             claimed = await db.execute(
                 "UPDATE deliveries SET digest_id = ? WHERE chat_id = ? AND held = 1 "
                 "AND digest_id IS NULL AND status = 'pending'",
                 (digest_id, chat_id),
             )
-            if claimed.rowcount == 0:
+            if claimed == 0:
                 await db.execute("DELETE FROM digests WHERE id = ?", (digest_id,))
                 return None
             await db.execute(

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable
 
-import aiosqlite
-
-from storage.database import Database
+from storage.database import Database, Row, Session
 from storage.models import Feed, FeedAdded, FeedAddOutcome, FeedSeed, FeedStatus
 
 _FEED_COLUMNS = (
@@ -22,7 +19,7 @@ class FeedQueries(Database):
     async def sync_feeds(self, seeds: Iterable[FeedSeed]) -> int:
         """Insert configured feeds and refresh their names and regions; return the feed count."""
         async with self._write() as db:
-            await db.executemany(
+            await db.execute_many(
                 "INSERT INTO feeds (url, name, region) VALUES (?, ?, ?) "
                 "ON CONFLICT (url) DO UPDATE SET name = excluded.name, region = excluded.region",
                 [(seed.url, seed.name, seed.region) for seed in seeds],
@@ -82,13 +79,11 @@ class FeedQueries(Database):
     async def remove_feed(self, feed_id: int, now: float) -> str | None:
         """Stop polling a feed (its items stay); its name, or None if it was not enabled."""
         async with self._write() as db:
-            cursor = await db.execute(
+            row = await db.fetch_one(
                 "UPDATE feeds SET enabled = 0, removed_at = ? WHERE id = ? AND enabled = 1 "
                 "RETURNING name",
                 (now, feed_id),
             )
-            row = await cursor.fetchone()
-            await cursor.close()
         return str(row["name"]) if row else None
 
     async def feed_statuses(self, now: float) -> list[FeedStatus]:
@@ -100,7 +95,7 @@ class FeedQueries(Database):
             "(SELECT count(*) FROM items i WHERE i.feed_id = f.id "
             "AND coalesce(i.published_at, i.fetched_at) >= ?) AS items_24h "
             "FROM feeds f WHERE f.enabled = 1 "
-            "ORDER BY f.region = '', f.region COLLATE NOCASE, f.name COLLATE NOCASE, f.id",
+            "ORDER BY f.region = '', lower(f.region), lower(f.name), f.id",
             (now - 24 * 3600,),
         )
         return [
@@ -120,18 +115,17 @@ class FeedQueries(Database):
 
 
 async def _upsert_feed(
-    db: aiosqlite.Connection, seed: FeedSeed, added_by: int | None, now: float, *, refresh: bool
+    db: Session, seed: FeedSeed, added_by: int | None, now: float, *, refresh: bool
 ) -> FeedAdded:
-    cursor = await db.execute("SELECT id, enabled FROM feeds WHERE url = ?", (seed.url,))
-    row = await cursor.fetchone()
-    await cursor.close()
+    row = await db.fetch_one("SELECT id, enabled FROM feeds WHERE url = ?", (seed.url,))
     if row is None:
-        inserted = await db.execute(
-            "INSERT INTO feeds (url, name, region, added_by, added_at) VALUES (?, ?, ?, ?, ?)",
+        inserted = await db.fetch_one(
+            "INSERT INTO feeds (url, name, region, added_by, added_at) VALUES (?, ?, ?, ?, ?) "
+            "RETURNING id",
             (seed.url, seed.name, seed.region, added_by, now),
         )
-        assert inserted.lastrowid is not None
-        return FeedAdded(inserted.lastrowid, FeedAddOutcome.ADDED)
+        assert inserted is not None
+        return FeedAdded(int(inserted["id"]), FeedAddOutcome.ADDED)
     if row["enabled"] and not refresh:
         return FeedAdded(row["id"], FeedAddOutcome.EXISTS)
     await db.execute(
@@ -144,7 +138,7 @@ async def _upsert_feed(
     )
 
 
-def _feed(row: sqlite3.Row) -> Feed:
+def _feed(row: Row) -> Feed:
     return Feed(
         id=row["id"],
         url=row["url"],

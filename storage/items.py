@@ -2,47 +2,23 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import sqlite3
 from collections.abc import Callable, Sequence
 
-import aiosqlite
-
-from storage.database import BUSY_TIMEOUT_MS, Database
+from storage.database import Database, Row, SearchStoppedError, Session
 from storage.models import Item, NewItem, StoredItems
+
+__all__ = ["ITEM_COLUMNS", "ItemQueries", "SearchStoppedError", "item_from_row"]
 
 ITEM_COLUMNS = (
     "i.id AS item_id, i.feed_id AS item_feed_id, i.title AS item_title, "
     "i.summary AS item_summary, i.link AS item_link, i.published_at AS item_published_at, "
     "i.fetched_at AS item_fetched_at, f.name AS feed_name, f.region AS feed_region"
 )
-
-
-_NO_ID_ABOVE = 2**63 - 1  # SQLite's largest rowid
-_MATCHING_ITEMS = (
-    f"SELECT {ITEM_COLUMNS}, i.body AS body FROM items_fts JOIN items i ON i.id = items_fts.rowid "
-    # Ordered by the index's own rowid (= i.id), FTS5 stops after `limit` matches;
-    # ordered by i.id, SQLite would sort every match first (seconds at a million items).
-    "JOIN feeds f ON f.id = i.feed_id WHERE items_fts MATCH ? AND items_fts.rowid < ? "
-    "ORDER BY items_fts.rowid DESC LIMIT ?"
-)
-_LATEST_ITEMS = (
-    f"SELECT {ITEM_COLUMNS}, i.body AS body FROM items i JOIN feeds f ON f.id = i.feed_id "
-    "WHERE i.id < ? ORDER BY i.id DESC LIMIT ?"
-)
-
-
-class SearchStoppedError(Exception):
-    """A search was stopped before it finished because its caller said so."""
+_NO_ID_ABOVE = 2**63 - 1  # the largest id either engine gives
 
 
 class ItemQueries(Database):
     """Items, their full-text index and the alerts they queue."""
-
-    # SQLite steps between a search's questions whether to go on (a fraction of a millisecond;
-    # each question waits for Python's lock, so not much more often).
-    search_check_steps = 10_000
 
     async def known_identities(self, feed_id: int, identities: Sequence[str]) -> set[str]:
         """Which of these entry identities the feed already has stored."""
@@ -68,29 +44,27 @@ class ItemQueries(Database):
         alerts = 0
         async with self._write() as db:
             for item in items:
-                cursor = await db.execute(
-                    "INSERT OR IGNORE INTO items (feed_id, identity, title, summary, body, link, "
-                    "published_at, fetched_at, story_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        feed_id,
-                        item.identity,
-                        item.title,
-                        item.summary,
-                        item.body,
-                        item.link,
-                        item.published_at,
-                        now,
-                        item.story_id,
-                    ),
+                values = (
+                    feed_id,
+                    item.identity,
+                    item.title,
+                    item.summary,
+                    item.body,
+                    item.link,
+                    item.published_at,
+                    now,
+                    item.story_id,
                 )
-                if cursor.rowcount == 0 or cursor.lastrowid is None:
-                    continue
+                inserted = await db.fetch_one(
+                    *self.dialect.insert_item(values, item.title, item.body)
+                )
+                if inserted is None:
+                    continue  # the feed has it already
+                item_id = int(inserted["id"])
                 # An item that starts a new story is that story: its id is the story id.
-                story_id = item.story_id if item.story_id is not None else cursor.lastrowid
+                story_id = item.story_id if item.story_id is not None else item_id
                 stories.append((item.identity, story_id))
-                alerts += await _queue_alerts(
-                    db, cursor.lastrowid, story_id, item.alerts, now, local_hour
-                )
+                alerts += await _queue_alerts(db, item_id, story_id, item.alerts, now, local_hour)
         return StoredItems(len(stories), alerts, tuple(stories))
 
     async def recent_titles(self, since: float) -> list[tuple[int, str, float]]:
@@ -124,33 +98,10 @@ class ItemQueries(Database):
 
         Raises SearchStoppedError as soon as keep_going answers False.
         """
-        # A connection of its own, in a worker thread: a long search holds up neither the
-        # event loop nor the queries of everybody else, and sees only committed items.
-        return await asyncio.to_thread(
-            self._search_items,
-            fts_query,
-            limit,
-            _NO_ID_ABOVE if before_id is None else before_id,
-            keep_going,
+        rows = await self.engine.search_items(
+            fts_query, limit, _NO_ID_ABOVE if before_id is None else before_id, keep_going
         )
-
-    def _search_items(
-        self, fts_query: str | None, limit: int, before_id: int, keep_going: Callable[[], bool]
-    ) -> list[tuple[Item, str]]:
-        with contextlib.closing(sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000)) as db:
-            db.row_factory = sqlite3.Row
-            db.execute("PRAGMA query_only = 1")
-            db.set_progress_handler(lambda: not keep_going(), self.search_check_steps)
-            try:
-                if fts_query is None:
-                    rows = db.execute(_LATEST_ITEMS, (before_id, limit)).fetchall()
-                else:
-                    rows = db.execute(_MATCHING_ITEMS, (fts_query, before_id, limit)).fetchall()
-            except sqlite3.OperationalError as error:
-                if "interrupted" in str(error):
-                    raise SearchStoppedError from error
-                raise
-        return [(item_from_row(row), row["body"]) for row in rows]
+        return [(item_from_row(row), body) for row, body in rows]
 
     async def prune_items(self, before: float) -> int:
         """Delete items fetched before a moment (their finished outbox rows go with them).
@@ -159,12 +110,11 @@ class ItemQueries(Database):
         resume) is kept until the alert is done.
         """
         async with self._write() as db:
-            cursor = await db.execute(
+            return await db.execute(
                 "DELETE FROM items WHERE fetched_at < ? AND NOT EXISTS (SELECT 1 FROM deliveries "
                 "d WHERE d.item_id = items.id AND d.status = 'pending')",
                 (before,),
             )
-            return cursor.rowcount
 
 
 # Held for a digest instead of sent at once: digest delivery, quiet hours, or a group whose
@@ -181,7 +131,7 @@ GROUP_BURST = 3
 
 
 async def _queue_alerts(
-    db: aiosqlite.Connection,
+    db: Session,
     item_id: int,
     story_id: int,
     alerts: Sequence[tuple[int, tuple[str, ...]]],
@@ -191,10 +141,10 @@ async def _queue_alerts(
     """Insert one outbox row per chat; a chat that already had this story gets none."""
     queued = 0
     for chat_id, topics in alerts:
-        cursor = await db.execute(
-            "INSERT OR IGNORE INTO deliveries (chat_id, item_id, story_id, topics, created_at, "
+        queued += await db.execute(
+            "INSERT INTO deliveries (chat_id, item_id, story_id, topics, created_at, "
             f"held) SELECT id, :item, :story, :topics, :now, {_HELD} FROM chats "
-            "WHERE id = :chat AND active = 1 AND paused = 0",
+            "WHERE id = :chat AND active = 1 AND paused = 0 ON CONFLICT DO NOTHING",
             {
                 "item": item_id,
                 "story": story_id,
@@ -205,11 +155,10 @@ async def _queue_alerts(
                 "burst": GROUP_BURST,
             },
         )
-        queued += cursor.rowcount
     return queued
 
 
-def item_from_row(row: sqlite3.Row) -> Item:
+def item_from_row(row: Row) -> Item:
     """An Item from a row selected with ITEM_COLUMNS."""
     return Item(
         id=row["item_id"],

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 
-import aiosqlite
-
-from storage.database import Database
+from storage.database import Database, Row, Session
 from storage.items import ITEM_COLUMNS, item_from_row
 from storage.models import DeliveryStatus, OutboxEntry
 
@@ -69,31 +66,31 @@ class OutboxQueries(Database):
     async def release_claims(self) -> int:
         """Free the claims of a sender that is gone (a crash): those messages may go again."""
         async with self._write() as db:
-            cursor = await db.execute(
+            changed = await db.execute(
                 "UPDATE deliveries SET claim = NULL WHERE status = 'pending' AND claim IS NOT NULL"
             )
-            return cursor.rowcount
+            return changed
 
     async def claim_delivery(self, delivery_id: int, claim: int) -> bool:
         """Take a message for sending now; False if it may no longer go (cancelled, paused)."""
         async with self._write() as db:
-            cursor = await db.execute(
+            changed = await db.execute(
                 f"UPDATE deliveries AS d SET claim = ? WHERE d.id = ? AND d.claim IS NULL "
                 f"AND {_SENDABLE.format(d='d')}",
                 (claim, delivery_id),
             )
-            return cursor.rowcount > 0
+            return changed > 0
 
     async def mark_sent(self, delivery_id: int, claim: int, now: float) -> bool:
         """Telegram accepted the message (for a digest: its last part); False if not ours."""
         async with self._write() as db:
-            cursor = await db.execute(
+            changed = await db.execute(
                 "UPDATE deliveries SET status = 'sent', attempts = attempts + 1, "
                 "last_error = NULL, finished_at = ?, claim = NULL "
                 "WHERE id = ? AND status = 'pending' AND claim = ?",
                 (now, delivery_id, claim),
             )
-            if cursor.rowcount == 0:
+            if changed == 0:
                 return False
             await _finish_digest_alerts(db, delivery_id, DeliveryStatus.SENT, None, now)
             return True
@@ -101,13 +98,13 @@ class OutboxQueries(Database):
     async def mark_failed(self, delivery_id: int, claim: int, reason: str, now: float) -> bool:
         """Give up on a message, keeping the reason; a digest's delivered parts stay sent."""
         async with self._write() as db:
-            cursor = await db.execute(
+            changed = await db.execute(
                 "UPDATE deliveries SET status = 'failed', attempts = attempts + 1, "
                 "last_error = ?, finished_at = ?, claim = NULL "
                 "WHERE id = ? AND status = 'pending' AND claim = ?",
                 (reason, now, delivery_id, claim),
             )
-            if cursor.rowcount == 0:
+            if changed == 0:
                 return False
             await _finish_digest_alerts(db, delivery_id, DeliveryStatus.FAILED, reason, now)
             return True
@@ -123,25 +120,25 @@ class OutboxQueries(Database):
     ) -> bool:
         """Put a message back in the outbox until a later moment, unclaimed."""
         async with self._write() as db:
-            cursor = await db.execute(
+            changed = await db.execute(
                 "UPDATE deliveries SET attempts = attempts + ?, last_error = ?, "
                 "next_attempt_at = ?, claim = NULL "
                 "WHERE id = ? AND status = 'pending' AND claim = ?",
                 (1 if count_attempt else 0, reason, retry_at, delivery_id, claim),
             )
-            return cursor.rowcount > 0
+            return changed > 0
 
     async def record_digest_part(
         self, delivery_id: int, claim: int, parts_sent: int, alert_ids: Sequence[int], now: float
     ) -> bool:
         """Telegram accepted one more part of a digest: count it and mark its alerts sent."""
         async with self._write() as db:
-            cursor = await db.execute(
+            changed = await db.execute(
                 "UPDATE deliveries SET parts_sent = ? "
                 "WHERE id = ? AND status = 'pending' AND claim = ?",
                 (parts_sent, delivery_id, claim),
             )
-            if cursor.rowcount == 0:
+            if changed == 0:
                 return False
             for start in range(0, len(alert_ids), 500):
                 chunk = alert_ids[start : start + 500]
@@ -165,7 +162,7 @@ class OutboxQueries(Database):
 
 
 async def _finish_digest_alerts(
-    db: aiosqlite.Connection,
+    db: Session,
     delivery_id: int,
     status: DeliveryStatus,
     reason: str | None,
@@ -180,7 +177,7 @@ async def _finish_digest_alerts(
     )
 
 
-def _outbox_entry(row: sqlite3.Row) -> OutboxEntry:
+def _outbox_entry(row: Row) -> OutboxEntry:
     """An OutboxEntry from a row selected with _ENTRY_COLUMNS and ITEM_COLUMNS."""
     has_item = row["item_id"] is not None
     return OutboxEntry(

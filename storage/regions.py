@@ -11,20 +11,21 @@ class RegionQueries(Database):
     async def follow_region(self, chat_id: int, region: str, now: float) -> bool:
         """Follow a region; False when the chat already did."""
         async with self._write() as db:
-            cursor = await db.execute(
-                "INSERT OR IGNORE INTO chat_regions (chat_id, region, created_at) VALUES (?, ?, ?)",
+            added = await db.execute(
+                "INSERT INTO chat_regions (chat_id, region, created_at) VALUES (?, ?, ?) "
+                "ON CONFLICT DO NOTHING",
                 (chat_id, region, now),
             )
-            return cursor.rowcount == 1
+            return added == 1
 
     async def unfollow_region(self, chat_id: int, region: str) -> bool:
         """Stop following a region (case-insensitive); False when it was not followed."""
         async with self._write() as db:
-            cursor = await db.execute(
+            removed = await db.execute(
                 "DELETE FROM chat_regions WHERE chat_id = ? AND lower(region) = lower(?)",
                 (chat_id, region),
             )
-            return cursor.rowcount > 0
+            return removed > 0
 
     async def chat_regions(self, chat_id: int) -> list[str]:
         """The regions a chat follows, in the order it chose them."""

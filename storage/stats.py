@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from storage.database import Database, sum_or_zero
 from storage.models import BotStats
 
 DAY = 24 * 3600
 CHART_DAYS = 30
 TOP_TOPICS = 10
+_EPOCH = date(1970, 1, 1)
 
 
 class StatsQueries(Database):
@@ -16,11 +19,13 @@ class StatsQueries(Database):
     async def bot_stats(self, now: float, utc_offset: float) -> BotStats:
         """Everything /stats shows, as of now."""
         chats = await self._one(
-            "SELECT sum(active = 1) AS active, sum(active = 0) AS inactive FROM chats"
+            "SELECT count(*) FILTER (WHERE active = 1) AS active, "
+            "count(*) FILTER (WHERE active = 0) AS inactive FROM chats"
         )
         feeds = await self._one(
-            "SELECT sum(consecutive_failures = 0) AS healthy, "
-            "sum(consecutive_failures > 0) AS failing FROM feeds WHERE enabled = 1"
+            "SELECT count(*) FILTER (WHERE consecutive_failures = 0) AS healthy, "
+            "count(*) FILTER (WHERE consecutive_failures > 0) AS failing "
+            "FROM feeds WHERE enabled = 1"
         )
         return BotStats(
             active_chats=sum_or_zero(chats, "active"),
@@ -43,12 +48,12 @@ class StatsQueries(Database):
 
     async def _top_topics(self) -> tuple[tuple[str, int], ...]:
         rows = await self._all(
-            # Shown as its first follower wrote it (the row with the smallest id, found in the
-            # same pass), region-limited topics as "banjir @Banten".
-            "SELECT substr(min(printf('%012d', t.id) || t.text || coalesce(' @' || t.region, '')),"
-            " 13) AS label, "
-            "count(DISTINCT t.chat_id) AS chats FROM topics t JOIN chats c ON c.id = t.chat_id "
-            "WHERE c.active = 1 GROUP BY t.key ORDER BY chats DESC, label LIMIT ?",
+            # Shown as its first follower wrote it (the row with the smallest id), region-limited
+            # topics as "banjir @Banten".
+            "SELECT first.text || coalesce(' @' || first.region, '') AS label, keys.chats AS chats "
+            "FROM (SELECT min(t.id) AS first_id, count(DISTINCT t.chat_id) AS chats FROM topics t "
+            "JOIN chats c ON c.id = t.chat_id WHERE c.active = 1 GROUP BY t.key) keys "
+            "JOIN topics first ON first.id = keys.first_id ORDER BY chats DESC, label LIMIT ?",
             (TOP_TOPICS,),
         )
         return tuple((str(row["label"]), int(row["chats"])) for row in rows)
@@ -56,7 +61,8 @@ class StatsQueries(Database):
     async def _alert_outcomes(self, since: float) -> tuple[int, int]:
         """(sent, not delivered) alerts finished since a moment."""
         row = await self._one(
-            "SELECT sum(status = 'sent') AS sent, sum(status IN ('failed', 'dropped')) AS failed "
+            "SELECT count(*) FILTER (WHERE status = 'sent') AS sent, "
+            "count(*) FILTER (WHERE status IN ('failed', 'dropped')) AS failed "
             "FROM deliveries WHERE item_id IS NOT NULL AND finished_at >= ?",
             (since,),
         )
@@ -70,12 +76,19 @@ class StatsQueries(Database):
         Days are the readers' (WIB): the caller gives their offset from UTC in seconds.
         """
         first_day_start = ((now + utc_offset) // DAY - (CHART_DAYS - 1)) * DAY - utc_offset
+        day = self.dialect.day_number("finished_at + ?")
         rows = await self._all(
-            "SELECT date(finished_at + ?, 'unixepoch') AS day, sum(status = 'sent') AS sent, "
-            "sum(status IN ('failed', 'dropped')) AS failed FROM deliveries "
-            "WHERE item_id IS NOT NULL AND finished_at >= ? GROUP BY day ORDER BY day",
+            f"SELECT {day} AS day, count(*) FILTER (WHERE status = 'sent') AS sent, "
+            "count(*) FILTER (WHERE status IN ('failed', 'dropped')) AS failed FROM deliveries "
+            "WHERE item_id IS NOT NULL AND finished_at >= ? GROUP BY 1 ORDER BY 1",
             (utc_offset, first_day_start),
         )
         return tuple(
-            (str(row["day"]), sum_or_zero(row, "sent"), sum_or_zero(row, "failed")) for row in rows
+            (_iso_day(int(row["day"])), sum_or_zero(row, "sent"), sum_or_zero(row, "failed"))
+            for row in rows
         )
+
+
+def _iso_day(days_since_epoch: int) -> str:
+    """2026-11-30 for the day number the query grouped by."""
+    return (_EPOCH + timedelta(days=days_since_epoch)).isoformat()

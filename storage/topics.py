@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import sqlite3
-
-from storage.database import Database
+from storage.database import Database, Row
 from storage.models import Topic
 
 
@@ -16,25 +14,21 @@ class TopicQueries(Database):
     ) -> Topic | None:
         """Add a topic; None when the chat already follows one with the same key."""
         async with self._write() as db:
-            cursor = await db.execute(
-                "INSERT OR IGNORE INTO topics (chat_id, text, key, created_at, region) "
-                "VALUES (?, ?, ?, ?, ?)",
+            row = await db.fetch_one(
+                "INSERT INTO topics (chat_id, text, key, created_at, region) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id",
                 (chat_id, text, key, now, region),
             )
-            if cursor.rowcount == 0 or cursor.lastrowid is None:
-                return None
-            return Topic(cursor.lastrowid, chat_id, text, region)
+        return Topic(int(row["id"]), chat_id, text, region) if row else None
 
     async def remove_topic(self, chat_id: int, topic_id: int) -> Topic | None:
         """Remove one of a chat's topics by id; return it, or None if it was not there."""
         async with self._write() as db:
-            cursor = await db.execute(
+            row = await db.fetch_one(
                 "DELETE FROM topics WHERE chat_id = ? AND id = ? "
                 "RETURNING id, chat_id, text, region",
                 (chat_id, topic_id),
             )
-            row = await cursor.fetchone()
-            await cursor.close()
         return _topic(row) if row else None
 
     async def find_topic(self, chat_id: int, key: str) -> Topic | None:
@@ -61,6 +55,6 @@ class TopicQueries(Database):
         return [_topic(row) for row in rows]
 
 
-def _topic(row: sqlite3.Row) -> Topic:
+def _topic(row: Row) -> Topic:
     """A Topic from a row with the columns id, chat_id, text and region."""
     return Topic(row["id"], row["chat_id"], row["text"], row["region"])

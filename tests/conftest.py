@@ -57,10 +57,31 @@ def postgres_url(postgres: PostgresServer) -> Iterator[str]:
         yield url
 
 
+# Tests in these folders run once on each engine (SQLite, then PostgreSQL); elsewhere, where
+# the database is not what is tested, on SQLite alone.
+BOTH_ENGINES = ("storage", "e2e", "reliability", "readers", "operators", "handlers")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Give every test that uses `database` the engines its folder runs on."""
+    if "database" in metafunc.fixturenames:
+        folder = metafunc.definition.path.parent.name
+        engines = ["sqlite", "postgresql"] if folder in BOTH_ENGINES else ["sqlite"]
+        metafunc.parametrize("database", engines, indirect=True)
+
+
 @pytest.fixture
-async def storage(tmp_path: Path) -> AsyncIterator[Storage]:
-    """An opened, empty database in the test's folder."""
-    store = Storage(tmp_path / "warta.db")
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
+    """Where the test's database lives: a file in its folder, or a PostgreSQL database."""
+    if request.param == "postgresql":
+        return str(request.getfixturevalue("postgres_url"))
+    return tmp_path / "warta.db"
+
+
+@pytest.fixture
+async def storage(database: Path | str) -> AsyncIterator[Storage]:
+    """An opened, empty database."""
+    store = Storage(database)
     await store.open()
     yield store
     await store.close()
@@ -68,11 +89,15 @@ async def storage(tmp_path: Path) -> AsyncIterator[Storage]:
 
 @pytest.fixture
 async def warta(
-    tmp_path: Path, telegram: TelegramStandIn, feeds: FeedServer
+    tmp_path: Path, telegram: TelegramStandIn, feeds: FeedServer, database: Path | str
 ) -> AsyncIterator[RunningBot]:
     """The bot, running in this event loop, with one (empty) Banten feed."""
     feeds.publish("/banten.xml", [])
     async with running_bot(
-        tmp_path, telegram, feeds, [("ANTARA Banten", "/banten.xml", "Banten")]
+        tmp_path,
+        telegram,
+        feeds,
+        [("ANTARA Banten", "/banten.xml", "Banten")],
+        database=database,
     ) as bot:
         yield bot

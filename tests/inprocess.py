@@ -124,12 +124,16 @@ async def running_bot(
     send_limits: SendLimits | None = None,
     fetch_timeout: float | None = None,
     fetch_addresses: AddressPolicy = LOOPBACK_FEEDS,
+    database: Path | str | None = None,
 ) -> AsyncIterator[RunningBot]:
-    """Start the bot as `warta run` would, minus signal handling; stop it afterwards."""
+    """Start the bot as `warta run` would, minus signal handling; stop it afterwards.
+
+    The database is a file in tmp_path unless the test gives one (a PostgreSQL URL, say).
+    """
     config = Config(
         token=telegram.token,
         api_url=telegram.base_url,
-        db_path=tmp_path / "warta.db",
+        database=tmp_path / "warta.db" if database is None else database,
         feeds_file=write_feeds(tmp_path / "feeds.toml", feeds, feed_entries),
         poll_seconds=poll_seconds,
         admins=frozenset({ADMIN_ID}),

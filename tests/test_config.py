@@ -16,7 +16,7 @@ def test_defaults_follow_the_documented_contract() -> None:
     config = load_config({}, dotenv=None)
     assert config.token is None
     assert config.api_url == DEFAULT_API_URL
-    assert config.db_path == Path("warta.db")
+    assert config.database == Path("warta.db")
     assert config.feeds_file is None
     assert config.poll_seconds == 300
     assert config.admins == frozenset()
@@ -37,7 +37,7 @@ def test_every_variable_is_read() -> None:
     )
     assert config.require_token() == "1:abc"
     assert config.api_url == "http://127.0.0.1:8081"
-    assert config.db_path == Path("/tmp/x.db")
+    assert config.database == Path("/tmp/x.db")
     assert config.feeds_file == Path("feeds.toml")
     assert config.poll_seconds == 2
     assert config.admins == {12, 34}
@@ -49,7 +49,7 @@ def test_dotenv_fills_in_but_the_environment_wins(tmp_path: Path) -> None:
     dotenv.write_text("# local\nTELEGRAM_BOT_TOKEN='1:fromfile'\nWARTA_DB=file.db\n")
     config = load_config({"WARTA_DB": "env.db"}, dotenv=dotenv)
     assert config.token == "1:fromfile"
-    assert config.db_path == Path("env.db")
+    assert config.database == Path("env.db")
 
 
 @pytest.mark.parametrize(

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from bot.config import ConfigError, load_config
+from storage import describe
 
 EXIT_FAILED = 1
 EXIT_CONFIG = 2
@@ -35,10 +36,16 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def run(args: argparse.Namespace) -> int:
     """Copy the database and say what was copied; exit 1 when refused or failed."""
     try:
-        source = load_config().db_path
+        source = load_config().database
     except ConfigError as error:
         print(f"warta: {error}", file=sys.stderr)
         return EXIT_CONFIG
+    if not isinstance(source, Path):
+        print(
+            f"warta: {describe(source)} is a PostgreSQL database: back it up with pg_dump",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
     started = time.monotonic()
     try:
         pages, integrity = backup_database(source, args.file, force=args.force)

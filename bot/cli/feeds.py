@@ -137,7 +137,7 @@ def _markup_safe(value: str | None) -> str:
 async def _bot_feeds(config: Config) -> list[FeedSeed]:
     """The enabled feeds of the database after seeding it from WARTA_FEEDS, as at start-up."""
     seeds = load_feed_list(config.feeds_file)
-    storage = Storage(config.db_path)
+    storage = Storage(config.database)
     await storage.open()
     try:
         await storage.sync_feeds(seeds)
@@ -147,7 +147,7 @@ async def _bot_feeds(config: Config) -> list[FeedSeed]:
 
 
 async def _import(config: Config, seeds: list[FeedSeed]) -> list[FeedAddOutcome]:
-    storage = Storage(config.db_path)
+    storage = Storage(config.database)
     await storage.open()
     try:
         # Seeding first, as start-up would, lets the file's names and regions win after it.

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
-import sqlite3
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+
+from storage import DATABASE_ERRORS
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +92,7 @@ class OutcomeRecorder:
                 outcome, write = backlog.writes[0]
                 try:
                     changed = await write()
-                except sqlite3.Error as error:
+                except DATABASE_ERRORS as error:
                     self._postpone(delivery_id, backlog, outcome, error)
                     return
                 except Exception:
@@ -110,7 +111,7 @@ class OutcomeRecorder:
             backlog.retrying = False
 
     def _postpone(
-        self, delivery_id: int, backlog: _Backlog, outcome: str, error: sqlite3.Error
+        self, delivery_id: int, backlog: _Backlog, outcome: str, error: Exception
     ) -> None:
         backlog.failures += 1
         delay = min(FIRST_RETRY_SECONDS * 2 ** (backlog.failures - 1), self._max_backoff)

@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import logging
 import random
-import sqlite3
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -28,7 +27,7 @@ from bot.delivery.digests import digest_messages
 from bot.delivery.outcomes import OutcomeRecorder, Write
 from bot.delivery.render import AlertView, render_alert
 from bot.ops.metrics import Metrics
-from storage import Storage
+from storage import DATABASE_ERRORS, Storage
 from storage.models import BroadcastReport, Item, OutboxEntry
 
 log = logging.getLogger(__name__)
@@ -241,7 +240,7 @@ class Sender:
     async def _release_stale_claims(self) -> None:
         try:
             released = await self._storage.release_claims()
-        except sqlite3.Error as error:
+        except DATABASE_ERRORS as error:
             log.error("claims of an earlier run not released reason=%s", error)
             return
         if released:
@@ -269,7 +268,7 @@ class Sender:
         """Claim the message just before sending: False if it may no longer go out."""
         try:
             return await self._storage.claim_delivery(entry.id, self._claim)
-        except sqlite3.Error as error:
+        except DATABASE_ERRORS as error:
             delay = self._backoff(2)
             self._chat_ready_at[entry.chat_id] = self._monotonic() + delay
             log.error(

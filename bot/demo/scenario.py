@@ -103,7 +103,7 @@ async def run_demo(console: Console, deadline: float = DEADLINE_SECONDS) -> None
             config = Config(
                 token=telegram.token,
                 api_url=telegram.base_url,
-                db_path=Path(directory) / "warta.db",
+                database=Path(directory) / "warta.db",
                 feeds_file=write_feed_list(Path(directory) / "feeds.toml", site, feeds),
                 poll_seconds=POLL_SECONDS,
                 # The sample news sites are served on loopback, as WARTA_ALLOW_PRIVATE_FEEDS allows.

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sqlite3
 from typing import Any
 
 from aiohttp import web
@@ -12,13 +11,20 @@ from prometheus_client import CONTENT_TYPE_LATEST
 
 from bot.config import Config
 from bot.ops.metrics import Metrics
-from storage import Storage, StorageClosedError
+from storage import DATABASE_ERRORS, Storage, StorageClosedError
 
 log = logging.getLogger(__name__)
 
 DATABASE_TIMEOUT = 3.0
 # A poll may fail now and then; three poll intervals without one success means trouble.
 STALE_POLLS = 3
+# What a health check counts as "the database does not answer".
+_UNREACHABLE: tuple[type[Exception], ...] = (
+    *DATABASE_ERRORS,
+    StorageClosedError,
+    ValueError,
+    TimeoutError,
+)
 
 
 class MonitoringServer:
@@ -85,6 +91,6 @@ class MonitoringServer:
         try:
             async with asyncio.timeout(DATABASE_TIMEOUT):
                 return await self._storage.outbox_backlog()
-        except (sqlite3.Error, StorageClosedError, ValueError, TimeoutError) as error:
+        except _UNREACHABLE as error:
             log.warning("health check: database unreachable error=%s", error)
             return None

@@ -149,7 +149,7 @@ async def healthy_bot(
     config = Config(
         token=telegram.token,
         api_url=telegram.base_url,
-        db_path=tmp_path / "warta.db",
+        database=tmp_path / "warta.db",
         feeds_file=write_feeds(tmp_path / "feeds.toml", feeds, [("B", "/banten.xml", "Banten")]),
         poll_seconds=60,
         metrics_port=port,

@@ -82,7 +82,7 @@ async def bot(
     config = Config(
         token=telegram.token,
         api_url=telegram.base_url,
-        db_path=tmp_path / "warta.db",
+        database=tmp_path / "warta.db",
         feeds_file=write_feeds(
             tmp_path / "feeds.toml",
             feeds,
@@ -160,7 +160,7 @@ async def test_health_fails_after_three_poll_intervals_without_a_successful_poll
     config = Config(
         token=telegram.token,
         api_url=telegram.base_url,
-        db_path=tmp_path / "warta.db",
+        database=tmp_path / "warta.db",
         feeds_file=write_feeds(tmp_path / "feeds.toml", feeds, [("Rusak", "/rusak.xml", "")]),
         poll_seconds=POLL_SECONDS,
         metrics_port=port,

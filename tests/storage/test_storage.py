@@ -7,6 +7,7 @@ from pathlib import Path
 
 from storage import Storage
 from storage.migrate import migration_scripts
+from storage.sqlite import SqliteEngine
 from storage.models import FeedSeed, NewItem
 
 NOW = 1_800_000_000.0
@@ -32,6 +33,17 @@ def an_item(identity: str, alerts: dict[int, tuple[str, ...]], story: int | None
     )
 
 
+async def drop_connections(store: Storage) -> None:
+    """No clean shutdown: the connections go as a killed process's would, nothing closed first."""
+    engine = store.engine
+    if isinstance(engine, SqliteEngine):
+        for db in engine.connections:
+            await db.close()
+    else:
+        await engine.close()
+    store._engine = None
+
+
 async def test_new_file_gets_the_whole_schema(tmp_path: Path) -> None:
     store = Storage(tmp_path / "fresh.db")
     await store.open()
@@ -39,17 +51,19 @@ async def test_new_file_gets_the_whole_schema(tmp_path: Path) -> None:
     with sqlite3.connect(tmp_path / "fresh.db") as db:
         version = db.execute("PRAGMA user_version").fetchone()[0]
         journal = db.execute("PRAGMA journal_mode").fetchone()[0]
-    assert version == migration_scripts()[-1][0]
+    assert version == migration_scripts("sqlite")[-1][0]
     assert journal == "wal"
 
 
-async def test_reopening_an_existing_file_keeps_chats_and_topics(tmp_path: Path) -> None:
-    first = Storage(tmp_path / "warta.db")
+async def test_reopening_an_existing_database_keeps_chats_and_topics(
+    database: Path | str,
+) -> None:
+    first = Storage(database)
     await first.open()
     await first.register_chat(42, "private", "Budi", NOW)
     await first.add_topic(42, "Korea Utara", "korea utara", NOW)
     await first.close()
-    again = Storage(tmp_path / "warta.db")
+    again = Storage(database)
     await again.open()
     assert [t.text for t in await again.list_topics(42)] == ["Korea Utara"]
     await again.close()
@@ -96,9 +110,10 @@ async def test_a_second_item_of_the_same_story_queues_nothing_more(storage: Stor
     assert stored.alerts_queued == 0
 
 
-async def test_outbox_survives_a_crash_and_only_unsent_rows_come_back(tmp_path: Path) -> None:
-    path = tmp_path / "warta.db"
-    store = Storage(path)
+async def test_outbox_survives_a_crash_and_only_unsent_rows_come_back(
+    database: Path | str,
+) -> None:
+    store = Storage(database)
     await store.open()
     feed_id = await a_feed(store)
     await store.register_chat(1, "private", "", NOW)
@@ -106,11 +121,8 @@ async def test_outbox_survives_a_crash_and_only_unsent_rows_come_back(tmp_path: 
     first = (await store.pending_outbox(NOW, 10))[0]
     assert await store.claim_delivery(first.id, CLAIM)
     await store.mark_sent(first.id, CLAIM, NOW)
-    # No clean shutdown: the connection is dropped as a killed process would drop it.
-    for db in store.connections:
-        await db.close()
-    store._db = None
-    again = Storage(path)
+    await drop_connections(store)
+    again = Storage(database)
     await again.open()
     pending = await again.pending_outbox(NOW, 10)
     assert [entry.item.title for entry in pending if entry.item] == ["Banjir di Serang b"]

@@ -1,0 +1,274 @@
+"""PostgreSQL: a pool of connections that many processes and machines can share.
+
+Every statement outside a write transaction runs in autocommit, so it sees committed data only.
+Migrations run in one transaction under an advisory lock, so processes that start together apply
+them once. Searches use the items' `search` tsvector (the `simple` configuration: Indonesian
+words are not stemmed) with its GIN index, and a caller can stop one (a cancel request).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager, suppress
+from enum import Enum
+from functools import lru_cache
+from typing import Any, cast
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+import psycopg_pool
+from psycopg.rows import dict_row
+
+from storage.database import DatabaseOpenError, Params, Row, SearchStoppedError, StorageClosedError
+from storage.fulltext import search_document, tsquery
+from storage.migrate import migration_scripts, newest_version
+
+# Connections kept open: the sender, commands and a slow query or two at once, per process.
+POOL_SIZE = 6
+CONNECT_TIMEOUT_SECONDS = 10
+# Any number that no other program takes an advisory lock on: 'warta' in ASCII.
+MIGRATION_LOCK = 0x7761727461
+# How often a running search asks whether to go on.
+SEARCH_CHECK_SECONDS = 0.02
+
+ITEM_COLUMNS = (
+    "i.id AS item_id, i.feed_id AS item_feed_id, i.title AS item_title, "
+    "i.summary AS item_summary, i.link AS item_link, i.published_at AS item_published_at, "
+    "i.fetched_at AS item_fetched_at, f.name AS feed_name, f.region AS feed_region, i.body AS body"
+)
+_MATCHING_ITEMS = (
+    f"SELECT {ITEM_COLUMNS} FROM items i JOIN feeds f ON f.id = i.feed_id "
+    "WHERE i.search @@ to_tsquery('simple', %s) AND i.id < %s ORDER BY i.id DESC LIMIT %s"
+)
+_LATEST_ITEMS = (
+    f"SELECT {ITEM_COLUMNS} FROM items i JOIN feeds f ON f.id = i.feed_id "
+    "WHERE i.id < %s ORDER BY i.id DESC LIMIT %s"
+)
+_INSERT_ITEM = (
+    "INSERT INTO items (feed_id, identity, title, summary, body, link, published_at, "
+    "fetched_at, story_id, search) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, to_tsvector('simple', ?)) "
+    "ON CONFLICT DO NOTHING RETURNING id"
+)
+_VERSION_TABLE = "CREATE TABLE IF NOT EXISTS warta_schema (version INTEGER NOT NULL)"
+
+
+def redacted(url: str) -> str:
+    """The URL without its password (and with the socket folder for a Unix-socket host)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    if parts.username:
+        host = f"{parts.username}@{host}"
+    return urlunsplit((parts.scheme, host, parts.path, parts.query, ""))
+
+
+def server_name(url: str) -> str:
+    """The server as an operator knows it: host and port, or the socket folder."""
+    info = psycopg.conninfo.conninfo_to_dict(url)
+    host = str(info.get("host") or "localhost")
+    port = info.get("port")
+    return f"{host}:{port}" if port else host
+
+
+class PostgresDialect:
+    """PostgreSQL's spelling of what differs between the engines."""
+
+    name = "postgresql"
+
+    def insert_item(
+        self, values: Sequence[object], title: str, body: str
+    ) -> tuple[str, Sequence[object]]:
+        """The item's insert, with the words its search document indexes."""
+        return _INSERT_ITEM, (*values, search_document(title, body))
+
+    def day_number(self, seconds: str) -> str:
+        """Whole days since the epoch."""
+        return f"floor(({seconds}) / 86400)::bigint"
+
+
+class PostgresSession:
+    """Queries on one pooled connection; `?` and `:name` placeholders become psycopg's."""
+
+    def __init__(self, connection: psycopg.AsyncConnection[Any]) -> None:
+        self._connection = connection
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        """Run a statement; the number of rows it changed."""
+        cursor = await self._connection.execute(_placeholders(sql), _adapted(params))
+        return cursor.rowcount
+
+    async def execute_many(self, sql: str, rows: Sequence[Params]) -> None:
+        """Run a statement once for each set of parameters."""
+        async with self._connection.cursor() as cursor:
+            await cursor.executemany(_placeholders(sql), [_adapted(row) for row in rows])
+
+    async def fetch_all(self, sql: str, params: Params = ()) -> list[Row]:
+        """Every row a query returns."""
+        cursor = await self._connection.execute(_placeholders(sql), _adapted(params))
+        return cast(list[Row], await cursor.fetchall())
+
+    async def fetch_one(self, sql: str, params: Params = ()) -> Row | None:
+        """The first row a query returns, if any."""
+        cursor = await self._connection.execute(_placeholders(sql), _adapted(params))
+        return cast(Row | None, await cursor.fetchone())
+
+
+class PostgresEngine:
+    """A PostgreSQL database reached through a URL, with a pool of connections."""
+
+    dialect = PostgresDialect()
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._pool: psycopg_pool.AsyncConnectionPool[Any] | None = None
+
+    async def open(self) -> None:
+        """Connect, migrate under the lock, then open the pool."""
+        try:
+            connection = await psycopg.AsyncConnection.connect(
+                self.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_SECONDS
+            )
+        except psycopg.Error as error:
+            raise DatabaseOpenError(
+                f"cannot reach the PostgreSQL server {server_name(self.url)}: {_first_line(error)}"
+            ) from None
+        try:
+            async with connection:
+                await self._migrate(connection)
+        except psycopg.Error as error:
+            raise DatabaseOpenError(
+                f"cannot prepare the database {redacted(self.url)}: {_first_line(error)}"
+            ) from None
+        pool: psycopg_pool.AsyncConnectionPool[Any] = psycopg_pool.AsyncConnectionPool(
+            self.url,
+            min_size=1,
+            max_size=POOL_SIZE,
+            kwargs={"autocommit": True, "row_factory": dict_row},
+            open=False,
+            name="warta",
+        )
+        try:
+            await pool.open(wait=True, timeout=CONNECT_TIMEOUT_SECONDS)
+        except psycopg_pool.PoolTimeout:
+            await pool.close()
+            raise DatabaseOpenError(
+                f"cannot reach the PostgreSQL server {server_name(self.url)}"
+            ) from None
+        self._pool = pool
+
+    async def _migrate(self, connection: psycopg.AsyncConnection[Any]) -> None:
+        """Apply the migrations this database lacks, once, whoever else starts now."""
+        known = newest_version()
+        async with connection.transaction():
+            await connection.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
+            await connection.execute(_VERSION_TABLE)
+            found = await (await connection.execute("SELECT version FROM warta_schema")).fetchone()
+            if found is None:
+                await connection.execute("INSERT INTO warta_schema (version) VALUES (0)")
+            current = int(found[0]) if found else 0
+            if current > known:
+                raise DatabaseOpenError(
+                    f"the database {redacted(self.url)} has schema version {current}, written by "
+                    f"a newer Warta; this Warta knows versions up to {known}: run the newer "
+                    "Warta, or restore a backup made with this one"
+                )
+            for version, script in migration_scripts("postgresql"):
+                if version > current:
+                    await connection.execute(cast(Any, script))
+                    await connection.execute("UPDATE warta_schema SET version = %s", (version,))
+
+    async def close(self) -> None:
+        """Close the pool; safe to call twice."""
+        if self._pool is not None:
+            pool, self._pool = self._pool, None
+            await pool.close()
+
+    def _open_pool(self) -> psycopg_pool.AsyncConnectionPool[Any]:
+        if self._pool is None:
+            raise StorageClosedError("storage is not open")
+        return self._pool
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[PostgresSession]:
+        """A transaction on a pooled connection: committed at the end, rolled back on error."""
+        async with self._open_pool().connection() as connection, connection.transaction():
+            yield PostgresSession(connection)
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[PostgresSession]:
+        """A pooled connection in autocommit: each statement sees what is committed."""
+        async with self._open_pool().connection() as connection:
+            yield PostgresSession(connection)
+
+    async def search_items(
+        self, expression: str | None, limit: int, before_id: int, keep_going: Callable[[], bool]
+    ) -> list[tuple[Row, str]]:
+        """Newest items below before_id matching an FTS5 expression (all when None)."""
+        params: tuple[object, ...]
+        if expression is None:
+            sql, params = _LATEST_ITEMS, (before_id, limit)
+        else:
+            sql, params = _MATCHING_ITEMS, (tsquery(expression), before_id, limit)
+        async with self._open_pool().connection() as connection:
+            query = asyncio.ensure_future(_fetch_all(connection, sql, params))
+            while not query.done():
+                if not keep_going():
+                    # The server stops the query; the connection goes back to the pool clean.
+                    with suppress(psycopg.Error):
+                        await connection.cancel_safe()
+                    with suppress(psycopg.errors.QueryCanceled):
+                        await query
+                    raise SearchStoppedError
+                await asyncio.wait([query], timeout=SEARCH_CHECK_SECONDS)
+            rows = query.result()
+        return [(row, row["body"]) for row in rows]
+
+
+async def _fetch_all(
+    connection: psycopg.AsyncConnection[Any], sql: str, params: Sequence[object]
+) -> list[Row]:
+    cursor = await connection.execute(cast(Any, sql), params)
+    return cast(list[Row], await cursor.fetchall())
+
+
+# `?`, `:name`, and a quoted literal (skipped whole, so nothing inside it is read as a mark).
+_MARKS = re.compile(r"'(?:[^']|'')*'|(?<![:\w])\?|(?<![:\w]):([A-Za-z_]\w*)|%")
+
+
+@lru_cache(maxsize=1024)
+def _placeholders(sql: str) -> Any:
+    """The statement with psycopg's placeholders (and every literal % doubled)."""
+
+    def mark(found: re.Match[str]) -> str:
+        text = found.group(0)
+        if text == "?":
+            return "%s"
+        if text == "%":
+            return "%%"
+        if text.startswith("'"):
+            return text.replace("%", "%%")
+        return f"%({found.group(1)})s"
+
+    return _MARKS.sub(mark, sql)
+
+
+def _adapted(params: Params) -> Params:
+    """Parameters as PostgreSQL stores them: flags as 0/1 integers, enums by value."""
+    if isinstance(params, Mapping):
+        return {name: _value(value) for name, value in params.items()}
+    return [_value(value) for value in params]
+
+
+def _value(value: object) -> object:
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, Enum):
+        return value.value
+    return value
+
+
+def _first_line(error: BaseException) -> str:
+    return (str(error).strip().splitlines() or [type(error).__name__])[0]

@@ -1,0 +1,265 @@
+"""SQLite: one file, a writer connection and a few readers, FTS5 for searches.
+
+WAL lets the readers work while the writer writes; the readers are `query_only`. A search runs
+on a connection of its own in a worker thread, so a long one holds up neither the event loop nor
+the queries of everybody else, and SQLite's progress handler lets its caller stop it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sqlite3
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import aiosqlite
+
+from storage.database import DatabaseOpenError, Params, Row, SearchStoppedError
+from storage.migrate import migration_scripts, newest_version
+
+BUSY_TIMEOUT_MS = 15_000
+LOCKED_RETRIES = 8
+# Three readers: the sender, the commands and one slow query (the stats, say) can read at once
+# without queueing behind each other; more would not help on two cores, and each connection is a
+# thread with its own page cache.
+READERS = 3
+
+ITEM_COLUMNS = (
+    "i.id AS item_id, i.feed_id AS item_feed_id, i.title AS item_title, "
+    "i.summary AS item_summary, i.link AS item_link, i.published_at AS item_published_at, "
+    "i.fetched_at AS item_fetched_at, f.name AS feed_name, f.region AS feed_region, i.body AS body"
+)
+_MATCHING_ITEMS = (
+    f"SELECT {ITEM_COLUMNS} FROM items_fts JOIN items i ON i.id = items_fts.rowid "
+    # Ordered by the index's own rowid (= i.id), FTS5 stops after `limit` matches;
+    # ordered by i.id, SQLite would sort every match first (seconds at a million items).
+    "JOIN feeds f ON f.id = i.feed_id WHERE items_fts MATCH ? AND items_fts.rowid < ? "
+    "ORDER BY items_fts.rowid DESC LIMIT ?"
+)
+_LATEST_ITEMS = (
+    f"SELECT {ITEM_COLUMNS} FROM items i JOIN feeds f ON f.id = i.feed_id "
+    "WHERE i.id < ? ORDER BY i.id DESC LIMIT ?"
+)
+_INSERT_ITEM = (
+    "INSERT INTO items (feed_id, identity, title, summary, body, link, published_at, "
+    "fetched_at, story_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id"
+)
+
+
+class SqliteDialect:
+    """SQLite's spelling of what differs between the engines."""
+
+    name = "sqlite"
+
+    def insert_item(
+        self, values: Sequence[object], title: str, body: str
+    ) -> tuple[str, Sequence[object]]:
+        """The item's insert: FTS5 follows the items table through triggers."""
+        return _INSERT_ITEM, values
+
+    def day_number(self, seconds: str) -> str:
+        """Whole days since the epoch (CAST truncates, which is flooring for these times)."""
+        return f"CAST(({seconds}) / 86400 AS INTEGER)"
+
+
+class SqliteSession:
+    """Queries on one aiosqlite connection."""
+
+    def __init__(self, db: aiosqlite.Connection) -> None:
+        self._db = db
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        """Run a statement; the number of rows it changed."""
+        async with self._db.execute(sql, params) as cursor:
+            return cursor.rowcount
+
+    async def execute_many(self, sql: str, rows: Sequence[Params]) -> None:
+        """Run a statement once for each set of parameters."""
+        await self._db.executemany(sql, rows)
+
+    async def fetch_all(self, sql: str, params: Params = ()) -> list[Row]:
+        """Every row a query returns."""
+        async with self._db.execute(sql, params) as cursor:
+            return list(await cursor.fetchall())
+
+    async def fetch_one(self, sql: str, params: Params = ()) -> Row | None:
+        """The first row a query returns, if any."""
+        async with self._db.execute(sql, params) as cursor:
+            row: Row | None = await cursor.fetchone()
+            # A statement with RETURNING is done only once every row has been read.
+            await cursor.fetchall()
+            return row
+
+
+class SqliteEngine:
+    """One SQLite file: a writer connection whose writes take turns, and a pool of readers."""
+
+    dialect = SqliteDialect()
+
+    def __init__(self, path: Path, check_steps: Callable[[], int]) -> None:
+        self.path = path
+        self._check_steps = check_steps
+        self._writer: aiosqlite.Connection | None = None
+        self._readers: list[aiosqlite.Connection] = []
+        self._idle_readers: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
+
+    async def open(self) -> None:
+        """Open the writer and the readers, set pragmas and apply migrations."""
+        connections: list[aiosqlite.Connection] = []
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._check_version(await asyncio.to_thread(_file_schema_version, self.path))
+            writer = await self._connect(connections)
+            await writer.execute("PRAGMA journal_mode = WAL")
+            await writer.execute("PRAGMA synchronous = NORMAL")
+            await _apply_migrations(writer)
+            for _ in range(READERS):
+                reader = await self._connect(connections)
+                await reader.execute("PRAGMA query_only = ON")
+        except (sqlite3.Error, OSError) as error:
+            await _close_all(connections)
+            raise DatabaseOpenError(f"cannot open the database {self.path}: {error}") from None
+        except BaseException:
+            await _close_all(connections)
+            raise
+        self._writer, self._readers = writer, connections[1:]
+        self._idle_readers = asyncio.Queue()
+        for reader in self._readers:
+            self._idle_readers.put_nowait(reader)
+
+    async def _connect(self, opened: list[aiosqlite.Connection]) -> aiosqlite.Connection:
+        """A connection in autocommit mode with the pragmas every connection needs."""
+        db = await aiosqlite.connect(self.path, isolation_level=None)
+        opened.append(db)
+        db.row_factory = sqlite3.Row
+        await db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        await db.execute("PRAGMA foreign_keys = ON")
+        return db
+
+    def _check_version(self, found: int) -> None:
+        """Refuse a file written by a newer Warta, before anything in it is changed."""
+        known = newest_version()
+        if found > known:
+            raise DatabaseOpenError(
+                f"the database {self.path} has schema version {found}, written by a newer "
+                f"Warta; this Warta knows versions up to {known}: run the newer Warta, or "
+                "restore a backup made with this one"
+            )
+
+    async def close(self) -> None:
+        """Close every connection; safe to call twice."""
+        if self._writer is not None:
+            connections = [self._writer, *self._readers]
+            self._writer, self._readers = None, []
+            await _close_all(connections)
+
+    def _open_writer(self) -> aiosqlite.Connection:
+        if self._writer is None:
+            from storage.database import StorageClosedError
+
+            raise StorageClosedError("storage is not open")
+        return self._writer
+
+    @property
+    def connections(self) -> tuple[aiosqlite.Connection, ...]:
+        """Every open connection, the writer first."""
+        return (self._open_writer(), *self._readers)
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[SqliteSession]:
+        """A write transaction, retried while another process holds the file's lock."""
+        db = self._open_writer()
+        for attempt in range(LOCKED_RETRIES):
+            try:
+                await db.execute("BEGIN IMMEDIATE")
+                break
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) or attempt == LOCKED_RETRIES - 1:
+                    raise
+                await asyncio.sleep(0.5 * (attempt + 1))
+        try:
+            yield SqliteSession(db)
+        except BaseException:
+            await db.rollback()
+            raise
+        await _commit(db)
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[SqliteSession]:
+        """One of the readers, for as long as the block runs."""
+        self._open_writer()
+        idle = self._idle_readers
+        reader = await idle.get()
+        try:
+            yield SqliteSession(reader)
+        finally:
+            idle.put_nowait(reader)
+
+    async def search_items(
+        self, expression: str | None, limit: int, before_id: int, keep_going: Callable[[], bool]
+    ) -> list[tuple[Row, str]]:
+        """Newest items below before_id matching an FTS5 expression (all when None)."""
+        self._open_writer()
+        return await asyncio.to_thread(self._search, expression, limit, before_id, keep_going)
+
+    def _search(
+        self, expression: str | None, limit: int, before_id: int, keep_going: Callable[[], bool]
+    ) -> list[tuple[Row, str]]:
+        with contextlib.closing(sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000)) as db:
+            db.row_factory = sqlite3.Row
+            db.execute("PRAGMA query_only = 1")
+            db.set_progress_handler(lambda: not keep_going(), self._check_steps())
+            try:
+                if expression is None:
+                    rows = db.execute(_LATEST_ITEMS, (before_id, limit)).fetchall()
+                else:
+                    rows = db.execute(_MATCHING_ITEMS, (expression, before_id, limit)).fetchall()
+            except sqlite3.OperationalError as error:
+                if "interrupted" in str(error):
+                    raise SearchStoppedError from error
+                raise
+        return [(row, row["body"]) for row in rows]
+
+
+async def _commit(db: aiosqlite.Connection) -> None:
+    for attempt in range(LOCKED_RETRIES):
+        try:
+            await db.commit()
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or attempt == LOCKED_RETRIES - 1:
+                raise
+            await asyncio.sleep(0.5 * (attempt + 1))
+
+
+async def _apply_migrations(db: aiosqlite.Connection) -> int:
+    """Bring the schema up to the newest version (PRAGMA user_version); return that version."""
+    async with db.execute("PRAGMA user_version") as cursor:
+        row = await cursor.fetchone()
+    current = int(row[0]) if row else 0
+    for version, script in migration_scripts("sqlite"):
+        if version <= current:
+            continue
+        # executescript commits first; the version bump is part of the same script.
+        await db.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {version};\nCOMMIT;")
+        current = version
+    return current
+
+
+def _file_schema_version(path: Path) -> int:
+    """The file's schema version, read through a plain connection opened and closed here."""
+    # Opening the file here first means a file that cannot be opened fails in this thread, not
+    # in aiosqlite's worker, which would report it to an event loop that may be closed by then.
+    with contextlib.closing(sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000)) as db:
+        return int(db.execute("PRAGMA user_version").fetchone()[0])
+
+
+async def _close_all(connections: Sequence[aiosqlite.Connection]) -> None:
+    """Close connections, each even if another fails to close."""
+    for db in connections:
+        try:
+            await db.close()
+        except sqlite3.Error:
+            continue
