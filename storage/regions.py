@@ -46,7 +46,7 @@ class RegionQueries(Database):
     async def known_regions(self) -> list[str]:
         """Regions of the enabled feeds, "Nasional" first, then alphabetical."""
         rows = await self._all(
-            "SELECT DISTINCT region FROM feeds WHERE enabled = 1 AND region != '' "
-            "ORDER BY region != 'Nasional', region"
+            "SELECT region FROM feeds WHERE enabled = 1 AND region != '' "
+            "GROUP BY region ORDER BY region != 'Nasional', region"
         )
         return [row["region"] for row in rows]

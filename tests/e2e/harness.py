@@ -56,9 +56,17 @@ class BotProcess:
 
 
 def bot_environment(
-    tmp_path: Path, telegram: TelegramStandIn, feeds_toml: Path, extra: Mapping[str, str] = {}
+    tmp_path: Path,
+    telegram: TelegramStandIn,
+    feeds_toml: Path,
+    extra: Mapping[str, str] = {},
+    *,
+    database: Path | str | None = None,
 ) -> dict[str, str]:
-    """The environment an operator would set, pointing at the loopback stand-ins."""
+    """The environment an operator would set, pointing at the loopback stand-ins.
+
+    The database is a file in tmp_path unless the test gives one (a PostgreSQL URL, say).
+    """
     env = {
         key: value
         for key, value in os.environ.items()
@@ -67,7 +75,7 @@ def bot_environment(
     env.update(
         TELEGRAM_BOT_TOKEN=telegram.token,
         TELEGRAM_API_URL=telegram.base_url,
-        WARTA_DB=str(tmp_path / "warta.db"),
+        WARTA_DB=str(tmp_path / "warta.db" if database is None else database),
         WARTA_FEEDS=str(feeds_toml),
         WARTA_POLL_SECONDS="1",
         WARTA_ADMINS=str(ADMIN_ID),

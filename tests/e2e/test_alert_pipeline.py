@@ -27,16 +27,15 @@ def feeds(feeds: FeedServer) -> FeedServer:
 
 @pytest.fixture
 async def bot(
-    tmp_path: Path, telegram: TelegramStandIn, feeds: FeedServer
+    tmp_path: Path, telegram: TelegramStandIn, feeds: FeedServer, database: Path | str
 ) -> AsyncIterator[BotProcess]:
     feeds_toml = write_feeds_file(
         tmp_path / "feeds.toml",
         feeds,
         [("ANTARA Banten", BANTEN, "Banten"), ("ANTARA Nasional", NASIONAL, "Nasional")],
     )
-    process = BotProcess(
-        tmp_path, bot_environment(tmp_path, telegram, feeds_toml), tmp_path / "bot.log"
-    )
+    environment = bot_environment(tmp_path, telegram, feeds_toml, database=database)
+    process = BotProcess(tmp_path, environment, tmp_path / "bot.log")
     await process.start()
     yield process
     if process.process is not None:

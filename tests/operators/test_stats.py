@@ -37,14 +37,14 @@ async def finished_alerts(
         ],
         time.time(),
     )
-    for (identity, _), (status, finished_at) in zip(stored.stories, outcomes, strict=True):
-        # Test set-up only: finished outbox rows with chosen times, as the sender would leave them.
-        await storage.db.execute(
-            "INSERT INTO deliveries (chat_id, item_id, status, created_at, finished_at) "
-            "SELECT ?, id, ?, ?, ? FROM items WHERE identity = ?",
-            (chat_id, status, finished_at, finished_at, identity),
-        )
-    await storage.db.commit()
+    # Test set-up only: finished outbox rows with chosen times, as the sender would leave them.
+    async with storage._write() as db:
+        for (identity, _), (status, finished_at) in zip(stored.stories, outcomes, strict=True):
+            await db.execute(
+                "INSERT INTO deliveries (chat_id, item_id, status, created_at, finished_at) "
+                "SELECT ?, id, ?, ?, ? FROM items WHERE identity = ?",
+                (chat_id, status, finished_at, finished_at, identity),
+            )
 
 
 async def test_stats_figures_match_what_is_stored_and_the_chart_is_a_png(

@@ -28,10 +28,10 @@ def headline(number: int) -> str:
 
 @asynccontextmanager
 async def queued_alerts(
-    folder: Path, chats: int, items: int, storage_type: type[Storage] = Storage
+    database: Path | str, chats: int, items: int, storage_type: type[Storage] = Storage
 ) -> AsyncIterator[Storage]:
     """Private chats 1..chats, each with one alert per item queued, items in publishing order."""
-    storage = storage_type(folder / "warta.db")
+    storage = storage_type(database)
     await storage.open()
     await storage.sync_feeds([FeedSeed("http://127.0.0.1/banten.xml", "ANTARA Banten", "Banten")])
     for chat_id in range(1, chats + 1):

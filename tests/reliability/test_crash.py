@@ -30,10 +30,10 @@ FEED = "/banten.xml"
 
 
 @pytest.fixture
-async def prepared(tmp_path: Path, feeds: FeedServer) -> Path:
+async def prepared(tmp_path: Path, feeds: FeedServer, database: Path | str) -> Path:
     """A database where 500 readers follow "banjir" and the feed has been read before."""
     feeds.publish(FEED, [])
-    storage = Storage(tmp_path / "warta.db")
+    storage = Storage(database)
     await storage.open()
     await storage.sync_feeds([FeedSeed(feeds.url(FEED), "ANTARA Banten", "Banten")])
     (feed,) = await storage.list_feeds()
@@ -51,10 +51,11 @@ def accepted(telegram: TelegramStandIn) -> Counter[tuple[int, str]]:
 
 
 async def test_a_killed_bot_resumes_its_fan_out_losing_nothing(
-    prepared: Path, telegram: TelegramStandIn, feeds: FeedServer
+    prepared: Path, telegram: TelegramStandIn, feeds: FeedServer, database: Path | str
 ) -> None:
     toml = write_feeds_file(prepared / "feeds.toml", feeds, [("ANTARA Banten", FEED, "Banten")])
-    bot = BotProcess(prepared, bot_environment(prepared, telegram, toml), prepared / "bot.log")
+    environment = bot_environment(prepared, telegram, toml, database=database)
+    bot = BotProcess(prepared, environment, prepared / "bot.log")
     await bot.start()
     try:
         now = datetime.now(UTC)

@@ -76,7 +76,7 @@ async def refused_at_least(storage: FullDisk, count: int) -> None:
 async def test_an_alert_sent_but_not_recorded_is_not_sent_again(
     tmp_path: Path, telegram: TelegramStandIn, caplog: pytest.LogCaptureFixture
 ) -> None:
-    async with queued_alerts(tmp_path, 1, 2, FullDisk) as storage:
+    async with queued_alerts(tmp_path / "warta.db", 1, 2, FullDisk) as storage:
         assert isinstance(storage, FullDisk)
         async with sending(telegram, storage, FAST):
             await refused_at_least(storage, 3)
@@ -91,7 +91,7 @@ async def test_a_retry_that_cannot_be_recorded_is_logged_and_the_alert_still_arr
     tmp_path: Path, telegram: TelegramStandIn, caplog: pytest.LogCaptureFixture
 ) -> None:
     telegram.fail_next(status=502, chat_id=1)
-    async with queued_alerts(tmp_path, 1, 1, FullDiskOnRetry) as storage:
+    async with queued_alerts(tmp_path / "warta.db", 1, 1, FullDiskOnRetry) as storage:
         assert isinstance(storage, FullDisk)
         async with sending(telegram, storage, FAST):
             await refused_at_least(storage, 2)

@@ -52,10 +52,10 @@ def answered(telegram: TelegramStandIn) -> Counter[int]:
 
 
 async def deliver_through_faults(
-    tmp_path: Path, telegram: TelegramStandIn, chats: int, items: int, seed: int
+    database: Path | str, telegram: TelegramStandIn, chats: int, items: int, seed: int
 ) -> None:
     alerts = chats * items
-    async with queued_alerts(tmp_path, chats, items) as storage:
+    async with queued_alerts(database, chats, items) as storage:
         injected = inject_faults(telegram, chats, alerts // 10, seed)  # 10 % of the sends
         async with sending(telegram, storage, FAST):
             await drained(storage, timeout=120)
@@ -73,17 +73,17 @@ async def deliver_through_faults(
 
 
 async def test_faults_on_a_tenth_of_the_sends_lose_nothing(
-    tmp_path: Path, telegram: TelegramStandIn
+    database: Path | str, telegram: TelegramStandIn
 ) -> None:
-    await deliver_through_faults(tmp_path, telegram, chats=25, items=10, seed=7)
+    await deliver_through_faults(database, telegram, chats=25, items=10, seed=7)
 
 
 @pytest.mark.slow
 async def test_faults_on_a_tenth_of_two_thousand_sends_lose_nothing(
-    tmp_path: Path, telegram: TelegramStandIn
+    database: Path | str, telegram: TelegramStandIn
 ) -> None:
     # 40 of the faults are 429s: each holds every private chat back for a second, by design.
-    await deliver_through_faults(tmp_path, telegram, chats=200, items=10, seed=2024)
+    await deliver_through_faults(database, telegram, chats=200, items=10, seed=2024)
 
 
 OUTAGE_SECONDS = 3.0
@@ -92,12 +92,12 @@ OUTAGE_SECONDS = 3.0
 # Its figure is a wall-clock bound on catching up; tests/pipeline/test_send.py checks the order.
 @pytest.mark.slow
 async def test_after_telegram_was_down_every_alert_arrives_in_order_and_soon(
-    tmp_path: Path, telegram: TelegramStandIn
+    database: Path | str, telegram: TelegramStandIn
 ) -> None:
     chats, items = 30, 5
     # Telegram's own backoff ceiling (300 s); only the rate is relaxed, to keep this short.
     limits = SendLimits(per_second=200.0, private_chat_interval=0.0)
-    async with queued_alerts(tmp_path, chats, items) as storage:
+    async with queued_alerts(database, chats, items) as storage:
         telegram.fail_next(1_000_000, status=502)
         async with sending(telegram, storage, limits):
             await telegram.wait_for(lambda tg: answered(tg)[502] >= 3)
@@ -119,13 +119,13 @@ async def test_after_telegram_was_down_every_alert_arrives_in_order_and_soon(
 
 
 async def test_an_error_telegram_does_not_explain_is_retried_then_recorded_not_looped(
-    tmp_path: Path, telegram: TelegramStandIn
+    database: Path | str, telegram: TelegramStandIn
 ) -> None:
     # 404 and 409 have no python-telegram-bot class of their own beyond TelegramError.
     telegram.fail_next(1000, status=404, description="Not Found", chat_id=1)
     telegram.fail_next(1, status=409, description="Conflict: try again", chat_id=2)
     limits = SendLimits(per_second=200.0, private_chat_interval=0.0, max_backoff=0.05)
-    async with queued_alerts(tmp_path, 3, 1) as storage:
+    async with queued_alerts(database, 3, 1) as storage:
         async with sending(telegram, storage, limits):
             await drained(storage, timeout=30)
         assert await storage.delivery_counts(0) == {"sent": 2, "failed": 1}

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from storage import Storage
 from storage.migrate import migration_scripts
-from storage.sqlite import SqliteEngine
 from storage.models import FeedSeed, NewItem
+from storage.sqlite import SqliteEngine
 
 NOW = 1_800_000_000.0
 CLAIM = 7  # a sender's claim on the messages it sends
