@@ -19,11 +19,11 @@ are found here, as FTS5 finds them, and handed to PostgreSQL in a form its parse
 - Title and body are one text with `TITLE_END` between them: it takes a position, so no phrase
   spans the two, as FTS5's separate columns (and the matcher) have it.
 
-Limits: PostgreSQL keeps positions up to 16383 and 256 positions per lexeme. A body is at most
-4000 characters (bot/feeds/poller.py), so at most 2000 words: positions run out only with a title
-of over 14,000 words. A word written more than 255 times in one item loses its later positions,
-so a phrase only there would be missed: it takes one short word repeated over 500 characters,
-which news text does not do.
+Limits: PostgreSQL counts positions up to 16383 (later words all get 16383) and keeps the first
+255 positions of a lexeme. A body is at most 4000 characters (bot/feeds/poller.py), so at most
+2000 words: positions run out only with a title of over 14,000 words. A word written more than
+255 times in one item loses its later positions, so a phrase found only there would be missed:
+that takes one word repeated over at least 512 characters, which news text does not do.
 """
 
 from __future__ import annotations
@@ -94,13 +94,16 @@ _KEPT = "1e1 37f 528-52e 13f8-13fd 1c80-1cbf 2c2f a698-a69a a796-a79e a7ab-a7f5 
 _DESERET = range(0x10400, 0x10428)
 _DESERET_OFFSET = 40
 _ASCII_SEPARATORS = r"\x00-/:-@\[-`{-\x7f"
-_EXPRESSION_RE = re.compile(r'\s*(?:("(?:[^"]|"")*")|(\()|(\))|(AND|OR)(?![^\s"()]))')
+_ASTRAL_RE = re.compile("[\U00010000-\U0010ffff]")
+# Quoted strings, parentheses and operators; anything else (group 3) is refused.
+_EXPRESSION_RE = re.compile(r'("(?:[^"]|"")*")|([()]|(?:AND|OR)(?![^\s"()]))|(\S)|\s+')
 
 
 def search_document(title: str, body: str) -> str:
     """The words of an item as SQLite's FTS5 (unicode61, remove_diacritics 2) reads them:
     casefolded, diacritics removed, joined by single spaces: what PostgreSQL's
-    to_tsvector('simple', ...) indexes."""
+    to_tsvector('simple', ...) indexes (words beyond ASCII spelled as code points, and
+    TITLE_END between title and body)."""
     lexemes = [*map(_lexeme, words(title)), TITLE_END, *map(_lexeme, words(body))]
     return " ".join(lexemes)
 
@@ -121,6 +124,8 @@ def tsquery(expression: str) -> str:
 
 def words(text: str) -> list[str]:
     """The words of text as FTS5's unicode61 tokenizer (remove_diacritics 2) indexes them."""
+    if not text.isascii() and max(text) > "\uffff":
+        text = _ASTRAL_RE.sub(_astral_separator_as_space, text)
     return [
         word.lower() if word.isascii() else "".join(map(_fold, word))
         for word in _word_re().findall(text)
@@ -142,16 +147,20 @@ def _lexeme(word: str) -> str:
 
 @functools.cache
 def _word_re() -> re.Pattern[str]:
+    # Separators above the BMP are spaces by now: a class within the BMP is a fast table.
     separators = _ASCII_SEPARATORS + _char_class(_SEPARATORS)
     accents = _char_class(_ACCENTS)
     return re.compile(f"[^{separators}{accents}][^{separators}]*")
 
 
+def _astral_separator_as_space(match: re.Match[str]) -> str:
+    return " " if ord(match[0]) in _code_points(_SEPARATORS) else match[0]
+
+
 def _char_class(ranges: str) -> str:
-    """Hex ranges ("300-304 30f") as the inside of a regular expression's character class."""
-    return "".join(
-        "-".join(f"\\U{int(end, 16):08x}" for end in part.split("-")) for part in ranges.split()
-    )
+    """The ranges ("300-304 30f") within the BMP as the inside of a character class."""
+    parts = [[int(end, 16) for end in part.split("-")] for part in ranges.split()]
+    return "".join("-".join(f"\\u{end:04x}" for end in ends) for ends in parts if ends[0] <= 0xFFFF)
 
 
 @functools.cache
@@ -192,59 +201,64 @@ class _Parser:
 
     def __init__(self, expression: str) -> None:
         self._expression = expression
+        # (kind, text, offset): kind is '"' for a quoted string, else the token itself.
+        found = (_token(match) for match in _EXPRESSION_RE.finditer(expression))
+        self._tokens = [token for token in found if token[0]]
         self._at = 0
 
     def any_of(self) -> str | None:
         """OR: None when no part can match."""
         parts = [self.all_of()]
-        while self._take_operator("OR"):
+        while self._take("OR"):
             parts.append(self.all_of())
-        found = list(dict.fromkeys(part for part in parts if part is not None))
-        return _joined(found, " | ")
+        return _joined(_distinct(parts), " | ")
 
     def all_of(self) -> str | None:
         """AND: None when some part cannot match."""
         parts = [self.primary()]
-        while self._take_operator("AND"):
+        while self._take("AND"):
             parts.append(self.primary())
         if None in parts:
             return None
-        return _joined(list(dict.fromkeys(part for part in parts if part is not None)), " & ")
+        return _joined(_distinct(parts), " & ")
 
     def primary(self) -> str | None:
         """A quoted string (its words as a phrase) or an expression in parentheses."""
-        match = self._next()
-        if match is not None and match[1] is not None:
-            self._at = match.end()
-            lexemes = [_quoted(_lexeme(word)) for word in words(match[1][1:-1].replace('""', '"'))]
-            return _joined(lexemes, " <-> ")
-        if match is not None and match[2] is not None:
-            self._at = match.end()
+        if self._take('"'):
+            text = self._tokens[self._at - 1][1][1:-1].replace('""', '"')
+            return _joined([_quoted(_lexeme(word)) for word in words(text)], " <-> ")
+        if self._take("("):
             inner = self.any_of()
-            closing = self._next()
-            if closing is None or closing[3] is None:
+            if not self._take(")"):
                 raise self._error("')' expected")
-            self._at = closing.end()
             return inner
         raise self._error("a quoted string or '(' expected")
 
     def expect_end(self) -> None:
         """Refuse whatever follows a whole expression."""
-        if self._expression[self._at :].strip():
+        if self._at < len(self._tokens):
             raise self._error("end expected")
 
-    def _take_operator(self, name: str) -> bool:
-        match = self._next()
-        if match is None or match[4] != name:
-            return False
-        self._at = match.end()
-        return True
-
-    def _next(self) -> re.Match[str] | None:
-        return _EXPRESSION_RE.match(self._expression, self._at)
+    def _take(self, kind: str) -> bool:
+        if self._at < len(self._tokens) and self._tokens[self._at][0] == kind:
+            self._at += 1
+            return True
+        return False
 
     def _error(self, what: str) -> ValueError:
-        return ValueError(f"FTS5 expression: {what} at {self._at}: {self._expression!r}")
+        at = self._tokens[self._at][2] if self._at < len(self._tokens) else len(self._expression)
+        return ValueError(f"FTS5 expression: {what} at {at}: {self._expression!r}")
+
+
+def _token(match: re.Match[str]) -> tuple[str, str, int]:
+    """One token of an expression; its kind is "" for spaces, "?" for what fts.py never writes."""
+    if match[1] is not None:
+        return ('"', match[1], match.start())
+    return (match[2] or ("?" if match[3] else ""), match[0], match.start())
+
+
+def _distinct(parts: list[str | None]) -> list[str]:
+    return list(dict.fromkeys(part for part in parts if part is not None))
 
 
 def _joined(parts: list[str], operator: str) -> str | None:
