@@ -7,6 +7,7 @@ import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
+from typing import Any
 
 import psycopg
 import pytest
@@ -50,6 +51,10 @@ ITEMS = (
     ("Banjir 🌊 bandang di Ciamis", "Video viral."),
     ("Tiket KRL naik", "Commuter_Line menyesuaikan tarif; e-KTP wajib dibawa."),
     ("Banjir", "bandang"),
+    (
+        "Kurs 1e5 12ab34 0x1f 007 9e99 1,5e3",
+        "Kode B-52, v2.0.1, C:\\data\\banjir.txt, <b>banjir</b>",
+    ),
     ("", "Hanya isi berita tanpa judul: banjir bandang lagi."),
     ("Judul tanpa isi: gempa susulan", ""),
     ("Ṭhe ﬁrst ǅupa ß Ǡ ǡ ĳ", "µ ς σ ſ ᏸ Ᏸ 𐐀 ﬀ e\u0301 \u0301x"),  # noqa: RUF001
@@ -89,7 +94,7 @@ class Engines:
     """The same items in an SQLite FTS5 table and in a PostgreSQL tsvector column."""
 
     sqlite: sqlite3.Connection
-    postgres: psycopg.Connection[tuple[object, ...]]
+    postgres: psycopg.Connection[tuple[Any, ...]]
 
     def sqlite_ids(self, expression: str) -> set[int]:
         """Items FTS5 finds for an expression."""
@@ -103,7 +108,7 @@ class Engines:
         rows = self.postgres.execute(
             "SELECT id FROM items WHERE search @@ to_tsquery('simple', %s)", (tsquery(expression),)
         ).fetchall()
-        return {int(str(row[0])) for row in rows}
+        return {row[0] for row in rows}
 
 
 def _migration_statements() -> list[str]:
@@ -244,16 +249,14 @@ def test_postgresql_indexes_exactly_these_words_at_these_positions(
         _assert_indexed_as_written(engines.postgres, title, body)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(title=st.text(max_size=40), body=st.text(max_size=80))
 def test_postgresql_indexes_any_text_as_written(engines: Engines, title: str, body: str) -> None:
-    _assert_indexed_as_written(
-        engines.postgres, title.replace("\x00", ""), body.replace("\x00", "")
-    )
+    _assert_indexed_as_written(engines.postgres, title, body)
 
 
 def _assert_indexed_as_written(
-    pg: psycopg.Connection[tuple[object, ...]], title: str, body: str
+    pg: psycopg.Connection[tuple[Any, ...]], title: str, body: str
 ) -> None:
     document = search_document(title, body)
     expected: dict[str, list[int]] = {}
@@ -262,7 +265,7 @@ def _assert_indexed_as_written(
     rows = pg.execute(
         "SELECT lexeme, positions FROM unnest(to_tsvector('simple', %s))", (document,)
     ).fetchall()
-    assert {str(lexeme): list(positions) for lexeme, positions in rows} == expected  # type: ignore[call-overload]
+    assert {str(lexeme): list(positions) for lexeme, positions in rows} == expected
 
 
 # Search expressions.
