@@ -267,6 +267,11 @@ def _value(value: object) -> object:
         return int(value)
     if isinstance(value, Enum):
         return value.value
+    if isinstance(value, str) and "\x00" in value:
+        # PostgreSQL's text cannot hold NUL, which SQLite stores; the cleaned feed text never
+        # has it, but a feed's id or link might. Dropped the same way in every statement, so
+        # a value still finds itself.
+        return value.replace("\x00", "")
     return value
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -44,9 +45,14 @@ async def internal() -> AsyncIterator[FeedServer]:
 
 
 @pytest.fixture(scope="session")
-def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresServer]:
+def postgres() -> Iterator[PostgresServer]:
     """A PostgreSQL server for the whole run, started when a test first needs it."""
-    with postgres_server(tmp_path_factory.mktemp("postgres") / "data") as server:
+    # Outside pytest's own temporary folders: pytest deletes old runs' folders, and a run
+    # started beside this one must not delete this server's data under it.
+    with (
+        tempfile.TemporaryDirectory(prefix="warta-postgres-") as folder,
+        postgres_server(Path(folder) / "data") as server,
+    ):
         yield server
 
 

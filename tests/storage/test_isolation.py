@@ -23,8 +23,8 @@ class WriteAbandoned(Exception):
 
 
 @pytest.fixture
-async def storage(tmp_path: Path) -> AsyncIterator[WatchedStorage]:
-    store = WatchedStorage(tmp_path / "warta.db")
+async def storage(database: Path | str) -> AsyncIterator[WatchedStorage]:
+    store = WatchedStorage(database)
     await store.open()
     await store.sync_feeds([FeedSeed("http://127.0.0.1/f", "ANTARA Banten", "Banten")])
     yield store
@@ -56,8 +56,8 @@ async def store_news(storage: Storage, title: str, chats: tuple[int, ...]) -> in
 class WatchedStorage(Storage):
     """The real storage, counting the sender's looks at the outbox."""
 
-    def __init__(self, path: Path) -> None:
-        super().__init__(path)
+    def __init__(self, location: Path | str) -> None:
+        super().__init__(location)
         self.outbox_reads = 0
         self._looked = asyncio.Event()
 
