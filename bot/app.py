@@ -31,7 +31,7 @@ from bot.matching.topics import TopicRegistry
 from bot.ops.health import MonitoringServer
 from bot.ops.metrics import Metrics
 from handlers import register_handlers
-from storage import Storage
+from storage import Storage, describe
 from storage.models import BroadcastReport, FeedSeed
 
 log = logging.getLogger(__name__)
@@ -176,7 +176,7 @@ async def _services_on(
         "started feeds=%d topics=%d db=%s poll_seconds=%g",
         feed_count,
         len(topics),
-        config.database,
+        describe(config.database),
         config.poll_seconds,
     )
     return Services(

@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from bot.feeds.addresses import PUBLIC_ONLY, AddressPolicy
 from storage import is_postgres_url
@@ -58,6 +58,15 @@ class Config:
     listen_address: str = "127.0.0.1"
     log_format: str = "text"
     fetch_addresses: AddressPolicy = PUBLIC_ONLY  # where feeds may be fetched from
+
+    @property
+    def secrets(self) -> tuple[str | None, ...]:
+        """What logs and error lines must never show, beside the token."""
+        password = None
+        if isinstance(self.database, str):
+            raw = urlsplit(self.database).password
+            password = unquote(raw) if raw else None
+        return (self.webhook_secret, password)
 
     def require_webhook(self) -> WebhookConfig:
         """What `warta run --webhook` needs, or a one-line explanation of what is missing."""

@@ -60,7 +60,7 @@ def _redactor() -> Redactor:
         config = load_config()
     except ConfigError:
         return Redactor(None)
-    return Redactor(config.token, [config.webhook_secret])
+    return Redactor(config.token, config.secrets)
 
 
 if __name__ == "__main__":

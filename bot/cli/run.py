@@ -42,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
         config.require_token()
         webhook = config.require_webhook() if args.webhook else None
         configure_logging(
-            config.log_level, config.token, config.log_format, [config.webhook_secret]
+            config.log_level, config.token, config.log_format, config.secrets
         )
         app = build_application(config)
     except (ConfigError, FeedListError) as error:
@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
             serve_webhook(app, config, webhook)
     except (TelegramError, DatabaseOpenError, OSError) as error:
         code, problem = start_failure(error, config)
-        redact = Redactor(config.token, [config.webhook_secret])
+        redact = Redactor(config.token, config.secrets)
         print(f"warta: {one_line(problem, redact)}", file=sys.stderr)
         return code
     return 0

@@ -10,8 +10,11 @@ import sys
 from pathlib import Path
 from urllib.parse import quote
 
+import pytest
+
 from bot.ops.logs import JsonFormatter, RedactingFormatter
 from bot.standin import FeedServer, TelegramStandIn
+from tests.inprocess import running_bot
 from tests.ops.helpers import operator_environment, start_warta
 
 TOKEN = "123456:TEST-TOKEN"
@@ -89,3 +92,23 @@ async def test_json_log_of_a_running_bot(
     assert telegram.token not in text
     assert quote(telegram.token, safe="") not in text
     assert SECRET not in text
+
+
+async def test_the_database_password_is_never_logged(
+    tmp_path: Path,
+    telegram: TelegramStandIn,
+    feeds: FeedServer,
+    postgres_url: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # The test server trusts local connections: the password is carried, never checked.
+    url = postgres_url.replace("postgres:@", "postgres:rahasia-db-7@", 1)
+    assert "rahasia-db-7" in url
+    caplog.set_level(logging.DEBUG)
+    feeds.publish("/banten.xml", [])
+    async with running_bot(
+        tmp_path, telegram, feeds, [("ANTARA Banten", "/banten.xml", "Banten")], database=url
+    ) as bot:
+        assert "/subscribe" in await bot.say(READER, "/start")
+    assert "db=postgresql://postgres@" in caplog.text
+    assert "rahasia" not in caplog.text
