@@ -10,11 +10,12 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from bot.feeds.addresses import PUBLIC_ONLY, AddressPolicy
-from storage import is_postgres_url
 
 DEFAULT_API_URL = "https://api.telegram.org"
 WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 LOG_FORMATS = ("text", "json")
+# WARTA_DB in one of these schemes names a PostgreSQL server (the storage's engine for it).
+POSTGRES_SCHEMES = ("postgresql", "postgres")
 
 
 class ConfigError(ValueError):
@@ -134,7 +135,7 @@ def load_config(
 
 def _database(value: str) -> Path | str:
     location = value.strip() or "warta.db"
-    if is_postgres_url(location):
+    if urlsplit(location).scheme in POSTGRES_SCHEMES:
         return location
     if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", location):
         scheme = location.split("://", 1)[0]

@@ -113,7 +113,7 @@ class Engines:
 
 def _migration_statements() -> list[str]:
     """The FTS5 table and its insert trigger, exactly as the first migration writes them."""
-    sql = (resources.files("storage") / "migrations" / "0001_initial.sql").read_text()
+    sql = (resources.files("storage") / "migrations" / "sqlite" / "0001_initial.sql").read_text()
     patterns = (
         r"CREATE VIRTUAL TABLE items_fts .*?\);",
         r"CREATE TRIGGER items_fts_insert .*?END;",

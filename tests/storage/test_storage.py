@@ -168,9 +168,9 @@ async def test_migrated_group_keeps_topics_and_pending_alerts(storage: Storage) 
 async def test_search_finds_words_in_title_and_body(storage: Storage) -> None:
     feed_id = await a_feed(storage)
     await storage.store_items(feed_id, [an_item("a", {})], NOW)
-    found = await storage.search_items('"merendam"*', 10)
+    found = await storage.search_items('"merendam"', 10)
     assert [item.title for item, _ in found] == ["Banjir di Serang a"]
-    assert await storage.search_items('"gempa"*', 10) == []
+    assert await storage.search_items('"gempa"', 10) == []
 
 
 async def test_prune_removes_old_items_once_their_alerts_are_done(storage: Storage) -> None:
@@ -185,7 +185,7 @@ async def test_prune_removes_old_items_once_their_alerts_are_done(storage: Stora
     assert await storage.mark_sent(waiting.id, CLAIM, NOW)
     assert await storage.prune_items(NOW - 30 * 86400) == 1
     assert [item.title for item in await storage.latest_items(10)] == ["Banjir di Serang new"]
-    assert await storage.search_items('"old"*', 10) == []
+    assert await storage.search_items('"old"', 10) == []
     assert await storage.outbox_backlog() == 0
 
 
