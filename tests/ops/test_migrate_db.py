@@ -137,7 +137,8 @@ def sqlite_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def with_password(url: str, password: str = PASSWORD) -> str:
     """The test server's URL with a password in it (the socket server does not ask for one)."""
-    return url.replace("postgresql://", "postgresql://postgres:" + password + "@", 1)
+    assert "://postgres:@" in url
+    return url.replace("://postgres:@", f"://postgres:{password}@", 1)
 
 
 def test_the_console_command_copies_every_table_and_the_copy_serves_the_bot(
