@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import re
 import sqlite3
 import time
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -49,6 +51,8 @@ SEARCH_COLUMN = "search"
 _NAME = re.compile(r"^[a-z_]+$")
 BUSY_TIMEOUT_SECONDS = 15.0
 CONNECT_TIMEOUT_SECONDS = 10
+# Items staged at a time: large enough for the server to work in bulk, small enough to hold.
+ITEM_BATCH = 5_000
 
 
 class TransferError(Exception):
@@ -226,25 +230,39 @@ def _copy_items(
     reader: sqlite3.Connection, writer: psycopg.Connection[Any], columns: list[str]
 ) -> None:
     """Items go through a staging table: COPY has no to_tsvector, INSERT … SELECT has."""
-    title, body = columns.index("title"), columns.index("body")
-    staged = [*columns, "document"]
-    writer.execute(
-        sql.SQL(
-            "CREATE TEMPORARY TABLE items_copy ON COMMIT DROP AS SELECT {} FROM items WITH NO DATA"
-        ).format(sql.SQL(", ").join(map(sql.Identifier, columns)))
-    )
-    writer.execute("ALTER TABLE items_copy ADD COLUMN document TEXT NOT NULL")
-    rows = (
-        (*row, search_document(row[title], row[body])) for row in _rows(reader, "items", columns)
-    )
-    _copy_rows(writer, "items_copy", staged, rows)
     names = sql.SQL(", ").join(map(sql.Identifier, columns))
     writer.execute(
         sql.SQL(
-            "INSERT INTO items ({names}, search) "
-            "SELECT {names}, to_tsvector('simple', document) FROM items_copy ORDER BY id"
-        ).format(names=names)
+            "CREATE TEMPORARY TABLE items_copy ON COMMIT DROP AS SELECT {} FROM items WITH NO DATA"
+        ).format(names)
     )
+    writer.execute("ALTER TABLE items_copy ADD COLUMN document TEXT NOT NULL")
+    insert = sql.SQL(
+        "INSERT INTO items ({names}, search) "
+        "SELECT {names}, to_tsvector('simple', document) FROM items_copy ORDER BY id"
+    ).format(names=names)
+    documents = _Documents(columns.index("title"), columns.index("body"))
+    rows = _rows(reader, "items", columns)
+    # The words of the next batch are found in a thread while the server indexes this one (the
+    # two take about as long), which makes the copy of a large database nearly twice as fast.
+    with ThreadPoolExecutor(max_workers=1) as worker:
+        batch = worker.submit(documents.add, list(itertools.islice(rows, ITEM_BATCH)))
+        while staged := batch.result():
+            batch = worker.submit(documents.add, list(itertools.islice(rows, ITEM_BATCH)))
+            _copy_rows(writer, "items_copy", [*columns, "document"], iter(staged))
+            writer.execute(insert)
+            writer.execute("TRUNCATE items_copy")
+
+
+@dataclass(frozen=True, slots=True)
+class _Documents:
+    """Adds each item row's search document (storage/fulltext.py) to its end."""
+
+    title: int
+    body: int
+
+    def add(self, rows: list[Any]) -> list[tuple[Any, ...]]:
+        return [(*row, search_document(row[self.title], row[self.body])) for row in rows]
 
 
 def _restart_ids(writer: psycopg.Connection[Any], table: str) -> None:
