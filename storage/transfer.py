@@ -20,7 +20,7 @@ import itertools
 import re
 import sqlite3
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -95,18 +95,25 @@ class TransferReport:
         return next(count for count in self.counts if count.table == table)
 
 
-async def migrate_database(source: Path, target_url: str) -> TransferReport:
+async def migrate_database(
+    source: Path, target_url: str, on_table: Callable[[str], None] = lambda table: None
+) -> TransferReport:
     """Bring both databases to this code's schema, then copy source into target."""
     for location in (source, target_url):
         # Opening applies the migrations (or refuses a newer schema, DatabaseOpenError).
         storage = Storage(location)
         await storage.open()
         await storage.close()
-    return await asyncio.to_thread(copy_database, source, target_url)
+    return await asyncio.to_thread(copy_database, source, target_url, on_table)
 
 
-def copy_database(source: Path, target_url: str) -> TransferReport:
-    """Replace the target's Warta data with the source's; counts of both per table."""
+def copy_database(
+    source: Path, target_url: str, on_table: Callable[[str], None] = lambda table: None
+) -> TransferReport:
+    """Replace the target's Warta data with the source's; counts of both per table.
+
+    on_table is told each table's name as its copy begins (a large one takes minutes).
+    """
     started = time.perf_counter()
     try:
         with (
@@ -118,9 +125,9 @@ def copy_database(source: Path, target_url: str) -> TransferReport:
             _check_versions(reader, writer, source, target_url)
             reader.execute("BEGIN")  # one moment of the file for every table and count
             columns = {table: _columns(reader, writer, table) for table, _ in TABLES}
-            _refuse_newer_rows(reader, writer, source)
             with writer.transaction():
-                _replace_all(reader, writer, columns)
+                _refuse_newer_rows(reader, writer, source)
+                _replace_all(reader, writer, columns, on_table)
             sources = {table: _count(reader, table) for table, _ in TABLES}
             reader.execute("COMMIT")
             targets = _target_counts(writer)
@@ -194,12 +201,16 @@ def _refuse_newer_rows(
 
 
 def _replace_all(
-    reader: sqlite3.Connection, writer: psycopg.Connection[Any], columns: dict[str, list[str]]
+    reader: sqlite3.Connection,
+    writer: psycopg.Connection[Any],
+    columns: dict[str, list[str]],
+    on_table: Callable[[str], None],
 ) -> None:
     """Empty the target's tables, copy every row, then move the id sequences past the rows."""
     tables = sql.SQL(", ").join(sql.Identifier(table) for table, _ in TABLES)
     writer.execute(sql.SQL("TRUNCATE {}").format(tables))
     for table, _ in TABLES:
+        on_table(table)
         if table == "items":
             _copy_items(reader, writer, columns[table])
         else:

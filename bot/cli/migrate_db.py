@@ -41,9 +41,9 @@ def run(args: argparse.Namespace) -> int:
     except ConfigError as error:
         print(f"warta: {error}", file=sys.stderr)
         return EXIT_USAGE
-    print(f"Copying {source} to {describe(target)} …", file=sys.stderr)
+    print(f"Copying {source} to {describe(target)}", file=sys.stderr)
     try:
-        report = asyncio.run(migrate_database(source, target))
+        report = asyncio.run(migrate_database(source, target, _say_table))
     except DatabaseOpenError as error:
         print(f"warta: {error}", file=sys.stderr)
         return EXIT_USAGE
@@ -52,6 +52,10 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     print(counts_table(report))
     return EXIT_OK if report.matches else EXIT_FAILED
+
+
+def _say_table(table: str) -> None:
+    print(f"  {table} …", file=sys.stderr, flush=True)
 
 
 def counts_table(report: TransferReport) -> str:

@@ -158,6 +158,7 @@ def test_the_console_command_copies_every_table_and_the_copy_serves_the_bot(
     assert result.returncode == 0, result.stderr
     assert printed_counts(result.stdout) == {t: (counts[t], counts[t]) for t in TABLES}
     assert "every count matches" in result.stdout
+    assert "  items …" in result.stderr  # where a long copy has got to
 
     assert deliveries_of(postgres_url) == deliveries_of(sqlite_file)
     asyncio.run(check_the_copy(postgres_url, waiting))
