@@ -51,7 +51,8 @@ SEARCH_COLUMN = "search"
 _NAME = re.compile(r"^[a-z_]+$")
 BUSY_TIMEOUT_SECONDS = 15.0
 CONNECT_TIMEOUT_SECONDS = 10
-# Items staged at a time: large enough for the server to work in bulk, small enough to hold.
+# Items staged at a time: enough for the server to work in bulk, few enough that the two batches
+# held at once (the one written, the one being prepared) stay under about 100 MB.
 ITEM_BATCH = 5_000
 
 
@@ -155,11 +156,13 @@ def _check_versions(
     known = newest_version()
     found = int(reader.execute("PRAGMA user_version").fetchone()[0])
     if found != known:
-        raise TransferError(f"{source} has schema version {found}, this Warta writes {known}")
+        raise TransferError(f"{source} has schema version {found}, not this Warta's {known}")
     row = writer.execute("SELECT version FROM warta_schema").fetchone()
     version = int(row[0]) if row else 0
     if version != known:
-        raise TransferError(f"{redacted(url)} has schema version {version}, this Warta {known}")
+        raise TransferError(
+            f"{redacted(url)} has schema version {version}, not this Warta's {known}"
+        )
 
 
 def _columns(reader: sqlite3.Connection, writer: psycopg.Connection[Any], table: str) -> list[str]:
@@ -273,6 +276,7 @@ class _Documents:
     body: int
 
     def add(self, rows: list[Any]) -> list[tuple[Any, ...]]:
+        """The rows, each with its document appended."""
         return [(*row, search_document(row[self.title], row[self.body])) for row in rows]
 
 
