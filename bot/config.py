@@ -236,3 +236,8 @@ def _fetch_addresses(raw: str) -> AddressPolicy:
             "WARTA_ALLOW_PRIVATE_FEEDS must be 1, true, yes or on (any address), or addresses "
             f"and networks separated by commas (127.0.0.1, 10.20.0.0/16, ::1): {error}"
         ) from None
+
+
+def program_environment(**extra: str) -> dict[str, str]:
+    """The environment of a program Warta starts (pg_dump): Warta's own, with these added."""
+    return {**os.environ, **extra}

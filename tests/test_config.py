@@ -170,3 +170,37 @@ def test_bad_feed_file_says_what_is_wrong(tmp_path: Path, content: str, problem:
     path.write_text(content)
     with pytest.raises(FeedListError, match=problem):
         load_feed_list(path)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://warta:rahasia@db.internal:5432/warta",
+        "postgres://warta@db.internal/warta",
+        "postgresql:///warta?host=/run/postgresql",
+    ],
+)
+def test_warta_db_takes_a_postgresql_url_as_it_is(url: str) -> None:
+    assert load_config({"WARTA_DB": url}, dotenv=None).database == url
+
+
+def test_warta_db_with_another_scheme_is_refused_without_its_password() -> None:
+    with pytest.raises(ConfigError) as refused:
+        load_config({"WARTA_DB": "mysql://warta:rahasia@db.internal/warta"}, dotenv=None)
+    message = str(refused.value)
+    assert "WARTA_DB" in message
+    assert "mysql://" in message
+    assert "rahasia" not in message
+
+
+def test_a_mysql_url_stops_start_up_with_one_line(tmp_path: Path) -> None:
+    result = warta_run(
+        tmp_path,
+        TELEGRAM_BOT_TOKEN="123456:TEST-TOKEN",
+        WARTA_DB="mysql://warta:rahasia@db.internal/warta",
+    )
+    assert result.returncode == 2
+    [line] = result.stderr.strip().splitlines()
+    assert "WARTA_DB must be an SQLite file path or a postgresql:// URL" in line
+    assert "rahasia" not in result.stderr + result.stdout
+    assert list(tmp_path.iterdir()) == []  # no warta.db made either

@@ -1,17 +1,26 @@
-"""`warta backup FILE`: a consistent copy of the live database, safe while the bot runs."""
+"""`warta backup FILE`: a consistent copy of the live database, safe while the bot runs.
+
+An SQLite file is copied with SQLite's backup API; a PostgreSQL database is dumped with the
+server's own `pg_dump` (custom format, for `pg_restore`) when it is installed.
+"""
 
 from __future__ import annotations
 
 import argparse
 import contextlib
 import os
+import shlex
+import shutil
 import sqlite3
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from bot.config import ConfigError, load_config
+import psycopg
+
+from bot.config import ConfigError, load_config, program_environment
 from storage import describe
 
 EXIT_FAILED = 1
@@ -41,11 +50,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"warta: {error}", file=sys.stderr)
         return EXIT_CONFIG
     if not isinstance(source, Path):
-        print(
-            f"warta: {describe(source)} is a PostgreSQL database: back it up with pg_dump",
-            file=sys.stderr,
-        )
-        return EXIT_FAILED
+        return run_pg_dump(source, args.file, force=args.force)
     started = time.monotonic()
     try:
         pages, integrity = backup_database(source, args.file, force=args.force)
@@ -102,3 +107,69 @@ def _copy(source: Path, target: Path) -> tuple[int, str]:
         pages = int(copy.execute("PRAGMA page_count").fetchone()[0])
         integrity = str(copy.execute("PRAGMA integrity_check").fetchone()[0])
     return pages, integrity
+
+
+def run_pg_dump(url: str, target: Path, *, force: bool) -> int:
+    """Dump a PostgreSQL database with pg_dump, or say how to when pg_dump is not installed."""
+    pg_dump = shutil.which("pg_dump")
+    if pg_dump is None:
+        print(
+            f"warta: {describe(url)} is a PostgreSQL database and pg_dump is not on PATH: "
+            "install PostgreSQL's client tools (the server's version or newer) and run "
+            f"`warta backup` again, or run {pg_dump_example(url, target)}",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
+    started = time.monotonic()
+    try:
+        dump_database(pg_dump, url, target, force=force)
+    except BackupError as error:
+        print(f"warta: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    size = target.stat().st_size
+    print(
+        f"Backed up {describe(url)} to {target} with pg_dump: {size / 1024 / 1024:.1f} MiB, "
+        f"in {time.monotonic() - started:.2f} s; restore it with pg_restore."
+    )
+    return 0
+
+
+def pg_dump_example(url: str, target: Path) -> str:
+    """The pg_dump command an operator can run by hand (the password left out)."""
+    return (
+        f"PGPASSWORD=… pg_dump --format=custom --file={shlex.quote(str(target))} "
+        f"{shlex.quote(describe(url))}"
+    )
+
+
+def dump_database(pg_dump: str, url: str, target: Path, *, force: bool) -> None:
+    """Run pg_dump into a partial file renamed onto target when it succeeds."""
+    if target.exists() and not force:
+        raise BackupError(f"{target} already exists; use --force to replace it")
+    conninfo, password = _without_password(url)
+    # On the command line the password would show in every `ps` listing; pg_dump reads it here.
+    extra = {"PGPASSWORD": password} if password else {}
+    partial = _partial_file(target)
+    try:
+        done = subprocess.run(
+            [pg_dump, "--format=custom", f"--file={partial}", f"--dbname={conninfo}"],
+            env=program_environment(**extra),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if done.returncode != 0:
+            problem = (done.stderr.strip().splitlines() or [f"exit code {done.returncode}"])[0]
+            raise BackupError(f"pg_dump could not back up {describe(url)}: {problem}")
+        partial.replace(target)
+    except OSError as error:
+        raise BackupError(f"backup of {describe(url)} to {target} failed: {error}") from None
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def _without_password(url: str) -> tuple[str, str | None]:
+    """The connection string without its password, and the password."""
+    params = psycopg.conninfo.conninfo_to_dict(url)
+    password = params.pop("password", None)
+    return psycopg.conninfo.make_conninfo("", **params), None if password is None else str(password)

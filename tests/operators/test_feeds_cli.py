@@ -6,6 +6,7 @@ import asyncio
 import os
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from bot.standin import FeedServer
 from storage import Storage
 from storage.models import FeedSeed
 from tests.factories import news
+from tests.postgres import PostgresServer, postgres_database
 
 SEEDS = """
 [[feeds]]
@@ -30,29 +32,47 @@ region = "Nasional"
 """
 
 
-def use_database(monkeypatch: pytest.MonkeyPatch, folder: Path, feeds_toml: str) -> Path:
-    """Point `warta` at a database and a feeds file, as an operator's environment would."""
+def use_database(
+    monkeypatch: pytest.MonkeyPatch, folder: Path, feeds_toml: str, database: str | None = None
+) -> Path | str:
+    """Point `warta` at a database (a file in folder unless given) and a feeds file."""
     folder.mkdir(exist_ok=True)
     (folder / "feeds.toml").write_text(feeds_toml, encoding="utf-8")
     monkeypatch.chdir(folder)
-    monkeypatch.setenv("WARTA_DB", str(folder / "warta.db"))
+    location = database or folder / "warta.db"
+    monkeypatch.setenv("WARTA_DB", str(location))
     monkeypatch.setenv("WARTA_FEEDS", str(folder / "feeds.toml"))
-    return folder / "warta.db"
+    return location
 
 
-def feeds_in(database: Path) -> set[tuple[str, str, str]]:
-    async def read() -> set[tuple[str, str, str]]:
-        storage = Storage(database)
-        await storage.open()
-        try:
-            return {(f.url, f.name, f.region) for f in await storage.list_feeds()}
-        finally:
-            await storage.close()
+@pytest.fixture
+def databases(
+    database: Path | str, request: pytest.FixtureRequest
+) -> Iterator[tuple[str | None, str | None]]:
+    """Two databases on the test's engine: files made in their folders, or PostgreSQL URLs."""
+    if isinstance(database, Path):
+        yield None, None
+        return
+    server: PostgresServer = request.getfixturevalue("postgres")
+    with postgres_database(server) as other:
+        yield database, other
 
-    return asyncio.run(read())
+
+async def stored_feeds(database: Path | str) -> set[tuple[str, str, str]]:
+    """(url, name, region) of every feed the bot polls."""
+    storage = Storage(database)
+    await storage.open()
+    try:
+        return {(f.url, f.name, f.region) for f in await storage.list_feeds()}
+    finally:
+        await storage.close()
 
 
-def change(database: Path) -> None:
+def feeds_in(database: Path | str) -> set[tuple[str, str, str]]:
+    return asyncio.run(stored_feeds(database))
+
+
+def change(database: Path | str) -> None:
     """What operators did with the chat commands: one feed added, one removed."""
 
     async def edit() -> None:
@@ -76,9 +96,13 @@ def change(database: Path) -> None:
 
 
 def test_opml_round_trip_keeps_url_name_and_region(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    databases: tuple[str | None, str | None],
 ) -> None:
-    source = use_database(monkeypatch, tmp_path / "lama", SEEDS)
+    first, second = databases
+    source = use_database(monkeypatch, tmp_path / "lama", SEEDS, first)
     assert main(["feeds", "export", str(tmp_path / "ekspor.opml")]) == 0  # seeds the database
     change(source)
     assert main(["feeds", "export", str(tmp_path / "ekspor.opml")]) == 0
@@ -86,7 +110,7 @@ def test_opml_round_trip_keeps_url_name_and_region(
     assert len(expected) == 3
     assert ("http://127.0.0.1:9/babel.xml", "Babel Pos", "Kepulauan Bangka, Belitung") in expected
 
-    fresh = use_database(monkeypatch, tmp_path / "baru", "")
+    fresh = use_database(monkeypatch, tmp_path / "baru", "", second)
     capsys.readouterr()
     assert main(["feeds", "import", str(tmp_path / "ekspor.opml")]) == 0
     assert "3 new" in capsys.readouterr().out
@@ -137,6 +161,7 @@ def test_import_of_a_bad_file_says_why_and_changes_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     database = use_database(monkeypatch, tmp_path, SEEDS)
+    assert isinstance(database, Path)
     bomb = tmp_path / "bom.opml"
     bomb.write_bytes(b'<?xml version="1.0"?><!DOCTYPE opml [<!ENTITY a "x">]><opml><body/></opml>')
     assert main(["feeds", "import", str(bomb)]) == 2
@@ -209,3 +234,33 @@ async def test_feeds_check_prints_a_table_of_every_feed(
     for path in ("/banten.xml", "/jabar.xml", "/halaman.html", "/hilang.xml"):
         assert feeds.hits(path) == 1
     assert internal.requests == []
+
+
+async def test_feeds_check_without_a_file_checks_the_feeds_in_the_database(
+    tmp_path: Path, feeds: FeedServer, database: Path | str
+) -> None:
+    feeds.publish("/banten.xml", [news("1", "Berita 1", hours_ago=3)])
+    listing = tmp_path / "feeds.toml"
+    listing.write_text(
+        f'[[feeds]]\nname = "ANTARA Banten"\nurl = "{feeds.url("/banten.xml")}"\n'
+        f'[[feeds]]\nname = "Hilang"\nurl = "{feeds.url("/hilang.xml")}"\n',
+        encoding="utf-8",
+    )
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("WARTA_", "TELEGRAM_"))}
+    environment["WARTA_DB"] = str(database)
+    environment["WARTA_FEEDS"] = str(listing)
+    environment["WARTA_ALLOW_PRIVATE_FEEDS"] = "127.0.0.1"
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "feeds", "check",
+        cwd=tmp_path, env=environment,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, errors = await asyncio.wait_for(process.communicate(), 60)
+    table = out.decode()
+    assert process.returncode == 1, errors.decode()
+    rows = {line.split("│")[1].strip(): line for line in table.splitlines() if line.count("│") > 5}
+    assert "OK" in rows["ANTARA Banten"]
+    assert "HTTP 404" in rows["Hilang"]
+    assert "1 of 2 feeds OK, 1 failing" in table
+    # The database was seeded from WARTA_FEEDS, as `warta run` would have done.
+    assert {name for _, name, _ in await stored_feeds(database)} == {"ANTARA Banten", "Hilang"}

@@ -54,7 +54,7 @@ async def test_backup_of_a_database_the_bot_is_writing(warta: RunningBot, tmp_pa
 
     writer = asyncio.create_task(keep_storing_news())
     copy = tmp_path / "salinan.db"
-    env = {**os.environ, "WARTA_DB": str(warta.services.storage.path)}
+    env = {**os.environ, "WARTA_DB": str(warta.services.storage.location)}
     backup = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", "backup", str(copy),
         cwd=tmp_path, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,

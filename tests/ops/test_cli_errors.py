@@ -10,12 +10,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
+import psycopg
+
 from bot.feeds.opml import MAX_DEPTH, feeds_from_opml
 from bot.standin import FeedServer, TelegramStandIn
+from storage import Storage
 from storage.migrate import newest_version
 from tests.ops.helpers import free_port, operator_environment
 
 WRONG_TOKEN = "987654:Rahasia-Yang-Salah_42"
+DATABASE_PASSWORD = "Sandi/Basis@Data:99"
 # The log lines an ordinary start and stop write; anything else on standard error is a problem.
 ROUTINE_LOG = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ (DEBUG|INFO) ")
 
@@ -172,3 +176,48 @@ def test_folders_up_to_the_depth_limit_still_import_in_document_order() -> None:
         ("Dalam", f"Lapis {depth - 1}"),
         ("Sesudah", ""),
     ]
+
+
+async def test_an_unreachable_postgresql_server_is_one_line_naming_the_host(
+    tmp_path: Path, telegram: TelegramStandIn, feeds: FeedServer
+) -> None:
+    port = free_port()
+    # Written as operators must write it: the password's reserved characters %-encoded.
+    url = f"postgresql://warta:{quote(DATABASE_PASSWORD, safe='')}@127.0.0.1:{port}/warta"
+    env = environment(tmp_path, telegram, feeds, WARTA_DB=url)
+    for command in (["run"], ["feeds", "export"]):
+        outcome = await warta(command, env, tmp_path)
+        assert outcome.code == 2, outcome.stderr
+        (problem,) = outcome.problems
+        assert f"cannot reach the PostgreSQL server 127.0.0.1:{port}" in problem
+        assert "Traceback" not in outcome.stderr
+        assert not outcome.shows(DATABASE_PASSWORD)
+        assert not outcome.shows(telegram.token)
+    assert telegram.requests_for("sendMessage") == []
+
+
+async def test_a_postgresql_database_from_a_newer_warta_is_refused_and_left_alone(
+    tmp_path: Path, telegram: TelegramStandIn, feeds: FeedServer, postgres_url: str
+) -> None:
+    storage = Storage(postgres_url)
+    await storage.open()
+    await storage.close()
+    found, known = newest_version() + 5, newest_version()
+    async with await psycopg.AsyncConnection.connect(postgres_url, autocommit=True) as db:
+        await db.execute("UPDATE warta_schema SET version = %s", (found,))
+    env = environment(tmp_path, telegram, feeds, WARTA_DB=postgres_url)
+    for command in (["feeds", "export"], ["run"]):
+        outcome = await warta(command, env, tmp_path)
+        assert outcome.code == 2, outcome.stderr
+        (problem,) = outcome.problems
+        assert f"schema version {found}, written by a newer Warta" in problem
+        assert f"this Warta knows versions up to {known}" in problem
+        assert "WARTA_DB" in problem or command != ["run"]
+        assert "Traceback" not in outcome.stderr
+        assert outcome.stdout == ""
+    async with await psycopg.AsyncConnection.connect(postgres_url, autocommit=True) as db:
+        cursor = await db.execute("SELECT version FROM warta_schema")
+        assert await cursor.fetchall() == [(found,)]
+        cursor = await db.execute("SELECT count(*) FROM feeds")
+        assert await cursor.fetchone() == (0,)  # not seeded from WARTA_FEEDS either
+    assert telegram.requests_for("sendMessage") == []
