@@ -135,7 +135,16 @@ def load_config(
 
 def _database(value: str) -> Path | str:
     location = value.strip() or "warta.db"
-    if urlsplit(location).scheme in POSTGRES_SCHEMES:
+    parts = urlsplit(location)
+    if parts.scheme in POSTGRES_SCHEMES:
+        if "@" in parts.path + parts.query + parts.fragment or parts.netloc.count("@") > 1:
+            # A "/", "?", "#" or "@" in the password ends the address early or twice: what
+            # follows would be read as the database's name, the server named wrongly, and the
+            # rest of the password shown with it. Never echo it.
+            raise ConfigError(
+                "WARTA_DB: the password in the PostgreSQL URL must be percent-encoded "
+                "(/ as %2F, @ as %40, ? as %3F, # as %23)"
+            )
         return location
     if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", location):
         scheme = location.split("://", 1)[0]

@@ -204,3 +204,16 @@ def test_a_mysql_url_stops_start_up_with_one_line(tmp_path: Path) -> None:
     assert "WARTA_DB must be an SQLite file path or a postgresql:// URL" in line
     assert "rahasia" not in result.stderr + result.stdout
     assert list(tmp_path.iterdir()) == []  # no warta.db made either
+
+
+@pytest.mark.parametrize("password", ["ra/hasia", "ra@hasia", "ra#has@ia", "ra?hasia@"])
+def test_an_unencoded_password_is_refused_without_being_shown(password: str) -> None:
+    url = f"postgresql://warta:{password}@db.internal:5432/warta"
+    with pytest.raises(ConfigError, match="percent-encoded") as refused:
+        load_config({"WARTA_DB": url}, dotenv=None)
+    assert "hasia" not in str(refused.value)
+
+
+def test_an_encoded_password_is_taken_as_it_is() -> None:
+    url = "postgresql://warta:ra%2Fha%40sia@db.internal:5432/warta"
+    assert load_config({"WARTA_DB": url}, dotenv=None).database == url
