@@ -1,12 +1,15 @@
 """Run every benchmark, each in its own process, and append their figures to bench/results.md.
 
-    python -m bench
+    python -m bench [--engine sqlite|postgresql|both]
 
-/latest and memory share one generated database (a million items take a while to write).
+/latest and memory share one generated SQLite database (a million items take a while to write).
+With --engine postgresql (or both), /latest, ingestion and fan-out run on a PostgreSQL server
+that each starts for itself (the others, which do not depend on the database, on SQLite).
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import subprocess
 import sys
@@ -24,18 +27,32 @@ BENCHMARKS = (
     "bench_search_load",
 )
 SHARED_DATABASE = frozenset({"bench_latest", "bench_memory"})
+ON_EITHER_ENGINE = frozenset({"bench_latest", "bench_ingest", "bench_fanout"})
 
 
-def run_one(name: str, database: Path) -> float:
+def runs(name: str, database: Path, engine: str) -> list[list[str]]:
+    """The arguments of each run of one benchmark module on the chosen engine(s)."""
+    shared = ["--database", str(database)] if name in SHARED_DATABASE else []
+    if name not in ON_EITHER_ENGINE or engine == "sqlite":
+        return [shared]
+    if engine == "both" and shared:
+        return [shared, ["--engine", "postgresql"]]
+    return [["--engine", engine]]
+
+
+def run_one(name: str, database: Path, engine: str) -> float:
     """Run one benchmark module; return its seconds (raises if it failed)."""
-    arguments = ["--database", str(database)] if name in SHARED_DATABASE else []
     print(f"\n=== bench.{name} ===", flush=True)
     started = time.monotonic()
-    subprocess.run([sys.executable, "-m", f"bench.{name}", *arguments], check=True)
+    for arguments in runs(name, database, engine):
+        subprocess.run([sys.executable, "-m", f"bench.{name}", *arguments], check=True)
     return time.monotonic() - started
 
 
 def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--engine", choices=("sqlite", "postgresql", "both"), default="sqlite")
+    engine = parser.parse_args().engine
     print(f"benchmarks on {os.cpu_count()} cores, Python {sys.version.split()[0]}")
     timings: dict[str, float] = {}
     failed: list[str] = []
@@ -43,7 +60,7 @@ def main() -> int:
         database = Path(folder) / "shared.db"
         for name in BENCHMARKS:
             try:
-                timings[name] = run_one(name, database)
+                timings[name] = run_one(name, database, engine)
             except subprocess.CalledProcessError:
                 failed.append(name)
     print("\n=== done ===")

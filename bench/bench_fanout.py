@@ -5,6 +5,8 @@ Part 2: 600 alerts to 30 groups, 20 messages a minute allowed per group (takes a
 Each part is also sent by a plain loop over bot.send_message with no limiter, the way many bots
 do it, for comparison. Run from the repository root:
     python -m bench.bench_fanout [--private 3000] [--groups 30] [--group-alerts 20]
+                                 [--engine sqlite|postgresql|both]
+--engine postgresql keeps the outbox in a PostgreSQL server started for the run.
 """
 
 from __future__ import annotations
@@ -13,9 +15,7 @@ import argparse
 import asyncio
 import contextlib
 import os
-import sqlite3
 import statistics
-import tempfile
 import time
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -27,6 +27,13 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import ExtBot
 
+from bench.engines import (
+    BenchDatabases,
+    add_engine_option,
+    bench_databases,
+    chosen_engines,
+    run_statement,
+)
 from bench.report import append_result
 from bot.delivery.pacing import RateLimiter
 from bot.delivery.render import AlertView, render_alert
@@ -88,9 +95,11 @@ def alert_items(count: int, chats: Sequence[int]) -> list[NewItem]:
 
 
 @asynccontextmanager
-async def queued_outbox(folder: Path, chats: dict[int, str], items: int) -> AsyncIterator[Storage]:
+async def queued_outbox(
+    location: Path | str, chats: dict[int, str], items: int
+) -> AsyncIterator[Storage]:
     """A database whose outbox holds items x chats alerts, all due now."""
-    storage = Storage(folder / "fanout.db")
+    storage = Storage(location)
     await storage.open()
     await storage.sync_feeds([FeedSeed("https://banten.example/rss", "ANTARA Banten", "Banten")])
     for chat_id, kind in chats.items():
@@ -99,30 +108,29 @@ async def queued_outbox(folder: Path, chats: dict[int, str], items: int) -> Asyn
     await storage.store_items(feed.id, alert_items(items, list(chats)), time.time())
     # The benchmark measures the sender's pacing: alerts the digest rule would hold for a
     # group's next digest are released to be sent one by one.
-    with sqlite3.connect(storage.path) as db:
-        db.execute("UPDATE deliveries SET held = 0")
-    db.close()
+    run_statement(location, "UPDATE deliveries SET held = 0")
     try:
         yield storage
     finally:
         await storage.close()
 
 
-async def with_sender(telegram: TelegramStandIn, chats: dict[int, str], items: int) -> Outcome:
+async def with_sender(
+    telegram: TelegramStandIn, chats: dict[int, str], items: int, location: Path | str
+) -> Outcome:
     """Send through the real Sender with its default limits until the outbox is empty."""
-    with tempfile.TemporaryDirectory() as folder:
-        async with (
-            queued_outbox(Path(folder), chats, items) as storage,
-            paced_bot(telegram) as bot,
-        ):
-            sender = Sender(bot, storage, time.time, SendLimits())
-            started = time.monotonic()
-            sender.start()
-            # The outbox itself is the condition: the sender announces nothing when done.
-            while await storage.outbox_backlog() > 0:  # noqa: ASYNC110
-                await asyncio.sleep(0.2)
-            seconds = time.monotonic() - started
-            await sender.stop()
+    async with (
+        queued_outbox(location, chats, items) as storage,
+        paced_bot(telegram) as bot,
+    ):
+        sender = Sender(bot, storage, time.time, SendLimits())
+        started = time.monotonic()
+        sender.start()
+        # The outbox itself is the condition: the sender announces nothing when done.
+        while await storage.outbox_backlog() > 0:  # noqa: ASYNC110
+            await asyncio.sleep(0.2)
+        seconds = time.monotonic() - started
+        await sender.stop()
     return outcome(telegram, len(chats) * items, seconds)
 
 
@@ -184,14 +192,16 @@ async def limited_standin() -> TelegramStandIn:
     return telegram
 
 
-async def measure(chats: dict[int, str], items: int) -> tuple[Outcome, Outcome]:
+async def measure(
+    chats: dict[int, str], items: int, databases: BenchDatabases
+) -> tuple[Outcome, Outcome]:
     """The same load through the Sender and through the plain loop, each on a fresh stand-in."""
     results = []
     for send in ("sender", "loop"):
         telegram = await limited_standin()
         try:
             if send == "sender":
-                results.append(await with_sender(telegram, chats, items))
+                results.append(await with_sender(telegram, chats, items, databases.new()))
             else:
                 results.append(await with_plain_loop(telegram, list(chats), items))
         finally:
@@ -208,36 +218,38 @@ def describe(label: str, result: Outcome) -> str:
     )
 
 
-async def private_part(count: int) -> None:
-    sender, loop = await measure({chat: "private" for chat in range(1, count + 1)}, 1)
+async def private_part(count: int, databases: BenchDatabases) -> None:
+    chats = {chat: "private" for chat in range(1, count + 1)}
+    sender, loop = await measure(chats, 1, databases)
     rate = sustained_rate(sender)
     fraction = rate / PER_SECOND
     share = sender.rejected_429 / max(sender.requests, 1)
     conditions = f"{count:,} alerts to {count:,} private chats, stand-in limit {PER_SECOND}/s"
-    print(f"fan-out, private chats ({conditions}, {os.cpu_count()} cores)")
+    print(f"fan-out, private chats, {databases.name} ({conditions}, {os.cpu_count()} cores)")
     print(f"  {describe('sender', sender)}")
     print(f"  sustained rate {rate:.2f}/s = {fraction:.3f} of the limit (target >= 0.95)")
     print(f"  {describe('plain loop', loop)}")
     append_result(
-        "fan-out, private chats (bench/bench_fanout.py)",
+        f"fan-out, private chats (bench/bench_fanout.py), {databases.name}",
         f"{fraction:.3f} of 30/s ({rate:.2f}/s); 429s {sender.rejected_429} ({share:.2%}); "
         f"lost {sender.lost}",
         ">= 0.95 of the limit; 429s <= 1 %; lost 0",
         f"{conditions}, SendLimits.per_second {SendLimits().per_second:g}; plain loop without "
-        f"a limiter: 429s {loop.rejected_429} of {loop.requests:,}, lost {loop.lost}",
+        f"a limiter: 429s {loop.rejected_429} of {loop.requests:,}, lost {loop.lost}"
+        + _server_note(databases),
     )
 
 
-async def group_part(groups: int, per_group: int) -> None:
+async def group_part(groups: int, per_group: int, databases: BenchDatabases) -> None:
     chats = {FIRST_GROUP - n: "supergroup" for n in range(groups)}
-    sender, loop = await measure(chats, per_group)
+    sender, loop = await measure(chats, per_group, databases)
     rates = group_rates(sender)
     fraction = statistics.mean(rates) / PER_GROUP_PER_MINUTE
     conditions = (
         f"{groups * per_group:,} alerts to {groups} groups, stand-in limits "
         f"{PER_GROUP_PER_MINUTE}/min per group and {PER_SECOND}/s"
     )
-    print(f"fan-out, groups ({conditions})")
+    print(f"fan-out, groups, {databases.name} ({conditions})")
     print(f"  {describe('sender', sender)}")
     print(
         f"  per-group rate {statistics.mean(rates):.2f}/min mean, {min(rates):.2f}/min slowest "
@@ -245,13 +257,19 @@ async def group_part(groups: int, per_group: int) -> None:
     )
     print(f"  {describe('plain loop', loop)}")
     append_result(
-        "fan-out, groups (bench/bench_fanout.py)",
+        f"fan-out, groups (bench/bench_fanout.py), {databases.name}",
         f"{fraction:.3f} of 20/min per group ({statistics.mean(rates):.2f}/min); "
         f"429s {sender.rejected_429}; lost {sender.lost}",
         "close to the limit; 429s <= 1 %; lost 0",
         f"{conditions}, group interval {SendLimits().group_chat_interval:g} s; plain loop "
-        f"without a limiter: 429s {loop.rejected_429} of {loop.requests:,}, lost {loop.lost}",
+        f"without a limiter: 429s {loop.rejected_429} of {loop.requests:,}, lost {loop.lost}"
+        + _server_note(databases),
     )
+
+
+def _server_note(databases: BenchDatabases) -> str:
+    note = databases.describe_server()
+    return f"; {note}" if note else ""
 
 
 def main() -> None:
@@ -259,11 +277,14 @@ def main() -> None:
     parser.add_argument("--private", type=int, default=3_000)
     parser.add_argument("--groups", type=int, default=30)
     parser.add_argument("--group-alerts", type=int, default=20)
+    add_engine_option(parser)
     args = parser.parse_args()
     # python-telegram-bot's preferred form of retry_after; the default only adds a warning.
     os.environ.setdefault("PTB_TIMEDELTA", "true")
-    asyncio.run(private_part(args.private))
-    asyncio.run(group_part(args.groups, args.group_alerts))
+    for engine in chosen_engines(args.engine):
+        with bench_databases(engine) as databases:
+            asyncio.run(private_part(args.private, databases))
+            asyncio.run(group_part(args.groups, args.group_alerts, databases))
 
 
 if __name__ == "__main__":

@@ -3,6 +3,8 @@
 Reports the first poll (everything new) and a steady poll (everything 304): wall time and items
 stored per second. Run from the repository root:
     python -m bench.bench_ingest [--feeds 500] [--items 50] [--delay 0.2]
+                                 [--engine sqlite|postgresql|both]
+--engine postgresql stores into a PostgreSQL server started for the run.
 """
 
 from __future__ import annotations
@@ -11,11 +13,17 @@ import argparse
 import asyncio
 import os
 import random
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bench.engines import (
+    ENGINE_NAMES,
+    add_engine_option,
+    bench_databases,
+    chosen_engines,
+    engine_of,
+)
 from bench.report import append_result
 from bot.config import Config
 from bot.feeds.fetch import build_http_client
@@ -117,42 +125,46 @@ def feed_items(feed: int, count: int) -> list[FeedItem]:
     return items
 
 
-async def run(feeds: int, items: int, delay: float) -> None:
+async def run(
+    feeds: int, items: int, delay: float, location: Path | str, server_note: str = ""
+) -> None:
     async with FeedServer() as server:
         for feed in range(feeds):
             server.publish(f"/f{feed}.xml", feed_items(feed, items))
             server.set_delay(f"/f{feed}.xml", delay)
-        with tempfile.TemporaryDirectory() as folder:
-            storage = Storage(Path(folder) / "bench.db")
-            await storage.open()
-            await storage.sync_feeds(
-                [FeedSeed(server.url(f"/f{n}.xml"), f"Feed {n}", "Banten") for n in range(feeds)]
+        storage = Storage(location)
+        await storage.open()
+        await storage.sync_feeds(
+            [FeedSeed(server.url(f"/f{n}.xml"), f"Feed {n}", "Banten") for n in range(feeds)]
+        )
+        config = Config(token=None, fetch_concurrency=64)
+        async with build_http_client(config.fetch_timeout, LOOPBACK_FEEDS) as client:
+            poller = FeedPoller(
+                storage,
+                client,
+                TopicRegistry(),
+                StoryMatcher(),
+                config,
+                time.time,
+                lambda: None,
             )
-            config = Config(token=None, fetch_concurrency=64)
-            async with build_http_client(config.fetch_timeout, LOOPBACK_FEEDS) as client:
-                poller = FeedPoller(
-                    storage,
-                    client,
-                    TopicRegistry(),
-                    StoryMatcher(),
-                    config,
-                    time.time,
-                    lambda: None,
-                )
-                first = await timed(poller.poll_once())
-                steady = await timed(poller.poll_once())
-            await storage.close()
+            first = await timed(poller.poll_once())
+            steady = await timed(poller.poll_once())
+        await storage.close()
     stored = feeds * items
     cores = os.cpu_count()
+    engine = ENGINE_NAMES[engine_of(location)]
     conditions = f"{feeds} feeds x {items} items, {delay * 1000:.0f} ms server delay, {cores} cores"
-    print(f"ingestion ({conditions})")
+    print(f"ingestion on {engine} ({conditions})")
     print(f"  first poll:  {first:6.2f} s, {stored / first:8.0f} items stored/s")
     print(f"  steady poll: {steady:6.2f} s (all 304), target < {TARGET_STEADY_SECONDS:g} s")
     append_result(
-        "ingestion, steady poll (all 304)",
+        f"ingestion, steady poll (all 304), {engine}",
         f"{steady:.2f} s",
         f"< {TARGET_STEADY_SECONDS:g} s",
-        conditions + f"; first poll {first:.2f} s, {stored / first:.0f} items/s",
+        conditions
+        + f"; first poll {first:.2f} s, {stored / first:.0f} items/s"
+        + (f"; {server_note}" if server_note else ""),
     )
 
 
@@ -167,8 +179,14 @@ def main() -> None:
     parser.add_argument("--feeds", type=int, default=500)
     parser.add_argument("--items", type=int, default=50)
     parser.add_argument("--delay", type=float, default=0.2)
+    add_engine_option(parser)
     args = parser.parse_args()
-    asyncio.run(run(args.feeds, args.items, args.delay))
+    for engine in chosen_engines(args.engine):
+        with bench_databases(engine) as databases:
+            location = databases.new()
+            asyncio.run(
+                run(args.feeds, args.items, args.delay, location, databases.describe_server())
+            )
 
 
 if __name__ == "__main__":

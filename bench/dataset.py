@@ -1,7 +1,9 @@
-"""A production-sized database for the benchmarks, written straight into SQLite.
+"""A production-sized database for the benchmarks, written straight into SQLite or PostgreSQL.
 
-The schema comes from Storage.open() (so the migrations and the items_fts triggers are the real
-ones); rows go in with executemany, which is many times faster than the bot's one-by-one path.
+The schema comes from Storage.open() (so the migrations, the items_fts triggers and the GIN
+index are the real ones); rows go in with executemany on SQLite and COPY on PostgreSQL
+(bench/dataset_postgres.py), many times faster than the bot's one-by-one path. Both engines get
+the same rows from the same seed, items with the same ids.
 """
 
 from __future__ import annotations
@@ -15,8 +17,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from bench.bench_ingest import OBJECTS, PLACES, SUBJECTS, VERBS
+from bench.dataset_postgres import fill_postgres
 from bot.matching import TopicSyntaxError, parse_topic
-from storage import Storage
+from storage import Storage, is_postgres_url
 from storage.models import FeedSeed
 
 SEED = 20251125
@@ -116,8 +119,13 @@ def topic_rows(
     return list(rows.values())
 
 
-async def _create_schema(path: Path, feed_urls: list[str]) -> None:
-    storage = Storage(path)
+def chat_rows(chats: int, now: float) -> Iterator[tuple[object, ...]]:
+    """Active private chats, numbered from 1,000,000."""
+    return ((1_000_000 + n, "private", "", 1, now) for n in range(chats))
+
+
+async def _create_schema(location: Path | str, feed_urls: list[str]) -> None:
+    storage = Storage(location)
     await storage.open()
     await storage.sync_feeds(
         FeedSeed(url, f"Sumber {n}", REGIONS[n % len(REGIONS)]) for n, url in enumerate(feed_urls)
@@ -126,20 +134,27 @@ async def _create_schema(path: Path, feed_urls: list[str]) -> None:
 
 
 def build_database(
-    path: Path,
+    location: Path | str,
     *,
     items: int,
     chats: int = 0,
     topics: int = 0,
     feed_urls: list[str] | None = None,
 ) -> float:
-    """Create the database at path with these many rows; return the seconds it took."""
+    """Create the database (a file, or an empty PostgreSQL database) with these many rows;
+    return the seconds it took."""
     started = time.perf_counter()
     urls = feed_urls or [f"https://sumber{n}.example/rss" for n in range(FEEDS)]
-    asyncio.run(_create_schema(path, urls))
+    asyncio.run(_create_schema(location, urls))
     pick = random.Random(SEED)
     now = time.time()
-    db = sqlite3.connect(path, isolation_level=None)
+    if is_postgres_url(location):
+        topic_list = topic_rows(chats, topics, now, pick) if chats else []
+        fill_postgres(
+            str(location), now, item_rows(items, now, pick), chat_rows(chats, now), topic_list
+        )
+        return time.perf_counter() - started
+    db = sqlite3.connect(location, isolation_level=None)
     try:
         # A throw-away bulk load: no journal while filling, back to the bot's WAL afterwards.
         db.execute("PRAGMA journal_mode = OFF")
@@ -160,8 +175,8 @@ def _fill(
 ) -> None:
     db.execute("UPDATE feeds SET initialised = 1, last_success_at = ?", (now,))
     db.executemany(
-        "INSERT INTO chats (id, type, title, active, created_at) VALUES (?, 'private', '', 1, ?)",
-        ((1_000_000 + n, now) for n in range(chats)),
+        "INSERT INTO chats (id, type, title, active, created_at) VALUES (?, ?, ?, ?, ?)",
+        chat_rows(chats, now),
     )
     if chats:
         db.executemany(

@@ -32,6 +32,9 @@ CONNECT_TIMEOUT_SECONDS = 10
 MIGRATION_LOCK = 0x7761727461
 # How often a running search asks whether to go on.
 SEARCH_CHECK_SECONDS = 0.02
+# A search reads this many of the newest items one by one before it asks the GIN index: common
+# words are found there at once, rare ones are cheaper through the index (see _newest_matches).
+NEWEST_ROWS_FIRST = 1000
 
 ITEM_COLUMNS = (
     "i.id AS item_id, i.feed_id AS item_feed_id, i.title AS item_title, "
@@ -40,7 +43,16 @@ ITEM_COLUMNS = (
 )
 _MATCHING_ITEMS = (
     f"SELECT {ITEM_COLUMNS} FROM items i JOIN feeds f ON f.id = i.feed_id "
-    "WHERE i.search @@ to_tsquery('simple', %s) AND i.id < %s ORDER BY i.id DESC LIMIT %s"
+    "WHERE i.search @@ to_tsquery('simple', %s) AND i.id < %s AND i.id >= %s "
+    "ORDER BY i.id DESC LIMIT %s"
+)
+_NEWEST_EDGE = (
+    "SELECT min(id) AS edge, count(*) AS rows FROM "
+    "(SELECT id FROM items WHERE id < %s ORDER BY id DESC LIMIT %s) newest"
+)
+# For the rest of a search: the GIN index, never a scan of every item (see _newest_matches).
+_INDEX_ONLY = (
+    "SELECT set_config('enable_seqscan', 'off', true), set_config('enable_indexscan', 'off', true)"
 )
 _LATEST_ITEMS = (
     f"SELECT {ITEM_COLUMNS} FROM items i JOIN feeds f ON f.id = i.feed_id "
@@ -207,13 +219,12 @@ class PostgresEngine:
         self, expression: str | None, limit: int, before_id: int, keep_going: Callable[[], bool]
     ) -> list[tuple[Row, str]]:
         """Newest items below before_id matching an FTS5 expression (all when None)."""
-        params: tuple[object, ...]
-        if expression is None:
-            sql, params = _LATEST_ITEMS, (before_id, limit)
-        else:
-            sql, params = _MATCHING_ITEMS, (tsquery(expression), before_id, limit)
         async with self._open_pool().connection() as connection:
-            query = asyncio.ensure_future(_fetch_all(connection, sql, params))
+            query = asyncio.ensure_future(
+                _fetch_all(connection, _LATEST_ITEMS, (before_id, limit))
+                if expression is None
+                else _newest_matches(connection, tsquery(expression), before_id, limit)
+            )
             while not query.done():
                 if not keep_going():
                     # The server stops the query; the connection goes back to the pool clean.
@@ -230,8 +241,33 @@ class PostgresEngine:
 async def _fetch_all(
     connection: psycopg.AsyncConnection[Any], sql: str, params: Sequence[object]
 ) -> list[Row]:
-    cursor = await connection.execute(cast(Any, sql), params)
+    # Never prepared: a generic plan would not see which words the tsquery asks for.
+    cursor = await connection.execute(cast(Any, sql), params, prepare=False)
     return cast(list[Row], await cursor.fetchall())
+
+
+async def _newest_matches(
+    connection: psycopg.AsyncConnection[Any], query: str, before_id: int, limit: int
+) -> list[Row]:
+    """The newest `limit` items below before_id matching a tsquery, in two steps.
+
+    The planner cannot tell a common word from a rare one in our tsqueries (ORs of hundreds of
+    word forms) and, left to choose, walked the primary key backwards through a million items
+    for a rare phrase, or fetched every item with a common word before sorting them. So the
+    newest items are read one by one first (common words end there), and only if too few
+    matched there does the GIN index find the rest, older ones (rare words).
+    """
+    edge = await _fetch_all(connection, _NEWEST_EDGE, (before_id, NEWEST_ROWS_FIRST))
+    oldest_read = edge[0]["edge"] if edge and edge[0]["edge"] is not None else before_id
+    found = await _fetch_all(connection, _MATCHING_ITEMS, (query, before_id, oldest_read, limit))
+    if len(found) == limit or edge[0]["rows"] < NEWEST_ROWS_FIRST:
+        return found
+    async with connection.transaction():
+        await connection.execute(_INDEX_ONLY)
+        older = await _fetch_all(
+            connection, _MATCHING_ITEMS, (query, oldest_read, 0, limit - len(found))
+        )
+    return found + older
 
 
 # `?`, `:name`, and a quoted literal (skipped whole, so nothing inside it is read as a mark).
