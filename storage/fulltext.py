@@ -1,10 +1,10 @@
-"""PostgreSQL full-text search that finds exactly the items SQLite's FTS5 finds.
+"""PostgreSQL full-text search that finds at least the items SQLite's FTS5 finds, and fast.
 
 On SQLite, items are indexed by FTS5's unicode61 tokenizer with remove_diacritics 2, and searched
-with the expressions bot/matching/fts.py builds. PostgreSQL's text parser splits text its own way
-("1.000", "a-b", addresses and paths stay whole) and, outside the C locale, drops characters
-the server's locale does not call letters (emoji, which unicode61 keeps as words). So the words
-are found here, as FTS5 finds them, and handed to PostgreSQL in a form its parser keeps whole:
+with the expressions bot/matching/fts.py builds. Here the same words are found as FTS5 finds
+them and written as the item's tsvector directly (no PostgreSQL parser, whose idea of a word
+differs: "1.000", "a-b", addresses and paths stay whole, and emoji are dropped outside the C
+locale); searches cast their tsquery the same way (never to_tsquery, which would parse again).
 
 - A word is a run of unicode61's token characters: letters, numbers and private use as of
   Unicode 6.1 (`_SEPARATORS` lists the rest above ASCII, read from SQLite itself), and code
@@ -12,32 +12,38 @@ are found here, as FTS5 finds them, and handed to PostgreSQL in a form its parse
   Each character is case-folded as in Unicode 6.1 (Python's newer pairs in `_KEPT` stay apart)
   and loses its accents when it is a Latin letter ("é" to "e", "İ" to "i").
 - An all-ASCII word is its own lexeme ("banjirnya", "2024", "covid19"). Any other word is
-  spelled as its code points, "0.26085.26412" (a version number to PostgreSQL: ASCII only, so
-  every locale reads it the same, and no ASCII word looks like it).
-- A lexeme is cut to `MAX_LEXEME_BYTES` (PostgreSQL skips longer words): words that share that
+  spelled as its code points, "0.26085.26412" (no ASCII word looks like it).
+- Each pair of adjacent words is a lexeme too ("banjir+serang"; no word's lexeme holds "+").
+  PostgreSQL's GIN index keeps no positions: a phrase asked as `'banjir' <-> 'serang'` makes it
+  read back every item holding both words (tens of thousands at a million items), while the
+  pair is one lookup. A two-word phrase is its pair; a longer one its pairs, and their
+  positions checked only in the few items holding every pair.
+- A lexeme is cut to `MAX_LEXEME_BYTES` (PostgreSQL refuses longer ones): words that share that
   prefix then find each other, which only adds candidates; the matcher refuses them.
-- Title and body are one text with `TITLE_END` between them: it takes a position, so no phrase
-  spans the two, as FTS5's separate columns (and the matcher) have it.
+- Title and body are one sequence of positions with one left out between them, so no phrase or
+  pair spans the two, as FTS5's separate columns (and the matcher) have it.
 
-Limits: PostgreSQL counts positions up to 16383 (later words all get 16383) and keeps the first
-255 positions of a lexeme. A body is at most 4000 characters (bot/feeds/poller.py), so at most
-2000 words: positions run out only with a title of over 14,000 words. A word written more than
-255 times in one item loses its later positions, so a phrase found only there would be missed:
-that takes one word repeated over at least 512 characters, which news text does not do.
+Limits: PostgreSQL counts positions up to 16383 and keeps the first 256 positions of a lexeme.
+A body is at most 4000 characters (bot/feeds/poller.py), so at most 2000 words: positions run
+out only with a title of over 14,000 words. A phrase of three or more words found only past a
+word's 256th repetition in one item would be missed: that takes one word repeated over at least
+512 characters, which news text does not do.
 """
 
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 import unicodedata
 
-# A lexeme that no word is spelled as (no word holds U+0000): between title and body.
-TITLE_END = "0.0"
 # What tsquery() gives when an expression can match nothing: a lexeme no document holds.
 NO_MATCH = "'-1'"
 # PostgreSQL skips longer words ("word is too long to be indexed").
 MAX_LEXEME_BYTES = 2046
+# PostgreSQL's limits on positions: the highest one, and how many one lexeme keeps.
+MAX_POSITION = 16383
+MAX_POSITIONS = 256
 
 # unicode61's separators above ASCII (hex code points): what Unicode 6.1 files under neither
 # letters, numbers nor private use. Read from SQLite 3.40's FTS5; tests/storage/test_fulltext.py
@@ -100,18 +106,28 @@ _EXPRESSION_RE = re.compile(r'("(?:[^"]|"")*")|([()]|(?:AND|OR)(?![^\s"()]))|(\S
 
 
 def search_document(title: str, body: str) -> str:
-    """The words of an item as SQLite's FTS5 (unicode61, remove_diacritics 2) reads them:
-    casefolded, diacritics removed, joined by single spaces: what PostgreSQL's
-    to_tsvector('simple', ...) indexes (words beyond ASCII spelled as code points, and
-    TITLE_END between title and body)."""
-    lexemes = [*map(_lexeme, words(title)), TITLE_END, *map(_lexeme, words(body))]
-    return " ".join(lexemes)
+    """The item's `search` tsvector, as text: its words (with their positions, as FTS5 reads
+    them) and each pair of adjacent words, title and body apart."""
+    positions: dict[str, list[int]] = {}
+    at = 0
+    for part in (title, body):
+        previous: str | None = None
+        for lexeme in map(_lexeme, words(part)):
+            at += 1
+            positions.setdefault(lexeme, []).append(min(at, MAX_POSITION))
+            if previous is not None:
+                positions.setdefault(_pair(previous, lexeme), []).append(min(at - 1, MAX_POSITION))
+            previous = lexeme
+        at += 1  # a position between title and body: no phrase spans the two
+    return " ".join(
+        f"{_quoted(lexeme)}:{','.join(map(str, places[:MAX_POSITIONS]))}"
+        for lexeme, places in positions.items()
+    )
 
 
 def tsquery(expression: str) -> str:
-    """The FTS5 expression bot/matching/fts.py builds, as input for PostgreSQL's
-    to_tsquery('simple', ...): phrases as <->, AND as &, OR as |, terms normalised as
-    search_document does.
+    """The FTS5 expression bot/matching/fts.py builds, as a tsquery (to be cast, not parsed):
+    phrases as their pairs (see _phrase), AND as &, OR as |, words as search_document has them.
 
     A phrase with no words matches nothing, as in FTS5; so does an expression left with none
     (NO_MATCH). ValueError for anything that is not such an expression.
@@ -226,7 +242,7 @@ class _Parser:
         """A quoted string (its words as a phrase) or an expression in parentheses."""
         if self._take('"'):
             text = self._tokens[self._at - 1][1][1:-1].replace('""', '"')
-            return _joined([_quoted(_lexeme(word)) for word in words(text)], " <-> ")
+            return _phrase([_lexeme(word) for word in words(text)])
         if self._take("("):
             inner = self.any_of()
             if not self._take(")"):
@@ -255,6 +271,23 @@ def _token(match: re.Match[str]) -> tuple[str, str, int]:
     if match[1] is not None:
         return ('"', match[1], match.start())
     return (match[2] or ("?" if match[3] else ""), match[0], match.start())
+
+
+def _phrase(lexemes: list[str]) -> str | None:
+    """Adjacent words: their pairs, which the GIN index answers alone for two words; for more,
+    the pairs narrow the items whose positions PostgreSQL then checks."""
+    if len(lexemes) < 2:
+        return _joined([_quoted(lexeme) for lexeme in lexemes], "")
+    pairs = list(dict.fromkeys(_pair(a, b) for a, b in itertools.pairwise(lexemes)))
+    parts = [_quoted(pair) for pair in pairs]
+    if len(lexemes) > 2:
+        parts.append("(" + " <-> ".join(map(_quoted, lexemes)) + ")")
+    return _joined(parts, " & ")
+
+
+def _pair(first: str, second: str) -> str:
+    """The lexeme of two adjacent words ("+" is in no word's lexeme), cut as a word is."""
+    return f"{first}+{second}"[:MAX_LEXEME_BYTES]
 
 
 def _distinct(parts: list[str | None]) -> list[str]:

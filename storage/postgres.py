@@ -2,8 +2,9 @@
 
 Every statement outside a write transaction runs in autocommit, so it sees committed data only.
 Migrations run in one transaction under an advisory lock, so processes that start together apply
-them once. Searches use the items' `search` tsvector (the `simple` configuration: Indonesian
-words are not stemmed) with its GIN index, and a caller can stop one (a cancel request).
+them once. Searches use the items' `search` tsvector (storage/fulltext.py: the words as
+SQLite's FTS5 reads them, never stemmed) with its GIN index, and a caller can stop one (a cancel
+request).
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ ITEM_COLUMNS = (
 )
 _MATCHING_ITEMS = (
     f"SELECT {ITEM_COLUMNS} FROM items i JOIN feeds f ON f.id = i.feed_id "
-    "WHERE i.search @@ to_tsquery('simple', %s) AND i.id < %s AND i.id >= %s "
+    "WHERE i.search @@ CAST(%s AS tsquery) AND i.id < %s AND i.id >= %s "
     "ORDER BY i.id DESC LIMIT %s"
 )
 _NEWEST_EDGE = (
@@ -60,7 +61,7 @@ _LATEST_ITEMS = (
 )
 _INSERT_ITEM = (
     "INSERT INTO items (feed_id, identity, title, summary, body, link, published_at, "
-    "fetched_at, story_id, search) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, to_tsvector('simple', ?)) "
+    "fetched_at, story_id, search) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS tsvector)) "
     "ON CONFLICT DO NOTHING RETURNING id"
 )
 _VERSION_TABLE = "CREATE TABLE IF NOT EXISTS warta_schema (version INTEGER NOT NULL)"

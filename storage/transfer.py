@@ -243,7 +243,7 @@ def _copy_rows(
 def _copy_items(
     reader: sqlite3.Connection, writer: psycopg.Connection[Any], columns: list[str]
 ) -> None:
-    """Items go through a staging table: COPY has no to_tsvector, INSERT … SELECT has."""
+    """Items go through a staging table that carries each one's search words beside it."""
     names = sql.SQL(", ").join(map(sql.Identifier, columns))
     writer.execute(
         sql.SQL(
@@ -253,7 +253,7 @@ def _copy_items(
     writer.execute("ALTER TABLE items_copy ADD COLUMN document TEXT NOT NULL")
     insert = sql.SQL(
         "INSERT INTO items ({names}, search) "
-        "SELECT {names}, to_tsvector('simple', document) FROM items_copy ORDER BY id"
+        "SELECT {names}, CAST(document AS tsvector) FROM items_copy ORDER BY id"
     ).format(names=names)
     documents = _Documents(columns.index("title"), columns.index("body"))
     rows = _rows(reader, "items", columns)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import sqlite3
 from collections.abc import Iterator
@@ -20,7 +21,7 @@ from bot.matching.fts import candidate_query
 from storage.fulltext import (
     MAX_LEXEME_BYTES,
     NO_MATCH,
-    TITLE_END,
+    _lexeme,
     search_document,
     tsquery,
     words,
@@ -106,7 +107,7 @@ class Engines:
     def postgres_ids(self, expression: str) -> set[int]:
         """Items PostgreSQL finds for the same expression."""
         rows = self.postgres.execute(
-            "SELECT id FROM items WHERE search @@ to_tsquery('simple', %s)", (tsquery(expression),)
+            "SELECT id FROM items WHERE search @@ CAST(%s AS tsquery)", (tsquery(expression),)
         ).fetchall()
         return {row[0] for row in rows}
 
@@ -137,7 +138,7 @@ def engines(postgres: PostgresServer) -> Iterator[Engines]:
             pg.execute("CREATE INDEX items_search ON items USING gin (search)")
             with pg.cursor() as cursor:
                 cursor.executemany(
-                    "INSERT INTO items VALUES (%s, to_tsvector('simple', %s))",
+                    "INSERT INTO items VALUES (%s, CAST(%s AS tsvector))",
                     [(n, search_document(title, body)) for n, title, body in numbered],
                 )
             yield Engines(lite, pg)
@@ -228,18 +229,32 @@ def test_every_character_is_read_as_fts5_reads_it() -> None:
 # The document PostgreSQL indexes.
 
 
-def test_document_keeps_ascii_words_and_spells_others_as_code_points() -> None:
-    assert (
-        search_document("Banjir di Café", "日本 🤝")
-        == f"banjir di cafe {TITLE_END} 0.26085.26412 0.129309"
-    )
+def lexemes(document: str) -> dict[str, list[int]]:
+    """The lexemes of a search document and their positions, read as a tsvector's text."""
+    found = re.findall(r"'((?:[^']|'')*)':([\d,]+)", document)
+    return {lexeme.replace("''", "'"): [int(p) for p in at.split(",")] for lexeme, at in found}
+
+
+def test_document_keeps_ascii_words_spells_others_as_code_points_and_pairs_them() -> None:
+    assert lexemes(search_document("Banjir di Café", "日本 🤝")) == {
+        "banjir": [1],
+        "di": [2],
+        "banjir+di": [1],
+        "cafe": [3],
+        "di+cafe": [2],
+        # Position 4 is left out: no pair, no phrase spans title and body.
+        "0.26085.26412": [5],
+        "0.129309": [6],
+        "0.26085.26412+0.129309": [5],
+    }
 
 
 def test_words_too_long_for_postgresql_are_cut() -> None:
-    long_ascii, long_other = search_document("a" * 5000, "ж" * 5000).split(f" {TITLE_END} ")
-    assert long_ascii == "a" * MAX_LEXEME_BYTES
+    found = lexemes(search_document("a" * 5000, "ж" * 5000))
+    assert "a" * MAX_LEXEME_BYTES in found
+    (long_other,) = [lexeme for lexeme in found if lexeme.startswith("0.1078.1078.")]
     assert len(long_other) <= MAX_LEXEME_BYTES
-    assert long_other.startswith("0.1078.1078.")
+    assert all(len(lexeme.encode()) <= MAX_LEXEME_BYTES for lexeme in found)
 
 
 def test_postgresql_indexes_exactly_these_words_at_these_positions(
@@ -258,14 +273,23 @@ def test_postgresql_indexes_any_text_as_written(engines: Engines, title: str, bo
 def _assert_indexed_as_written(
     pg: psycopg.Connection[tuple[Any, ...]], title: str, body: str
 ) -> None:
-    document = search_document(title, body)
+    # Title words at 1, 2, ...; one position left out; the body's words; each adjacent pair of
+    # a part at its first word's position.
     expected: dict[str, list[int]] = {}
-    for position, lexeme in enumerate(document.split(), start=1):
-        expected.setdefault(lexeme, []).append(position)
+    start = 0
+    for part in (title, body):
+        found = [_lexeme(word) for word in words(part)]
+        for offset, lexeme in enumerate(found, start=start + 1):
+            expected.setdefault(lexeme, []).append(offset)
+        for offset, pair in enumerate(itertools.pairwise(found), start=start + 1):
+            expected.setdefault("+".join(pair)[:MAX_LEXEME_BYTES], []).append(offset)
+        start += len(found) + 1
     rows = pg.execute(
-        "SELECT lexeme, positions FROM unnest(to_tsvector('simple', %s))", (document,)
+        "SELECT lexeme, positions FROM unnest(CAST(%s AS tsvector))",
+        (search_document(title, body),),
     ).fetchall()
-    assert {str(lexeme): list(positions) for lexeme, positions in rows} == expected
+    indexed = {str(lexeme): list(positions) for lexeme, positions in rows}
+    assert indexed == {lexeme: sorted(set(at)) for lexeme, at in expected.items()}
 
 
 # Search expressions.
@@ -273,7 +297,13 @@ def _assert_indexed_as_written(
 
 def test_expression_becomes_phrases_ands_and_ors() -> None:
     expression = '"banjir bandang" OR ("Banjirnya" AND "Café") OR "gempa"'
-    assert tsquery(expression) == "(('banjir' <-> 'bandang') | ('banjirnya' & 'cafe') | 'gempa')"
+    assert tsquery(expression) == "('banjir+bandang' | ('banjirnya' & 'cafe') | 'gempa')"
+
+
+def test_a_longer_phrase_asks_for_its_pairs_and_their_order() -> None:
+    assert tsquery('"korea utara hari ini"') == (
+        "('korea+utara' & 'utara+hari' & 'hari+ini' & ('korea' <-> 'utara' <-> 'hari' <-> 'ini'))"
+    )
 
 
 def test_and_binds_tighter_than_or() -> None:
@@ -283,14 +313,14 @@ def test_and_binds_tighter_than_or() -> None:
 @pytest.mark.parametrize(
     ("word", "query"),
     [
-        ("it's", "('banjir' & ('it' <-> 's'))"),
-        ("a:b", "('banjir' & ('a' <-> 'b'))"),
+        ("it's", "('banjir' & 'it+s')"),
+        ("a:b", "('banjir' & 'a+b')"),
         ("a:*", "('banjir' & 'a')"),
-        ("x&y|z", "('banjir' & ('x' <-> 'y' <-> 'z'))"),
+        ("x&y|z", "('banjir' & ('x+y' & 'y+z' & ('x' <-> 'y' <-> 'z')))"),
         ("!(x)", "('banjir' & 'x')"),
-        ("a\\b", "('banjir' & ('a' <-> 'b'))"),
-        ('say "hi"', "('banjir' & ('say' <-> 'hi'))"),
-        ("1.000", "('banjir' & ('1' <-> '000'))"),
+        ("a\\b", "('banjir' & 'a+b')"),
+        ('say "hi"', "('banjir' & 'say+hi')"),
+        ("1.000", "('banjir' & '1+000')"),
         ("<->", NO_MATCH),
         ("'", NO_MATCH),
     ],
