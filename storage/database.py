@@ -78,8 +78,12 @@ class Dialect(Protocol):
         """SQL for the whole days since the epoch of a time in seconds (a non-negative one)."""
         ...
 
+    async def search_documents(self, texts: Sequence[tuple[str, str]]) -> list[str | None]:
+        """What the search index needs of each (title, body), found before the write begins."""
+        ...
+
     def insert_item(
-        self, values: Sequence[object], title: str, body: str
+        self, values: Sequence[object], document: str | None
     ) -> tuple[str, Sequence[object]]:
         """SQL and parameters that insert an item (feed_id, identity, title, summary, body, link,
         published_at, fetched_at, story_id) unless its feed has it already, RETURNING id."""

@@ -109,19 +109,20 @@ def search_document(title: str, body: str) -> str:
     """The item's `search` tsvector, as text: its words (with their positions, as FTS5 reads
     them) and each pair of adjacent words, title and body apart."""
     positions: dict[str, list[int]] = {}
-    at = 0
+    start = 0
     for part in (title, body):
-        previous: str | None = None
-        for lexeme in map(_lexeme, words(part)):
-            at += 1
-            positions.setdefault(lexeme, []).append(min(at, MAX_POSITION))
-            if previous is not None:
-                positions.setdefault(_pair(previous, lexeme), []).append(min(at - 1, MAX_POSITION))
-            previous = lexeme
-        at += 1  # a position between title and body: no phrase spans the two
+        found = [_lexeme(word) for word in words(part)]
+        for at, lexeme in enumerate(found, start=start + 1):
+            positions.setdefault(lexeme, []).append(at)
+        for at, pair in enumerate(itertools.pairwise(found), start=start + 1):
+            positions.setdefault(_pair(*pair), []).append(at)
+        start += len(found) + 1  # a position between title and body: no phrase spans the two
+    # Lexemes hold ASCII letters, digits, dots and "+" only: nothing in them needs escaping.
+    if start <= MAX_POSITION:
+        return " ".join(f"'{lexeme}':{','.join(map(str, at))}" for lexeme, at in positions.items())
     return " ".join(
-        f"{_quoted(lexeme)}:{','.join(map(str, places[:MAX_POSITIONS]))}"
-        for lexeme, places in positions.items()
+        f"'{lexeme}':{','.join(str(min(p, MAX_POSITION)) for p in at[:MAX_POSITIONS])}"
+        for lexeme, at in positions.items()
     )
 
 
@@ -149,9 +150,9 @@ def words(text: str) -> list[str]:
 
 
 def _lexeme(word: str) -> str:
-    """How PostgreSQL's parser is given a word: ASCII as is, anything else as code points."""
+    """A word's lexeme: ASCII as is, anything else as its code points ("0.26085.26412")."""
     if word.isascii():
-        return word[:MAX_LEXEME_BYTES]
+        return word if len(word) <= MAX_LEXEME_BYTES else word[:MAX_LEXEME_BYTES]
     spelled = "0"
     for char in word:
         code = f".{ord(char)}"

@@ -42,8 +42,9 @@ class ItemQueries(Database):
         """
         stories: list[tuple[str, int]] = []
         alerts = 0
+        documents = await self.dialect.search_documents([(i.title, i.body) for i in items])
         async with self._write() as db:
-            for item in items:
+            for item, document in zip(items, documents, strict=True):
                 values = (
                     feed_id,
                     item.identity,
@@ -55,9 +56,7 @@ class ItemQueries(Database):
                     now,
                     item.story_id,
                 )
-                inserted = await db.fetch_one(
-                    *self.dialect.insert_item(values, item.title, item.body)
-                )
+                inserted = await db.fetch_one(*self.dialect.insert_item(values, document))
                 if inserted is None:
                     continue  # the feed has it already
                 item_id = int(inserted["id"])

@@ -91,11 +91,16 @@ class PostgresDialect:
 
     name = "postgresql"
 
+    async def search_documents(self, texts: Sequence[tuple[str, str]]) -> list[str | None]:
+        """Each item's search words, found in a worker thread (a feed's worth takes tens of
+        milliseconds: not on the event loop that answers chats)."""
+        return await asyncio.to_thread(lambda: [search_document(*text) for text in texts])
+
     def insert_item(
-        self, values: Sequence[object], title: str, body: str
+        self, values: Sequence[object], document: str | None
     ) -> tuple[str, Sequence[object]]:
-        """The item's insert, with the words its search document indexes."""
-        return _INSERT_ITEM, (*values, search_document(title, body))
+        """The item's insert, with its search words."""
+        return _INSERT_ITEM, (*values, document)
 
     def day_number(self, seconds: str) -> str:
         """Whole days since the epoch."""

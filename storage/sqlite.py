@@ -53,10 +53,14 @@ class SqliteDialect:
 
     name = "sqlite"
 
+    async def search_documents(self, texts: Sequence[tuple[str, str]]) -> list[str | None]:
+        """Nothing: FTS5 reads the items table itself, through triggers."""
+        return [None] * len(texts)
+
     def insert_item(
-        self, values: Sequence[object], title: str, body: str
+        self, values: Sequence[object], document: str | None
     ) -> tuple[str, Sequence[object]]:
-        """The item's insert: FTS5 follows the items table through triggers."""
+        """The item's insert."""
         return _INSERT_ITEM, values
 
     def day_number(self, seconds: str) -> str:
