@@ -211,6 +211,8 @@ class FeedPoller:
         feedparser costs the same for one new entry as for fifty: a quick scan finds the
         entries already stored and feedparser sees only the rest (nothing, when all are known).
         """
+        if not feed.initialised:  # its first document: nothing of it is stored yet
+            return await self._parse(ParseScope.WHOLE, fetched.body, fetched.headers)
         scan = await asyncio.to_thread(scan_feed, fetched.body, fetched.headers)
         known = set()
         if scan is not None:
