@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+
+import psycopg
 
 from bot.config import Config
 from bot.feeds.fetch import build_http_client
@@ -54,16 +57,21 @@ class Rig:
 
 
 @asynccontextmanager
-async def polling(folder: Path, feeds: FeedServer) -> AsyncIterator[Rig]:
-    """A poller with its own database in folder, polling the feed at PATH."""
-    storage = Storage(folder / "warta.db")
+async def polling(
+    database: Path | str,
+    feeds: FeedServer,
+    paths: tuple[str, ...] = (PATH,),
+    config: Config = CONFIG,
+) -> AsyncIterator[Rig]:
+    """A poller with its own database (a folder for SQLite, or a URL), polling feeds at paths."""
+    storage = Storage(database / "warta.db" if isinstance(database, Path) else database)
     await storage.open()
     try:
-        await storage.sync_feeds([FeedSeed(feeds.url(PATH), "Banten", "Banten")])
+        await storage.sync_feeds([FeedSeed(feeds.url(path), path, "Banten") for path in paths])
         metrics, clock = Metrics(), FakeClock()
-        async with build_http_client(CONFIG.fetch_timeout, LOOPBACK_FEEDS) as client:
+        async with build_http_client(config.fetch_timeout, LOOPBACK_FEEDS) as client:
             poller = FeedPoller(
-                storage, client, TopicRegistry(), StoryMatcher(), CONFIG, clock, lambda: None,
+                storage, client, TopicRegistry(), StoryMatcher(), config, clock, lambda: None,
                 metrics=metrics,
             )  # fmt: skip
             yield Rig(storage, poller, metrics, clock)
@@ -147,3 +155,24 @@ async def test_an_ill_formed_feed_is_still_parsed_whole_and_its_news_stored(
         assert rig.parsed(ParseScope.WHOLE) == 2
         titles = sorted(item.title for item in (await rig.items()).values())
         assert titles == ["Banjir di Serang & kawan", "Gempa di Lebak & kawan"]
+
+
+async def test_a_feed_waiting_to_be_stored_never_holds_up_another_feeds_fetch(
+    postgres_url: str, feeds: FeedServer
+) -> None:
+    paths = ("/antara.xml", "/radar.xml")
+    for path in paths:
+        feeds.publish(path, [news(f"{path[1:6]}-{n}", f"Berita {path} {n}") for n in range(3)])
+    one_at_a_time = replace(CONFIG, fetch_concurrency=1)
+    async with polling(postgres_url, feeds, paths, one_at_a_time) as rig:
+        async with await psycopg.AsyncConnection.connect(postgres_url) as other:
+            async with other.transaction():
+                # Another session holds the items table: no feed's news can be stored for now.
+                await other.execute("LOCK TABLE items IN EXCLUSIVE MODE")
+                polled = asyncio.create_task(rig.poll())
+                async with asyncio.timeout(30):  # hung: the first feed kept the only fetch slot
+                    # The stand-in announces no requests: its log is the condition.
+                    while not all(feeds.hits(path) for path in paths):  # noqa: ASYNC110
+                        await asyncio.sleep(0.02)
+            await polled
+        assert len(await rig.items()) == 6
