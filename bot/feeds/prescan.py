@@ -27,6 +27,7 @@ from bot.feeds.parse import MAX_IDENTITY
 
 _XML_NS = "http://www.w3.org/XML/1998/namespace"
 _RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+_RDF_ABOUT = f"{_RDF_NS} about".lower()
 # feedparser's names for namespaces: those mapped to "" are read as plain RSS or Atom.
 _PREFIXES = {uri.lower(): prefix for uri, prefix in _FeedParserMixin.namespaces.items()}
 _ROOTS = {"rss": ("rss", "channel"), "feed": ("feed",), "rdf:rdf": ("rdf:rdf",)}
@@ -174,9 +175,11 @@ class _Scanner:
     def _open_entry(self, attributes: dict[str, str], base: str) -> None:
         if self._entry is not None or tuple(self._path) != self._root:
             raise _Unreadable  # an entry where feedparser would read it differently
-        about = attributes.get(f"{_RDF_NS} about")
+        about = [v for k, v in attributes.items() if k.lower() == _RDF_ABOUT]
         start = self._parser.CurrentByteIndex
-        self._entry = _OpenEntry(start, len(self._path), about, base)
+        self._entry = _OpenEntry(start, len(self._path), next(iter(about), None), base)
+        # feedparser reads an entry's href (and lastmod) attribute as its link.
+        self._entry.unsure = any(_local(k).lower() in ("href", "lastmod") for k in attributes)
 
     def _inside_entry(self, name: str, attributes: dict[str, str]) -> None:
         entry = self._entry

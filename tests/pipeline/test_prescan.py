@@ -248,16 +248,17 @@ def test_entries_the_scan_cannot_name_are_always_parsed() -> None:
         b"<item><title>Tanpa guid dan tautan</title><description>Isi</description></item>"
         b"<item><title>Dua guid</title><guid>g1</guid><guid>g2</guid></item>"
         b"<item><title>Guid bermarkup</title><guid>a<b>c</b></guid></item>"
+        b'<item href="https://a.example/h"><title>Tautan di atribut</title></item>'
         b"<item><title>Biasa</title><guid>g3</guid></item>"
         b"</channel></rss>"
     )
     scan = scan_feed(body, {})
     assert scan is not None
-    assert [entry.identity for entry in scan.entries] == [None, None, None, "g3"]
+    assert [entry.identity for entry in scan.entries] == [None, None, None, None, "g3"]
     reduced = scan.without({"g3"})
     assert reduced is not None
     titles = [entry.title.value for entry in parse_feed(reduced, scan.headers).entries]
-    assert titles == ["Tanpa guid dan tautan", "Dua guid", "Guid bermarkup"]
+    assert titles == ["Tanpa guid dan tautan", "Dua guid", "Guid bermarkup", "Tautan di atribut"]
 
 
 async def test_hostile_feeds_lose_nothing_when_only_new_entries_are_parsed(
