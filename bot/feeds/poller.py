@@ -228,6 +228,7 @@ class FeedPoller:
     async def _parse(
         self, scope: ParseScope, body: bytes, headers: dict[str, str]
     ) -> list[ParsedEntry]:
+        """Parse a document in a worker thread, counting how much of the fetched one it is."""
         self._metrics.feed_parsed(scope)
         parsed = await asyncio.to_thread(parse_feed, body, headers)
         return parsed.entries
