@@ -1,7 +1,9 @@
 """Ingestion: poll many feeds on a loopback site that answers late, as distant newsrooms do.
 
-Reports the first poll (everything new) and a steady poll (everything 304): wall time and items
-stored per second. Run from the repository root:
+Reports the first poll (everything new), a steady poll (everything 304), and a refresh: every
+feed gains one item at once and a poller with a 10 s interval and the default fetch concurrency
+asks them all again (when the last feed was asked, when the last new item was stored). Run
+from the repository root:
     python -m bench.bench_ingest [--feeds 500] [--items 50] [--delay 0.2]
                                  [--engine sqlite|postgresql|both]
 --engine postgresql stores into a PostgreSQL server started for the run.
@@ -16,6 +18,8 @@ import random
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+import httpx
 
 from bench.engines import (
     ENGINE_NAMES,
@@ -36,6 +40,9 @@ from storage.models import FeedSeed
 from tests.inprocess import LOOPBACK_FEEDS
 
 TARGET_STEADY_SECONDS = 5.0
+REFRESH_INTERVAL = 10.0
+# Every feed asked again and its new item stored within the poll interval and five seconds.
+TARGET_REFRESH_SECONDS = REFRESH_INTERVAL + 5.0
 
 
 SUBJECTS = [
@@ -150,6 +157,10 @@ async def run(
             )
             first = await timed(poller.poll_once())
             steady = await timed(poller.poll_once())
+            for feed in range(feeds):
+                server.add_item(f"/f{feed}.xml", feed_items(feed + 100_000, 1)[0])
+            asked, refreshed = await refresh(server, storage, client, feeds)
+        stored_after = len(await storage.latest_items(feeds * (items + 2)))
         await storage.close()
     stored = feeds * items
     cores = os.cpu_count()
@@ -158,6 +169,19 @@ async def run(
     print(f"ingestion on {engine} ({conditions})")
     print(f"  first poll:  {first:6.2f} s, {stored / first:8.0f} items stored/s")
     print(f"  steady poll: {steady:6.2f} s (all 304), target < {TARGET_STEADY_SECONDS:g} s")
+    print(
+        f"  refresh:     every feed asked again in {asked:6.2f} s, its new item stored in "
+        f"{refreshed:6.2f} s ({stored_after - stored} of {feeds} stored), "
+        f"target < {TARGET_REFRESH_SECONDS:g} s"
+    )
+    append_result(
+        f"ingestion, refresh (each feed gains one item), {engine}",
+        f"{max(asked, refreshed):.2f} s",
+        f"< {TARGET_REFRESH_SECONDS:g} s",
+        f"{feeds} feeds x {items} items, one new each, poll interval {REFRESH_INTERVAL:g} s, "
+        f"default fetch concurrency, {delay * 1000:.0f} ms server delay; all asked again "
+        f"{asked:.2f} s, new items stored {refreshed:.2f} s ({stored_after - stored}/{feeds})",
+    )
     append_result(
         f"ingestion, steady poll (all 304), {engine}",
         f"{steady:.2f} s",
@@ -166,6 +190,33 @@ async def run(
         + f"; first poll {first:.2f} s, {stored / first:.0f} items/s"
         + (f"; {server_note}" if server_note else ""),
     )
+
+
+async def refresh(
+    server: FeedServer, storage: Storage, client: httpx.AsyncClient, feeds: int
+) -> tuple[float, float]:
+    """Seconds until every feed was asked again, and until every feed's poll had ended."""
+    config = Config(token=None, poll_seconds=REFRESH_INTERVAL)
+    # An hour ahead: every feed is due again, as it would be one interval after the last poll.
+    poller = FeedPoller(
+        storage, client, TopicRegistry(), StoryMatcher(), config, lambda: time.time() + 3600,
+        lambda: None,
+    )  # fmt: skip
+    before = len(server.requests)
+    started = time.perf_counter()
+    watching = asyncio.create_task(_all_asked(server, before + feeds))
+    await poller.poll_once()
+    await poller.wait_for_fetches()
+    refreshed = time.perf_counter() - started
+    return await watching - started, refreshed
+
+
+async def _all_asked(server: FeedServer, requests: int) -> float:
+    """The moment the server has seen this many requests (sampled every 20 ms)."""
+    # The stand-in announces no requests: its log is the condition.
+    while len(server.requests) < requests:  # noqa: ASYNC110
+        await asyncio.sleep(0.02)
+    return time.perf_counter()
 
 
 async def timed(work: object) -> float:

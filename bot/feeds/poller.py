@@ -13,12 +13,13 @@ import httpx
 
 from bot.config import Config
 from bot.feeds.clean import clean_entry_text
-from bot.feeds.fetch import FetchError, fetch_feed
+from bot.feeds.fetch import FetchedFeed, FetchError, fetch_feed
 from bot.feeds.parse import FeedParseError, ParsedEntry, parse_feed
+from bot.feeds.prescan import scan_feed
 from bot.feeds.stories import STORY_WINDOW_SECONDS, StoryMatcher
 from bot.matching import prepare_document
 from bot.matching.topics import TopicRegistry
-from bot.ops.metrics import Metrics
+from bot.ops.metrics import Metrics, ParseScope
 from bot.wib import wib_at
 from storage import Storage
 from storage.models import Feed, NewItem
@@ -157,10 +158,16 @@ class FeedPoller:
 
     async def _poll_bounded(self, feed: Feed) -> FeedOutcome:
         async with self._limit:
-            return await self.poll_feed(feed)
+            fetched = await self._fetch(feed)
+        # The fetch slot is free again: parsing and storing never hold up another feed's fetch.
+        return await self._ingest(feed, fetched)
 
     async def poll_feed(self, feed: Feed) -> FeedOutcome:
         """Fetch, parse and store one feed; a failure is recorded on the feed, not raised."""
+        return await self._ingest(feed, await self._fetch(feed))
+
+    async def _fetch(self, feed: Feed) -> FetchedFeed | FeedOutcome:
+        """The feed's new document, or the outcome when there is none (304, failure)."""
         try:
             fetched = await fetch_feed(
                 self._client,
@@ -175,16 +182,56 @@ class FeedPoller:
                     feed.id, feed.etag, feed.last_modified, self._clock()
                 )
                 return FeedOutcome(PollOutcome.UNCHANGED)
-            parsed = await asyncio.to_thread(parse_feed, fetched.body, fetched.headers)
-        except (FetchError, FeedParseError) as error:
+        except FetchError as error:
             await self._record_failure(feed, error.reason)
             return FeedOutcome(PollOutcome.FAILED)
-        async with self._store_lock:
-            outcome = await self._store(feed, parsed.entries)
+        return fetched
+
+    async def _ingest(self, feed: Feed, fetched: FetchedFeed | FeedOutcome) -> FeedOutcome:
+        """Parse and store a fetched document's new entries, and record the feed's success."""
+        if isinstance(fetched, FeedOutcome):
+            return fetched
+        try:
+            entries = await self._new_entries(feed, fetched)
+        except FeedParseError as error:
+            await self._record_failure(feed, error.reason)
+            return FeedOutcome(PollOutcome.FAILED)
+        outcome = FeedOutcome(PollOutcome.FETCHED)
+        if entries:
+            async with self._store_lock:
+                outcome = await self._store(feed, entries)
         await self._storage.record_feed_success(
             feed.id, fetched.etag, fetched.last_modified, self._clock()
         )
         return outcome
+
+    async def _new_entries(self, feed: Feed, fetched: FetchedFeed) -> list[ParsedEntry]:
+        """The document's entries, parsing only those the feed may not have stored yet.
+
+        feedparser costs the same for one new entry as for fifty: a quick scan finds the
+        entries already stored and feedparser sees only the rest (nothing, when all are known).
+        """
+        if not feed.initialised:  # its first document: nothing of it is stored yet
+            return await self._parse(ParseScope.WHOLE, fetched.body, fetched.headers)
+        scan = await asyncio.to_thread(scan_feed, fetched.body, fetched.headers)
+        known = set()
+        if scan is not None:
+            known = await self._storage.known_identities(feed.id, scan.identities())
+        if scan is None or not known:
+            return await self._parse(ParseScope.WHOLE, fetched.body, fetched.headers)
+        document = scan.without(known)
+        if document is None:
+            self._metrics.feed_parsed(ParseScope.NONE)
+            return []
+        return await self._parse(ParseScope.NEW_ENTRIES, document, scan.headers)
+
+    async def _parse(
+        self, scope: ParseScope, body: bytes, headers: dict[str, str]
+    ) -> list[ParsedEntry]:
+        """Parse a document in a worker thread, counting how much of the fetched one it is."""
+        self._metrics.feed_parsed(scope)
+        parsed = await asyncio.to_thread(parse_feed, body, headers)
+        return parsed.entries
 
     async def _record_failure(self, feed: Feed, reason: str) -> None:
         delay = min(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from enum import StrEnum
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
@@ -12,6 +13,14 @@ from storage.models import OutboxEntry
 MESSAGE_KINDS = ("alert", "digest", "broadcast")
 # Telegram usually answers within a few hundred milliseconds; a slow link pushes the tail.
 SEND_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+
+
+class ParseScope(StrEnum):
+    """How much of a fetched feed document went through the feed parser."""
+
+    WHOLE = "whole"
+    NEW_ENTRIES = "new_entries"  # the known entries were cut out first
+    NONE = "none"  # every entry was known already
 
 
 class Metrics:
@@ -34,6 +43,12 @@ class Metrics:
         )
         self._items = Counter(
             "warta_items_stored", "New items stored from feeds.", registry=self.registry
+        )
+        self._parsed = Counter(
+            "warta_feed_documents_parsed",
+            "Fetched feed documents, by how much of them the feed parser read.",
+            ["scope"],
+            registry=self.registry,
         )
         self._sent = Counter(
             "warta_messages_sent",
@@ -61,6 +76,8 @@ class Metrics:
             "When a poll last got an answer from at least one feed (Unix time).",
             registry=self.registry,
         )
+        for scope in ParseScope:
+            self._parsed.labels(scope)
         for kind in MESSAGE_KINDS:
             self._sent.labels(kind)
             self._failed.labels(kind)
@@ -72,6 +89,10 @@ class Metrics:
         if feeds_answered:
             self.last_poll_success = self._clock()
             self._last_poll.set(self.last_poll_success)
+
+    def feed_parsed(self, scope: ParseScope) -> None:
+        """A fetched document was read: whole, only its new entries, or not at all."""
+        self._parsed.labels(scope).inc()
 
     def feed_failed(self, feed_name: str) -> None:
         """A feed could not be fetched or read."""
