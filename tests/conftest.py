@@ -51,7 +51,7 @@ def postgres() -> Iterator[PostgresServer]:
     # started beside this one must not delete this server's data under it.
     with (
         tempfile.TemporaryDirectory(prefix="warta-postgres-") as folder,
-        postgres_server(Path(folder) / "data") as server,
+        postgres_server(Path(folder) / "data", durable=False) as server,
     ):
         yield server
 

