@@ -24,6 +24,7 @@ from psycopg.rows import dict_row
 
 from storage.database import DatabaseOpenError, Params, Row, SearchStoppedError, StorageClosedError
 from storage.fulltext import search_document, tsquery
+from storage.items import ITEM_COLUMNS
 from storage.migrate import migration_scripts, newest_version
 
 # Connections kept open: the sender, commands and a slow query or two at once, per process.
@@ -37,13 +38,10 @@ SEARCH_CHECK_SECONDS = 0.02
 # words are found there at once, rare ones are cheaper through the index (see _newest_matches).
 NEWEST_ROWS_FIRST = 1000
 
-ITEM_COLUMNS = (
-    "i.id AS item_id, i.feed_id AS item_feed_id, i.title AS item_title, "
-    "i.summary AS item_summary, i.link AS item_link, i.published_at AS item_published_at, "
-    "i.fetched_at AS item_fetched_at, f.name AS feed_name, f.region AS feed_region, i.body AS body"
-)
+# A search also reads each item's body, for the matcher to confirm it.
+_SEARCHED_COLUMNS = f"{ITEM_COLUMNS}, i.body AS body"
 _MATCHING_ITEMS = (
-    f"SELECT {ITEM_COLUMNS} FROM items i JOIN feeds f ON f.id = i.feed_id "
+    f"SELECT {_SEARCHED_COLUMNS} FROM items i JOIN feeds f ON f.id = i.feed_id "
     "WHERE i.search @@ CAST(%s AS tsquery) AND i.id < %s AND i.id >= %s "
     "ORDER BY i.id DESC LIMIT %s"
 )
@@ -56,7 +54,7 @@ _INDEX_ONLY = (
     "SELECT set_config('enable_seqscan', 'off', true), set_config('enable_indexscan', 'off', true)"
 )
 _LATEST_ITEMS = (
-    f"SELECT {ITEM_COLUMNS} FROM items i JOIN feeds f ON f.id = i.feed_id "
+    f"SELECT {_SEARCHED_COLUMNS} FROM items i JOIN feeds f ON f.id = i.feed_id "
     "WHERE i.id < %s ORDER BY i.id DESC LIMIT %s"
 )
 _INSERT_ITEM = (

@@ -17,6 +17,7 @@ from pathlib import Path
 import aiosqlite
 
 from storage.database import DatabaseOpenError, Params, Row, SearchStoppedError
+from storage.items import ITEM_COLUMNS
 from storage.migrate import migration_scripts, newest_version
 
 BUSY_TIMEOUT_MS = 15_000
@@ -26,20 +27,17 @@ LOCKED_RETRIES = 8
 # thread with its own page cache.
 READERS = 3
 
-ITEM_COLUMNS = (
-    "i.id AS item_id, i.feed_id AS item_feed_id, i.title AS item_title, "
-    "i.summary AS item_summary, i.link AS item_link, i.published_at AS item_published_at, "
-    "i.fetched_at AS item_fetched_at, f.name AS feed_name, f.region AS feed_region, i.body AS body"
-)
+# A search also reads each item's body, for the matcher to confirm it.
+_SEARCHED_COLUMNS = f"{ITEM_COLUMNS}, i.body AS body"
 _MATCHING_ITEMS = (
-    f"SELECT {ITEM_COLUMNS} FROM items_fts JOIN items i ON i.id = items_fts.rowid "
+    f"SELECT {_SEARCHED_COLUMNS} FROM items_fts JOIN items i ON i.id = items_fts.rowid "
     # Ordered by the index's own rowid (= i.id), FTS5 stops after `limit` matches;
     # ordered by i.id, SQLite would sort every match first (seconds at a million items).
     "JOIN feeds f ON f.id = i.feed_id WHERE items_fts MATCH ? AND items_fts.rowid < ? "
     "ORDER BY items_fts.rowid DESC LIMIT ?"
 )
 _LATEST_ITEMS = (
-    f"SELECT {ITEM_COLUMNS} FROM items i JOIN feeds f ON f.id = i.feed_id "
+    f"SELECT {_SEARCHED_COLUMNS} FROM items i JOIN feeds f ON f.id = i.feed_id "
     "WHERE i.id < ? ORDER BY i.id DESC LIMIT ?"
 )
 _INSERT_ITEM = (
