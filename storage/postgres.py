@@ -163,6 +163,9 @@ class PostgresEngine:
             min_size=1,
             max_size=POOL_SIZE,
             kwargs={"autocommit": True, "row_factory": dict_row},
+            # A connection the server ended (a restart, a failover, an idle timeout) is found
+            # out when it is taken, and replaced, rather than failing the query it was taken for.
+            check=psycopg_pool.AsyncConnectionPool.check_connection,
             open=False,
             name="warta",
         )

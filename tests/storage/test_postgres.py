@@ -14,6 +14,7 @@ from bot.matching.search import NewsSearch
 from storage import DatabaseOpenError, Storage
 from storage.migrate import migration_names, newest_version
 from storage.models import FeedSeed, NewItem
+from tests.postgres import PostgresServer
 from tests.storage.test_search import TOPICS, sentences
 
 NOW = 1_800_000_000.0
@@ -125,3 +126,29 @@ async def test_latest_finds_the_same_items_on_both_engines(
         await store.close()
     assert found["postgresql"] == found["sqlite"]
     assert all(found["sqlite"][:5])  # the topics do find news in this data
+
+
+async def test_connections_the_server_ended_are_replaced_unnoticed(
+    postgres: PostgresServer, postgres_url: str
+) -> None:
+    store = Storage(postgres_url)
+    await store.open()
+    try:
+        await store.register_chat(42, "private", "Budi", NOW)
+        assert await store.get_chat(42) is not None  # the pool's connection is in use now
+        # The server ends every session of the database: a restart, a failover, an idle timeout.
+        name = psycopg.conninfo.conninfo_to_dict(postgres_url)["dbname"]
+        with psycopg.connect(postgres.admin_url, autocommit=True) as admin:
+            ended = admin.execute(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = %s AND pid <> pg_backend_pid()",
+                (name,),
+            ).fetchone()
+        assert ended is not None
+        assert ended[0] >= 1
+        chat = await store.get_chat(42)
+        await store.add_topic(42, "banjir", "banjir", NOW)
+    finally:
+        await store.close()
+    assert chat is not None
+    assert chat.title == "Budi"
