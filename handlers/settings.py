@@ -144,6 +144,7 @@ async def change_setting(update: Update, context: WartaContext, chat: Chat, targ
         message_html=describe_settings(updated, language),
         markup=settings_keyboard(updated, language),
     )
+    context.services.chats.send_what_waited(target, updated)
 
 
 @configuring
@@ -156,8 +157,9 @@ async def pause(update: Update, context: WartaContext, chat: Chat, target: Chat)
 @configuring
 async def resume(update: Update, context: WartaContext, chat: Chat, target: Chat) -> None:
     """Send alerts again."""
-    await context.services.chats.change(target, {"paused": False})
+    resumed = await context.services.chats.change(target, {"paused": False})
     await reply(update, chat, "resumed_done")
+    context.services.chats.send_what_waited(target, resumed)
 
 
 @configuring

@@ -48,11 +48,18 @@ class ChatRegistry:
         self._topics.move_chat(old_chat_id, new_chat_id)
 
     async def change(self, chat: Chat, changes: Mapping[str, object]) -> Chat:
-        """Apply settings to a chat and return it as stored; resuming sends what waited."""
+        """Apply settings to a chat and return it as stored (see send_what_waited)."""
         await self._storage.update_chat(chat.id, **changes)
-        if changes.get("paused") is False:
-            self._wake_sender()  # what waited during the pause goes out now
         return await self._stored(chat.id)
+
+    def send_what_waited(self, before: Chat, after: Chat) -> None:
+        """A chat just resumed: what waited during its pause goes out now.
+
+        Called once the reader has the answer to the change, so the confirmation comes before
+        the alerts that waited (the sender does not look at a paused chat until woken).
+        """
+        if before.paused and not after.paused:
+            self._wake_sender()
 
     async def managed_channel(self, chat: Chat) -> Chat | None:
         """The active channel this private chat manages, if any."""

@@ -156,6 +156,9 @@ class Sender:
     async def _run(self) -> None:
         await self._release_stale_claims()
         while not self._stopping:
+            # Cleared before the outbox is read, not after: a wake-up while we read it (a chat
+            # resumed, an alert queued) must not be lost, or it would wait for the next one.
+            self._wake.clear()
             await self._records.retry_due()
             started = await self._dispatch_ready()
             if self._stopping:
@@ -205,8 +208,6 @@ class Sender:
             self._broadcasts_in_flight[entry.chat_id] = entry.broadcast_id
 
     async def _sleep_until_work(self) -> None:
-        # Cleared before looking, not after: a wake-up while we look must not be lost.
-        self._wake.clear()
         next_due = await self._storage.next_outbox_time()
         waits = [5.0]
         # Messages already due wait for their chat's turn or a free slot, which wake us anyway.

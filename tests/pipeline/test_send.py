@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from telegram import Bot
@@ -13,7 +15,7 @@ from bot.delivery.pacing import RateLimiter
 from bot.delivery.sender import Sender, SendLimits
 from bot.standin import TelegramStandIn
 from storage import Storage
-from storage.models import FeedSeed, NewItem
+from storage.models import FeedSeed, NewItem, OutboxEntry
 from tests.inprocess import alert_titles
 from tests.virtual_time import SendTimes, VirtualClock
 
@@ -227,3 +229,41 @@ async def test_a_message_claimed_by_a_process_that_died_goes_out_after_restart(
     await sender.stop()
     assert alert_titles(telegram, 1) == ["Banjir Serang", "Banjir Lebak"]
     assert await storage.delivery_counts(0) == {"sent": 2}
+
+
+class ResumedWhileRead(Storage):
+    """The real storage; chat 7 resumes, and wakes the sender, just as it reads the outbox."""
+
+    sender: Sender | None = None
+
+    async def pending_outbox(self, now: float, limit: int) -> list[OutboxEntry]:
+        entries = await super().pending_outbox(now, limit)
+        chat = await self.get_chat(7)
+        if self.sender is not None and chat is not None and chat.paused:
+            await self.update_chat(7, paused=False)
+            self.sender.wake()
+        return entries
+
+
+async def never(_: float) -> None:
+    """A sleep that never ends: only a wake-up moves the sender on."""
+    await asyncio.Event().wait()
+
+
+async def test_a_chat_resumed_while_the_sender_reads_the_outbox_gets_its_alert_at_once(
+    telegram: TelegramStandIn, database: Path | str, bot: Bot
+) -> None:
+    storage = ResumedWhileRead(database)
+    await storage.open()
+    try:
+        await storage.sync_feeds([FeedSeed("http://127.0.0.1/f", "ANTARA Banten", "Banten")])
+        await queue_alerts(storage, {7: "private"}, ["Banjir satu"])
+        await storage.update_chat(7, paused=True)
+        sender = Sender(bot, storage, time.time, SendLimits(), sleep=never)
+        storage.sender = sender
+        sender.start()
+        await telegram.wait_for_messages(7, 1, timeout=30)
+        await sender.stop()
+    finally:
+        await storage.close()
+    assert alert_titles(telegram, 7) == ["Banjir satu"]
