@@ -16,7 +16,13 @@ from pathlib import Path
 
 import aiosqlite
 
-from storage.database import DatabaseOpenError, Params, Row, SearchStoppedError
+from storage.database import (
+    DatabaseOpenError,
+    Params,
+    Row,
+    SearchStoppedError,
+    StorageClosedError,
+)
 from storage.items import ITEM_COLUMNS
 from storage.migrate import migration_scripts, newest_version
 
@@ -159,8 +165,6 @@ class SqliteEngine:
 
     def _open_writer(self) -> aiosqlite.Connection:
         if self._writer is None:
-            from storage.database import StorageClosedError
-
             raise StorageClosedError("storage is not open")
         return self._writer
 
