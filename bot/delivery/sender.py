@@ -41,7 +41,12 @@ class SendLimits:
     """Telegram's published limits, and how hard the sender retries."""
 
     # The bot-wide pace of every call, a hair under 30/s, applied by delivery.pacing.RateLimiter.
+    # (The application takes it from WARTA_SEND_RATE: RateLimiter.for_send_rate.)
     per_second: float = 29.0
+    # The operator pays for messages beyond the free 30/s (WARTA_SEND_RATE above 30): alerts,
+    # digests and broadcasts may carry allow_paid_broadcast, which the RateLimiter keeps only
+    # on those beyond the free rate. Command replies are never paid for.
+    paid_broadcast: bool = False
     # Per-chat spacing counts from Telegram's answer to the chat's previous message, which
     # came after Telegram received it: however late that request arrived, the next one
     # arrives at least this long after it.
@@ -406,6 +411,7 @@ class Sender:
             parse_mode=ParseMode.HTML,
             link_preview_options=LinkPreviewOptions(is_disabled=not previews),
             disable_notification=entry.silent,
+            allow_paid_broadcast=True if self._limits.paid_broadcast else None,
         )
 
     async def _retry_after(self, attempt: _Attempt, seconds: float) -> None:
