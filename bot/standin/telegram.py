@@ -39,6 +39,7 @@ DEFAULT_GROUP_USER_ID: Final = 424242
 FIRST_UPDATE_ID: Final = 500_000_001
 DROPPED: Final = 0
 
+PAID_STARS: Final = 0.1  # what Telegram charges for a message sent with allow_paid_broadcast
 TOKEN_PATTERN: Final = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
 COMMAND_PATTERN: Final = re.compile(r"^/[A-Za-z0-9_]{1,64}(?:@[A-Za-z0-9_]{3,32})?(?=\s|$)")
 BOT_COMMAND_NAME: Final = re.compile(r"^[a-z0-9_]{1,32}$")
@@ -547,6 +548,8 @@ class TelegramStandIn:
         self.callback_answers: list[CallbackAnswer] = []
         self.deleted: list[tuple[int, int]] = []
         self.rejected_429 = 0
+        # Stars the bot has for paid broadcasts, 0.1 a message; None: never short of them.
+        self.stars_balance: float | None = None
         self.webhook_url = ""
         self.description = ""
         self.short_description = ""
@@ -1242,10 +1245,13 @@ class TelegramStandIn:
         raise ApiError(400, "Bad Request: unsupported parse_mode")
 
     def _check_rate(self, chat_id: int, params: JsonDict) -> None:
-        """Refuse a send with 429 when a flood limit is reached."""
+        """Refuse a send with 429 when a flood limit is reached, or a paid one nobody pays for."""
+        paid = _flag(params, "allow_paid_broadcast")
+        if paid and self.stars_balance is not None and self.stars_balance < PAID_STARS - 1e-9:
+            # Telegram's exact wording is not documented; this one names the Stars balance.
+            raise ApiError(400, "Bad Request: not enough Stars on the bot's balance")
         if self._limits is None:
             return
-        paid = _flag(params, "allow_paid_broadcast")
         retry_after = self._limits.check(chat_id, self._limits_clock(), paid)
         if retry_after is not None:
             self.rejected_429 += 1
@@ -1257,8 +1263,10 @@ class TelegramStandIn:
 
     def _count_send(self, chat_id: int, params: JsonDict) -> None:
         """Account an accepted send for the flood limits."""
+        paid = _flag(params, "allow_paid_broadcast")
+        if paid and self.stars_balance is not None:
+            self.stars_balance -= PAID_STARS
         if self._limits is not None:
-            paid = _flag(params, "allow_paid_broadcast")
             self._limits.record(chat_id, self._limits_clock(), paid)
 
     def _upload(self, params: JsonDict, key: str) -> tuple[bytes | None, str | None, str]:

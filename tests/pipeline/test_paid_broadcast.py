@@ -135,3 +135,28 @@ async def test_per_chat_and_per_group_limits_hold_at_a_paid_rate(
         stamps = [r.timestamp for r in sends if r.chat_id == chat_id]
         spacing = 1.0 if chat_type == "private" else 3.0
         assert all(b - a >= spacing for a, b in itertools.pairwise(stamps))
+
+
+async def test_without_stars_the_refused_messages_go_at_the_free_rate_and_none_is_lost(
+    telegram: TelegramStandIn, storage: Storage, caplog: pytest.LogCaptureFixture
+) -> None:
+    chats = {chat_id: "private" for chat_id in range(1, 81)}
+    await storage.sync_feeds([FeedSeed("http://127.0.0.1/f", "ANTARA Banten", "Banten")])
+    await queue_alerts(storage, chats, ["Banjir satu"])
+    telegram.enforce_limits(per_second=FREE_PER_SECOND, paid_per_second=PAID_PER_SECOND)
+    telegram.stars_balance = 0.5  # five paid messages, then Telegram refuses
+    limiter = RateLimiter.for_send_rate(SEND_RATE)
+    base_url = f"{telegram.base_url}/bot"
+    async with ExtBot(telegram.token, base_url=base_url, rate_limiter=limiter) as bot:
+        sender = Sender(bot, storage, time.time, SendLimits(paid_broadcast=True))
+        sender.start()
+        for chat_id in chats:
+            await telegram.wait_for_messages(chat_id, 1, timeout=60)
+        await sender.stop()
+    assert await storage.delivery_counts(0) == {"sent": len(chats)}
+    assert telegram.rejected_429 == 0
+    refused = [r for r in telegram.requests_for("sendMessage") if r.status == 400]
+    assert refused
+    assert all(r.paid for r in refused)
+    assert sum(r.paid for r in accepted_sends(telegram)) == 5
+    assert "paid broadcast refused" in caplog.text
