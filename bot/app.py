@@ -6,11 +6,12 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
 from typing import Any, cast
 
 from prometheus_client import CollectorRegistry
 from telegram import BotCommand, LinkPreviewOptions
-from telegram.constants import ParseMode
+from telegram.constants import FloodLimit, ParseMode
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 
 from bot.chats.registry import ChatRegistry
@@ -54,7 +55,8 @@ def build_application(
     context_types = ContextTypes(context=WartaContext, bot_data=BotData)
     # The app owns its metrics registry: no process-wide state shared between instances.
     monitor = MonitoringServer(Metrics(CollectorRegistry(), clock), config)
-    limits = send_limits or SendLimits()
+    paid = config.send_rate > FloodLimit.MESSAGES_PER_SECOND
+    limits = replace(send_limits or SendLimits(), paid_broadcast=paid)
     builder = (
         ApplicationBuilder()
         .token(token)
@@ -64,7 +66,7 @@ def build_application(
         .defaults(DEFAULTS)
         .connection_pool_size(32)
         # Replies, edits and alerts alike: one bot-wide budget for everything sent to Telegram.
-        .rate_limiter(RateLimiter(limits.per_second))
+        .rate_limiter(RateLimiter.for_send_rate(config.send_rate))
         .post_init(_starter(config, seeds, clock, limits, monitor))
         .post_stop(_stop_sending)
         .post_shutdown(_closer(monitor))

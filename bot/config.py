@@ -16,6 +16,8 @@ WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 LOG_FORMATS = ("text", "json")
 # WARTA_DB in one of these schemes names a PostgreSQL server (the storage's engine for it).
 POSTGRES_SCHEMES = ("postgresql", "postgres")
+# Telegram's most for a bot paying for messages beyond the free 30 a second (allow_paid_broadcast).
+MAX_SEND_RATE = 1000
 
 
 class ConfigError(ValueError):
@@ -59,6 +61,7 @@ class Config:
     listen_address: str = "127.0.0.1"
     log_format: str = "text"
     fetch_addresses: AddressPolicy = PUBLIC_ONLY  # where feeds may be fetched from
+    send_rate: int = 30  # bot-wide messages a second; beyond Telegram's free 30 they are paid
 
     @property
     def secrets(self) -> tuple[str | None, ...]:
@@ -130,6 +133,7 @@ def load_config(
         listen_address=env.get("WARTA_LISTEN_ADDRESS", "").strip() or "127.0.0.1",
         log_format=_log_format(env.get("WARTA_LOG_FORMAT", "text")),
         fetch_addresses=_fetch_addresses(env.get("WARTA_ALLOW_PRIVATE_FEEDS", "")),
+        send_rate=_send_rate(env.get("WARTA_SEND_RATE", "")),
     )
 
 
@@ -172,6 +176,18 @@ def _number(env: Mapping[str, str], name: str, default: float, *, minimum: float
     if not value >= minimum:
         raise ConfigError(f"{name} must be at least {minimum:g}, got {raw!r}")
     return value
+
+
+def _send_rate(raw: str) -> int:
+    value = raw.strip()
+    if not value:
+        return 30
+    if not value.isdigit() or not 1 <= int(value) <= MAX_SEND_RATE:
+        raise ConfigError(
+            f"WARTA_SEND_RATE must be a whole number of messages a second from 1 to "
+            f"{MAX_SEND_RATE}, got {raw!r}"
+        )
+    return int(value)
 
 
 def _admins(raw: str) -> frozenset[int]:

@@ -125,6 +125,7 @@ async def running_bot(
     fetch_timeout: float | None = None,
     fetch_addresses: AddressPolicy = LOOPBACK_FEEDS,
     database: Path | str | None = None,
+    send_rate: int = 30,
 ) -> AsyncIterator[RunningBot]:
     """Start the bot as `warta run` would, minus signal handling; stop it afterwards.
 
@@ -138,6 +139,7 @@ async def running_bot(
         poll_seconds=poll_seconds,
         admins=frozenset({ADMIN_ID}),
         fetch_addresses=fetch_addresses,
+        send_rate=send_rate,
     )
     if fetch_timeout is not None:
         config = replace(config, fetch_timeout=fetch_timeout)

@@ -20,6 +20,7 @@ def test_defaults_follow_the_documented_contract() -> None:
     assert config.feeds_file is None
     assert config.poll_seconds == 300
     assert config.admins == frozenset()
+    assert config.send_rate == 30
 
 
 def test_every_variable_is_read() -> None:
@@ -32,6 +33,7 @@ def test_every_variable_is_read() -> None:
             "WARTA_POLL_SECONDS": "2",
             "WARTA_ADMINS": "12, 34",
             "WARTA_LOG_LEVEL": "debug",
+            "WARTA_SEND_RATE": "250",
         },
         dotenv=None,
     )
@@ -42,6 +44,7 @@ def test_every_variable_is_read() -> None:
     assert config.poll_seconds == 2
     assert config.admins == {12, 34}
     assert config.log_level == "DEBUG"
+    assert config.send_rate == 250
 
 
 def test_dotenv_fills_in_but_the_environment_wins(tmp_path: Path) -> None:
@@ -65,11 +68,21 @@ def test_dotenv_fills_in_but_the_environment_wins(tmp_path: Path) -> None:
         ("WARTA_ALLOW_PRIVATE_FEEDS", "10.0.0.0/33"),
         ("WARTA_ALLOW_PRIVATE_FEEDS", "127.0.0.1; 10.0.0.1"),
         ("WARTA_ALLOW_PRIVATE_FEEDS", ","),
+        ("WARTA_SEND_RATE", "0"),
+        ("WARTA_SEND_RATE", "1001"),
+        ("WARTA_SEND_RATE", "2.5"),
+        ("WARTA_SEND_RATE", "cepat"),
+        ("WARTA_SEND_RATE", "-5"),
     ],
 )
 def test_a_bad_value_names_its_variable(variable: str, value: str) -> None:
     with pytest.raises(ConfigError, match=variable):
         load_config({variable: value}, dotenv=None)
+
+
+@pytest.mark.parametrize("value", ["1", "30", "1000"])
+def test_the_send_rate_takes_whole_numbers_up_to_telegrams_paid_maximum(value: str) -> None:
+    assert load_config({"WARTA_SEND_RATE": value}, dotenv=None).send_rate == int(value)
 
 
 ALLOW_LIST = "127.0.0.1, 10.20.0.0/16, ::1"

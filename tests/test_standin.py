@@ -368,6 +368,35 @@ async def test_rate_limit_beyond_30_per_second(tg: TelegramStandIn) -> None:
     assert len(tg.sent) == 30
 
 
+async def test_beyond_30_per_second_only_paid_broadcasts_pass_up_to_the_paid_limit(
+    tg: TelegramStandIn,
+) -> None:
+    tg.enforce_limits(paid_per_second=40, clock=lambda: 1000.0)  # all within one second
+    request = HTTPXRequest(connection_pool_size=40)
+    async with Bot(tg.token, base_url=f"{tg.base_url}/bot", request=request) as fast_bot:
+        for n in range(30):
+            await fast_bot.send_message(CHAT + n, "free")
+        with pytest.raises(RetryAfter):
+            await fast_bot.send_message(CHAT + 30, "unpaid, beyond the free 30")
+        for n in range(10):
+            await fast_bot.send_message(CHAT + 40 + n, "paid", allow_paid_broadcast=True)
+        with pytest.raises(RetryAfter):
+            await fast_bot.send_message(CHAT + 50, "beyond the paid 40", allow_paid_broadcast=True)
+    assert [m.paid for m in tg.sent] == [False] * 30 + [True] * 10
+    assert [r.paid for r in tg.requests_for("sendMessage")] == [False] * 31 + [True] * 11
+    assert tg.rejected_429 == 2
+
+
+async def test_without_a_paid_limit_the_paid_flag_changes_nothing(tg: TelegramStandIn) -> None:
+    tg.enforce_limits(clock=lambda: 1000.0)
+    async with Bot(tg.token, base_url=f"{tg.base_url}/bot") as plain_bot:
+        for n in range(30):
+            await plain_bot.send_message(CHAT + n, "x", allow_paid_broadcast=n % 2 == 0)
+        with pytest.raises(RetryAfter):
+            await plain_bot.send_message(CHAT + 30, "x", allow_paid_broadcast=True)
+    assert tg.rejected_429 == 1
+
+
 @pytest.mark.usefixtures("timedelta_periods")
 async def test_rate_limit_per_group_per_minute(bot: Bot, tg: TelegramStandIn) -> None:
     tg.enforce_limits(per_group_per_minute=3, clock=lambda: 1000.0)

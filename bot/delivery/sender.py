@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import random
+import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -34,6 +35,10 @@ log = logging.getLogger(__name__)
 
 BROADCAST_SLICE_SECONDS = 1.0
 RECORD_RETRY_MAX_SECONDS = 30.0  # a write storage refused is tried again at least this often
+# After Telegram refused to charge for a paid broadcast, the free rate only, for this long.
+UNPAID_AFTER_REFUSAL_SECONDS = 600.0
+# How Telegram words a refusal to charge the bot's Stars balance (its wording is not documented).
+STARS_REFUSAL = re.compile(r"\bstars?\b|balance", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +46,12 @@ class SendLimits:
     """Telegram's published limits, and how hard the sender retries."""
 
     # The bot-wide pace of every call, a hair under 30/s, applied by delivery.pacing.RateLimiter.
+    # (The application takes it from WARTA_SEND_RATE: RateLimiter.for_send_rate.)
     per_second: float = 29.0
+    # The operator pays for messages beyond the free 30/s (WARTA_SEND_RATE above 30): alerts,
+    # digests and broadcasts may carry allow_paid_broadcast, which the RateLimiter keeps only
+    # on those beyond the free rate. Command replies are never paid for.
+    paid_broadcast: bool = False
     # Per-chat spacing counts from Telegram's answer to the chat's previous message, which
     # came after Telegram received it: however late that request arrived, the next one
     # arrives at least this long after it.
@@ -61,6 +71,7 @@ class _Attempt:
     entry: OutboxEntry
     claim: int
     parts_sent: int  # a digest's parts Telegram accepted, this try and earlier ones
+    paying: bool = False  # it asked to go as a paid broadcast beyond the free rate
     accepted: bool = False  # Telegram took the whole message
     settled: bool = False  # its outcome was handed to the recorder
 
@@ -107,6 +118,7 @@ class Sender:
         # stale (the message went, or waits for a retry), so they wait for the next read.
         self._settled_chats: set[int] = set()
         self._paused_until = 0.0
+        self._unpaid_until = 0.0  # no paid broadcasts before then: Telegram refused to charge
         self._network_failures = 0
         self._outage_rounds = 0
         self._task: asyncio.Task[None] | None = None
@@ -330,6 +342,8 @@ class Sender:
         except BadRequest as error:
             if "chat not found" in error.message.lower():
                 await self._deactivate(attempt, "chat not found")
+            elif attempt.paying and STARS_REFUSAL.search(error.message):
+                await self._paid_refused(attempt, error.message)
             else:
                 await self._give_up(attempt, f"rejected: {error.message}")
         except NetworkError as error:  # includes timeouts and Telegram's 5xx answers
@@ -358,6 +372,7 @@ class Sender:
 
     async def _send(self, attempt: _Attempt) -> None:
         entry = attempt.entry
+        attempt.paying = self._limits.paid_broadcast and self._monotonic() >= self._unpaid_until
         if entry.digest_id is not None:
             await self._send_digest(attempt, entry.digest_id)
             return
@@ -365,7 +380,7 @@ class Sender:
             message = render_alert(_alert_view(entry.item, entry.topics, entry.language))
         else:
             message = entry.broadcast_html or ""
-        await self._send_text(entry, message, previews=entry.link_previews)
+        await self._send_text(entry, message, previews=entry.link_previews, paid=attempt.paying)
 
     async def _send_digest(self, attempt: _Attempt, digest_id: int) -> None:
         """Send the digest's parts not accepted yet, recording each one as Telegram takes it."""
@@ -375,7 +390,7 @@ class Sender:
                 # The parts are messages to one chat: the chat's limit spaces them too.
                 await self._sleep(self._interval(entry))
             # A digest lists many links: a preview of the first one would mislead.
-            await self._send_text(entry, part, previews=False)
+            await self._send_text(entry, part, previews=False, paid=attempt.paying)
             attempt.parts_sent += 1
             write = partial(
                 self._storage.record_digest_part,
@@ -397,7 +412,9 @@ class Sender:
         # A retry goes on where the accepted parts ended: no header again, no part twice.
         return digest_messages(waiting, language, resumed=attempt.parts_sent > 0)
 
-    async def _send_text(self, entry: OutboxEntry, html_text: str, *, previews: bool) -> None:
+    async def _send_text(
+        self, entry: OutboxEntry, html_text: str, *, previews: bool, paid: bool
+    ) -> None:
         await self._bot.send_message(
             chat_id=entry.chat_id,
             text=html_text,
@@ -406,6 +423,8 @@ class Sender:
             parse_mode=ParseMode.HTML,
             link_preview_options=LinkPreviewOptions(is_disabled=not previews),
             disable_notification=entry.silent,
+            # Only a wish: the RateLimiter takes the flag off what fits in the free rate.
+            allow_paid_broadcast=True if paid else None,
         )
 
     async def _retry_after(self, attempt: _Attempt, seconds: float) -> None:
@@ -418,6 +437,21 @@ class Sender:
         log.warning("send throttled chat=%d retry_after=%gs", entry.chat_id, seconds)
         await self._schedule_retry(
             attempt, f"429 retry after {seconds:g}s", seconds, count_attempt=False
+        )
+
+    async def _paid_refused(self, attempt: _Attempt, reason: str) -> None:
+        """Telegram would not charge the bot's Stars: keep the message, send at the free rate."""
+        self._unpaid_until = self._monotonic() + UNPAID_AFTER_REFUSAL_SECONDS
+        log.error(
+            "paid broadcast refused, sending at the free rate for %gs; add Stars to the bot's "
+            "balance or lower WARTA_SEND_RATE chat=%d delivery=%d reason=%s",
+            UNPAID_AFTER_REFUSAL_SECONDS,
+            attempt.entry.chat_id,
+            attempt.entry.id,
+            reason,
+        )
+        await self._schedule_retry(
+            attempt, f"paid broadcast refused: {reason}", 0.0, count_attempt=False
         )
 
     async def _schedule_retry(

@@ -39,6 +39,7 @@ DEFAULT_GROUP_USER_ID: Final = 424242
 FIRST_UPDATE_ID: Final = 500_000_001
 DROPPED: Final = 0
 
+PAID_STARS: Final = 0.1  # what Telegram charges for a message sent with allow_paid_broadcast
 TOKEN_PATTERN: Final = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
 COMMAND_PATTERN: Final = re.compile(r"^/[A-Za-z0-9_]{1,64}(?:@[A-Za-z0-9_]{3,32})?(?=\s|$)")
 BOT_COMMAND_NAME: Final = re.compile(r"^[a-z0-9_]{1,32}$")
@@ -168,6 +169,11 @@ class SentMessage:
         return self.method.startswith("edit")
 
     @property
+    def paid(self) -> bool:
+        """Whether it was sent as a paid broadcast (allow_paid_broadcast)."""
+        return _flag(self.params, "allow_paid_broadcast")
+
+    @property
     def buttons(self) -> list[JsonDict]:
         """All inline keyboard buttons, row by row."""
         rows = (self.reply_markup or {}).get("inline_keyboard") or []
@@ -188,6 +194,11 @@ class RecordedRequest:
     status: int
     params: JsonDict = field(repr=False)
     timestamp: float = 0.0
+
+    @property
+    def paid(self) -> bool:
+        """Whether it carried allow_paid_broadcast."""
+        return _flag(self.params, "allow_paid_broadcast")
 
 
 @dataclass(frozen=True)
@@ -273,16 +284,24 @@ class _RateLimits:
     per_second: int
     per_group_per_minute: int
     per_chat_per_second: float | None
+    # With it, a send carrying allow_paid_broadcast skips the free per-second limit, up to this
+    # many sends of any kind a second; without it, the flag changes nothing.
+    paid_per_second: int | None = None
     total: _Window = field(init=False)
+    paid: _Window | None = field(init=False)
     groups: dict[int, _Window] = field(default_factory=dict)
     chats: dict[int, _Window] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.total = _Window(self.per_second, 1.0)
+        self.paid = _Window(self.paid_per_second, 1.0) if self.paid_per_second else None
 
-    def windows(self, chat_id: int) -> Iterator[_Window]:
+    def windows(self, chat_id: int, paid: bool) -> Iterator[_Window]:
         """The windows a send to chat_id counts against."""
-        yield self.total
+        if self.paid is not None:
+            yield self.paid
+        if not paid or self.paid is None:
+            yield self.total
         if chat_id < 0:
             yield self.groups.setdefault(chat_id, _Window(self.per_group_per_minute, 60.0))
         if self.per_chat_per_second:
@@ -291,14 +310,15 @@ class _RateLimits:
             limit = max(1, round(self.per_chat_per_second * seconds))
             yield self.chats.setdefault(chat_id, _Window(limit, seconds))
 
-    def check(self, chat_id: int, now: float) -> int | None:
+    def check(self, chat_id: int, now: float, paid: bool) -> int | None:
         """Return retry_after if a send now would exceed a limit."""
-        waits = [w for w in (win.retry_after(now) for win in self.windows(chat_id)) if w]
+        windows = self.windows(chat_id, paid)
+        waits = [w for w in (win.retry_after(now) for win in windows) if w]
         return max(waits) if waits else None
 
-    def record(self, chat_id: int, now: float) -> None:
+    def record(self, chat_id: int, now: float, paid: bool) -> None:
         """Count an accepted send."""
-        for window in self.windows(chat_id):
+        for window in self.windows(chat_id, paid):
             window.stamps.append(now)
 
 
@@ -528,6 +548,8 @@ class TelegramStandIn:
         self.callback_answers: list[CallbackAnswer] = []
         self.deleted: list[tuple[int, int]] = []
         self.rejected_429 = 0
+        # Stars the bot has for paid broadcasts, 0.1 a message; None: never short of them.
+        self.stars_balance: float | None = None
         self.webhook_url = ""
         self.description = ""
         self.short_description = ""
@@ -776,14 +798,19 @@ class TelegramStandIn:
         per_group_per_minute: int = 20,
         per_chat_per_second: float | None = None,
         *,
+        paid_per_second: int | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         """Apply flood limits to sendMessage/sendDocument/sendPhoto; excess answers 429.
 
-        The limits count on `clock`: a test that stops it checks them whatever the machine's
-        speed.
+        With `paid_per_second`, sends that carry allow_paid_broadcast count against that limit
+        instead of `per_second` (Telegram's paid broadcasts); per-chat and per-group limits hold
+        for them too. The limits count on `clock`: a test that stops it checks them whatever the
+        machine's speed.
         """
-        self._limits = _RateLimits(per_second, per_group_per_minute, per_chat_per_second)
+        self._limits = _RateLimits(
+            per_second, per_group_per_minute, per_chat_per_second, paid_per_second
+        )
         self._limits_clock = clock
 
     def disable_limits(self) -> None:
@@ -1217,11 +1244,15 @@ class TelegramStandIn:
             return ParsedHtml(text, _user_entities(explicit) if not mode else ())
         raise ApiError(400, "Bad Request: unsupported parse_mode")
 
-    def _check_rate(self, chat_id: int) -> None:
-        """Refuse a send with 429 when a flood limit is reached."""
+    def _check_rate(self, chat_id: int, params: JsonDict) -> None:
+        """Refuse a send with 429 when a flood limit is reached, or a paid one nobody pays for."""
+        paid = _flag(params, "allow_paid_broadcast")
+        if paid and self.stars_balance is not None and self.stars_balance < PAID_STARS - 1e-9:
+            # Telegram's exact wording is not documented; this one names the Stars balance.
+            raise ApiError(400, "Bad Request: not enough Stars on the bot's balance")
         if self._limits is None:
             return
-        retry_after = self._limits.check(chat_id, self._limits_clock())
+        retry_after = self._limits.check(chat_id, self._limits_clock(), paid)
         if retry_after is not None:
             self.rejected_429 += 1
             raise ApiError(
@@ -1230,10 +1261,13 @@ class TelegramStandIn:
                 {"retry_after": retry_after},
             )
 
-    def _count_send(self, chat_id: int) -> None:
+    def _count_send(self, chat_id: int, params: JsonDict) -> None:
         """Account an accepted send for the flood limits."""
+        paid = _flag(params, "allow_paid_broadcast")
+        if paid and self.stars_balance is not None:
+            self.stars_balance -= PAID_STARS
         if self._limits is not None:
-            self._limits.record(chat_id, self._limits_clock())
+            self._limits.record(chat_id, self._limits_clock(), paid)
 
     def _upload(self, params: JsonDict, key: str) -> tuple[bytes | None, str | None, str]:
         """Resolve a file parameter: upload, attach:// reference, known file_id or URL."""
@@ -1407,8 +1441,8 @@ class TelegramStandIn:
         text = "" if raw is None else str(raw)
         parsed = self._parse_text(text, params, caption=False)
         markup = _validate_markup(params.get("reply_markup"))
-        self._check_rate(chat_id)
-        self._count_send(chat_id)
+        self._check_rate(chat_id, params)
+        self._count_send(chat_id, params)
         message = self._new_bot_message(
             chat_id,
             {
@@ -1435,8 +1469,8 @@ class TelegramStandIn:
         parsed = self._parse_text(caption, params, caption=True)
         markup = _validate_markup(params.get("reply_markup"))
         content, filename, file_id = self._upload(params, kind)
-        self._check_rate(chat_id)
-        self._count_send(chat_id)
+        self._check_rate(chat_id, params)
+        self._count_send(chat_id, params)
         media = self._media_json(kind, file_id, content, filename)
         message = self._new_bot_message(
             chat_id,
