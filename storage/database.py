@@ -218,6 +218,11 @@ class Database:
             return await session.fetch_one(sql, params)
 
 
+def first_line(error: BaseException) -> str:
+    """An engine's error as one line (its first), for a message that must stay one line."""
+    return (str(error).strip().splitlines() or [type(error).__name__])[0]
+
+
 def sum_or_zero(row: Row | None, name: str) -> int:
     """A count or sum from a row by name; SQL's NULL sum (no rows) and a missing row are zero."""
     return int(row[name] or 0) if row is not None else 0

@@ -22,7 +22,14 @@ import psycopg
 import psycopg_pool
 from psycopg.rows import dict_row
 
-from storage.database import DatabaseOpenError, Params, Row, SearchStoppedError, StorageClosedError
+from storage.database import (
+    DatabaseOpenError,
+    Params,
+    Row,
+    SearchStoppedError,
+    StorageClosedError,
+    first_line,
+)
 from storage.fulltext import search_document, tsquery
 from storage.items import ITEM_COLUMNS
 from storage.migrate import migration_scripts, newest_version
@@ -149,14 +156,14 @@ class PostgresEngine:
             )
         except psycopg.Error as error:
             raise DatabaseOpenError(
-                f"cannot reach the PostgreSQL server {server_name(self.url)}: {_first_line(error)}"
+                f"cannot reach the PostgreSQL server {server_name(self.url)}: {first_line(error)}"
             ) from None
         try:
             async with connection:
                 await self._migrate(connection)
         except psycopg.Error as error:
             raise DatabaseOpenError(
-                f"cannot prepare the database {redacted(self.url)}: {_first_line(error)}"
+                f"cannot prepare the database {redacted(self.url)}: {first_line(error)}"
             ) from None
         pool: psycopg_pool.AsyncConnectionPool[Any] = psycopg_pool.AsyncConnectionPool(
             self.url,
@@ -316,7 +323,3 @@ def _value(value: object) -> object:
         # a value still finds itself.
         return value.replace("\x00", "")
     return value
-
-
-def _first_line(error: BaseException) -> str:
-    return (str(error).strip().splitlines() or [type(error).__name__])[0]

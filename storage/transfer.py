@@ -30,9 +30,11 @@ import psycopg
 from psycopg import sql
 
 from storage import Storage
+from storage.database import first_line
 from storage.fulltext import search_document
 from storage.migrate import newest_version
-from storage.postgres import redacted
+from storage.postgres import CONNECT_TIMEOUT_SECONDS, redacted
+from storage.sqlite import BUSY_TIMEOUT_MS
 
 # Every table of Warta's data, parents before the tables whose rows point at them; whether its
 # `id` is an identity column (chats are keyed by Telegram's ids, chat_regions by chat and region).
@@ -49,8 +51,6 @@ TABLES: tuple[tuple[str, bool], ...] = (
 # PostgreSQL's own column, computed here rather than copied.
 SEARCH_COLUMN = "search"
 _NAME = re.compile(r"^[a-z_]+$")
-BUSY_TIMEOUT_SECONDS = 15.0
-CONNECT_TIMEOUT_SECONDS = 10
 # Items staged at a time: enough for the server to work in bulk, few enough that the two batches
 # held at once (the one written, the one being prepared) stay under about 100 MB.
 ITEM_BATCH = 5_000
@@ -136,7 +136,7 @@ def copy_database(
         raise TransferError(f"cannot read {source}: {error}") from None
     except psycopg.Error as error:
         raise TransferError(
-            f"copy into {redacted(target_url)} failed: {_first_line(error)}"
+            f"copy into {redacted(target_url)} failed: {first_line(error)}"
         ) from None
     counts = tuple(TableCount(t, sources[t], targets[t]) for t, _ in TABLES)
     return TransferReport(counts, time.perf_counter() - started)
@@ -144,7 +144,7 @@ def copy_database(
 
 def _open_source(path: Path) -> sqlite3.Connection:
     """The file in autocommit mode, so that BEGIN and COMMIT are this module's own."""
-    db = sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
+    db = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
     db.execute("PRAGMA query_only = ON")
     return db
 
@@ -302,7 +302,3 @@ def _target_counts(writer: psycopg.Connection[Any]) -> dict[str, int]:
         found = row.fetchone()
         counts[table] = int(found[0]) if found else 0
     return counts
-
-
-def _first_line(error: BaseException) -> str:
-    return (str(error).strip().splitlines() or [type(error).__name__])[0]
