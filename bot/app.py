@@ -30,6 +30,7 @@ from bot.jobs import schedule_jobs
 from bot.matching.search import NewsSearch
 from bot.matching.topics import TopicRegistry
 from bot.ops.health import MonitoringServer
+from bot.ops.heartbeat import Heartbeat
 from bot.ops.metrics import Metrics
 from handlers import register_handlers
 from storage import Storage, describe
@@ -174,6 +175,8 @@ async def _services_on(
         storage, http, topics, StoryMatcher(), config, clock, sender.wake, metrics=metrics
     )
     await poller.load_recent_stories()
+    heartbeat = Heartbeat(storage, sorted(config.roles), clock)
+    await heartbeat.start()
     log.info(
         "started feeds=%d topics=%d db=%s poll_seconds=%g",
         feed_count,
@@ -193,6 +196,7 @@ async def _services_on(
         sender=sender,
         digests=DigestScheduler(storage, clock, sender.wake),
         clock=clock,
+        heartbeat=heartbeat,
     )
 
 
@@ -215,6 +219,7 @@ def _closer(
 async def _close_resources(app: WartaApp) -> None:
     services = app.bot_data.services
     if services is not None:
+        await services.heartbeat.stop()
         await services.poller.close()
         await services.http.aclose()
         await services.storage.close()

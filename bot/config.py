@@ -6,6 +6,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -18,6 +19,18 @@ LOG_FORMATS = ("text", "json")
 POSTGRES_SCHEMES = ("postgresql", "postgres")
 # Telegram's most for a bot paying for messages beyond the free 30 a second (allow_paid_broadcast).
 MAX_SEND_RATE = 1000
+
+
+class Role(StrEnum):
+    """A share of the bot's work that a process may run (`warta run --role`)."""
+
+    UPDATES = "updates"  # receive Telegram updates and answer commands
+    POLLER = "poller"  # fetch, parse, clean, store, match, queue
+    SENDER = "sender"  # the outbox to Telegram
+    SCHEDULER = "scheduler"  # digests, retention and other periodic duties
+
+
+ALL_ROLES = frozenset(Role)
 
 
 class ConfigError(ValueError):
@@ -62,6 +75,7 @@ class Config:
     log_format: str = "text"
     fetch_addresses: AddressPolicy = PUBLIC_ONLY  # where feeds may be fetched from
     send_rate: int = 30  # bot-wide messages a second; beyond Telegram's free 30 they are paid
+    roles: frozenset[Role] = ALL_ROLES  # what this process runs (`warta run --role`)
 
     @property
     def secrets(self) -> tuple[str | None, ...]:

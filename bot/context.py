@@ -18,6 +18,7 @@ from bot.delivery.sender import Sender
 from bot.feeds.poller import FeedPoller
 from bot.matching.search import NewsSearch
 from bot.matching.topics import TopicRegistry
+from bot.ops.heartbeat import Heartbeat
 from storage import Storage
 
 
@@ -36,6 +37,7 @@ class Services:
     sender: Sender
     digests: DigestScheduler
     clock: Callable[[], float]
+    heartbeat: Heartbeat
 
 
 class BotData:

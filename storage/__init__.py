@@ -20,6 +20,7 @@ from storage.digests import DigestQueries
 from storage.feeds import FeedQueries
 from storage.items import ItemQueries
 from storage.outbox import OutboxQueries
+from storage.processes import ProcessQueries
 from storage.regions import RegionQueries
 from storage.stats import StatsQueries
 from storage.topics import TopicQueries
@@ -44,5 +45,6 @@ class Storage(
     DigestQueries,
     BroadcastQueries,
     StatsQueries,
+    ProcessQueries,
 ):
-    """Chats, topics, regions, feeds, items, the outbox and digests, on SQLite or PostgreSQL."""
+    """Chats, topics, regions, feeds, items, the outbox, digests and processes, on either engine."""

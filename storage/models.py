@@ -231,3 +231,15 @@ class BotStats:
     alerts_24h: tuple[int, int]  # (sent, failed)
     alerts_7d: tuple[int, int]
     alerts_per_day: tuple[tuple[str, int, int], ...]  # (YYYY-MM-DD in WIB, sent, failed)
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessInfo:
+    """A running Warta process, as its heartbeats tell."""
+
+    id: int
+    roles: tuple[str, ...]
+    host: str
+    pid: int
+    started_at: float
+    heartbeat_at: float

@@ -86,9 +86,7 @@ def postgres_server(data_dir: Path, *, durable: bool = True) -> Iterator[Postgre
     if not durable:
         with psycopg.connect(server.admin_url, autocommit=True) as admin:
             for setting in ("fsync", "synchronous_commit", "full_page_writes"):
-                admin.execute(
-                    sql.SQL("ALTER SYSTEM SET {} = off").format(sql.Identifier(setting))
-                )
+                admin.execute(sql.SQL("ALTER SYSTEM SET {} = off").format(sql.Identifier(setting)))
             admin.execute("SELECT pg_reload_conf()")
     try:
         yield server

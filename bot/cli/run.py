@@ -41,9 +41,7 @@ def run(args: argparse.Namespace) -> int:
         config = load_config()
         config.require_token()
         webhook = config.require_webhook() if args.webhook else None
-        configure_logging(
-            config.log_level, config.token, config.log_format, config.secrets
-        )
+        configure_logging(config.log_level, config.token, config.log_format, config.secrets)
         app = build_application(config)
     except (ConfigError, FeedListError) as error:
         print(f"warta: {error}", file=sys.stderr)

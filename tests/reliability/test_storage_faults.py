@@ -162,7 +162,5 @@ async def test_a_broadcast_whose_last_send_is_recorded_late_is_still_reported(
                 await sender.stop()
     finally:
         await storage.close()
-    assert [(r.id, r.admin_chat_id, r.sent, r.failed) for r in reports] == [
-        (broadcast_id, 9, 2, 0)
-    ]
+    assert [(r.id, r.admin_chat_id, r.sent, r.failed) for r in reports] == [(broadcast_id, 9, 2, 0)]
     assert [len(telegram.messages_to(chat_id)) for chat_id in (1, 2)] == [1, 1]
