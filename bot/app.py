@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
+import signal
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
@@ -16,7 +18,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 
 from bot.chats.registry import ChatRegistry
 from bot.chats.subscriptions import Subscriptions
-from bot.config import Config
+from bot.config import Config, ConfigError, Role
 from bot.context import BotData, Services, WartaApp, WartaContext
 from bot.delivery.digests import DigestScheduler
 from bot.delivery.pacing import RateLimiter
@@ -30,10 +32,11 @@ from bot.jobs import schedule_jobs
 from bot.matching.search import NewsSearch
 from bot.matching.topics import TopicRegistry
 from bot.ops.health import MonitoringServer
-from bot.ops.heartbeat import Heartbeat
+from bot.ops.heartbeat import Heartbeat, live_process_elsewhere
+from bot.ops.leadership import Leadership
 from bot.ops.metrics import Metrics
-from handlers import register_handlers
-from storage import Storage, describe
+from handlers import PERIODIC_DUTIES, register_handlers
+from storage import Storage, describe, is_postgres_url
 from storage.models import BroadcastReport, FeedSeed
 
 log = logging.getLogger(__name__)
@@ -50,7 +53,7 @@ def build_application(
     clock: Callable[[], float] = time.time,
     send_limits: SendLimits | None = None,
 ) -> WartaApp:
-    """Build the bot: storage, HTTP client, jobs and handlers, opened when it starts."""
+    """Build the bot for its roles: storage, HTTP client, jobs and handlers, opened at start."""
     token = config.require_token()
     seeds = load_feed_list(config.feeds_file)
     context_types = ContextTypes(context=WartaContext, bot_data=BotData)
@@ -72,6 +75,8 @@ def build_application(
         .post_stop(_stop_sending)
         .post_shutdown(_closer(monitor))
     )
+    if Role.UPDATES not in config.roles:
+        builder = builder.updater(None)  # updates reach only processes with that role
     # The builder's generics cannot express the custom context reaching the JobQueue type.
     app = cast(WartaApp, builder.build())
     register_handlers(app)
@@ -88,10 +93,12 @@ def _starter(
     async def post_init(app: WartaApp) -> None:
         services = await open_services(app, config, seeds, clock, limits, monitor.metrics)
         app.bot_data.services = services
-        await monitor.start(services.storage)
-        await _set_command_menus(app)
-        schedule_jobs(app, config.poll_seconds)
-        services.sender.start()
+        await monitor.start(services.storage, services.heartbeat)
+        if Role.UPDATES in config.roles:
+            await _set_command_menus(app)
+        schedule_jobs(app, config.roles, config.poll_seconds, PERIODIC_DUTIES)
+        if services.sender is not None:
+            services.sender.start()
 
     return post_init
 
@@ -144,15 +151,26 @@ async def _services_on(
     limits: SendLimits,
     metrics: Metrics | None,
 ) -> Services:
+    roles = config.roles
+    if not is_postgres_url(config.database):
+        await _refuse_sqlite_shared_across_hosts(storage, config, clock())
     feed_count = await storage.sync_feeds(seeds)
     topics = TopicRegistry()
     broken = topics.load(await storage.active_topics(), await storage.region_followers())
     for topic in broken:
         log.warning("topic no longer valid, not matched id=%d text=%r", topic.id, topic.text)
+    # /addfeed fetches too, so the updates role keeps an HTTP client as well as the poller.
     http = build_http_client(config.fetch_timeout, config.fetch_addresses)
     subscriptions = Subscriptions(storage, topics, clock)
-    # The sender is built next: it wakes for resumed chats and reports migrations back here.
-    chats = ChatRegistry(storage, topics, clock, lambda: sender.wake())
+    sender: Sender | None = None
+
+    def wake() -> None:
+        # Without a sender here, one in another process finds the new messages in the outbox.
+        if sender is not None:
+            sender.wake()
+
+    # The sender is built next (in the sender role): resumed chats wake it, migrations come back.
+    chats = ChatRegistry(storage, topics, clock, wake)
 
     async def report_broadcast(report: BroadcastReport) -> None:
         admin_chat = await storage.get_chat(report.admin_chat_id)
@@ -162,23 +180,32 @@ async def _services_on(
             text("broadcast_done", language, id=report.id, sent=report.sent, failed=report.failed),
         )
 
-    sender = Sender(
-        app.bot,
-        storage,
-        clock,
-        limits,
-        on_chat_migrated=chats.moved,
-        on_broadcast_done=report_broadcast,
-        metrics=metrics,
-    )
-    poller = FeedPoller(
-        storage, http, topics, StoryMatcher(), config, clock, sender.wake, metrics=metrics
-    )
-    await poller.load_recent_stories()
-    heartbeat = Heartbeat(storage, sorted(config.roles), clock)
+    if Role.SENDER in roles:
+        sender = Sender(
+            app.bot,
+            storage,
+            clock,
+            limits,
+            on_chat_migrated=chats.moved,
+            on_broadcast_done=report_broadcast,
+            metrics=metrics,
+        )
+
+    poller = None
+    if Role.POLLER in roles:
+        poller = FeedPoller(
+            storage, http, topics, StoryMatcher(), config, clock, wake, metrics=metrics
+        )
+        await poller.load_recent_stories()
+    heartbeat = Heartbeat(storage, sorted(roles), clock)
     await heartbeat.start()
+    leadership = None
+    if Role.SCHEDULER in roles:
+        leadership = Leadership(storage, heartbeat.process_id, clock)
+        await leadership.start()
     log.info(
-        "started feeds=%d topics=%d db=%s poll_seconds=%g",
+        "started roles=%s feeds=%d topics=%d db=%s poll_seconds=%g",
+        ",".join(sorted(roles)),
         feed_count,
         len(topics),
         describe(config.database),
@@ -194,16 +221,30 @@ async def _services_on(
         search=NewsSearch(storage),
         poller=poller,
         sender=sender,
-        digests=DigestScheduler(storage, clock, sender.wake),
+        digests=DigestScheduler(storage, clock, wake),
         clock=clock,
         heartbeat=heartbeat,
+        leadership=leadership,
     )
+
+
+async def _refuse_sqlite_shared_across_hosts(storage: Storage, config: Config, now: float) -> None:
+    """An SQLite file serves one machine: refuse it while a process elsewhere uses it."""
+    other = await live_process_elsewhere(storage, now)
+    if other is not None:
+        raise ConfigError(
+            f"the SQLite database {describe(config.database)} is in use by a Warta process on "
+            f"another machine ({other.host}, pid {other.pid}): processes on several machines "
+            "need PostgreSQL, set WARTA_DB to a postgresql:// URL (deploy/README.md, "
+            "SQLite or PostgreSQL)"
+        )
 
 
 async def _stop_sending(app: WartaApp) -> None:
     # post_stop runs while the bot can still talk to Telegram: let in-flight sends finish.
-    if app.bot_data.services is not None:
-        await app.bot_data.services.sender.stop()
+    services = app.bot_data.services
+    if services is not None and services.sender is not None:
+        await services.sender.stop()
 
 
 def _closer(
@@ -219,8 +260,11 @@ def _closer(
 async def _close_resources(app: WartaApp) -> None:
     services = app.bot_data.services
     if services is not None:
+        if services.leadership is not None:
+            await services.leadership.stop()
         await services.heartbeat.stop()
-        await services.poller.close()
+        if services.poller is not None:
+            await services.poller.close()
         await services.http.aclose()
         await services.storage.close()
         app.bot_data.services = None
@@ -235,23 +279,48 @@ async def running(
 
     The same order of steps as Application.run_polling. `before_start` sees the opened services
     and the scheduled jobs before the scheduler and polling start (the tests hold jobs back).
+    A process without the updates role has no updater: everything else starts and stops alike.
     """
-    if app.updater is None or app.post_init is None:
-        raise RuntimeError("the application was built without an updater")
+    if app.post_init is None:
+        raise RuntimeError("the application was built without its start-up step")
+    updater = app.updater
     await app.initialize()
     try:
         await app.post_init(app)
         before_start(app)
-        await app.updater.start_polling(poll_interval=0, timeout=1)
+        if updater is not None:
+            await updater.start_polling(poll_interval=0, timeout=1)
         await app.start()
         yield app
     finally:
-        if app.updater.running:
-            await app.updater.stop()
+        if updater is not None and updater.running:
+            await updater.stop()
         if app.running:
             await app.stop()
-        if app.post_stop is not None:
-            await app.post_stop(app)
+            if app.post_stop is not None:
+                await app.post_stop(app)
         await app.shutdown()
         if app.post_shutdown is not None:
             await app.post_shutdown(app)
+
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+async def run_until_stopped(app: WartaApp) -> None:
+    """Run a process without an updater (no updates role) until SIGINT or SIGTERM.
+
+    Application.run_polling always starts an updater; this is the rest of it: start, wait for a
+    stop signal, then stop in the same order (stop, post_stop, shutdown, post_shutdown).
+    """
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for number in STOP_SIGNALS:
+        loop.add_signal_handler(number, stop.set)
+    try:
+        async with running(app):
+            log.info("running without receiving updates; SIGINT or SIGTERM stops")
+            await stop.wait()
+    finally:
+        for number in STOP_SIGNALS:
+            loop.remove_signal_handler(number)

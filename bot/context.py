@@ -19,12 +19,17 @@ from bot.feeds.poller import FeedPoller
 from bot.matching.search import NewsSearch
 from bot.matching.topics import TopicRegistry
 from bot.ops.heartbeat import Heartbeat
+from bot.ops.leadership import Leadership
 from storage import Storage
 
 
 @dataclass(slots=True)
 class Services:
-    """Everything opened at start-up and shared by handlers and jobs."""
+    """Everything opened at start-up and shared by handlers and jobs.
+
+    A process builds only what its roles need: the poller, sender and scheduler's leadership
+    are None in a process without those roles (`warta run --role`).
+    """
 
     config: Config
     storage: Storage
@@ -33,11 +38,21 @@ class Services:
     chats: ChatRegistry
     subscriptions: Subscriptions
     search: NewsSearch
-    poller: FeedPoller
-    sender: Sender
+    poller: FeedPoller | None
+    sender: Sender | None
     digests: DigestScheduler
     clock: Callable[[], float]
     heartbeat: Heartbeat
+    leadership: Leadership | None = None
+
+    def wake_sender(self) -> None:
+        """Wake this process's sender, if it runs one (others find new messages themselves)."""
+        if self.sender is not None:
+            self.sender.wake()
+
+    def leads_schedule(self) -> bool:
+        """Whether this process runs the periodic duties now (it holds the scheduler lease)."""
+        return self.leadership is not None and self.leadership.leading
 
 
 class BotData:

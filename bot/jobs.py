@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Coroutine, Iterable
+from dataclasses import dataclass
+from typing import Any
 
+from bot.config import Role
 from bot.context import WartaApp, WartaContext
 
 log = logging.getLogger(__name__)
@@ -12,9 +16,25 @@ DAY = 24 * 3600
 DIGEST_CHECK_SECONDS = 60
 
 
+Duty = Callable[[WartaContext], Coroutine[Any, Any, None]]
+SINGLE: dict[str, Any] = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None}
+
+
+@dataclass(frozen=True, slots=True)
+class Periodic:
+    """A scheduler duty: run every `interval` seconds, first after `first`, by the leader only."""
+
+    duty: Duty
+    interval: float
+    first: float
+    name: str
+
+
 async def poll_feeds(context: WartaContext) -> None:
     """Poll every due feed once."""
-    await context.services.poller.poll_once()
+    poller = context.services.poller
+    if poller is not None:
+        await poller.poll_once()
 
 
 async def send_due_digests(context: WartaContext) -> None:
@@ -30,22 +50,42 @@ async def prune_old_items(context: WartaContext) -> None:
     log.info("pruned items removed=%d retention_days=%d", removed, services.config.retention_days)
 
 
-def schedule_jobs(app: WartaApp, poll_seconds: float) -> None:
-    """Register the poll (first run right away) and the daily clean-up."""
+def leader_only(duty: Duty) -> Duty:
+    """The duty, done only while this process holds the scheduler lease."""
+
+    async def run(context: WartaContext) -> None:
+        if context.services.leads_schedule():
+            await duty(context)
+
+    return run
+
+
+SCHEDULED = (
+    Periodic(send_due_digests, DIGEST_CHECK_SECONDS, 5, "digests"),
+    Periodic(prune_old_items, DAY, 60, "prune-items"),
+)
+
+
+def schedule_jobs(
+    app: WartaApp, roles: Iterable[Role], poll_seconds: float, periodic: Iterable[Periodic] = ()
+) -> None:
+    """Register what the roles do: the poll (first run right away), the scheduler's duties."""
     queue = app.job_queue
     if queue is None:
         raise RuntimeError("python-telegram-bot was installed without the job-queue extra")
-    single = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None}
-    queue.run_repeating(
-        poll_feeds, interval=poll_seconds, first=0.1, name="poll-feeds", job_kwargs=single
-    )
-    queue.run_repeating(
-        send_due_digests,
-        interval=DIGEST_CHECK_SECONDS,
-        first=5,
-        name="digests",
-        job_kwargs=single,
-    )
-    queue.run_repeating(
-        prune_old_items, interval=DAY, first=60, name="prune-items", job_kwargs=single
-    )
+    roles = frozenset(roles)
+    if Role.POLLER in roles:
+        queue.run_repeating(
+            poll_feeds, interval=poll_seconds, first=0.1, name="poll-feeds", job_kwargs=SINGLE
+        )
+    if Role.SCHEDULER in roles:
+        # Every scheduler process keeps the jobs; only the lease's holder does the work, so a
+        # standby takes over without being restarted.
+        for job in (*SCHEDULED, *periodic):
+            queue.run_repeating(
+                leader_only(job.duty),
+                interval=job.interval,
+                first=job.first,
+                name=job.name,
+                job_kwargs=SINGLE,
+            )

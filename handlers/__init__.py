@@ -7,6 +7,7 @@ nothing in `bot` but the composition root (`bot/app.py`) imports them.
 from __future__ import annotations
 
 from bot.context import WartaApp
+from bot.jobs import Periodic
 from handlers import (
     broadcast,
     channels,
@@ -21,6 +22,9 @@ from handlers import (
     stats,
     topics,
 )
+
+# The scheduler's duties that live with a feature's handlers.
+PERIODIC_DUTIES: tuple[Periodic, ...] = (broadcast.PROGRESS,)
 
 
 def register_handlers(app: WartaApp) -> None:

@@ -13,6 +13,7 @@ from bot.context import Services, WartaApp, WartaContext
 from bot.delivery.failures import REASONS, failure_counts
 from bot.delivery.richtext import html_after_command
 from bot.i18n import DEFAULT_LANGUAGE, text
+from bot.jobs import Periodic
 from bot.ops.durations import format_duration
 from handlers.replies import (
     admin_only,
@@ -96,7 +97,7 @@ async def _start(
     if count is None:
         await toast(query, chat.language, "broadcast_not_draft")
         return
-    services.sender.wake()
+    services.wake_sender()
     await toast(query, chat.language, "broadcast_started_toast", count=count)
     await show_progress(context.bot, services, broadcast_id)
 
@@ -160,7 +161,7 @@ async def show_progress(bot: Bot, services: Services, broadcast_id: int) -> None
         stop = _button(text("broadcast_button_stop", language), "stop", job.id)
         markup = InlineKeyboardMarkup([[stop]])
         await _edit(bot, job, progress_text(job, language, now), markup, resend=False)
-    elif services.sender.broadcast_in_flight(job.id):
+    elif services.sender is not None and services.sender.broadcast_in_flight(job.id):
         return  # stopped, but sends already under way still count: summarise next round
     elif await services.storage.claim_broadcast_summary(job.id, now):
         await _edit(bot, job, summary_text(job, language, now), None, resend=True)
@@ -233,16 +234,11 @@ def summary_text(job: BroadcastJob, language: str, now: float) -> str:
 
 
 def register(app: WartaApp) -> None:
-    """Add this module's handlers and the job that keeps progress messages current."""
+    """Add this module's handlers (the scheduler keeps progress messages current: PROGRESS)."""
     app.add_handler(CommandHandler("broadcast", broadcast))
     app.add_handler(CommandHandler("broadcast_cancel", broadcast_cancel))
     app.add_handler(CallbackQueryHandler(broadcast_button, pattern=CALLBACK))
-    if app.job_queue is None:
-        raise RuntimeError("python-telegram-bot was installed without the job-queue extra")
-    app.job_queue.run_repeating(
-        follow_broadcasts,
-        interval=PROGRESS_SECONDS,
-        first=PROGRESS_SECONDS,
-        name="broadcast-progress",
-        job_kwargs={"max_instances": 1, "coalesce": True, "misfire_grace_time": None},
-    )
+
+
+# Progress messages are edited by whichever process leads the schedule, whoever started it.
+PROGRESS = Periodic(follow_broadcasts, PROGRESS_SECONDS, PROGRESS_SECONDS, "broadcast-progress")

@@ -1,14 +1,20 @@
-"""`warta run`: start the bot with long polling, or `warta run --webhook` behind HTTPS."""
+"""`warta run`: start the bot with long polling, or `warta run --webhook` behind HTTPS.
+
+`--role` (repeatable) runs a share of the work; without it the process runs every role.
+"""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
+from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from telegram.error import BadRequest, InvalidToken, NetworkError, TelegramError
 
-from bot.config import Config, ConfigError, WebhookConfig, load_config
+from bot.config import ALL_ROLES, Config, ConfigError, Role, WebhookConfig, load_config
 from bot.feeds.feedlist import FeedListError
 from bot.ops.logs import Redactor, one_line
 from storage import DatabaseOpenError
@@ -29,34 +35,62 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="receive updates at WARTA_WEBHOOK_URL (checked with WARTA_WEBHOOK_SECRET) "
         "on WARTA_WEBHOOK_PORT instead of long polling",
     )
+    parser.add_argument(
+        "--role",
+        action="append",
+        choices=[role.value for role in Role],
+        help="run only this share of the work (repeatable; default: every role): updates "
+        "answers chats, poller fetches feeds, sender sends the outbox, scheduler runs digests "
+        "and clean-ups",
+    )
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Start the bot until SIGINT or SIGTERM; exit 2 with one line on a configuration error."""
-    from bot.app import build_application
+    from bot.app import build_application, run_until_stopped
     from bot.ops.logs import configure_logging
 
     try:
-        config = load_config()
+        config = replace(load_config(), roles=chosen_roles(args.role))
         config.require_token()
-        webhook = config.require_webhook() if args.webhook else None
+        webhook = _webhook(config) if args.webhook else None
         configure_logging(config.log_level, config.token, config.log_format, config.secrets)
         app = build_application(config)
     except (ConfigError, FeedListError) as error:
         print(f"warta: {error}", file=sys.stderr)
         return EXIT_CONFIG
     try:
-        if webhook is None:
+        if Role.UPDATES not in config.roles:
+            asyncio.run(run_until_stopped(app))
+        elif webhook is None:
             app.run_polling(allowed_updates=ALLOWED_UPDATES)
         else:
             serve_webhook(app, config, webhook)
+    except ConfigError as error:
+        # Found once the database is open: an SQLite file in use on another machine.
+        print(
+            f"warta: {one_line(str(error), Redactor(config.token, config.secrets))}",
+            file=sys.stderr,
+        )
+        return EXIT_CONFIG
     except (TelegramError, DatabaseOpenError, OSError) as error:
         code, problem = start_failure(error, config)
         redact = Redactor(config.token, config.secrets)
         print(f"warta: {one_line(problem, redact)}", file=sys.stderr)
         return code
     return 0
+
+
+def chosen_roles(names: Sequence[str] | None) -> frozenset[Role]:
+    """The roles given with --role, or every role when none is."""
+    return frozenset(Role(name) for name in names) if names else ALL_ROLES
+
+
+def _webhook(config: Config) -> WebhookConfig:
+    if Role.UPDATES not in config.roles:
+        raise ConfigError("--webhook receives updates: it needs the updates role (--role updates)")
+    return config.require_webhook()
 
 
 def start_failure(error: Exception, config: Config) -> tuple[int, str]:

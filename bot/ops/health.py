@@ -1,4 +1,8 @@
-"""GET /healthz and /metrics for operators, on WARTA_METRICS_PORT; off when it is not set."""
+"""GET /healthz and /metrics for operators, on WARTA_METRICS_PORT; off when it is not set.
+
+Both name the process's roles and id; health checks only what those roles do (a sender is not
+unhealthy because it polls nothing).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,8 @@ from typing import Any
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from bot.config import Config
+from bot.config import Config, Role
+from bot.ops.heartbeat import Heartbeat
 from bot.ops.metrics import Metrics
 from storage import DATABASE_ERRORS, Storage, StorageClosedError
 
@@ -34,14 +39,17 @@ class MonitoringServer:
         self.metrics = metrics
         self._config = config
         self._storage: Storage | None = None
+        self._heartbeat: Heartbeat | None = None
         self._runner: web.AppRunner | None = None
 
-    async def start(self, storage: Storage) -> None:
+    async def start(self, storage: Storage, heartbeat: Heartbeat) -> None:
         """Listen on WARTA_LISTEN_ADDRESS:WARTA_METRICS_PORT, if a port is set."""
         port = self._config.metrics_port
         if port is None:
             return
         self._storage = storage
+        self._heartbeat = heartbeat
+        self.metrics.process_started(heartbeat.roles, heartbeat.host, heartbeat.process_id)
         app = web.Application()
         app.router.add_get("/healthz", self._health)
         app.router.add_get("/metrics", self._exposition)
@@ -68,11 +76,15 @@ class MonitoringServer:
         problems = []
         if backlog is None:
             problems.append("database unreachable")
-        if age > limit:
+        if Role.POLLER in self._config.roles and age > limit:
             problems.append(f"no successful poll for {age:.0f}s (limit {limit:g}s)")
         last_success = self.metrics.last_poll_success
+        heartbeat = self._heartbeat
         body: dict[str, Any] = {
             "status": "unhealthy" if problems else "ok",
+            "roles": sorted(self._config.roles),
+            "process_id": heartbeat.process_id if heartbeat else None,
+            "host": heartbeat.host if heartbeat else None,
             "database": backlog is not None,
             "last_poll_age_seconds": None if last_success is None else round(age, 1),
             "outbox_backlog": backlog,

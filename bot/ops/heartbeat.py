@@ -10,7 +10,8 @@ import random
 import socket
 from collections.abc import Callable, Iterable
 
-from storage import DATABASE_ERRORS, Storage
+from storage import DATABASE_ERRORS, Storage, StorageClosedError
+from storage.models import ProcessInfo
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +69,8 @@ class Heartbeat:
         self._task.cancel()
         await asyncio.gather(self._task, return_exceptions=True)
         self._task = None
-        with contextlib.suppress(*DATABASE_ERRORS):
+        # A database already gone cannot be told: the silence marks the process dead instead.
+        with contextlib.suppress(*DATABASE_ERRORS, StorageClosedError):
             await self._storage.process_stopped(self.process_id, self._clock())
 
     async def _beat_forever(self) -> None:
@@ -89,3 +91,12 @@ class Heartbeat:
             await self._storage.register_process(
                 self.process_id, ",".join(self.roles), self.host, os.getpid(), self._clock()
             )
+
+
+async def live_process_elsewhere(storage: Storage, now: float) -> ProcessInfo | None:
+    """A live process on another machine using this database, if there is one."""
+    here = socket.gethostname()
+    for process in await storage.live_processes(now - PROCESS_TIMEOUT_SECONDS):
+        if process.host != here:
+            return process
+    return None

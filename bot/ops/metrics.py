@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from enum import StrEnum
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
@@ -76,11 +76,21 @@ class Metrics:
             "When a poll last got an answer from at least one feed (Unix time).",
             registry=self.registry,
         )
+        self._process = Gauge(
+            "warta_process_info",
+            "This process: its roles (comma-separated), host and process id; always 1.",
+            ["roles", "host", "process_id"],
+            registry=self.registry,
+        )
         for scope in ParseScope:
             self._parsed.labels(scope)
         for kind in MESSAGE_KINDS:
             self._sent.labels(kind)
             self._failed.labels(kind)
+
+    def process_started(self, roles: Iterable[str], host: str, process_id: int) -> None:
+        """Name the process in the exposition: which roles it runs, where, under which id."""
+        self._process.labels(",".join(sorted(roles)), host, str(process_id)).set(1)
 
     def poll_done(self, feeds_answered: int, items_stored: int) -> None:
         """A poll finished; it succeeded if at least one feed answered (new or unchanged)."""
