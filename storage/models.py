@@ -243,3 +243,14 @@ class ProcessInfo:
     pid: int
     started_at: float
     heartbeat_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class WorkBacklog:
+    """What waits to be done, for `warta status`: messages to send and feeds to fetch."""
+
+    outbox: int  # messages waiting to be sent (as the outbox backlog counts them)
+    oldest_pending_at: float | None  # when the oldest of them was queued
+    feeds: int  # feeds enabled
+    feeds_due: int  # their next fetch time has come
+    feeds_overdue: int  # due for longer than one poll interval

@@ -5,12 +5,15 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from storage.database import Database, sum_or_zero
-from storage.models import BotStats
+from storage.models import BotStats, WorkBacklog
 
 DAY = 24 * 3600
 CHART_DAYS = 30
 TOP_TOPICS = 10
 _EPOCH = date(1970, 1, 1)
+# A feed's next fetch: after a failure its back-off's end, else one poll interval after its last
+# fetch; NULL for a feed never fetched (due now).
+_FEED_DUE_AT = "coalesce(next_fetch_at, last_fetch_at + ?)"
 
 
 class StatsQueries(Database):
@@ -37,6 +40,30 @@ class StatsQueries(Database):
             alerts_24h=await self._alert_outcomes(now - DAY),
             alerts_7d=await self._alert_outcomes(now - 7 * DAY),
             alerts_per_day=await self._alerts_per_day(now, utc_offset),
+        )
+
+    async def work_backlog(self, now: float, poll_seconds: float) -> WorkBacklog:
+        """Messages waiting and feeds due (overdue: due for longer than one poll interval)."""
+        outbox = await self._one(
+            # The outbox backlog's rule: pending, not held for a digest, to a chat not paused
+            # (broadcasts go to paused chats too).
+            "SELECT count(*) AS total, min(d.created_at) AS oldest FROM deliveries d "
+            "WHERE d.status = 'pending' AND d.held = 0 AND (d.broadcast_id IS NOT NULL "
+            "OR d.chat_id NOT IN (SELECT id FROM chats WHERE paused = 1))"
+        )
+        feeds = await self._one(
+            f"SELECT count(*) AS total, "
+            f"count(*) FILTER (WHERE {_FEED_DUE_AT} IS NULL OR {_FEED_DUE_AT} <= ?) AS due, "
+            f"count(*) FILTER (WHERE {_FEED_DUE_AT} < ?) AS overdue FROM feeds WHERE enabled = 1",
+            (poll_seconds, poll_seconds, now, poll_seconds, now - poll_seconds),
+        )
+        oldest = outbox["oldest"] if outbox else None
+        return WorkBacklog(
+            outbox=sum_or_zero(outbox, "total"),
+            oldest_pending_at=None if oldest is None else float(oldest),
+            feeds=sum_or_zero(feeds, "total"),
+            feeds_due=sum_or_zero(feeds, "due"),
+            feeds_overdue=sum_or_zero(feeds, "overdue"),
         )
 
     async def _followed_topics(self) -> int:

@@ -10,7 +10,7 @@ import sys
 from collections.abc import Sequence
 from typing import Protocol
 
-from bot.cli import backup, demo, feeds, match, migrate_db, run
+from bot.cli import backup, demo, feeds, match, migrate_db, run, status
 from bot.config import ConfigError, load_config
 from bot.ops.logs import Redactor, one_line
 
@@ -24,7 +24,7 @@ class Subcommand(Protocol):
         """Add the subcommand's parser, setting `handler` to its run function."""
 
 
-SUBCOMMANDS: tuple[Subcommand, ...] = (run, match, backup, demo, feeds, migrate_db)
+SUBCOMMANDS: tuple[Subcommand, ...] = (run, status, match, backup, demo, feeds, migrate_db)
 
 
 def build_parser() -> argparse.ArgumentParser:
