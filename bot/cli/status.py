@@ -96,6 +96,6 @@ def _process_line(roles: Sequence[str], host: str, pid: int, silent: float, lead
 
 def _backlog_lines(waiting: int, oldest_at: float | None, now: float) -> list[str]:
     if oldest_at is None:
-        return [f"outbox: {waiting} messages waiting"]
+        return [f"outbox: {waiting} waiting to be sent"]
     age = format_duration(now - oldest_at, LANGUAGE)
-    return [f"outbox: {waiting} messages waiting, the oldest queued {age} ago"]
+    return [f"outbox: {waiting} waiting to be sent, the oldest queued {age} ago"]

@@ -11,7 +11,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.app import build_application
-from bot.config import Config
+from bot.config import Config, Role
 from bot.context import Services, WartaApp
 from bot.delivery.sender import SendLimits
 from bot.demo.scenario import running
@@ -179,3 +179,34 @@ async def test_health_fails_after_three_poll_intervals_without_a_successful_poll
         (problem,) = stale.json()["problems"]
         assert problem.startswith("no successful poll for 18")
         assert problem.endswith("(limit 180s)")
+
+
+@pytest.mark.parametrize(
+    ("role", "status"), [(Role.SENDER, 200), (Role.UPDATES, 200), (Role.POLLER, 503)]
+)
+async def test_health_checks_polls_only_in_a_process_that_polls(
+    tmp_path: Path, telegram: TelegramStandIn, feeds: FeedServer, port: int, role: Role, status: int
+) -> None:
+    clock = Clock()
+    config = Config(
+        token=telegram.token,
+        api_url=telegram.base_url,
+        database=tmp_path / "warta.db",
+        feeds_file=write_feeds(tmp_path / "feeds.toml", feeds, [("Rusak", "/rusak.xml", "")]),
+        poll_seconds=POLL_SECONDS,
+        metrics_port=port,
+        fetch_addresses=LOOPBACK_FEEDS,
+        roles=frozenset({role}),
+    )
+    async with running(build_application(config, clock=clock)) as app:
+        clock.offset = 3 * POLL_SECONDS + 1  # no successful poll for three intervals
+        health = await scrape(port, "/healthz")
+        assert health.status_code == status, health.text
+        body = health.json()
+        assert body["roles"] == [role]
+        assert body["process_id"] == services_of(app).heartbeat.process_id
+        samples = await metrics(port)
+    info = [labels for (name, labels), value in samples.items() if name == "warta_process_info"]
+    assert info == [
+        (("host", body["host"]), ("process_id", str(body["process_id"])), ("roles", role))
+    ]
