@@ -23,6 +23,7 @@ import pytest
 import yaml
 
 from bot.app import build_application
+from bot.cli import build_parser
 from bot.cli.run import EXIT_CONFIG
 from bot.config import Config, load_config
 from bot.context import WartaApp
@@ -161,9 +162,11 @@ def test_compose_runs_the_image_with_a_named_volume_env_file_and_health() -> Non
 def test_compose_keeps_sqlite_unless_the_postgres_profile_is_on() -> None:
     services = compose()["services"]
     warta, postgres = services["warta"], services["postgres"]
-    assert set(services) == {"warta", "postgres"}
+    assert set(services) == {"warta", "postgres", *ROLES}
     assert postgres["profiles"] == ["postgres"]
     assert "profiles" not in warta
+    assert interpolate(warta["deploy"]["replicas"], compose_env({})) == "1"
+    assert all(services[role]["profiles"] == ["roles"] for role in ROLES)
     # No profile: the bot runs without the server, on the image's SQLite file on its volume.
     dependency = warta["depends_on"]["postgres"]
     assert dependency == {"condition": "service_healthy", "required": False}
@@ -171,6 +174,28 @@ def test_compose_keeps_sqlite_unless_the_postgres_profile_is_on() -> None:
     shipped = compose_env({})
     assert "WARTA_DB" not in shipped
     assert "postgres" not in shipped.get("COMPOSE_PROFILES", "").split(",")
+
+
+ROLES = ("updates", "poller", "sender", "scheduler")
+
+
+def test_compose_runs_each_role_as_its_own_service_on_postgres() -> None:
+    services = compose()["services"]
+    roles_on = compose_env(env_example_paragraph("Roles as separate processes"))
+    assert {"postgres", "roles"} <= set(roles_on["COMPOSE_PROFILES"].split(","))
+    assert interpolate(services["warta"]["deploy"]["replicas"], roles_on) == "0"
+    replicas = {}
+    for role in ROLES:
+        service = services[role]
+        args = build_parser().parse_args(service["command"][1:])
+        assert service["command"][0] == "warta"
+        assert (args.command, args.role) == ("run", [role])
+        assert service["depends_on"]["postgres"]["condition"] == "service_healthy"
+        assert service["image"] == services["warta"]["image"]
+        assert service["healthcheck"] == services["warta"]["healthcheck"]
+        assert "ports" not in service  # replicas cannot share a host port
+        replicas[role] = int(interpolate(service["deploy"]["replicas"], roles_on))
+    assert replicas == {"updates": 1, "poller": 2, "sender": 2, "scheduler": 1}
 
 
 def test_compose_postgres_keeps_its_data_on_a_named_volume_and_is_checked_for_health() -> None:
