@@ -204,12 +204,12 @@ async def _services_on(
         leadership = Leadership(storage, heartbeat.process_id, clock)
         await leadership.start()
     log.info(
-        "started roles=%s feeds=%d topics=%d db=%s poll_seconds=%g",
-        ",".join(sorted(roles)),
+        "started feeds=%d topics=%d db=%s poll_seconds=%g roles=%s",
         feed_count,
         len(topics),
         describe(config.database),
         config.poll_seconds,
+        ",".join(sorted(roles)),
     )
     return Services(
         config=config,

@@ -107,3 +107,14 @@ async def test_any_updates_process_handles_any_update(
     (cancel,) = [data for data in preview.callback_data if ":cancel:" in data]
     discarded = await balancer.press(ADMIN_ID, preview.message_id, cancel, to=1)
     assert "Server pindah" not in discarded
+
+    # Sent through an updates process that has no sender: queued for the senders, wherever.
+    await balancer.say(ADMIN_ID, "/broadcast Jadwal baru berlaku besok", to=1)
+    (_, _, _, preview) = await telegram.wait_for_messages(ADMIN_ID, 4, timeout=HUNG)
+    (send,) = [data for data in preview.callback_data if ":send:" in data]
+    await balancer.press(ADMIN_ID, preview.message_id, send, to=0)
+    progress = telegram.edits_in(ADMIN_ID)[-1]
+    assert [data for data in progress.callback_data if ":stop:" in data]  # still to be sent
+    # /latest reads the database: an updates process alone answers it.
+    latest = await balancer.say(READER, "/latest banjir", to=0)
+    assert latest.plain_text

@@ -97,10 +97,10 @@ async def test_roles_in_several_processes_share_one_sqlite_file_on_one_machine(
             await telegram.wait_for(lambda tg: alert_titles(tg, 501) != [], timeout=HUNG)
             assert alert_titles(telegram, 501) == ["Banjir rendam Kasemen"]
         finally:
-            back.send_signal(signal.SIGTERM)
+            back.send_signal(signal.SIGINT)  # Ctrl-C, in a process without an updater
             assert await asyncio.wait_for(back.wait(), HUNG) == 0, log.read_text()
     finally:
-        front.send_signal(signal.SIGINT)
+        front.send_signal(signal.SIGTERM)
         assert await asyncio.wait_for(front.wait(), HUNG) == 0, log.read_text()
 
 
