@@ -171,26 +171,8 @@ async def _services_on(
 
     # The sender is built next (in the sender role): resumed chats wake it, migrations come back.
     chats = ChatRegistry(storage, topics, clock, wake)
-
-    async def report_broadcast(report: BroadcastReport) -> None:
-        admin_chat = await storage.get_chat(report.admin_chat_id)
-        language = admin_chat.language if admin_chat else DEFAULT_LANGUAGE
-        await app.bot.send_message(
-            report.admin_chat_id,
-            text("broadcast_done", language, id=report.id, sent=report.sent, failed=report.failed),
-        )
-
     if Role.SENDER in roles:
-        sender = Sender(
-            app.bot,
-            storage,
-            clock,
-            limits,
-            on_chat_migrated=chats.moved,
-            on_broadcast_done=report_broadcast,
-            metrics=metrics,
-        )
-
+        sender = _sender(app, storage, clock, limits, chats, metrics)
     poller = None
     if Role.POLLER in roles:
         poller = FeedPoller(
@@ -225,6 +207,35 @@ async def _services_on(
         clock=clock,
         heartbeat=heartbeat,
         leadership=leadership,
+    )
+
+
+def _sender(
+    app: WartaApp,
+    storage: Storage,
+    clock: Callable[[], float],
+    limits: SendLimits,
+    chats: ChatRegistry,
+    metrics: Metrics | None,
+) -> Sender:
+    """The outbox's sender, telling admins of finished broadcasts and chats about migrations."""
+
+    async def report_broadcast(report: BroadcastReport) -> None:
+        admin_chat = await storage.get_chat(report.admin_chat_id)
+        language = admin_chat.language if admin_chat else DEFAULT_LANGUAGE
+        await app.bot.send_message(
+            report.admin_chat_id,
+            text("broadcast_done", language, id=report.id, sent=report.sent, failed=report.failed),
+        )
+
+    return Sender(
+        app.bot,
+        storage,
+        clock,
+        limits,
+        on_chat_migrated=chats.moved,
+        on_broadcast_done=report_broadcast,
+        metrics=metrics,
     )
 
 
