@@ -28,7 +28,7 @@ from bot.feeds.stories import StoryMatcher
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, text
 from bot.jobs import schedule_jobs
 from bot.matching.search import NewsSearch
-from bot.matching.topics import TopicRegistry
+from bot.matching.topics import TopicRegistry, TopicWatcher
 from bot.ops.health import MonitoringServer
 from bot.ops.heartbeat import Heartbeat
 from bot.ops.metrics import Metrics
@@ -92,6 +92,7 @@ def _starter(
         await _set_command_menus(app)
         schedule_jobs(app, config.poll_seconds)
         services.sender.start()
+        services.topic_watcher.start()
 
     return post_init
 
@@ -146,7 +147,8 @@ async def _services_on(
 ) -> Services:
     feed_count = await storage.sync_feeds(seeds)
     topics = TopicRegistry()
-    broken = topics.load(await storage.active_topics(), await storage.region_followers())
+    topic_watcher = TopicWatcher(storage, topics)
+    broken = await topic_watcher.reload()
     for topic in broken:
         log.warning("topic no longer valid, not matched id=%d text=%r", topic.id, topic.text)
     http = build_http_client(config.fetch_timeout, config.fetch_addresses)
@@ -171,11 +173,12 @@ async def _services_on(
         on_broadcast_done=report_broadcast,
         metrics=metrics,
     )
-    poller = FeedPoller(
-        storage, http, topics, StoryMatcher(), config, clock, sender.wake, metrics=metrics
-    )
-    await poller.load_recent_stories()
     heartbeat = Heartbeat(storage, sorted(config.roles), clock)
+    poller = FeedPoller(
+        storage, http, topics, StoryMatcher(), config, clock, sender.wake, metrics=metrics,
+        owner=heartbeat.process_id,
+    )  # fmt: skip
+    await poller.load_recent_stories()
     await heartbeat.start()
     log.info(
         "started feeds=%d topics=%d db=%s poll_seconds=%g",
@@ -197,6 +200,7 @@ async def _services_on(
         digests=DigestScheduler(storage, clock, sender.wake),
         clock=clock,
         heartbeat=heartbeat,
+        topic_watcher=topic_watcher,
     )
 
 
@@ -219,6 +223,7 @@ def _closer(
 async def _close_resources(app: WartaApp) -> None:
     services = app.bot_data.services
     if services is not None:
+        await services.topic_watcher.stop()
         await services.heartbeat.stop()
         await services.poller.close()
         await services.http.aclose()
