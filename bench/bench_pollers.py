@@ -19,6 +19,7 @@ import sys
 import time
 from collections import Counter
 from dataclasses import dataclass
+from typing import Any
 
 from bench.bench_ingest import feed_items
 from bench.engines import bench_databases
@@ -31,7 +32,7 @@ from bot.matching.topics import TopicRegistry
 from bot.ops.heartbeat import Heartbeat
 from bot.standin import FeedServer
 from storage import Storage
-from storage.models import FeedSeed
+from storage.models import FeedSeed, StoredItems
 from tests.inprocess import LOOPBACK_FEEDS
 
 # Long enough that no feed falls due by itself during a run: the rounds make them due.
@@ -41,19 +42,35 @@ ROUNDS = ("first poll", "refresh")
 
 @dataclass(frozen=True, slots=True)
 class Round:
-    """One round of N pollers: how long, and how the feeds' requests fell."""
+    """One round of N pollers: how long, how the feeds' requests fell, where the time went."""
 
     seconds: float
     fetched_by: tuple[int, ...]  # feeds each poller fetched
     requests: int
     fetched_twice: int
     not_fetched: int
+    cpu_seconds: float  # every poller's CPU time in the round, added up
+    storing_seconds: float  # every poller's time in store_items (waiting for its turn included)
+    load: float  # the machine's load average (1 min) when the round began
+
+
+class TimedStorage(Storage):
+    """Storage that adds up the time its item stores take, their turn included."""
+
+    storing_seconds = 0.0
+
+    async def store_items(self, *args: Any, **kwargs: Any) -> StoredItems:
+        started = time.perf_counter()
+        try:
+            return await super().store_items(*args, **kwargs)
+        finally:
+            self.storing_seconds += time.perf_counter() - started
 
 
 async def worker(location: str) -> None:
     """A poller process: polls once per line on stdin, answers one JSON line each."""
     config = Config(token=None, poll_seconds=POLL_SECONDS)
-    storage = Storage(location)
+    storage = TimedStorage(location)
     await storage.open()
     heartbeat = Heartbeat(storage, ["poller"], time.time)
     await heartbeat.start()
@@ -65,9 +82,14 @@ async def worker(location: str) -> None:
         await poller.load_recent_stories()
         print(json.dumps({"ready": heartbeat.process_id}), flush=True)
         while (await asyncio.to_thread(sys.stdin.readline)).strip() == "poll":
+            cpu, storage.storing_seconds = time.process_time(), 0.0
             summary = await poller.poll_once()
             await poller.wait_for_fetches()
-            done = {"fetched": summary.fetched + summary.unchanged + summary.failed}
+            done = {
+                "fetched": summary.fetched + summary.unchanged + summary.failed,
+                "cpu": time.process_time() - cpu,
+                "storing": storage.storing_seconds,
+            }
             print(json.dumps(done), flush=True)
         await poller.close()
     await heartbeat.stop()
@@ -77,9 +99,9 @@ async def worker(location: str) -> None:
 async def start_workers(count: int, location: str) -> list[asyncio.subprocess.Process]:
     """Poller processes, each ready once it has opened its storage and registered."""
     arguments = ("-m", "bench.bench_pollers", "--worker", location)
-    pipes = {"stdin": asyncio.subprocess.PIPE, "stdout": asyncio.subprocess.PIPE}
+    pipe = asyncio.subprocess.PIPE
     workers = [
-        await asyncio.create_subprocess_exec(sys.executable, *arguments, **pipes)
+        await asyncio.create_subprocess_exec(sys.executable, *arguments, stdin=pipe, stdout=pipe)
         for _ in range(count)
     ]
     for process in workers:
@@ -88,8 +110,10 @@ async def start_workers(count: int, location: str) -> list[asyncio.subprocess.Pr
     return workers
 
 
-async def poll_round(workers: list[asyncio.subprocess.Process]) -> tuple[float, list[int]]:
-    """Tell every poller to poll at once; seconds until all are done, and what each fetched."""
+async def poll_round(
+    workers: list[asyncio.subprocess.Process],
+) -> tuple[float, list[dict[str, float]]]:
+    """Tell every poller to poll at once; seconds until all are done, and each one's answer."""
     started = time.perf_counter()
     for process in workers:
         assert process.stdin is not None
@@ -97,7 +121,7 @@ async def poll_round(workers: list[asyncio.subprocess.Process]) -> tuple[float, 
     answers = []
     for process in workers:
         assert process.stdout is not None
-        answers.append(json.loads(await process.stdout.readline())["fetched"])
+        answers.append(json.loads(await process.stdout.readline()))
     return time.perf_counter() - started, answers
 
 
@@ -119,16 +143,19 @@ async def run_configuration(
                 for n, path in enumerate(paths):
                     server.add_item(path, feed_items(n + 100_000, 1)[0])
                 await storage.make_feeds_due()
-            before = len(server.requests)
-            seconds, fetched_by = await poll_round(workers)
+            before, load = len(server.requests), os.getloadavg()[0]
+            seconds, answers = await poll_round(workers)
             hits = Counter(r.path for r in server.requests)
             rounds.append(
                 Round(
                     seconds=seconds,
-                    fetched_by=tuple(fetched_by),
+                    fetched_by=tuple(int(answer["fetched"]) for answer in answers),
                     requests=len(server.requests) - before,
                     fetched_twice=sum(hits[p] > number for p in paths),
                     not_fetched=sum(hits[p] < number for p in paths),
+                    cpu_seconds=sum(answer["cpu"] for answer in answers),
+                    storing_seconds=sum(answer["storing"] for answer in answers),
+                    load=load,
                 )
             )
         for process in workers:
@@ -147,10 +174,14 @@ def report(count: int, rounds: list[Round], feeds: int, items: int, delay: float
     )
     for name, result in zip(ROUNDS, rounds, strict=True):
         exact = result.fetched_twice == 0 and result.not_fetched == 0
+        spent = (
+            f"pollers' CPU {result.cpu_seconds:.1f} s, in store_items {result.storing_seconds:.1f}"
+            f" s, load average {result.load:.1f} at start"
+        )
         print(
             f"pollers x{count}, {name}: {result.seconds:6.2f} s, {result.requests} requests, "
             f"per poller {list(result.fetched_by)}, fetched twice {result.fetched_twice}, "
-            f"not fetched {result.not_fetched}"
+            f"not fetched {result.not_fetched}; {spent}"
         )
         append_result(
             f"pollers x{count}, round time, {name}",
@@ -159,7 +190,7 @@ def report(count: int, rounds: list[Round], feeds: int, items: int, delay: float
             f"{conditions}; {result.requests} requests for {feeds} feeds, "
             f"{'each fetched exactly once' if exact else 'NOT exactly once'} "
             f"(twice {result.fetched_twice}, missed {result.not_fetched}), "
-            f"feeds per poller {'/'.join(map(str, result.fetched_by))}",
+            f"feeds per poller {'/'.join(map(str, result.fetched_by))}; {spent}",
         )
 
 
