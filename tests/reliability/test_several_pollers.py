@@ -187,6 +187,25 @@ async def test_the_feeds_of_a_poller_that_stopped_cleanly_are_free_at_once(
         assert hits(feeds) == [1] * len(PATHS)
 
 
+async def test_a_poller_stopping_cleanly_gives_back_the_feeds_it_was_fetching(
+    database: Path | str, feeds: FeedServer
+) -> None:
+    quick, slow = "/cepat.xml", "/lambat.xml"
+    await seed_feeds(database, feeds, (quick, slow))
+    feeds.set_delay(slow, 60.0)  # a server that answers long after the stop
+    clock = FakeClock()
+    async with AsyncExitStack() as stack:
+        stopping = await stack.enter_async_context(poller_process(database, clock))
+        other = await stack.enter_async_context(poller_process(database, clock))
+        polling = asyncio.create_task(stopping.poller.poll_once())
+        await feeds.wait_for_hits(quick, 1)  # both feeds were claimed in one go
+        await stopping.poller.close()  # shutdown: its fetch stops, its feeds are free again
+        polling.cancel()
+        feeds.set_delay(slow, 0.0)
+        await other.poller.poll_once()
+        assert 200 in [r.status for r in feeds.requests if r.path == slow]  # asked again
+
+
 async def feed_named(storage: Storage, path: str) -> Feed:
     return next(feed for feed in await storage.list_feeds() if feed.name == path)
 
