@@ -156,6 +156,7 @@ async def run(
                 lambda: None,
             )
             first = await timed(poller.poll_once())
+            await storage.make_feeds_due()  # the next poll, an interval later
             steady = await timed(poller.poll_once())
             for feed in range(feeds):
                 server.add_item(f"/f{feed}.xml", feed_items(feed + 100_000, 1)[0])

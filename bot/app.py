@@ -30,7 +30,7 @@ from bot.feeds.stories import StoryMatcher
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, text
 from bot.jobs import schedule_jobs
 from bot.matching.search import NewsSearch
-from bot.matching.topics import TopicRegistry
+from bot.matching.topics import TopicRegistry, TopicWatcher
 from bot.ops.health import MonitoringServer
 from bot.ops.heartbeat import Heartbeat, live_process_elsewhere
 from bot.ops.leadership import Leadership
@@ -99,6 +99,7 @@ def _starter(
         schedule_jobs(app, config.roles, config.poll_seconds, PERIODIC_DUTIES)
         if services.sender is not None:
             services.sender.start()
+        services.topic_watcher.start()
 
     return post_init
 
@@ -156,7 +157,8 @@ async def _services_on(
         await _refuse_sqlite_shared_across_hosts(storage, config, clock())
     feed_count = await storage.sync_feeds(seeds)
     topics = TopicRegistry()
-    broken = topics.load(await storage.active_topics(), await storage.region_followers())
+    topic_watcher = TopicWatcher(storage, topics)
+    broken = await topic_watcher.reload()
     for topic in broken:
         log.warning("topic no longer valid, not matched id=%d text=%r", topic.id, topic.text)
     # /addfeed fetches too, so the updates role keeps an HTTP client as well as the poller.
@@ -173,13 +175,21 @@ async def _services_on(
     chats = ChatRegistry(storage, topics, clock, wake)
     if Role.SENDER in roles:
         sender = _sender(app, storage, clock, limits, chats, metrics)
+    heartbeat = Heartbeat(storage, sorted(roles), clock)
     poller = None
     if Role.POLLER in roles:
         poller = FeedPoller(
-            storage, http, topics, StoryMatcher(), config, clock, wake, metrics=metrics
+            storage,
+            http,
+            topics,
+            StoryMatcher(),
+            config,
+            clock,
+            wake,
+            metrics=metrics,
+            owner=heartbeat.process_id,
         )
         await poller.load_recent_stories()
-    heartbeat = Heartbeat(storage, sorted(roles), clock)
     await heartbeat.start()
     leadership = None
     if Role.SCHEDULER in roles:
@@ -207,6 +217,7 @@ async def _services_on(
         clock=clock,
         heartbeat=heartbeat,
         leadership=leadership,
+        topic_watcher=topic_watcher,
     )
 
 
@@ -273,6 +284,7 @@ async def _close_resources(app: WartaApp) -> None:
     if services is not None:
         if services.leadership is not None:
             await services.leadership.stop()
+        await services.topic_watcher.stop()
         await services.heartbeat.stop()
         if services.poller is not None:
             await services.poller.close()

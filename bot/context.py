@@ -17,7 +17,7 @@ from bot.delivery.digests import DigestScheduler
 from bot.delivery.sender import Sender
 from bot.feeds.poller import FeedPoller
 from bot.matching.search import NewsSearch
-from bot.matching.topics import TopicRegistry
+from bot.matching.topics import TopicRegistry, TopicWatcher
 from bot.ops.heartbeat import Heartbeat
 from bot.ops.leadership import Leadership
 from storage import Storage
@@ -43,6 +43,7 @@ class Services:
     digests: DigestScheduler
     clock: Callable[[], float]
     heartbeat: Heartbeat
+    topic_watcher: TopicWatcher
     leadership: Leadership | None = None
 
     def wake_sender(self) -> None:

@@ -89,6 +89,14 @@ class Dialect(Protocol):
         published_at, fetched_at, story_id) unless its feed has it already, RETURNING id."""
         ...
 
+    def skip_locked(self) -> str:
+        """What a SELECT that claims rows ends with, so claimers pass over each other's rows."""
+        ...
+
+    async def lock_stories(self, session: Session) -> None:
+        """Inside a write transaction: wait until no other process is storing items."""
+        ...
+
 
 class Engine(Protocol):
     """One engine's connections, migrations and searches."""

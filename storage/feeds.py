@@ -12,6 +12,19 @@ _FEED_COLUMNS = (
     "consecutive_failures, next_fetch_at, initialised"
 )
 
+# Held by a process that is alive (beat since :alive, not stopped) and within its lease.
+_HELD_BY_THE_LIVING = (
+    "claimed_by IS NOT NULL AND claim_until >= :now AND EXISTS (SELECT 1 FROM processes p "
+    "WHERE p.id = feeds.claimed_by AND p.stopped_at IS NULL AND p.heartbeat_at >= :alive)"
+)
+# A fetch's outcome gives back its owner's claim; a claim another poller took since (this one's
+# lease had passed) stays with that poller.
+_MINE = "(CAST(:owner AS BIGINT) IS NULL OR claimed_by = :owner)"
+_GIVE_BACK = (
+    f"claimed_by = CASE WHEN {_MINE} THEN NULL ELSE claimed_by END, "
+    f"claim_until = CASE WHEN {_MINE} THEN NULL ELSE claim_until END"
+)
+
 
 class FeedQueries(Database):
     """Feeds and how fetching them went."""
@@ -36,32 +49,92 @@ class FeedQueries(Database):
         )
         return [_feed(row) for row in rows]
 
+    async def claim_feeds(
+        self, owner: int, now: float, limit: int, lease_until: float, alive_since: float
+    ) -> list[Feed]:
+        """Claim up to `limit` due feeds for a process to fetch; the feeds it now holds.
+
+        A feed is due when its interval or back-off has passed and nobody holds it: never
+        claimed, given back, its lease passed, or its holder dead (no heartbeat since
+        alive_since, or stopped). The most overdue feeds go first.
+        """
+        async with self._write() as db:
+            rows = await db.fetch_all(
+                "UPDATE feeds SET claimed_by = :owner, claim_until = :until WHERE id IN ("
+                "SELECT id FROM feeds WHERE enabled = 1 "
+                "AND (next_fetch_at IS NULL OR next_fetch_at <= :now) "
+                f"AND NOT ({_HELD_BY_THE_LIVING}) "
+                "ORDER BY coalesce(next_fetch_at, 0), id LIMIT :limit"
+                f"{self.dialect.skip_locked()}) RETURNING {_FEED_COLUMNS}",
+                {
+                    "owner": owner,
+                    "until": lease_until,
+                    "now": now,
+                    "alive": alive_since,
+                    "limit": limit,
+                },
+            )
+        return sorted((_feed(row) for row in rows), key=lambda feed: feed.id)
+
+    async def make_feeds_due(self) -> int:
+        """Make every enabled feed due at once, except those backed off after failing (a poll
+        on demand); how many were not due yet."""
+        async with self._write() as db:
+            return await db.execute(
+                "UPDATE feeds SET next_fetch_at = NULL WHERE enabled = 1 "
+                "AND consecutive_failures = 0 AND next_fetch_at IS NOT NULL"
+            )
+
+    async def release_feed_claims(self, owner: int) -> int:
+        """Give back every feed a process holds (a clean stop); how many it held."""
+        async with self._write() as db:
+            return await db.execute(
+                "UPDATE feeds SET claimed_by = NULL, claim_until = NULL WHERE claimed_by = ?",
+                (owner,),
+            )
+
     async def list_feeds(self) -> list[Feed]:
         """Every enabled feed."""
         rows = await self._all(f"SELECT {_FEED_COLUMNS} FROM feeds WHERE enabled = 1 ORDER BY id")
         return [_feed(row) for row in rows]
 
     async def record_feed_success(
-        self, feed_id: int, etag: str | None, last_modified: str | None, now: float
+        self,
+        feed_id: int,
+        etag: str | None,
+        last_modified: str | None,
+        now: float,
+        *,
+        next_fetch_at: float | None = None,
+        owner: int | None = None,
     ) -> None:
-        """Remember the cache validators of a good fetch and clear the error state."""
+        """Remember the cache validators of a good fetch, clear the error state and give the
+        feed back (its owner's claim; any claim when owner is None), due at next_fetch_at."""
         async with self._write() as db:
             await db.execute(
-                "UPDATE feeds SET etag = ?, last_modified = ?, initialised = 1, last_fetch_at = ?, "
-                "last_success_at = ?, last_error = NULL, consecutive_failures = 0, "
-                "next_fetch_at = NULL WHERE id = ?",
-                (etag, last_modified, now, now, feed_id),
+                "UPDATE feeds SET etag = :etag, last_modified = :modified, initialised = 1, "
+                "last_fetch_at = :now, last_success_at = :now, last_error = NULL, "
+                f"consecutive_failures = 0, next_fetch_at = :next, {_GIVE_BACK} WHERE id = :feed",
+                {
+                    "etag": etag,
+                    "modified": last_modified,
+                    "now": now,
+                    "next": next_fetch_at,
+                    "owner": owner,
+                    "feed": feed_id,
+                },
             )
 
     async def record_feed_failure(
-        self, feed_id: int, error: str, now: float, retry_at: float
+        self, feed_id: int, error: str, now: float, retry_at: float, *, owner: int | None = None
     ) -> None:
-        """Store a fetch error on the feed and when to try it again."""
+        """Store a fetch error on the feed and when to try it again, and give the feed back."""
         async with self._write() as db:
             await db.execute(
-                "UPDATE feeds SET last_fetch_at = ?, last_error = ?, "
-                "consecutive_failures = consecutive_failures + 1, next_fetch_at = ? WHERE id = ?",
-                (now, error, retry_at, feed_id),
+                "UPDATE feeds SET last_fetch_at = :now, last_error = :error, "
+                "consecutive_failures = consecutive_failures + 1, next_fetch_at = :retry, "
+                f"{_GIVE_BACK} WHERE id = :feed",
+                {"now": now, "error": error, "retry": retry_at, "owner": owner, "feed": feed_id},
             )
 
     async def add_feed(

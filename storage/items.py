@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from storage.database import Database, Row, SearchStoppedError, Session
-from storage.models import Item, NewItem, StoredItems
+from storage.models import Item, NewItem, StoredItems, StoryBook
 
 __all__ = ["ITEM_COLUMNS", "ItemQueries", "SearchStoppedError", "item_from_row"]
 
@@ -34,17 +34,29 @@ class ItemQueries(Database):
         return known
 
     async def store_items(
-        self, feed_id: int, items: Sequence[NewItem], now: float, local_hour: int = 12
+        self,
+        feed_id: int,
+        items: Sequence[NewItem],
+        now: float,
+        local_hour: int = 12,
+        *,
+        stories: StoryBook | None = None,
     ) -> StoredItems:
         """Store new entries and queue their alerts in the same transaction (the outbox).
 
-        local_hour is the hour in WIB now, for chats' quiet hours.
+        local_hour is the hour in WIB now, for chats' quiet hours. With `stories`, the items'
+        story ids come from it, brought up to date inside the transaction while no other
+        process stores items: two processes never call one story two.
         """
-        stories: list[tuple[str, int]] = []
+        stored: list[tuple[int, NewItem, int]] = []
         alerts = 0
         documents = await self.dialect.search_documents([(i.title, i.body) for i in items])
         async with self._write() as db:
+            if stories is not None:
+                await self.dialect.lock_stories(db)
+                await _catch_up(db, stories, now)
             for item, document in zip(items, documents, strict=True):
+                story = item.story_id if stories is None else stories.find_story(item.title, now)
                 values = (
                     feed_id,
                     item.identity,
@@ -54,26 +66,28 @@ class ItemQueries(Database):
                     item.link,
                     item.published_at,
                     now,
-                    item.story_id,
+                    story,
                 )
                 inserted = await db.fetch_one(*self.dialect.insert_item(values, document))
                 if inserted is None:
                     continue  # the feed has it already
                 item_id = int(inserted["id"])
                 # An item that starts a new story is that story: its id is the story id.
-                story_id = item.story_id if item.story_id is not None else item_id
-                stories.append((item.identity, story_id))
+                story_id = story if story is not None else item_id
+                stored.append((item_id, item, story_id))
                 alerts += await _queue_alerts(db, item_id, story_id, item.alerts, now, local_hour)
-        return StoredItems(len(stories), alerts, tuple(stories))
-
-    async def recent_titles(self, since: float) -> list[tuple[int, str, float]]:
-        """(story id, title, fetched at) of items fetched since a moment, oldest first."""
-        rows = await self._all(
-            "SELECT coalesce(story_id, id) AS story_id, title, fetched_at FROM items "
-            "WHERE fetched_at >= ? ORDER BY id",
-            (since,),
+        # Only once committed: a transaction rolled back must leave no story behind.
+        for item_id, item, story_id in stored:
+            if stories is not None:
+                stories.remember_stored(item_id, story_id, item.title, now)
+        return StoredItems(
+            len(stored), alerts, tuple((item.identity, story) for _, item, story in stored)
         )
-        return [(int(row["story_id"]), row["title"], float(row["fetched_at"])) for row in rows]
+
+    async def catch_up_stories(self, stories: StoryBook, now: float) -> None:
+        """Show a story book the items stored since the newest it has seen (within its window)."""
+        async with self._read() as db:
+            await _catch_up(db, stories, now)
 
     async def latest_items(self, limit: int) -> list[Item]:
         """The most recently stored items."""
@@ -114,6 +128,19 @@ class ItemQueries(Database):
                 "d WHERE d.item_id = items.id AND d.status = 'pending')",
                 (before,),
             )
+
+
+async def _catch_up(db: Session, stories: StoryBook, now: float) -> None:
+    """Remember, in storing order, the recent items stored since the newest the book has seen."""
+    rows = await db.fetch_all(
+        "SELECT id, coalesce(story_id, id) AS story_id, title, fetched_at FROM items "
+        "WHERE id > ? AND fetched_at >= ? ORDER BY id",
+        (stories.newest_item_id, now - stories.window),
+    )
+    for row in rows:
+        stories.remember_stored(
+            int(row["id"]), int(row["story_id"]), row["title"], float(row["fetched_at"])
+        )
 
 
 # Held for a digest instead of sent at once: digest delivery, quiet hours, or a group whose

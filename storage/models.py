@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Protocol
 
 # Each value is the string the database stores (and its CHECK constraint allows), so a member
 # can be bound as a parameter and compared with a column as it is.
@@ -127,6 +128,26 @@ class NewItem:
     published_at: float | None
     story_id: int | None = None
     alerts: tuple[tuple[int, tuple[str, ...]], ...] = ()
+
+
+class StoryBook(Protocol):
+    """Recent titles by story, kept by a poller: storing items brings it up to date first, with
+    every item stored since (by any process), then asks it which story each new item tells."""
+
+    window: float  # seconds a title is remembered
+
+    @property
+    def newest_item_id(self) -> int:
+        """The id of the newest stored item it has seen (0: none)."""
+        ...
+
+    def remember_stored(self, item_id: int, story_id: int, title: str, seen_at: float) -> None:
+        """Add a stored item's title (called in the order the items were stored)."""
+        ...
+
+    def find_story(self, title: str, now: float) -> int | None:
+        """The story id of a recent near-duplicate title, if there is one."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)

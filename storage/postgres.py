@@ -27,6 +27,7 @@ from storage.database import (
     Params,
     Row,
     SearchStoppedError,
+    Session,
     StorageClosedError,
     first_line,
 )
@@ -39,6 +40,8 @@ POOL_SIZE = 6
 CONNECT_TIMEOUT_SECONDS = 10
 # Any number that no other program takes an advisory lock on: 'warta' in ASCII.
 MIGRATION_LOCK = 0x7761727461
+# Held while a process stores items: story detection then sees every item stored before it.
+STORY_LOCK = MIGRATION_LOCK + 1
 # How often a running search asks whether to go on.
 SEARCH_CHECK_SECONDS = 0.02
 # A search reads this many of the newest items one by one before it asks the GIN index: common
@@ -106,6 +109,14 @@ class PostgresDialect:
     ) -> tuple[str, Sequence[object]]:
         """The item's insert, with its search words."""
         return _INSERT_ITEM, (*values, document)
+
+    def skip_locked(self) -> str:
+        """Rows another transaction is claiming are passed over, not waited for."""
+        return " FOR UPDATE SKIP LOCKED"
+
+    async def lock_stories(self, session: Session) -> None:
+        """Wait for the cluster-wide story lock, held until the transaction ends."""
+        await session.execute("SELECT pg_advisory_xact_lock(?)", (STORY_LOCK,))
 
     def day_number(self, seconds: str) -> str:
         """Whole days since the epoch."""

@@ -21,6 +21,7 @@ from storage.database import (
     Params,
     Row,
     SearchStoppedError,
+    Session,
     StorageClosedError,
 )
 from storage.items import ITEM_COLUMNS
@@ -66,6 +67,13 @@ class SqliteDialect:
     ) -> tuple[str, Sequence[object]]:
         """The item's insert."""
         return _INSERT_ITEM, values
+
+    def skip_locked(self) -> str:
+        """Nothing: a write transaction has the whole file (BEGIN IMMEDIATE)."""
+        return ""
+
+    async def lock_stories(self, session: Session) -> None:
+        """Nothing: BEGIN IMMEDIATE already made this the file's only writer, on its newest data."""
 
     def day_number(self, seconds: str) -> str:
         """Whole days since the epoch (CAST truncates, which is flooring for these times)."""

@@ -54,6 +54,12 @@ class TopicQueries(Database):
         )
         return [_topic(row) for row in rows]
 
+    async def matching_version(self) -> int:
+        """A number that goes up with every change of the topics, the regions followed or the
+        chats' activity (database triggers, in the changing transaction)."""
+        row = await self._one("SELECT version FROM matching_version WHERE id = 1")
+        return int(row["version"]) if row else 0
+
 
 def _topic(row: Row) -> Topic:
     """A Topic from a row with the columns id, chat_id, text and region."""

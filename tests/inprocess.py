@@ -54,7 +54,9 @@ class RunningBot:
                 await asyncio.sleep(0.02)
 
     async def poll(self) -> None:
-        """Run one feed poll now and wait for it, and for a scheduled poll still fetching."""
+        """Run one feed poll now, as if an interval had passed, and wait for it, and for a
+        scheduled poll still fetching."""
+        await self.services.storage.make_feeds_due()
         await self.services.poller.poll_once()
         # The scheduled poll may have taken a feed first (it runs at start, later under load):
         # that fetch is left out of this poll, so its outcome is awaited here.

@@ -1,8 +1,14 @@
-"""Poll every due feed: fetch → parse → clean → store, matching and queueing alerts on the way."""
+"""Poll every due feed: fetch → parse → clean → store, matching and queueing alerts on the way.
+
+Any number of pollers, in any number of processes, share the feeds: a poll claims the due feeds
+it fetches in the database, a few at a time as it has room for them, so each feed is fetched by
+one poller per interval and the pollers share the work by how fast each gets through it.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 from collections.abc import Callable
@@ -19,15 +25,27 @@ from bot.feeds.prescan import scan_feed
 from bot.feeds.stories import STORY_WINDOW_SECONDS, StoryMatcher
 from bot.matching import prepare_document
 from bot.matching.topics import TopicRegistry
+from bot.ops.heartbeat import PROCESS_TIMEOUT_SECONDS
 from bot.ops.metrics import Metrics, ParseScope
 from bot.wib import wib_at
-from storage import Storage
+from storage import DATABASE_ERRORS, Storage
 from storage.models import Feed, NewItem
 
 log = logging.getLogger(__name__)
 
 MAX_BODY_CHARS = 4000
 MAX_BACKOFF_SECONDS = 6 * 3600
+# A poller holds at most this many feeds per fetch slot (being fetched, parsed or stored): it
+# claims more as it finishes them, so a busy poller leaves the rest to the others.
+FEEDS_IN_HAND_PER_SLOT = 4
+# A claim outlives the fetch's own time limit by this long, for parsing and storing; a claim
+# whose process died is free at once (heartbeats), whatever its lease.
+CLAIM_MARGIN_SECONDS = 120.0
+# A feed is due again this part of an interval early (at most DUE_EARLY_MAX_SECONDS): the poll
+# job fires at a fixed period but starts a little late now and then, and a feed due a moment
+# after the poll looked would wait a whole interval more.
+DUE_EARLY_FRACTION = 0.2
+DUE_EARLY_MAX_SECONDS = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,8 +91,11 @@ class FeedPoller:
         on_alerts_queued: Callable[[], None],
         *,
         metrics: Metrics | None = None,
+        owner: int = 0,
     ) -> None:
+        """owner is this process's id (its heartbeat's): the claims it takes are in its name."""
         self._storage = storage
+        self._owner = owner
         self._metrics = metrics if metrics is not None else Metrics()
         self._client = client
         self._topics = topics
@@ -86,35 +107,35 @@ class FeedPoller:
         # Feeds are fetched concurrently but stored one at a time, so story detection sees
         # every earlier item of the same poll.
         self._store_lock = asyncio.Lock()
+        self._in_hand = config.fetch_concurrency * FEEDS_IN_HAND_PER_SLOT
         self._fetching: dict[int, asyncio.Task[FeedOutcome]] = {}
+        self._due_again: dict[int, float] = {}  # feed id → when the feed is due after this fetch
 
     async def load_recent_stories(self) -> None:
         """Remember the titles of recent items so restarts keep one alert per story."""
-        since = self._clock() - STORY_WINDOW_SECONDS
-        for story_id, title, seen_at in await self._storage.recent_titles(since):
-            self._stories.remember(story_id, title, seen_at)
+        await self._storage.catch_up_stories(self._stories, self._clock())
 
     async def poll_once(self) -> PollSummary:
-        """Poll every due feed concurrently (bounded) and summarise.
+        """Claim and poll the due feeds concurrently (bounded) and summarise.
 
         A poll waits for its feeds one poll interval at most, and a feed still being fetched
         is left out of the next poll: a slow server never holds up the other feeds' news.
         """
-        due = await self._storage.due_feeds(self._clock())
-        feeds = [feed for feed in due if feed.id not in self._fetching]
-        outcomes = await self._outcomes([self._start(feed) for feed in feeds])
+        deadline = asyncio.get_running_loop().time() + self._config.poll_seconds
+        tasks = await self._claim_and_start(deadline)
+        outcomes = await self._outcomes(tasks, deadline)
         summary = PollSummary(
             fetched=sum(o.status == PollOutcome.FETCHED for o in outcomes),
             unchanged=sum(o.status == PollOutcome.UNCHANGED for o in outcomes),
             failed=sum(o.status == PollOutcome.FAILED for o in outcomes),
             new_items=sum(o.new_items for o in outcomes),
             alerts_queued=sum(o.alerts_queued for o in outcomes),
-            still_fetching=len(feeds) - len(outcomes),
+            still_fetching=len(tasks) - len(outcomes),
         )
         log.info(
             "poll done feeds=%d fetched=%d unchanged=%d failed=%d new_items=%d alerts_queued=%d "
             "still_fetching=%d",
-            len(feeds),
+            len(tasks),
             summary.fetched,
             summary.unchanged,
             summary.failed,
@@ -131,27 +152,73 @@ class FeedPoller:
             await asyncio.wait(list(self._fetching.values()))
 
     async def close(self) -> None:
-        """Stop the fetches still running from earlier polls (at shutdown)."""
+        """Stop the fetches still running from earlier polls and give their feeds back."""
         tasks = list(self._fetching.values())
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        if self._owner:
+            with contextlib.suppress(*DATABASE_ERRORS):
+                await self._storage.release_feed_claims(self._owner)
 
-    def _start(self, feed: Feed) -> asyncio.Task[FeedOutcome]:
+    async def _claim_and_start(self, deadline: float) -> list[asyncio.Task[FeedOutcome]]:
+        """Claim due feeds as there is room for them, and start each; until none is left due."""
+        round_at = self._clock()
+        due_again = round_at + self._config.poll_seconds - self._due_early()
+        tasks: list[asyncio.Task[FeedOutcome]] = []
+        while True:
+            room = self._in_hand - len(self._fetching)
+            if room <= 0:
+                if not await self._feed_done(deadline):
+                    return tasks
+                continue
+            feeds = await self._claim(room)
+            # A feed claimed again while this poller still works on it (its lease passed) is
+            # left to the fetch already running.
+            tasks += [self._start(f, due_again) for f in feeds if f.id not in self._fetching]
+            if len(feeds) < room:
+                return tasks
+
+    async def _claim(self, limit: int) -> list[Feed]:
+        now = self._clock()
+        lease = self._config.fetch_timeout * 2 + CLAIM_MARGIN_SECONDS
+        return await self._storage.claim_feeds(
+            self._owner, now, limit, now + lease, now - PROCESS_TIMEOUT_SECONDS
+        )
+
+    def _due_early(self) -> float:
+        return min(self._config.poll_seconds * DUE_EARLY_FRACTION, DUE_EARLY_MAX_SECONDS)
+
+    async def _feed_done(self, deadline: float) -> bool:
+        """Wait until one of the feeds in hand is done; False when the poll's time is up first."""
+        remaining = deadline - asyncio.get_running_loop().time()
+        if remaining <= 0:
+            return False
+        done, _ = await asyncio.wait(
+            list(self._fetching.values()), timeout=remaining, return_when=asyncio.FIRST_COMPLETED
+        )
+        return bool(done)
+
+    def _start(self, feed: Feed, due_again: float) -> asyncio.Task[FeedOutcome]:
         task = asyncio.create_task(self._poll_bounded(feed), name=f"poll-feed-{feed.id}")
         self._fetching[feed.id] = task
+        self._due_again[feed.id] = due_again
         task.add_done_callback(functools.partial(self._forget, feed.id))
         return task
 
     def _forget(self, feed_id: int, task: asyncio.Task[FeedOutcome]) -> None:
         if self._fetching.get(feed_id) is task:
             del self._fetching[feed_id]
+            self._due_again.pop(feed_id, None)
 
-    async def _outcomes(self, tasks: list[asyncio.Task[FeedOutcome]]) -> list[FeedOutcome]:
+    async def _outcomes(
+        self, tasks: list[asyncio.Task[FeedOutcome]], deadline: float
+    ) -> list[FeedOutcome]:
         """The outcomes of the feeds done within one poll interval; the others carry on."""
         if not tasks:
             return []
-        done, late = await asyncio.wait(tasks, timeout=self._config.poll_seconds)
+        remaining = max(0.0, deadline - asyncio.get_running_loop().time())
+        done, late = await asyncio.wait(tasks, timeout=remaining)
         for task in late:
             task.add_done_callback(_log_late_failure)
         return [task.result() for task in tasks if task in done]
@@ -178,9 +245,7 @@ class FeedPoller:
                 total_timeout=self._config.fetch_timeout * 2,
             )
             if fetched.not_modified:
-                await self._storage.record_feed_success(
-                    feed.id, feed.etag, feed.last_modified, self._clock()
-                )
+                await self._record_success(feed, feed.etag, feed.last_modified)
                 return FeedOutcome(PollOutcome.UNCHANGED)
         except FetchError as error:
             await self._record_failure(feed, error.reason)
@@ -200,9 +265,7 @@ class FeedPoller:
         if entries:
             async with self._store_lock:
                 outcome = await self._store(feed, entries)
-        await self._storage.record_feed_success(
-            feed.id, fetched.etag, fetched.last_modified, self._clock()
-        )
+        await self._record_success(feed, fetched.etag, fetched.last_modified)
         return outcome
 
     async def _new_entries(self, feed: Feed, fetched: FetchedFeed) -> list[ParsedEntry]:
@@ -233,13 +296,28 @@ class FeedPoller:
         parsed = await asyncio.to_thread(parse_feed, body, headers)
         return parsed.entries
 
+    async def _record_success(
+        self, feed: Feed, etag: str | None, last_modified: str | None
+    ) -> None:
+        """Record a good fetch and give the feed back, due again an interval after its poll."""
+        await self._storage.record_feed_success(
+            feed.id,
+            etag,
+            last_modified,
+            self._clock(),
+            next_fetch_at=self._due_again.get(feed.id),
+            owner=self._owner or None,
+        )
+
     async def _record_failure(self, feed: Feed, reason: str) -> None:
         delay = min(
             self._config.poll_seconds * 2 ** (feed.consecutive_failures + 1),
             max(MAX_BACKOFF_SECONDS, self._config.poll_seconds),
         )
         now = self._clock()
-        await self._storage.record_feed_failure(feed.id, reason, now, now + delay)
+        await self._storage.record_feed_failure(
+            feed.id, reason, now, now + delay, owner=self._owner or None
+        )
         self._metrics.feed_failed(feed.name)
         log.warning(
             "feed failed feed=%r url=%s failures=%d retry_in=%ds reason=%s",
@@ -260,10 +338,10 @@ class FeedPoller:
             self._prepare(feed, entry, cleaned, now)
             for entry, cleaned in zip(fresh, texts, strict=True)
         ]
-        stored = await self._storage.store_items(feed.id, items, now, wib_at(now).hour)
-        titles = {item.identity: item.title for item in items}
-        for identity, story_id in stored.stories:
-            self._stories.remember(story_id, titles[identity], now)
+        # Story ids are found inside the store, which first shows the matcher what others stored.
+        stored = await self._storage.store_items(
+            feed.id, items, now, wib_at(now).hour, stories=self._stories
+        )
         if stored.alerts_queued:
             self._on_alerts_queued()
         return FeedOutcome(PollOutcome.FETCHED, stored.new_items, stored.alerts_queued)
@@ -275,7 +353,6 @@ class FeedPoller:
         published = entry.published_at
         if published is not None and published > now + 3600:
             published = None  # a date in the future says nothing about when it was published
-        story_id = self._stories.find_story(title, now)
         alerts: dict[int, tuple[str, ...]] = {}
         if self._should_alert(feed, published, now):
             alerts = self._topics.chats_for(prepare_document(title, body), feed.region)
@@ -286,7 +363,6 @@ class FeedPoller:
             body=body[:MAX_BODY_CHARS],
             link=entry.link,
             published_at=published,
-            story_id=story_id,
             alerts=tuple(alerts.items()),
         )
 

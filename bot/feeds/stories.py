@@ -14,14 +14,29 @@ COMMON_WORD_POSTINGS = 500
 
 
 class StoryMatcher:
-    """Recent titles and their story ids, to spot near-duplicate titles quickly."""
+    """Recent titles and their story ids, to spot near-duplicate titles quickly.
+
+    Storage keeps it up to date (storage.models.StoryBook): before a poller stores items it
+    is shown every item stored since the newest it has seen, by any process.
+    """
 
     def __init__(self, window: float = STORY_WINDOW_SECONDS) -> None:
-        self._window = window
+        self.window = window
+        self._newest_item_id = 0
         self._next = 0  # sequence number of the next remembered title
         self._recent: deque[tuple[int, float, int, str]] = deque()  # (seq, seen, story, title)
         self._by_seq: dict[int, tuple[int, str]] = {}
         self._postings: defaultdict[str, deque[int]] = defaultdict(deque)
+
+    @property
+    def newest_item_id(self) -> int:
+        """The id of the newest stored item seen (0: none)."""
+        return self._newest_item_id
+
+    def remember_stored(self, item_id: int, story_id: int, title: str, seen_at: float) -> None:
+        """Add a stored item's title (in the order items were stored)."""
+        self._newest_item_id = max(self._newest_item_id, item_id)
+        self.remember(story_id, title, seen_at)
 
     def remember(self, story_id: int, title: str, seen_at: float) -> None:
         """Add a stored item's title (call in the order items were stored)."""
@@ -38,7 +53,7 @@ class StoryMatcher:
 
     def find_story(self, title: str, now: float) -> int | None:
         """The story id of a recent near-duplicate title, if there is one."""
-        self._forget_before(now - self._window)
+        self._forget_before(now - self.window)
         normalised = utils.default_process(title)
         words = set(normalised.split())
         # Short titles ("Update", "Berita Terkini") say too little to call two items one story.

@@ -1,12 +1,25 @@
-"""The live set of every chat's topics and regions, compiled for matching."""
+"""The live set of every chat's topics and regions, compiled for matching.
+
+Every process that matches holds its own copy; a TopicWatcher reads it again whenever the
+database says it changed (a topic, a followed region or a chat's activity, in any process).
+"""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections import defaultdict
 from collections.abc import Iterable
 
 from bot.matching import MatchDocument, TopicIndex, TopicQuery, TopicSyntaxError, parse_topic
+from storage import DATABASE_ERRORS, Storage
 from storage.models import Topic
+
+log = logging.getLogger(__name__)
+
+# How often a process asks whether the topics changed: a change made anywhere reaches every
+# process's index within this, plus the time to read them again.
+WATCH_SECONDS = 1.0
 
 
 class TopicRegistry:
@@ -39,6 +52,11 @@ class TopicRegistry:
         for chat_id, region in followers:
             self.follow_region(chat_id, region)
         return broken
+
+    def take_over(self, other: TopicRegistry) -> None:
+        """Match with what another registry holds from now on (a fresh copy read in full)."""
+        self._index, self._topics = other._index, other._topics
+        self._region_followers = other._region_followers
 
     def add(self, topic: Topic, query: TopicQuery) -> None:
         """Start matching a topic."""
@@ -79,3 +97,51 @@ class TopicRegistry:
             if topic.region is None or topic.region.casefold() == region_key:
                 matched[topic.chat_id].append(topic.label)
         return {chat_id: tuple(labels) for chat_id, labels in matched.items()}
+
+
+class TopicWatcher:
+    """Keeps a registry in step with the database: reads it again when its version moved."""
+
+    def __init__(self, storage: Storage, registry: TopicRegistry) -> None:
+        self._storage = storage
+        self._registry = registry
+        self._version: int | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    async def reload(self) -> list[Topic]:
+        """Read every topic and region follower again; return topics that no longer parse."""
+        # The version first: a change committed while the topics are read moves it again,
+        # and the next check reads them once more.
+        version = await self._storage.matching_version()
+        topics = await self._storage.active_topics()
+        followers = await self._storage.region_followers()
+        fresh = TopicRegistry()
+        # Parsing thousands of topics takes a while: not on the event loop that answers chats.
+        broken = await asyncio.to_thread(fresh.load, topics, followers)
+        self._registry.take_over(fresh)
+        self._version = version
+        return broken
+
+    def start(self) -> None:
+        """Check for changes every WATCH_SECONDS in the background."""
+        if self._task is None:
+            self._task = asyncio.create_task(self._watch(), name="warta-topic-watcher")
+
+    async def stop(self) -> None:
+        """Stop checking."""
+        if self._task is not None:
+            self._task.cancel()
+            # A watcher stopped by the storage closing under it has nothing more to say.
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+
+    async def _watch(self) -> None:
+        while True:
+            await asyncio.sleep(WATCH_SECONDS)
+            try:
+                if await self._storage.matching_version() != self._version:
+                    await self.reload()
+                    log.info("topics read again topics=%d", len(self._registry))
+            except DATABASE_ERRORS as error:
+                # The next check tries again; until then the index matches as it did.
+                log.error("topics not read again reason=%s", error)

@@ -117,17 +117,20 @@ async def test_metrics_follow_polls_and_sends(
     telegram.user_says(READER, "/langganan banjir")
     await telegram.wait_for_messages(READER, 1)
     feeds.add_item("/banten.xml", news("banjir-1", "Banjir rendam Kasemen"))
+    await services_of(bot).storage.make_feeds_due()
     await services_of(bot).poller.poll_once()
     await metrics_when(port, lambda s: s[SENT] == 1 and s[SEND_COUNT] == 1)
 
     telegram.fail_next(status=400, description="Bad Request: message is too long")
     feeds.add_item("/banten.xml", news("banjir-2", "Banjir susulan di Walantaka"))
+    await services_of(bot).storage.make_feeds_due()
     await services_of(bot).poller.poll_once()
     await metrics_when(port, lambda s: s[FAILED] == 1)
 
     # Telegram says "retry after 30 s": the alert waits in the outbox.
     telegram.fail_next(status=429, retry_after=30)
     feeds.add_item("/banten.xml", news("banjir-3", "Banjir meluas ke Cipocok Jaya"))
+    await services_of(bot).storage.make_feeds_due()
     await services_of(bot).poller.poll_once()
     await telegram.wait_for(lambda tg: len(tg.requests_for("sendMessage")) == 4)
     last = await metrics_when(port, lambda s: s[BACKLOG] == 1)

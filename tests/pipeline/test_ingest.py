@@ -92,6 +92,7 @@ async def test_a_broken_feed_backs_off_and_never_stops_the_others(
         await warta.poll()
         await warta.say(BUDI, "/subscribe gempa")
         feeds.add_item("/good.xml", news("g", "Gempa guncang Lebak"))
+        await warta.services.storage.make_feeds_due()
         summary = await warta.services.poller.poll_once()
         assert (summary.fetched, summary.failed) == (1, 0)  # the broken ones are backed off
         assert len(await alerts_for(warta, BUDI, 2)) == 1

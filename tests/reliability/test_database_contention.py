@@ -41,6 +41,7 @@ async def test_a_long_write_lock_delays_the_bot_but_loses_nothing(
     ) as warta:
         await warta.poll()  # the feed's first fetch: what comes next is news
         await warta.say(BUDI, "/subscribe gempa")
+        await warta.services.storage.make_feeds_due()  # the next poll asks the feed again
         holder = await asyncio.create_subprocess_exec(
             sys.executable, "-c", HOLD_THE_LOCK, str(tmp_path / "warta.db"), str(LOCK_SECONDS),
             stdout=asyncio.subprocess.PIPE,

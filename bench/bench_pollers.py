@@ -1,0 +1,218 @@
+"""Pollers x1, x2, x4: real poller processes sharing 2,000 loopback feeds through PostgreSQL.
+
+Each poller is a process of its own (storage, heartbeat, FeedPoller, as `warta run` builds
+them). A round makes every feed due and tells every poller to poll once, at the same moment;
+the round ends when every poller has finished. The feed server counts the requests of each
+feed: each must be fetched exactly once per round, whichever poller took it. Two rounds per
+configuration: the first poll (every entry new) and a refresh (every feed gained one item).
+Run from the repository root:
+    python -m bench.bench_pollers [--feeds 2000] [--items 10] [--delay 0.2] [--pollers 1,2,4]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from bench.bench_ingest import feed_items
+from bench.engines import bench_databases
+from bench.report import append_result
+from bot.config import Config
+from bot.feeds.fetch import build_http_client
+from bot.feeds.poller import FeedPoller
+from bot.feeds.stories import StoryMatcher
+from bot.matching.topics import TopicRegistry
+from bot.ops.heartbeat import Heartbeat
+from bot.standin import FeedServer
+from storage import Storage
+from storage.models import FeedSeed, StoredItems
+from tests.inprocess import LOOPBACK_FEEDS
+
+# Long enough that no feed falls due by itself during a run: the rounds make them due.
+POLL_SECONDS = 3600.0
+ROUNDS = ("first poll", "refresh")
+
+
+@dataclass(frozen=True, slots=True)
+class Round:
+    """One round of N pollers: how long, how the feeds' requests fell, where the time went."""
+
+    seconds: float
+    fetched_by: tuple[int, ...]  # feeds each poller fetched
+    requests: int
+    fetched_twice: int
+    not_fetched: int
+    cpu_seconds: float  # every poller's CPU time in the round, added up
+    storing_seconds: float  # every poller's time in store_items (waiting for its turn included)
+    load: float  # the machine's load average (1 min) when the round began
+
+
+class TimedStorage(Storage):
+    """Storage that adds up the time its item stores take, their turn included."""
+
+    storing_seconds = 0.0
+
+    async def store_items(self, *args: Any, **kwargs: Any) -> StoredItems:
+        started = time.perf_counter()
+        try:
+            return await super().store_items(*args, **kwargs)
+        finally:
+            self.storing_seconds += time.perf_counter() - started
+
+
+async def worker(location: str) -> None:
+    """A poller process: polls once per line on stdin, answers one JSON line each."""
+    config = Config(token=None, poll_seconds=POLL_SECONDS)
+    storage = TimedStorage(location)
+    await storage.open()
+    heartbeat = Heartbeat(storage, ["poller"], time.time)
+    await heartbeat.start()
+    async with build_http_client(config.fetch_timeout, LOOPBACK_FEEDS) as client:
+        poller = FeedPoller(
+            storage, client, TopicRegistry(), StoryMatcher(), config, time.time, lambda: None,
+            owner=heartbeat.process_id,
+        )  # fmt: skip
+        await poller.load_recent_stories()
+        print(json.dumps({"ready": heartbeat.process_id}), flush=True)
+        while (await asyncio.to_thread(sys.stdin.readline)).strip() == "poll":
+            cpu, storage.storing_seconds = time.process_time(), 0.0
+            summary = await poller.poll_once()
+            await poller.wait_for_fetches()
+            done = {
+                "fetched": summary.fetched + summary.unchanged + summary.failed,
+                "cpu": time.process_time() - cpu,
+                "storing": storage.storing_seconds,
+            }
+            print(json.dumps(done), flush=True)
+        await poller.close()
+    await heartbeat.stop()
+    await storage.close()
+
+
+async def start_workers(count: int, location: str) -> list[asyncio.subprocess.Process]:
+    """Poller processes, each ready once it has opened its storage and registered."""
+    arguments = ("-m", "bench.bench_pollers", "--worker", location)
+    pipe = asyncio.subprocess.PIPE
+    workers = [
+        await asyncio.create_subprocess_exec(sys.executable, *arguments, stdin=pipe, stdout=pipe)
+        for _ in range(count)
+    ]
+    for process in workers:
+        assert process.stdout is not None
+        json.loads(await process.stdout.readline())
+    return workers
+
+
+async def poll_round(
+    workers: list[asyncio.subprocess.Process],
+) -> tuple[float, list[dict[str, float]]]:
+    """Tell every poller to poll at once; seconds until all are done, and each one's answer."""
+    started = time.perf_counter()
+    for process in workers:
+        assert process.stdin is not None
+        process.stdin.write(b"poll\n")
+    answers = []
+    for process in workers:
+        assert process.stdout is not None
+        answers.append(json.loads(await process.stdout.readline()))
+    return time.perf_counter() - started, answers
+
+
+async def run_configuration(
+    count: int, feeds: int, items: int, delay: float, location: str
+) -> list[Round]:
+    paths = [f"/p{n}.xml" for n in range(feeds)]
+    rounds = []
+    async with FeedServer() as server:
+        for n, path in enumerate(paths):
+            server.publish(path, feed_items(n, items))
+            server.set_delay(path, delay)
+        storage = Storage(location)
+        await storage.open()
+        await storage.sync_feeds([FeedSeed(server.url(p), p, "Banten") for p in paths])
+        workers = await start_workers(count, location)
+        for number in range(1, len(ROUNDS) + 1):
+            if number > 1:
+                for n, path in enumerate(paths):
+                    server.add_item(path, feed_items(n + 100_000, 1)[0])
+                await storage.make_feeds_due()
+            before, load = len(server.requests), os.getloadavg()[0]
+            seconds, answers = await poll_round(workers)
+            hits = Counter(r.path for r in server.requests)
+            rounds.append(
+                Round(
+                    seconds=seconds,
+                    fetched_by=tuple(int(answer["fetched"]) for answer in answers),
+                    requests=len(server.requests) - before,
+                    fetched_twice=sum(hits[p] > number for p in paths),
+                    not_fetched=sum(hits[p] < number for p in paths),
+                    cpu_seconds=sum(answer["cpu"] for answer in answers),
+                    storing_seconds=sum(answer["storing"] for answer in answers),
+                    load=load,
+                )
+            )
+        for process in workers:
+            assert process.stdin is not None
+            process.stdin.write(b"stop\n")
+            await process.wait()
+        await storage.close()
+    return rounds
+
+
+def report(count: int, rounds: list[Round], feeds: int, items: int, delay: float) -> None:
+    conditions = (
+        f"{count} poller process(es), {feeds} loopback feeds x {items} items, "
+        f"{delay * 1000:.0f} ms server delay, default fetch concurrency (16) per poller, "
+        f"PostgreSQL, {os.cpu_count()} cores"
+    )
+    for name, result in zip(ROUNDS, rounds, strict=True):
+        exact = result.fetched_twice == 0 and result.not_fetched == 0
+        spent = (
+            f"pollers' CPU {result.cpu_seconds:.1f} s, in store_items {result.storing_seconds:.1f}"
+            f" s, load average {result.load:.1f} at start"
+        )
+        print(
+            f"pollers x{count}, {name}: {result.seconds:6.2f} s, {result.requests} requests, "
+            f"per poller {list(result.fetched_by)}, fetched twice {result.fetched_twice}, "
+            f"not fetched {result.not_fetched}; {spent}"
+        )
+        append_result(
+            f"pollers x{count}, round time, {name}",
+            f"{result.seconds:.2f} s",
+            "each feed fetched once; falling with N",
+            f"{conditions}; {result.requests} requests for {feeds} feeds, "
+            f"{'each fetched exactly once' if exact else 'NOT exactly once'} "
+            f"(twice {result.fetched_twice}, missed {result.not_fetched}), "
+            f"feeds per poller {'/'.join(map(str, result.fetched_by))}; {spent}",
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--feeds", type=int, default=2000)
+    parser.add_argument("--items", type=int, default=10)
+    parser.add_argument("--delay", type=float, default=0.2)
+    parser.add_argument("--pollers", default="1,2,4")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        asyncio.run(worker(args.worker))
+        return
+    for count in (int(n) for n in args.pollers.split(",")):
+        with bench_databases("postgresql") as databases:
+            location = str(databases.new())
+            rounds = asyncio.run(
+                run_configuration(count, args.feeds, args.items, args.delay, location)
+            )
+        report(count, rounds, args.feeds, args.items, args.delay)
+
+
+if __name__ == "__main__":
+    main()
