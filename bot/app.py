@@ -162,6 +162,7 @@ async def _services_on(
             text("broadcast_done", language, id=report.id, sent=report.sent, failed=report.failed),
         )
 
+    heartbeat = Heartbeat(storage, sorted(config.roles), clock)
     sender = Sender(
         app.bot,
         storage,
@@ -170,12 +171,12 @@ async def _services_on(
         on_chat_migrated=chats.moved,
         on_broadcast_done=report_broadcast,
         metrics=metrics,
+        process_id=heartbeat.process_id,
     )
     poller = FeedPoller(
         storage, http, topics, StoryMatcher(), config, clock, sender.wake, metrics=metrics
     )
     await poller.load_recent_stories()
-    heartbeat = Heartbeat(storage, sorted(config.roles), clock)
     await heartbeat.start()
     log.info(
         "started feeds=%d topics=%d db=%s poll_seconds=%g",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from storage.database import Database, Row, Session
+from storage.database import INTEGRITY_ERRORS, Database, Row, Session
 from storage.items import ITEM_COLUMNS, item_from_row
 from storage.models import DeliveryStatus, OutboxEntry
 
@@ -19,6 +19,12 @@ _SENDABLE = (
 _OUTBOX_HEADS = (
     "JOIN (SELECT min(p.id) AS first_id FROM deliveries p WHERE "
     f"{_SENDABLE.format(d='p')} GROUP BY p.chat_id) head ON head.first_id = d.id"
+)
+# An active chat no sender is sending to now: a chat's next message is never claimed while its
+# previous one is claimed by anybody (its spacing, chats.send_after, is checked beside this).
+_FREE_CHAT = (
+    "c.active = 1 AND NOT EXISTS (SELECT 1 FROM deliveries e "
+    "WHERE e.chat_id = d.chat_id AND e.status = 'pending' AND e.claim IS NOT NULL)"
 )
 _ENTRY_COLUMNS = (
     "d.id AS id, d.chat_id AS chat_id, c.type AS chat_type, d.attempts AS attempts, "
@@ -36,25 +42,32 @@ class OutboxQueries(Database):
     """
 
     async def pending_outbox(self, now: float, limit: int) -> list[OutboxEntry]:
-        """The oldest sendable message of each active chat, if due by now; alerts first."""
+        """The oldest sendable message of each chat free to send to by now; alerts first."""
         rows = await self._all(
             f"SELECT {_ENTRY_COLUMNS}, {ITEM_COLUMNS} FROM deliveries d "
             "JOIN chats c ON c.id = d.chat_id "
             "LEFT JOIN items i ON i.id = d.item_id LEFT JOIN feeds f ON f.id = i.feed_id "
             "LEFT JOIN broadcasts b ON b.id = d.broadcast_id "
-            f"{_OUTBOX_HEADS} WHERE c.active = 1 AND d.next_attempt_at <= ? "
+            f"{_OUTBOX_HEADS} WHERE d.next_attempt_at <= ? AND c.send_after <= ? AND {_FREE_CHAT} "
             "ORDER BY d.broadcast_id IS NOT NULL, d.id LIMIT ?",
-            (now, limit),
+            (now, now, limit),
         )
         return [_outbox_entry(row) for row in rows]
 
     async def next_outbox_time(self) -> float | None:
-        """When the earliest waiting message becomes due, if any is waiting."""
+        """When the earliest waiting message may go (its retry time, its chat's spacing)."""
         row = await self._one(
-            "SELECT min(d.next_attempt_at) AS due FROM deliveries d "
-            f"JOIN chats c ON c.id = d.chat_id {_OUTBOX_HEADS} WHERE c.active = 1"
+            "SELECT min(CASE WHEN d.next_attempt_at > c.send_after THEN d.next_attempt_at "
+            "ELSE c.send_after END) AS due FROM deliveries d "
+            f"JOIN chats c ON c.id = d.chat_id {_OUTBOX_HEADS} "
+            f"WHERE {_FREE_CHAT}"
         )
         return float(row["due"]) if row and row["due"] is not None else None
+
+    async def outbox_mark(self) -> int:
+        """A number that grows whenever a message is queued (by any process): the newest id."""
+        row = await self._one("SELECT max(id) AS newest FROM deliveries")
+        return int(row["newest"]) if row and row["newest"] is not None else 0
 
     async def outbox_backlog(self) -> int:
         """How many messages wait to be sent (not those held for a digest or a paused chat)."""
@@ -63,27 +76,85 @@ class OutboxQueries(Database):
         )
         return int(row["total"]) if row else 0
 
-    async def release_claims(self) -> int:
-        """Free the claims of a sender that is gone (a crash): those messages may go again."""
+    async def release_dead_claims(self, owner: int, alive_since: float) -> int:
+        """Free the claims of processes that stopped or fell silent: those messages may go again.
+
+        A process is alive while it has not stopped and its heartbeat is at or after
+        `alive_since`; `owner` (the caller) keeps its own claims whatever its heartbeat says.
+        """
         async with self._write() as db:
-            changed = await db.execute(
-                "UPDATE deliveries SET claim = NULL WHERE status = 'pending' AND claim IS NOT NULL"
+            return await db.execute(
+                "UPDATE deliveries SET claim = NULL WHERE status = 'pending' "
+                "AND claim IS NOT NULL AND claim != ? AND NOT EXISTS (SELECT 1 FROM processes p "
+                "WHERE p.id = deliveries.claim AND p.stopped_at IS NULL AND p.heartbeat_at >= ?)",
+                (owner, alive_since),
             )
-            return changed
+
+    async def claim_outbox(
+        self, delivery_ids: Sequence[int], owner: int, now: float
+    ) -> list[OutboxEntry]:
+        """Claim those of these messages that may go now, for the process `owner`, atomically.
+
+        Each must still be sendable, unclaimed, due, its chat's oldest sendable message, and its
+        chat free (active, spaced, nothing of it claimed). The claimed messages come back as they
+        are now (alerts first); another sender taking a chat at the same moment makes this one
+        claim nothing this time.
+        """
+        if not delivery_ids:
+            return []
+        marks = ",".join("?" * len(delivery_ids))
+        lock = self.dialect.for_update_skip_locked("d")
+        try:
+            async with self._write() as db:
+                claimed = await db.fetch_all(
+                    "UPDATE deliveries SET claim = ? WHERE id IN (SELECT d.id FROM deliveries d "
+                    f"JOIN chats c ON c.id = d.chat_id WHERE d.id IN ({marks}) "
+                    f"AND {_SENDABLE.format(d='d')} AND d.claim IS NULL "
+                    "AND d.next_attempt_at <= ? AND c.send_after <= ? AND c.active = 1 "
+                    "AND NOT EXISTS (SELECT 1 FROM deliveries e WHERE e.chat_id = d.chat_id "
+                    "AND e.status = 'pending' AND (e.claim IS NOT NULL OR "
+                    f"(e.id < d.id AND {_SENDABLE.format(d='e')}))){lock}) RETURNING id",
+                    (owner, *delivery_ids, now, now),
+                )
+                if not claimed:
+                    return []
+                ids = [int(row["id"]) for row in claimed]
+                rows = await db.fetch_all(
+                    f"SELECT {_ENTRY_COLUMNS}, {ITEM_COLUMNS} FROM deliveries d "
+                    "JOIN chats c ON c.id = d.chat_id "
+                    "LEFT JOIN items i ON i.id = d.item_id LEFT JOIN feeds f ON f.id = i.feed_id "
+                    "LEFT JOIN broadcasts b ON b.id = d.broadcast_id "
+                    f"WHERE d.id IN ({','.join('?' * len(ids))}) "
+                    "ORDER BY d.broadcast_id IS NOT NULL, d.id",
+                    ids,
+                )
+        except INTEGRITY_ERRORS:
+            # Only one claimed message per chat (the deliveries_claimed index): another sender
+            # claimed a message of one of these chats in the same instant. Nothing was claimed.
+            return []
+        return [_outbox_entry(row) for row in rows]
 
     async def claim_delivery(self, delivery_id: int, claim: int) -> bool:
-        """Take a message for sending now; False if it may no longer go (cancelled, paused)."""
+        """Take one message for sending now; False if it may no longer go (cancelled, paused,
+        its chat's previous message still claimed)."""
         async with self._write() as db:
             changed = await db.execute(
                 f"UPDATE deliveries AS d SET claim = ? WHERE d.id = ? AND d.claim IS NULL "
-                f"AND {_SENDABLE.format(d='d')}",
+                f"AND {_SENDABLE.format(d='d')} AND NOT EXISTS (SELECT 1 FROM deliveries e "
+                "WHERE e.chat_id = d.chat_id AND e.status = 'pending' AND e.claim IS NOT NULL)",
                 (claim, delivery_id),
             )
             return changed > 0
 
-    async def mark_sent(self, delivery_id: int, claim: int, now: float) -> bool:
-        """Telegram accepted the message (for a digest: its last part); False if not ours."""
+    async def mark_sent(
+        self, delivery_id: int, claim: int, now: float, *, chat_ready_at: float = 0.0
+    ) -> bool:
+        """Telegram accepted the message (for a digest: its last part); False if not ours.
+
+        Its chat's next message goes no sooner than chat_ready_at, whichever sender sends it.
+        """
         async with self._write() as db:
+            await _space_chat(db, delivery_id, chat_ready_at)
             changed = await db.execute(
                 "UPDATE deliveries SET status = 'sent', attempts = attempts + 1, "
                 "last_error = NULL, finished_at = ?, claim = NULL "
@@ -95,9 +166,12 @@ class OutboxQueries(Database):
             await _finish_digest_alerts(db, delivery_id, DeliveryStatus.SENT, None, now)
             return True
 
-    async def mark_failed(self, delivery_id: int, claim: int, reason: str, now: float) -> bool:
+    async def mark_failed(
+        self, delivery_id: int, claim: int, reason: str, now: float, *, chat_ready_at: float = 0.0
+    ) -> bool:
         """Give up on a message, keeping the reason; a digest's delivered parts stay sent."""
         async with self._write() as db:
+            await _space_chat(db, delivery_id, chat_ready_at)
             changed = await db.execute(
                 "UPDATE deliveries SET status = 'failed', attempts = attempts + 1, "
                 "last_error = ?, finished_at = ?, claim = NULL "
@@ -117,9 +191,11 @@ class OutboxQueries(Database):
         retry_at: float,
         *,
         count_attempt: bool,
+        chat_ready_at: float = 0.0,
     ) -> bool:
         """Put a message back in the outbox until a later moment, unclaimed."""
         async with self._write() as db:
+            await _space_chat(db, delivery_id, chat_ready_at)
             changed = await db.execute(
                 "UPDATE deliveries SET attempts = attempts + ?, last_error = ?, "
                 "next_attempt_at = ?, claim = NULL "
@@ -159,6 +235,18 @@ class OutboxQueries(Database):
             (since,),
         )
         return {DeliveryStatus(row["status"]): int(row["total"]) for row in rows}
+
+
+async def _space_chat(db: Session, delivery_id: int, ready_at: float) -> None:
+    """Hold the chat of a message until ready_at (later only: a 429 may ask for longer)."""
+    if ready_at <= 0:
+        return
+    # Whatever became of the row, Telegram answered a message to this chat: space the next.
+    await db.execute(
+        "UPDATE chats SET send_after = ? WHERE send_after < ? AND id = "
+        "(SELECT chat_id FROM deliveries WHERE id = ?)",
+        (ready_at, ready_at, delivery_id),
+    )
 
 
 async def _finish_digest_alerts(

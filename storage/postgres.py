@@ -111,6 +111,10 @@ class PostgresDialect:
         """Whole days since the epoch."""
         return f"floor(({seconds}) / 86400)::bigint"
 
+    def for_update_skip_locked(self, table: str) -> str:
+        """Row locks, skipping rows another sender is claiming at this moment."""
+        return f" FOR UPDATE OF {table} SKIP LOCKED"
+
 
 class PostgresSession:
     """Queries on one pooled connection; `?` and `:name` placeholders become psycopg's."""

@@ -71,6 +71,10 @@ class SqliteDialect:
         """Whole days since the epoch (CAST truncates, which is flooring for these times)."""
         return f"CAST(({seconds}) / 86400 AS INTEGER)"
 
+    def for_update_skip_locked(self, table: str) -> str:
+        """Nothing: the write transaction (BEGIN IMMEDIATE) already excludes every other writer."""
+        return ""
+
 
 class SqliteSession:
     """Queries on one aiosqlite connection."""
