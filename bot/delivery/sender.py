@@ -92,10 +92,11 @@ class Sender:
     freed only once its process is dead (stopped, or its heartbeat older than
     `process_timeout`): then its message goes again. A chat has one claimed message at a time and
     its spacing is kept in the database (chats.send_after), so its order and Telegram's per-chat
-    limit hold whichever senders send to it. `clock` (wall time) stamps what is stored and
-    spaces chats; `monotonic` and `sleep` time the sender's own waits (a test passes a virtual
-    clock and its sleep). The bot-wide pace is the bot's own: give it a bot built with
-    bot.delivery.pacing.RateLimiter.
+    limit hold whichever senders send to it. `clock` (the application's wall time) stamps what
+    is stored; `wall` (the real wall time, which every process shares) times retries and chats'
+    spacing in the outbox; `monotonic` and `sleep` time the sender's own waits (a test on a
+    virtual clock passes its wall time, monotonic time and sleep). The bot-wide pace is the
+    bot's own: give it a bot built with bot.delivery.pacing.RateLimiter.
 
     `process_id` is the id this process registered with its heartbeat (bot.ops.heartbeat);
     without one the sender claims under a random id that no heartbeat keeps alive, which is
@@ -114,6 +115,7 @@ class Sender:
         *,
         process_id: int | None = None,
         process_timeout: float = PROCESS_TIMEOUT_SECONDS,
+        wall: Callable[[], float] = time.time,
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
@@ -121,6 +123,7 @@ class Sender:
         self._metrics = metrics if metrics is not None else Metrics()
         self._storage = storage
         self._clock = clock
+        self._wall = wall
         self._monotonic = monotonic
         self._sleep = sleep
         self._limits = limits
@@ -205,7 +208,7 @@ class Sender:
     async def _dispatch_ready(self) -> int:
         """Claim and start a send for every chat whose next message is due; how many started."""
         # Storage hands over only each chat's oldest message, of chats free to send to now.
-        entries = await self._storage.pending_outbox(self._clock(), self._limits.batch)
+        entries = await self._storage.pending_outbox(self._wall(), self._limits.batch)
         # A long broadcast batch is cut into slices so that alerts queued meanwhile go first.
         slice_ends = self._monotonic() + BROADCAST_SLICE_SECONDS
         started = 0
@@ -234,7 +237,7 @@ class Sender:
         claimed: list[OutboxEntry] = []
         try:
             claimed = await self._storage.claim_outbox(
-                [entry.id for entry in batch], self._claim, self._clock()
+                [entry.id for entry in batch], self._claim, self._wall()
             )
         finally:
             # Another sender took some meanwhile, or a broadcast was cancelled, a chat paused.
@@ -268,7 +271,7 @@ class Sender:
         waits = [IDLE_READ_SECONDS, self._release_due - now]
         if next_due is not None:
             # Due already: a chat came free meanwhile (in another process, perhaps).
-            waits.append(max(next_due - self._clock(), MIN_WAIT_SECONDS))
+            waits.append(max(next_due - self._wall(), MIN_WAIT_SECONDS))
         record_retry = self._records.next_due()
         if record_retry is not None:
             waits.append(record_retry - now)
@@ -348,7 +351,7 @@ class Sender:
         """When the chat's next message may leave, Telegram having answered this one now."""
         # Telegram's answer came after it received the message: however late that request
         # arrived, the next one, sent by any sender, arrives at least the interval after it.
-        return self._clock() + max(self._interval(entry), wait)
+        return self._wall() + max(self._interval(entry), wait)
 
     def _interval(self, entry: OutboxEntry) -> float:
         """The least time between two messages to this chat, counted from Telegram's answer."""
@@ -506,7 +509,7 @@ class Sender:
             attempt.entry.id,
             attempt.claim,
             reason,
-            self._clock() + delay,
+            self._wall() + delay,
             count_attempt=count_attempt,
             chat_ready_at=self._chat_ready_at(attempt.entry, chat_wait),
         )
