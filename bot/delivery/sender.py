@@ -303,10 +303,10 @@ class Sender:
         """Free the claims of senders that died, at start and every process timeout."""
         if self._monotonic() < self._release_due:
             return
-        self._release_due = self._monotonic() + self._process_timeout
         released = await self._storage.release_dead_claims(
             self._claim, self._clock() - self._process_timeout
         )
+        self._release_due = self._monotonic() + self._process_timeout
         if released:
             # Their process died mid-send: these may repeat, as the outbox promises.
             log.warning("messages in flight in a sender that died go again count=%d", released)
