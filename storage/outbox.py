@@ -14,17 +14,19 @@ _SENDABLE = (
     "{d}.status = 'pending' AND {d}.held = 0 AND ({d}.broadcast_id IS NOT NULL "
     "OR {d}.chat_id NOT IN (SELECT id FROM chats WHERE paused = 1))"
 )
-# Each chat's oldest sendable message: only it may be sent, so a chat's messages keep their order.
-# Alerts held for a digest wait outside this line; their digest takes their place in it.
-_OUTBOX_HEADS = (
-    "JOIN (SELECT min(p.id) AS first_id FROM deliveries p WHERE "
-    f"{_SENDABLE.format(d='p')} GROUP BY p.chat_id) head ON head.first_id = d.id"
-)
-# An active chat no sender is sending to now: a chat's next message is never claimed while its
-# previous one is claimed by anybody (its spacing, chats.send_after, is checked beside this).
-_FREE_CHAT = (
-    "c.active = 1 AND NOT EXISTS (SELECT 1 FROM deliveries e "
-    "WHERE e.chat_id = d.chat_id AND e.status = 'pending' AND e.claim IS NOT NULL)"
+# Sendable alerts and broadcast messages, each walked in queueing order along its own index
+# (migration 0007), so that finding the first few hundred heads costs a few hundred rows, not a
+# pass over every waiting message.
+_WAITING_ALERTS = "d.status = 'pending' AND d.held = 0 AND d.broadcast_id IS NULL AND c.paused = 0"
+_WAITING_BROADCASTS = "d.status = 'pending' AND d.held = 0 AND d.broadcast_id IS NOT NULL"
+# d is its chat's head, its oldest sendable message: only it may be sent, so a chat's messages
+# keep their order (alerts held for a digest wait outside this line; their digest takes their
+# place in it). And no sender is sending to its (active) chat now: a chat's next message is never
+# claimed while its previous one is claimed by anybody.
+_HEAD_OF_FREE_CHAT = (
+    "c.active = 1 AND NOT EXISTS (SELECT 1 FROM deliveries e WHERE e.chat_id = d.chat_id "
+    "AND e.status = 'pending' AND (e.claim IS NOT NULL OR (e.id < d.id AND e.held = 0 "
+    "AND (e.broadcast_id IS NOT NULL OR c.paused = 0))))"
 )
 _ENTRY_COLUMNS = (
     "d.id AS id, d.chat_id AS chat_id, c.type AS chat_type, d.attempts AS attempts, "
@@ -43,26 +45,35 @@ class OutboxQueries(Database):
 
     async def pending_outbox(self, now: float, limit: int) -> list[OutboxEntry]:
         """The oldest sendable message of each chat free to send to by now; alerts first."""
-        rows = await self._all(
-            f"SELECT {_ENTRY_COLUMNS}, {ITEM_COLUMNS} FROM deliveries d "
-            "JOIN chats c ON c.id = d.chat_id "
-            "LEFT JOIN items i ON i.id = d.item_id LEFT JOIN feeds f ON f.id = i.feed_id "
-            "LEFT JOIN broadcasts b ON b.id = d.broadcast_id "
-            f"{_OUTBOX_HEADS} WHERE d.next_attempt_at <= ? AND c.send_after <= ? AND {_FREE_CHAT} "
-            "ORDER BY d.broadcast_id IS NOT NULL, d.id LIMIT ?",
-            (now, now, limit),
-        )
+        rows: list[Row] = []
+        for waiting in (_WAITING_ALERTS, _WAITING_BROADCASTS):
+            if len(rows) < limit:
+                rows += await self._all(
+                    f"SELECT {_ENTRY_COLUMNS}, {ITEM_COLUMNS} FROM deliveries d "
+                    "JOIN chats c ON c.id = d.chat_id "
+                    "LEFT JOIN items i ON i.id = d.item_id LEFT JOIN feeds f ON f.id = i.feed_id "
+                    "LEFT JOIN broadcasts b ON b.id = d.broadcast_id "
+                    f"WHERE {waiting} AND d.next_attempt_at <= ? AND c.send_after <= ? "
+                    f"AND {_HEAD_OF_FREE_CHAT} ORDER BY d.id LIMIT ?",
+                    (now, now, limit - len(rows)),
+                )
         return [_outbox_entry(row) for row in rows]
 
-    async def next_outbox_time(self) -> float | None:
-        """When the earliest waiting message may go (its retry time, its chat's spacing)."""
-        row = await self._one(
-            "SELECT min(CASE WHEN d.next_attempt_at > c.send_after THEN d.next_attempt_at "
-            "ELSE c.send_after END) AS due FROM deliveries d "
-            f"JOIN chats c ON c.id = d.chat_id {_OUTBOX_HEADS} "
-            f"WHERE {_FREE_CHAT}"
-        )
-        return float(row["due"]) if row and row["due"] is not None else None
+    async def next_outbox_time(self, limit: int = 500) -> float | None:
+        """When the earliest waiting message may go (its retry time, its chat's spacing), among
+        the `limit` oldest heads of free chats of each kind (alerts, broadcasts)."""
+        dues: list[float] = []
+        for waiting in (_WAITING_ALERTS, _WAITING_BROADCASTS):
+            row = await self._one(
+                "SELECT min(due) AS due FROM (SELECT CASE WHEN d.next_attempt_at > c.send_after "
+                "THEN d.next_attempt_at ELSE c.send_after END AS due FROM deliveries d "
+                f"JOIN chats c ON c.id = d.chat_id WHERE {waiting} AND {_HEAD_OF_FREE_CHAT} "
+                "ORDER BY d.id LIMIT ?) heads",
+                (limit,),
+            )
+            if row is not None and row["due"] is not None:
+                dues.append(float(row["due"]))
+        return min(dues, default=None)
 
     async def outbox_mark(self) -> int:
         """A number that grows whenever a message is queued (by any process): the newest id."""
@@ -109,11 +120,10 @@ class OutboxQueries(Database):
                 claimed = await db.fetch_all(
                     "UPDATE deliveries SET claim = ? WHERE id IN (SELECT d.id FROM deliveries d "
                     f"JOIN chats c ON c.id = d.chat_id WHERE d.id IN ({marks}) "
-                    f"AND {_SENDABLE.format(d='d')} AND d.claim IS NULL "
-                    "AND d.next_attempt_at <= ? AND c.send_after <= ? AND c.active = 1 "
-                    "AND NOT EXISTS (SELECT 1 FROM deliveries e WHERE e.chat_id = d.chat_id "
-                    "AND e.status = 'pending' AND (e.claim IS NOT NULL OR "
-                    f"(e.id < d.id AND {_SENDABLE.format(d='e')}))){lock}) RETURNING id",
+                    "AND d.status = 'pending' AND d.held = 0 "
+                    "AND (d.broadcast_id IS NOT NULL OR c.paused = 0) AND d.claim IS NULL "
+                    "AND d.next_attempt_at <= ? AND c.send_after <= ? "
+                    f"AND {_HEAD_OF_FREE_CHAT}{lock}) RETURNING id",
                     (owner, *delivery_ids, now, now),
                 )
                 if not claimed:

@@ -266,7 +266,7 @@ class Sender:
     async def _sleep_until_work(self) -> None:
         # Taken before the outbox's next time is read: a message queued after that read moves it.
         mark = await self._storage.outbox_mark()
-        next_due = await self._storage.next_outbox_time()
+        next_due = await self._storage.next_outbox_time(self._limits.batch)
         now = self._monotonic()
         waits = [IDLE_READ_SECONDS, self._release_due - now]
         if next_due is not None:
