@@ -217,6 +217,9 @@ class Sender:
             if self._stopping or self._sliced(entry, slice_ends):
                 break
             await self._wait_for_capacity()
+            if self._stopping:
+                self._slots.release()
+                break
             # As many as there are free slots, claimed in one go.
             batch = [entry]
             while not self._slots.locked():
