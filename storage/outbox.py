@@ -40,7 +40,7 @@ class OutboxQueries(Database):
     """Messages waiting to be sent, and what became of them.
 
     The sender claims a message just before sending it; every later change of its row is made
-    only while the row is pending and claimed by that sender (see migration 0004).
+    only while the row is pending and claimed by that sender (see migrations 0004 and 0007).
     """
 
     async def pending_outbox(self, now: float, limit: int) -> list[OutboxEntry]:
