@@ -173,9 +173,9 @@ async def _services_on(
 
     # The sender is built next (in the sender role): resumed chats wake it, migrations come back.
     chats = ChatRegistry(storage, topics, clock, wake)
-    if Role.SENDER in roles:
-        sender = _sender(app, storage, clock, limits, chats, metrics)
     heartbeat = Heartbeat(storage, sorted(roles), clock)
+    if Role.SENDER in roles:
+        sender = _sender(app, storage, clock, limits, chats, metrics, heartbeat.process_id)
     poller = None
     if Role.POLLER in roles:
         poller = FeedPoller(
@@ -228,6 +228,7 @@ def _sender(
     limits: SendLimits,
     chats: ChatRegistry,
     metrics: Metrics | None,
+    process_id: int,
 ) -> Sender:
     """The outbox's sender, telling admins of finished broadcasts and chats about migrations."""
 
@@ -247,6 +248,7 @@ def _sender(
         on_chat_migrated=chats.moved,
         on_broadcast_done=report_broadcast,
         metrics=metrics,
+        process_id=process_id,
     )
 
 

@@ -23,29 +23,38 @@ class BroadcastQueries(Database):
         return int(row["total"]) if row else 0
 
     async def unreported_finished_broadcast(self, broadcast_id: int) -> BroadcastReport | None:
-        """The counts of a broadcast with nothing left pending, claimed once for reporting."""
+        """The counts of a broadcast with nothing left pending, claimed once for reporting.
+
+        The claim is one UPDATE: of senders in any number of processes finishing the broadcast
+        at the same moment, exactly one gets the report.
+        """
         if await self._one(
             "SELECT 1 FROM deliveries WHERE broadcast_id = ? AND status = 'pending' LIMIT 1",
             (broadcast_id,),
         ):
             return None
         async with self._write() as db:
-            row = await db.fetch_one(
-                "SELECT b.admin_chat_id AS admin_chat_id, "
-                "count(*) FILTER (WHERE d.status = 'sent') AS sent, "
-                "count(*) FILTER (WHERE d.status IN ('failed', 'dropped')) AS failed, "
-                "count(*) FILTER (WHERE d.status = 'pending') AS pending FROM broadcasts b "
-                "LEFT JOIN deliveries d ON d.broadcast_id = b.id "
-                "WHERE b.id = ? AND b.reported_at IS NULL GROUP BY b.id",
+            claimed = await db.fetch_one(
+                "UPDATE broadcasts SET reported_at = created_at WHERE id = ? "
+                "AND reported_at IS NULL AND NOT EXISTS (SELECT 1 FROM deliveries d "
+                "WHERE d.broadcast_id = broadcasts.id AND d.status = 'pending') "
+                "RETURNING admin_chat_id",
                 (broadcast_id,),
             )
-            if row is None or (row["pending"] or 0) > 0:
+            if claimed is None:
                 return None
-            await db.execute(
-                "UPDATE broadcasts SET reported_at = created_at WHERE id = ?", (broadcast_id,)
+            counts = await db.fetch_one(
+                "SELECT count(*) FILTER (WHERE status = 'sent') AS sent, "
+                "count(*) FILTER (WHERE status IN ('failed', 'dropped')) AS failed "
+                "FROM deliveries WHERE broadcast_id = ?",
+                (broadcast_id,),
             )
         return BroadcastReport(
-            broadcast_id, row["admin_chat_id"], row["sent"] or 0, row["failed"] or 0, 0
+            broadcast_id,
+            claimed["admin_chat_id"],
+            sum_or_zero(counts, "sent"),
+            sum_or_zero(counts, "failed"),
+            0,
         )
 
     async def audience_size(self) -> int:

@@ -37,6 +37,8 @@ class DatabaseOpenError(Exception):
 
 # What a query may raise when the engine fails it (disk full, locked too long, connection lost).
 DATABASE_ERRORS: tuple[type[Exception], ...] = (sqlite3.Error, psycopg.Error)
+# What a write raises when it would break a unique index (a claim another process just took).
+INTEGRITY_ERRORS: tuple[type[Exception], ...] = (sqlite3.IntegrityError, psycopg.IntegrityError)
 
 
 class SearchStoppedError(Exception):
@@ -89,12 +91,13 @@ class Dialect(Protocol):
         published_at, fetched_at, story_id) unless its feed has it already, RETURNING id."""
         ...
 
-    def skip_locked(self) -> str:
-        """What a SELECT that claims rows ends with, so claimers pass over each other's rows."""
-        ...
-
     async def lock_stories(self, session: Session) -> None:
         """Inside a write transaction: wait until no other process is storing items."""
+        ...
+
+    def for_update_skip_locked(self, table: str) -> str:
+        """The end of a SELECT that locks the rows it picks of `table` (an alias), passing over
+        rows another transaction holds; nothing where one writer at a time is the rule."""
         ...
 
 

@@ -65,7 +65,7 @@ class FeedQueries(Database):
                 "AND (next_fetch_at IS NULL OR next_fetch_at <= :now) "
                 f"AND NOT ({_HELD_BY_THE_LIVING}) "
                 "ORDER BY coalesce(next_fetch_at, 0), id LIMIT :limit"
-                f"{self.dialect.skip_locked()}) RETURNING {_FEED_COLUMNS}",
+                f"{self.dialect.for_update_skip_locked('feeds')}) RETURNING {_FEED_COLUMNS}",
                 {
                     "owner": owner,
                     "until": lease_until,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from storage.database import Database, Row, Session
+from storage.database import INTEGRITY_ERRORS, Database, Row, Session
 from storage.items import ITEM_COLUMNS, item_from_row
 from storage.models import DeliveryStatus, OutboxEntry
 
@@ -14,11 +14,19 @@ _SENDABLE = (
     "{d}.status = 'pending' AND {d}.held = 0 AND ({d}.broadcast_id IS NOT NULL "
     "OR {d}.chat_id NOT IN (SELECT id FROM chats WHERE paused = 1))"
 )
-# Each chat's oldest sendable message: only it may be sent, so a chat's messages keep their order.
-# Alerts held for a digest wait outside this line; their digest takes their place in it.
-_OUTBOX_HEADS = (
-    "JOIN (SELECT min(p.id) AS first_id FROM deliveries p WHERE "
-    f"{_SENDABLE.format(d='p')} GROUP BY p.chat_id) head ON head.first_id = d.id"
+# Sendable alerts and broadcast messages, each walked in queueing order along its own index
+# (migration 0007), so that finding the first few hundred heads costs a few hundred rows, not a
+# pass over every waiting message.
+_WAITING_ALERTS = "d.status = 'pending' AND d.held = 0 AND d.broadcast_id IS NULL AND c.paused = 0"
+_WAITING_BROADCASTS = "d.status = 'pending' AND d.held = 0 AND d.broadcast_id IS NOT NULL"
+# d is its chat's head, its oldest sendable message: only it may be sent, so a chat's messages
+# keep their order (alerts held for a digest wait outside this line; their digest takes their
+# place in it). And no sender is sending to its (active) chat now: a chat's next message is never
+# claimed while its previous one is claimed by anybody.
+_HEAD_OF_FREE_CHAT = (
+    "c.active = 1 AND NOT EXISTS (SELECT 1 FROM deliveries e WHERE e.chat_id = d.chat_id "
+    "AND e.status = 'pending' AND (e.claim IS NOT NULL OR (e.id < d.id AND e.held = 0 "
+    "AND (e.broadcast_id IS NOT NULL OR c.paused = 0))))"
 )
 _ENTRY_COLUMNS = (
     "d.id AS id, d.chat_id AS chat_id, c.type AS chat_type, d.attempts AS attempts, "
@@ -32,29 +40,45 @@ class OutboxQueries(Database):
     """Messages waiting to be sent, and what became of them.
 
     The sender claims a message just before sending it; every later change of its row is made
-    only while the row is pending and claimed by that sender (see migration 0004).
+    only while the row is pending and claimed by that sender (see migrations 0004 and 0007).
     """
 
     async def pending_outbox(self, now: float, limit: int) -> list[OutboxEntry]:
-        """The oldest sendable message of each active chat, if due by now; alerts first."""
-        rows = await self._all(
-            f"SELECT {_ENTRY_COLUMNS}, {ITEM_COLUMNS} FROM deliveries d "
-            "JOIN chats c ON c.id = d.chat_id "
-            "LEFT JOIN items i ON i.id = d.item_id LEFT JOIN feeds f ON f.id = i.feed_id "
-            "LEFT JOIN broadcasts b ON b.id = d.broadcast_id "
-            f"{_OUTBOX_HEADS} WHERE c.active = 1 AND d.next_attempt_at <= ? "
-            "ORDER BY d.broadcast_id IS NOT NULL, d.id LIMIT ?",
-            (now, limit),
-        )
+        """The oldest sendable message of each chat free to send to by now; alerts first."""
+        rows: list[Row] = []
+        for waiting in (_WAITING_ALERTS, _WAITING_BROADCASTS):
+            if len(rows) < limit:
+                rows += await self._all(
+                    f"SELECT {_ENTRY_COLUMNS}, {ITEM_COLUMNS} FROM deliveries d "
+                    "JOIN chats c ON c.id = d.chat_id "
+                    "LEFT JOIN items i ON i.id = d.item_id LEFT JOIN feeds f ON f.id = i.feed_id "
+                    "LEFT JOIN broadcasts b ON b.id = d.broadcast_id "
+                    f"WHERE {waiting} AND d.next_attempt_at <= ? AND c.send_after <= ? "
+                    f"AND {_HEAD_OF_FREE_CHAT} ORDER BY d.id LIMIT ?",
+                    (now, now, limit - len(rows)),
+                )
         return [_outbox_entry(row) for row in rows]
 
-    async def next_outbox_time(self) -> float | None:
-        """When the earliest waiting message becomes due, if any is waiting."""
-        row = await self._one(
-            "SELECT min(d.next_attempt_at) AS due FROM deliveries d "
-            f"JOIN chats c ON c.id = d.chat_id {_OUTBOX_HEADS} WHERE c.active = 1"
-        )
-        return float(row["due"]) if row and row["due"] is not None else None
+    async def next_outbox_time(self, limit: int = 500) -> float | None:
+        """When the earliest waiting message may go (its retry time, its chat's spacing), among
+        the `limit` oldest heads of free chats of each kind (alerts, broadcasts)."""
+        dues: list[float] = []
+        for waiting in (_WAITING_ALERTS, _WAITING_BROADCASTS):
+            row = await self._one(
+                "SELECT min(due) AS due FROM (SELECT CASE WHEN d.next_attempt_at > c.send_after "
+                "THEN d.next_attempt_at ELSE c.send_after END AS due FROM deliveries d "
+                f"JOIN chats c ON c.id = d.chat_id WHERE {waiting} AND {_HEAD_OF_FREE_CHAT} "
+                "ORDER BY d.id LIMIT ?) heads",
+                (limit,),
+            )
+            if row is not None and row["due"] is not None:
+                dues.append(float(row["due"]))
+        return min(dues, default=None)
+
+    async def outbox_mark(self) -> int:
+        """A number that grows whenever a message is queued (by any process): the newest id."""
+        row = await self._one("SELECT max(id) AS newest FROM deliveries")
+        return int(row["newest"]) if row and row["newest"] is not None else 0
 
     async def outbox_backlog(self) -> int:
         """How many messages wait to be sent (not those held for a digest or a paused chat)."""
@@ -63,27 +87,84 @@ class OutboxQueries(Database):
         )
         return int(row["total"]) if row else 0
 
-    async def release_claims(self) -> int:
-        """Free the claims of a sender that is gone (a crash): those messages may go again."""
+    async def release_dead_claims(self, owner: int, alive_since: float) -> int:
+        """Free the claims of processes that stopped or fell silent: those messages may go again.
+
+        A process is alive while it has not stopped and its heartbeat is at or after
+        `alive_since`; `owner` (the caller) keeps its own claims whatever its heartbeat says.
+        """
         async with self._write() as db:
-            changed = await db.execute(
-                "UPDATE deliveries SET claim = NULL WHERE status = 'pending' AND claim IS NOT NULL"
+            return await db.execute(
+                "UPDATE deliveries SET claim = NULL WHERE status = 'pending' "
+                "AND claim IS NOT NULL AND claim != ? AND NOT EXISTS (SELECT 1 FROM processes p "
+                "WHERE p.id = deliveries.claim AND p.stopped_at IS NULL AND p.heartbeat_at >= ?)",
+                (owner, alive_since),
             )
-            return changed
+
+    async def claim_outbox(
+        self, delivery_ids: Sequence[int], owner: int, now: float
+    ) -> list[OutboxEntry]:
+        """Claim those of these messages that may go now, for the process `owner`, atomically.
+
+        Each must still be sendable, unclaimed, due, its chat's oldest sendable message, and its
+        chat free (active, spaced, nothing of it claimed). The claimed messages come back as they
+        are now (alerts first); another sender taking a chat at the same moment makes this one
+        claim nothing this time.
+        """
+        if not delivery_ids:
+            return []
+        marks = ",".join("?" * len(delivery_ids))
+        lock = self.dialect.for_update_skip_locked("d")
+        try:
+            async with self._write() as db:
+                claimed = await db.fetch_all(
+                    "UPDATE deliveries SET claim = ? WHERE id IN (SELECT d.id FROM deliveries d "
+                    f"JOIN chats c ON c.id = d.chat_id WHERE d.id IN ({marks}) "
+                    "AND d.status = 'pending' AND d.held = 0 "
+                    "AND (d.broadcast_id IS NOT NULL OR c.paused = 0) AND d.claim IS NULL "
+                    "AND d.next_attempt_at <= ? AND c.send_after <= ? "
+                    f"AND {_HEAD_OF_FREE_CHAT}{lock}) RETURNING id",
+                    (owner, *delivery_ids, now, now),
+                )
+                if not claimed:
+                    return []
+                ids = [int(row["id"]) for row in claimed]
+                rows = await db.fetch_all(
+                    f"SELECT {_ENTRY_COLUMNS}, {ITEM_COLUMNS} FROM deliveries d "
+                    "JOIN chats c ON c.id = d.chat_id "
+                    "LEFT JOIN items i ON i.id = d.item_id LEFT JOIN feeds f ON f.id = i.feed_id "
+                    "LEFT JOIN broadcasts b ON b.id = d.broadcast_id "
+                    f"WHERE d.id IN ({','.join('?' * len(ids))}) "
+                    "ORDER BY d.broadcast_id IS NOT NULL, d.id",
+                    ids,
+                )
+        except INTEGRITY_ERRORS:
+            # Only one claimed message per chat (the deliveries_claimed index): another sender
+            # claimed a message of one of these chats in the same instant. Nothing was claimed.
+            return []
+        return [_outbox_entry(row) for row in rows]
 
     async def claim_delivery(self, delivery_id: int, claim: int) -> bool:
-        """Take a message for sending now; False if it may no longer go (cancelled, paused)."""
+        """Take one message for sending now; False if it may no longer go (cancelled, paused,
+        its chat's previous message still claimed)."""
         async with self._write() as db:
             changed = await db.execute(
                 f"UPDATE deliveries AS d SET claim = ? WHERE d.id = ? AND d.claim IS NULL "
-                f"AND {_SENDABLE.format(d='d')}",
+                f"AND {_SENDABLE.format(d='d')} AND NOT EXISTS (SELECT 1 FROM deliveries e "
+                "WHERE e.chat_id = d.chat_id AND e.status = 'pending' AND e.claim IS NOT NULL)",
                 (claim, delivery_id),
             )
             return changed > 0
 
-    async def mark_sent(self, delivery_id: int, claim: int, now: float) -> bool:
-        """Telegram accepted the message (for a digest: its last part); False if not ours."""
+    async def mark_sent(
+        self, delivery_id: int, claim: int, now: float, *, chat_ready_at: float = 0.0
+    ) -> bool:
+        """Telegram accepted the message (for a digest: its last part); False if not ours.
+
+        Its chat's next message goes no sooner than chat_ready_at, whichever sender sends it.
+        """
         async with self._write() as db:
+            await _space_chat(db, delivery_id, chat_ready_at)
             changed = await db.execute(
                 "UPDATE deliveries SET status = 'sent', attempts = attempts + 1, "
                 "last_error = NULL, finished_at = ?, claim = NULL "
@@ -95,9 +176,12 @@ class OutboxQueries(Database):
             await _finish_digest_alerts(db, delivery_id, DeliveryStatus.SENT, None, now)
             return True
 
-    async def mark_failed(self, delivery_id: int, claim: int, reason: str, now: float) -> bool:
+    async def mark_failed(
+        self, delivery_id: int, claim: int, reason: str, now: float, *, chat_ready_at: float = 0.0
+    ) -> bool:
         """Give up on a message, keeping the reason; a digest's delivered parts stay sent."""
         async with self._write() as db:
+            await _space_chat(db, delivery_id, chat_ready_at)
             changed = await db.execute(
                 "UPDATE deliveries SET status = 'failed', attempts = attempts + 1, "
                 "last_error = ?, finished_at = ?, claim = NULL "
@@ -117,9 +201,11 @@ class OutboxQueries(Database):
         retry_at: float,
         *,
         count_attempt: bool,
+        chat_ready_at: float = 0.0,
     ) -> bool:
         """Put a message back in the outbox until a later moment, unclaimed."""
         async with self._write() as db:
+            await _space_chat(db, delivery_id, chat_ready_at)
             changed = await db.execute(
                 "UPDATE deliveries SET attempts = attempts + ?, last_error = ?, "
                 "next_attempt_at = ?, claim = NULL "
@@ -159,6 +245,18 @@ class OutboxQueries(Database):
             (since,),
         )
         return {DeliveryStatus(row["status"]): int(row["total"]) for row in rows}
+
+
+async def _space_chat(db: Session, delivery_id: int, ready_at: float) -> None:
+    """Hold the chat of a message until ready_at (later only: a 429 may ask for longer)."""
+    if ready_at <= 0:
+        return
+    # Whatever became of the row, Telegram answered a message to this chat: space the next.
+    await db.execute(
+        "UPDATE chats SET send_after = ? WHERE send_after < ? AND id = "
+        "(SELECT chat_id FROM deliveries WHERE id = ?)",
+        (ready_at, ready_at, delivery_id),
+    )
 
 
 async def _finish_digest_alerts(

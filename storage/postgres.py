@@ -110,10 +110,6 @@ class PostgresDialect:
         """The item's insert, with its search words."""
         return _INSERT_ITEM, (*values, document)
 
-    def skip_locked(self) -> str:
-        """Rows another transaction is claiming are passed over, not waited for."""
-        return " FOR UPDATE SKIP LOCKED"
-
     async def lock_stories(self, session: Session) -> None:
         """Wait for the cluster-wide story lock, held until the transaction ends."""
         await session.execute("SELECT pg_advisory_xact_lock(?)", (STORY_LOCK,))
@@ -121,6 +117,10 @@ class PostgresDialect:
     def day_number(self, seconds: str) -> str:
         """Whole days since the epoch."""
         return f"floor(({seconds}) / 86400)::bigint"
+
+    def for_update_skip_locked(self, table: str) -> str:
+        """Row locks, passing over rows another process is claiming at this moment."""
+        return f" FOR UPDATE OF {table} SKIP LOCKED"
 
 
 class PostgresSession:

@@ -68,16 +68,16 @@ class SqliteDialect:
         """The item's insert."""
         return _INSERT_ITEM, values
 
-    def skip_locked(self) -> str:
-        """Nothing: a write transaction has the whole file (BEGIN IMMEDIATE)."""
-        return ""
-
     async def lock_stories(self, session: Session) -> None:
         """Nothing: BEGIN IMMEDIATE already made this the file's only writer, on its newest data."""
 
     def day_number(self, seconds: str) -> str:
         """Whole days since the epoch (CAST truncates, which is flooring for these times)."""
         return f"CAST(({seconds}) / 86400 AS INTEGER)"
+
+    def for_update_skip_locked(self, table: str) -> str:
+        """Nothing: the write transaction (BEGIN IMMEDIATE) already excludes every other writer."""
+        return ""
 
 
 class SqliteSession:

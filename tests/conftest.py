@@ -72,7 +72,7 @@ def empty_postgres_url(postgres: PostgresServer) -> Iterator[str]:
 
 # Tests in these folders run once on each engine (SQLite, then PostgreSQL); elsewhere, where
 # the database is not what is tested, on SQLite alone.
-BOTH_ENGINES = ("storage", "e2e", "reliability", "readers", "operators", "handlers")
+BOTH_ENGINES = ("storage", "e2e", "reliability", "readers", "operators", "handlers", "delivery")
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

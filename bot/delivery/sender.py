@@ -27,6 +27,7 @@ from telegram.error import (
 from bot.delivery.digests import digest_messages
 from bot.delivery.outcomes import OutcomeRecorder, Write
 from bot.delivery.render import AlertView, render_alert
+from bot.ops.heartbeat import PROCESS_TIMEOUT_SECONDS, new_process_id
 from bot.ops.metrics import Metrics
 from storage import DATABASE_ERRORS, Storage
 from storage.models import BroadcastReport, Item, OutboxEntry
@@ -34,6 +35,11 @@ from storage.models import BroadcastReport, Item, OutboxEntry
 log = logging.getLogger(__name__)
 
 BROADCAST_SLICE_SECONDS = 1.0
+# Messages queued by other processes (a poller, a /broadcast answered elsewhere) are noticed
+# within this long: a look at the outbox's newest id, one cheap query.
+QUEUE_CHECK_SECONDS = 1.0
+IDLE_READ_SECONDS = 5.0  # the outbox is read at least this often, whatever else happens
+MIN_WAIT_SECONDS = 0.01
 RECORD_RETRY_MAX_SECONDS = 30.0  # a write storage refused is tried again at least this often
 # After Telegram refused to charge for a paid broadcast, the free rate only, for this long.
 UNPAID_AFTER_REFUSAL_SECONDS = 600.0
@@ -79,12 +85,22 @@ class _Attempt:
 class Sender:
     """Sends pending alerts and broadcasts; marks each sent only once Telegram accepted it.
 
-    Each message is claimed in the outbox just before it is sent, and every later change of its
-    row holds only while the claim does: whatever is cancelled, paused or dropped once the
-    claim is taken is not sent, and what is sent is never recorded twice nor sent again.
-    Per-chat spacing uses `monotonic` and waits with `sleep` (a test passes a virtual clock and
-    its sleep); `clock` (wall time) stamps what is stored. The bot-wide pace is the bot's own:
-    give it a bot built with bot.delivery.pacing.RateLimiter.
+    Any number of senders, in any number of processes, may drain one outbox. Each message is
+    claimed in the outbox, by this process's id, just before it is sent, and every later change
+    of its row holds only while the claim does: whatever is cancelled, paused or dropped before
+    the claim is not sent, and what is sent is never recorded twice nor sent again. A claim is
+    freed only once its process is dead (stopped, or its heartbeat older than
+    `process_timeout`): then its message goes again. A chat has one claimed message at a time and
+    its spacing is kept in the database (chats.send_after), so its order and Telegram's per-chat
+    limit hold whichever senders send to it. `clock` (the application's wall time) stamps what
+    is stored; `wall` (the real wall time, which every process shares) times retries and chats'
+    spacing in the outbox; `monotonic` and `sleep` time the sender's own waits (a test on a
+    virtual clock passes its wall time, monotonic time and sleep). The bot-wide pace is the
+    bot's own: give it a bot built with bot.delivery.pacing.RateLimiter.
+
+    `process_id` is the id this process registered with its heartbeat (bot.ops.heartbeat);
+    without one the sender claims under a random id that no heartbeat keeps alive, which is
+    right only for a sender alone on its database.
     """
 
     def __init__(
@@ -97,6 +113,9 @@ class Sender:
         on_broadcast_done: Callable[[BroadcastReport], Awaitable[None]] | None = None,
         metrics: Metrics | None = None,
         *,
+        process_id: int | None = None,
+        process_timeout: float = PROCESS_TIMEOUT_SECONDS,
+        wall: Callable[[], float] = time.time,
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
@@ -104,6 +123,7 @@ class Sender:
         self._metrics = metrics if metrics is not None else Metrics()
         self._storage = storage
         self._clock = clock
+        self._wall = wall
         self._monotonic = monotonic
         self._sleep = sleep
         self._limits = limits
@@ -113,18 +133,17 @@ class Sender:
         self._slots = asyncio.Semaphore(limits.max_in_flight)
         self._in_flight: dict[int, asyncio.Task[None]] = {}
         self._broadcasts_in_flight: dict[int, int] = {}  # chat id -> broadcast id
-        self._chat_ready_at: dict[int, float] = {}
-        # Chats whose send ended since the outbox was last read: what was read about them is
-        # stale (the message went, or waits for a retry), so they wait for the next read.
-        self._settled_chats: set[int] = set()
         self._paused_until = 0.0
         self._unpaid_until = 0.0  # no paid broadcasts before then: Telegram refused to charge
         self._network_failures = 0
         self._outage_rounds = 0
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
-        # Tells this sender's claims from those a crashed process left behind.
-        self._claim = random.getrandbits(62)
+        # Claims are the process's: alive while its heartbeat is, free for others once it died.
+        self._claim = process_id if process_id is not None else new_process_id()
+        self._process_timeout = process_timeout
+        self._release_due = 0.0  # monotonic time of the next release of dead senders' claims
+        self._database_failures = 0
         self._records = OutcomeRecorder(
             min(limits.max_backoff, RECORD_RETRY_MAX_SECONDS), monotonic
         )
@@ -166,42 +185,70 @@ class Sender:
         self._records.log_unwritten()
 
     async def _run(self) -> None:
-        await self._release_stale_claims()
         while not self._stopping:
             # Cleared before the outbox is read, not after: a wake-up while we read it (a chat
             # resumed, an alert queued) must not be lost, or it would wait for the next one.
             self._wake.clear()
-            await self._records.retry_due()
-            started = await self._dispatch_ready()
-            if self._stopping:
-                break
-            # A chat whose send ended meanwhile may have its next message ready: look again.
-            if not started and not self._settled_chats:
-                await self._sleep_until_work()
+            try:
+                await self._release_dead_claims()
+                await self._records.retry_due()
+                started = await self._dispatch_ready()
+                if self._stopping:
+                    break
+                if not started:
+                    await self._sleep_until_work()
+                self._database_failures = 0
+            except DATABASE_ERRORS as error:
+                # The outbox cannot be read or claimed now: nothing is lost, look again later.
+                self._database_failures += 1
+                delay = self._backoff(self._database_failures)
+                log.error("outbox not read reason=%s retry_in=%.1fs", error, delay)
+                await self._wait_for_wake(delay)
 
     async def _dispatch_ready(self) -> int:
-        """Start a send for every chat whose next message is due; return how many started."""
+        """Claim and start a send for every chat whose next message is due; how many started."""
+        # Storage hands over only each chat's oldest message, of chats free to send to now.
+        entries = await self._storage.pending_outbox(self._wall(), self._limits.batch)
         # A long broadcast batch is cut into slices so that alerts queued meanwhile go first.
         slice_ends = self._monotonic() + BROADCAST_SLICE_SECONDS
-        self._settled_chats.clear()
-        entries = await self._storage.pending_outbox(self._clock(), self._limits.batch)
         started = 0
-        # Storage hands over only each chat's oldest message, so every chat keeps its order.
-        for entry in entries:
-            if self._stopping:
+        waiting = iter(entries)
+        for entry in waiting:
+            if self._stopping or self._sliced(entry, slice_ends):
                 break
-            if entry.broadcast_id is not None and self._monotonic() > slice_ends:
-                break
-            ready_at = self._chat_ready_at.get(entry.chat_id, 0)
-            busy = entry.chat_id in self._in_flight or entry.chat_id in self._settled_chats
-            # Its outcome is not written yet: it must not go out again meanwhile.
-            busy = busy or self._records.holds(entry.id)
-            if busy or ready_at > self._monotonic():
-                continue
             await self._wait_for_capacity()
-            self._launch(entry)
-            started += 1
+            if self._stopping:
+                self._slots.release()
+                break
+            # As many as there are free slots, claimed in one go.
+            batch = [entry]
+            while not self._slots.locked():
+                following = next(waiting, None)
+                if following is None or self._sliced(following, slice_ends):
+                    break
+                await self._slots.acquire()
+                batch.append(following)
+            started += await self._claim_and_launch(batch)
         return started
+
+    def _sliced(self, entry: OutboxEntry, slice_ends: float) -> bool:
+        """Whether a broadcast message waits for the next read, for alerts queued meanwhile."""
+        return entry.broadcast_id is not None and self._monotonic() > slice_ends
+
+    async def _claim_and_launch(self, batch: list[OutboxEntry]) -> int:
+        """Claim what of a batch may still go (a slot taken for each); send it, free the rest."""
+        claimed: list[OutboxEntry] = []
+        try:
+            claimed = await self._storage.claim_outbox(
+                [entry.id for entry in batch], self._claim, self._wall()
+            )
+        finally:
+            # Another sender took some meanwhile, or a broadcast was cancelled, a chat paused.
+            for _ in range(len(batch) - len(claimed)):
+                self._slots.release()
+        for entry in claimed:
+            self._launch(entry)
+        return len(claimed)
 
     async def _wait_for_capacity(self) -> None:
         # No bot-wide pacing here: the bot's RateLimiter paces every call to Telegram, ours too.
@@ -220,23 +267,31 @@ class Sender:
             self._broadcasts_in_flight[entry.chat_id] = entry.broadcast_id
 
     async def _sleep_until_work(self) -> None:
-        next_due = await self._storage.next_outbox_time()
-        waits = [5.0]
-        # Messages already due wait for their chat's turn or a free slot, which wake us anyway.
-        if next_due is not None and next_due > self._clock():
-            waits.append(next_due - self._clock())
+        # Taken before the outbox's next time is read: a message queued after that read moves it.
+        mark = await self._storage.outbox_mark()
+        next_due = await self._storage.next_outbox_time(self._limits.batch)
         now = self._monotonic()
-        soonest_chat = min((t for t in self._chat_ready_at.values() if t > now), default=None)
-        if soonest_chat is not None:
-            waits.append(soonest_chat - now)
+        waits = [IDLE_READ_SECONDS, self._release_due - now]
+        if next_due is not None:
+            # Due already: a chat came free meanwhile (in another process, perhaps).
+            waits.append(max(next_due - self._wall(), MIN_WAIT_SECONDS))
         record_retry = self._records.next_due()
         if record_retry is not None:
             waits.append(record_retry - now)
-        self._forget_idle_chats(now)
-        await self._wait_for_wake(max(min(waits), 0.01))
+        await self._wait_for_work(max(min(waits), MIN_WAIT_SECONDS), mark)
 
-    async def _wait_for_wake(self, seconds: float) -> None:
-        """Return on a wake-up, or once `seconds` have passed on the sender's clock."""
+    async def _wait_for_work(self, seconds: float, mark: int) -> None:
+        """Return on a wake-up, on a message queued by another process, or after `seconds`."""
+        ends = self._monotonic() + seconds
+        while not self._stopping:
+            left = ends - self._monotonic()
+            if left <= 0 or await self._wait_for_wake(min(left, QUEUE_CHECK_SECONDS)):
+                return
+            if await self._storage.outbox_mark() != mark:
+                return
+
+    async def _wait_for_wake(self, seconds: float) -> bool:
+        """Return on a wake-up (True), or once `seconds` have passed on the sender's clock."""
         woken = asyncio.ensure_future(self._wake.wait())
         timer = asyncio.ensure_future(self._sleep(seconds))
         try:
@@ -245,53 +300,33 @@ class Sender:
             woken.cancel()
             timer.cancel()
             await asyncio.gather(woken, timer, return_exceptions=True)
+        return self._wake.is_set()
 
-    def _forget_idle_chats(self, now: float) -> None:
-        for chat_id in [c for c, t in self._chat_ready_at.items() if t <= now]:
-            del self._chat_ready_at[chat_id]
-
-    async def _release_stale_claims(self) -> None:
-        try:
-            released = await self._storage.release_claims()
-        except DATABASE_ERRORS as error:
-            log.error("claims of an earlier run not released reason=%s", error)
+    async def _release_dead_claims(self) -> None:
+        """Free the claims of senders that died, at start and every process timeout."""
+        if self._monotonic() < self._release_due:
             return
+        released = await self._storage.release_dead_claims(
+            self._claim, self._clock() - self._process_timeout
+        )
+        self._release_due = self._monotonic() + self._process_timeout
         if released:
             # Their process died mid-send: these may repeat, as the outbox promises.
-            log.warning("messages in flight at the last stop will be sent again count=%d", released)
+            log.warning("messages in flight in a sender that died go again count=%d", released)
 
     async def _deliver(self, entry: OutboxEntry) -> None:
         attempt = _Attempt(entry, self._claim, entry.parts_sent)
         try:
-            if await self._take(entry):
-                await self._send_and_record(attempt)
+            await self._send_and_record(attempt)
         except Exception:
             # Nothing may end a send task unlogged, nor leave its message stuck.
             log.exception("send task failed chat=%d delivery=%d", entry.chat_id, entry.id)
             await self._recover(attempt)
         finally:
-            self._space_chat(entry)
             self._in_flight.pop(entry.chat_id, None)
-            self._settled_chats.add(entry.chat_id)
             self._broadcasts_in_flight.pop(entry.chat_id, None)
             self._slots.release()
             self._wake.set()
-
-    async def _take(self, entry: OutboxEntry) -> bool:
-        """Claim the message just before sending: False if it may no longer go out."""
-        try:
-            return await self._storage.claim_delivery(entry.id, self._claim)
-        except DATABASE_ERRORS as error:
-            delay = self._backoff(2)
-            self._chat_ready_at[entry.chat_id] = self._monotonic() + delay
-            log.error(
-                "send not started chat=%d delivery=%d reason=%s retry_in=%.1fs",
-                entry.chat_id,
-                entry.id,
-                error,
-                delay,
-            )
-            return False
 
     async def _recover(self, attempt: _Attempt) -> None:
         """After an unexpected error: record what is known, so the message is not stuck."""
@@ -304,7 +339,7 @@ class Sender:
             else:
                 await self._network_failure(attempt, "internal error", telegram_wide=False)
         except Exception:
-            # Storage itself is gone (closed, broken): the claim is released at the next start.
+            # Storage itself is gone (closed, broken): the claim is freed once this process is.
             log.exception("send outcome not recorded chat=%d delivery=%d", entry.chat_id, entry.id)
 
     async def _record(self, attempt: _Attempt, outcome: str, write: Write) -> None:
@@ -315,12 +350,11 @@ class Sender:
         attempt.settled = True
         await self._record(attempt, outcome, write)
 
-    def _space_chat(self, entry: OutboxEntry) -> None:
-        """The chat's next message leaves no sooner than its interval after this answer."""
-        # A 429's retry_after may already ask for longer.
-        earliest = self._chat_ready_at.get(entry.chat_id, 0.0)
-        ready_at = self._monotonic() + self._interval(entry)
-        self._chat_ready_at[entry.chat_id] = max(earliest, ready_at)
+    def _chat_ready_at(self, entry: OutboxEntry, wait: float = 0.0) -> float:
+        """When the chat's next message may leave, Telegram having answered this one now."""
+        # Telegram's answer came after it received the message: however late that request
+        # arrived, the next one, sent by any sender, arrives at least the interval after it.
+        return self._wall() + max(self._interval(entry), wait)
 
     def _interval(self, entry: OutboxEntry) -> float:
         """The least time between two messages to this chat, counted from Telegram's answer."""
@@ -367,7 +401,13 @@ class Sender:
             await self._record(attempt, "broadcast report", report)
 
     async def _mark_sent(self, attempt: _Attempt) -> None:
-        write = partial(self._storage.mark_sent, attempt.entry.id, attempt.claim, self._clock())
+        write = partial(
+            self._storage.mark_sent,
+            attempt.entry.id,
+            attempt.claim,
+            self._clock(),
+            chat_ready_at=self._chat_ready_at(attempt.entry),
+        )
         await self._settle(attempt, "sent", write)
 
     async def _send(self, attempt: _Attempt) -> None:
@@ -430,13 +470,17 @@ class Sender:
     async def _retry_after(self, attempt: _Attempt, seconds: float) -> None:
         entry = attempt.entry
         paced = self._monotonic() + seconds
-        self._chat_ready_at[entry.chat_id] = paced
         if entry.chat_type == "private":
             # Private-chat 429s come from the bot-wide limit: everyone waits.
             self._paused_until = max(self._paused_until, paced)
         log.warning("send throttled chat=%d retry_after=%gs", entry.chat_id, seconds)
+        # The chat waits retry_after for every sender.
         await self._schedule_retry(
-            attempt, f"429 retry after {seconds:g}s", seconds, count_attempt=False
+            attempt,
+            f"429 retry after {seconds:g}s",
+            seconds,
+            count_attempt=False,
+            chat_wait=seconds,
         )
 
     async def _paid_refused(self, attempt: _Attempt, reason: str) -> None:
@@ -455,15 +499,22 @@ class Sender:
         )
 
     async def _schedule_retry(
-        self, attempt: _Attempt, reason: str, delay: float, *, count_attempt: bool
+        self,
+        attempt: _Attempt,
+        reason: str,
+        delay: float,
+        *,
+        count_attempt: bool,
+        chat_wait: float = 0.0,
     ) -> None:
         write = partial(
             self._storage.schedule_retry,
             attempt.entry.id,
             attempt.claim,
             reason,
-            self._clock() + delay,
+            self._wall() + delay,
             count_attempt=count_attempt,
+            chat_ready_at=self._chat_ready_at(attempt.entry, chat_wait),
         )
         await self._settle(attempt, "retry", write)
 
@@ -495,7 +546,14 @@ class Sender:
     async def _give_up(self, attempt: _Attempt, reason: str) -> None:
         entry = attempt.entry
         log.warning("send failed chat=%d delivery=%d reason=%s", entry.chat_id, entry.id, reason)
-        write = partial(self._storage.mark_failed, entry.id, attempt.claim, reason, self._clock())
+        write = partial(
+            self._storage.mark_failed,
+            entry.id,
+            attempt.claim,
+            reason,
+            self._clock(),
+            chat_ready_at=self._chat_ready_at(entry),
+        )
         await self._settle(attempt, "failed", write)
         self._metrics.message_failed(entry)
 

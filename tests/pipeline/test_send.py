@@ -102,7 +102,15 @@ async def test_a_chats_messages_are_spaced_by_its_limit_in_virtual_time(
     times = SendTimes(clock)
     base_url = f"{telegram.base_url}/bot"
     async with ExtBot(telegram.token, base_url=base_url, rate_limiter=times) as bot:
-        sender = Sender(bot, storage, clock.wall, SendLimits(), monotonic=clock, sleep=clock.sleep)
+        sender = Sender(
+            bot,
+            storage,
+            clock.wall,
+            SendLimits(),
+            wall=clock.wall,
+            monotonic=clock,
+            sleep=clock.sleep,
+        )
         sender.start()
         await telegram.wait_for_messages(chat_id, 3, timeout=30)
         await sender.stop()
@@ -208,7 +216,9 @@ async def test_after_an_outage_every_alert_arrives_in_order(
     limits = SendLimits(max_attempts=3, max_backoff=0.5, outage_after=3)
     # The outage's pauses and retries pass on a virtual clock: the order is what is checked.
     clock = VirtualClock()
-    sender = Sender(bot, storage, clock.wall, limits, monotonic=clock, sleep=clock.sleep)
+    sender = Sender(
+        bot, storage, clock.wall, limits, wall=clock.wall, monotonic=clock, sleep=clock.sleep
+    )
     sender.start()
     await telegram.wait_for(lambda tg: len(tg.sent) == 10, timeout=30)
     await sender.stop()
