@@ -88,12 +88,24 @@ def _starter(
     async def post_init(app: WartaApp) -> None:
         services = await open_services(app, config, seeds, clock, limits, monitor.metrics)
         app.bot_data.services = services
+        _share_send_budget(app, services.storage)
         await monitor.start(services.storage)
         await _set_command_menus(app)
         schedule_jobs(app, config.poll_seconds)
         services.sender.start()
 
     return post_init
+
+
+def _share_send_budget(app: WartaApp, storage: Storage | None) -> None:
+    """Every call to Telegram from now on draws from the budget all processes share (None: stop)."""
+    # The rate limiter is built with the application, before the database is open.
+    limiter = app.bot.rate_limiter
+    if isinstance(limiter, RateLimiter):
+        if storage is None:
+            limiter.stop_sharing()
+        else:
+            limiter.share_budget(storage)
 
 
 MENU_COMMANDS = (
@@ -219,6 +231,7 @@ def _closer(
 async def _close_resources(app: WartaApp) -> None:
     services = app.bot_data.services
     if services is not None:
+        _share_send_budget(app, None)
         await services.heartbeat.stop()
         await services.poller.close()
         await services.http.aclose()
