@@ -15,13 +15,18 @@ from storage.database import Database
 # restarts at the present: no burst to catch up) nor before a pause ends.
 _EARLIEST = "(CASE WHEN paused_until > :now THEN paused_until ELSE :now END)"
 _START = f"(CASE WHEN calls_at > {_EARLIEST} THEN calls_at ELSE {_EARLIEST} END)"
-# Free turns are granted only when the free grid has reached the reservation's first turn.
+# Free turns are granted only when the free grid has reached the reservation's first turn. The
+# free grid moves on from where it was, so reservations that come less often than its turns do
+# not waste them, but from no earlier than `free_slack` before the reservation.
 _FREE_DUE = f"(:free > 0 AND free_at <= {_START})"
+_FREE_FROM = (
+    f"(CASE WHEN free_at > {_START} - :free_slack THEN free_at ELSE {_START} - :free_slack END)"
+)
 _RESERVE = (
     "UPDATE send_budget SET "
     f"granted_from = {_START}, "
     f"granted_free = CASE WHEN {_FREE_DUE} THEN :free ELSE 0 END, "
-    f"free_at = CASE WHEN {_FREE_DUE} THEN {_START} + :free_seconds ELSE free_at END, "
+    f"free_at = CASE WHEN {_FREE_DUE} THEN {_FREE_FROM} + :free_seconds ELSE free_at END, "
     f"calls_at = {_START} + :calls_seconds "
     "WHERE id = 1 RETURNING granted_from, granted_free, free_at, paused_until"
 )
@@ -42,13 +47,20 @@ class BudgetQueries(Database):
     """The grid of turns every call to Telegram takes, shared by every process."""
 
     async def reserve_send_turns(
-        self, now: float, calls: int, per_second: float, free: int, free_per_second: float
+        self,
+        now: float,
+        calls: int,
+        per_second: float,
+        free: int,
+        free_per_second: float,
+        free_slack: float = 0.0,
     ) -> SendTurns:
         """Reserve `calls` turns of the grid; the first `free` go free if the free grid allows."""
         params = {
             "now": now,
             "free": free,
             "free_seconds": free / free_per_second,
+            "free_slack": free_slack,
             "calls_seconds": calls / per_second,
         }
         async with self._write() as db:

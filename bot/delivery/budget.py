@@ -6,12 +6,13 @@ nothing and busy processes take turns fairly. Each call waits for a turn it hold
 that moment. A turn is only good for LATE_SECONDS: one used later would arrive at Telegram
 bunched with other processes' later turns, so an overslept turn is given up and the call takes
 the next. Hence the grid runs a little under the rate: `rate - 1` calls a second on the grid
-(the grid's own "+1" in any second), spread over `1 + LATE_SECONDS` seconds at worst.
+(the grid's own "+1" in any second), spread over `1 + LATE_SECONDS` seconds at worst, and room
+for calls that reach Telegram bunched (JITTER_SECONDS).
 
 Beyond Telegram's free 30 a second, the first few turns of a reservation go free when the free
 grid allows (at most FREE_BATCH at once, so the free grid runs at 30 - FREE_BATCH - 1, spread
-the same way); the others go as paid broadcasts, and a call that may not be paid for (a reply)
-waits for a free turn.
+the same way and over the slack it may catch up); the others go as paid broadcasts, and a call
+that may not be paid for (a reply) waits for a free turn.
 """
 
 from __future__ import annotations
@@ -29,16 +30,27 @@ from storage.budget import SendTurns
 # A process reserves at most this much of the budget ahead of its calls.
 HOLD_SECONDS = 0.1
 # How late a call may leave after its turn; later, the turn is given up.
-LATE_SECONDS = 0.025
+LATE_SECONDS = 0.02
+# Calls that left in turn may still reach Telegram this much bunched (a busy machine, a network):
+# the grid leaves room for it.
+JITTER_SECONDS = 0.03
 # Free turns granted at once; the free grid leaves room for them within Telegram's second.
 FREE_BATCH = 3
+# How far the free grid may have fallen behind and still be caught up with.
+FREE_SLACK_SECONDS = 0.1
 
 
 class BudgetStore(Protocol):
     """Where the shared grid lives (storage.Storage)."""
 
     async def reserve_send_turns(
-        self, now: float, calls: int, per_second: float, free: int, free_per_second: float
+        self,
+        now: float,
+        calls: int,
+        per_second: float,
+        free: int,
+        free_per_second: float,
+        free_slack: float = 0.0,
     ) -> SendTurns:
         """Reserve turns of the grid."""
         ...
@@ -56,12 +68,13 @@ class _Turn:
 
 def grid_rate(per_second: float) -> float:
     """Turns a second on the shared grid for calls paced at per_second within one process."""
-    return per_second / (1 + LATE_SECONDS)
+    return per_second / (1 + LATE_SECONDS + JITTER_SECONDS)
 
 
 def free_grid_rate(free_per_second: int) -> float:
     """Turns a second on the shared free grid, for Telegram's free limit."""
-    return (free_per_second - FREE_BATCH - 1) / (1 + LATE_SECONDS)
+    spread = 1 + LATE_SECONDS + JITTER_SECONDS + FREE_SLACK_SECONDS
+    return (free_per_second - FREE_BATCH - 1) / spread
 
 
 class SharedBudget:
@@ -143,7 +156,12 @@ class SharedBudget:
             else:
                 wanted = min(FREE_BATCH, calls)
                 granted = await self._store.reserve_send_turns(
-                    self._clock(), calls, self._per_second, wanted, self._free_per_second
+                    self._clock(),
+                    calls,
+                    self._per_second,
+                    wanted,
+                    self._free_per_second,
+                    FREE_SLACK_SECONDS,
                 )
                 free = granted.free
             self._add(granted, free)

@@ -1,0 +1,173 @@
+"""One send budget for every process: together they keep to WARTA_SEND_RATE and the free 30/s.
+
+Each `process` here is a bot with its own RateLimiter and its own connection to the database,
+as separate processes have; they share nothing but the database and Telegram.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import bisect
+import contextlib
+import itertools
+import time
+from collections.abc import AsyncIterator, Iterable
+from pathlib import Path
+
+import pytest
+from telegram.error import RetryAfter
+from telegram.ext import ExtBot
+from telegram.request import HTTPXRequest
+
+from bot.delivery.pacing import RateLimiter
+from bot.delivery.sender import SendLimits
+from bot.standin import TelegramStandIn
+from bot.standin.telegram import RecordedRequest
+from storage import Storage
+
+FREE_PER_SECOND = 30
+TEXT = "Banjir rendam tiga desa di Serang"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def shared_database(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
+    """One database for every process of a test, on each engine."""
+    if request.param == "postgresql":
+        return str(request.getfixturevalue("postgres_url"))
+    return tmp_path / "warta.db"
+
+
+@contextlib.asynccontextmanager
+async def process(
+    telegram: TelegramStandIn, database: Path | str, send_rate: int
+) -> AsyncIterator[ExtBot[None]]:
+    """A bot as one process of Warta runs it: its own limiter drawing from the shared budget."""
+    storage = Storage(database)
+    await storage.open()
+    limiter = RateLimiter.for_send_rate(send_rate)
+    limiter.share_budget(storage)
+    try:
+        async with ExtBot(
+            telegram.token,
+            base_url=f"{telegram.base_url}/bot",
+            rate_limiter=limiter,
+            request=HTTPXRequest(connection_pool_size=32),
+        ) as bot:
+            yield bot
+    finally:
+        limiter.stop_sharing()
+        await storage.close()
+
+
+async def send_all(bot: ExtBot[None], chats: Iterable[int], *, paid: bool = False) -> None:
+    """One message to each chat, as the sender sends them: up to its 16 in flight."""
+    in_flight = asyncio.Semaphore(SendLimits().max_in_flight)
+
+    async def send(chat_id: int) -> None:
+        async with in_flight:
+            await bot.send_message(chat_id, TEXT, allow_paid_broadcast=True if paid else None)
+
+    await asyncio.gather(*(send(chat_id) for chat_id in chats))
+
+
+def most_in_one_second(stamps: Iterable[float]) -> int:
+    """The most calls the stand-in saw within any one second."""
+    ordered = sorted(stamps)
+    counts = (i + 1 - bisect.bisect_right(ordered, t - 1.0) for i, t in enumerate(ordered))
+    return max(counts, default=0)
+
+
+def sends(telegram: TelegramStandIn) -> list[RecordedRequest]:
+    return telegram.requests_for("sendMessage")
+
+
+async def test_two_processes_together_keep_to_the_send_rate(
+    telegram: TelegramStandIn, shared_database: Path | str
+) -> None:
+    telegram.enforce_limits(per_second=30)
+    async with (
+        process(telegram, shared_database, 30) as first,
+        process(telegram, shared_database, 30) as second,
+    ):
+        # Each alone may send 30 a second; the two at once, only 30 between them.
+        await asyncio.gather(send_all(first, range(1, 76)), send_all(second, range(101, 176)))
+    assert telegram.rejected_429 == 0
+    assert len([r for r in sends(telegram) if r.status == 200]) == 150
+    assert most_in_one_second(r.timestamp for r in telegram.requests) <= 30
+
+
+async def test_beyond_the_free_rate_in_total_the_rest_is_paid_and_replies_never_are(
+    telegram: TelegramStandIn, shared_database: Path | str
+) -> None:
+    telegram.enforce_limits(per_second=FREE_PER_SECOND, paid_per_second=100)
+    async with (
+        process(telegram, shared_database, 100) as first,
+        process(telegram, shared_database, 100) as second,
+        process(telegram, shared_database, 100) as replies,
+    ):
+        await asyncio.gather(
+            send_all(first, range(1, 201), paid=True),
+            send_all(second, range(1001, 1201), paid=True),
+            # Replies to commands may never be paid for: they wait for free turns.
+            send_all(replies, range(5001, 5041)),
+        )
+    assert telegram.rejected_429 == 0
+    accepted = [r for r in sends(telegram) if r.status == 200]
+    assert len(accepted) == 440
+    assert not any(r.paid for r in accepted if r.chat_id in range(5001, 5041))
+    # Both senders went beyond the free rate, and both also had free turns.
+    for chats in (range(1, 201), range(1001, 1201)):
+        assert any(r.paid for r in accepted if r.chat_id in chats)
+        assert any(not r.paid for r in accepted if r.chat_id in chats)
+    assert most_in_one_second(r.timestamp for r in accepted if not r.paid) <= FREE_PER_SECOND
+    assert most_in_one_second(r.timestamp for r in telegram.requests) <= 100
+
+
+async def test_a_429_seen_by_one_process_pauses_the_other(
+    telegram: TelegramStandIn, shared_database: Path | str
+) -> None:
+    pause_seconds = 3
+    async with (
+        process(telegram, shared_database, 30) as first,
+        process(telegram, shared_database, 30) as second,
+    ):
+        others = asyncio.create_task(keep_sending(second, range(1001, 2001)))
+        await telegram.wait_for(lambda tg: len(sends(tg)) >= 20, timeout=60)
+        telegram.fail_next(status=429, retry_after=pause_seconds, chat_id=1)
+        with pytest.raises(RetryAfter):
+            await first.send_message(1, TEXT)
+        # The pause as the shared budget holds it, on the stand-in's clock.
+        refused_at = next(r.timestamp for r in sends(telegram) if r.status == 429)
+        ends_at = refused_at + pause_seconds
+        await telegram.wait_for(lambda tg: sends(tg)[-1].timestamp >= ends_at, timeout=60)
+        others.cancel()
+        await asyncio.gather(others, return_exceptions=True)
+    during = [r for r in sends(telegram) if refused_at < r.timestamp < ends_at - 0.1]
+    # The other process sent only what it had already taken turns for (a tenth of a second).
+    assert len(during) <= 4
+
+
+async def keep_sending(bot: ExtBot[None], chats: Iterable[int]) -> None:
+    """Send one message after another, as a busy sender does."""
+    for chat_id in chats:
+        await bot.send_message(chat_id, TEXT)
+
+
+async def test_turns_reserved_at_once_by_two_processes_never_overlap(
+    shared_database: Path | str,
+) -> None:
+    now = time.time()
+    stores = [Storage(shared_database), Storage(shared_database)]
+    for store in stores:
+        await store.open()
+    try:
+        grants = await asyncio.gather(
+            *(store.reserve_send_turns(now, 5, 50.0, 0, 25.0) for store in stores * 20)
+        )
+    finally:
+        for store in stores:
+            await store.close()
+    spans = sorted((g.first, g.first + g.calls / 50.0) for g in grants)
+    assert all(end <= start + 1e-6 for (_, end), (start, _) in itertools.pairwise(spans))
+    # 200 turns at 50 a second: the last reservation begins 3.9 s after the first.
+    assert spans[-1][0] - spans[0][0] == pytest.approx(3.9, abs=1e-4)
