@@ -3,29 +3,33 @@
 Every process that talks to Telegram reserves turns of one shared grid (storage/budget.py), a
 few at a time: never more than HOLD_SECONDS of it ahead, so a process that dies strands next to
 nothing and busy processes take turns fairly. Each call waits for a turn it holds and leaves at
-that moment. A turn is only good for LATE_SECONDS: one used later would arrive at Telegram
-bunched with other processes' later turns, so an overslept turn is given up and the call takes
-the next. Hence the grid runs a little under the rate: `rate - 1` calls a second on the grid
-(the grid's own "+1" in any second), spread over `1 + LATE_SECONDS` seconds at worst, and room
-for calls that reach Telegram bunched (JITTER_SECONDS).
+that moment.
+
+A process alone on the grid goes at its full pace: its RateLimiter's windows hold its calls to
+Telegram's limits whatever the jitter, as they always did. While several take turns, nobody's
+windows see the others' calls, so the grid leaves the room itself: a turn is only good for
+LATE_SECONDS (one used later would arrive bunched with other processes' later turns, so an
+overslept turn is given up and the call takes the next), and the grid runs at
+`rate / (1 + LATE_SECONDS + JITTER_SECONDS)`, the last for calls that reach Telegram bunched.
 
 Beyond Telegram's free 30 a second, the first few turns of a reservation go free when the free
-grid allows (at most FREE_BATCH at once, so the free grid runs at 30 - FREE_BATCH - 1, spread
-the same way and over the slack it may catch up); the others go as paid broadcasts, and a call
-that may not be paid for (a reply) waits for a free turn.
+grid allows (at most FREE_BATCH at once, so the shared free grid runs at 30 - FREE_BATCH - 1,
+spread the same way and over the slack it may catch up); the others go as paid broadcasts, and
+a call that may not be paid for (a reply) waits for a free turn.
 """
 
 from __future__ import annotations
 
 import asyncio
 import math
+import random
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from storage.budget import SendTurns
+from storage.budget import SendTurns, Spacing, TurnRequest
 
 # A process reserves at most this much of the budget ahead of its calls.
 HOLD_SECONDS = 0.1
@@ -38,20 +42,15 @@ JITTER_SECONDS = 0.03
 FREE_BATCH = 3
 # How far the free grid may have fallen behind and still be caught up with.
 FREE_SLACK_SECONDS = 0.1
+# After another process's reservation, the grid counts as shared this long: its turns (held at
+# most HOLD_SECONDS ahead) and the second Telegram counts them in must have passed.
+SHARE_SECONDS = 1.0 + 2 * HOLD_SECONDS
 
 
 class BudgetStore(Protocol):
     """Where the shared grid lives (storage.Storage)."""
 
-    async def reserve_send_turns(
-        self,
-        now: float,
-        calls: int,
-        per_second: float,
-        free: int,
-        free_per_second: float,
-        free_slack: float = 0.0,
-    ) -> SendTurns:
+    async def reserve_send_turns(self, now: float, request: TurnRequest) -> SendTurns:
         """Reserve turns of the grid."""
         ...
 
@@ -64,15 +63,16 @@ class BudgetStore(Protocol):
 class _Turn:
     at: float  # Unix time
     free: bool
+    shared: bool  # other processes take turns too: it must not be used late
 
 
-def grid_rate(per_second: float) -> float:
-    """Turns a second on the shared grid for calls paced at per_second within one process."""
+def shared_rate(per_second: float) -> float:
+    """Turns a second on the grid while several processes share it."""
     return per_second / (1 + LATE_SECONDS + JITTER_SECONDS)
 
 
-def free_grid_rate(free_per_second: int) -> float:
-    """Turns a second on the shared free grid, for Telegram's free limit."""
+def shared_free_rate(free_per_second: int) -> float:
+    """Free turns a second on the free grid while several processes share it."""
     spread = 1 + LATE_SECONDS + JITTER_SECONDS + FREE_SLACK_SECONDS
     return (free_per_second - FREE_BATCH - 1) / spread
 
@@ -80,34 +80,46 @@ def free_grid_rate(free_per_second: int) -> float:
 class SharedBudget:
     """Turns for this process's calls, reserved from the grid every process shares.
 
-    `clock` is wall time (Unix seconds): every process and machine reads the grid on it.
-    Without `free_per_second` every turn goes free (the bot pays for nothing).
+    `per_second` is this process's pace alone on the grid (its RateLimiter's); `clock` is wall
+    time (Unix seconds), on which every process and machine reads the grid. Without
+    `free_per_second` every turn goes free (the bot pays for nothing).
     """
 
     def __init__(
         self,
         store: BudgetStore,
         per_second: float,
-        free_per_second: float | None = None,
+        free_per_second: int | None = None,
         *,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self._store = store
-        self._per_second = per_second
         self._free_per_second = free_per_second
         self._clock = clock
         self._sleep = sleep
+        self._taker = random.getrandbits(62)
+        self._spacing = Spacing(1.0 / per_second, 1.0 / shared_rate(per_second))
+        free = free_per_second or 1
+        self._free_spacing = Spacing(1.0 / free, 1.0 / shared_free_rate(free))
         self._batch = max(1, math.floor(per_second * HOLD_SECONDS))
         self._turns: deque[_Turn] = deque()
         self._waiting = 0  # calls waiting for a turn, none held for them
+        self._paused_until = 0.0  # the latest pause this process knows of (Unix time)
         self._reserving = asyncio.Lock()
 
-    async def turn(self, *, needs_free: bool = False) -> bool:
-        """Return at this call's turn; whether it goes free. Raises what storage raises."""
+    async def turn(self, *, needs_free: bool = False, heeds_pause: bool = False) -> bool:
+        """Return at this call's turn; whether it goes free. Raises what storage raises.
+
+        A call that heeds the pause (a sender's message) waits, as it comes, for the latest pause
+        any process has recorded, as far as this process's latest reservation told it; like a
+        message already on its way when a 429 comes, one already waiting for its turn goes.
+        """
+        while heeds_pause and self._paused_until > self._clock():
+            await self._sleep(self._paused_until - self._clock())
         while True:
             now = self._clock()
-            self._forget_before(now - LATE_SECONDS)
+            self._forget_late(now)
             turn = self._take(needs_free)
             if turn is None:
                 self._waiting += 1
@@ -118,13 +130,13 @@ class SharedBudget:
                 continue
             if turn.at > now:
                 await self._sleep(turn.at - now)
-            if self._clock() - turn.at <= LATE_SECONDS:
+            if not turn.shared or self._clock() - turn.at <= LATE_SECONDS:
                 return turn.free
             # Overslept: leaving now could bunch with other processes' turns.
 
     async def pause(self, until: float) -> None:
-        """Telegram asked to wait: nobody, in any process, takes a turn before `until`."""
-        self._forget_before(until)
+        """Telegram asked the bot to wait: no sender, in any process, sends before `until`."""
+        self._paused_until = max(self._paused_until, until)
         await self._store.pause_sending(until)
 
     def _take(self, needs_free: bool) -> _Turn | None:
@@ -138,8 +150,9 @@ class SharedBudget:
     def _holds(self, needs_free: bool) -> bool:
         return any(turn.free or not needs_free for turn in self._turns)
 
-    def _forget_before(self, moment: float) -> None:
-        while self._turns and self._turns[0].at < moment:
+    def _forget_late(self, now: float) -> None:
+        # A process alone may use a turn late: its windows keep its calls within the limits.
+        while self._turns and self._turns[0].shared and self._turns[0].at < now - LATE_SECONDS:
             self._turns.popleft()
 
     async def _reserve(self, needs_free: bool) -> None:
@@ -148,30 +161,24 @@ class SharedBudget:
             if self._holds(needs_free):
                 return  # another call's reservation brought one
             calls = min(self._batch, max(1, self._waiting - len(self._turns)))
-            if self._free_per_second is None:
-                granted = await self._store.reserve_send_turns(
-                    self._clock(), calls, self._per_second, 0, 1.0
-                )
-                free = calls
-            else:
-                wanted = min(FREE_BATCH, calls)
-                granted = await self._store.reserve_send_turns(
-                    self._clock(),
-                    calls,
-                    self._per_second,
-                    wanted,
-                    self._free_per_second,
-                    FREE_SLACK_SECONDS,
-                )
-                free = granted.free
-            self._add(granted, free)
+            paying = self._free_per_second is not None
+            request = TurnRequest(
+                taker=self._taker,
+                calls=calls,
+                spacing=self._spacing,
+                free=min(FREE_BATCH, calls) if paying else 0,
+                free_spacing=self._free_spacing,
+                free_slack=FREE_SLACK_SECONDS,
+                share_seconds=SHARE_SECONDS,
+            )
+            granted = await self._store.reserve_send_turns(self._clock(), request)
+            self._add(granted, granted.free if paying else calls)
         if needs_free and not self._holds(needs_free):
             # The free grid is taken up to free_at: ask again then, not before.
             await self._sleep(max(0.0, granted.free_at - self._clock()))
 
     def _add(self, granted: SendTurns, free: int) -> None:
-        # Turns this process held from before a pause must not be used.
-        self._forget_before(granted.paused_until)
-        interval = 1.0 / self._per_second
+        self._paused_until = max(self._paused_until, granted.paused_until)
         for index in range(granted.calls):
-            self._turns.append(_Turn(granted.first + index * interval, index < free))
+            at = granted.first + index * granted.interval
+            self._turns.append(_Turn(at, index < free, granted.shared))

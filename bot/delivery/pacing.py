@@ -16,10 +16,12 @@ from telegram.constants import FloodLimit
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
-from bot.delivery.budget import BudgetStore, SharedBudget, free_grid_rate, grid_rate
-from storage import DATABASE_ERRORS
+from bot.delivery.budget import BudgetStore, SharedBudget
+from storage import DATABASE_ERRORS, StorageClosedError
 
 log = logging.getLogger(__name__)
+# What reaching the shared budget may raise: then this process paces its calls alone.
+_BUDGET_ERRORS: tuple[type[Exception], ...] = (*DATABASE_ERRORS, StorageClosedError)
 
 JSONDict = dict[str, Any]
 # Telegram's parameter for a message sent beyond the free rate, charged in Stars.
@@ -151,8 +153,7 @@ class RateLimiter(BaseRateLimiter[None]):
 
     def share_budget(self, store: BudgetStore, *, clock: Callable[[], float] = time.time) -> None:
         """Take every call's turn from the budget all processes share in the database."""
-        free = free_grid_rate(self._free_per_second) if self._free_per_second else None
-        self._shared = SharedBudget(store, grid_rate(self._per_second), free, clock=clock)
+        self._shared = SharedBudget(store, self._per_second, self._free_per_second, clock=clock)
 
     def stop_sharing(self) -> None:
         """Back to this process's own Pacer (the database is about to close)."""
@@ -197,8 +198,9 @@ class RateLimiter(BaseRateLimiter[None]):
         if shared is not None:
             needs_free = self._free is not None and not data.get(PAID)
             try:
-                return await shared.turn(needs_free=needs_free)
-            except DATABASE_ERRORS as error:
+                # Only the sender's messages say whether they may be paid: they heed pauses.
+                return await shared.turn(needs_free=needs_free, heeds_pause=PAID in data)
+            except _BUDGET_ERRORS as error:
                 log.error("send budget not reached, pacing this process alone reason=%s", error)
         await self._pacer.wait()
         return None
@@ -213,7 +215,7 @@ class RateLimiter(BaseRateLimiter[None]):
         seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
         try:
             await shared.pause(time.time() + seconds)
-        except DATABASE_ERRORS as failure:
+        except _BUDGET_ERRORS as failure:
             log.error("pause not shared with the other processes reason=%s", failure)
 
     @contextlib.asynccontextmanager
@@ -226,7 +228,7 @@ class RateLimiter(BaseRateLimiter[None]):
             # Nothing goes beyond the free rate: nothing is paid for.
             data.pop(PAID, None)
             yield
-        elif paid_turn or (free_turn is None and data.get(PAID) and not self._free.has_room()):
+        elif paid_turn or (data.get(PAID) and not self._free.has_room()):
             # The shared budget gives a turn that is not free only to a call that may be paid.
             yield
         else:

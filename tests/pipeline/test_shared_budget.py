@@ -9,8 +9,6 @@ from __future__ import annotations
 import asyncio
 import bisect
 import contextlib
-import itertools
-import time
 from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
 
@@ -123,51 +121,34 @@ async def test_beyond_the_free_rate_in_total_the_rest_is_paid_and_replies_never_
     assert most_in_one_second(r.timestamp for r in telegram.requests) <= 100
 
 
-async def test_a_429_seen_by_one_process_pauses_the_other(
+async def test_a_429_seen_by_one_process_pauses_the_senders_of_every_other(
     telegram: TelegramStandIn, shared_database: Path | str
 ) -> None:
-    pause_seconds = 3
+    pause_seconds = 5
     async with (
         process(telegram, shared_database, 30) as first,
         process(telegram, shared_database, 30) as second,
+        process(telegram, shared_database, 30) as replies,
     ):
-        others = asyncio.create_task(keep_sending(second, range(1001, 2001)))
+        sender = asyncio.create_task(keep_sending(second, range(1001, 2001)))
         await telegram.wait_for(lambda tg: len(sends(tg)) >= 20, timeout=60)
         telegram.fail_next(status=429, retry_after=pause_seconds, chat_id=1)
         with pytest.raises(RetryAfter):
-            await first.send_message(1, TEXT)
-        # The pause as the shared budget holds it, on the stand-in's clock.
+            await first.send_message(1, TEXT, allow_paid_broadcast=False)
+        # A reply to a command is not an outbox message: it need not wait for the pause.
+        await replies.send_message(5001, TEXT)
         refused_at = next(r.timestamp for r in sends(telegram) if r.status == 429)
         ends_at = refused_at + pause_seconds
         await telegram.wait_for(lambda tg: sends(tg)[-1].timestamp >= ends_at, timeout=60)
-        others.cancel()
-        await asyncio.gather(others, return_exceptions=True)
+        sender.cancel()
+        await asyncio.gather(sender, return_exceptions=True)
     during = [r for r in sends(telegram) if refused_at < r.timestamp < ends_at - 0.1]
-    # The other process sent only what it had already taken turns for (a tenth of a second).
+    # The reply, and what the other sender had already taken turns for (a tenth of a second).
+    assert [r.chat_id for r in during if r.chat_id == 5001] == [5001]
     assert len(during) <= 4
 
 
 async def keep_sending(bot: ExtBot[None], chats: Iterable[int]) -> None:
-    """Send one message after another, as a busy sender does."""
+    """Send one outbox message after another, as a busy sender does (free ones say so)."""
     for chat_id in chats:
-        await bot.send_message(chat_id, TEXT)
-
-
-async def test_turns_reserved_at_once_by_two_processes_never_overlap(
-    shared_database: Path | str,
-) -> None:
-    now = time.time()
-    stores = [Storage(shared_database), Storage(shared_database)]
-    for store in stores:
-        await store.open()
-    try:
-        grants = await asyncio.gather(
-            *(store.reserve_send_turns(now, 5, 50.0, 0, 25.0) for store in stores * 20)
-        )
-    finally:
-        for store in stores:
-            await store.close()
-    spans = sorted((g.first, g.first + g.calls / 50.0) for g in grants)
-    assert all(end <= start + 1e-6 for (_, end), (start, _) in itertools.pairwise(spans))
-    # 200 turns at 50 a second: the last reservation begins 3.9 s after the first.
-    assert spans[-1][0] - spans[0][0] == pytest.approx(3.9, abs=1e-4)
+        await bot.send_message(chat_id, TEXT, allow_paid_broadcast=False)
