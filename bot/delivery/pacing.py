@@ -22,6 +22,7 @@ from storage import DATABASE_ERRORS, StorageClosedError
 log = logging.getLogger(__name__)
 # What reaching the shared budget may raise: then this process paces its calls alone.
 _BUDGET_ERRORS: tuple[type[Exception], ...] = (*DATABASE_ERRORS, StorageClosedError)
+ALONE_AFTER_FAILURE_SECONDS = 5.0
 
 JSONDict = dict[str, Any]
 # Telegram's parameter for a message sent beyond the free rate, charged in Stars.
@@ -150,6 +151,7 @@ class RateLimiter(BaseRateLimiter[None]):
         self._window = AnsweredWindow(math.floor(per_second) + 1, 1.0)
         self._free = AnsweredWindow(free_per_second, 1.0) if free_per_second else None
         self._shared: SharedBudget | None = None
+        self._alone_until = 0.0  # monotonic: the shared budget failed, not asked before then
 
     def share_budget(self, store: BudgetStore, *, clock: Callable[[], float] = time.time) -> None:
         """Take every call's turn from the budget all processes share in the database."""
@@ -195,13 +197,19 @@ class RateLimiter(BaseRateLimiter[None]):
     async def _turn(self, data: dict[str, Any]) -> bool | None:
         """Wait for this call's turn: whether the shared budget lets it go free (None: local)."""
         shared = self._shared
-        if shared is not None:
+        if shared is not None and time.monotonic() >= self._alone_until:
             needs_free = self._free is not None and not data.get(PAID)
             try:
                 # Only the sender's messages say whether they may be paid: they heed pauses.
                 return await shared.turn(needs_free=needs_free, heeds_pause=PAID in data)
             except _BUDGET_ERRORS as error:
-                log.error("send budget not reached, pacing this process alone reason=%s", error)
+                # Each call asking the database again would only log the same error again.
+                self._alone_until = time.monotonic() + ALONE_AFTER_FAILURE_SECONDS
+                log.error(
+                    "send budget not reached, this process paces its calls alone for %gs reason=%s",
+                    ALONE_AFTER_FAILURE_SECONDS,
+                    error,
+                )
         await self._pacer.wait()
         return None
 

@@ -152,3 +152,25 @@ async def keep_sending(bot: ExtBot[None], chats: Iterable[int]) -> None:
     """Send one outbox message after another, as a busy sender does (free ones say so)."""
     for chat_id in chats:
         await bot.send_message(chat_id, TEXT, allow_paid_broadcast=False)
+
+
+async def test_when_the_budget_cannot_be_reached_calls_still_go_paced_by_their_process(
+    telegram: TelegramStandIn, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    telegram.enforce_limits(per_second=30)
+    storage = Storage(tmp_path / "warta.db")
+    await storage.open()
+    limiter = RateLimiter.for_send_rate(30)
+    limiter.share_budget(storage)
+    async with ExtBot(
+        telegram.token,
+        base_url=f"{telegram.base_url}/bot",
+        rate_limiter=limiter,
+        request=HTTPXRequest(connection_pool_size=32),
+    ) as bot:
+        # The database goes away under the running bot (closed here, a lost server elsewhere).
+        await storage.close()
+        await send_all(bot, range(1, 41))
+    assert telegram.rejected_429 == 0
+    assert len([r for r in sends(telegram) if r.status == 200]) == 40
+    assert caplog.text.count("send budget not reached") == 1
