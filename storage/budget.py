@@ -40,7 +40,7 @@ _RESERVE = (
     "ELSE shared_until END, "
     "taker = :taker "
     "WHERE id = 1 RETURNING granted_from, granted_interval, granted_free, free_at, paused_until, "
-    "shared_until"
+    "paused_by, shared_until"
 )
 
 
@@ -75,6 +75,7 @@ class SendTurns:
     free: int  # how many of the first turns go free (within Telegram's free rate)
     free_at: float  # when the free grid has its next free turn
     paused_until: float
+    paused_by: int  # the process whose 429 began the pause
     shared: bool  # other processes take turns too
 
 
@@ -107,16 +108,19 @@ class BudgetQueries(Database):
             free=int(row["granted_free"]),
             free_at=float(row["free_at"]),
             paused_until=float(row["paused_until"]),
+            paused_by=int(row["paused_by"]),
             shared=float(row["shared_until"]) > first,
         )
 
-    async def pause_sending(self, until: float) -> None:
-        """No sender in any process sends before `until` (Telegram asked the bot to wait)."""
+    async def pause_sending(self, until: float, by: int) -> None:
+        """No sender in any process sends before `until`: Telegram asked process `by` to wait."""
         async with self._write() as db:
             await db.execute(
-                "UPDATE send_budget SET paused_until = "
-                "CASE WHEN paused_until > :until THEN paused_until ELSE :until END WHERE id = 1",
-                {"until": until},
+                "UPDATE send_budget SET "
+                "paused_by = CASE WHEN paused_until >= :until THEN paused_by ELSE :by END, "
+                "paused_until = CASE WHEN paused_until >= :until THEN paused_until ELSE :until END "
+                "WHERE id = 1",
+                {"until": until, "by": by},
             )
 
     async def sending_paused_until(self) -> float:

@@ -54,8 +54,8 @@ class BudgetStore(Protocol):
         """Reserve turns of the grid."""
         ...
 
-    async def pause_sending(self, until: float) -> None:
-        """No turn for anyone before `until`."""
+    async def pause_sending(self, until: float, by: int) -> None:
+        """No sender in any process sends before `until`."""
         ...
 
 
@@ -105,15 +105,16 @@ class SharedBudget:
         self._batch = max(1, math.floor(per_second * HOLD_SECONDS))
         self._turns: deque[_Turn] = deque()
         self._waiting = 0  # calls waiting for a turn, none held for them
-        self._paused_until = 0.0  # the latest pause this process knows of (Unix time)
+        self._paused_until = 0.0  # the latest pause another process began (Unix time)
         self._reserving = asyncio.Lock()
 
     async def turn(self, *, needs_free: bool = False, heeds_pause: bool = False) -> bool:
         """Return at this call's turn; whether it goes free. Raises what storage raises.
 
         A call that heeds the pause (a sender's message) waits, as it comes, for the latest pause
-        any process has recorded, as far as this process's latest reservation told it; like a
+        another process recorded, as far as this process's latest reservation told it; like a
         message already on its way when a 429 comes, one already waiting for its turn goes.
+        (This process's own 429s pause its own sender, which knows of them first.)
         """
         while heeds_pause and self._paused_until > self._clock():
             await self._sleep(self._paused_until - self._clock())
@@ -135,9 +136,8 @@ class SharedBudget:
             # Overslept: leaving now could bunch with other processes' turns.
 
     async def pause(self, until: float) -> None:
-        """Telegram asked the bot to wait: no sender, in any process, sends before `until`."""
-        self._paused_until = max(self._paused_until, until)
-        await self._store.pause_sending(until)
+        """Telegram asked the bot to wait: no sender of another process sends before `until`."""
+        await self._store.pause_sending(until, self._taker)
 
     def _take(self, needs_free: bool) -> _Turn | None:
         """The earliest turn held (a free one if the call needs it), taken out of the stock."""
@@ -178,7 +178,8 @@ class SharedBudget:
             await self._sleep(max(0.0, granted.free_at - self._clock()))
 
     def _add(self, granted: SendTurns, free: int) -> None:
-        self._paused_until = max(self._paused_until, granted.paused_until)
+        if granted.paused_by != self._taker:
+            self._paused_until = max(self._paused_until, granted.paused_until)
         for index in range(granted.calls):
             at = granted.first + index * granted.interval
             self._turns.append(_Turn(at, index < free, granted.shared))

@@ -74,10 +74,10 @@ async def test_free_turns_follow_their_own_grid_and_every_reservation_tells_of_a
     # Three free turns move the free grid 3 x 0.2 s on: nothing free before then.
     assert none_free.free == 0
     assert none_free.free_at == pytest.approx(1000.6)
-    await storage.pause_sending(1030.0)
-    await storage.pause_sending(1020.0)
+    await storage.pause_sending(1030.0, by=2)
+    await storage.pause_sending(1020.0, by=1)
     # Every reservation tells of the pause; it does not move the grid (replies go on).
     paused = await storage.reserve_send_turns(1000.5, request(taker=1))
-    assert paused.paused_until == 1030.0
+    assert (paused.paused_until, paused.paused_by) == (1030.0, 2)
     assert paused.first < 1001.0
     assert await storage.sending_paused_until() == 1030.0
