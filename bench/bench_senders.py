@@ -55,6 +55,8 @@ TEXT = "Banjir rendam tiga desa di Serang"
 # No message accepted for this long: whatever is left is lost (a dead sender's claims included,
 # once the processes' timeout has passed).
 STALL_SECONDS = 45.0
+SENDER_WORKER = "sender a process with its own Storage, heartbeat and Sender"
+DIRECT_WORKER = "process sending to chats of its own with bot.send_message"
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,15 +93,15 @@ class Run:
 
 async def queue_alerts(location: Path | str, count: int) -> None:
     """One alert due now to each of `count` private chats (ids 1..count)."""
-    run_statement(
-        location,
-        f"WITH RECURSIVE n(id) AS (SELECT 1 UNION ALL SELECT id + 1 FROM n WHERE id < {count}) "
-        "INSERT INTO chats (id, type, title, active, created_at) "
-        "SELECT id, 'private', '', 1, 0 FROM n",
-    )
     storage = Storage(location)
     await storage.open()
     try:
+        run_statement(
+            location,
+            f"WITH RECURSIVE n(id) AS (SELECT 1 UNION ALL SELECT id + 1 FROM n WHERE id < {count}) "
+            "INSERT INTO chats (id, type, title, active, created_at) "
+            "SELECT id, 'private', '', 1, 0 FROM n",
+        )
         await storage.sync_feeds([FeedSeed("https://banten.example/rss", "ANTARA", "Banten")])
         (feed,) = await storage.list_feeds()
         await storage.store_items(feed.id, alert_items(1, range(1, count + 1)), time.time())
@@ -108,39 +110,50 @@ async def queue_alerts(location: Path | str, count: int) -> None:
 
 
 def start_worker(
-    location: Path | str, api: str, limit: int, start_at: float
+    location: Path | str, api: str, limit: int, start_at: float, chats: range | None = None
 ) -> subprocess.Popen[bytes]:
-    """One sender process."""
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "bench.bench_senders",
-            "--worker",
-            str(location),
-            "--api",
-            api,
-            "--limit",
-            str(limit),
-            "--start-at",
-            str(start_at),
-        ]
-    )
+    """One sender process (with `chats`: one sending straight to them, without the outbox)."""
+    command = ["--worker", str(location), "--api", api, "--limit", str(limit)]
+    command += ["--start-at", str(start_at)]
+    if chats is not None:
+        command += ["--chats", str(chats.start), str(chats.stop)]
+    return subprocess.Popen([sys.executable, "-m", "bench.bench_senders", *command])
 
 
 async def run_senders(
-    databases: BenchDatabases, senders: int, limit: int, seconds: float, *, kill: bool
+    databases: BenchDatabases,
+    senders: int,
+    limit: int,
+    seconds: float,
+    *,
+    kill: bool,
+    direct: bool = False,
 ) -> Run:
     """Queue the alerts, start the senders, and wait until every chat has its alert."""
     location = databases.new()
     expected = round(limit * seconds)
-    await queue_alerts(location, expected)
+    if direct:
+        # Only the budget's own table is used: each sender has chats of its own.
+        storage = Storage(location)
+        await storage.open()
+        await storage.close()
+    else:
+        await queue_alerts(location, expected)
     async with TelegramStandIn() as telegram:
         telegram.enforce_limits(per_second=FREE_PER_SECOND, paid_per_second=limit)
         start_at = time.time() + 3.0
+        share = expected // senders
         workers = [
-            start_worker(location, telegram.base_url, limit, start_at) for _ in range(senders)
+            start_worker(
+                location,
+                telegram.base_url,
+                limit,
+                start_at,
+                range(1 + n * share, 1 + (n + 1) * share) if direct else None,
+            )
+            for n in range(senders)
         ]
+        expected = share * senders if direct else expected
         try:
             await finish(telegram, expected, workers[0] if kill else None)
         finally:
@@ -186,6 +199,29 @@ def _reap(workers: list[subprocess.Popen[bytes]]) -> None:
         except subprocess.TimeoutExpired:
             worker.kill()
             worker.wait()
+
+
+async def direct_worker(location: str, api: str, limit: int, start_at: float, chats: range) -> None:
+    """A process sending one message to each of its chats, 16 in flight, through the budget."""
+    database: Path | str = location if "://" in location else Path(location)
+    storage = Storage(database)
+    await storage.open()
+    limiter = RateLimiter.for_send_rate(limit)
+    limiter.share_budget(storage)
+    request = HTTPXRequest(connection_pool_size=32)
+    bot = ExtBot("123456:TEST-TOKEN", base_url=f"{api}/bot", rate_limiter=limiter, request=request)
+    in_flight = asyncio.Semaphore(SendLimits().max_in_flight)
+
+    async def send(chat_id: int) -> None:
+        async with in_flight:
+            with contextlib.suppress(TelegramError):
+                await bot.send_message(chat_id, TEXT, allow_paid_broadcast=limit > FREE_PER_SECOND)
+
+    async with bot:
+        await asyncio.sleep(max(0.0, start_at - time.time()))
+        await asyncio.gather(*(send(chat_id) for chat_id in chats))
+    limiter.stop_sharing()
+    await storage.close()
 
 
 async def worker(location: str, api: str, limit: int, start_at: float) -> None:
@@ -259,24 +295,32 @@ def describe(run: Run, limit: int) -> str:
     )
 
 
-def measure(engine: str, senders: list[int], limit: int, seconds: float, kill: bool) -> None:
+def measure(
+    engine: str, senders: list[int], limit: int, seconds: float, kill: bool, direct: bool
+) -> None:
     with bench_databases(engine) as databases:
         layouts: Iterator[tuple[int, bool]] = iter(
             [(n, False) for n in senders] + ([(2, True)] if kill else [])
         )
         for count, killed in layouts:
-            run = asyncio.run(run_senders(databases, count, limit, seconds, kill=killed))
-            label = f"senders x{count}" + (", one SIGKILLed a third of the way" if killed else "")
+            load_before = os.getloadavg()[0]
+            run = asyncio.run(
+                run_senders(databases, count, limit, seconds, kill=killed, direct=direct)
+            )
+            load = f"load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after"
+            label = f"{'budget alone, processes' if direct else 'senders'} x{count}"
+            label += ", one SIGKILLed a third of the way" if killed else ""
             result = describe(run, limit)
             print(f"{label}, {databases.name}: {result}", flush=True)
             append_result(
                 f"senders, shared budget (bench/bench_senders.py), {label}, {databases.name}",
                 result,
                 ">= 0.9 of the limit with 2+ senders; 429s <= 1 %; lost 0; duplicated 0",
-                f"{run.expected:,} alerts to as many private chats; stand-in limits "
-                f"{FREE_PER_SECOND}/s free, {limit}/s paid; each sender a process with its "
-                f"own Storage, RateLimiter.for_send_rate({limit}) sharing the budget, "
-                f"SendLimits() ({SendLimits().max_in_flight} in flight)"
+                f"{run.expected:,} {'messages' if direct else 'alerts'} to as many private "
+                f"chats; stand-in limits {FREE_PER_SECOND}/s free, {limit}/s paid; each "
+                f"{DIRECT_WORKER if direct else SENDER_WORKER}, "
+                f"RateLimiter.for_send_rate({limit}) sharing the budget, "
+                f"{SendLimits().max_in_flight} in flight; {load}"
                 + (f"; {databases.describe_server()}" if databases.describe_server() else ""),
             )
 
@@ -288,6 +332,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=15.0)
     parser.add_argument("--kill", action="store_true")
     parser.add_argument("--capacity", action="store_true")
+    parser.add_argument(
+        "--direct",
+        action="store_true",
+        help="each process sends to chats of its own, without the outbox: the budget alone",
+    )
+    parser.add_argument("--chats", type=int, nargs=2, help=argparse.SUPPRESS)
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--api", help=argparse.SUPPRESS)
     parser.add_argument("--start-at", type=float, default=0.0, help=argparse.SUPPRESS)
@@ -297,7 +347,10 @@ def main() -> None:
     args = parser.parse_args()
     # python-telegram-bot's preferred form of retry_after; the default only adds a warning.
     os.environ.setdefault("PTB_TIMEDELTA", "true")
-    if args.worker:
+    if args.worker and args.chats:
+        chats = range(*args.chats)
+        asyncio.run(direct_worker(args.worker, args.api, args.limit, args.start_at, chats))
+    elif args.worker:
         asyncio.run(worker(args.worker, args.api, args.limit, args.start_at))
     elif args.flood:
         asyncio.run(flood(args.flood, args.seconds, args.first_chat))
@@ -308,11 +361,12 @@ def main() -> None:
             "stand-in capacity, two processes sending without a limiter (bench/bench_senders.py)",
             f"{rate:.0f} sendMessage/s accepted",
             "the highest paid limit the senders benchmark can use",
-            f"2 processes x 32 in flight for {args.seconds:g} s, no limits enforced",
+            f"2 processes x 32 in flight for {args.seconds:g} s, no limits enforced; "
+            f"load average {os.getloadavg()[0]:.1f} after",
         )
     else:
         for engine in chosen_engines(args.engine):
-            measure(engine, args.senders, args.limit, args.seconds, args.kill)
+            measure(engine, args.senders, args.limit, args.seconds, args.kill, args.direct)
 
 
 if __name__ == "__main__":
