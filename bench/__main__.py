@@ -25,9 +25,10 @@ BENCHMARKS = (
     "bench_latest",
     "bench_memory",
     "bench_search_load",
+    "bench_senders",
 )
 SHARED_DATABASE = frozenset({"bench_latest", "bench_memory"})
-ON_EITHER_ENGINE = frozenset({"bench_latest", "bench_ingest", "bench_fanout"})
+ON_EITHER_ENGINE = frozenset({"bench_latest", "bench_ingest", "bench_fanout", "bench_senders"})
 
 
 def runs(name: str, database: Path, engine: str) -> list[list[str]]:
