@@ -22,6 +22,7 @@ from bot.delivery.sender import SendLimits
 from bot.standin import TelegramStandIn
 from bot.standin.telegram import RecordedRequest
 from storage import Storage
+from tests.inprocess import RunningBot
 
 FREE_PER_SECOND = 30
 TEXT = "Banjir rendam tiga desa di Serang"
@@ -92,6 +93,23 @@ async def test_two_processes_together_keep_to_the_send_rate(
     assert telegram.rejected_429 == 0
     assert len([r for r in sends(telegram) if r.status == 200]) == 150
     assert most_in_one_second(r.timestamp for r in telegram.requests) <= 30
+
+
+async def test_the_running_bot_shares_its_budget_with_another_process(
+    warta: RunningBot, database: Path | str
+) -> None:
+    telegram = warta.telegram
+    telegram.enforce_limits(per_second=30)
+    askers = range(8000, 8040)
+    async with process(telegram, database, 30) as other:
+        for chat_id in askers:
+            telegram.user_says(chat_id, "/help")
+        # Its replies and the other process's messages: 30 a second between them.
+        await send_all(other, range(1, 61))
+        await telegram.wait_for(lambda tg: all(tg.messages_to(c) for c in askers), timeout=60)
+    assert telegram.rejected_429 == 0
+    calls = [r.timestamp for r in telegram.requests if r.method != "getUpdates"]
+    assert most_in_one_second(calls) <= 30
 
 
 async def test_beyond_the_free_rate_in_total_the_rest_is_paid_and_replies_never_are(
