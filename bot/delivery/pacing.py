@@ -140,7 +140,8 @@ class RateLimiter(BaseRateLimiter[None]):
     process shares (bot.delivery.budget) instead of this process's Pacer, so the sum over all
     processes keeps to the rate, and the free part to the free rate; the windows still hold
     this process's own calls to the limits whatever the network's jitter. A 429 that asks the
-    whole bot to wait pauses every process. Should the database fail, a call falls back to this
+    whole bot to wait pauses the senders of every other process too (this process's own sender
+    pauses itself; replies go on). Should the database fail, a call falls back to this
     process's Pacer.
     """
 
@@ -214,7 +215,7 @@ class RateLimiter(BaseRateLimiter[None]):
         return None
 
     async def _pause_everyone(self, error: RetryAfter, data: dict[str, Any]) -> None:
-        """A 429 for the bot as a whole (not one group's limit) pauses every process's calls."""
+        """A 429 for the bot as a whole (not one group's limit) pauses every process's senders."""
         shared = self._shared
         chat_id = data.get("chat_id")
         if shared is None or (chat_id is not None and not _is_private(chat_id)):
