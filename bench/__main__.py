@@ -27,9 +27,10 @@ BENCHMARKS = (
     "bench_search_load",
     "bench_roles",
     "bench_pollers",  # always on PostgreSQL: several poller processes share one database
+    "bench_senders",
 )
 SHARED_DATABASE = frozenset({"bench_latest", "bench_memory"})
-ON_EITHER_ENGINE = frozenset({"bench_latest", "bench_ingest", "bench_fanout"})
+ON_EITHER_ENGINE = frozenset({"bench_latest", "bench_ingest", "bench_fanout", "bench_senders"})
 
 
 def runs(name: str, database: Path, engine: str) -> list[list[str]]:

@@ -93,6 +93,7 @@ def _starter(
     async def post_init(app: WartaApp) -> None:
         services = await open_services(app, config, seeds, clock, limits, monitor.metrics)
         app.bot_data.services = services
+        _share_send_budget(app, services.storage)
         await monitor.start(services.storage, services.heartbeat)
         if Role.UPDATES in config.roles:
             await _set_command_menus(app)
@@ -102,6 +103,17 @@ def _starter(
         services.topic_watcher.start()
 
     return post_init
+
+
+def _share_send_budget(app: WartaApp, storage: Storage | None) -> None:
+    """Every call to Telegram from now on draws from the budget all processes share (None: stop)."""
+    # The rate limiter is built with the application, before the database is open.
+    limiter = app.bot.rate_limiter
+    if isinstance(limiter, RateLimiter):
+        if storage is None:
+            limiter.stop_sharing()
+        else:
+            limiter.share_budget(storage)
 
 
 MENU_COMMANDS = (
@@ -284,6 +296,7 @@ def _closer(
 async def _close_resources(app: WartaApp) -> None:
     services = app.bot_data.services
     if services is not None:
+        _share_send_budget(app, None)
         if services.leadership is not None:
             await services.leadership.stop()
         await services.topic_watcher.stop()

@@ -8,6 +8,7 @@ queries of one table as a mixin of `Storage`. Nothing here imports `bot` or `han
 from __future__ import annotations
 
 from storage.broadcasts import BroadcastQueries
+from storage.budget import BudgetQueries
 from storage.chats import ChatQueries
 from storage.database import (
     DATABASE_ERRORS,
@@ -46,5 +47,6 @@ class Storage(
     BroadcastQueries,
     StatsQueries,
     ProcessQueries,
+    BudgetQueries,
 ):
     """Chats, topics, regions, feeds, items, the outbox, digests and processes, on either engine."""

@@ -4,13 +4,25 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import math
+import time
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from datetime import timedelta
 from typing import Any
 
 from telegram.constants import FloodLimit
+from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
+
+from bot.delivery.budget import BudgetStore, SharedBudget
+from storage import DATABASE_ERRORS, StorageClosedError
+
+log = logging.getLogger(__name__)
+# What reaching the shared budget may raise: then this process paces its calls alone.
+_BUDGET_ERRORS: tuple[type[Exception], ...] = (*DATABASE_ERRORS, StorageClosedError)
+ALONE_AFTER_FAILURE_SECONDS = 5.0
 
 JSONDict = dict[str, Any]
 # Telegram's parameter for a message sent beyond the free rate, charged in Stars.
@@ -123,12 +135,32 @@ class RateLimiter(BaseRateLimiter[None]):
     `allow_paid_broadcast` (the sender's messages, when the operator pays) keeps it only when the
     free budget is spent, and goes free otherwise; any other call waits for the free budget, and
     goes before the paid ones when it has room. Without it, no call ever goes paid.
+
+    Once `share_budget` gave it the database, calls take their turns from the budget every
+    process shares (bot.delivery.budget) instead of this process's Pacer, so the sum over all
+    processes keeps to the rate, and the free part to the free rate; the windows still hold
+    this process's own calls to the limits whatever the network's jitter. A 429 that asks the
+    whole bot to wait pauses the senders of every other process too (this process's own sender
+    pauses itself; replies go on). Should the database fail, a call falls back to this
+    process's Pacer.
     """
 
     def __init__(self, per_second: float, *, free_per_second: int | None = None) -> None:
+        self._per_second = per_second
+        self._free_per_second = free_per_second
         self._pacer = Pacer(per_second)
         self._window = AnsweredWindow(math.floor(per_second) + 1, 1.0)
         self._free = AnsweredWindow(free_per_second, 1.0) if free_per_second else None
+        self._shared: SharedBudget | None = None
+        self._alone_until = 0.0  # monotonic: the shared budget failed, not asked before then
+
+    def share_budget(self, store: BudgetStore, *, clock: Callable[[], float] = time.time) -> None:
+        """Take every call's turn from the budget all processes share in the database."""
+        self._shared = SharedBudget(store, self._per_second, self._free_per_second, clock=clock)
+
+    def stop_sharing(self) -> None:
+        """Back to this process's own Pacer (the database is about to close)."""
+        self._shared = None
 
     @classmethod
     def for_send_rate(cls, send_rate: int) -> RateLimiter:
@@ -155,21 +187,66 @@ class RateLimiter(BaseRateLimiter[None]):
         rate_limit_args: None,
     ) -> bool | JSONDict | list[JSONDict]:
         """Make the call at its turn, once the window has room; paid only beyond the free rate."""
+        free_turn = await self._turn(data)
+        async with self._window.slot(), self._free_or_paid(data, free_turn):
+            try:
+                return await callback(*args, **kwargs)
+            except RetryAfter as error:
+                await self._pause_everyone(error, data)
+                raise
+
+    async def _turn(self, data: dict[str, Any]) -> bool | None:
+        """Wait for this call's turn: whether the shared budget lets it go free (None: local)."""
+        shared = self._shared
+        if shared is not None and time.monotonic() >= self._alone_until:
+            needs_free = self._free is not None and not data.get(PAID)
+            try:
+                # Only the sender's messages say whether they may be paid: they heed pauses.
+                return await shared.turn(needs_free=needs_free, heeds_pause=PAID in data)
+            except _BUDGET_ERRORS as error:
+                # Each call asking the database again would only log the same error again.
+                self._alone_until = time.monotonic() + ALONE_AFTER_FAILURE_SECONDS
+                log.error(
+                    "send budget not reached, this process paces its calls alone for %gs reason=%s",
+                    ALONE_AFTER_FAILURE_SECONDS,
+                    error,
+                )
         await self._pacer.wait()
-        async with self._window.slot(), self._free_or_paid(data):
-            return await callback(*args, **kwargs)
+        return None
+
+    async def _pause_everyone(self, error: RetryAfter, data: dict[str, Any]) -> None:
+        """A 429 for the bot as a whole (not one group's limit) pauses every process's senders."""
+        shared = self._shared
+        chat_id = data.get("chat_id")
+        if shared is None or (chat_id is not None and not _is_private(chat_id)):
+            return
+        wait = error.retry_after
+        seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+        try:
+            await shared.pause(time.time() + seconds)
+        except _BUDGET_ERRORS as failure:
+            log.error("pause not shared with the other processes reason=%s", failure)
 
     @contextlib.asynccontextmanager
-    async def _free_or_paid(self, data: dict[str, Any]) -> AsyncIterator[None]:
+    async def _free_or_paid(
+        self, data: dict[str, Any], free_turn: bool | None
+    ) -> AsyncIterator[None]:
         """Send the call free if the free budget allows; paid only if it may be, and must be."""
+        paid_turn = free_turn is False
         if self._free is None:
             # Nothing goes beyond the free rate: nothing is paid for.
             data.pop(PAID, None)
             yield
-        elif data.get(PAID) and not self._free.has_room():
+        elif paid_turn or (data.get(PAID) and not self._free.has_room()):
+            # The shared budget gives a turn that is not free only to a call that may be paid.
             yield
         else:
             # Telegram charges for every message that carries the flag: never for a free one.
             data.pop(PAID, None)
             async with self._free.slot():
                 yield
+
+
+def _is_private(chat_id: object) -> bool:
+    """Whether a chat id names a user; groups and channels are negative ids or @names."""
+    return isinstance(chat_id, int) and chat_id > 0

@@ -463,8 +463,10 @@ class Sender:
             parse_mode=ParseMode.HTML,
             link_preview_options=LinkPreviewOptions(is_disabled=not previews),
             disable_notification=entry.silent,
-            # Only a wish: the RateLimiter takes the flag off what fits in the free rate.
-            allow_paid_broadcast=True if paid else None,
+            # Only a wish: the RateLimiter takes the flag off what fits in the free rate. Said
+            # even when False: it tells the RateLimiter an outbox message, which heeds a pause
+            # that any process's 429 began.
+            allow_paid_broadcast=paid,
         )
 
     async def _retry_after(self, attempt: _Attempt, seconds: float) -> None:

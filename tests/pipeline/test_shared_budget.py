@@ -1,0 +1,194 @@
+"""One send budget for every process: together they keep to WARTA_SEND_RATE and the free 30/s.
+
+Each `process` here is a bot with its own RateLimiter and its own connection to the database,
+as separate processes have; they share nothing but the database and Telegram.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import bisect
+import contextlib
+from collections.abc import AsyncIterator, Iterable
+from pathlib import Path
+
+import pytest
+from telegram.error import RetryAfter
+from telegram.ext import ExtBot
+from telegram.request import HTTPXRequest
+
+from bot.delivery.pacing import RateLimiter
+from bot.delivery.sender import SendLimits
+from bot.standin import TelegramStandIn
+from bot.standin.telegram import RecordedRequest
+from storage import Storage
+from tests.inprocess import RunningBot
+
+FREE_PER_SECOND = 30
+TEXT = "Banjir rendam tiga desa di Serang"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def shared_database(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
+    """One database for every process of a test, on each engine."""
+    if request.param == "postgresql":
+        return str(request.getfixturevalue("postgres_url"))
+    return tmp_path / "warta.db"
+
+
+@contextlib.asynccontextmanager
+async def process(
+    telegram: TelegramStandIn, database: Path | str, send_rate: int
+) -> AsyncIterator[ExtBot[None]]:
+    """A bot as one process of Warta runs it: its own limiter drawing from the shared budget."""
+    storage = Storage(database)
+    await storage.open()
+    limiter = RateLimiter.for_send_rate(send_rate)
+    limiter.share_budget(storage)
+    try:
+        async with ExtBot(
+            telegram.token,
+            base_url=f"{telegram.base_url}/bot",
+            rate_limiter=limiter,
+            request=HTTPXRequest(connection_pool_size=32),
+        ) as bot:
+            yield bot
+    finally:
+        limiter.stop_sharing()
+        await storage.close()
+
+
+async def send_all(bot: ExtBot[None], chats: Iterable[int], *, paid: bool = False) -> None:
+    """One message to each chat, as the sender sends them: up to its 16 in flight."""
+    in_flight = asyncio.Semaphore(SendLimits().max_in_flight)
+
+    async def send(chat_id: int) -> None:
+        async with in_flight:
+            await bot.send_message(chat_id, TEXT, allow_paid_broadcast=True if paid else None)
+
+    await asyncio.gather(*(send(chat_id) for chat_id in chats))
+
+
+def most_in_one_second(stamps: Iterable[float]) -> int:
+    """The most calls the stand-in saw within any one second."""
+    ordered = sorted(stamps)
+    counts = (i + 1 - bisect.bisect_right(ordered, t - 1.0) for i, t in enumerate(ordered))
+    return max(counts, default=0)
+
+
+def sends(telegram: TelegramStandIn) -> list[RecordedRequest]:
+    return telegram.requests_for("sendMessage")
+
+
+async def test_two_processes_together_keep_to_the_send_rate(
+    telegram: TelegramStandIn, shared_database: Path | str
+) -> None:
+    telegram.enforce_limits(per_second=30)
+    async with (
+        process(telegram, shared_database, 30) as first,
+        process(telegram, shared_database, 30) as second,
+    ):
+        # Each alone may send 30 a second; the two at once, only 30 between them.
+        await asyncio.gather(send_all(first, range(1, 76)), send_all(second, range(101, 176)))
+    assert telegram.rejected_429 == 0
+    assert len([r for r in sends(telegram) if r.status == 200]) == 150
+    assert most_in_one_second(r.timestamp for r in telegram.requests) <= 30
+
+
+async def test_the_running_bot_shares_its_budget_with_another_process(
+    warta: RunningBot, database: Path | str
+) -> None:
+    telegram = warta.telegram
+    telegram.enforce_limits(per_second=30)
+    askers = range(8000, 8040)
+    async with process(telegram, database, 30) as other:
+        for chat_id in askers:
+            telegram.user_says(chat_id, "/help")
+        # Its replies and the other process's messages: 30 a second between them.
+        await send_all(other, range(1, 61))
+        await telegram.wait_for(lambda tg: all(tg.messages_to(c) for c in askers), timeout=60)
+    assert telegram.rejected_429 == 0
+    calls = [r.timestamp for r in telegram.requests if r.method != "getUpdates"]
+    assert most_in_one_second(calls) <= 30
+
+
+async def test_beyond_the_free_rate_in_total_the_rest_is_paid_and_replies_never_are(
+    telegram: TelegramStandIn, shared_database: Path | str
+) -> None:
+    telegram.enforce_limits(per_second=FREE_PER_SECOND, paid_per_second=100)
+    async with (
+        process(telegram, shared_database, 100) as first,
+        process(telegram, shared_database, 100) as second,
+        process(telegram, shared_database, 100) as replies,
+    ):
+        await asyncio.gather(
+            send_all(first, range(1, 201), paid=True),
+            send_all(second, range(1001, 1201), paid=True),
+            # Replies to commands may never be paid for: they wait for free turns.
+            send_all(replies, range(5001, 5041)),
+        )
+    assert telegram.rejected_429 == 0
+    accepted = [r for r in sends(telegram) if r.status == 200]
+    assert len(accepted) == 440
+    assert not any(r.paid for r in accepted if r.chat_id in range(5001, 5041))
+    # Both senders went beyond the free rate, and both also had free turns.
+    for chats in (range(1, 201), range(1001, 1201)):
+        assert any(r.paid for r in accepted if r.chat_id in chats)
+        assert any(not r.paid for r in accepted if r.chat_id in chats)
+    assert most_in_one_second(r.timestamp for r in accepted if not r.paid) <= FREE_PER_SECOND
+    assert most_in_one_second(r.timestamp for r in telegram.requests) <= 100
+
+
+async def test_a_429_seen_by_one_process_pauses_the_senders_of_every_other(
+    telegram: TelegramStandIn, shared_database: Path | str
+) -> None:
+    pause_seconds = 5
+    async with (
+        process(telegram, shared_database, 30) as first,
+        process(telegram, shared_database, 30) as second,
+        process(telegram, shared_database, 30) as replies,
+    ):
+        sender = asyncio.create_task(keep_sending(second, range(1001, 2001)))
+        await telegram.wait_for(lambda tg: len(sends(tg)) >= 20, timeout=60)
+        telegram.fail_next(status=429, retry_after=pause_seconds, chat_id=1)
+        with pytest.raises(RetryAfter):
+            await first.send_message(1, TEXT, allow_paid_broadcast=False)
+        # A reply to a command is not an outbox message: it need not wait for the pause.
+        await replies.send_message(5001, TEXT)
+        refused_at = next(r.timestamp for r in sends(telegram) if r.status == 429)
+        ends_at = refused_at + pause_seconds
+        await telegram.wait_for(lambda tg: sends(tg)[-1].timestamp >= ends_at, timeout=60)
+        sender.cancel()
+        await asyncio.gather(sender, return_exceptions=True)
+    during = [r for r in sends(telegram) if refused_at < r.timestamp < ends_at - 0.1]
+    # The reply, and what the other sender had already taken turns for (a tenth of a second).
+    assert [r.chat_id for r in during if r.chat_id == 5001] == [5001]
+    assert len(during) <= 4
+
+
+async def keep_sending(bot: ExtBot[None], chats: Iterable[int]) -> None:
+    """Send one outbox message after another, as a busy sender does (free ones say so)."""
+    for chat_id in chats:
+        await bot.send_message(chat_id, TEXT, allow_paid_broadcast=False)
+
+
+async def test_when_the_budget_cannot_be_reached_calls_still_go_paced_by_their_process(
+    telegram: TelegramStandIn, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    telegram.enforce_limits(per_second=30)
+    storage = Storage(tmp_path / "warta.db")
+    await storage.open()
+    limiter = RateLimiter.for_send_rate(30)
+    limiter.share_budget(storage)
+    async with ExtBot(
+        telegram.token,
+        base_url=f"{telegram.base_url}/bot",
+        rate_limiter=limiter,
+        request=HTTPXRequest(connection_pool_size=32),
+    ) as bot:
+        # The database goes away under the running bot (closed here, a lost server elsewhere).
+        await storage.close()
+        await send_all(bot, range(1, 41))
+    assert telegram.rejected_429 == 0
+    assert len([r for r in sends(telegram) if r.status == 200]) == 40
+    assert caplog.text.count("send budget not reached") == 1
