@@ -28,7 +28,7 @@ from bot.matching.topics import TopicRegistry
 from bot.ops.heartbeat import PROCESS_TIMEOUT_SECONDS
 from bot.ops.metrics import Metrics, ParseScope
 from bot.wib import wib_at
-from storage import DATABASE_ERRORS, Storage
+from storage import DATABASE_ERRORS, Storage, StorageClosedError
 from storage.models import Feed, NewItem
 
 log = logging.getLogger(__name__)
@@ -143,7 +143,7 @@ class FeedPoller:
             summary.alerts_queued,
             summary.still_fetching,
         )
-        self._metrics.poll_done(summary.fetched + summary.unchanged, summary.new_items)
+        self._metrics.poll_done(summary.fetched + summary.unchanged, summary.new_items, len(tasks))
         return summary
 
     async def wait_for_fetches(self) -> None:
@@ -158,7 +158,8 @@ class FeedPoller:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         if self._owner:
-            with contextlib.suppress(*DATABASE_ERRORS):
+            # A database already closed or gone: the process's stop (or its silence) frees them.
+            with contextlib.suppress(*DATABASE_ERRORS, StorageClosedError):
                 await self._storage.release_feed_claims(self._owner)
 
     async def _claim_and_start(self, deadline: float) -> list[asyncio.Task[FeedOutcome]]:
