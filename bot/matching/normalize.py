@@ -13,27 +13,48 @@ CLITICS = ("nya", "lah", "kah", "pun")
 MIN_STEM = 3
 
 # Words that merely end in a clitic-like syllable; stripping them would invent a different
-# word ("masalah" is not "masa" + "-lah", "sekolah" is not "seko" + "-lah").
+# word ("masalah" is not "masa" + "-lah", "daulah" is not the district Dau + "-lah").
 NOT_CLITIC = frozenset(
     {
         "abdullah",
+        "alhamdulillah",
+        "atikah",
+        "baitullah",
+        "barakah",
         "berkah",
+        "bismillah",
+        "daulah",
         "fadilah",
+        "fathullah",
+        "habibullah",
         "himpun",
         "hizbullah",
+        "insyaallah",
         "istilah",
         "jamilah",
         "jumlah",
         "langkah",
         "majalah",
         "makkah",
+        "malikah",
         "masalah",
+        "masyaallah",
+        "muamalah",
+        "mubarakah",
         "nabilah",
         "nafkah",
         "nasrullah",
+        "ramallah",
+        "risalah",
+        "rumpun",
+        "saifullah",
         "sedekah",
         "sekolah",
+        "serumpun",
+        "subhanallah",
         "tingkah",
+        "ubaidillah",
+        "wasilah",
     }
 )
 
