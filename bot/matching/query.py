@@ -10,6 +10,7 @@ from bot.matching.abbreviations import AbbreviationTable, load_table
 from bot.matching.document import MatchDocument
 from bot.matching.nodes import Node, Phrase, all_phrases, positive_phrases, render
 from bot.matching.normalize import Words, topic_tokens
+from bot.matching.readings import Place, Readings, load_readings, plain
 from bot.matching.syntax import (
     MAX_LENGTH,
     MIN_LENGTH,
@@ -50,7 +51,7 @@ class TopicQuery:
         if not self.matches(doc):
             return []
         found = [variant for variant in self.positive_variants() if variant in doc]
-        return [" ".join(variant) for variant in found]
+        return list(dict.fromkeys(" ".join(map(plain, variant)) for variant in found))
 
     def phrases(self) -> list[str]:
         """Return the positive phrases as normalised text."""
@@ -64,9 +65,20 @@ class TopicQuery:
             label
             for phrase in phrases
             for variant, label in zip(phrase.variants, phrase.labels, strict=True)
-            if variant not in own
+            if tuple(map(plain, variant)) not in own
         )
         return list(dict.fromkeys(labels))
+
+    def places(self) -> list[Place]:
+        """Return the gazetteer places the positive phrases are read as."""
+        readings = load_readings()
+        found = (
+            readings.place_of(tuple(map(plain, variant)))
+            for phrase in positive_phrases(self.root)
+            if not phrase.exact
+            for variant in phrase.variants
+        )
+        return list(dict.fromkeys(place for place in found if place is not None))
 
     def positive_variants(self) -> tuple[Words, ...]:
         """Return every variant of the phrases outside a NOT, without duplicates."""
@@ -91,18 +103,20 @@ def parse_topic(text: str) -> TopicQuery:
         raise TopicSyntaxError("too_short", source)
     if len(source) > MAX_LENGTH:
         raise TopicSyntaxError("too_long", source[MAX_LENGTH:])
-    builder = functools.partial(_phrase, load_table())
+    builder = functools.partial(_phrase, load_table(), load_readings())
     root = Parser(lex(source), builder).parse()
     check_exclusions(root)
     return TopicQuery(source=source, key=render(root), root=root)
 
 
-def _phrase(table: AbbreviationTable, text: str) -> Phrase:
-    """Build the phrase node for adjacent words, with its abbreviation variants."""
+def _phrase(table: AbbreviationTable, readings: Readings, text: str, exact: bool) -> Phrase:
+    """Build the phrase node for adjacent words, with its other forms unless `exact`."""
     words = topic_tokens(text, table.marked)
     if not words:
         raise TopicSyntaxError("empty", text)
-    expanded = table.expand(words)
+    if exact:
+        return Phrase(words=words, variants=(words,), labels=(" ".join(words),), exact=True)
+    expanded = readings.widen(table.expand(words))
     return Phrase(
         words=words,
         variants=tuple(variant for variant, _ in expanded),

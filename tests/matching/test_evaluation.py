@@ -17,6 +17,7 @@ MIN_SCORE = 0.99
 RULES = "rules"
 READER_GROUPS = ("places", "forms", "regions", "spellings", "clitics")
 MIN_GROUP_CASES = 20
+MIN_GROUP_SCORE = 0.9
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +135,9 @@ def test_precision_and_recall(cases: list[Case]) -> None:
     rules = table[RULES]
     assert rules.precision >= MIN_SCORE, misses
     assert rules.recall >= MIN_SCORE, misses
+    for group in READER_GROUPS:
+        assert table[group].precision >= MIN_GROUP_SCORE, (group, misses)
+        assert table[group].recall >= MIN_GROUP_SCORE, (group, misses)
 
 
 def test_index_gives_the_same_answers(cases: list[Case]) -> None:
