@@ -53,9 +53,11 @@ class AbbreviationTable:
             if not found:
                 pieces.append(((form, form[0]),))
             else:
-                # The written form leads so the first variant is the phrase itself.
-                reach = self.reach[form]
-                others = [(other, self.labels[other]) for other in reach if other != form]
+                # The written form leads so the first variant is the phrase itself. Narrower
+                # places count for the place alone ("Jakarta"), not inside a longer phrase.
+                alone = size == len(words)
+                forms = self.reach[form] if alone else self.groups[form]
+                others = [(other, self.labels[other]) for other in forms if other != form]
                 pieces.append(((form, " ".join(form)), *others))
             start += size
         return pieces

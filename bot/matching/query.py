@@ -6,10 +6,10 @@ import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from bot.matching.abbreviations import AbbreviationTable, load_table
+from bot.matching.abbreviations import AbbreviationTable, Variant, load_table
 from bot.matching.document import MatchDocument
 from bot.matching.nodes import Node, Phrase, all_phrases, positive_phrases, render
-from bot.matching.normalize import Words, topic_tokens
+from bot.matching.normalize import MARKS, Words, topic_tokens
 from bot.matching.readings import Place, Readings, load_readings, plain
 from bot.matching.syntax import (
     MAX_LENGTH,
@@ -109,6 +109,34 @@ def parse_topic(text: str) -> TopicQuery:
     return TopicQuery(source=source, key=render(root), root=root)
 
 
+def _pruned(table: AbbreviationTable, variants: tuple[Variant, ...]) -> tuple[Variant, ...]:
+    """Drop variants that contain a shorter one which matches wherever they would.
+
+    "DKI Jakarta" adds nothing to "Jakarta" but words for the search to look up. A shorter
+    variant that a following word can cancel (DPR before "D") or that carries a mark or a
+    case-sensitive word is not relied on.
+    """
+    plain_forms = [
+        words
+        for words, _ in variants
+        if words not in table.extensions
+        and not any(word[:1] in MARKS or word in table.marked for word in words)
+    ]
+    return tuple(
+        (words, label)
+        for number, (words, label) in enumerate(variants)
+        if number == 0 or not any(_inside(short, words) for short in plain_forms)
+    )
+
+
+def _inside(short: Words, words: Words) -> bool:
+    """Tell whether `short` is a strictly shorter run of adjacent words in `words`."""
+    size = len(short)
+    return size < len(words) and any(
+        words[start : start + size] == short for start in range(len(words) - size + 1)
+    )
+
+
 def _phrase(table: AbbreviationTable, readings: Readings, text: str, exact: bool) -> Phrase:
     """Build the phrase node for adjacent words, with its other forms unless `exact`."""
     words = topic_tokens(text, table.marked)
@@ -116,7 +144,7 @@ def _phrase(table: AbbreviationTable, readings: Readings, text: str, exact: bool
         raise TopicSyntaxError("empty", text)
     if exact:
         return Phrase(words=words, variants=(words,), labels=(" ".join(words),), exact=True)
-    expanded = readings.widen(table.expand(words))
+    expanded = _pruned(table, readings.widen(table.expand(words)))
     return Phrase(
         words=words,
         variants=tuple(variant for variant, _ in expanded),

@@ -86,3 +86,12 @@ def test_list_descriptions_name_the_place_and_the_other_forms() -> None:
     assert "kebanjiran" in parse_topic("banjir").also_covers()
     assert parse_topic("=banjir").also_covers() == []
     assert "banjir" not in parse_topic("banjir").also_covers()
+
+
+def test_a_variant_containing_a_shorter_one_is_not_looked_up_twice() -> None:
+    jakarta = parse_topic("Jakarta")
+    assert ("dki", "jakarta") not in jakarta.positive_variants()
+    assert ("jaksel",) in jakarta.positive_variants()
+    # A narrower place counts for the place alone, not inside a longer phrase.
+    assert ("pemprov", "jaksel") not in parse_topic("Pemprov DKI").positive_variants()
+    assert matches("Pemprov DKI", "Pemerintah Provinsi DKI Jakarta memperpanjang diskon pajak.")
