@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from bot.matching.abbreviations import AbbreviationTable, Variant, load_table
 from bot.matching.document import MatchDocument
 from bot.matching.nodes import Node, Phrase, all_phrases, positive_phrases, render
-from bot.matching.normalize import MARKS, Words, topic_tokens
+from bot.matching.normalize import MARKS, Words, raw_words, topic_tokens
 from bot.matching.readings import Place, Readings, load_readings, plain
 from bot.matching.syntax import (
     MAX_LENGTH,
@@ -19,6 +20,9 @@ from bot.matching.syntax import (
     check_exclusions,
     lex,
 )
+
+# A word written without quotes, operators or "=".
+_PLAIN_WORD = re.compile(r'[^\s"()|+=-][^\s"()|+]*')
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -68,6 +72,15 @@ class TopicQuery:
             if tuple(map(plain, variant)) not in own
         )
         return list(dict.fromkeys(labels))
+
+    def as_and(self) -> str | None:
+        """The topic with AND between its words, for a single phrase of plain words, else None."""
+        words = self.source.split()
+        plain_words = all(_PLAIN_WORD.fullmatch(word) and raw_words(word) for word in words)
+        if not isinstance(self.root, Phrase) or self.root.exact or len(words) < 2:
+            return None
+        alternative = " AND ".join(words)
+        return alternative if plain_words and len(alternative) <= MAX_LENGTH else None
 
     def places(self) -> list[Place]:
         """Return the gazetteer places the positive phrases are read as."""

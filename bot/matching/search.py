@@ -148,7 +148,7 @@ def _confirm(
     for item, body in candidates:
         if not keep_going():
             return confirmed, False
-        document = prepare_document(item.title, body)
+        document = prepare_document(item.title, body, item.region)
         if any(query.matches(document) for query in queries):
             confirmed.append(item)
             if len(confirmed) == wanted:

@@ -95,3 +95,13 @@ def test_a_variant_containing_a_shorter_one_is_not_looked_up_twice() -> None:
     # A narrower place counts for the place alone, not inside a longer phrase.
     assert ("pemprov", "jaksel") not in parse_topic("Pemprov DKI").positive_variants()
     assert matches("Pemprov DKI", "Pemerintah Provinsi DKI Jakarta memperpanjang diskon pajak.")
+
+
+def test_the_and_form_of_a_phrase_is_offered_only_for_plain_words() -> None:
+    assert parse_topic("banjir Serang").as_and() == "banjir AND Serang"
+    assert parse_topic("Korea Utara").as_and() == "Korea AND Utara"
+    assert parse_topic("banjir").as_and() is None
+    assert parse_topic("banjir AND Serang").as_and() is None
+    assert parse_topic('"banjir Serang"').as_and() is None
+    assert parse_topic("=banjir Serang").as_and() is None
+    assert parse_topic("<b>Serang</b> & <script>").as_and() is None
