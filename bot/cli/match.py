@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 from bot.feeds.clean import FeedText, clean_entry_text
-from bot.i18n import text
 from bot.matching import TopicSyntaxError, parse_topic, prepare_document
 
 EXIT_MATCH, EXIT_NO_MATCH, EXIT_INVALID = 0, 1, 2
@@ -30,6 +29,9 @@ def run_match(query_text: str, path: str | None) -> int:
     try:
         query = parse_topic(query_text)
     except TopicSyntaxError as error:
+        # The catalogue (babel) is read only to explain a refusal: a match need not wait for it.
+        from bot.i18n import text
+
         reason = text(f"topic_error_{error.code}", detail=error.detail)
         print(f"warta match: invalid topic {query_text!r}: {reason}", file=sys.stderr)
         return EXIT_INVALID
