@@ -278,7 +278,8 @@ class FeedPoller:
         story_id = self._stories.find_story(title, now)
         alerts: dict[int, tuple[str, ...]] = {}
         if self._should_alert(feed, published, now):
-            alerts = self._topics.chats_for(prepare_document(title, body), feed.region)
+            document = prepare_document(title, body, feed.region)
+            alerts = self._topics.chats_for(document, feed.region)
         return NewItem(
             identity=entry.identity,
             title=title,

@@ -171,7 +171,7 @@ class Readings:
         text, spans = located
         if before in self.cues or _is_dateline(raw, number, text, spans):
             return True
-        if region is not None and region.casefold() == place.province.casefold():
+        if _in_region(place, region) and _opens_sentence(number, text, spans):
             return True
         return not _in_title_case(raws, number, text, spans)
 
@@ -184,6 +184,19 @@ def _is_dateline(raw: str, number: int, text: str, spans: list[tuple[int, int]])
     if number != 0 or not raw.isupper() or len(raw) < _TITLE_WORD_MIN:
         return False
     return _DATELINE_END.match(text, spans[0][1]) is not None
+
+
+def _in_region(place: Place, region: str | None) -> bool:
+    """Tell whether the feed's region is the place's province."""
+    return region is not None and region.casefold() == place.province.casefold()
+
+
+def _opens_sentence(number: int, text: str, spans: list[tuple[int, int]]) -> bool:
+    """Tell whether the word at `number` begins its sentence (a headline about the place)."""
+    return (
+        number == 0
+        or _SENTENCE_BREAK.search(text, spans[number - 1][1], spans[number][0]) is not None
+    )
 
 
 def _in_title_case(
