@@ -11,9 +11,9 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 from bot.chats.subscriptions import Refusal, SubscribeOutcome, region_id
 from bot.context import WartaApp, WartaContext
 from bot.i18n import text
-from bot.matching import TopicQuery, TopicSyntaxError, parse_topic
+from bot.matching import TopicQuery
 from bot.matching.readings import Place
-from bot.matching.search import SearchBusyError
+from bot.matching.search import and_instead
 from handlers.regions import pressed_region
 from handlers.replies import (
     BUTTON_CHAT,
@@ -91,30 +91,19 @@ async def subscribe(update: Update, context: WartaContext, chat: Chat, target: C
     summary = describe_outcome(outcome, subscriptions.limit, chat.language)
     await message_of(update).reply_text(target_note(chat, target) + summary)
     for topic, query in outcome.new_topics:
-        alternative = query.as_and()
-        if alternative is not None:
+        if query.as_and() is not None:
             # Searching takes a moment: the hint follows without holding up other updates.
-            hint = _offer_and(update, context, chat, target, (topic, query, alternative))
+            hint = _offer_and(update, context, chat, target, (topic, query))
             context.application.create_task(hint, update=update)
 
 
 async def _offer_and(
-    update: Update,
-    context: WartaContext,
-    chat: Chat,
-    target: Chat,
-    new: tuple[Topic, TopicQuery, str],
+    update: Update, context: WartaContext, chat: Chat, target: Chat, new: tuple[Topic, TopicQuery]
 ) -> None:
     """Offer the AND form of a new phrase that matched no stored item but whose AND does."""
-    topic, query, alternative = new
-    search = context.services.search
-    try:
-        if (await search.latest([query], 1, chat_id=chat.id)).items:
-            return
-        found = await search.latest([parse_topic(alternative)], 1, chat_id=chat.id)
-    except SearchBusyError:
-        return  # the reader is searching already; the hint is a nicety
-    if not found.items:
+    topic, query = new
+    alternative = await and_instead(context.services.search, query, chat.id)
+    if alternative is None:
         return
     language = chat.language
     button = InlineKeyboardButton(
@@ -132,29 +121,14 @@ async def and_button(update: Update, context: WartaContext, chat: Chat, target: 
     """Replace the pressed topic by the AND of its words."""
     query = pressed(update)
     topic_id = int(matched(context)["topic"])
-    subscriptions = context.services.subscriptions
-    topics = {topic.id: topic for topic in await context.services.storage.list_topics(target.id)}
-    topic = topics.get(topic_id)
-    alternative = _and_form(topic)
-    if topic is None or alternative is None:
+    replaced = await context.services.subscriptions.join_words(target.id, topic_id)
+    if replaced is None:
         await toast(query, chat.language, "unsubscribe_gone")
         return
-    await subscriptions.unsubscribe_id(target.id, topic.id)
-    wanted = f"{alternative} @{topic.region}" if topic.region else alternative
-    outcome = await subscriptions.subscribe(target.id, wanted)
-    shown = quote(", ".join(outcome.added + outcome.existing) or wanted)
-    done = text("subscribe_and_done", chat.language, old=quote(topic.label), new=shown)
+    old, outcome = replaced
+    new = quote(", ".join(outcome.added + outcome.existing))
+    done = text("subscribe_and_done", chat.language, old=quote(old.label), new=new)
     await show_on_pressed(query, chat.language, message_html=done, toast=plain_text(done))
-
-
-def _and_form(topic: Topic | None) -> str | None:
-    """The AND form of a stored topic, if it is a phrase of plain words."""
-    if topic is None:
-        return None
-    try:
-        return parse_topic(topic.text).as_and()
-    except TopicSyntaxError:
-        return None
 
 
 @configuring
@@ -274,7 +248,7 @@ def _reading(query: TopicQuery, language: str) -> list[str]:
 
 
 def _place_line(place: Place, language: str) -> str:
-    """ "Batu — kota di Jawa Timur", and how a name that is also a word is read."""
+    """The place a topic names ("Batu — kota di Jawa Timur") and how such a word is read."""
     kinds = text("place_and", language).join(
         dict.fromkeys(text(f"place_kind_{unit.kind}", language) for unit in place.units)
     )

@@ -134,6 +134,24 @@ class Subscriptions:
             return None
         return await self.unsubscribe_id(chat_id, topic.id)
 
+    async def join_words(
+        self, chat_id: int, topic_id: int
+    ) -> tuple[Topic, SubscribeOutcome] | None:
+        """Replace a phrase topic by the AND of its words; None if gone or not such a phrase."""
+        topics = await self._storage.list_topics(chat_id)
+        topic = next((topic for topic in topics if topic.id == topic_id), None)
+        if topic is None:
+            return None
+        try:
+            alternative = parse_topic(topic.text).as_and()
+        except TopicSyntaxError:
+            return None
+        if alternative is None:
+            return None
+        await self.unsubscribe_id(chat_id, topic.id)
+        wanted = f"{alternative} @{topic.region}" if topic.region else alternative
+        return topic, await self.subscribe(chat_id, wanted)
+
     async def unsubscribe_id(self, chat_id: int, topic_id: int) -> Topic | None:
         """Remove one of the chat's topics by id."""
         topic = await self._storage.remove_topic(chat_id, topic_id)
