@@ -31,34 +31,9 @@ Variant = tuple[Words, str]
 
 # Words either side of a family form in which a figurative cue counts.
 FIGURATIVE_WINDOW = 2
-# Words a title-case headline leaves in lower case; any other word in lower case means the
-# sentence is running text, whose capitals mean names.
-_TITLE_LOWER = frozenset(
-    [
-        "dan",
-        "di",
-        "ke",
-        "dari",
-        "yang",
-        "untuk",
-        "dengan",
-        "pada",
-        "dalam",
-        "atau",
-        "oleh",
-        "bagi",
-        "karena",
-        "tapi",
-        "serta",
-        "sebagai",
-        "hingga",
-        "usai",
-        "jelang",
-        "soal",
-        "vs",
-    ]
-)
 _TITLE_WORD_MIN = 3
+# The words of normalize.split_base, with their places in the text.
+_WORDS = re.compile(r"[^\W_]+")
 _SENTENCE_BREAK = re.compile(r"[.!?]\s|[.!?]$|\n")
 _DATELINE_END = re.compile(r"\s*[,(\-\u2013\u2014]")
 
@@ -92,6 +67,9 @@ class Readings:
     # Single folded word -> its place, for names that are also ordinary words.
     ambiguous: Mapping[str, Place]
     cues: frozenset[str]
+    # Words a title-case headline leaves in lower case; any other word in lower case means the
+    # sentence is running text, whose capitals mean names.
+    title_lower: frozenset[str]
     families: Mapping[str, tuple[str, ...]]
     # Family form -> the words that make it figurative.
     figurative: Mapping[str, frozenset[str]]
@@ -173,10 +151,24 @@ class Readings:
             return True
         if _in_region(place, region) and _opens_sentence(number, text, spans):
             return True
-        return not _in_title_case(raws, number, text, spans)
+        return not self._in_title_case(raws, number, text, spans)
 
-
-_WORDS = re.compile(r"[^\W_]+")
+    def _in_title_case(
+        self, raws: Sequence[str], number: int, text: str, spans: list[tuple[int, int]]
+    ) -> bool:
+        """Tell whether the word's sentence capitalises all its words, as headlines do."""
+        start = number
+        while start > 0 and not _breaks(text, spans[start - 1][1], spans[start][0]):
+            start -= 1
+        end = number
+        while end + 1 < len(spans) and not _breaks(text, spans[end][1], spans[end + 1][0]):
+            end += 1
+        others = [
+            raws[n]
+            for n in range(start, end + 1)
+            if n != number and len(raws[n]) >= _TITLE_WORD_MIN and raws[n][:1].isalpha()
+        ]
+        return all(word[:1].isupper() or word in self.title_lower for word in others)
 
 
 def _is_dateline(raw: str, number: int, text: str, spans: list[tuple[int, int]]) -> bool:
@@ -193,30 +185,12 @@ def _in_region(place: Place, region: str | None) -> bool:
 
 def _opens_sentence(number: int, text: str, spans: list[tuple[int, int]]) -> bool:
     """Tell whether the word at `number` begins its sentence (a headline about the place)."""
-    return (
-        number == 0
-        or _SENTENCE_BREAK.search(text, spans[number - 1][1], spans[number][0]) is not None
-    )
+    return number == 0 or _breaks(text, spans[number - 1][1], spans[number][0])
 
 
-def _in_title_case(
-    raws: Sequence[str], number: int, text: str, spans: list[tuple[int, int]]
-) -> bool:
-    """Tell whether the word's sentence capitalises all its words, as headlines do."""
-    start = number
-    while start > 0 and not _SENTENCE_BREAK.search(text, spans[start - 1][1], spans[start][0]):
-        start -= 1
-    end = number
-    while end + 1 < len(spans) and not _SENTENCE_BREAK.search(
-        text, spans[end][1], spans[end + 1][0]
-    ):
-        end += 1
-    others = [
-        raws[n]
-        for n in range(start, end + 1)
-        if n != number and len(raws[n]) >= _TITLE_WORD_MIN and raws[n][:1].isalpha()
-    ]
-    return all(word[:1].isupper() or word in _TITLE_LOWER for word in others)
+def _breaks(text: str, start: int, end: int) -> bool:
+    """Tell whether the text between two words ends a sentence."""
+    return _SENTENCE_BREAK.search(text, start, end) is not None
 
 
 def build_readings(places: Mapping[str, Any], families: Mapping[str, Any]) -> Readings:
@@ -241,6 +215,7 @@ def build_readings(places: Mapping[str, Any], families: Mapping[str, Any]) -> Re
         places=by_name,
         ambiguous=ambiguous,
         cues=frozenset(fold_word(cue) for cue in places.get("cue_before", [])),
+        title_lower=frozenset(places.get("title_lowercase", [])),
         families=forms,
         figurative=figurative,
         sensitive=frozenset([*ambiguous, *figurative]),
