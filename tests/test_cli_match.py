@@ -84,3 +84,12 @@ def test_help_still_lists_every_subcommand() -> None:
     )
     for name in ("run", "match", "backup", "demo", "feeds", "migrate-db"):
         assert name in result.stdout
+
+
+def test_the_feeds_region_reads_a_headline_about_its_place() -> None:
+    headline = "Serang Diguyur Hujan Deras, Sejumlah Ruas Jalan Tergenang"
+    assert warta_match("Serang", stdin=headline).returncode == 1
+    result = warta_match("Serang", "--region", "Banten", stdin=headline)
+    assert result.returncode == 0
+    assert "serang" in result.stdout.lower()
+    assert "§" not in result.stdout
