@@ -105,3 +105,8 @@ def test_the_and_form_of_a_phrase_is_offered_only_for_plain_words() -> None:
     assert parse_topic('"banjir Serang"').as_and() is None
     assert parse_topic("=banjir Serang").as_and() is None
     assert parse_topic("<b>Serang</b> & <script>").as_and() is None
+
+
+def test_a_place_followed_by_an_ordinary_phrase_is_still_the_place() -> None:
+    # "baru-baru ini" (recently) after the name is no compound.
+    assert matches("Serang", "Banjir melanda Serang baru-baru ini, ratusan warga mengungsi.")
