@@ -38,6 +38,8 @@ from storage.models import Chat, Topic
 UNSUBSCRIBE_PREFIX = "unsub:"
 UNFOLLOW_PREFIX = "unfollow:"
 AND_PREFIX = "and:"
+# New phrases checked for an AND hint per /subscribe: each check is two searches.
+MAX_AND_HINTS = 3
 # Replace a topic by the AND of its words (and the menu's chat).
 AND_BUTTON = re.compile(rf"^and:(?P<topic>\d{{1,18}}){BUTTON_CHAT}$")
 # A topic's id or a region's id (and the menu's chat), or (on buttons sent before region ids)
@@ -90,30 +92,38 @@ async def subscribe(update: Update, context: WartaContext, chat: Chat, target: C
     outcome = await subscriptions.subscribe(target.id, argument)
     summary = describe_outcome(outcome, subscriptions.limit, chat.language)
     await message_of(update).reply_text(target_note(chat, target) + summary)
-    for topic, query in outcome.new_topics:
-        if query.as_and() is not None:
-            # Searching takes a moment: the hint follows without holding up other updates.
-            hint = _offer_and(update, context, chat, target, (topic, query))
-            context.application.create_task(hint, update=update)
+    phrases = [(topic, query) for topic, query in outcome.new_topics if query.as_and()]
+    if phrases:
+        # Searching takes a moment: the hints follow without holding up other updates.
+        hints = _offer_and(update, context, (chat, target), phrases[:MAX_AND_HINTS])
+        context.application.create_task(hints, update=update)
 
 
 async def _offer_and(
-    update: Update, context: WartaContext, chat: Chat, target: Chat, new: tuple[Topic, TopicQuery]
+    update: Update,
+    context: WartaContext,
+    chats: tuple[Chat, Chat],
+    phrases: list[tuple[Topic, TopicQuery]],
 ) -> None:
-    """Offer the AND form of a new phrase that matched no stored item but whose AND does."""
-    topic, query = new
-    alternative = await and_instead(context.services.search, query, chat.id)
-    if alternative is None:
-        return
+    """Offer the AND form of each new phrase that matched no stored item but whose AND does."""
+    chat, target = chats
     language = chat.language
-    button = InlineKeyboardButton(
-        toast_text("subscribe_and_button", language, topic=alternative),
-        callback_data=for_chat(f"{AND_PREFIX}{topic.id}", target),
-    )
-    hint = text(
-        "subscribe_and_hint", language, phrase=quote(topic.text), alternative=quote(alternative)
-    )
-    await message_of(update).reply_text(hint, reply_markup=InlineKeyboardMarkup([[button]]))
+    # One phrase after the other: the reader's own searches wait for one check at most.
+    for topic, query in phrases:
+        alternative = await and_instead(context.services.search, query, chat.id)
+        if alternative is None:
+            continue
+        button = InlineKeyboardButton(
+            toast_text("subscribe_and_button", language, topic=alternative),
+            callback_data=for_chat(f"{AND_PREFIX}{topic.id}", target),
+        )
+        hint = text(
+            "subscribe_and_hint",
+            language,
+            phrase=quote(topic.text),
+            alternative=quote(alternative),
+        )
+        await message_of(update).reply_text(hint, reply_markup=InlineKeyboardMarkup([[button]]))
 
 
 @configuring

@@ -172,10 +172,17 @@ class Readings:
 
 
 def _is_dateline(raw: str, number: int, text: str, spans: list[tuple[int, int]]) -> bool:
-    """Tell whether the word opens the text in capitals before a comma or dash (SERANG, …)."""
-    if number != 0 or not raw.isupper() or len(raw) < _TITLE_WORD_MIN:
+    """Tell whether the word opens the text as its dateline.
+
+    Either as outlets write it ("SERANG, KOMPAS.com —") or as ingestion's cleaning leaves it:
+    the place alone on the first line, the outlet removed.
+    """
+    if number != 0 or len(raw) < _TITLE_WORD_MIN:
         return False
-    return _DATELINE_END.match(text, spans[0][1]) is not None
+    end = spans[0][1]
+    if raw.isupper() and _DATELINE_END.match(text, end) is not None:
+        return True
+    return text.startswith("\n", end) and not text[: spans[0][0]].strip()
 
 
 def _in_region(place: Place, region: str | None) -> bool:
