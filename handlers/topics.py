@@ -11,6 +11,9 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 from bot.chats.subscriptions import Refusal, SubscribeOutcome, region_id
 from bot.context import WartaApp, WartaContext
 from bot.i18n import text
+from bot.matching import TopicQuery
+from bot.matching.readings import Place
+from bot.matching.search import and_instead
 from handlers.regions import pressed_region
 from handlers.replies import (
     BUTTON_CHAT,
@@ -21,6 +24,7 @@ from handlers.replies import (
     managed_target,
     matched,
     message_of,
+    plain_text,
     pressed,
     quote,
     reply,
@@ -29,10 +33,15 @@ from handlers.replies import (
     toast,
     toast_text,
 )
-from storage.models import Chat
+from storage.models import Chat, Topic
 
 UNSUBSCRIBE_PREFIX = "unsub:"
 UNFOLLOW_PREFIX = "unfollow:"
+AND_PREFIX = "and:"
+# New phrases checked for an AND hint per /subscribe: each check is two searches.
+MAX_AND_HINTS = 3
+# Replace a topic by the AND of its words (and the menu's chat).
+AND_BUTTON = re.compile(rf"^and:(?P<topic>\d{{1,18}}){BUTTON_CHAT}$")
 # A topic's id or a region's id (and the menu's chat), or (on buttons sent before region ids)
 # a region's name.
 REMOVAL_BUTTON = re.compile(
@@ -83,6 +92,53 @@ async def subscribe(update: Update, context: WartaContext, chat: Chat, target: C
     outcome = await subscriptions.subscribe(target.id, argument)
     summary = describe_outcome(outcome, subscriptions.limit, chat.language)
     await message_of(update).reply_text(target_note(chat, target) + summary)
+    phrases = [(topic, query) for topic, query in outcome.new_topics if query.as_and()]
+    if phrases:
+        # Searching takes a moment: the hints follow without holding up other updates.
+        hints = _offer_and(update, context, (chat, target), phrases[:MAX_AND_HINTS])
+        context.application.create_task(hints, update=update)
+
+
+async def _offer_and(
+    update: Update,
+    context: WartaContext,
+    chats: tuple[Chat, Chat],
+    phrases: list[tuple[Topic, TopicQuery]],
+) -> None:
+    """Offer the AND form of each new phrase that matched no stored item but whose AND does."""
+    chat, target = chats
+    language = chat.language
+    # One phrase after the other: the reader's own searches wait for one check at most.
+    for topic, query in phrases:
+        alternative = await and_instead(context.services.search, query, chat.id)
+        if alternative is None:
+            continue
+        button = InlineKeyboardButton(
+            toast_text("subscribe_and_button", language, topic=alternative),
+            callback_data=for_chat(f"{AND_PREFIX}{topic.id}", target),
+        )
+        hint = text(
+            "subscribe_and_hint",
+            language,
+            phrase=quote(topic.text),
+            alternative=quote(alternative),
+        )
+        await message_of(update).reply_text(hint, reply_markup=InlineKeyboardMarkup([[button]]))
+
+
+@configuring
+async def and_button(update: Update, context: WartaContext, chat: Chat, target: Chat) -> None:
+    """Replace the pressed topic by the AND of its words."""
+    query = pressed(update)
+    topic_id = int(matched(context)["topic"])
+    replaced = await context.services.subscriptions.join_words(target.id, topic_id)
+    if replaced is None:
+        await toast(query, chat.language, "unsubscribe_gone")
+        return
+    old, outcome = replaced
+    new = quote(", ".join(outcome.added + outcome.existing))
+    done = text("subscribe_and_done", chat.language, old=quote(old.label), new=new)
+    await show_on_pressed(query, chat.language, message_html=done, toast=plain_text(done))
 
 
 @configuring
@@ -184,12 +240,36 @@ async def list_topics(update: Update, context: WartaContext) -> None:
     lines.append(
         text("list_header", chat.language, count=len(described), limit=subscriptions.limit)
     )
-    for topic, covers in described:
+    for topic, query in described:
         lines.append(f"• {html.escape(topic.label)}")
-        if covers:
-            forms = html.escape(", ".join(covers))
-            lines.append(text("list_also_covers", chat.language, forms=forms))
+        if query is not None:
+            lines.extend(_reading(query, chat.language))
     await message_of(update).reply_text("\n".join(lines))
+
+
+def _reading(query: TopicQuery, language: str) -> list[str]:
+    """How a topic is read: the places it names, and the other forms it also covers."""
+    lines = [_place_line(place, language) for place in query.places()]
+    covers = query.also_covers()
+    if covers:
+        forms = html.escape(", ".join(covers))
+        lines.append(text("list_also_covers", language, forms=forms))
+    return lines
+
+
+def _place_line(place: Place, language: str) -> str:
+    """The place a topic names ("Batu — kota di Jawa Timur") and how such a word is read."""
+    kinds = text("place_and", language).join(
+        dict.fromkeys(text(f"place_kind_{unit.kind}", language) for unit in place.units)
+    )
+    name, province = html.escape(place.name), html.escape(place.province)
+    if all(unit.kind == "provinsi" for unit in place.units):
+        line = text("list_place_province", language, place=name)
+    else:
+        line = text("list_place", language, place=name, kinds=kinds, province=province)
+    if place.ambiguous:
+        line += "\n" + text("list_place_word", language, place=name)
+    return line
 
 
 def register(app: WartaApp) -> None:
@@ -198,3 +278,4 @@ def register(app: WartaApp) -> None:
     app.add_handler(CommandHandler(["unsubscribe", "berhenti"], unsubscribe))
     app.add_handler(CommandHandler(["list", "topik"], list_topics))
     app.add_handler(CallbackQueryHandler(removal_button, pattern=REMOVAL_BUTTON))
+    app.add_handler(CallbackQueryHandler(and_button, pattern=AND_BUTTON))

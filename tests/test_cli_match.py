@@ -55,3 +55,41 @@ def test_a_missing_file_exits_2_with_the_reason(tmp_path: Path) -> None:
     result = warta_match("banjir", str(tmp_path / "tidak-ada.html"))
     assert result.returncode == 2
     assert "cannot read" in result.stderr
+
+
+def test_match_loads_none_of_the_bots_network_or_database_libraries(tmp_path: Path) -> None:
+    # Importing every subcommand's libraries made each `warta match` take seconds.
+    article = tmp_path / "artikel.html"
+    article.write_text(ARTICLE, encoding="utf-8")
+    heavy = ["telegram", "feedparser", "httpx", "psycopg", "aiosqlite"]
+    script = (
+        "import sys\n"
+        "from bot.cli import main\n"
+        f"code = main(['match', 'banjir AND Serang', {str(article)!r}])\n"
+        f"print(code, [name for name in {heavy!r} if name in sys.modules])\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.stdout.strip().splitlines()[-1] == "0 []", result.stderr
+
+
+def test_help_still_lists_every_subcommand() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    for name in ("run", "match", "backup", "demo", "feeds", "migrate-db"):
+        assert name in result.stdout
+
+
+def test_the_feeds_region_reads_a_headline_about_its_place() -> None:
+    headline = "Serang Diguyur Hujan Deras, Sejumlah Ruas Jalan Tergenang"
+    assert warta_match("Serang", stdin=headline).returncode == 1
+    result = warta_match("Serang", "--region", "Banten", stdin=headline)
+    assert result.returncode == 0
+    assert "serang" in result.stdout.lower()
+    assert "§" not in result.stdout

@@ -28,6 +28,8 @@ class SubscribeOutcome:
     """What a /subscribe did with each topic it was given."""
 
     added: list[str] = field(default_factory=list)
+    # The topics just stored, with how they are read, in the order of `added`.
+    new_topics: list[tuple[Topic, TopicQuery]] = field(default_factory=list)
     existing: list[str] = field(default_factory=list)
     refused: list[Refusal] = field(default_factory=list)
     over_limit: list[str] = field(default_factory=list)
@@ -104,19 +106,21 @@ class Subscriptions:
                 outcome.existing.append(text)
             elif count >= self.limit:
                 outcome.over_limit.append(text)
-            elif await self._add(chat_id, query, key, region):
+            elif (topic := await self._add(chat_id, query, key, region)) is not None:
                 outcome.added.append(f"{query.source} @{region}" if region else query.source)
+                outcome.new_topics.append((topic, query))
                 count += 1
             else:
                 outcome.existing.append(text)
         return outcome
 
-    async def _add(self, chat_id: int, query: TopicQuery, key: str, region: str | None) -> bool:
+    async def _add(
+        self, chat_id: int, query: TopicQuery, key: str, region: str | None
+    ) -> Topic | None:
         topic = await self._storage.add_topic(chat_id, query.source, key, self._clock(), region)
-        if topic is None:
-            return False
-        self._registry.add(topic, query)
-        return True
+        if topic is not None:
+            self._registry.add(topic, query)
+        return topic
 
     async def unsubscribe(self, chat_id: int, text: str) -> Topic | None:
         """Remove the chat's topic written like `text` (case-insensitive, region included)."""
@@ -130,6 +134,24 @@ class Subscriptions:
             return None
         return await self.unsubscribe_id(chat_id, topic.id)
 
+    async def join_words(
+        self, chat_id: int, topic_id: int
+    ) -> tuple[Topic, SubscribeOutcome] | None:
+        """Replace a phrase topic by the AND of its words; None if gone or not such a phrase."""
+        topics = await self._storage.list_topics(chat_id)
+        topic = next((topic for topic in topics if topic.id == topic_id), None)
+        if topic is None:
+            return None
+        try:
+            alternative = parse_topic(topic.text).as_and()
+        except TopicSyntaxError:
+            return None
+        if alternative is None:
+            return None
+        await self.unsubscribe_id(chat_id, topic.id)
+        wanted = f"{alternative} @{topic.region}" if topic.region else alternative
+        return topic, await self.subscribe(chat_id, wanted)
+
     async def unsubscribe_id(self, chat_id: int, topic_id: int) -> Topic | None:
         """Remove one of the chat's topics by id."""
         topic = await self._storage.remove_topic(chat_id, topic_id)
@@ -137,15 +159,14 @@ class Subscriptions:
             self._registry.remove(topic.id)
         return topic
 
-    async def topics(self, chat_id: int) -> list[tuple[Topic, list[str]]]:
-        """The chat's topics, each with the other forms it also covers."""
-        described = []
+    async def topics(self, chat_id: int) -> list[tuple[Topic, TopicQuery | None]]:
+        """The chat's topics, each with how it is read (None if it no longer parses)."""
+        described: list[tuple[Topic, TopicQuery | None]] = []
         for topic in await self._storage.list_topics(chat_id):
             try:
-                covers = parse_topic(topic.text).also_covers()
+                described.append((topic, parse_topic(topic.text)))
             except TopicSyntaxError:
-                covers = []
-            described.append((topic, covers))
+                described.append((topic, None))
         return described
 
     async def follow_region(self, chat_id: int, wanted: str) -> tuple[str | None, bool]:

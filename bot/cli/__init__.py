@@ -6,11 +6,11 @@ May import anything in `bot` and `storage`, never `handlers` (the application br
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Protocol, cast
 
-from bot.cli import backup, demo, feeds, match, migrate_db, run, status
 from bot.config import ConfigError, load_config
 from bot.ops.logs import Redactor, one_line
 
@@ -24,23 +24,36 @@ class Subcommand(Protocol):
         """Add the subcommand's parser, setting `handler` to its run function."""
 
 
-SUBCOMMANDS: tuple[Subcommand, ...] = (run, status, match, backup, demo, feeds, migrate_db)
+# Each subcommand's name and module. Only the module of the subcommand given is imported (all
+# of them for --help): `warta match` need not load the bot's network and database libraries.
+SUBCOMMANDS: dict[str, str] = {
+    "run": "bot.cli.run",
+    "status": "bot.cli.status",
+    "match": "bot.cli.match",
+    "backup": "bot.cli.backup",
+    "demo": "bot.cli.demo",
+    "feeds": "bot.cli.feeds",
+    "migrate-db": "bot.cli.migrate_db",
+}
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The command-line interface."""
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The command-line interface, with every subcommand or only the one named."""
     parser = argparse.ArgumentParser(
         prog="warta", description="Telegram bot for Indonesian regional news alerts."
     )
     commands = parser.add_subparsers(dest="command", required=True)
-    for subcommand in SUBCOMMANDS:
-        subcommand.add_parser(commands)
+    for name, module in SUBCOMMANDS.items():
+        if only is None or only == name:
+            cast(Subcommand, importlib.import_module(module)).add_parser(commands)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console command."""
-    args = build_parser().parse_args(argv)
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    chosen = arguments[0] if arguments and arguments[0] in SUBCOMMANDS else None
+    args = build_parser(chosen).parse_args(arguments)
     try:
         code: int = args.handler(args)
     except KeyboardInterrupt:

@@ -356,7 +356,8 @@ class FeedPoller:
             published = None  # a date in the future says nothing about when it was published
         alerts: dict[int, tuple[str, ...]] = {}
         if self._should_alert(feed, published, now):
-            alerts = self._topics.chats_for(prepare_document(title, body), feed.region)
+            document = prepare_document(title, body, feed.region)
+            alerts = self._topics.chats_for(document, feed.region)
         return NewItem(
             identity=entry.identity,
             title=title,

@@ -12,7 +12,7 @@ from typing import Any
 
 from bot.matching.normalize import Words, topic_tokens
 
-MAX_VARIANTS = 16
+MAX_VARIANTS = 48
 
 # A phrase's words and how to show them to the reader.
 Variant = tuple[Words, str]
@@ -23,6 +23,9 @@ class AbbreviationTable:
     """Maps each normalised form to all forms of its group."""
 
     groups: Mapping[Words, tuple[Words, ...]]
+    # Form -> its group's forms, then the forms of the narrower places the group covers
+    # ("Jakarta" also reaches "Jaksel", never the other way round).
+    reach: Mapping[Words, tuple[Words, ...]]
     marked: frozenset[str]
     longest: int
     # Form -> the words that, following it, make a longer form of another group.
@@ -45,26 +48,28 @@ class AbbreviationTable:
         pieces: list[tuple[Variant, ...]] = []
         start = 0
         while start < len(words):
-            size, group = self._form_at(words, start)
+            size, found = self._form_at(words, start)
             form = words[start : start + size]
-            if group is None:
+            if not found:
                 pieces.append(((form, form[0]),))
             else:
-                # The written form leads so the first variant is the phrase itself.
-                others = [(other, self.labels[other]) for other in group if other != form]
+                # The written form leads so the first variant is the phrase itself. Narrower
+                # places count for the place alone ("Jakarta"), not inside a longer phrase.
+                alone = size == len(words)
+                forms = self.reach[form] if alone else self.groups[form]
+                others = [(other, self.labels[other]) for other in forms if other != form]
                 pieces.append(((form, " ".join(form)), *others))
             start += size
         return pieces
 
-    def _form_at(self, words: Words, start: int) -> tuple[int, tuple[Words, ...] | None]:
-        """Return the size and group of the longest form beginning at `start`."""
+    def _form_at(self, words: Words, start: int) -> tuple[int, bool]:
+        """Return the size of the longest form beginning at `start`, and whether there is one."""
         if words[start] not in self.first_words:
-            return 1, None
+            return 1, False
         for size in range(min(self.longest, len(words) - start), 0, -1):
-            group = self.groups.get(words[start : start + size])
-            if group is not None:
-                return size, group
-        return 1, None
+            if words[start : start + size] in self.groups:
+                return size, True
+        return 1, False
 
 
 def build_table(data: Mapping[str, Any]) -> AbbreviationTable:
@@ -83,22 +88,49 @@ def build_table(data: Mapping[str, Any]) -> AbbreviationTable:
             groups[form] = forms
         labels.update(spelled)
     longest = max((len(form) for form in groups), default=1)
+    reach = _reach(data.get("group", []), groups, marked)
     return AbbreviationTable(
         groups=groups,
+        reach=reach,
         marked=marked,
         longest=longest,
-        extensions=_extensions(groups),
+        extensions=_extensions(groups, reach),
         first_words=frozenset(form[0] for form in groups),
         labels=labels,
     )
 
 
-def _extensions(groups: Mapping[Words, tuple[Words, ...]]) -> dict[Words, tuple[Words, ...]]:
+def _reach(
+    entries: Sequence[Mapping[str, Any]],
+    groups: Mapping[Words, tuple[Words, ...]],
+    marked: frozenset[str],
+) -> dict[Words, tuple[Words, ...]]:
+    """Map each form to its group's forms followed by those of the groups it covers."""
+    reach: dict[Words, tuple[Words, ...]] = dict(groups)
+    for entry in entries:
+        covered: list[Words] = []
+        for spelled in entry.get("covers", []):
+            words = topic_tokens(spelled, marked)
+            if words not in groups:
+                raise ValueError(f"covered form is in no group: {spelled}")
+            covered.extend(groups[words])
+        if covered:
+            own = groups[topic_tokens(entry["forms"][0], marked)]
+            for form in own:
+                reach[form] = tuple(dict.fromkeys([*own, *covered]))
+    return reach
+
+
+def _extensions(
+    groups: Mapping[Words, tuple[Words, ...]], reach: Mapping[Words, tuple[Words, ...]]
+) -> dict[Words, tuple[Words, ...]]:
     """Find, for each form, the tails that turn it into a longer form of another group."""
     tails: dict[Words, list[Words]] = {}
     for form, group in groups.items():
         for longer, other in groups.items():
-            if other is not group and len(longer) > len(form) and longer[: len(form)] == form:
+            if other is group or longer in reach[form]:
+                continue
+            if len(longer) > len(form) and longer[: len(form)] == form:
                 tails.setdefault(form, []).append(longer[len(form) :])
     return {form: tuple(rest) for form, rest in tails.items()}
 

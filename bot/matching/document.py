@@ -6,7 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from bot.matching.abbreviations import load_table
-from bot.matching.normalize import Words, document_tokens
+from bot.matching.normalize import Words, base_text, split_base, word_forms
+from bot.matching.readings import Readings, load_readings
 
 # Stands between title and text so no phrase spans the two.
 _BOUNDARY: tuple[str, ...] = ()
@@ -55,9 +56,33 @@ class MatchDocument:
         return not any(phrase in self for phrase in phrases)
 
 
-def prepare_document(title: str, text: str) -> MatchDocument:
-    """Normalise an item once; the result is reused for all topics."""
+def prepare_document(title: str, text: str, region: str | None = None) -> MatchDocument:
+    """Normalise an item once; the result is reused for all topics.
+
+    `region` is the feed's region: a place name in its province needs fewer cues to count.
+    """
     table = load_table()
+    readings = load_readings()
     marked = table.marked
-    positions = [*document_tokens(title, marked), _BOUNDARY, *document_tokens(text, marked)]
+    positions = [
+        *_positions(title, marked, readings, region),
+        _BOUNDARY,
+        *_positions(text, marked, readings, region),
+    ]
     return MatchDocument(positions=tuple(positions), extensions=table.extensions)
+
+
+def _positions(
+    text: str, marked: frozenset[str], readings: Readings, region: str | None
+) -> list[tuple[str, ...]]:
+    """The positions of one part of an item, with the readings its text confirms."""
+    base = base_text(text)
+    raws = split_base(base)
+    positions = word_forms(raws, marked)
+    canonical = [forms[-1] for forms in positions]
+    if readings.sensitive.isdisjoint(canonical):
+        return positions
+    found = readings.marks(raws, canonical, base, region)
+    return [
+        (*extra, *forms) if extra else forms for extra, forms in zip(found, positions, strict=True)
+    ]

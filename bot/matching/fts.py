@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from bot.matching import TopicQuery
 from bot.matching.nodes import And, Node, Or, Phrase
 from bot.matching.normalize import CLITICS, MIN_STEM, Words
+from bot.matching.readings import plain
 
 _CLITIC_ENDINGS = (*CLITICS, *(first + second for first in CLITICS for second in CLITICS))
 # Under half a second of lookups on a million items, the part of a search that nothing can stop
@@ -112,7 +113,9 @@ def _positive_words(query: TopicQuery) -> str:
     return _any_of(map(_phrase, query.positive_variants()))
 
 
-def _phrase(words: Words) -> str:
+def _phrase(marked: Words) -> str:
+    # A reading mark is confirmed by the matcher: the index holds the plain words.
+    words = tuple(map(plain, marked))
     if len(words) == 1:
         return _word(words[0])
     adjacent = _quoted(" ".join(words))
@@ -148,7 +151,7 @@ def _loose(node: Node, keep: int | None) -> str | None:
 
 def _loose_phrase(words: Words, keep: int | None) -> str:
     # Longer words are rarer: they let through fewer items for the matcher to refuse.
-    distinct = sorted(dict.fromkeys(words), key=len, reverse=True)
+    distinct = sorted(dict.fromkeys(map(plain, words)), key=len, reverse=True)
     return _all_of(map(_word, distinct[:keep]))
 
 

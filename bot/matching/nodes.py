@@ -20,6 +20,8 @@ class Phrase:
     variants: tuple[Words, ...]
     # How each variant is shown to the reader, in the same order.
     labels: tuple[str, ...]
+    # Written with "=": the words themselves only, no other forms or readings.
+    exact: bool = False
 
     def holds(self, absent: Absence) -> bool:
         """Tell whether one of the variants occurs."""
@@ -95,7 +97,7 @@ def _combine(kind: type[And] | type[Or], children: list[Node]) -> Node:
 def render(node: Node) -> str:
     """Render `node` canonically; equal renderings mean equal expressions."""
     if isinstance(node, Phrase):
-        return " ".join(node.words)
+        return ("=" if node.exact else "") + " ".join(node.words)
     if isinstance(node, Not):
         inner = render(node.child)
         return f"-({inner})" if isinstance(node.child, And | Or) else f"-{inner}"

@@ -10,30 +10,56 @@ from collections.abc import Collection
 Words = tuple[str, ...]
 
 CLITICS = ("nya", "lah", "kah", "pun")
+# Marks on a topic word that only the item's text can confirm (bot/matching/readings.py): the
+# place of that name, or a word in its literal sense. Neither can appear in a word of text.
+PLACE_MARK = "§"
+SENSE_MARK = "+"
+MARKS = PLACE_MARK + SENSE_MARK
 MIN_STEM = 3
 
 # Words that merely end in a clitic-like syllable; stripping them would invent a different
-# word ("masalah" is not "masa" + "-lah", "sekolah" is not "seko" + "-lah").
+# word ("masalah" is not "masa" + "-lah", "daulah" is not the district Dau + "-lah").
 NOT_CLITIC = frozenset(
     {
         "abdullah",
+        "alhamdulillah",
+        "atikah",
+        "baitullah",
+        "barakah",
         "berkah",
+        "bismillah",
+        "daulah",
         "fadilah",
+        "fathullah",
+        "habibullah",
         "himpun",
         "hizbullah",
+        "insyaallah",
         "istilah",
         "jamilah",
         "jumlah",
         "langkah",
         "majalah",
         "makkah",
+        "malikah",
         "masalah",
+        "masyaallah",
+        "muamalah",
+        "mubarakah",
         "nabilah",
         "nafkah",
         "nasrullah",
+        "ramallah",
+        "risalah",
+        "rumpun",
+        "saifullah",
         "sedekah",
         "sekolah",
+        "serumpun",
+        "subhanallah",
         "tingkah",
+        "ubaidillah",
+        "wasilah",
     }
 )
 
@@ -53,11 +79,19 @@ def fold_word(word: str) -> str:
     return folded if folded.isascii() else strip_marks(folded)
 
 
+def base_text(text: str) -> str:
+    """Apply NFKC and accent removal, keeping case and punctuation."""
+    base = unicodedata.normalize("NFKC", text)
+    return base if base.isascii() else strip_marks(base)
+
+
 def raw_words(text: str) -> list[str]:
     """Split `text` into words after NFKC and accent removal, keeping their case."""
-    base = unicodedata.normalize("NFKC", text)
-    if not base.isascii():
-        base = strip_marks(base)
+    return split_base(base_text(text))
+
+
+def split_base(base: str) -> list[str]:
+    """Split text already through `base_text` into words."""
     return _WORD_RE.findall(base)
 
 
@@ -80,13 +114,18 @@ def stem_chain(word: str) -> tuple[str, ...]:
 
 def canonical(token: str) -> str:
     """Return the clitic-free lowercase form used to find candidate phrases."""
-    return stem_chain(token.lower())[-1]
+    return stem_chain(token.lstrip(MARKS).lower())[-1]
 
 
 def document_tokens(text: str, marked: Collection[str]) -> list[tuple[str, ...]]:
     """Return, per word position of `text`, every form the word matches (canonical last)."""
+    return word_forms(raw_words(text), marked)
+
+
+def word_forms(raws: list[str], marked: Collection[str]) -> list[tuple[str, ...]]:
+    """Return, per word, every form the word matches (canonical last)."""
     positions: list[tuple[str, ...]] = []
-    for raw in raw_words(text):
+    for raw in raws:
         forms = stem_chain(fold_word(raw))
         # A case-sensitive form ("AS") adds its marker so only capitalised text matches it;
         # the marker goes first because the last form is the canonical one.

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from bot.matching.abbreviations import AbbreviationTable, load_table
+from bot.matching.abbreviations import AbbreviationTable, Variant, load_table
 from bot.matching.document import MatchDocument
 from bot.matching.nodes import Node, Phrase, all_phrases, positive_phrases, render
-from bot.matching.normalize import Words, topic_tokens
+from bot.matching.normalize import MARKS, Words, raw_words, topic_tokens
+from bot.matching.readings import Place, Readings, load_readings, plain
 from bot.matching.syntax import (
     MAX_LENGTH,
     MIN_LENGTH,
@@ -18,6 +20,9 @@ from bot.matching.syntax import (
     check_exclusions,
     lex,
 )
+
+# A word written without quotes, operators or "=".
+_PLAIN_WORD = re.compile(r'[^\s"()|+=-][^\s"()|+]*')
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -50,7 +55,7 @@ class TopicQuery:
         if not self.matches(doc):
             return []
         found = [variant for variant in self.positive_variants() if variant in doc]
-        return [" ".join(variant) for variant in found]
+        return list(dict.fromkeys(" ".join(map(plain, variant)) for variant in found))
 
     def phrases(self) -> list[str]:
         """Return the positive phrases as normalised text."""
@@ -64,9 +69,29 @@ class TopicQuery:
             label
             for phrase in phrases
             for variant, label in zip(phrase.variants, phrase.labels, strict=True)
-            if variant not in own
+            if tuple(map(plain, variant)) not in own
         )
         return list(dict.fromkeys(labels))
+
+    def as_and(self) -> str | None:
+        """The topic with AND between its words, for a single phrase of plain words, else None."""
+        words = self.source.split()
+        plain_words = all(_PLAIN_WORD.fullmatch(word) and raw_words(word) for word in words)
+        if not isinstance(self.root, Phrase) or self.root.exact or len(words) < 2:
+            return None
+        alternative = " AND ".join(words)
+        return alternative if plain_words and len(alternative) <= MAX_LENGTH else None
+
+    def places(self) -> list[Place]:
+        """Return the gazetteer places the positive phrases are read as."""
+        readings = load_readings()
+        found = (
+            readings.place_of(tuple(map(plain, variant)))
+            for phrase in positive_phrases(self.root)
+            if not phrase.exact
+            for variant in phrase.variants
+        )
+        return list(dict.fromkeys(place for place in found if place is not None))
 
     def positive_variants(self) -> tuple[Words, ...]:
         """Return every variant of the phrases outside a NOT, without duplicates."""
@@ -91,18 +116,48 @@ def parse_topic(text: str) -> TopicQuery:
         raise TopicSyntaxError("too_short", source)
     if len(source) > MAX_LENGTH:
         raise TopicSyntaxError("too_long", source[MAX_LENGTH:])
-    builder = functools.partial(_phrase, load_table())
+    builder = functools.partial(_phrase, load_table(), load_readings())
     root = Parser(lex(source), builder).parse()
     check_exclusions(root)
     return TopicQuery(source=source, key=render(root), root=root)
 
 
-def _phrase(table: AbbreviationTable, text: str) -> Phrase:
-    """Build the phrase node for adjacent words, with its abbreviation variants."""
+def _pruned(table: AbbreviationTable, variants: tuple[Variant, ...]) -> tuple[Variant, ...]:
+    """Drop variants that contain a shorter one which matches wherever they would.
+
+    "DKI Jakarta" adds nothing to "Jakarta" but words for the search to look up. A shorter
+    variant that a following word can cancel (DPR before "D") or that carries a mark or a
+    case-sensitive word is not relied on.
+    """
+    plain_forms = [
+        words
+        for words, _ in variants
+        if words not in table.extensions
+        and not any(word[:1] in MARKS or word in table.marked for word in words)
+    ]
+    return tuple(
+        (words, label)
+        for number, (words, label) in enumerate(variants)
+        if number == 0 or not any(_inside(short, words) for short in plain_forms)
+    )
+
+
+def _inside(short: Words, words: Words) -> bool:
+    """Tell whether `short` is a strictly shorter run of adjacent words in `words`."""
+    size = len(short)
+    return size < len(words) and any(
+        words[start : start + size] == short for start in range(len(words) - size + 1)
+    )
+
+
+def _phrase(table: AbbreviationTable, readings: Readings, text: str, exact: bool) -> Phrase:
+    """Build the phrase node for adjacent words, with its other forms unless `exact`."""
     words = topic_tokens(text, table.marked)
     if not words:
         raise TopicSyntaxError("empty", text)
-    expanded = table.expand(words)
+    if exact:
+        return Phrase(words=words, variants=(words,), labels=(" ".join(words),), exact=True)
+    expanded = _pruned(table, readings.widen(table.expand(words)))
     return Phrase(
         words=words,
         variants=tuple(variant for variant, _ in expanded),

@@ -14,7 +14,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 
-from bot.matching import TopicQuery, prepare_document
+from bot.matching import TopicQuery, parse_topic, prepare_document
 from bot.matching.fts import candidate_query
 from storage import Storage
 from storage.items import SearchStoppedError
@@ -137,6 +137,24 @@ class NewsSearch:
         return SearchResult(found)
 
 
+async def and_instead(search: NewsSearch, query: TopicQuery, chat_id: int) -> str | None:
+    """The topic's AND form when, as a phrase, it finds no stored item but the AND does.
+
+    A reader who writes "banjir Serang" usually means both words, not the phrase; the answer
+    is None when that is not the case or the chat is searching already.
+    """
+    alternative = query.as_and()
+    if alternative is None:
+        return None
+    try:
+        if (await search.latest([query], 1, chat_id=chat_id)).items:
+            return None
+        found = await search.latest([parse_topic(alternative)], 1, chat_id=chat_id)
+    except SearchBusyError:
+        return None
+    return alternative if found.items else None
+
+
 def _confirm(
     candidates: list[tuple[Item, str]],
     queries: Sequence[TopicQuery],
@@ -148,7 +166,7 @@ def _confirm(
     for item, body in candidates:
         if not keep_going():
             return confirmed, False
-        document = prepare_document(item.title, body)
+        document = prepare_document(item.title, body, item.region)
         if any(query.matches(document) for query in queries):
             confirmed.append(item)
             if len(confirmed) == wanted:

@@ -20,17 +20,17 @@ ErrorCode = Literal[
     "too_long",
     "too_short",
 ]
-Kind = Literal["word", "or", "and", "not", "lparen", "rparen"]
+Kind = Literal["word", "exact", "or", "and", "not", "lparen", "rparen"]
 
 _KEYWORDS: dict[str, Kind] = {"OR": "or", "AND": "and", "NOT": "not"}
 _SYMBOLS: dict[str, Kind] = {"(": "lparen", ")": "rparen", "+": "and", "-": "not"}
 
 # One lexeme per match: spaces, a quoted phrase, a stray quote, an operator symbol, a leading
 # minus (a lexeme starts at a term boundary, so a hyphen inside "Rusia-Korea" never gets here)
-# or a bare word.
+# or a bare word. An "=" right before a word or a quote asks for the exact words only.
 _LEXEME_RE = re.compile(
     r'(?P<space>\s+)|"(?P<quoted>[^"]*)"|(?P<quote>")|(?P<bars>\|+)'
-    r'|(?P<symbol>[()+-])|(?P<word>[^\s"()|+]+)'
+    r'|(?P<symbol>[()+-])|(?P<exact>=)(?=[^\s=()|+])|(?P<word>[^\s"()|+]+)'
 )
 
 
@@ -61,6 +61,8 @@ def lex(text: str) -> list[Lexeme]:
             raise TopicSyntaxError("unbalanced_quote", text[start:])
         if group == "quoted":
             lexemes.append(Lexeme("word", match.group("quoted"), start))
+        elif group == "exact":
+            lexemes.append(Lexeme("exact", value, start))
         elif group == "bars":
             lexemes.append(Lexeme("or", value, start))
         elif group == "symbol":
@@ -70,9 +72,11 @@ def lex(text: str) -> list[Lexeme]:
     return lexemes
 
 
-_STARTS_TERM = frozenset({"word", "not", "lparen"})
+_STARTS_TERM = frozenset({"word", "exact", "not", "lparen"})
+_PHRASE_PARTS = frozenset({"word", "exact"})
 
-PhraseBuilder = Callable[[str], Node]
+# Builds the phrase node for adjacent words; True asks for the exact words only.
+PhraseBuilder = Callable[[str, bool], Node]
 
 
 class Parser:
@@ -143,7 +147,7 @@ class Parser:
         lexeme = self._peek()
         if lexeme is None:
             raise TopicSyntaxError("dangling_operator", self._lexemes[-1].text)
-        if lexeme.kind == "word":
+        if lexeme.kind in _PHRASE_PARTS:
             return self._words()
         if lexeme.kind == "lparen":
             return self._group()
@@ -152,11 +156,16 @@ class Parser:
         raise TopicSyntaxError("dangling_operator", lexeme.text)
 
     def _words(self) -> Node:
-        """Adjacent words, bare or quoted, form one phrase."""
+        """Adjacent words, bare or quoted, form one phrase; an "=" among them makes it exact."""
         words: list[str] = []
-        while (lexeme := self._peek()) is not None and lexeme.kind == "word":
-            words.append(self._next().text)
-        return self._phrase(" ".join(words))
+        exact = False
+        while (lexeme := self._peek()) is not None and lexeme.kind in _PHRASE_PARTS:
+            self._next()
+            if lexeme.kind == "exact":
+                exact = True
+            else:
+                words.append(lexeme.text)
+        return self._phrase(" ".join(words), exact)
 
     def _group(self) -> Node:
         """Parse an expression between parentheses."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tests.factories import news
 from tests.inprocess import RunningBot
 
 BUDI = 101
@@ -105,3 +106,43 @@ async def test_arguments_on_the_next_line_are_read_whole(warta: RunningBot) -> N
     assert "Berhenti mengikuti: Korea Utara" in removed
     assert [t.text for t in await warta.services.storage.list_topics(BUDI)] == ["Ukraina"]
     assert "now English" in await warta.say(BUDI, "/language\nen")
+
+
+async def test_list_says_how_a_place_and_a_word_are_read(warta: RunningBot) -> None:
+    await warta.say(BUDI, "/subscribe Batu, banjir, =mudik")
+    listing = await warta.say(BUDI, "/list")
+    assert "Batu — kota di Jawa Timur" in listing
+    assert "=Batu" in listing  # how to ask for the word itself
+    assert "kebanjiran" in listing.split("banjir", 1)[1]
+    assert "pemudik" not in listing  # "=mudik" asked for the exact word only
+    await warta.say(BUDI, "/language en")
+    english = await warta.say(BUDI, "/list")
+    assert "Batu — city in Jawa Timur" in english
+
+
+async def test_a_phrase_that_finds_nothing_is_offered_as_and(warta: RunningBot) -> None:
+    warta.feeds.publish(
+        "/banten.xml",
+        [
+            news("1", "Banjir rendam 300 rumah di Kota Serang", hours_ago=2),
+            news("2", "Harga cabai di Pandeglang turun", hours_ago=1),
+        ],
+    )
+    await warta.poll()
+    telegram = warta.telegram
+    # "harga cabai" finds its item as a phrase: no hint for it.
+    await warta.say(BUDI, "/subscribe harga cabai, banjir Serang")
+    replies = await telegram.wait_for_messages(BUDI, 2)
+    hint = replies[1]
+    assert "banjir Serang" in (hint.plain_text or "")
+    assert "banjir AND Serang" in (hint.plain_text or "")
+    data = hint.callback_data[0]
+    assert len(data.encode()) <= 64
+    assert len(telegram.messages_to(BUDI)) == 2
+    telegram.press_button(BUDI, hint.message_id, data)
+    await telegram.wait_for(lambda tg: len(tg.edits_in(BUDI)) == 1)
+    topics = [t.text for t in await warta.services.storage.list_topics(BUDI)]
+    assert topics == ["harga cabai", "banjir AND Serang"]
+    edited = telegram.message(BUDI, hint.message_id)
+    assert edited is not None
+    assert "banjir AND Serang" in edited["text"]
