@@ -249,17 +249,50 @@ async def _commit(db: aiosqlite.Connection) -> None:
 
 
 async def _apply_migrations(db: aiosqlite.Connection) -> int:
-    """Bring the schema up to the newest version (PRAGMA user_version); return that version."""
-    async with db.execute("PRAGMA user_version") as cursor:
-        row = await cursor.fetchone()
-    current = int(row[0]) if row else 0
+    """Bring the schema up to the newest version (PRAGMA user_version); return that version.
+
+    Several processes may start on a new file at once: each migration runs in a transaction
+    that holds the file's write lock from its start (BEGIN IMMEDIATE) and reads the version
+    again under it, so a migration another process applied meanwhile is not applied twice.
+    """
+    current = await _schema_version(db)
     for version, script in migration_scripts("sqlite"):
         if version <= current:
             continue
-        # executescript commits first; the version bump is part of the same script.
-        await db.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {version};\nCOMMIT;")
-        current = version
+        await db.execute("BEGIN IMMEDIATE")
+        try:
+            current = await _schema_version(db)
+            if version > current:
+                for statement in _statements(script):
+                    await db.execute(statement)
+                await db.execute(f"PRAGMA user_version = {version}")
+                current = version
+        except BaseException:
+            await db.rollback()
+            raise
+        await db.commit()
     return current
+
+
+async def _schema_version(db: aiosqlite.Connection) -> int:
+    async with db.execute("PRAGMA user_version") as cursor:
+        row = await cursor.fetchone()
+    return int(row[0]) if row else 0
+
+
+def _statements(script: str) -> list[str]:
+    """A migration script's statements, one by one (executescript would commit first)."""
+    statements: list[str] = []
+    pending = ""
+    for line in script.splitlines(keepends=True):
+        pending += line
+        # A trigger's body holds semicolons too: SQLite itself says when a statement ends.
+        if sqlite3.complete_statement(pending):
+            statements.append(pending)
+            pending = ""
+    if any(line.strip() and not line.strip().startswith("--") for line in pending.splitlines()):
+        raise ValueError(f"a migration ends in an unfinished statement: {pending.strip()[:80]!r}")
+    return statements
 
 
 def _file_schema_version(path: Path) -> int:

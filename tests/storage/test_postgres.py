@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -43,16 +44,14 @@ def test_both_engines_have_the_same_migrations() -> None:
     assert migration_names("sqlite") == migration_names("postgresql")
 
 
-async def test_processes_starting_together_migrate_a_new_database_once(
-    empty_postgres_url: str,
-) -> None:
-    postgres_url = empty_postgres_url
+async def start_together(database: str) -> list[tuple[bytes, bytes]]:
+    """Four processes opening one new database at the same instant; what each printed."""
     starters = [
         await asyncio.create_subprocess_exec(
             sys.executable,
             "-c",
             OPEN_AND_REPORT,
-            postgres_url,
+            database,
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
@@ -63,8 +62,25 @@ async def test_processes_starting_together_migrate_a_new_database_once(
     async with asyncio.timeout(120):
         outcomes = await asyncio.gather(*(process.communicate(b"go\n") for process in starters))
     assert [process.returncode for process in starters] == [0] * 4, outcomes
+    return outcomes
+
+
+async def test_processes_starting_together_migrate_a_new_database_once(
+    empty_postgres_url: str,
+) -> None:
+    outcomes = await start_together(empty_postgres_url)
     assert [out for out, _ in outcomes] == [b"[]\n"] * 4
-    assert schema_rows(postgres_url) == [(newest_version(),)]
+    assert schema_rows(empty_postgres_url) == [(newest_version(),)]
+
+
+async def test_processes_starting_together_migrate_a_new_sqlite_file_once(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "warta.db"
+    outcomes = await start_together(str(path))
+    assert [out for out, _ in outcomes] == [b"[]\n"] * 4
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone() == (newest_version(),)
 
 
 async def test_opening_again_changes_nothing_and_keeps_the_data(postgres_url: str) -> None:
