@@ -25,6 +25,7 @@ from bot.feeds.feedlist import load_feed_list
 from bot.feeds.fetch import build_http_client
 from bot.feeds.poller import FeedPoller
 from bot.feeds.stories import StoryMatcher
+from bot.feeds.workers import WorkerPool, default_processes
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, text
 from bot.jobs import schedule_jobs
 from bot.matching.search import NewsSearch
@@ -171,10 +172,13 @@ async def _services_on(
         on_broadcast_done=report_broadcast,
         metrics=metrics,
     )
+    workers = WorkerPool(config.parse_workers or default_processes())
     poller = FeedPoller(
-        storage, http, topics, StoryMatcher(), config, clock, sender.wake, metrics=metrics
-    )
+        storage, http, topics, StoryMatcher(), config, clock, sender.wake, metrics=metrics,
+        workers=workers,
+    )  # fmt: skip
     await poller.load_recent_stories()
+    await workers.start()
     heartbeat = Heartbeat(storage, sorted(config.roles), clock)
     await heartbeat.start()
     log.info(
@@ -193,6 +197,7 @@ async def _services_on(
         subscriptions=subscriptions,
         search=NewsSearch(storage),
         poller=poller,
+        workers=workers,
         sender=sender,
         digests=DigestScheduler(storage, clock, sender.wake),
         clock=clock,
@@ -221,6 +226,7 @@ async def _close_resources(app: WartaApp) -> None:
     if services is not None:
         await services.heartbeat.stop()
         await services.poller.close()
+        await services.workers.close()
         await services.http.aclose()
         await services.storage.close()
         app.bot_data.services = None

@@ -12,11 +12,11 @@ from enum import StrEnum
 import httpx
 
 from bot.config import Config
-from bot.feeds.clean import clean_entry_text
 from bot.feeds.fetch import FetchedFeed, FetchError, fetch_feed
-from bot.feeds.parse import FeedParseError, ParsedEntry, parse_feed
+from bot.feeds.parse import FeedParseError, ParsedEntry
 from bot.feeds.prescan import scan_feed
 from bot.feeds.stories import STORY_WINDOW_SECONDS, StoryMatcher
+from bot.feeds.workers import CleanText, FeedWorkers, InThreads, WorkerLost, clean_entries
 from bot.matching import prepare_document
 from bot.matching.topics import TopicRegistry
 from bot.ops.metrics import Metrics, ParseScope
@@ -73,8 +73,11 @@ class FeedPoller:
         on_alerts_queued: Callable[[], None],
         *,
         metrics: Metrics | None = None,
+        workers: FeedWorkers | None = None,
     ) -> None:
         self._storage = storage
+        # Parsing and cleaning: worker processes in `warta run`, threads when none are given.
+        self._workers = workers if workers is not None else InThreads()
         self._metrics = metrics if metrics is not None else Metrics()
         self._client = client
         self._topics = topics
@@ -196,6 +199,10 @@ class FeedPoller:
         except FeedParseError as error:
             await self._record_failure(feed, error.reason)
             return FeedOutcome(PollOutcome.FAILED)
+        except WorkerLost:
+            # Not the feed's fault: nothing is recorded, so it is due again at the next poll.
+            log.warning("feed left for the next poll feed=%r: its parser process died", feed.name)
+            return FeedOutcome(PollOutcome.FAILED)
         outcome = FeedOutcome(PollOutcome.FETCHED)
         if entries:
             async with self._store_lock:
@@ -228,10 +235,17 @@ class FeedPoller:
     async def _parse(
         self, scope: ParseScope, body: bytes, headers: dict[str, str]
     ) -> list[ParsedEntry]:
-        """Parse a document in a worker thread, counting how much of the fetched one it is."""
+        """Parse a document in a worker, counting how much of the fetched one it is."""
         self._metrics.feed_parsed(scope)
-        parsed = await asyncio.to_thread(parse_feed, body, headers)
-        return parsed.entries
+        return await self._workers.parse(body, headers)
+
+    async def _clean_all(self, entries: list[ParsedEntry]) -> list[CleanText]:
+        """(title, body, summary) of each entry as plain text, cleaned in a worker."""
+        try:
+            return await self._workers.clean(entries)
+        except WorkerLost:
+            # The pool is replaced; cleaning here keeps the items of a document already read.
+            return await asyncio.to_thread(clean_entries, entries)
 
     async def _record_failure(self, feed: Feed, reason: str) -> None:
         delay = min(
@@ -255,7 +269,7 @@ class FeedPoller:
         now = self._clock()
         fresh = [entry for entry in entries if entry.identity not in known]
         # Cleaning HTML is the costly step: keep it off the event loop so chats stay responsive.
-        texts = await asyncio.to_thread(_clean_all, fresh)
+        texts = await self._clean_all(fresh)
         items = [
             self._prepare(feed, entry, cleaned, now)
             for entry, cleaned in zip(fresh, texts, strict=True)
@@ -296,11 +310,6 @@ class FeedPoller:
         if not feed.initialised:
             return False
         return published is None or published >= now - STORY_WINDOW_SECONDS
-
-
-def _clean_all(entries: list[ParsedEntry]) -> list[tuple[str, str, str]]:
-    """(title, body, summary) of each entry, as plain text."""
-    return [clean_entry_text(e.title, e.summary, e.content) for e in entries]
 
 
 def _log_late_failure(task: asyncio.Task[FeedOutcome]) -> None:

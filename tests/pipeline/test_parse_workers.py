@@ -1,0 +1,160 @@
+"""Parsing and cleaning in worker processes: the same news as in threads, and none lost to a
+worker that dies."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from bot.config import Config
+from bot.feeds.fetch import build_http_client
+from bot.feeds.poller import FeedPoller
+from bot.feeds.stories import StoryMatcher
+from bot.feeds.workers import FeedWorkers, InThreads, WorkerPool
+from bot.matching.topics import TopicRegistry
+from bot.standin import FeedServer, TelegramStandIn
+from storage import Storage
+from storage.models import FeedSeed
+from tests.factories import news
+from tests.inprocess import LOOPBACK_FEEDS, RunningBot, running_bot
+from tests.reliability.hostile_feeds import SIZE_CAP, corpus
+
+BUDI = 101
+# Fetching is not what is compared: a timeout that means "hung", many feeds at once.
+CONFIG = Config(
+    token=None, poll_seconds=60, fetch_timeout=30.0, max_feed_bytes=SIZE_CAP, fetch_concurrency=64
+)
+PLAIN = [f"/biasa/{n}.xml" for n in range(3)]
+
+
+@dataclass(frozen=True)
+class FeedState:
+    """What a poll left of one feed: its error state and its items (without ids or times)."""
+
+    last_error: str | None
+    consecutive_failures: int
+    items: list[tuple[str, str, str, str, float | None]]  # title, summary, body, link, published
+
+
+class Ingestion:
+    """One database, polled by a poller that parses and cleans with the given workers."""
+
+    def __init__(self, location: Path, feeds: FeedServer, workers: FeedWorkers) -> None:
+        self.storage = Storage(location)
+        self._feeds = feeds
+        self._workers = workers
+
+    async def poll(self) -> None:
+        async with build_http_client(CONFIG.fetch_timeout, LOOPBACK_FEEDS) as client:
+            poller = FeedPoller(
+                self.storage, client, TopicRegistry(), StoryMatcher(), CONFIG, time.time,
+                lambda: None, workers=self._workers,
+            )  # fmt: skip
+            await poller.poll_once()
+
+    async def state(self) -> dict[str, FeedState]:
+        """Every feed's state by address."""
+        items: dict[int, list[tuple[str, str, str, str, float | None]]] = {}
+        for item, body in await self.storage.search_items(None, 100_000):
+            stored = (item.title, item.summary, body, item.link, item.published_at)
+            items.setdefault(item.feed_id, []).append(stored)
+        return {
+            feed.url: FeedState(
+                feed.last_error, feed.consecutive_failures, sorted(items.get(feed.id, []))
+            )
+            for feed in await self.storage.list_feeds()
+        }
+
+
+async def test_worker_processes_store_what_threads_store_and_fail_what_they_fail(
+    tmp_path: Path, feeds: FeedServer
+) -> None:
+    cases = [hostile for hostile in corpus(feeds.base_url) if hostile.family != "slow"]
+    for hostile in cases:
+        hostile.serve(feeds, hostile.path)
+    for n, path in enumerate(PLAIN):
+        feeds.publish(path, [news(f"{n}-{i}", f"Berita {i} dari daerah {n}") for i in range(5)])
+    seeds = [
+        FeedSeed(feeds.url(path), path, "Banten") for path in [*PLAIN, *(c.path for c in cases)]
+    ]
+    pool = WorkerPool(1)
+    await pool.start()
+    threads = Ingestion(tmp_path / "threads.db", feeds, InThreads())
+    processes = Ingestion(tmp_path / "processes.db", feeds, pool)
+    try:
+        for ingestion in (threads, processes):
+            await ingestion.storage.open()
+            await ingestion.storage.sync_feeds(seeds)
+            await ingestion.poll()  # every document read whole: the feeds' first fetch
+        for n, path in enumerate(PLAIN):
+            feeds.add_item(path, news(f"{n}-baru", f"Berita baru dari daerah {n}"))
+        for ingestion in (threads, processes):
+            await ingestion.poll()  # only the new entries read
+        expected, got = await threads.state(), await processes.state()
+    finally:
+        await pool.close()
+        await threads.storage.close()
+        await processes.storage.close()
+    assert got == expected
+    assert sum(bool(state.last_error) for state in got.values()) >= 50  # the malformed ones
+    assert all(len(got[feeds.url(path)].items) == 6 for path in PLAIN)
+
+
+def alerts_to(warta: RunningBot, chat_id: int) -> list[str]:
+    texts = [m.plain_text or "" for m in warta.telegram.messages_to(chat_id)]
+    return [text for text in texts if text.startswith("🔔")]
+
+
+def ended(pid: int) -> bool:
+    """True once the process is gone (or a zombie nobody needs to wait for)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except FileNotFoundError:
+        return True
+
+
+async def test_a_killed_parser_process_loses_no_news(
+    tmp_path: Path, telegram: TelegramStandIn, feeds: FeedServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    feeds.publish("/banten.xml", [news("lama", "Banjir kemarin di Lebak")])
+    entries = [("ANTARA Banten", "/banten.xml", "Banten")]
+    async with running_bot(tmp_path, telegram, feeds, entries) as warta:
+        await warta.poll()  # the feed's back catalogue
+        await warta.say(BUDI, "/subscribe banjir")
+        feeds.add_item("/banten.xml", news("baru", "Banjir rendam Cilegon"))
+        (worker,) = warta.services.workers.process_ids()
+        os.kill(worker, signal.SIGKILL)
+        with caplog.at_level(logging.WARNING):
+            await warta.poll()
+        (feed,) = await warta.services.storage.list_feeds()
+        assert feed.last_error is None  # not the feed's fault: operators see no broken feed
+        assert "ANTARA Banten" in caplog.text
+        await warta.poll()  # the feed is read again by a new worker
+        await warta.telegram.wait_for(lambda tg: bool(tg.messages_to(BUDI)[1:]))
+        await warta.settled()
+        alerts = alerts_to(warta, BUDI)
+        assert len(alerts) == 1
+        assert "Banjir rendam Cilegon" in alerts[0]
+        assert worker not in warta.services.workers.process_ids()
+
+
+async def test_the_worker_processes_end_with_the_bot(
+    tmp_path: Path, telegram: TelegramStandIn, feeds: FeedServer
+) -> None:
+    feeds.publish("/banten.xml", [news("a", "Banjir di Lebak surut")])
+    entries = [("ANTARA Banten", "/banten.xml", "Banten")]
+    async with running_bot(tmp_path, telegram, feeds, entries) as warta:
+        await warta.poll()
+        workers = warta.services.workers.process_ids()
+        assert [item.title for item in await warta.services.storage.latest_items(5)] == [
+            "Banjir di Lebak surut"
+        ]
+    assert workers
+    assert all(ended(pid) for pid in workers)
