@@ -16,10 +16,13 @@ import asyncio
 import logging
 import multiprocessing
 import os
+import select
 import signal
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from multiprocessing.context import BaseContext
 from typing import Protocol, TypeAlias, TypeVar
 
 from bot.feeds.clean import FeedText, clean_entry_text
@@ -141,11 +144,14 @@ def _new_pool(processes: int) -> ProcessPoolExecutor:
     # Never fork this process: it runs threads and an event loop, which a fork copies mid-step.
     # A fork server that has imported the parser once forks workers quickly and cleanly.
     if "forkserver" in multiprocessing.get_all_start_methods():
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload([__name__])
-        return ProcessPoolExecutor(processes, mp_context=context, initializer=_ignore_interrupt)
-    spawn = multiprocessing.get_context("spawn")
-    return ProcessPoolExecutor(processes, mp_context=spawn, initializer=_ignore_interrupt)
+        forkserver = multiprocessing.get_context("forkserver")
+        forkserver.set_forkserver_preload([__name__])
+        context: BaseContext = forkserver
+    else:
+        context = multiprocessing.get_context("spawn")
+    return ProcessPoolExecutor(
+        processes, mp_context=context, initializer=_worker_started, initargs=(os.getpid(),)
+    )
 
 
 def _start_all(pool: ProcessPoolExecutor, processes: int) -> None:
@@ -154,9 +160,27 @@ def _start_all(pool: ProcessPoolExecutor, processes: int) -> None:
         started.result()
 
 
-def _ignore_interrupt() -> None:
+def _worker_started(bot: int) -> None:
+    """In a new worker: ignore Ctrl-C and end with the bot's process."""
     # Ctrl-C reaches the whole process group; the bot shuts its workers down in order itself.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_with, args=(bot,), name="exit-with-bot", daemon=True).start()
+
+
+def _exit_with(bot: int) -> None:
+    """End this worker once the bot's process has ended, however it ended (SIGKILL too).
+
+    A pool's worker waits for jobs on a pipe it holds both ends of, and the fork server waits
+    for every worker: without this, a killed bot would leave them all behind.
+    """
+    try:
+        watched = os.pidfd_open(bot)
+    except ProcessLookupError:  # ended already
+        os._exit(0)
+    except AttributeError:  # not Linux: the bot's own shutdown is all there is
+        return
+    select.select([watched], [], [])  # readable once the process has ended
+    os._exit(0)
 
 
 def _parse_rows(body: bytes, headers: dict[str, str]) -> list[_EntryRow]:

@@ -3,6 +3,7 @@ worker that dies."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import signal
@@ -21,6 +22,7 @@ from bot.matching.topics import TopicRegistry
 from bot.standin import FeedServer, TelegramStandIn
 from storage import Storage
 from storage.models import FeedSeed
+from tests.e2e.harness import BotProcess, bot_environment, write_feeds_file
 from tests.factories import news
 from tests.inprocess import LOOPBACK_FEEDS, RunningBot, running_bot
 from tests.reliability.hostile_feeds import SIZE_CAP, corpus
@@ -111,13 +113,30 @@ def alerts_to(warta: RunningBot, chat_id: int) -> list[str]:
     return [text for text in texts if text.startswith("🔔")]
 
 
-def ended(pid: int) -> bool:
-    """True once the process is gone (or a zombie nobody needs to wait for)."""
+def _stat(pid: int) -> list[str] | None:
+    """The fields of /proc/PID/stat after the command name, or None for no such process."""
     try:
         with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0] == "Z"
+            return stat.read().rsplit(")", 1)[1].split()
     except FileNotFoundError:
-        return True
+        return None
+
+
+def ended(pid: int) -> bool:
+    """True once the process is gone (or a zombie nobody needs to wait for)."""
+    fields = _stat(pid)
+    return fields is None or fields[0] == "Z"
+
+
+def descendants(pid: int) -> set[int]:
+    """Every live process started by this one or by one of its own."""
+    parents = {int(name): fields[1] for name in os.listdir("/proc") if name.isdigit()
+               if (fields := _stat(int(name))) is not None and fields[0] != "Z"}  # fmt: skip
+    found, frontier = set(), {pid}
+    while frontier:
+        frontier = {child for child, parent in parents.items() if int(parent) in frontier}
+        found |= frontier
+    return found
 
 
 async def test_a_killed_parser_process_loses_no_news(
@@ -158,3 +177,25 @@ async def test_the_worker_processes_end_with_the_bot(
         ]
     assert workers
     assert all(ended(pid) for pid in workers)
+
+
+async def test_a_killed_bot_leaves_no_worker_processes_behind(
+    tmp_path: Path, telegram: TelegramStandIn, feeds: FeedServer
+) -> None:
+    feeds.publish("/banten.xml", [news("a", "Banjir di Lebak surut")])
+    feeds_toml = write_feeds_file(
+        tmp_path / "feeds.toml", feeds, [("ANTARA Banten", "/banten.xml", "Banten")]
+    )
+    bot = BotProcess(tmp_path, bot_environment(tmp_path, telegram, feeds_toml), tmp_path / "log")
+    await bot.start()
+    try:
+        await feeds.wait_for_hits("/banten.xml", 1, timeout=60)
+        assert bot.process is not None
+        left = descendants(bot.process.pid)  # its fork server and parsers among them
+        assert left
+    finally:
+        assert await bot.stop(signal.SIGKILL) == -signal.SIGKILL
+    async with asyncio.timeout(60):  # hung, not slow
+        # Processes announce nothing when they end: /proc is the condition.
+        while not all(ended(pid) for pid in left):  # noqa: ASYNC110
+            await asyncio.sleep(0.05)
