@@ -25,6 +25,7 @@ BENCHMARKS = (
     "bench_latest",
     "bench_memory",
     "bench_search_load",
+    "bench_poll_load",
 )
 SHARED_DATABASE = frozenset({"bench_latest", "bench_memory"})
 ON_EITHER_ENGINE = frozenset({"bench_latest", "bench_ingest", "bench_fanout"})
