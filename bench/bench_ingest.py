@@ -182,7 +182,9 @@ async def run(
                 lambda: None,
                 workers=workers,
             )
+            cpu = cpu_seconds(workers)
             first = await timed(poller.poll_once())
+            cpu = [after - before for before, after in zip(cpu, cpu_seconds(workers), strict=True)]
             steady = await timed(poller.poll_once())
             for feed in range(feeds):
                 server.add_item(f"/f{feed}.xml", feed_items(feed + 100_000, 1)[0])
@@ -192,6 +194,7 @@ async def run(
     stored = feeds * items
     cores = os.cpu_count()
     engine = ENGINE_NAMES[engine_of(location)]
+    cpu_note = f"CPU time in the first poll: poller {cpu[0]:.1f} s, workers {sum(cpu[1:]):.1f} s"
     conditions = (
         f"{feeds} feeds x {items} items, {delay * 1000:.0f} ms server delay, {parse_note}, "
         f"{cores} cores"
@@ -199,7 +202,7 @@ async def run(
     print(f"ingestion on {engine} ({conditions})")
     print(
         f"  first poll:  {first:6.2f} s, {stored / first:8.0f} items stored/s, "
-        f"target >= {TARGET_FIRST_POLL_RATE} items/s"
+        f"target >= {TARGET_FIRST_POLL_RATE} items/s; {cpu_note}"
     )
     print(f"  steady poll: {steady:6.2f} s (all 304), target < {TARGET_STEADY_SECONDS:g} s")
     print(
@@ -211,7 +214,7 @@ async def run(
         f"ingestion, first poll, {engine}",
         f"{stored / first:.0f} items/s ({first:.2f} s)",
         f">= {TARGET_FIRST_POLL_RATE} items/s",
-        conditions + (f"; {server_note}" if server_note else ""),
+        f"{conditions}; {cpu_note}" + (f"; {server_note}" if server_note else ""),
     )
     append_result(
         f"ingestion, refresh (each feed gains one item), {engine}",
@@ -261,6 +264,17 @@ async def _all_asked(server: FeedServer, requests: int) -> float:
     while len(server.requests) < requests:  # noqa: ASYNC110
         await asyncio.sleep(0.02)
     return time.perf_counter()
+
+
+def cpu_seconds(workers: FeedWorkers) -> list[float]:
+    """CPU time used so far by this process, then by each worker process (Linux)."""
+    pids = [os.getpid(), *(workers.process_ids() if isinstance(workers, WorkerPool) else [])]
+    tick = os.sysconf("SC_CLK_TCK")
+    used = []
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        used.append((int(fields[11]) + int(fields[12])) / tick)  # utime + stime
+    return used
 
 
 async def timed(work: object) -> float:
