@@ -86,6 +86,10 @@ class FeedPoller:
         self._clock = clock
         self._on_alerts_queued = on_alerts_queued
         self._limit = asyncio.Semaphore(config.fetch_concurrency)
+        # Documents fetched but not yet stored: when parsing is the slower step (a first poll),
+        # fetching keeps only this far ahead of it instead of every feed's body being fetched
+        # at once, in memory, with the event loop that answers chats busy fetching them.
+        self._unread = asyncio.Semaphore(2 * config.fetch_concurrency)
         # Feeds are fetched concurrently but stored one at a time, so story detection sees
         # every earlier item of the same poll.
         self._store_lock = asyncio.Lock()
@@ -160,10 +164,11 @@ class FeedPoller:
         return [task.result() for task in tasks if task in done]
 
     async def _poll_bounded(self, feed: Feed) -> FeedOutcome:
-        async with self._limit:
-            fetched = await self._fetch(feed)
-        # The fetch slot is free again: parsing and storing never hold up another feed's fetch.
-        return await self._ingest(feed, fetched)
+        async with self._unread:
+            async with self._limit:
+                fetched = await self._fetch(feed)
+            # The fetch slot is free again: parsing and storing never hold up another fetch.
+            return await self._ingest(feed, fetched)
 
     async def poll_feed(self, feed: Feed) -> FeedOutcome:
         """Fetch, parse and store one feed; a failure is recorded on the feed, not raised."""

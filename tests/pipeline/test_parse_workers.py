@@ -8,16 +8,19 @@ import logging
 import os
 import signal
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 
 from bot.config import Config
 from bot.feeds.fetch import build_http_client
+from bot.feeds.parse import ParsedEntry
 from bot.feeds.poller import FeedPoller
 from bot.feeds.stories import StoryMatcher
-from bot.feeds.workers import FeedWorkers, InThreads, WorkerPool
+from bot.feeds.workers import CleanText, FeedWorkers, InThreads, WorkerPool
 from bot.matching.topics import TopicRegistry
 from bot.standin import FeedServer, TelegramStandIn
 from storage import Storage
@@ -199,3 +202,55 @@ async def test_a_killed_bot_leaves_no_worker_processes_behind(
         # Processes announce nothing when they end: /proc is the condition.
         while not all(ended(pid) for pid in left):  # noqa: ASYNC110
             await asyncio.sleep(0.05)
+
+
+class HeldParsing:
+    """Parsing held until the test lets it go (then in threads): parsing slower than fetching."""
+
+    def __init__(self) -> None:
+        self.waiting = 0
+        self.go = asyncio.Event()
+
+    async def parse(self, body: bytes, headers: Mapping[str, str]) -> list[ParsedEntry]:
+        """The entries, once the test lets parsing go."""
+        self.waiting += 1
+        await self.go.wait()
+        self.waiting -= 1
+        return await InThreads().parse(body, headers)
+
+    async def clean(self, entries: Sequence[ParsedEntry]) -> list[CleanText]:
+        """The entries' texts."""
+        return await InThreads().clean(entries)
+
+
+async def test_fetching_keeps_only_so_far_ahead_of_parsing(
+    tmp_path: Path, feeds: FeedServer
+) -> None:
+    paths = [f"/daerah/{n}.xml" for n in range(10)]
+    for n, path in enumerate(paths):
+        feeds.publish(path, [news(f"{n}", f"Berita dari daerah {n}")])
+    storage = Storage(tmp_path / "warta.db")
+    await storage.open()
+    held = HeldParsing()
+    try:
+        await storage.sync_feeds(FeedSeed(feeds.url(path), path, "Banten") for path in paths)
+        config = Config(token=None, poll_seconds=60, fetch_timeout=30.0, fetch_concurrency=1)
+        async with build_http_client(config.fetch_timeout, LOOPBACK_FEEDS) as client:
+            poller = FeedPoller(
+                storage, client, TopicRegistry(), StoryMatcher(), config, time.time,
+                lambda: None, workers=held,
+            )  # fmt: skip
+            polling = asyncio.create_task(poller.poll_once())
+            async with asyncio.timeout(30):  # hung, not slow
+                while held.waiting < 2:  # noqa: ASYNC110 (parsing announces nothing)
+                    await asyncio.sleep(0.01)
+            # A request of our own: the server has seen every fetch begun before it.
+            async with httpx.AsyncClient() as probe:
+                await probe.get(feeds.url("/probe"))
+            asked = [request.path for request in feeds.requests if request.path in paths]
+            held.go.set()
+            summary = await polling
+    finally:
+        await storage.close()
+    assert len(asked) == 2  # twice the fetch concurrency: two bodies wait, no more
+    assert summary.new_items == 10
