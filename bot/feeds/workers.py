@@ -96,8 +96,12 @@ class WorkerPool:
         if self._pool is not None or self._closed:
             raise RuntimeError("the worker pool is already started or closed")
         self._pool = _new_pool(self._processes)
-        # Starting a process blocks its caller: not on the event loop.
-        await asyncio.to_thread(_start_all, self._pool, self._processes)
+        try:
+            # Starting a process blocks its caller: not on the event loop.
+            await asyncio.to_thread(_start_all, self._pool, self._processes)
+        except BaseException:
+            await self.close()  # a bot that cannot start leaves no workers behind
+            raise
 
     async def close(self) -> None:
         """Stop the workers once their jobs are done; jobs not yet begun are dropped."""
