@@ -4,9 +4,9 @@
 for parsing, one per CPU) against the Telegram stand-in and a loopback news site that answers
 late; this process plays both. From the bot's first feed request until it logs the end of
 that poll, readers send /help four times a second; the figure is how long they wait. The
-readers have used the bot before (their chats are in the database when it starts). The
-first poll's rate (items stored per second, from the first request to the end of the poll)
-is reported too. Run from the repository root:
+readers are new to the bot: their first /help registers their chat, a write among the poll's.
+The first poll's rate (items stored per second, from the first request to the end of the
+poll) is reported too. Run from the repository root:
     python -m bench.bench_poll_load [--feeds 500] [--items 50] [--delay 0.2]
 """
 
@@ -27,13 +27,10 @@ from bench.bench_ingest import feed_items
 from bench.report import append_result
 from bot.feeds.workers import default_processes
 from bot.standin import FeedServer, TelegramStandIn
-from storage import Storage
 from tests.e2e.harness import BotProcess, bot_environment, write_feeds_file
-from tests.factories import register_readers
 
 TARGET_SECONDS = 1.0
-FIRST_ASKER = 30_000
-ASKERS = [FIRST_ASKER + n for n in range(5)]  # each asks every 1.25 s: Telegram's 1/s a chat
+ASKERS = [30_000 + n for n in range(5)]  # each asks every 1.25 s: Telegram's 1/s a chat
 HELP_EVERY = 0.25
 HUNG = 300.0
 POLL_DONE = re.compile(r"poll done feeds=(\d+) .*new_items=(\d+)")
@@ -75,18 +72,7 @@ async def ask_help(telegram: TelegramStandIn, done: asyncio.Task[tuple[float, in
     return [telegram.messages_to(chat)[index].timestamp - at for chat, index, at in asked]
 
 
-async def known_readers(database: Path) -> None:
-    """The readers' chats, registered as the bot would have on their first message."""
-    storage = Storage(database)
-    await storage.open()
-    try:
-        await register_readers(storage, FIRST_ASKER, len(ASKERS))
-    finally:
-        await storage.close()
-
-
 async def measure(folder: Path, feeds: int, items: int, delay: float) -> Measured:
-    await known_readers(folder / "warta.db")
     async with TelegramStandIn() as telegram, FeedServer() as server:
         for feed in range(feeds):
             server.publish(f"/f{feed}.xml", feed_items(feed, items))
@@ -123,7 +109,7 @@ def run(feeds: int, items: int, delay: float) -> None:
         f"`warta run` (SQLite, {default_processes()} parsing processes) polling {feeds} new "
         f"feeds x {items} items, {delay * 1000:.0f} ms server delay: first poll "
         f"{measured.poll_seconds:.1f} s, {measured.new_items} items stored, {rate:.0f} items/s; "
-        f"{len(helps)} /help from {len(ASKERS)} known chats, one every {HELP_EVERY:g} s; "
+        f"{len(helps)} /help from {len(ASKERS)} new chats, one every {HELP_EVERY:g} s; "
         f"stand-ins in the benchmark's process; exit code {measured.exit_code} on SIGTERM"
     )
     print(f"/help during the first poll ({conditions}, {os.cpu_count()} cores)")
