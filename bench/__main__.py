@@ -25,6 +25,7 @@ BENCHMARKS = (
     "bench_latest",
     "bench_memory",
     "bench_search_load",
+    "bench_poll_load",
     "bench_roles",
     "bench_pollers",  # always on PostgreSQL: several poller processes share one database
     "bench_senders",

@@ -27,6 +27,7 @@ from bot.feeds.feedlist import load_feed_list
 from bot.feeds.fetch import build_http_client
 from bot.feeds.poller import FeedPoller
 from bot.feeds.stories import StoryMatcher
+from bot.feeds.workers import WorkerPool, default_processes
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, text
 from bot.jobs import schedule_jobs
 from bot.matching.search import NewsSearch
@@ -189,7 +190,9 @@ async def _services_on(
     if Role.SENDER in roles:
         sender = _sender(app, storage, clock, limits, chats, metrics, heartbeat.process_id)
     poller = None
+    workers = None
     if Role.POLLER in roles:
+        workers = WorkerPool(config.parse_workers or default_processes())
         poller = FeedPoller(
             storage,
             http,
@@ -200,8 +203,10 @@ async def _services_on(
             wake,
             metrics=metrics,
             owner=heartbeat.process_id,
+            workers=workers,
         )
         await poller.load_recent_stories()
+        await workers.start()
     await heartbeat.start()
     leadership = None
     if Role.SCHEDULER in roles:
@@ -224,6 +229,7 @@ async def _services_on(
         subscriptions=subscriptions,
         search=NewsSearch(storage),
         poller=poller,
+        workers=workers,
         sender=sender,
         digests=DigestScheduler(storage, clock, wake),
         clock=clock,
@@ -303,6 +309,8 @@ async def _close_resources(app: WartaApp) -> None:
         await services.heartbeat.stop()
         if services.poller is not None:
             await services.poller.close()
+        if services.workers is not None:
+            await services.workers.close()
         await services.http.aclose()
         await services.storage.close()
         app.bot_data.services = None

@@ -65,6 +65,7 @@ class Config:
     log_level: str = "INFO"
     retention_days: int = 30
     fetch_concurrency: int = 16
+    parse_workers: int | None = None  # processes parsing feeds; None: one per CPU, up to 4
     fetch_timeout: float = 20.0
     max_feed_bytes: int = 5 * 1024 * 1024
     webhook_url: str | None = None

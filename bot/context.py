@@ -16,6 +16,7 @@ from bot.config import Config
 from bot.delivery.digests import DigestScheduler
 from bot.delivery.sender import Sender
 from bot.feeds.poller import FeedPoller
+from bot.feeds.workers import WorkerPool
 from bot.matching.search import NewsSearch
 from bot.matching.topics import TopicRegistry, TopicWatcher
 from bot.ops.heartbeat import Heartbeat
@@ -39,6 +40,7 @@ class Services:
     subscriptions: Subscriptions
     search: NewsSearch
     poller: FeedPoller | None
+    workers: WorkerPool | None  # the processes that parse and clean feeds (the poller's)
     sender: Sender | None
     digests: DigestScheduler
     clock: Callable[[], float]

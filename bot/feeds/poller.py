@@ -18,11 +18,11 @@ from enum import StrEnum
 import httpx
 
 from bot.config import Config
-from bot.feeds.clean import clean_entry_text
 from bot.feeds.fetch import FetchedFeed, FetchError, fetch_feed
-from bot.feeds.parse import FeedParseError, ParsedEntry, parse_feed
+from bot.feeds.parse import FeedParseError, ParsedEntry
 from bot.feeds.prescan import scan_feed
 from bot.feeds.stories import STORY_WINDOW_SECONDS, StoryMatcher
+from bot.feeds.workers import CleanText, FeedWorkers, InThreads, WorkerLost, clean_entries
 from bot.matching import prepare_document
 from bot.matching.topics import TopicRegistry
 from bot.ops.heartbeat import PROCESS_TIMEOUT_SECONDS
@@ -92,10 +92,13 @@ class FeedPoller:
         *,
         metrics: Metrics | None = None,
         owner: int = 0,
+        workers: FeedWorkers | None = None,
     ) -> None:
         """owner is this process's id (its heartbeat's): the claims it takes are in its name."""
         self._storage = storage
         self._owner = owner
+        # Parsing and cleaning: worker processes in `warta run`, threads when none are given.
+        self._workers = workers if workers is not None else InThreads()
         self._metrics = metrics if metrics is not None else Metrics()
         self._client = client
         self._topics = topics
@@ -104,6 +107,10 @@ class FeedPoller:
         self._clock = clock
         self._on_alerts_queued = on_alerts_queued
         self._limit = asyncio.Semaphore(config.fetch_concurrency)
+        # Documents fetched but not yet stored: when parsing is the slower step (a first poll),
+        # fetching keeps only this far ahead of it instead of every feed's body being fetched
+        # at once, in memory, with the event loop that answers chats busy fetching them.
+        self._unread = asyncio.Semaphore(2 * config.fetch_concurrency)
         # Feeds are fetched concurrently but stored one at a time, so story detection sees
         # every earlier item of the same poll.
         self._store_lock = asyncio.Lock()
@@ -225,10 +232,11 @@ class FeedPoller:
         return [task.result() for task in tasks if task in done]
 
     async def _poll_bounded(self, feed: Feed) -> FeedOutcome:
-        async with self._limit:
-            fetched = await self._fetch(feed)
-        # The fetch slot is free again: parsing and storing never hold up another feed's fetch.
-        return await self._ingest(feed, fetched)
+        async with self._unread:
+            async with self._limit:
+                fetched = await self._fetch(feed)
+            # The fetch slot is free again: parsing and storing never hold up another fetch.
+            return await self._ingest(feed, fetched)
 
     async def poll_feed(self, feed: Feed) -> FeedOutcome:
         """Fetch, parse and store one feed; a failure is recorded on the feed, not raised."""
@@ -262,6 +270,10 @@ class FeedPoller:
         except FeedParseError as error:
             await self._record_failure(feed, error.reason)
             return FeedOutcome(PollOutcome.FAILED)
+        except WorkerLost:
+            # Not the feed's fault: nothing is recorded, so it is due again at the next poll.
+            log.warning("feed left for the next poll feed=%r: its parser process died", feed.name)
+            return FeedOutcome(PollOutcome.FAILED)
         outcome = FeedOutcome(PollOutcome.FETCHED)
         if entries:
             async with self._store_lock:
@@ -292,10 +304,17 @@ class FeedPoller:
     async def _parse(
         self, scope: ParseScope, body: bytes, headers: dict[str, str]
     ) -> list[ParsedEntry]:
-        """Parse a document in a worker thread, counting how much of the fetched one it is."""
+        """Parse a document in a worker, counting how much of the fetched one it is."""
         self._metrics.feed_parsed(scope)
-        parsed = await asyncio.to_thread(parse_feed, body, headers)
-        return parsed.entries
+        return await self._workers.parse(body, headers)
+
+    async def _clean_all(self, entries: list[ParsedEntry]) -> list[CleanText]:
+        """(title, body, summary) of each entry as plain text, cleaned in a worker."""
+        try:
+            return await self._workers.clean(entries)
+        except WorkerLost:
+            # The pool is replaced; cleaning here keeps the items of a document already read.
+            return await asyncio.to_thread(clean_entries, entries)
 
     async def _record_success(
         self, feed: Feed, etag: str | None, last_modified: str | None
@@ -334,7 +353,7 @@ class FeedPoller:
         now = self._clock()
         fresh = [entry for entry in entries if entry.identity not in known]
         # Cleaning HTML is the costly step: keep it off the event loop so chats stay responsive.
-        texts = await asyncio.to_thread(_clean_all, fresh)
+        texts = await self._clean_all(fresh)
         items = [
             self._prepare(feed, entry, cleaned, now)
             for entry, cleaned in zip(fresh, texts, strict=True)
@@ -374,11 +393,6 @@ class FeedPoller:
         if not feed.initialised:
             return False
         return published is None or published >= now - STORY_WINDOW_SECONDS
-
-
-def _clean_all(entries: list[ParsedEntry]) -> list[tuple[str, str, str]]:
-    """(title, body, summary) of each entry, as plain text."""
-    return [clean_entry_text(e.title, e.summary, e.content) for e in entries]
 
 
 def _log_late_failure(task: asyncio.Task[FeedOutcome]) -> None:

@@ -94,3 +94,20 @@ def test_plain_text_fields_are_told_apart_from_html() -> None:
     assert entry.title == FeedText("Air Naik > 1 Meter & <Warga> Mengungsi", is_html=False)
     assert entry.summary == FeedText("Warga <RT 05> mengungsi.", is_html=False)
     assert entry.content == FeedText("<p>Air <b>naik</b>.</p>", is_html=True)
+
+
+ATOM_WITH_RELATIVE_LINKS = b"""<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom" xml:base="https://banten.example/berita/">
+<title>Radar Banten</title>
+<entry><title>Jembatan baru di Cilegon</title><link href="jembatan-baru"/><id>urn:j</id>
+<updated>2026-11-25T09:00:00+07:00</updated>
+<content type="html">&lt;p&gt;Warga &lt;a href="/warga"&gt;menyambut&lt;/a&gt;
+&lt;img src="foto.jpg" alt="foto"&gt; jembatan &lt;b&gt;baru&lt;/b&gt; itu.&lt;/p&gt;</content>
+</entry></feed>"""
+
+
+def test_relative_links_still_resolve_and_html_fields_keep_their_text() -> None:
+    (entry,) = parse_feed(ATOM_WITH_RELATIVE_LINKS, {}).entries
+    assert entry.link == "https://banten.example/berita/jembatan-baru"
+    assert entry.content is not None
+    assert entry.content.text() == "Warga menyambut jembatan baru itu."

@@ -1,0 +1,256 @@
+"""Parsing and cleaning in worker processes: the same news as in threads, and none lost to a
+worker that dies."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bot.config import Config
+from bot.feeds.fetch import build_http_client
+from bot.feeds.parse import ParsedEntry
+from bot.feeds.poller import FeedPoller
+from bot.feeds.stories import StoryMatcher
+from bot.feeds.workers import CleanText, FeedWorkers, InThreads, WorkerPool
+from bot.matching.topics import TopicRegistry
+from bot.standin import FeedServer, TelegramStandIn
+from storage import Storage
+from storage.models import FeedSeed
+from tests.e2e.harness import BotProcess, bot_environment, write_feeds_file
+from tests.factories import news
+from tests.inprocess import LOOPBACK_FEEDS, RunningBot, running_bot
+from tests.reliability.hostile_feeds import SIZE_CAP, corpus
+
+BUDI = 101
+# Fetching is not what is compared: a timeout that means "hung", many feeds at once.
+CONFIG = Config(
+    token=None, poll_seconds=60, fetch_timeout=30.0, max_feed_bytes=SIZE_CAP, fetch_concurrency=64
+)
+PLAIN = [f"/biasa/{n}.xml" for n in range(3)]
+
+
+@dataclass(frozen=True)
+class FeedState:
+    """What a poll left of one feed: its error state and its items (without ids or times)."""
+
+    last_error: str | None
+    consecutive_failures: int
+    items: list[tuple[str, str, str, str, float | None]]  # title, summary, body, link, published
+
+
+class Ingestion:
+    """One database, polled by a poller that parses and cleans with the given workers."""
+
+    def __init__(self, location: Path, feeds: FeedServer, workers: FeedWorkers) -> None:
+        self.storage = Storage(location)
+        self._feeds = feeds
+        self._workers = workers
+
+    async def poll(self) -> None:
+        async with build_http_client(CONFIG.fetch_timeout, LOOPBACK_FEEDS) as client:
+            poller = FeedPoller(
+                self.storage, client, TopicRegistry(), StoryMatcher(), CONFIG, time.time,
+                lambda: None, workers=self._workers,
+            )  # fmt: skip
+            await poller.poll_once()
+
+    async def state(self) -> dict[str, FeedState]:
+        """Every feed's state by address."""
+        items: dict[int, list[tuple[str, str, str, str, float | None]]] = {}
+        for item, body in await self.storage.search_items(None, 100_000):
+            stored = (item.title, item.summary, body, item.link, item.published_at)
+            items.setdefault(item.feed_id, []).append(stored)
+        return {
+            feed.url: FeedState(
+                feed.last_error, feed.consecutive_failures, sorted(items.get(feed.id, []))
+            )
+            for feed in await self.storage.list_feeds()
+        }
+
+
+async def test_worker_processes_store_what_threads_store_and_fail_what_they_fail(
+    tmp_path: Path, feeds: FeedServer
+) -> None:
+    cases = [hostile for hostile in corpus(feeds.base_url) if hostile.family != "slow"]
+    for hostile in cases:
+        hostile.serve(feeds, hostile.path)
+    for n, path in enumerate(PLAIN):
+        feeds.publish(path, [news(f"{n}-{i}", f"Berita {i} dari daerah {n}") for i in range(5)])
+    seeds = [
+        FeedSeed(feeds.url(path), path, "Banten") for path in [*PLAIN, *(c.path for c in cases)]
+    ]
+    pool = WorkerPool(1)
+    await pool.start()
+    threads = Ingestion(tmp_path / "threads.db", feeds, InThreads())
+    processes = Ingestion(tmp_path / "processes.db", feeds, pool)
+    try:
+        for ingestion in (threads, processes):
+            await ingestion.storage.open()
+            await ingestion.storage.sync_feeds(seeds)
+            await ingestion.poll()  # every document read whole: the feeds' first fetch
+        for n, path in enumerate(PLAIN):
+            feeds.add_item(path, news(f"{n}-baru", f"Berita baru dari daerah {n}"))
+        for ingestion in (threads, processes):
+            await ingestion.poll()  # only the new entries read
+        expected, got = await threads.state(), await processes.state()
+    finally:
+        await pool.close()
+        await threads.storage.close()
+        await processes.storage.close()
+    assert got == expected
+    assert sum(bool(state.last_error) for state in got.values()) >= 50  # the malformed ones
+    assert all(len(got[feeds.url(path)].items) == 6 for path in PLAIN)
+
+
+def alerts_to(warta: RunningBot, chat_id: int) -> list[str]:
+    texts = [m.plain_text or "" for m in warta.telegram.messages_to(chat_id)]
+    return [text for text in texts if text.startswith("🔔")]
+
+
+def _stat(pid: int) -> list[str] | None:
+    """The fields of /proc/PID/stat after the command name, or None for no such process."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            return stat.read().rsplit(")", 1)[1].split()
+    except FileNotFoundError:
+        return None
+
+
+def ended(pid: int) -> bool:
+    """True once the process is gone (or a zombie nobody needs to wait for)."""
+    fields = _stat(pid)
+    return fields is None or fields[0] == "Z"
+
+
+def descendants(pid: int) -> set[int]:
+    """Every live process started by this one or by one of its own."""
+    parents = {int(name): fields[1] for name in os.listdir("/proc") if name.isdigit()
+               if (fields := _stat(int(name))) is not None and fields[0] != "Z"}  # fmt: skip
+    found, frontier = set(), {pid}
+    while frontier:
+        frontier = {child for child, parent in parents.items() if int(parent) in frontier}
+        found |= frontier
+    return found
+
+
+async def test_a_killed_parser_process_loses_no_news(
+    tmp_path: Path, telegram: TelegramStandIn, feeds: FeedServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    feeds.publish("/banten.xml", [news("lama", "Banjir kemarin di Lebak")])
+    entries = [("ANTARA Banten", "/banten.xml", "Banten")]
+    async with running_bot(tmp_path, telegram, feeds, entries) as warta:
+        await warta.poll()  # the feed's back catalogue
+        await warta.say(BUDI, "/subscribe banjir")
+        feeds.add_item("/banten.xml", news("baru", "Banjir rendam Cilegon"))
+        (worker,) = warta.services.workers.process_ids()
+        os.kill(worker, signal.SIGKILL)
+        with caplog.at_level(logging.WARNING):
+            await warta.poll()
+        (feed,) = await warta.services.storage.list_feeds()
+        assert feed.last_error is None  # not the feed's fault: operators see no broken feed
+        assert "ANTARA Banten" in caplog.text
+        await warta.poll()  # the feed is read again by a new worker
+        await warta.telegram.wait_for(lambda tg: bool(tg.messages_to(BUDI)[1:]))
+        await warta.settled()
+        alerts = alerts_to(warta, BUDI)
+        assert len(alerts) == 1
+        assert "Banjir rendam Cilegon" in alerts[0]
+        assert worker not in warta.services.workers.process_ids()
+
+
+async def test_the_worker_processes_end_with_the_bot(
+    tmp_path: Path, telegram: TelegramStandIn, feeds: FeedServer
+) -> None:
+    feeds.publish("/banten.xml", [news("a", "Banjir di Lebak surut")])
+    entries = [("ANTARA Banten", "/banten.xml", "Banten")]
+    async with running_bot(tmp_path, telegram, feeds, entries) as warta:
+        await warta.poll()
+        workers = warta.services.workers.process_ids()
+        assert [item.title for item in await warta.services.storage.latest_items(5)] == [
+            "Banjir di Lebak surut"
+        ]
+    assert workers
+    assert all(ended(pid) for pid in workers)
+
+
+async def test_a_killed_bot_leaves_no_worker_processes_behind(
+    tmp_path: Path, telegram: TelegramStandIn, feeds: FeedServer
+) -> None:
+    feeds.publish("/banten.xml", [news("a", "Banjir di Lebak surut")])
+    feeds_toml = write_feeds_file(
+        tmp_path / "feeds.toml", feeds, [("ANTARA Banten", "/banten.xml", "Banten")]
+    )
+    bot = BotProcess(tmp_path, bot_environment(tmp_path, telegram, feeds_toml), tmp_path / "log")
+    await bot.start()
+    try:
+        await feeds.wait_for_hits("/banten.xml", 1, timeout=60)
+        assert bot.process is not None
+        left = descendants(bot.process.pid)  # its fork server and parsers among them
+        assert left
+    finally:
+        assert await bot.stop(signal.SIGKILL) == -signal.SIGKILL
+    async with asyncio.timeout(60):  # hung, not slow
+        # Processes announce nothing when they end: /proc is the condition.
+        while not all(ended(pid) for pid in left):  # noqa: ASYNC110
+            await asyncio.sleep(0.05)
+
+
+class HeldParsing:
+    """Parsing held until the test lets it go (then in threads): parsing slower than fetching."""
+
+    def __init__(self) -> None:
+        self.waiting = 0
+        self.go = asyncio.Event()
+
+    async def parse(self, body: bytes, headers: Mapping[str, str]) -> list[ParsedEntry]:
+        """The entries, once the test lets parsing go."""
+        self.waiting += 1
+        await self.go.wait()
+        self.waiting -= 1
+        return await InThreads().parse(body, headers)
+
+    async def clean(self, entries: Sequence[ParsedEntry]) -> list[CleanText]:
+        """The entries' texts."""
+        return await InThreads().clean(entries)
+
+
+async def test_fetching_keeps_only_so_far_ahead_of_parsing(
+    tmp_path: Path, feeds: FeedServer
+) -> None:
+    paths = [f"/daerah/{n}.xml" for n in range(10)]
+    for n, path in enumerate(paths):
+        feeds.publish(path, [news(f"{n}", f"Berita dari daerah {n}")])
+    storage = Storage(tmp_path / "warta.db")
+    await storage.open()
+    held = HeldParsing()
+    try:
+        await storage.sync_feeds(FeedSeed(feeds.url(path), path, "Banten") for path in paths)
+        config = Config(token=None, poll_seconds=60, fetch_timeout=30.0, fetch_concurrency=1)
+        async with build_http_client(config.fetch_timeout, LOOPBACK_FEEDS) as client:
+            poller = FeedPoller(
+                storage, client, TopicRegistry(), StoryMatcher(), config, time.time,
+                lambda: None, workers=held,
+            )  # fmt: skip
+            polling = asyncio.create_task(poller.poll_once())
+            async with asyncio.timeout(30):  # hung, not slow
+                while held.waiting < 2:  # noqa: ASYNC110 (parsing announces nothing)
+                    await asyncio.sleep(0.01)
+            # A request of our own: the server has seen every fetch begun before it.
+            async with httpx.AsyncClient() as probe:
+                await probe.get(feeds.url("/probe"))
+            asked = [request.path for request in feeds.requests if request.path in paths]
+            held.go.set()
+            summary = await polling
+    finally:
+        await storage.close()
+    assert len(asked) == 2  # twice the fetch concurrency: two bodies wait, no more
+    assert summary.new_items == 10
