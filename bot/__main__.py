@@ -4,4 +4,6 @@ import sys
 
 from bot.cli import main
 
-sys.exit(main())
+# Guarded: the parser's worker processes import this module again when they start.
+if __name__ == "__main__":
+    sys.exit(main())

@@ -93,6 +93,15 @@ class FeedQueries(Database):
                 (owner,),
             )
 
+    async def release_feed_claim(self, feed_id: int, owner: int) -> None:
+        """Give one feed back unfetched, due as it was (its document could not be read here)."""
+        async with self._write() as db:
+            await db.execute(
+                "UPDATE feeds SET claimed_by = NULL, claim_until = NULL "
+                "WHERE id = ? AND claimed_by = ?",
+                (feed_id, owner),
+            )
+
     async def list_feeds(self) -> list[Feed]:
         """Every enabled feed."""
         rows = await self._all(f"SELECT {_FEED_COLUMNS} FROM feeds WHERE enabled = 1 ORDER BY id")

@@ -271,8 +271,11 @@ class FeedPoller:
             await self._record_failure(feed, error.reason)
             return FeedOutcome(PollOutcome.FAILED)
         except WorkerLost:
-            # Not the feed's fault: nothing is recorded, so it is due again at the next poll.
+            # Not the feed's fault: nothing is recorded, and the feed is given back still due,
+            # for the next poll (here or in another poller).
             log.warning("feed left for the next poll feed=%r: its parser process died", feed.name)
+            if self._owner:
+                await self._storage.release_feed_claim(feed.id, self._owner)
             return FeedOutcome(PollOutcome.FAILED)
         outcome = FeedOutcome(PollOutcome.FETCHED)
         if entries:

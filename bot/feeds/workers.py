@@ -22,7 +22,6 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from multiprocessing.context import BaseContext
 from typing import Protocol, TypeAlias, TypeVar
 
 from bot.feeds.clean import FeedText, clean_entry_text
@@ -140,21 +139,19 @@ class WorkerPool:
             return
         log.error("a feed worker process died, starting new ones: %s", error)
         broken.shutdown(wait=False, cancel_futures=True)
-        # Its processes start with the next job (a fork of the running fork server).
+        # Its processes start with the next job.
         self._pool = _new_pool(self._processes)
 
 
 def _new_pool(processes: int) -> ProcessPoolExecutor:
     # Never fork this process: it runs threads and an event loop, which a fork copies mid-step.
-    # A fork server that has imported the parser once forks workers quickly and cleanly.
-    if "forkserver" in multiprocessing.get_all_start_methods():
-        forkserver = multiprocessing.get_context("forkserver")
-        forkserver.set_forkserver_preload([__name__])
-        context: BaseContext = forkserver
-    else:
-        context = multiprocessing.get_context("spawn")
+    # A fresh interpreter per worker (spawn) costs a second at start only; a fork server would
+    # start faster but listens on a Unix socket under TMPDIR, whose path may be too long.
     return ProcessPoolExecutor(
-        processes, mp_context=context, initializer=_worker_started, initargs=(os.getpid(),)
+        processes,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_worker_started,
+        initargs=(os.getpid(),),
     )
 
 
@@ -174,8 +171,8 @@ def _worker_started(bot: int) -> None:
 def _exit_with(bot: int) -> None:
     """End this worker once the bot's process has ended, however it ended (SIGKILL too).
 
-    A pool's worker waits for jobs on a pipe it holds both ends of, and the fork server waits
-    for every worker: without this, a killed bot would leave them all behind.
+    A pool's worker waits for jobs on a pipe it holds both ends of: without this, a killed bot
+    would leave its workers behind.
     """
     try:
         watched = os.pidfd_open(bot)

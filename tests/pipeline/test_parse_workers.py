@@ -100,6 +100,7 @@ async def test_worker_processes_store_what_threads_store_and_fail_what_they_fail
         for n, path in enumerate(PLAIN):
             feeds.add_item(path, news(f"{n}-baru", f"Berita baru dari daerah {n}"))
         for ingestion in (threads, processes):
+            await ingestion.storage.make_feeds_due()  # an interval later
             await ingestion.poll()  # only the new entries read
         expected, got = await threads.state(), await processes.state()
     finally:
@@ -194,7 +195,7 @@ async def test_a_killed_bot_leaves_no_worker_processes_behind(
     try:
         await feeds.wait_for_hits("/banten.xml", 1, timeout=60)
         assert bot.process is not None
-        left = descendants(bot.process.pid)  # its fork server and parsers among them
+        left = descendants(bot.process.pid)  # its parser processes among them
         assert left
     finally:
         assert await bot.stop(signal.SIGKILL) == -signal.SIGKILL
