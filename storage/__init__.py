@@ -24,6 +24,7 @@ from storage.processes import ProcessQueries
 from storage.regions import RegionQueries
 from storage.stats import StatsQueries
 from storage.topics import TopicQueries
+from storage.websub import WebSubQueries
 
 __all__ = [
     "DATABASE_ERRORS",
@@ -46,5 +47,6 @@ class Storage(
     BroadcastQueries,
     StatsQueries,
     ProcessQueries,
+    WebSubQueries,
 ):
     """Chats, topics, regions, feeds, items, the outbox, digests and processes, on either engine."""
