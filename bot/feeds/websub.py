@@ -174,7 +174,27 @@ class WebSubscriber:
             await self._request(subscription, "unsubscribe", PushStatus.LEAVING)
 
     async def _request(self, subscription: PushSubscription, mode: str, then: PushStatus) -> None:
-        """POST a (un)subscription request; the hub answers 202 and verifies with a GET later."""
+        """POST a (un)subscription request; the hub answers 202 and verifies with a GET later.
+
+        The new state is saved first: a hub may call back before its answer to the POST reaches
+        us, and its verification must find the request it confirms.
+        """
+        now = self._clock()
+        feed_id = subscription.feed_id
+        await self._storage.push_requested(feed_id, then, now, now + VERIFY_WAIT_SECONDS, None)
+        error = await self._post(subscription, mode)
+        if error is None:
+            log.info("websub %s requested feed=%d hub=%s", mode, feed_id, subscription.hub)
+            return
+        log.warning("websub %s failed feed=%d hub=%s: %s", mode, feed_id, subscription.hub, error)
+        # A failed subscription request leaves the state as it was (an active lease still runs).
+        status = subscription.status if then == PushStatus.REQUESTED else then
+        await self._storage.push_requested(
+            feed_id, status, now, self._retry_at(subscription, now), error
+        )
+
+    async def _post(self, subscription: PushSubscription, mode: str) -> str | None:
+        """Send the request; why it failed, or None when the hub took it."""
         form = {
             "hub.mode": mode,
             "hub.topic": subscription.topic,
@@ -182,31 +202,21 @@ class WebSubscriber:
         }
         if mode == "subscribe":
             form |= {"hub.secret": subscription.secret, "hub.lease_seconds": str(LEASE_SECONDS)}
-        error = None
         try:
             response = await self._client.post(subscription.hub, data=form, timeout=HUB_TIMEOUT)
-            if not response.is_success:
-                error = f"hub answered {response.status_code}: {response.text[:200]}"
         except httpx.HTTPError as failure:
-            error = f"hub unreachable: {type(failure).__name__}: {failure}"
-        now = self._clock()
-        status = subscription.status if error and then == PushStatus.REQUESTED else then
-        retry = now + (RETRY_SECONDS if error else VERIFY_WAIT_SECONDS)
-        if error and subscription.status == PushStatus.ACTIVE and subscription.lease_until:
+            return f"hub unreachable: {type(failure).__name__}: {failure}"
+        if not response.is_success:
+            return f"hub answered {response.status_code}: {response.text[:200]}"
+        return None
+
+    @staticmethod
+    def _retry_at(subscription: PushSubscription, now: float) -> float:
+        retry = now + RETRY_SECONDS
+        if subscription.status == PushStatus.ACTIVE and subscription.lease_until is not None:
             # Renewing: try again well before the lease ends, not an hour after it has.
             retry = min(retry, max(now + 60.0, (now + subscription.lease_until) / 2))
-        try:
-            await self._storage.push_requested(subscription.feed_id, status, now, retry, error)
-        except DATABASE_ERRORS as failure:
-            log.warning("websub state not saved feed=%d: %s", subscription.feed_id, failure)
-        if error:
-            log.warning(
-                "websub %s failed feed=%d hub=%s: %s", mode, subscription.feed_id,
-                subscription.hub, error,
-            )  # fmt: skip
-        else:
-            log.info("websub %s requested feed=%d hub=%s", mode, subscription.feed_id,
-                     subscription.hub)  # fmt: skip
+        return retry
 
 
 def renewal_moment(now: float, lease_seconds: float) -> float:
