@@ -111,6 +111,9 @@ class HubNotes:
             return
         token, secret = new_credentials()
         try:
+            known = await self._storage.push_subscription(feed.id)
+            if known is not None and (known.hub, known.topic) == (link.hub, link.topic):
+                return  # the usual case: nothing to write on every poll
             if await self._storage.want_push(feed.id, link.hub, link.topic, token, secret):
                 log.info("websub hub found feed=%r hub=%s topic=%s", feed.name, link.hub,
                          link.topic)  # fmt: skip
