@@ -168,6 +168,9 @@ async def running_bot(
             yield RunningBot(app, telegram, feeds)
         finally:
             await server.stop()
+            receiver = app.bot_data.services and app.bot_data.services.push_receiver
+            if receiver:
+                await receiver.wait_for_ingests()  # nothing half-stored when the bot stops
 
 
 async def confirmation(telegram: TelegramStandIn, chat_id: int = ADMIN_ID) -> SentMessage:
