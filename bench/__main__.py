@@ -27,6 +27,7 @@ BENCHMARKS = (
     "bench_search_load",
     "bench_poll_load",
     "bench_roles",
+    "bench_websub",
     "bench_pollers",  # always on PostgreSQL: several poller processes share one database
     "bench_senders",
 )

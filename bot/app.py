@@ -26,16 +26,19 @@ from bot.delivery.sender import Sender, SendLimits
 from bot.feeds.feedlist import load_feed_list
 from bot.feeds.fetch import build_http_client
 from bot.feeds.poller import FeedPoller
+from bot.feeds.push import PushReceiver
 from bot.feeds.stories import StoryMatcher
+from bot.feeds.websub import CHECK_SECONDS, HubNotes, WebSubscriber
 from bot.feeds.workers import WorkerPool, default_processes
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, text
-from bot.jobs import schedule_jobs
+from bot.jobs import Periodic, ask_hubs, schedule_jobs
 from bot.matching.search import NewsSearch
 from bot.matching.topics import TopicRegistry, TopicWatcher
 from bot.ops.health import MonitoringServer
 from bot.ops.heartbeat import Heartbeat, live_process_elsewhere
 from bot.ops.leadership import Leadership
 from bot.ops.metrics import Metrics
+from bot.ops.webhook import WebhookServer
 from handlers import PERIODIC_DUTIES, register_handlers
 from storage import Storage, describe, is_postgres_url
 from storage.models import BroadcastReport, FeedSeed
@@ -98,7 +101,10 @@ def _starter(
         await monitor.start(services.storage, services.heartbeat)
         if Role.UPDATES in config.roles:
             await _set_command_menus(app)
-        schedule_jobs(app, config.roles, config.poll_seconds, PERIODIC_DUTIES)
+        periodic = PERIODIC_DUTIES
+        if services.websub is not None:
+            periodic += (Periodic(ask_hubs, CHECK_SECONDS, 10, "websub"),)
+        schedule_jobs(app, config.roles, config.poll_seconds, periodic)
         if services.sender is not None:
             services.sender.start()
         services.topic_watcher.start()
@@ -189,6 +195,7 @@ async def _services_on(
     heartbeat = Heartbeat(storage, sorted(roles), clock)
     if Role.SENDER in roles:
         sender = _sender(app, storage, clock, limits, chats, metrics, heartbeat.process_id)
+    push_base = config.push_callback_base
     poller = None
     workers = None
     if Role.POLLER in roles:
@@ -204,9 +211,21 @@ async def _services_on(
             metrics=metrics,
             owner=heartbeat.process_id,
             workers=workers,
+            on_fetched=HubNotes(storage).note if push_base else None,
         )
         await poller.load_recent_stories()
         await workers.start()
+    push_receiver = None
+    if push_base and Role.UPDATES in roles:
+        # The webhook's process takes the pushes; without the poller role it ingests them with
+        # a poller of its own that never claims a feed: the same parse, clean, store and match.
+        ingester = poller or FeedPoller(
+            storage, http, topics, StoryMatcher(), config, clock, wake, metrics=metrics
+        )
+        push_receiver = PushReceiver(storage, ingester.ingest_pushed, clock, config.max_feed_bytes)
+    websub = None
+    if push_base and Role.SCHEDULER in roles:
+        websub = WebSubscriber(storage, http, push_base, clock)
     await heartbeat.start()
     leadership = None
     if Role.SCHEDULER in roles:
@@ -236,6 +255,8 @@ async def _services_on(
         heartbeat=heartbeat,
         leadership=leadership,
         topic_watcher=topic_watcher,
+        push_receiver=push_receiver,
+        websub=websub,
     )
 
 
@@ -319,17 +340,21 @@ async def _close_resources(app: WartaApp) -> None:
 
 @contextlib.asynccontextmanager
 async def running(
-    app: WartaApp, before_start: Callable[[WartaApp], None] = lambda app: None
+    app: WartaApp,
+    before_start: Callable[[WartaApp], None] = lambda app: None,
+    *,
+    poll_updates: bool = True,
 ) -> AsyncIterator[WartaApp]:
     """Start the bot as `warta run` does, without its signal handling, and stop it afterwards.
 
     The same order of steps as Application.run_polling. `before_start` sees the opened services
     and the scheduled jobs before the scheduler and polling start (the tests hold jobs back).
-    A process without the updates role has no updater: everything else starts and stops alike.
+    A process without the updates role has no updater: everything else starts and stops alike;
+    in webhook mode (poll_updates False) updates arrive on the update queue instead.
     """
     if app.post_init is None:
         raise RuntimeError("the application was built without its start-up step")
-    updater = app.updater
+    updater = app.updater if poll_updates else None
     await app.initialize()
     try:
         await app.post_init(app)
@@ -353,20 +378,36 @@ async def running(
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
-async def run_until_stopped(app: WartaApp) -> None:
-    """Run a process without an updater (no updates role) until SIGINT or SIGTERM.
+async def _serve(app: WartaApp, webhook: WebhookServer, stop: asyncio.Event) -> None:
+    """Answer the webhook until stopped, then let pushes already taken finish storing."""
+    try:
+        await webhook.start(app)
+        await stop.wait()
+    finally:
+        await webhook.stop()
+        services = app.bot_data.services
+        if services is not None and services.push_receiver is not None:
+            await services.push_receiver.wait_for_ingests()
+
+
+async def run_until_stopped(app: WartaApp, webhook: WebhookServer | None = None) -> None:
+    """Run without polling for updates until SIGINT or SIGTERM: no updates role, or a webhook.
 
     Application.run_polling always starts an updater; this is the rest of it: start, wait for a
-    stop signal, then stop in the same order (stop, post_stop, shutdown, post_shutdown).
+    stop signal, then stop in the same order (stop, post_stop, shutdown, post_shutdown). The
+    webhook's server (Telegram's updates and WebSub callbacks) stops first.
     """
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for number in STOP_SIGNALS:
         loop.add_signal_handler(number, stop.set)
     try:
-        async with running(app):
-            log.info("running without receiving updates; SIGINT or SIGTERM stops")
-            await stop.wait()
+        async with running(app, poll_updates=False):
+            if webhook is None:
+                log.info("running without receiving updates; SIGINT or SIGTERM stops")
+                await stop.wait()
+            else:
+                await _serve(app, webhook, stop)
     finally:
         for number in STOP_SIGNALS:
             loop.remove_signal_handler(number)

@@ -77,6 +77,9 @@ class Config:
     fetch_addresses: AddressPolicy = PUBLIC_ONLY  # where feeds may be fetched from
     send_rate: int = 30  # bot-wide messages a second; beyond Telegram's free 30 they are paid
     roles: frozenset[Role] = ALL_ROLES  # what this process runs (`warta run --role`)
+    # WebSub on: `warta run --webhook`, or a process without the updates role in a deployment
+    # whose updates processes serve it (WARTA_WEBHOOK_URL set).
+    push: bool = False
 
     @property
     def secrets(self) -> tuple[str | None, ...]:
@@ -86,6 +89,14 @@ class Config:
             raw = urlsplit(self.database).password
             password = unquote(raw) if raw else None
         return (self.webhook_secret, password)
+
+    @property
+    def push_callback_base(self) -> str | None:
+        """The public origin WebSub hubs call back (WARTA_WEBHOOK_URL's), when push is on."""
+        if not self.push or not self.webhook_url:
+            return None
+        parts = urlsplit(self.webhook_url)
+        return f"{parts.scheme}://{parts.netloc}"
 
     def require_webhook(self) -> WebhookConfig:
         """What `warta run --webhook` needs, or a one-line explanation of what is missing."""

@@ -16,6 +16,8 @@ from bot.config import Config
 from bot.delivery.digests import DigestScheduler
 from bot.delivery.sender import Sender
 from bot.feeds.poller import FeedPoller
+from bot.feeds.push import PushReceiver
+from bot.feeds.websub import WebSubscriber
 from bot.feeds.workers import WorkerPool
 from bot.matching.search import NewsSearch
 from bot.matching.topics import TopicRegistry, TopicWatcher
@@ -47,6 +49,8 @@ class Services:
     heartbeat: Heartbeat
     topic_watcher: TopicWatcher
     leadership: Leadership | None = None
+    push_receiver: PushReceiver | None = None  # WebSub callbacks (the webhook's process)
+    websub: WebSubscriber | None = None  # asks hubs (the scheduler role, push on)
 
     def wake_sender(self) -> None:
         """Wake this process's sender, if it runs one (others find new messages themselves)."""

@@ -50,6 +50,13 @@ async def prune_old_items(context: WartaContext) -> None:
     log.info("pruned items removed=%d retention_days=%d", removed, services.config.retention_days)
 
 
+async def ask_hubs(context: WartaContext) -> None:
+    """Send the WebSub requests that are due: new subscriptions, renewals, unsubscriptions."""
+    websub = context.services.websub
+    if websub is not None:
+        await websub.run_due()
+
+
 def leader_only(duty: Duty) -> Duty:
     """The duty, done only while this process holds the scheduler lease."""
 

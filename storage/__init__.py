@@ -25,6 +25,7 @@ from storage.processes import ProcessQueries
 from storage.regions import RegionQueries
 from storage.stats import StatsQueries
 from storage.topics import TopicQueries
+from storage.websub import WebSubQueries
 
 __all__ = [
     "DATABASE_ERRORS",
@@ -48,5 +49,6 @@ class Storage(
     StatsQueries,
     ProcessQueries,
     BudgetQueries,
+    WebSubQueries,
 ):
     """Chats, topics, regions, feeds, items, the outbox, digests and processes, on either engine."""

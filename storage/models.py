@@ -275,3 +275,28 @@ class WorkBacklog:
     feeds: int  # feeds enabled
     feeds_due: int  # their next fetch time has come
     feeds_overdue: int  # due for longer than one poll interval
+
+
+class PushStatus(StrEnum):
+    """Where a feed's WebSub subscription stands with its hub."""
+
+    WANTED = "wanted"  # the feed names a hub; nobody has asked it yet
+    REQUESTED = "requested"  # asked; the hub has not verified our intent yet
+    ACTIVE = "active"  # verified: the hub pushes until lease_until
+    DENIED = "denied"  # the hub refused (asked again a day later)
+    LEAVING = "leaving"  # the feed was removed: unsubscribing
+
+
+@dataclass(frozen=True, slots=True)
+class PushSubscription:
+    """A feed's WebSub subscription: where to ask, what to sign with, and until when."""
+
+    feed_id: int
+    hub: str
+    topic: str
+    token: str
+    secret: str
+    status: PushStatus
+    lease_until: float | None
+    renew_at: float | None
+    feed_enabled: bool

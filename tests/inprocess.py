@@ -12,14 +12,16 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.app import build_application, running
-from bot.config import Config
+from bot.config import Config, WebhookConfig
 from bot.context import Services, WartaApp
 from bot.delivery.sender import SendLimits
 from bot.feeds.addresses import AddressPolicy
+from bot.ops.webhook import WebhookServer
 from bot.standin import FeedServer, SentMessage, TelegramStandIn
 from bot.wib import wib
 
 ADMIN_ID = 900001
+PUBLIC_WEBHOOK = WebhookConfig("https://warta.example/telegram/updates", "hook_secret", 0)
 # The feed server listens on 127.0.0.1: allowed as WARTA_ALLOW_PRIVATE_FEEDS=127.0.0.1 allows it.
 LOOPBACK_FEEDS = AddressPolicy.allowing("127.0.0.1")
 
@@ -103,15 +105,16 @@ def _leave_polls_and_digests_to_the_test(app: WartaApp, poll_seconds: float) -> 
     The bot polls at once on start: that poll could beat the test's first one, which then
     finds every feed being fetched and returns before the feeds' first fetch is done. The
     first scheduled poll comes one interval after start instead (never within a test at the
-    default hour). Digests run when the test runs them, at the test's clock.
+    default hour). Digests and WebSub requests run when the test runs them, at the test's clock.
     """
     queue = app.job_queue
     assert queue is not None
     first_poll = datetime.now(UTC) + timedelta(seconds=poll_seconds)
     for job in queue.get_jobs_by_name("poll-feeds"):
         job.job.modify(next_run_time=first_poll)
-    for job in queue.get_jobs_by_name("digests"):
-        job.enabled = False
+    for name in ("digests", "websub"):
+        for job in queue.get_jobs_by_name(name):
+            job.enabled = False
 
 
 @contextlib.asynccontextmanager
@@ -128,10 +131,13 @@ async def running_bot(
     fetch_addresses: AddressPolicy = LOOPBACK_FEEDS,
     database: Path | str | None = None,
     send_rate: int = 30,
+    webhook_port: int | None = None,
 ) -> AsyncIterator[RunningBot]:
     """Start the bot as `warta run` would, minus signal handling; stop it afterwards.
 
-    The database is a file in tmp_path unless the test gives one (a PostgreSQL URL, say).
+    The database is a file in tmp_path unless the test gives one (a PostgreSQL URL, say). With a
+    webhook_port the bot serves its webhook there as `warta run --webhook` does (WebSub on), but
+    goes on polling the Telegram stand-in for updates.
     """
     config = Config(
         token=telegram.token,
@@ -146,11 +152,26 @@ async def running_bot(
     )
     if fetch_timeout is not None:
         config = replace(config, fetch_timeout=fetch_timeout)
+    webhook = None
+    if webhook_port is not None:
+        webhook = replace(PUBLIC_WEBHOOK, port=webhook_port)
+        config = replace(config, webhook_url=webhook.url, webhook_secret=webhook.secret, push=True)
     limits = send_limits or SendLimits(max_backoff=0.5)
     app = build_application(config, clock=clock, send_limits=limits)
     hold_jobs = functools.partial(_leave_polls_and_digests_to_the_test, poll_seconds=poll_seconds)
     async with running(app, before_start=hold_jobs):
-        yield RunningBot(app, telegram, feeds)
+        if webhook is None:
+            yield RunningBot(app, telegram, feeds)
+            return
+        server = WebhookServer(config, webhook)
+        await server.start(app, register=False)
+        try:
+            yield RunningBot(app, telegram, feeds)
+        finally:
+            await server.stop()
+            receiver = app.bot_data.services and app.bot_data.services.push_receiver
+            if receiver:
+                await receiver.wait_for_ingests()  # nothing half-stored when the bot stops
 
 
 async def confirmation(telegram: TelegramStandIn, chat_id: int = ADMIN_ID) -> SentMessage:

@@ -53,6 +53,7 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         config = replace(load_config(), roles=chosen_roles(args.role))
+        config = replace(config, push=push_wanted(config, webhook=args.webhook))
         config.require_token()
         webhook = _webhook(config) if args.webhook else None
         configure_logging(config.log_level, config.token, config.log_format, config.secrets)
@@ -87,6 +88,18 @@ def chosen_roles(names: Sequence[str] | None) -> frozenset[Role]:
     return frozenset(Role(name) for name in names) if names else ALL_ROLES
 
 
+def push_wanted(config: Config, *, webhook: bool) -> bool:
+    """Whether this process takes part in WebSub: hubs need the public webhook address.
+
+    The webhook's process serves the callbacks; a process without the updates role (a poller
+    noting hubs, the scheduler asking them) belongs to a deployment that has one when
+    WARTA_WEBHOOK_URL is set.
+    """
+    if Role.UPDATES in config.roles:
+        return webhook
+    return config.webhook_url is not None
+
+
 def _webhook(config: Config) -> WebhookConfig:
     if Role.UPDATES not in config.roles:
         raise ConfigError("--webhook receives updates: it needs the updates role (--role updates)")
@@ -117,13 +130,9 @@ def start_failure(error: Exception, config: Config) -> tuple[int, str]:
 
 def serve_webhook(app: WartaApp, config: Config, webhook: WebhookConfig) -> None:
     """Register the webhook with Telegram and answer it until SIGINT or SIGTERM."""
-    # PTB's server answers 403 to a request without the secret header or with a wrong one,
-    # before the update is read; TLS is the reverse proxy's job.
-    app.run_webhook(
-        listen=config.listen_address,
-        port=webhook.port,
-        url_path=webhook.path,
-        webhook_url=webhook.url,
-        secret_token=webhook.secret,
-        allowed_updates=ALLOWED_UPDATES,
-    )
+    from bot.app import run_until_stopped
+    from bot.ops.webhook import WebhookServer
+
+    # Our own server, not PTB's: WebSub's callbacks share its port. It answers 403 to an update
+    # without the secret header or with a wrong one, before reading it; TLS is the proxy's job.
+    asyncio.run(run_until_stopped(app, WebhookServer(config, webhook, ALLOWED_UPDATES)))

@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import functools
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -93,8 +93,11 @@ class FeedPoller:
         metrics: Metrics | None = None,
         owner: int = 0,
         workers: FeedWorkers | None = None,
+        on_fetched: Callable[[Feed, FetchedFeed], Awaitable[None]] | None = None,
     ) -> None:
-        """owner is this process's id (its heartbeat's): the claims it takes are in its name."""
+        """owner is this process's id (its heartbeat's): the claims it takes are in its name;
+        on_fetched sees each new document (WebSub looks for a hub in it)."""
+        self._on_fetched = on_fetched
         self._storage = storage
         self._owner = owner
         # Parsing and cleaning: worker processes in `warta run`, threads when none are given.
@@ -265,6 +268,8 @@ class FeedPoller:
         """Parse and store a fetched document's new entries, and record the feed's success."""
         if isinstance(fetched, FeedOutcome):
             return fetched
+        if self._on_fetched is not None:
+            await self._on_fetched(feed, fetched)
         try:
             entries = await self._new_entries(feed, fetched)
         except FeedParseError as error:
@@ -282,6 +287,26 @@ class FeedPoller:
             async with self._store_lock:
                 outcome = await self._store(feed, entries)
         await self._record_success(feed, fetched.etag, fetched.last_modified)
+        return outcome
+
+    async def ingest_pushed(self, feed: Feed, body: bytes, headers: dict[str, str]) -> FeedOutcome:
+        """A document a WebSub hub pushed: parsed, cleaned, stored and matched as a fetched one.
+
+        The feed's cache validators and schedule stay as its last poll left them.
+        """
+        try:
+            entries = await self._new_entries(
+                feed, FetchedFeed(False, body, headers, None, None, feed.url)
+            )
+        except FeedParseError as error:
+            log.warning("pushed document unreadable feed=%r: %s", feed.name, error.reason)
+            return FeedOutcome(PollOutcome.FAILED)
+        if not entries:
+            return FeedOutcome(PollOutcome.FETCHED)
+        async with self._store_lock:
+            outcome = await self._store(feed, entries)
+        log.info("push stored feed=%r new_items=%d alerts_queued=%d", feed.name,
+                 outcome.new_items, outcome.alerts_queued)  # fmt: skip
         return outcome
 
     async def _new_entries(self, feed: Feed, fetched: FetchedFeed) -> list[ParsedEntry]:

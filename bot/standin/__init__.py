@@ -7,6 +7,7 @@ They import neither `handlers` nor `storage`: they know only the protocols they 
 from __future__ import annotations
 
 from .feeds import FeedItem, FeedRequest, FeedServer, render_atom, render_rss
+from .hub import HubStandIn, HubSubscription, Verification
 from .telegram import (
     ApiError,
     CallbackAnswer,
@@ -31,12 +32,15 @@ __all__ = [
     "FeedRequest",
     "FeedServer",
     "HtmlEntity",
+    "HubStandIn",
+    "HubSubscription",
     "ParsedHtml",
     "RecordedRequest",
     "SentMessage",
     "TelegramHtmlError",
     "TelegramStandIn",
     "Upload",
+    "Verification",
     "parse_telegram_html",
     "parse_telegram_html_entities",
     "render_atom",
