@@ -18,6 +18,7 @@ from enum import StrEnum
 import httpx
 
 from bot.config import Config
+from bot.feeds.articles import ArticleFetcher, feed_text_length, wants_articles
 from bot.feeds.clean import clean_entry_text
 from bot.feeds.fetch import FetchedFeed, FetchError, fetch_feed
 from bot.feeds.parse import FeedParseError, ParsedEntry, parse_feed
@@ -104,6 +105,7 @@ class FeedPoller:
         self._clock = clock
         self._on_alerts_queued = on_alerts_queued
         self._limit = asyncio.Semaphore(config.fetch_concurrency)
+        self._articles = ArticleFetcher(client)
         # Feeds are fetched concurrently but stored one at a time, so story detection sees
         # every earlier item of the same poll.
         self._store_lock = asyncio.Lock()
@@ -264,8 +266,10 @@ class FeedPoller:
             return FeedOutcome(PollOutcome.FAILED)
         outcome = FeedOutcome(PollOutcome.FETCHED)
         if entries:
+            # Before the store lock: a slow article page never holds up another feed's items.
+            articles = await self._article_texts(feed, entries)
             async with self._store_lock:
-                outcome = await self._store(feed, entries)
+                outcome = await self._store(feed, entries, articles)
         await self._record_success(feed, fetched.etag, fetched.last_modified)
         return outcome
 
@@ -329,14 +333,42 @@ class FeedPoller:
             reason,
         )
 
-    async def _store(self, feed: Feed, entries: list[ParsedEntry]) -> FeedOutcome:
+    async def _article_texts(self, feed: Feed, entries: list[ParsedEntry]) -> dict[str, str]:
+        """The article text of each new entry of a teaser-only feed, by identity ({}: none)."""
+        known = await self._storage.known_identities(feed.id, [e.identity for e in entries])
+        fresh = [entry for entry in entries if entry.identity not in known]
+        settings = await self._storage.article_settings(feed.id)
+        lengths = [feed_text_length(entry) for entry in fresh]
+        await self._storage.record_text_lengths(feed.id, lengths)
+        # The back catalogue is never alerted: it tells what the feed sends, but no page is had.
+        if not feed.initialised or not fresh:
+            return {}
+        if not wants_articles(settings.mode, [*settings.text_lengths, *lengths]):
+            return {}
+        batch = await self._articles.fetch([entry.link for entry in fresh])
+        if batch.failures:
+            await self._storage.record_article_failures(
+                feed.id, len(batch.failures), batch.failures[-1], self._clock()
+            )
+            self._metrics.articles_failed(feed.name, len(batch.failures))
+            log.warning(
+                "article pages failed feed=%r count=%d last=%s",
+                feed.name,
+                len(batch.failures),
+                batch.failures[-1],
+            )
+        return {e.identity: batch.texts[e.link] for e in fresh if e.link in batch.texts}
+
+    async def _store(
+        self, feed: Feed, entries: list[ParsedEntry], articles: dict[str, str]
+    ) -> FeedOutcome:
         known = await self._storage.known_identities(feed.id, [e.identity for e in entries])
         now = self._clock()
         fresh = [entry for entry in entries if entry.identity not in known]
         # Cleaning HTML is the costly step: keep it off the event loop so chats stay responsive.
         texts = await asyncio.to_thread(_clean_all, fresh)
         items = [
-            self._prepare(feed, entry, cleaned, now)
+            self._prepare(feed, entry, cleaned, articles.get(entry.identity, ""), now)
             for entry, cleaned in zip(fresh, texts, strict=True)
         ]
         # Story ids are found inside the store, which first shows the matcher what others stored.
@@ -348,9 +380,17 @@ class FeedPoller:
         return FeedOutcome(PollOutcome.FETCHED, stored.new_items, stored.alerts_queued)
 
     def _prepare(
-        self, feed: Feed, entry: ParsedEntry, cleaned: tuple[str, str, str], now: float
+        self,
+        feed: Feed,
+        entry: ParsedEntry,
+        cleaned: tuple[str, str, str],
+        article: str,
+        now: float,
     ) -> NewItem:
-        title, body, summary = cleaned
+        """The item to store, with its alerts; topics see the article text too, if there is one."""
+        title, teaser, summary = cleaned
+        # The summary stays the teaser's; the stored body is what /latest searches as well.
+        body = f"{teaser}\n{article}" if article else teaser
         published = entry.published_at
         if published is not None and published > now + 3600:
             published = None  # a date in the future says nothing about when it was published
