@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -98,9 +100,28 @@ async def test_a_slow_or_failing_page_leaves_the_item_to_its_teaser_and_is_count
         async with asyncio.timeout(SLOW_PAGE_SECONDS - 2):
             await warta.poll()
         assert len(await alerted(warta, BUDI, 2)) == 2
-        (health,) = await warta.services.storage.article_health()
-        assert health.failures == 2
-        assert health.last_error is not None
+        # Operators see the failures with `warta feeds check`.
+        table = await feeds_check(tmp_path)
+        (row,) = [
+            line for line in table.splitlines() if line.startswith("│ Uji") and "│ 2 " in line
+        ]
+        assert "auto" in row
+
+
+async def feeds_check(folder: Path) -> str:
+    """What `warta feeds check` prints for the bot's database and feeds file in folder."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("WARTA_", "TELEGRAM_"))}
+    environment["WARTA_DB"] = str(folder / "warta.db")
+    environment["WARTA_FEEDS"] = str(folder / "feeds.toml")
+    environment["WARTA_ALLOW_PRIVATE_FEEDS"] = "127.0.0.1"
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "feeds", "check",
+        cwd=folder, env=environment,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, errors = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 0, errors.decode()
+    return out.decode()
 
 
 async def test_never_fetches_no_page(
