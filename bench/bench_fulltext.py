@@ -78,7 +78,7 @@ def run(extractor: Extractor, items: list[dict[str, str]]) -> tuple[int, int, li
         article = extractor(page, item["url"])
         seconds.append(time.perf_counter() - started)
         title, teaser = teaser_text(item)
-        text = f"{teaser}\n{article}"
+        text = f"{article}\n{teaser}"  # as the poller has it: the dateline opens the text
         hits += matches(item["topic"], title, text, item["region"])
         traps += matches(item["trap"], title, text, item["region"])
     return hits, traps, seconds

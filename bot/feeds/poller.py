@@ -389,8 +389,9 @@ class FeedPoller:
     ) -> NewItem:
         """The item to store, with its alerts; topics see the article text too, if there is one."""
         title, teaser, summary = cleaned
-        # The summary stays the teaser's; the stored body is what /latest searches as well.
-        body = f"{teaser}\n{article}" if article else teaser
+        # The article goes first: its dateline's place opens the text, where the matcher reads
+        # a dateline. The summary stays the teaser's; the stored body is what /latest searches.
+        body = f"{article}\n{teaser}" if article else teaser
         published = entry.published_at
         if published is not None and published > now + 3600:
             published = None  # a date in the future says nothing about when it was published
