@@ -30,7 +30,7 @@ from bot.ops.heartbeat import PROCESS_TIMEOUT_SECONDS
 from bot.ops.metrics import Metrics, ParseScope
 from bot.wib import wib_at
 from storage import DATABASE_ERRORS, Storage, StorageClosedError
-from storage.models import Feed, NewItem
+from storage.models import Feed, FullTextMode, NewItem
 
 log = logging.getLogger(__name__)
 
@@ -335,29 +335,36 @@ class FeedPoller:
 
     async def _article_texts(self, feed: Feed, entries: list[ParsedEntry]) -> dict[str, str]:
         """The article text of each new entry of a teaser-only feed, by identity ({}: none)."""
+        settings = await self._storage.article_settings(feed.id)
+        if settings.mode is FullTextMode.NEVER:
+            return {}
         known = await self._storage.known_identities(feed.id, [e.identity for e in entries])
         fresh = [entry for entry in entries if entry.identity not in known]
-        settings = await self._storage.article_settings(feed.id)
         lengths = [feed_text_length(entry) for entry in fresh]
-        await self._storage.record_text_lengths(feed.id, lengths)
+        if settings.mode is FullTextMode.AUTO:
+            await self._storage.record_text_lengths(feed.id, lengths)
         # The back catalogue is never alerted: it tells what the feed sends, but no page is had.
         if not feed.initialised or not fresh:
             return {}
         if not wants_articles(settings.mode, [*settings.text_lengths, *lengths]):
             return {}
-        batch = await self._articles.fetch([entry.link for entry in fresh])
+        # Only the items that may alert are worth a page (not entries days old).
+        now = self._clock()
+        wanted = [e for e in fresh if self._should_alert(feed, e.published_at, now)]
+        batch = await self._articles.fetch([entry.link for entry in wanted])
         if batch.failures:
-            await self._storage.record_article_failures(
-                feed.id, len(batch.failures), batch.failures[-1], self._clock()
-            )
-            self._metrics.articles_failed(feed.name, len(batch.failures))
-            log.warning(
-                "article pages failed feed=%r count=%d last=%s",
-                feed.name,
-                len(batch.failures),
-                batch.failures[-1],
-            )
-        return {e.identity: batch.texts[e.link] for e in fresh if e.link in batch.texts}
+            await self._count_article_failures(feed, batch.failures)
+        return {e.identity: batch.texts[e.link] for e in wanted if e.link in batch.texts}
+
+    async def _count_article_failures(self, feed: Feed, failures: tuple[str, ...]) -> None:
+        """Count on the feed the pages not had (their items were matched on their teaser)."""
+        await self._storage.record_article_failures(
+            feed.id, len(failures), failures[-1], self._clock()
+        )
+        self._metrics.articles_failed(feed.name, len(failures))
+        log.warning(
+            "article pages failed feed=%r count=%d last=%s", feed.name, len(failures), failures[-1]
+        )
 
     async def _store(
         self, feed: Feed, entries: list[ParsedEntry], articles: dict[str, str]
