@@ -7,6 +7,7 @@ queries of one table as a mixin of `Storage`. Nothing here imports `bot` or `han
 
 from __future__ import annotations
 
+from storage.articles import ArticleQueries
 from storage.broadcasts import BroadcastQueries
 from storage.budget import BudgetQueries
 from storage.chats import ChatQueries
@@ -50,5 +51,6 @@ class Storage(
     ProcessQueries,
     BudgetQueries,
     WebSubQueries,
+    ArticleQueries,
 ):
     """Chats, topics, regions, feeds, items, the outbox, digests and processes, on either engine."""

@@ -33,9 +33,10 @@ class FeedQueries(Database):
         """Insert configured feeds and refresh their names and regions; return the feed count."""
         async with self._write() as db:
             await db.execute_many(
-                "INSERT INTO feeds (url, name, region) VALUES (?, ?, ?) "
-                "ON CONFLICT (url) DO UPDATE SET name = excluded.name, region = excluded.region",
-                [(seed.url, seed.name, seed.region) for seed in seeds],
+                "INSERT INTO feeds (url, name, region, full_text) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (url) DO UPDATE SET name = excluded.name, region = excluded.region, "
+                "full_text = excluded.full_text",
+                [(seed.url, seed.name, seed.region, seed.full_text.value) for seed in seeds],
             )
         row = await self._one("SELECT count(*) AS total FROM feeds WHERE enabled = 1")
         return int(row["total"]) if row else 0
@@ -202,18 +203,18 @@ async def _upsert_feed(
     row = await db.fetch_one("SELECT id, enabled FROM feeds WHERE url = ?", (seed.url,))
     if row is None:
         inserted = await db.fetch_one(
-            "INSERT INTO feeds (url, name, region, added_by, added_at) VALUES (?, ?, ?, ?, ?) "
-            "RETURNING id",
-            (seed.url, seed.name, seed.region, added_by, now),
+            "INSERT INTO feeds (url, name, region, full_text, added_by, added_at) "
+            "VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+            (seed.url, seed.name, seed.region, seed.full_text.value, added_by, now),
         )
         assert inserted is not None
         return FeedAdded(int(inserted["id"]), FeedAddOutcome.ADDED)
     if row["enabled"] and not refresh:
         return FeedAdded(row["id"], FeedAddOutcome.EXISTS)
     await db.execute(
-        "UPDATE feeds SET name = ?, region = ?, enabled = 1, removed_at = NULL, "
+        "UPDATE feeds SET name = ?, region = ?, full_text = ?, enabled = 1, removed_at = NULL, "
         "next_fetch_at = NULL WHERE id = ?",
-        (seed.name, seed.region, row["id"]),
+        (seed.name, seed.region, seed.full_text.value, row["id"]),
     )
     return FeedAdded(
         row["id"], FeedAddOutcome.EXISTS if row["enabled"] else FeedAddOutcome.RESTORED

@@ -189,6 +189,14 @@ class BroadcastReport:
     pending: int
 
 
+class FullTextMode(StrEnum):
+    """Whether a feed's items have their article page fetched for matching."""
+
+    AUTO = "auto"  # when the feed sends teasers only
+    ALWAYS = "always"
+    NEVER = "never"
+
+
 @dataclass(frozen=True, slots=True)
 class FeedSeed:
     """A feed as configured in a feeds file."""
@@ -196,6 +204,26 @@ class FeedSeed:
     url: str
     name: str
     region: str
+    full_text: FullTextMode = FullTextMode.AUTO
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleSettings:
+    """How a feed's article pages are fetched, and what it sent lately to decide by."""
+
+    mode: FullTextMode
+    text_lengths: tuple[int, ...]  # the feed's own text of its recent entries, oldest first
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleHealth:
+    """How fetching a feed's article pages went, for operators."""
+
+    feed_id: int
+    mode: FullTextMode
+    failures: int
+    last_error: str | None
+    last_error_at: float | None
 
 
 @dataclass(frozen=True, slots=True)

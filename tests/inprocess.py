@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import functools
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -65,11 +65,20 @@ class RunningBot:
         await self.services.poller.wait_for_fetches()
 
 
-def write_feeds(path: Path, feeds: FeedServer, entries: Sequence[tuple[str, str, str]]) -> Path:
-    """A feeds TOML with (name, route on the feed server, region) entries."""
+def write_feeds(
+    path: Path,
+    feeds: FeedServer,
+    entries: Sequence[tuple[str, str, str]],
+    full_text: Mapping[str, str] | None = None,
+) -> Path:
+    """A feeds TOML with (name, route on the feed server, region) entries, and the full_text
+    setting of the routes that have one."""
+    modes = full_text or {}
     path.write_text(
         "".join(
-            f'[[feeds]]\nname = "{name}"\nurl = "{feeds.url(route)}"\nregion = "{region}"\n\n'
+            f'[[feeds]]\nname = "{name}"\nurl = "{feeds.url(route)}"\nregion = "{region}"\n'
+            + (f'full_text = "{modes[route]}"\n' if route in modes else "")
+            + "\n"
             for name, route, region in entries
         ),
         encoding="utf-8",
@@ -132,6 +141,7 @@ async def running_bot(
     database: Path | str | None = None,
     send_rate: int = 30,
     webhook_port: int | None = None,
+    full_text: Mapping[str, str] | None = None,
 ) -> AsyncIterator[RunningBot]:
     """Start the bot as `warta run` would, minus signal handling; stop it afterwards.
 
@@ -143,7 +153,7 @@ async def running_bot(
         token=telegram.token,
         api_url=telegram.base_url,
         database=tmp_path / "warta.db" if database is None else database,
-        feeds_file=write_feeds(tmp_path / "feeds.toml", feeds, feed_entries),
+        feeds_file=write_feeds(tmp_path / "feeds.toml", feeds, feed_entries, full_text),
         poll_seconds=poll_seconds,
         admins=frozenset({ADMIN_ID}),
         fetch_addresses=fetch_addresses,

@@ -332,6 +332,12 @@ BOILERPLATE_CASES: list[tuple[str, str, str]] = [
         "Laporan Wartawan TribunBanten.com, Ahmad Haris\nPolisi memburu pelaku begal.",
         "Polisi memburu pelaku begal.",
     ),
+    (
+        "artikel-ini-telah-tayang",
+        "Polisi memburu pelaku begal.\nArtikel ini telah tayang di TribunBanten.com dengan judul "
+        "Polisi buru begal",
+        "Polisi memburu pelaku begal.",
+    ),
 ]
 
 

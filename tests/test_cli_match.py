@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
 import subprocess
 import sys
 from pathlib import Path
+
+from bot.standin import FeedServer
+from tests.pipeline.test_full_text import RAPAT, news_page
 
 ARTICLE = """<html><body><article>
 <p>SERANG, (ANTARA) - Banjir merendam ratusan rumah di Kota Serang setelah hujan deras.</p>
@@ -61,7 +66,7 @@ def test_match_loads_none_of_the_bots_network_or_database_libraries(tmp_path: Pa
     # Importing every subcommand's libraries made each `warta match` take seconds.
     article = tmp_path / "artikel.html"
     article.write_text(ARTICLE, encoding="utf-8")
-    heavy = ["telegram", "feedparser", "httpx", "psycopg", "aiosqlite"]
+    heavy = ["telegram", "feedparser", "httpx", "psycopg", "aiosqlite", "trafilatura"]
     script = (
         "import sys\n"
         "from bot.cli import main\n"
@@ -93,3 +98,37 @@ def test_the_feeds_region_reads_a_headline_about_its_place() -> None:
     assert result.returncode == 0
     assert "serang" in result.stdout.lower()
     assert "§" not in result.stdout
+
+
+async def warta_match_async(*args: str, allow: str = "") -> tuple[int, str, str]:
+    """Run `warta match` without blocking the loop that serves its article page."""
+    env = {**os.environ, "WARTA_ALLOW_PRIVATE_FEEDS": allow, "TELEGRAM_BOT_TOKEN": ""}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "match", *args,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env,
+    )  # fmt: skip
+    async with asyncio.timeout(60):
+        out, err = await process.communicate()
+    assert process.returncode is not None
+    return process.returncode, out.decode(), err.decode()
+
+
+async def test_a_url_is_fetched_and_extracted_as_the_bot_would(feeds: FeedServer) -> None:
+    feeds.set_html("/rapat", news_page("Rapat banjir", "SERANG, KOMPAS.com —", RAPAT))
+    code, out, _ = await warta_match_async(
+        "Suryana AND Serang", feeds.url("/rapat"), "-v", allow="127.0.0.1"
+    )
+    assert code == 0
+    assert "Cibanten" in out  # -v shows the article text it matched against
+    assert "Baca juga" not in out
+    assert "KOMPAS.com" not in out
+    code, out, _ = await warta_match_async("gempa", feeds.url("/rapat"), allow="127.0.0.1")
+    assert code == 1
+
+
+async def test_a_url_on_a_private_address_is_refused(feeds: FeedServer) -> None:
+    feeds.set_html("/rapat", news_page("Rapat banjir", "SERANG —", RAPAT))
+    code, _, err = await warta_match_async("Suryana", feeds.url("/rapat"))
+    assert code == 2
+    assert "not public" in err
+    assert feeds.requests == []

@@ -20,7 +20,7 @@ from bot.feeds.fetch import build_http_client
 from bot.feeds.opml import OpmlError, feeds_from_opml, feeds_to_opml
 from bot.ops.durations import format_duration
 from storage import DatabaseOpenError, Storage
-from storage.models import FeedAddOutcome, FeedSeed
+from storage.models import ArticleHealth, FeedAddOutcome, FeedSeed, FullTextMode
 
 EXIT_OK, EXIT_FEEDS_FAILING, EXIT_USAGE = 0, 1, 2
 OPML_TITLE = "Warta feeds"
@@ -105,6 +105,10 @@ def run_check(path: str | None, concurrency: int) -> int:
     output.print(check_table(results, time.time()))
     failing = sum(not result.ok for result in results)
     output.print(f"{len(results) - failing} of {len(results)} feeds OK, {failing} failing")
+    if path is None:
+        articles = asyncio.run(_article_health(config))
+        if articles:
+            output.print(article_table(articles, time.time()))
     return EXIT_FEEDS_FAILING if failing else EXIT_OK
 
 
@@ -130,6 +134,23 @@ def check_table(results: Sequence[FeedCheck], now: float) -> Table:
     return table
 
 
+def article_table(articles: Sequence[tuple[str, ArticleHealth]], now: float) -> Table:
+    """One row per feed whose article pages failed: mode, failures, the last reason and when."""
+    table = Table(title="Article pages not had (items matched on their teaser)")
+    for column in ("feed", "full_text", "failed", "last error", "when"):
+        table.add_column(column, overflow="fold")
+    for name, health in articles:
+        when = health.last_error_at
+        table.add_row(
+            name,
+            health.mode.value,
+            str(health.failures),
+            _markup_safe(health.last_error),
+            format_duration(now - when, "en") + " ago" if when is not None else "-",
+        )
+    return table
+
+
 def _markup_safe(value: str | None) -> str:
     return (value or "").replace("[", r"\[")
 
@@ -141,7 +162,26 @@ async def _bot_feeds(config: Config) -> list[FeedSeed]:
     await storage.open()
     try:
         await storage.sync_feeds(seeds)
-        return [FeedSeed(f.url, f.name, f.region) for f in await storage.list_feeds()]
+        modes = {health.feed_id: health.mode for health in await storage.article_health()}
+        return [
+            FeedSeed(f.url, f.name, f.region, modes.get(f.id, FullTextMode.AUTO))
+            for f in await storage.list_feeds()
+        ]
+    finally:
+        await storage.close()
+
+
+async def _article_health(config: Config) -> list[tuple[str, ArticleHealth]]:
+    """The feeds whose article pages failed since they were added, with their names."""
+    storage = Storage(config.database)
+    await storage.open()
+    try:
+        names = {feed.id: feed.name for feed in await storage.list_feeds()}
+        return [
+            (names.get(health.feed_id, str(health.feed_id)), health)
+            for health in await storage.article_health()
+            if health.failures
+        ]
     finally:
         await storage.close()
 

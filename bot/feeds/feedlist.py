@@ -7,7 +7,7 @@ from importlib import resources
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from storage.models import FeedSeed
+from storage.models import FeedSeed, FullTextMode
 
 MAX_REGION_BYTES = 60  # a region is a button label and part of topics ("banjir @Banten")
 
@@ -46,8 +46,19 @@ def _seeds(entries: object, source: str) -> list[FeedSeed]:
         if parts.scheme not in {"http", "https"} or not parts.netloc:
             raise FeedListError(f"WARTA_FEEDS: {source}: feed #{number} has no http(s) url")
         name = str(entry.get("name", "")).strip() or parts.netloc
-        seeds.setdefault(url, FeedSeed(url, name, region_name(str(entry.get("region", "")))))
+        region = region_name(str(entry.get("region", "")))
+        mode = _full_text(entry.get("full_text", "auto"), f"{source}: feed #{number}")
+        seeds.setdefault(url, FeedSeed(url, name, region, mode))
     return list(seeds.values())
+
+
+def _full_text(raw: object, where: str) -> FullTextMode:
+    """A feed's `full_text` setting: "auto" (the default), "always" or "never"."""
+    try:
+        return FullTextMode(str(raw).strip().lower())
+    except ValueError:
+        choices = ", ".join(f'"{mode.value}"' for mode in FullTextMode)
+        raise FeedListError(f"WARTA_FEEDS: {where} has full_text {raw!r}, not {choices}") from None
 
 
 def region_name(raw: str) -> str:

@@ -4,7 +4,8 @@ A feed is `<outline type="rss" text="name" title="name" xmlUrl="url" category="r
 warta:region="region"/>`. `category` is OPML's own attribute, so other readers keep the region
 as a tag; `warta:region` carries it exactly (a region may contain a comma, which `category`
 would split). On import the region is `warta:region`, else the first `category` tag, else the
-text of the folder outline the feed sits in.
+text of the folder outline the feed sits in. `warta:fullText="always|never"` says whether each
+item's article page is fetched for matching (absent: "auto", when the feed sends teasers only).
 """
 
 from __future__ import annotations
@@ -19,10 +20,11 @@ from defusedxml import ElementTree as SafeET
 from defusedxml.common import DefusedXmlException
 
 from bot.feeds.feedlist import region_name
-from storage.models import FeedSeed
+from storage.models import FeedSeed, FullTextMode
 
 WARTA_NS = "https://github.com/warta-bot/warta/opml"
 REGION = f"{{{WARTA_NS}}}region"
+FULL_TEXT = f"{{{WARTA_NS}}}fullText"
 # Real feed lists nest folders two or three deep; far deeper is a hostile or broken file.
 MAX_DEPTH = 32
 
@@ -43,6 +45,8 @@ def feeds_to_opml(feeds: Sequence[FeedSeed], title: str, now: datetime | None = 
         if feed.region:
             # Written with its prefix as-is: the namespace is declared on the root above.
             attributes.update({"category": feed.region, "warta:region": feed.region})
+        if feed.full_text is not FullTextMode.AUTO:
+            attributes["warta:fullText"] = feed.full_text.value
         ET.SubElement(body, "outline", attributes)
     ET.indent(root)
     document: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
@@ -78,7 +82,8 @@ def _collect(body: ET.Element, seeds: dict[str, FeedSeed]) -> None:
             stack.extend((child, label or folder, depth + 1) for child in children)
         elif urlsplit(url).scheme in {"http", "https"}:
             name = label or urlsplit(url).netloc
-            seeds.setdefault(url, FeedSeed(url, name, region_name(_region(outline, folder))))
+            region = region_name(_region(outline, folder))
+            seeds.setdefault(url, FeedSeed(url, name, region, _full_text(outline)))
 
 
 def _region(outline: ET.Element, folder: str) -> str:
@@ -87,3 +92,11 @@ def _region(outline: ET.Element, folder: str) -> str:
         return exact.strip()
     category = (outline.get("category") or "").split(",")[0].strip().strip("/")
     return category or folder
+
+
+def _full_text(outline: ET.Element) -> FullTextMode:
+    """The outline's full-text mode; an unknown value counts as absent ("auto")."""
+    try:
+        return FullTextMode((outline.get(FULL_TEXT) or "auto").strip().lower())
+    except ValueError:
+        return FullTextMode.AUTO

@@ -18,6 +18,7 @@ from enum import StrEnum
 import httpx
 
 from bot.config import Config
+from bot.feeds.articles import ArticleFetcher, feed_text_length, wants_articles
 from bot.feeds.fetch import FetchedFeed, FetchError, fetch_feed
 from bot.feeds.parse import FeedParseError, ParsedEntry
 from bot.feeds.prescan import scan_feed
@@ -29,7 +30,7 @@ from bot.ops.heartbeat import PROCESS_TIMEOUT_SECONDS
 from bot.ops.metrics import Metrics, ParseScope
 from bot.wib import wib_at
 from storage import DATABASE_ERRORS, Storage, StorageClosedError
-from storage.models import Feed, NewItem
+from storage.models import Feed, FullTextMode, NewItem
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +115,7 @@ class FeedPoller:
         # fetching keeps only this far ahead of it instead of every feed's body being fetched
         # at once, in memory, with the event loop that answers chats busy fetching them.
         self._unread = asyncio.Semaphore(2 * config.fetch_concurrency)
+        self._articles = ArticleFetcher(client)
         # Feeds are fetched concurrently but stored one at a time, so story detection sees
         # every earlier item of the same poll.
         self._store_lock = asyncio.Lock()
@@ -284,8 +286,10 @@ class FeedPoller:
             return FeedOutcome(PollOutcome.FAILED)
         outcome = FeedOutcome(PollOutcome.FETCHED)
         if entries:
+            # Before the store lock: a slow article page never holds up another feed's items.
+            articles = await self._article_texts(feed, entries)
             async with self._store_lock:
-                outcome = await self._store(feed, entries)
+                outcome = await self._store(feed, entries, articles)
         await self._record_success(feed, fetched.etag, fetched.last_modified)
         return outcome
 
@@ -303,8 +307,9 @@ class FeedPoller:
             return FeedOutcome(PollOutcome.FAILED)
         if not entries:
             return FeedOutcome(PollOutcome.FETCHED)
+        articles = await self._article_texts(feed, entries)
         async with self._store_lock:
-            outcome = await self._store(feed, entries)
+            outcome = await self._store(feed, entries, articles)
         log.info("push stored feed=%r new_items=%d alerts_queued=%d", feed.name,
                  outcome.new_items, outcome.alerts_queued)  # fmt: skip
         return outcome
@@ -376,14 +381,49 @@ class FeedPoller:
             reason,
         )
 
-    async def _store(self, feed: Feed, entries: list[ParsedEntry]) -> FeedOutcome:
+    async def _article_texts(self, feed: Feed, entries: list[ParsedEntry]) -> dict[str, str]:
+        """The article text of each new entry of a teaser-only feed, by identity ({}: none)."""
+        settings = await self._storage.article_settings(feed.id)
+        if settings.mode is FullTextMode.NEVER:
+            return {}
+        known = await self._storage.known_identities(feed.id, [e.identity for e in entries])
+        fresh = [entry for entry in entries if entry.identity not in known]
+        lengths = [feed_text_length(entry) for entry in fresh]
+        if settings.mode is FullTextMode.AUTO:
+            await self._storage.record_text_lengths(feed.id, lengths)
+        # The back catalogue is never alerted: it tells what the feed sends, but no page is had.
+        if not feed.initialised or not fresh:
+            return {}
+        if not wants_articles(settings.mode, [*settings.text_lengths, *lengths]):
+            return {}
+        # Only the items that may alert are worth a page (not entries days old).
+        now = self._clock()
+        wanted = [e for e in fresh if self._should_alert(feed, e.published_at, now)]
+        batch = await self._articles.fetch([entry.link for entry in wanted])
+        if batch.failures:
+            await self._count_article_failures(feed, batch.failures)
+        return {e.identity: batch.texts[e.link] for e in wanted if e.link in batch.texts}
+
+    async def _count_article_failures(self, feed: Feed, failures: tuple[str, ...]) -> None:
+        """Count on the feed the pages not had (their items were matched on their teaser)."""
+        await self._storage.record_article_failures(
+            feed.id, len(failures), failures[-1], self._clock()
+        )
+        self._metrics.articles_failed(feed.name, len(failures))
+        log.warning(
+            "article pages failed feed=%r count=%d last=%s", feed.name, len(failures), failures[-1]
+        )
+
+    async def _store(
+        self, feed: Feed, entries: list[ParsedEntry], articles: dict[str, str]
+    ) -> FeedOutcome:
         known = await self._storage.known_identities(feed.id, [e.identity for e in entries])
         now = self._clock()
         fresh = [entry for entry in entries if entry.identity not in known]
         # Cleaning HTML is the costly step: keep it off the event loop so chats stay responsive.
         texts = await self._clean_all(fresh)
         items = [
-            self._prepare(feed, entry, cleaned, now)
+            self._prepare(feed, entry, cleaned, articles.get(entry.identity, ""), now)
             for entry, cleaned in zip(fresh, texts, strict=True)
         ]
         # Story ids are found inside the store, which first shows the matcher what others stored.
@@ -395,9 +435,18 @@ class FeedPoller:
         return FeedOutcome(PollOutcome.FETCHED, stored.new_items, stored.alerts_queued)
 
     def _prepare(
-        self, feed: Feed, entry: ParsedEntry, cleaned: tuple[str, str, str], now: float
+        self,
+        feed: Feed,
+        entry: ParsedEntry,
+        cleaned: tuple[str, str, str],
+        article: str,
+        now: float,
     ) -> NewItem:
-        title, body, summary = cleaned
+        """The item to store, with its alerts; topics see the article text too, if there is one."""
+        title, teaser, summary = cleaned
+        # The article goes first: its dateline's place opens the text, where the matcher reads
+        # a dateline. The summary stays the teaser's; the stored body is what /latest searches.
+        body = f"{article}\n{teaser}" if article else teaser
         published = entry.published_at
         if published is not None and published > now + 3600:
             published = None  # a date in the future says nothing about when it was published

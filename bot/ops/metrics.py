@@ -41,6 +41,12 @@ class Metrics:
             ["feed"],
             registry=self.registry,
         )
+        self._article_errors = Counter(
+            "warta_article_fetch_errors",
+            "Article pages not had in time (items matched on their teaser), per feed.",
+            ["feed"],
+            registry=self.registry,
+        )
         self._items = Counter(
             "warta_items_stored", "New items stored from feeds.", registry=self.registry
         )
@@ -111,6 +117,10 @@ class Metrics:
     def feed_failed(self, feed_name: str) -> None:
         """A feed could not be fetched or read."""
         self._fetch_errors.labels(feed_name).inc()
+
+    def articles_failed(self, feed_name: str, count: int) -> None:
+        """Article pages of a feed's new items could not be had within the budget."""
+        self._article_errors.labels(feed_name).inc(count)
 
     def message_sent(self, entry: OutboxEntry, seconds: float) -> None:
         """Telegram accepted a message after this many seconds."""

@@ -12,10 +12,11 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from bot.feeds.feedlist import FeedListError, load_feed_list
 from bot.feeds.opml import OpmlError, feeds_from_opml, feeds_to_opml
 from bot.standin import FeedServer
 from storage import Storage
-from storage.models import FeedSeed
+from storage.models import FeedSeed, FullTextMode
 from tests.factories import news
 from tests.postgres import PostgresServer, postgres_database
 
@@ -264,3 +265,26 @@ async def test_feeds_check_without_a_file_checks_the_feeds_in_the_database(
     assert "1 of 2 feeds OK, 1 failing" in table
     # The database was seeded from WARTA_FEEDS, as `warta run` would have done.
     assert {name for _, name, _ in await stored_feeds(database)} == {"ANTARA Banten", "Hilang"}
+
+
+def test_full_text_is_read_from_the_feeds_file_and_kept_through_opml(tmp_path: Path) -> None:
+    listing = tmp_path / "feeds.toml"
+    listing.write_text(
+        SEEDS.replace('region = "Banten"', 'region = "Banten"\nfull_text = "always"', 1)
+        + '\n[[feeds]]\nurl = "http://127.0.0.1:9/lengkap.xml"\nfull_text = "never"\n',
+        encoding="utf-8",
+    )
+    seeds = load_feed_list(listing)
+    assert [seed.full_text for seed in seeds] == [
+        FullTextMode.ALWAYS,
+        FullTextMode.AUTO,
+        FullTextMode.NEVER,
+    ]
+    assert feeds_from_opml(feeds_to_opml(seeds, "Warta")) == seeds
+
+
+def test_an_unknown_full_text_setting_is_refused_with_the_choices(tmp_path: Path) -> None:
+    listing = tmp_path / "feeds.toml"
+    listing.write_text(SEEDS.replace('region = "Banten"', 'full_text = "kadang"', 1))
+    with pytest.raises(FeedListError, match=r'feed #1 has full_text .kadang., not "auto"'):
+        load_feed_list(listing)

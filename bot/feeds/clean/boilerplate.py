@@ -40,7 +40,8 @@ _CUT_MARKER_RES: Final = (
     re.compile(
         r"^(?:(?:baca|simak|lihat|tonton)\s+(?:juga|pula)\b|simak\s+video\b|baca\s*:"
         r"|(?:artikel|berita)\s+terkait\b|baca\s+(?:selengkapnya|berita|artikel)\b"
-        r"|(?:halaman|laman)\s+(?:selanjutnya|berikutnya|sebelumnya)\b)",
+        r"|(?:halaman|laman)\s+(?:selanjutnya|berikutnya|sebelumnya)\b"
+        r"|artikel\s+ini\s+(?:telah\s+)?(?:tayang|terbit|dimuat)\s+di\b)",
         re.I,
     ),
     re.compile(
