@@ -127,6 +127,7 @@ async def add_feed(update: Update, context: WartaContext, chat: Chat) -> None:
     user = update.effective_user
     seed = FeedSeed(found.url, found.title, region)
     added = await services.storage.add_feed(seed, user.id if user else None, services.clock())
+    services.poll_soon()  # a new feed's first fetch is at once, not at its next poll
     lines = [] if found.url == url else [text("addfeed_found_on_page", chat.language)]
     lines.append(
         text(

@@ -18,7 +18,8 @@ def test_defaults_follow_the_documented_contract() -> None:
     assert config.api_url == DEFAULT_API_URL
     assert config.database == Path("warta.db")
     assert config.feeds_file is None
-    assert config.poll_seconds == 300
+    assert config.poll_seconds == 60
+    assert config.longest_poll == 1800
     assert config.admins == frozenset()
     assert config.send_rate == 30
 

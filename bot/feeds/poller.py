@@ -19,9 +19,20 @@ import httpx
 
 from bot.config import Config
 from bot.feeds.clean import clean_entry_text
-from bot.feeds.fetch import FetchedFeed, FetchError, fetch_feed
+from bot.feeds.fetch import FetchedFeed, FetchError, HostSlots, fetch_feed
 from bot.feeds.parse import FeedParseError, ParsedEntry, parse_feed
 from bot.feeds.prescan import scan_feed
+from bot.feeds.schedule import (
+    RATE_ITEMS,
+    RATE_WINDOW_SECONDS,
+    Bounds,
+    Interval,
+    failure_interval,
+    jitter,
+    publishing_interval,
+    retry_after_seconds,
+    success_interval,
+)
 from bot.feeds.stories import STORY_WINDOW_SECONDS, StoryMatcher
 from bot.matching import prepare_document
 from bot.matching.topics import TopicRegistry
@@ -34,18 +45,15 @@ from storage.models import Feed, NewItem
 log = logging.getLogger(__name__)
 
 MAX_BODY_CHARS = 4000
-MAX_BACKOFF_SECONDS = 6 * 3600
+# The poll job looks for due feeds this often (each feed has its own next poll time), and a
+# look waits this long at most for the feeds it started; slower ones carry on in the background.
+LOOK_SECONDS = 5.0
 # A poller holds at most this many feeds per fetch slot (being fetched, parsed or stored): it
 # claims more as it finishes them, so a busy poller leaves the rest to the others.
 FEEDS_IN_HAND_PER_SLOT = 4
 # A claim outlives the fetch's own time limit by this long, for parsing and storing; a claim
 # whose process died is free at once (heartbeats), whatever its lease.
 CLAIM_MARGIN_SECONDS = 120.0
-# A feed is due again this part of an interval early (at most DUE_EARLY_MAX_SECONDS): the poll
-# job fires at a fixed period but starts a little late now and then, and a feed due a moment
-# after the poll looked would wait a whole interval more.
-DUE_EARLY_FRACTION = 0.2
-DUE_EARLY_MAX_SECONDS = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,19 +117,50 @@ class FeedPoller:
         self._store_lock = asyncio.Lock()
         self._in_hand = config.fetch_concurrency * FEEDS_IN_HAND_PER_SLOT
         self._fetching: dict[int, asyncio.Task[FeedOutcome]] = {}
-        self._due_again: dict[int, float] = {}  # feed id → when the feed is due after this fetch
+        self._claimed_at: dict[int, float] = {}  # feed id → when this poller claimed it
+        self._hosts = HostSlots()
+        self._bounds = Bounds(config.poll_seconds, config.longest_poll)
+        self._looking: asyncio.Task[None] | None = None
+        self._look_again = False
+
+    def look(self) -> None:
+        """Poll the due feeds in the background, unless a poll is under way (then once more
+        after it): the poll job's tick, and the wake-up when a feed is added."""
+        if self._looking is not None and not self._looking.done():
+            self._look_again = True
+            return
+        self._looking = asyncio.create_task(self._look(), name="poll-look")
+
+    async def _look(self) -> None:
+        # A wake-up during the poll may be for a feed added after the claim: look once more.
+        self._look_again = True
+        while self._look_again:
+            self._look_again = False
+            try:
+                due = await self._storage.next_due_at()
+                if due is not None and due <= self._clock():
+                    await self.poll_once(wait=LOOK_SECONDS)
+            except DATABASE_ERRORS as error:
+                log.warning("poll look failed: %s", error)
+
+    async def wait_for_look(self) -> None:
+        """Wait until the background poll (and any asked for during it) has ended."""
+        while self._looking is not None and not self._looking.done():
+            await asyncio.wait([self._looking])
 
     async def load_recent_stories(self) -> None:
         """Remember the titles of recent items so restarts keep one alert per story."""
         await self._storage.catch_up_stories(self._stories, self._clock())
 
-    async def poll_once(self) -> PollSummary:
+    async def poll_once(self, wait: float | None = None) -> PollSummary:
         """Claim and poll the due feeds concurrently (bounded) and summarise.
 
-        A poll waits for its feeds one poll interval at most, and a feed still being fetched
-        is left out of the next poll: a slow server never holds up the other feeds' news.
+        A poll waits for its feeds `wait` seconds at most (one poll interval when not given),
+        and a feed still being fetched is left out of the next poll: a slow server never holds
+        up the other feeds' news.
         """
-        deadline = asyncio.get_running_loop().time() + self._config.poll_seconds
+        wait = self._config.poll_seconds if wait is None else wait
+        deadline = asyncio.get_running_loop().time() + wait
         tasks = await self._claim_and_start(deadline)
         outcomes = await self._outcomes(tasks, deadline)
         summary = PollSummary(
@@ -153,6 +192,10 @@ class FeedPoller:
 
     async def close(self) -> None:
         """Stop the fetches still running from earlier polls and give their feeds back."""
+        self._look_again = False
+        if self._looking is not None:
+            self._looking.cancel()
+            await asyncio.gather(self._looking, return_exceptions=True)
         tasks = list(self._fetching.values())
         for task in tasks:
             task.cancel()
@@ -164,7 +207,6 @@ class FeedPoller:
     async def _claim_and_start(self, deadline: float) -> list[asyncio.Task[FeedOutcome]]:
         """Claim due feeds as there is room for them, and start each; until none is left due."""
         round_at = self._clock()
-        due_again = round_at + self._config.poll_seconds - self._due_early()
         tasks: list[asyncio.Task[FeedOutcome]] = []
         while True:
             room = self._in_hand - len(self._fetching)
@@ -175,7 +217,7 @@ class FeedPoller:
             feeds = await self._claim(room)
             # A feed claimed again while this poller still works on it (its lease passed) is
             # left to the fetch already running.
-            tasks += [self._start(f, due_again) for f in feeds if f.id not in self._fetching]
+            tasks += [self._start(f, round_at) for f in feeds if f.id not in self._fetching]
             if len(feeds) < room:
                 return tasks
 
@@ -185,9 +227,6 @@ class FeedPoller:
         return await self._storage.claim_feeds(
             self._owner, now, limit, now + lease, now - PROCESS_TIMEOUT_SECONDS
         )
-
-    def _due_early(self) -> float:
-        return min(self._config.poll_seconds * DUE_EARLY_FRACTION, DUE_EARLY_MAX_SECONDS)
 
     async def _feed_done(self, deadline: float) -> bool:
         """Wait until one of the feeds in hand is done; False when the poll's time is up first."""
@@ -199,17 +238,17 @@ class FeedPoller:
         )
         return bool(done)
 
-    def _start(self, feed: Feed, due_again: float) -> asyncio.Task[FeedOutcome]:
+    def _start(self, feed: Feed, claimed_at: float) -> asyncio.Task[FeedOutcome]:
         task = asyncio.create_task(self._poll_bounded(feed), name=f"poll-feed-{feed.id}")
         self._fetching[feed.id] = task
-        self._due_again[feed.id] = due_again
+        self._claimed_at[feed.id] = claimed_at
         task.add_done_callback(functools.partial(self._forget, feed.id))
         return task
 
     def _forget(self, feed_id: int, task: asyncio.Task[FeedOutcome]) -> None:
         if self._fetching.get(feed_id) is task:
             del self._fetching[feed_id]
-            self._due_again.pop(feed_id, None)
+            self._claimed_at.pop(feed_id, None)
 
     async def _outcomes(
         self, tasks: list[asyncio.Task[FeedOutcome]], deadline: float
@@ -243,12 +282,13 @@ class FeedPoller:
                 last_modified=feed.last_modified,
                 max_bytes=self._config.max_feed_bytes,
                 total_timeout=self._config.fetch_timeout * 2,
+                hosts=self._hosts,
             )
             if fetched.not_modified:
-                await self._record_success(feed, feed.etag, feed.last_modified)
+                await self._record_success(feed, feed.etag, feed.last_modified, fetched)
                 return FeedOutcome(PollOutcome.UNCHANGED)
         except FetchError as error:
-            await self._record_failure(feed, error.reason)
+            await self._record_failure(feed, error.reason, error.retry_after)
             return FeedOutcome(PollOutcome.FAILED)
         return fetched
 
@@ -265,7 +305,7 @@ class FeedPoller:
         if entries:
             async with self._store_lock:
                 outcome = await self._store(feed, entries)
-        await self._record_success(feed, fetched.etag, fetched.last_modified)
+        await self._record_success(feed, fetched.etag, fetched.last_modified, fetched)
         return outcome
 
     async def _new_entries(self, feed: Feed, fetched: FetchedFeed) -> list[ParsedEntry]:
@@ -297,26 +337,52 @@ class FeedPoller:
         return parsed.entries
 
     async def _record_success(
-        self, feed: Feed, etag: str | None, last_modified: str | None
+        self, feed: Feed, etag: str | None, last_modified: str | None, fetched: FetchedFeed
     ) -> None:
-        """Record a good fetch and give the feed back, due again an interval after its poll."""
+        """Record a good fetch and give the feed back, due again its interval after its poll
+        (from its publishing rate and what the site asks for)."""
+        now = self._clock()
+        interval = await self._interval_after_success(feed, fetched, now)
+        claimed_at = self._claimed_at.get(feed.id)
+        next_fetch_at = None
+        if claimed_at is not None:  # polled by the poll job, not on its own
+            next_fetch_at = claimed_at + interval.seconds + jitter(feed.id, interval, self._bounds)
         await self._storage.record_feed_success(
             feed.id,
             etag,
             last_modified,
-            self._clock(),
-            next_fetch_at=self._due_again.get(feed.id),
+            now,
+            next_fetch_at=next_fetch_at,
             owner=self._owner or None,
+            interval=(interval.seconds, interval.reason.value),
         )
 
-    async def _record_failure(self, feed: Feed, reason: str) -> None:
-        delay = min(
-            self._config.poll_seconds * 2 ** (feed.consecutive_failures + 1),
-            max(MAX_BACKOFF_SECONDS, self._config.poll_seconds),
-        )
+    async def _interval_after_success(
+        self, feed: Feed, fetched: FetchedFeed, now: float
+    ) -> Interval:
+        times: list[float] = []
+        if not self._bounds.fixed:
+            times = await self._storage.recent_item_times(
+                feed.id, now - RATE_WINDOW_SECONDS, RATE_ITEMS
+            )
+        by_rate = publishing_interval(self._bounds, times, now)
+        return success_interval(self._bounds, by_rate, fetched.headers, fetched.body, now)
+
+    async def _record_failure(
+        self, feed: Feed, reason: str, retry_after: str | None = None
+    ) -> None:
         now = self._clock()
+        interval = failure_interval(
+            self._bounds, feed.consecutive_failures + 1, retry_after_seconds(retry_after, now)
+        )
+        delay = interval.seconds
         await self._storage.record_feed_failure(
-            feed.id, reason, now, now + delay, owner=self._owner or None
+            feed.id,
+            reason,
+            now,
+            now + delay,
+            owner=self._owner or None,
+            reason=interval.reason.value,
         )
         self._metrics.feed_failed(feed.name)
         log.warning(
