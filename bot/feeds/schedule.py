@@ -1,7 +1,8 @@
 """When to poll a feed next: from how often it publishes and what its site asks for.
 
 The rule: a feed is asked about RATE_DIVISOR times per item it publishes (the mean gap between
-its recent items, divided), never more often than WARTA_POLL_SECONDS nor less often than
+its last RATE_ITEMS items of the last week, divided; the silence since its newest item when
+that is longer), never more often than WARTA_POLL_SECONDS nor less often than
 WARTA_POLL_MAX_SECONDS. A site's own word (RSS `ttl`, `Cache-Control: max-age`, `Expires`) can
 lengthen that up to the maximum, never beyond it. After a failure the feed backs off, and a
 `Retry-After` on 429/503 is honoured even beyond the maximum, up to MAX_RETRY_AFTER_SECONDS.
@@ -19,7 +20,7 @@ from enum import StrEnum
 RATE_DIVISOR = 10
 # The items that tell a feed's rate: its last few, of the last few days.
 RATE_ITEMS = 20
-RATE_WINDOW_SECONDS = 3 * 24 * 3600
+RATE_WINDOW_SECONDS = 7 * 24 * 3600
 MAX_BACKOFF_SECONDS = 6 * 3600
 # A Retry-After longer than this is a misconfigured server, not a wish to be asked in a week.
 MAX_RETRY_AFTER_SECONDS = 6 * 3600
@@ -71,16 +72,19 @@ class Bounds:
 
 
 def publishing_interval(bounds: Bounds, item_times: list[float], now: float) -> Interval:
-    """The interval a feed's publishing rate calls for, from its recent items' times."""
+    """The interval a feed's publishing rate calls for, from its recent items' times.
+
+    The mean gap between its recent items, or the silence since its newest when that is
+    longer (a feed that stopped publishing slows down); fewer than two recent items: quiet.
+    """
     if bounds.fixed:
         return Interval(bounds.shortest, Reason.FIXED)
-    recent = [t for t in item_times if now - RATE_WINDOW_SECONDS <= t <= now]
-    if not recent:
+    recent = sorted(t for t in item_times if now - RATE_WINDOW_SECONDS <= t <= now)
+    if len(recent) < 2:
         return Interval(bounds.longest, Reason.QUIET)
-    # From the oldest recent item to now: a feed that stopped publishing an hour ago reads as
-    # slower than its last items alone would say.
-    mean_gap = max(now - min(recent), 1.0) / len(recent)
-    return Interval(bounds.clamp(mean_gap / RATE_DIVISOR), Reason.RATE)
+    mean_gap = (recent[-1] - recent[0]) / (len(recent) - 1)
+    gap = max(mean_gap, now - recent[-1])
+    return Interval(bounds.clamp(gap / RATE_DIVISOR), Reason.RATE)
 
 
 def success_interval(

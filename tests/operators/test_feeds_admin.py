@@ -45,6 +45,20 @@ async def test_addfeed_adds_a_feed_named_from_its_title(operator_bot: RunningBot
     assert "sudah ada dalam daftar" in again
 
 
+async def test_a_feed_added_with_addfeed_is_fetched_at_once(operator_bot: RunningBot) -> None:
+    feeds = operator_bot.feeds
+    feeds.publish("/jabar.xml", JABAR_NEWS, title="ANTARA Jawa Barat")
+    await operator_bot.say(ADMIN_ID, f"/addfeed {feeds.url('/jabar.xml')} Jawa Barat")
+    # Once to find the feed, once more by the poller: no poll interval has passed.
+    await feeds.wait_for_hits("/jabar.xml", 2)
+    poller = operator_bot.services.poller
+    assert poller is not None
+    await poller.wait_for_look()
+    await poller.wait_for_fetches()
+    latest = await operator_bot.say(ADMIN_ID, "/latest Cipularang")
+    assert "Tol Cipularang padat" in latest
+
+
 async def test_addfeed_finds_the_feed_a_web_page_links(operator_bot: RunningBot) -> None:
     feeds = operator_bot.feeds
     feeds.publish("/rss/terkini.xml", JABAR_NEWS, kind="atom", title="Pikiran Rakyat")
