@@ -17,6 +17,8 @@ from datetime import UTC
 from email.utils import parsedate_to_datetime
 from enum import StrEnum
 
+from bot.i18n import text
+
 RATE_DIVISOR = 10
 # The items that tell a feed's rate: its last few, of the last few days.
 RATE_ITEMS = 20
@@ -154,6 +156,14 @@ def feed_ttl_seconds(body: bytes) -> float | None:
     """An RSS channel's <ttl> (minutes) in seconds, None without one."""
     match = _TTL.search(body[:TTL_SEARCH_BYTES])
     return None if match is None else float(match.group(1)) * 60
+
+
+def reason_text(reason: str, language: str) -> str:
+    """Why a feed has its interval, in words (a reason this version does not know: as stored)."""
+    try:
+        return text(f"feeds_reason_{Reason(reason).value}", language)
+    except ValueError:
+        return reason
 
 
 def _http_date(value: str) -> float | None:

@@ -198,6 +198,28 @@ async def test_a_feed_added_by_command_survives_a_restart(
     assert jabar in await enabled_feeds(operator_bot)
 
 
+async def test_feeds_shows_how_often_each_feed_is_polled_and_why(
+    operator_bot: RunningBot,
+) -> None:
+    storage = operator_bot.services.storage
+    now = time.time()
+    busy = await storage.add_feed(FeedSeed(operator_bot.feeds.url("/a.xml"), "Ramai", "A"), 1, now)
+    await storage.record_feed_success(busy.feed_id, None, None, now, interval=(60, "rate"))
+    limited = await storage.add_feed(
+        FeedSeed(operator_bot.feeds.url("/b.xml"), "Sibuk", "B"), 1, now
+    )
+    await storage.record_feed_failure(
+        limited.feed_id, "HTTP 429", now, now + 7200, reason="retry_after"
+    )
+    listing = await operator_bot.say(ADMIN_ID, "/feeds")
+    entries = {entry.split("\n")[0]: entry for entry in listing.split("\n\n")}
+    assert "dicek tiap 1 menit" in entries["✅ Ramai · A"]
+    assert "mengikuti laju terbitnya" in entries["✅ Ramai · A"]
+    assert "dicek tiap 2 jam" in entries["⚠️ Sibuk · B"]
+    assert "situs meminta menunggu (Retry-After)" in entries["⚠️ Sibuk · B"]
+    assert "pengambilan pertama segera" in entries["⏳ ANTARA Banten · Banten"]
+
+
 async def test_feeds_pages_ten_at_a_time_in_one_message(operator_bot: RunningBot) -> None:
     telegram = operator_bot.telegram
     storage = operator_bot.services.storage
