@@ -26,6 +26,7 @@ BENCHMARKS = (
     "bench_memory",
     "bench_search_load",
     "bench_roles",
+    "bench_schedule",
     "bench_pollers",  # always on PostgreSQL: several poller processes share one database
 )
 SHARED_DATABASE = frozenset({"bench_latest", "bench_memory"})

@@ -27,7 +27,9 @@ from bot.feeds.schedule import (
     RATE_WINDOW_SECONDS,
     Bounds,
     Interval,
+    Reason,
     failure_interval,
+    feed_ttl_seconds,
     jitter,
     publishing_interval,
     retry_after_seconds,
@@ -39,7 +41,7 @@ from bot.matching.topics import TopicRegistry
 from bot.ops.heartbeat import PROCESS_TIMEOUT_SECONDS
 from bot.ops.metrics import Metrics, ParseScope
 from bot.wib import wib_at
-from storage import DATABASE_ERRORS, Storage
+from storage import DATABASE_ERRORS, Storage, StorageClosedError
 from storage.models import Feed, NewItem
 
 log = logging.getLogger(__name__)
@@ -201,7 +203,8 @@ class FeedPoller:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         if self._owner:
-            with contextlib.suppress(*DATABASE_ERRORS):
+            # The storage may be gone already (closed, unreachable): the claims' leases end.
+            with contextlib.suppress(*DATABASE_ERRORS, StorageClosedError):
                 await self._storage.release_feed_claims(self._owner)
 
     async def _claim_and_start(self, deadline: float) -> list[asyncio.Task[FeedOutcome]]:
@@ -366,7 +369,10 @@ class FeedPoller:
                 feed.id, now - RATE_WINDOW_SECONDS, RATE_ITEMS
             )
         by_rate = publishing_interval(self._bounds, times, now)
-        return success_interval(self._bounds, by_rate, fetched.headers, fetched.body, now)
+        ttl = feed_ttl_seconds(fetched.body)
+        if fetched.not_modified and feed.poll_reason == Reason.TTL:
+            ttl = feed.poll_interval  # a 304 has no body: the ttl is the one it had
+        return success_interval(self._bounds, by_rate, fetched.headers, ttl, now)
 
     async def _record_failure(
         self, feed: Feed, reason: str, retry_after: str | None = None

@@ -90,15 +90,16 @@ def publishing_interval(bounds: Bounds, item_times: list[float], now: float) -> 
 
 
 def success_interval(
-    bounds: Bounds, by_rate: Interval, headers: dict[str, str], body: bytes, now: float
+    bounds: Bounds, by_rate: Interval, headers: dict[str, str], ttl: float | None, now: float
 ) -> Interval:
-    """The interval after a good fetch: the rate's, lengthened by what the site asks for."""
+    """The interval after a good fetch: the rate's, lengthened by what the site asks for
+    (its cache headers, and the feed's ttl in seconds)."""
     if bounds.fixed:
         return by_rate
     best = by_rate
     for asked, reason in (
         (site_cache_seconds(headers, now), Reason.CACHE),
-        (feed_ttl_seconds(body), Reason.TTL),
+        (ttl, Reason.TTL),
     ):
         if asked is not None and bounds.clamp(asked) > best.seconds:
             best = Interval(bounds.clamp(asked), reason)

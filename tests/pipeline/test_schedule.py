@@ -136,6 +136,10 @@ async def test_an_rss_ttl_is_respected(tmp_path: Path, feeds: FeedServer) -> Non
         assert (busy.poll_interval, busy.poll_reason) == (1200, "ttl")
         await rig.poll_after(1199)
         assert feeds.hits(BUSY) == 1
+        await rig.poll_after(1 + JITTER)  # unchanged: 304, no body, and still its ttl
+        assert feeds.requests[-1].status == 304
+        busy = await rig.feed(BUSY)
+        assert (busy.poll_interval, busy.poll_reason) == (1200, "ttl")
 
 
 async def test_a_retry_after_is_waited_for_even_beyond_the_longest_interval(
