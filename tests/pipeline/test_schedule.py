@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from pathlib import Path
 
 from bot.config import Config
@@ -50,10 +51,10 @@ class Rig:
 
 @asynccontextmanager
 async def polling(
-    tmp_path: Path, feeds: FeedServer, paths: tuple[str, ...], config: Config = ADAPTIVE
+    database: Path | str, feeds: FeedServer, paths: tuple[str, ...], config: Config = ADAPTIVE
 ) -> AsyncIterator[Rig]:
-    """A poller polling the feeds at paths, each due at once."""
-    storage = Storage(tmp_path / "warta.db")
+    """A poller polling the feeds at paths, each due at once (a folder for SQLite, or a URL)."""
+    storage = Storage(database / "warta.db" if isinstance(database, Path) else database)
     await storage.open()
     try:
         await storage.sync_feeds([FeedSeed(feeds.url(path), path, "") for path in paths])
@@ -99,6 +100,17 @@ async def test_a_busy_feed_is_polled_every_minute_and_a_quiet_one_every_half_hou
         assert (feeds.hits(BUSY), feeds.hits(QUIET)) == (4, 1)
         await rig.poll_after(1800 - 3 * (60 + JITTER) + JITTER)
         assert (feeds.hits(BUSY), feeds.hits(QUIET)) == (5, 2)
+
+
+async def test_the_publishing_rate_is_read_the_same_on_postgresql(
+    feeds: FeedServer, postgres_url: str
+) -> None:
+    publish_busy_and_quiet(feeds)
+    async with polling(postgres_url, feeds, (BUSY, QUIET)) as rig:
+        await rig.poller.poll_once()
+        busy, quiet = await rig.feed(BUSY), await rig.feed(QUIET)
+        assert (busy.poll_interval, busy.poll_reason) == (60, "rate")
+        assert (quiet.poll_interval, quiet.poll_reason) == (1800, "rate")
 
 
 async def test_the_site_cache_lifetime_lengthens_the_interval_up_to_the_longest(
@@ -194,3 +206,20 @@ async def test_one_host_is_asked_at_most_two_requests_at_a_time(
         await rig.poller.poll_once()
         assert [feeds.hits(path) for path in paths] == [1] * 6
         assert feeds.most_in_flight == 2
+
+
+async def test_an_expires_header_and_a_dated_retry_after_are_read_too(
+    tmp_path: Path, feeds: FeedServer
+) -> None:
+    publish_busy_and_quiet(feeds)
+    in_15_minutes = datetime.now(UTC) + timedelta(minutes=15)
+    feeds.set_headers(BUSY, {"Expires": format_datetime(in_15_minutes, usegmt=True)})
+    in_2_hours = format_datetime(datetime.now(UTC) + timedelta(hours=2), usegmt=True)
+    feeds.set_raw(QUIET, b"maintenance", status=503, headers={"Retry-After": in_2_hours})
+    async with polling(tmp_path, feeds, (BUSY, QUIET)) as rig:
+        await rig.poller.poll_once()
+        busy, quiet = await rig.feed(BUSY), await rig.feed(QUIET)
+        assert busy.poll_reason == "cache"
+        assert 840 <= (busy.poll_interval or 0) <= 900  # against the server's Date: 15 min
+        assert quiet.poll_reason == "retry_after"
+        assert 7140 <= (quiet.poll_interval or 0) <= 7200
