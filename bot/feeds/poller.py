@@ -132,6 +132,7 @@ class FeedPoller:
             self._look_again = True
             return
         self._looking = asyncio.create_task(self._look(), name="poll-look")
+        self._looking.add_done_callback(_log_look_failure)
 
     async def _look(self) -> None:
         # A wake-up during the poll may be for a feed added after the claim: look once more.
@@ -449,6 +450,12 @@ class FeedPoller:
 def _clean_all(entries: list[ParsedEntry]) -> list[tuple[str, str, str]]:
     """(title, body, summary) of each entry, as plain text."""
     return [clean_entry_text(e.title, e.summary, e.content) for e in entries]
+
+
+def _log_look_failure(task: asyncio.Task[None]) -> None:
+    # The poll runs in the background: nobody awaits it, so its unexpected failure shows here.
+    if not task.cancelled() and (error := task.exception()) is not None:
+        log.error("poll failed", exc_info=error)
 
 
 def _log_late_failure(task: asyncio.Task[FeedOutcome]) -> None:
