@@ -98,7 +98,8 @@ def build_http_client(
 
 
 class HostSlots:
-    """At most `per_host` requests at a time to one host, within this process.
+    """At most `per_host` requests at a time to one host (its scheme, name and port, as
+    browsers count a site's connections), within this process.
 
     Sites are asked politely: a poller with many feeds of one site fetches them a couple at a
     time, however many fetch slots it has. (Pollers in other processes keep their own count.)
@@ -127,9 +128,10 @@ class HostSlots:
 
 def _host_of(url: str) -> str:
     try:
-        return (httpx.URL(url).host or url).lower()
+        parsed = httpx.URL(url)
     except httpx.InvalidURL:
         return url
+    return f"{parsed.scheme}://{parsed.host.lower()}:{parsed.port or ''}"
 
 
 async def fetch_feed(
