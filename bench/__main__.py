@@ -28,6 +28,7 @@ BENCHMARKS = (
     "bench_poll_load",
     "bench_roles",
     "bench_websub",
+    "bench_schedule",
     "bench_pollers",  # always on PostgreSQL: several poller processes share one database
     "bench_senders",
 )

@@ -60,7 +60,9 @@ class Config:
     # An SQLite file, or a PostgreSQL URL (its password is never shown).
     database: Path | str = field(default=Path("warta.db"), repr=False)
     feeds_file: Path | None = None
-    poll_seconds: float = 300.0
+    poll_seconds: float = 300.0  # the shortest interval between two polls of one feed
+    # The longest; None polls every feed every poll_seconds (a fixed schedule).
+    poll_max_seconds: float | None = None
     admins: frozenset[int] = field(default_factory=frozenset)
     log_level: str = "INFO"
     retention_days: int = 30
@@ -80,6 +82,13 @@ class Config:
     # WebSub on: `warta run --webhook`, or a process without the updates role in a deployment
     # whose updates processes serve it (WARTA_WEBHOOK_URL set).
     push: bool = False
+
+    @property
+    def longest_poll(self) -> float:
+        """The longest interval between two polls of one feed (WARTA_POLL_MAX_SECONDS)."""
+        if self.poll_max_seconds is None:
+            return self.poll_seconds
+        return max(self.poll_max_seconds, self.poll_seconds)
 
     @property
     def secrets(self) -> tuple[str | None, ...]:
@@ -143,12 +152,14 @@ def load_config(
     env: dict[str, str] = read_dotenv(dotenv) if dotenv is not None else {}
     env.update(os.environ if environ is None else environ)
     feeds = env.get("WARTA_FEEDS", "").strip()
+    poll_seconds = _number(env, "WARTA_POLL_SECONDS", 60.0, minimum=1.0)
     return Config(
         token=env.get("TELEGRAM_BOT_TOKEN", "").strip() or None,
         api_url=_api_url(env.get("TELEGRAM_API_URL", DEFAULT_API_URL)),
         database=_database(env.get("WARTA_DB", "")),
         feeds_file=Path(feeds) if feeds else None,
-        poll_seconds=_number(env, "WARTA_POLL_SECONDS", 300.0, minimum=1.0),
+        poll_seconds=poll_seconds,
+        poll_max_seconds=_poll_max_seconds(env, poll_seconds),
         admins=_admins(env.get("WARTA_ADMINS", "")),
         log_level=_log_level(env.get("WARTA_LOG_LEVEL", "INFO")),
         retention_days=int(_number(env, "WARTA_RETENTION_DAYS", 30, minimum=1)),
@@ -202,6 +213,17 @@ def _number(env: Mapping[str, str], name: str, default: float, *, minimum: float
     if not value >= minimum:
         raise ConfigError(f"{name} must be at least {minimum:g}, got {raw!r}")
     return value
+
+
+def _poll_max_seconds(env: Mapping[str, str], poll_seconds: float) -> float:
+    """WARTA_POLL_MAX_SECONDS, never below WARTA_POLL_SECONDS (the shortest interval)."""
+    longest = _number(env, "WARTA_POLL_MAX_SECONDS", max(1800.0, poll_seconds), minimum=1.0)
+    if longest < poll_seconds:
+        raise ConfigError(
+            f"WARTA_POLL_MAX_SECONDS ({longest:g}) must be at least WARTA_POLL_SECONDS "
+            f"({poll_seconds:g})"
+        )
+    return longest
 
 
 def _send_rate(raw: str) -> int:

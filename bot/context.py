@@ -57,6 +57,12 @@ class Services:
         if self.sender is not None:
             self.sender.wake()
 
+    def poll_soon(self) -> None:
+        """Poll the due feeds now in this process, if it polls (a feed was just added; other
+        processes' pollers find it at their next look, a few seconds away)."""
+        if self.poller is not None:
+            self.poller.look()
+
     def leads_schedule(self) -> bool:
         """Whether this process runs the periodic duties now (it holds the scheduler lease)."""
         return self.leadership is not None and self.leadership.leading

@@ -9,6 +9,7 @@ from typing import Any
 
 from bot.config import Role
 from bot.context import WartaApp, WartaContext
+from bot.feeds.poller import LOOK_SECONDS
 
 log = logging.getLogger(__name__)
 
@@ -31,10 +32,10 @@ class Periodic:
 
 
 async def poll_feeds(context: WartaContext) -> None:
-    """Poll every due feed once."""
+    """Look for due feeds and poll them in the background (each feed has its own next poll)."""
     poller = context.services.poller
     if poller is not None:
-        await poller.poll_once()
+        poller.look()
 
 
 async def send_due_digests(context: WartaContext) -> None:
@@ -76,14 +77,19 @@ SCHEDULED = (
 def schedule_jobs(
     app: WartaApp, roles: Iterable[Role], poll_seconds: float, periodic: Iterable[Periodic] = ()
 ) -> None:
-    """Register what the roles do: the poll (first run right away), the scheduler's duties."""
+    """Register what the roles do: the poll (first look right away, then every few seconds,
+    at most every poll_seconds), the scheduler's duties."""
     queue = app.job_queue
     if queue is None:
         raise RuntimeError("python-telegram-bot was installed without the job-queue extra")
     roles = frozenset(roles)
     if Role.POLLER in roles:
         queue.run_repeating(
-            poll_feeds, interval=poll_seconds, first=0.1, name="poll-feeds", job_kwargs=SINGLE
+            poll_feeds,
+            interval=min(poll_seconds, LOOK_SECONDS),
+            first=0.1,
+            name="poll-feeds",
+            job_kwargs=SINGLE,
         )
     if Role.SCHEDULER in roles:
         # Every scheduler process keeps the jobs; only the lease's holder does the work, so a

@@ -16,6 +16,7 @@ from bot.delivery.render import telegram_length
 from bot.feeds.discovery import FeedFinder, FeedRefused
 from bot.feeds.feedlist import region_name
 from bot.feeds.opml import feeds_to_opml
+from bot.feeds.schedule import reason_text
 from bot.i18n import text
 from bot.ops.durations import format_duration
 from handlers.replies import (
@@ -89,11 +90,24 @@ def _feed_entry(feed: FeedStatus, language: str, now: float, error_cap: int) -> 
         last_success=last,
         items=feed.items_24h,
     )
+    entry += "\n" + feed_interval(feed, language)
     if feed.consecutive_failures and error_cap:
         error = html.escape((feed.last_error or "")[:error_cap])
         failing = text("feeds_entry_failing", language, failures=feed.consecutive_failures)
         entry += f"\n{failing} {error}"
     return entry
+
+
+def feed_interval(feed: FeedStatus, language: str) -> str:
+    """How often a feed is polled now and why, e.g. "checked every 1 min: its publishing rate"."""
+    if feed.poll_interval is None or feed.poll_reason is None:
+        return text("feeds_interval_pending", language)
+    return text(
+        "feeds_interval",
+        language,
+        interval=format_duration(feed.poll_interval, language),
+        why=html.escape(reason_text(feed.poll_reason, language)),
+    )
 
 
 def _pager(prefix: str, page: int, pages: int) -> InlineKeyboardMarkup | None:
@@ -127,6 +141,7 @@ async def add_feed(update: Update, context: WartaContext, chat: Chat) -> None:
     user = update.effective_user
     seed = FeedSeed(found.url, found.title, region)
     added = await services.storage.add_feed(seed, user.id if user else None, services.clock())
+    services.poll_soon()  # a new feed's first fetch is at once, not at its next poll
     lines = [] if found.url == url else [text("addfeed_found_on_page", chat.language)]
     lines.append(
         text(

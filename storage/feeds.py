@@ -9,7 +9,7 @@ from storage.models import Feed, FeedAdded, FeedAddOutcome, FeedSeed, FeedStatus
 
 _FEED_COLUMNS = (
     "id, url, name, region, etag, last_modified, last_success_at, last_error, "
-    "consecutive_failures, next_fetch_at, initialised"
+    "consecutive_failures, next_fetch_at, initialised, poll_interval, poll_reason"
 )
 
 # Held by a process that is alive (beat since :alive, not stopped) and within its lease.
@@ -117,35 +117,75 @@ class FeedQueries(Database):
         *,
         next_fetch_at: float | None = None,
         owner: int | None = None,
+        interval: tuple[float, str] | None = None,
     ) -> None:
         """Remember the cache validators of a good fetch, clear the error state and give the
-        feed back (its owner's claim; any claim when owner is None), due at next_fetch_at."""
+        feed back (its owner's claim; any claim when owner is None), due at next_fetch_at;
+        `interval` is the (seconds, reason) it was chosen."""
+        seconds, reason = interval if interval is not None else (None, None)
         async with self._write() as db:
             await db.execute(
                 "UPDATE feeds SET etag = :etag, last_modified = :modified, initialised = 1, "
                 "last_fetch_at = :now, last_success_at = :now, last_error = NULL, "
-                f"consecutive_failures = 0, next_fetch_at = :next, {_GIVE_BACK} WHERE id = :feed",
+                "consecutive_failures = 0, next_fetch_at = :next, poll_interval = :interval, "
+                f"poll_reason = :reason, {_GIVE_BACK} WHERE id = :feed",
                 {
                     "etag": etag,
                     "modified": last_modified,
                     "now": now,
                     "next": next_fetch_at,
+                    "interval": seconds,
+                    "reason": reason,
                     "owner": owner,
                     "feed": feed_id,
                 },
             )
 
     async def record_feed_failure(
-        self, feed_id: int, error: str, now: float, retry_at: float, *, owner: int | None = None
+        self,
+        feed_id: int,
+        error: str,
+        now: float,
+        retry_at: float,
+        *,
+        owner: int | None = None,
+        reason: str | None = None,
     ) -> None:
-        """Store a fetch error on the feed and when to try it again, and give the feed back."""
+        """Store a fetch error on the feed and when to try it again (and why: backoff,
+        Retry-After), and give the feed back."""
         async with self._write() as db:
             await db.execute(
                 "UPDATE feeds SET last_fetch_at = :now, last_error = :error, "
                 "consecutive_failures = consecutive_failures + 1, next_fetch_at = :retry, "
+                "poll_interval = :interval, poll_reason = :reason, "
                 f"{_GIVE_BACK} WHERE id = :feed",
-                {"now": now, "error": error, "retry": retry_at, "owner": owner, "feed": feed_id},
+                {
+                    "now": now,
+                    "error": error,
+                    "retry": retry_at,
+                    "interval": retry_at - now,
+                    "reason": reason,
+                    "owner": owner,
+                    "feed": feed_id,
+                },
             )
+
+    async def recent_item_times(self, feed_id: int, since: float, limit: int) -> list[float]:
+        """When a feed's newest items (at most `limit`, none before `since`) were published,
+        or fetched when they carry no date: its publishing rate."""
+        rows = await self._all(
+            "SELECT coalesce(published_at, fetched_at) AS at FROM items WHERE feed_id = ? "
+            "AND coalesce(published_at, fetched_at) >= ? ORDER BY at DESC LIMIT ?",
+            (feed_id, since, limit),
+        )
+        return [float(row["at"]) for row in rows]
+
+    async def next_due_at(self) -> float | None:
+        """When the next enabled feed falls due (None: none is scheduled)."""
+        row = await self._one(
+            "SELECT min(coalesce(next_fetch_at, 0)) AS due FROM feeds WHERE enabled = 1"
+        )
+        return None if row is None or row["due"] is None else float(row["due"])
 
     async def add_feed(
         self, seed: FeedSeed, added_by: int | None, now: float, *, refresh: bool = False
@@ -175,6 +215,8 @@ class FeedQueries(Database):
             "SELECT f.id AS id, f.url AS url, f.name AS name, f.region AS region, "
             "f.enabled AS enabled, f.last_success_at AS last_success_at, "
             "f.last_error AS last_error, f.consecutive_failures AS consecutive_failures, "
+            "f.poll_interval AS poll_interval, f.poll_reason AS poll_reason, "
+            "f.next_fetch_at AS next_fetch_at, "
             "(SELECT count(*) FROM items i WHERE i.feed_id = f.id "
             "AND coalesce(i.published_at, i.fetched_at) >= ?) AS items_24h "
             "FROM feeds f WHERE f.enabled = 1 "
@@ -192,6 +234,9 @@ class FeedQueries(Database):
                 last_error=row["last_error"],
                 consecutive_failures=row["consecutive_failures"],
                 items_24h=row["items_24h"],
+                poll_interval=row["poll_interval"],
+                poll_reason=row["poll_reason"],
+                next_fetch_at=row["next_fetch_at"],
             )
             for row in rows
         ]
@@ -234,4 +279,6 @@ def _feed(row: Row) -> Feed:
         consecutive_failures=row["consecutive_failures"],
         next_fetch_at=row["next_fetch_at"],
         initialised=bool(row["initialised"]),
+        poll_interval=row["poll_interval"],
+        poll_reason=row["poll_reason"],
     )

@@ -99,6 +99,8 @@ class Feed:
     consecutive_failures: int
     next_fetch_at: float | None
     initialised: bool
+    poll_interval: float | None = None  # the interval chosen at its last fetch
+    poll_reason: str | None = None  # why (bot.feeds.schedule.Reason)
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,6 +259,9 @@ class FeedStatus:
     last_error: str | None
     consecutive_failures: int
     items_24h: int
+    poll_interval: float | None = None  # the interval chosen at its last fetch
+    poll_reason: str | None = None  # why (bot.feeds.schedule.Reason)
+    next_fetch_at: float | None = None  # None: due now
 
 
 @dataclass(frozen=True, slots=True)

@@ -134,6 +134,7 @@ async def running_bot(
     feed_entries: Sequence[tuple[str, str, str]] = (),
     *,
     poll_seconds: float = 3600,
+    poll_max_seconds: float | None = None,
     clock: Callable[[], float] = time.time,
     send_limits: SendLimits | None = None,
     fetch_timeout: float | None = None,
@@ -162,6 +163,8 @@ async def running_bot(
     )
     if fetch_timeout is not None:
         config = replace(config, fetch_timeout=fetch_timeout)
+    if poll_max_seconds is not None:
+        config = replace(config, poll_max_seconds=poll_max_seconds)
     webhook = None
     if webhook_port is not None:
         webhook = replace(PUBLIC_WEBHOOK, port=webhook_port)

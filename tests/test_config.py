@@ -18,7 +18,8 @@ def test_defaults_follow_the_documented_contract() -> None:
     assert config.api_url == DEFAULT_API_URL
     assert config.database == Path("warta.db")
     assert config.feeds_file is None
-    assert config.poll_seconds == 300
+    assert config.poll_seconds == 60
+    assert config.longest_poll == 1800
     assert config.admins == frozenset()
     assert config.send_rate == 30
 
@@ -61,6 +62,7 @@ def test_dotenv_fills_in_but_the_environment_wins(tmp_path: Path) -> None:
         ("WARTA_POLL_SECONDS", "0"),
         ("WARTA_POLL_SECONDS", "sering"),
         ("WARTA_POLL_SECONDS", "nan"),
+        ("WARTA_POLL_MAX_SECONDS", "sebentar"),
         ("WARTA_ADMINS", "12,budi"),
         ("TELEGRAM_API_URL", "api.telegram.org"),
         ("WARTA_LOG_LEVEL", "chatty"),
@@ -78,6 +80,20 @@ def test_dotenv_fills_in_but_the_environment_wins(tmp_path: Path) -> None:
 def test_a_bad_value_names_its_variable(variable: str, value: str) -> None:
     with pytest.raises(ConfigError, match=variable):
         load_config({variable: value}, dotenv=None)
+
+
+def test_the_longest_poll_interval_must_not_be_below_the_shortest() -> None:
+    environment = {"WARTA_POLL_SECONDS": "600", "WARTA_POLL_MAX_SECONDS": "300"}
+    with pytest.raises(ConfigError) as raised:
+        load_config(environment, dotenv=None)
+    message = str(raised.value)
+    assert "WARTA_POLL_MAX_SECONDS" in message
+    assert "WARTA_POLL_SECONDS" in message
+    assert "\n" not in message
+    fixed = load_config({"WARTA_POLL_SECONDS": "300", "WARTA_POLL_MAX_SECONDS": "300"}, dotenv=None)
+    assert (fixed.poll_seconds, fixed.longest_poll) == (300, 300)
+    # A shortest interval above the default longest one makes both the same.
+    assert load_config({"WARTA_POLL_SECONDS": "3600"}, dotenv=None).longest_poll == 3600
 
 
 @pytest.mark.parametrize("value", ["1", "30", "1000"])

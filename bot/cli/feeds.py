@@ -6,7 +6,7 @@ import argparse
 import asyncio
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from rich.console import Console
@@ -18,9 +18,10 @@ from bot.feeds.check import DEFAULT_CONCURRENCY, FeedCheck, check_feeds
 from bot.feeds.feedlist import FeedListError, load_feed_list
 from bot.feeds.fetch import build_http_client
 from bot.feeds.opml import OpmlError, feeds_from_opml, feeds_to_opml
+from bot.feeds.schedule import reason_text
 from bot.ops.durations import format_duration
 from storage import DatabaseOpenError, Storage
-from storage.models import ArticleHealth, FeedAddOutcome, FeedSeed, FullTextMode
+from storage.models import ArticleHealth, Feed, FeedAddOutcome, FeedSeed, FullTextMode
 
 EXIT_OK, EXIT_FEEDS_FAILING, EXIT_USAGE = 0, 1, 2
 OPML_TITLE = "Warta feeds"
@@ -89,7 +90,12 @@ def run_import(path: str) -> int:
 def run_check(path: str | None, concurrency: int) -> int:
     """Fetch every feed once and print a table; exit 1 if any feed failed."""
     config = load_config()
-    feeds = _file_feeds(Path(path)) if path else asyncio.run(_bot_feeds(config))
+    schedules: dict[str, Feed] = {}
+    if path:
+        feeds = _file_feeds(Path(path))
+    else:
+        schedules = {feed.url: feed for feed in asyncio.run(_stored_feeds(config))[0]}
+        feeds = [FeedSeed(f.url, f.name, f.region) for f in schedules.values()]
     errors = Console(stderr=True)
     with Progress(
         TextColumn("checking feeds"),
@@ -102,7 +108,7 @@ def run_check(path: str | None, concurrency: int) -> int:
         task = progress.add_task("check", total=len(feeds))
         results = asyncio.run(_check(config, feeds, concurrency, lambda _: progress.advance(task)))
     output = Console() if sys.stdout.isatty() else Console(width=160)
-    output.print(check_table(results, time.time()))
+    output.print(check_table(results, time.time(), schedules))
     failing = sum(not result.ok for result in results)
     output.print(f"{len(results) - failing} of {len(results)} feeds OK, {failing} failing")
     if path is None:
@@ -112,10 +118,14 @@ def run_check(path: str | None, concurrency: int) -> int:
     return EXIT_FEEDS_FAILING if failing else EXIT_OK
 
 
-def check_table(results: Sequence[FeedCheck], now: float) -> Table:
-    """One row per feed: status, items, age of the newest item, time taken."""
+def check_table(
+    results: Sequence[FeedCheck], now: float, schedules: Mapping[str, Feed] | None = None
+) -> Table:
+    """One row per feed: how often the bot polls it and why (feeds of the database), status,
+    items, age of the newest item, time taken."""
+    schedules = schedules or {}
     table = Table(title="Feed check")
-    for column in ("feed", "region", "status"):
+    for column in ("feed", "region", "polled every", "status"):
         table.add_column(column, overflow="fold")
     for column in ("items", "newest", "time"):
         table.add_column(column, justify="right", no_wrap=True)
@@ -126,6 +136,7 @@ def check_table(results: Sequence[FeedCheck], now: float) -> Table:
         table.add_row(
             result.feed.name,
             result.feed.region or "-",
+            _schedule(schedules.get(result.feed.url)),
             "[green]OK[/green]" if result.ok else f"[red]{_markup_safe(result.problem)}[/red]",
             str(result.items),
             newest,
@@ -151,22 +162,34 @@ def article_table(articles: Sequence[tuple[str, ArticleHealth]], now: float) -> 
     return table
 
 
+def _schedule(feed: Feed | None) -> str:
+    """The feed's interval and why, in English like the rest of the table ("-": not known)."""
+    if feed is None or feed.poll_interval is None or feed.poll_reason is None:
+        return "-"
+    why = reason_text(feed.poll_reason, "en")
+    return _markup_safe(f"{format_duration(feed.poll_interval, 'en')} ({why})")
+
+
 def _markup_safe(value: str | None) -> str:
     return (value or "").replace("[", r"\[")
 
 
 async def _bot_feeds(config: Config) -> list[FeedSeed]:
     """The enabled feeds of the database after seeding it from WARTA_FEEDS, as at start-up."""
+    feeds, modes = await _stored_feeds(config)
+    return [FeedSeed(f.url, f.name, f.region, modes.get(f.id, FullTextMode.AUTO)) for f in feeds]
+
+
+async def _stored_feeds(config: Config) -> tuple[list[Feed], dict[int, FullTextMode]]:
+    """The enabled feeds of the database, with their schedules and full-text modes, after
+    seeding it."""
     seeds = load_feed_list(config.feeds_file)
     storage = Storage(config.database)
     await storage.open()
     try:
         await storage.sync_feeds(seeds)
         modes = {health.feed_id: health.mode for health in await storage.article_health()}
-        return [
-            FeedSeed(f.url, f.name, f.region, modes.get(f.id, FullTextMode.AUTO))
-            for f in await storage.list_feeds()
-        ]
+        return await storage.list_feeds(), modes
     finally:
         await storage.close()
 

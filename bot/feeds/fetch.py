@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import httpx
@@ -23,6 +25,8 @@ from bot.feeds.inflate import (
     UndecodableBodyError,
 )
 
+# Requests at a time to one host from one process.
+REQUESTS_PER_HOST = 2
 USER_AGENT = f"Warta/{__version__} (Telegram news alert bot; +https://github.com/warta-bot/warta)"
 MAX_REDIRECTS = 5
 
@@ -36,10 +40,13 @@ class FetchError(Exception):
 
     code = "fetch"
 
-    def __init__(self, reason: str, detail: str | None = None) -> None:
+    def __init__(
+        self, reason: str, detail: str | None = None, *, retry_after: str | None = None
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.detail = reason if detail is None else detail
+        self.retry_after = retry_after  # the Retry-After header of a 429 or 503, verbatim
 
 
 class AddressRefused(FetchError):
@@ -90,6 +97,43 @@ def build_http_client(
     )
 
 
+class HostSlots:
+    """At most `per_host` requests at a time to one host (its scheme, name and port, as
+    browsers count a site's connections), within this process.
+
+    Sites are asked politely: a poller with many feeds of one site fetches them a couple at a
+    time, however many fetch slots it has. (Pollers in other processes keep their own count.)
+    """
+
+    def __init__(self, per_host: int = REQUESTS_PER_HOST) -> None:
+        self._per_host = per_host
+        self._hosts: dict[str, asyncio.Semaphore] = {}
+        self._users: dict[str, int] = {}
+
+    @contextlib.asynccontextmanager
+    async def slot(self, url: str) -> AsyncIterator[None]:
+        """Hold one of the host's slots while the block runs."""
+        host = _host_of(url)
+        semaphore = self._hosts.setdefault(host, asyncio.Semaphore(self._per_host))
+        self._users[host] = self._users.get(host, 0) + 1
+        try:
+            async with semaphore:
+                yield
+        finally:
+            # A host nobody waits for is forgotten: the table stays as small as the fetches.
+            self._users[host] -= 1
+            if not self._users[host]:
+                del self._users[host], self._hosts[host]
+
+
+def _host_of(url: str) -> str:
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL:
+        return url
+    return f"{parsed.scheme}://{parsed.host.lower()}:{parsed.port or ''}"
+
+
 async def fetch_feed(
     client: httpx.AsyncClient,
     url: str,
@@ -98,8 +142,27 @@ async def fetch_feed(
     last_modified: str | None,
     max_bytes: int,
     total_timeout: float,
+    hosts: HostSlots | None = None,
 ) -> FetchedFeed:
-    """Download one feed; raise FetchError with a reason when it cannot be had."""
+    """Download one feed; raise FetchError with a reason when it cannot be had.
+
+    With `hosts`, the request waits for one of its host's slots first (not counted against
+    the total time limit: waiting for a turn is not the site being slow).
+    """
+    if hosts is None:
+        return await _fetch_feed(client, url, etag, last_modified, max_bytes, total_timeout)
+    async with hosts.slot(url):
+        return await _fetch_feed(client, url, etag, last_modified, max_bytes, total_timeout)
+
+
+async def _fetch_feed(
+    client: httpx.AsyncClient,
+    url: str,
+    etag: str | None,
+    last_modified: str | None,
+    max_bytes: int,
+    total_timeout: float,
+) -> FetchedFeed:
     headers = {}
     if etag:
         headers["If-None-Match"] = etag
@@ -133,7 +196,13 @@ async def _download(
         if response.status_code == 304:
             return FetchedFeed(True, b"", dict(response.headers), None, None, str(response.url))
         if response.status_code != 200:
-            raise FetchError(f"HTTP {response.status_code} {response.reason_phrase}".strip())
+            retry_after = None
+            if response.status_code in (429, 503):
+                retry_after = response.headers.get("Retry-After")
+            raise FetchError(
+                f"HTTP {response.status_code} {response.reason_phrase}".strip(),
+                retry_after=retry_after,
+            )
         declared = response.headers.get("Content-Length", "")
         if declared.isdigit() and int(declared) > max_bytes:
             raise FetchError(f"body larger than {max_bytes // 1024} KiB")

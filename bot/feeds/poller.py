@@ -19,9 +19,23 @@ import httpx
 
 from bot.config import Config
 from bot.feeds.articles import ArticleFetcher, feed_text_length, wants_articles
-from bot.feeds.fetch import FetchedFeed, FetchError, fetch_feed
+from bot.feeds.fetch import FetchedFeed, FetchError, HostSlots, fetch_feed
 from bot.feeds.parse import FeedParseError, ParsedEntry
 from bot.feeds.prescan import scan_feed
+from bot.feeds.schedule import (
+    RATE_ITEMS,
+    RATE_WINDOW_SECONDS,
+    Bounds,
+    Interval,
+    Reason,
+    failure_interval,
+    feed_ttl_seconds,
+    jitter,
+    publishing_interval,
+    pushed_interval,
+    retry_after_seconds,
+    success_interval,
+)
 from bot.feeds.stories import STORY_WINDOW_SECONDS, StoryMatcher
 from bot.feeds.workers import CleanText, FeedWorkers, InThreads, WorkerLost, clean_entries
 from bot.matching import prepare_document
@@ -30,23 +44,20 @@ from bot.ops.heartbeat import PROCESS_TIMEOUT_SECONDS
 from bot.ops.metrics import Metrics, ParseScope
 from bot.wib import wib_at
 from storage import DATABASE_ERRORS, Storage, StorageClosedError
-from storage.models import Feed, FullTextMode, NewItem
+from storage.models import Feed, FullTextMode, NewItem, PushStatus
 
 log = logging.getLogger(__name__)
 
 MAX_BODY_CHARS = 4000
-MAX_BACKOFF_SECONDS = 6 * 3600
+# The poll job looks for due feeds this often (each feed has its own next poll time), and a
+# look waits this long at most for the feeds it started; slower ones carry on in the background.
+LOOK_SECONDS = 5.0
 # A poller holds at most this many feeds per fetch slot (being fetched, parsed or stored): it
 # claims more as it finishes them, so a busy poller leaves the rest to the others.
 FEEDS_IN_HAND_PER_SLOT = 4
 # A claim outlives the fetch's own time limit by this long, for parsing and storing; a claim
 # whose process died is free at once (heartbeats), whatever its lease.
 CLAIM_MARGIN_SECONDS = 120.0
-# A feed is due again this part of an interval early (at most DUE_EARLY_MAX_SECONDS): the poll
-# job fires at a fixed period but starts a little late now and then, and a feed due a moment
-# after the poll looked would wait a whole interval more.
-DUE_EARLY_FRACTION = 0.2
-DUE_EARLY_MAX_SECONDS = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,19 +132,51 @@ class FeedPoller:
         self._store_lock = asyncio.Lock()
         self._in_hand = config.fetch_concurrency * FEEDS_IN_HAND_PER_SLOT
         self._fetching: dict[int, asyncio.Task[FeedOutcome]] = {}
-        self._due_again: dict[int, float] = {}  # feed id → when the feed is due after this fetch
+        self._claimed_at: dict[int, float] = {}  # feed id → when this poller claimed it
+        self._hosts = HostSlots()
+        self._bounds = Bounds(config.poll_seconds, config.longest_poll)
+        self._looking: asyncio.Task[None] | None = None
+        self._look_again = False
+
+    def look(self) -> None:
+        """Poll the due feeds in the background, unless a poll is under way (then once more
+        after it): the poll job's tick, and the wake-up when a feed is added."""
+        if self._looking is not None and not self._looking.done():
+            self._look_again = True
+            return
+        self._looking = asyncio.create_task(self._look(), name="poll-look")
+        self._looking.add_done_callback(_log_look_failure)
+
+    async def _look(self) -> None:
+        # A wake-up during the poll may be for a feed added after the claim: look once more.
+        self._look_again = True
+        while self._look_again:
+            self._look_again = False
+            try:
+                due = await self._storage.next_due_at()
+                if due is not None and due <= self._clock():
+                    await self.poll_once(wait=LOOK_SECONDS)
+            except DATABASE_ERRORS as error:
+                log.warning("poll look failed: %s", error)
+
+    async def wait_for_look(self) -> None:
+        """Wait until the background poll (and any asked for during it) has ended."""
+        while self._looking is not None and not self._looking.done():
+            await asyncio.wait([self._looking])
 
     async def load_recent_stories(self) -> None:
         """Remember the titles of recent items so restarts keep one alert per story."""
         await self._storage.catch_up_stories(self._stories, self._clock())
 
-    async def poll_once(self) -> PollSummary:
+    async def poll_once(self, wait: float | None = None) -> PollSummary:
         """Claim and poll the due feeds concurrently (bounded) and summarise.
 
-        A poll waits for its feeds one poll interval at most, and a feed still being fetched
-        is left out of the next poll: a slow server never holds up the other feeds' news.
+        A poll waits for its feeds `wait` seconds at most (one poll interval when not given),
+        and a feed still being fetched is left out of the next poll: a slow server never holds
+        up the other feeds' news.
         """
-        deadline = asyncio.get_running_loop().time() + self._config.poll_seconds
+        wait = self._config.poll_seconds if wait is None else wait
+        deadline = asyncio.get_running_loop().time() + wait
         tasks = await self._claim_and_start(deadline)
         outcomes = await self._outcomes(tasks, deadline)
         summary = PollSummary(
@@ -165,6 +208,10 @@ class FeedPoller:
 
     async def close(self) -> None:
         """Stop the fetches still running from earlier polls and give their feeds back."""
+        self._look_again = False
+        if self._looking is not None:
+            self._looking.cancel()
+            await asyncio.gather(self._looking, return_exceptions=True)
         tasks = list(self._fetching.values())
         for task in tasks:
             task.cancel()
@@ -177,7 +224,6 @@ class FeedPoller:
     async def _claim_and_start(self, deadline: float) -> list[asyncio.Task[FeedOutcome]]:
         """Claim due feeds as there is room for them, and start each; until none is left due."""
         round_at = self._clock()
-        due_again = round_at + self._config.poll_seconds - self._due_early()
         tasks: list[asyncio.Task[FeedOutcome]] = []
         while True:
             room = self._in_hand - len(self._fetching)
@@ -188,7 +234,7 @@ class FeedPoller:
             feeds = await self._claim(room)
             # A feed claimed again while this poller still works on it (its lease passed) is
             # left to the fetch already running.
-            tasks += [self._start(f, due_again) for f in feeds if f.id not in self._fetching]
+            tasks += [self._start(f, round_at) for f in feeds if f.id not in self._fetching]
             if len(feeds) < room:
                 return tasks
 
@@ -198,9 +244,6 @@ class FeedPoller:
         return await self._storage.claim_feeds(
             self._owner, now, limit, now + lease, now - PROCESS_TIMEOUT_SECONDS
         )
-
-    def _due_early(self) -> float:
-        return min(self._config.poll_seconds * DUE_EARLY_FRACTION, DUE_EARLY_MAX_SECONDS)
 
     async def _feed_done(self, deadline: float) -> bool:
         """Wait until one of the feeds in hand is done; False when the poll's time is up first."""
@@ -212,17 +255,17 @@ class FeedPoller:
         )
         return bool(done)
 
-    def _start(self, feed: Feed, due_again: float) -> asyncio.Task[FeedOutcome]:
+    def _start(self, feed: Feed, claimed_at: float) -> asyncio.Task[FeedOutcome]:
         task = asyncio.create_task(self._poll_bounded(feed), name=f"poll-feed-{feed.id}")
         self._fetching[feed.id] = task
-        self._due_again[feed.id] = due_again
+        self._claimed_at[feed.id] = claimed_at
         task.add_done_callback(functools.partial(self._forget, feed.id))
         return task
 
     def _forget(self, feed_id: int, task: asyncio.Task[FeedOutcome]) -> None:
         if self._fetching.get(feed_id) is task:
             del self._fetching[feed_id]
-            self._due_again.pop(feed_id, None)
+            self._claimed_at.pop(feed_id, None)
 
     async def _outcomes(
         self, tasks: list[asyncio.Task[FeedOutcome]], deadline: float
@@ -257,12 +300,13 @@ class FeedPoller:
                 last_modified=feed.last_modified,
                 max_bytes=self._config.max_feed_bytes,
                 total_timeout=self._config.fetch_timeout * 2,
+                hosts=self._hosts,
             )
             if fetched.not_modified:
-                await self._record_success(feed, feed.etag, feed.last_modified)
+                await self._record_success(feed, feed.etag, feed.last_modified, fetched)
                 return FeedOutcome(PollOutcome.UNCHANGED)
         except FetchError as error:
-            await self._record_failure(feed, error.reason)
+            await self._record_failure(feed, error.reason, error.retry_after)
             return FeedOutcome(PollOutcome.FAILED)
         return fetched
 
@@ -290,7 +334,7 @@ class FeedPoller:
             articles = await self._article_texts(feed, entries)
             async with self._store_lock:
                 outcome = await self._store(feed, entries, articles)
-        await self._record_success(feed, fetched.etag, fetched.last_modified)
+        await self._record_success(feed, fetched.etag, fetched.last_modified, fetched)
         return outcome
 
     async def ingest_pushed(self, feed: Feed, body: bytes, headers: dict[str, str]) -> FeedOutcome:
@@ -350,26 +394,62 @@ class FeedPoller:
             return await asyncio.to_thread(clean_entries, entries)
 
     async def _record_success(
-        self, feed: Feed, etag: str | None, last_modified: str | None
+        self, feed: Feed, etag: str | None, last_modified: str | None, fetched: FetchedFeed
     ) -> None:
-        """Record a good fetch and give the feed back, due again an interval after its poll."""
+        """Record a good fetch and give the feed back, due again its interval after its poll
+        (from its publishing rate and what the site asks for)."""
+        now = self._clock()
+        interval = await self._interval_after_success(feed, fetched, now)
+        claimed_at = self._claimed_at.get(feed.id)
+        next_fetch_at = None
+        if claimed_at is not None:  # polled by the poll job, not on its own
+            next_fetch_at = claimed_at + interval.seconds + jitter(feed.id, interval, self._bounds)
         await self._storage.record_feed_success(
             feed.id,
             etag,
             last_modified,
-            self._clock(),
-            next_fetch_at=self._due_again.get(feed.id),
+            now,
+            next_fetch_at=next_fetch_at,
             owner=self._owner or None,
+            interval=(interval.seconds, interval.reason.value),
         )
 
-    async def _record_failure(self, feed: Feed, reason: str) -> None:
-        delay = min(
-            self._config.poll_seconds * 2 ** (feed.consecutive_failures + 1),
-            max(MAX_BACKOFF_SECONDS, self._config.poll_seconds),
-        )
+    async def _interval_after_success(
+        self, feed: Feed, fetched: FetchedFeed, now: float
+    ) -> Interval:
+        if not self._bounds.fixed and await self._pushed(feed):
+            return pushed_interval(self._bounds)
+        times: list[float] = []
+        if not self._bounds.fixed:
+            times = await self._storage.recent_item_times(
+                feed.id, now - RATE_WINDOW_SECONDS, RATE_ITEMS
+            )
+        by_rate = publishing_interval(self._bounds, times, now)
+        ttl = feed_ttl_seconds(fetched.body)
+        if fetched.not_modified and feed.poll_reason == Reason.TTL:
+            ttl = feed.poll_interval  # a 304 has no body: the ttl is the one it had
+        return success_interval(self._bounds, by_rate, fetched.headers, ttl, now)
+
+    async def _pushed(self, feed: Feed) -> bool:
+        """Whether the feed's WebSub hub pushes its new items to us now."""
+        subscription = await self._storage.push_subscription(feed.id)
+        return subscription is not None and subscription.status is PushStatus.ACTIVE
+
+    async def _record_failure(
+        self, feed: Feed, reason: str, retry_after: str | None = None
+    ) -> None:
         now = self._clock()
+        interval = failure_interval(
+            self._bounds, feed.consecutive_failures + 1, retry_after_seconds(retry_after, now)
+        )
+        delay = interval.seconds
         await self._storage.record_feed_failure(
-            feed.id, reason, now, now + delay, owner=self._owner or None
+            feed.id,
+            reason,
+            now,
+            now + delay,
+            owner=self._owner or None,
+            reason=interval.reason.value,
         )
         self._metrics.feed_failed(feed.name)
         log.warning(
@@ -470,6 +550,12 @@ class FeedPoller:
         if not feed.initialised:
             return False
         return published is None or published >= now - STORY_WINDOW_SECONDS
+
+
+def _log_look_failure(task: asyncio.Task[None]) -> None:
+    # The poll runs in the background: nobody awaits it, so its unexpected failure shows here.
+    if not task.cancelled() and (error := task.exception()) is not None:
+        log.error("poll failed", exc_info=error)
 
 
 def _log_late_failure(task: asyncio.Task[FeedOutcome]) -> None:

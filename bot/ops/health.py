@@ -72,7 +72,8 @@ class MonitoringServer:
     async def _health(self, request: web.Request) -> web.Response:
         backlog = await self._backlog()
         age = self.metrics.seconds_since_poll_success()
-        limit = STALE_POLLS * self._config.poll_seconds
+        # A quiet feed may be asked only every longest interval: no poll before then is normal.
+        limit = STALE_POLLS * self._config.longest_poll
         problems = []
         if backlog is None:
             problems.append("database unreachable")

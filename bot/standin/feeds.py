@@ -190,6 +190,9 @@ class FeedServer:
         self._runner: web.AppRunner | None = None
         self._port = 0
         self._changed = asyncio.Event()
+        self._sticky_headers: dict[str, dict[str, str]] = {}
+        self.in_flight = 0  # requests being answered now
+        self.most_in_flight = 0  # the most ever answered at once
 
     async def __aenter__(self) -> FeedServer:
         await self.start()
@@ -292,6 +295,10 @@ class FeedServer:
         """Declare path's full Content-Length but drop the connection after this many bytes."""
         self._document(path).cut_off_after = after_bytes
 
+    def set_headers(self, path: str, headers: Mapping[str, str]) -> None:
+        """Send these headers with path's answers (Cache-Control, say), whatever it serves."""
+        self._sticky_headers[self._normalise(path)] = dict(headers)
+
     def remove(self, path: str) -> None:
         """Make path answer 404 again."""
         self._documents.pop(self._normalise(path), None)
@@ -378,6 +385,8 @@ class FeedServer:
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         """Serve whatever is configured at the request path."""
         document = self._documents.get(request.path)
+        self.in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
         try:
             if document is not None and document.delay:
                 await asyncio.sleep(document.delay)
@@ -385,6 +394,8 @@ class FeedServer:
         except asyncio.CancelledError:
             self._record(request, CLIENT_GONE)
             raise
+        finally:
+            self.in_flight -= 1
         self._record(request, response.status)
         return response
 
@@ -402,6 +413,7 @@ class FeedServer:
             return web.Response(status=404, text="Not Found")
         headers = self._validators(document)
         headers.update(document.headers)
+        headers.update(self._sticky_headers.get(request.path, {}))
         if document.status == 200 and self._is_fresh(request, document):
             return web.Response(status=304, headers=headers)
         headers["Content-Type"] = document.content_type

@@ -84,6 +84,8 @@ def bot_environment(
         PYTHONPATH=str(Path(__file__).resolve().parents[2]),
     )
     env.update(extra)
+    # Every feed at the one interval (a fixed schedule): the tests publish and wait for alerts.
+    env.setdefault("WARTA_POLL_MAX_SECONDS", env["WARTA_POLL_SECONDS"])
     return env
 
 

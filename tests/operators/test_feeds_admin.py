@@ -45,6 +45,20 @@ async def test_addfeed_adds_a_feed_named_from_its_title(operator_bot: RunningBot
     assert "sudah ada dalam daftar" in again
 
 
+async def test_a_feed_added_with_addfeed_is_fetched_at_once(operator_bot: RunningBot) -> None:
+    feeds = operator_bot.feeds
+    feeds.publish("/jabar.xml", JABAR_NEWS, title="ANTARA Jawa Barat")
+    await operator_bot.say(ADMIN_ID, f"/addfeed {feeds.url('/jabar.xml')} Jawa Barat")
+    # Once to find the feed, once more by the poller: no poll interval has passed.
+    await feeds.wait_for_hits("/jabar.xml", 2)
+    poller = operator_bot.services.poller
+    assert poller is not None
+    await poller.wait_for_look()
+    await poller.wait_for_fetches()
+    latest = await operator_bot.say(ADMIN_ID, "/latest Cipularang")
+    assert "Tol Cipularang padat" in latest
+
+
 async def test_addfeed_finds_the_feed_a_web_page_links(operator_bot: RunningBot) -> None:
     feeds = operator_bot.feeds
     feeds.publish("/rss/terkini.xml", JABAR_NEWS, kind="atom", title="Pikiran Rakyat")
@@ -182,6 +196,28 @@ async def test_a_feed_added_by_command_survives_a_restart(
     await storage.add_feed(FeedSeed(jabar, "Jabar", "Jawa Barat"), 1, 0)
     await storage.sync_feeds(load_feed_list(tmp_path / "feeds.toml"))
     assert jabar in await enabled_feeds(operator_bot)
+
+
+async def test_feeds_shows_how_often_each_feed_is_polled_and_why(
+    operator_bot: RunningBot,
+) -> None:
+    storage = operator_bot.services.storage
+    now = time.time()
+    busy = await storage.add_feed(FeedSeed(operator_bot.feeds.url("/a.xml"), "Ramai", "A"), 1, now)
+    await storage.record_feed_success(busy.feed_id, None, None, now, interval=(60, "rate"))
+    limited = await storage.add_feed(
+        FeedSeed(operator_bot.feeds.url("/b.xml"), "Sibuk", "B"), 1, now
+    )
+    await storage.record_feed_failure(
+        limited.feed_id, "HTTP 429", now, now + 7200, reason="retry_after"
+    )
+    listing = await operator_bot.say(ADMIN_ID, "/feeds")
+    entries = {entry.split("\n")[0]: entry for entry in listing.split("\n\n")}
+    assert "dicek tiap 1 menit" in entries["✅ Ramai · A"]
+    assert "mengikuti laju terbitnya" in entries["✅ Ramai · A"]
+    assert "dicek tiap 2 jam" in entries["⚠️ Sibuk · B"]
+    assert "situs meminta menunggu (Retry-After)" in entries["⚠️ Sibuk · B"]
+    assert "pengambilan pertama segera" in entries["⏳ ANTARA Banten · Banten"]
 
 
 async def test_feeds_pages_ten_at_a_time_in_one_message(operator_bot: RunningBot) -> None:

@@ -247,6 +247,14 @@ async def test_feeds_check_without_a_file_checks_the_feeds_in_the_database(
         f'[[feeds]]\nname = "Hilang"\nurl = "{feeds.url("/hilang.xml")}"\n',
         encoding="utf-8",
     )
+    storage = Storage(database)  # the bot has polled ANTARA Banten: its interval is known
+    await storage.open()
+    try:
+        await storage.sync_feeds([FeedSeed(feeds.url("/banten.xml"), "ANTARA Banten", "")])
+        (polled,) = await storage.list_feeds()
+        await storage.record_feed_success(polled.id, None, None, time.time(), interval=(60, "rate"))
+    finally:
+        await storage.close()
     environment = {k: v for k, v in os.environ.items() if not k.startswith(("WARTA_", "TELEGRAM_"))}
     environment["WARTA_DB"] = str(database)
     environment["WARTA_FEEDS"] = str(listing)
@@ -263,6 +271,8 @@ async def test_feeds_check_without_a_file_checks_the_feeds_in_the_database(
     assert "OK" in rows["ANTARA Banten"]
     assert "HTTP 404" in rows["Hilang"]
     assert "1 of 2 feeds OK, 1 failing" in table
+    assert "1 min 0 s (its publishing rate)" in rows["ANTARA Banten"]
+    assert "│ - " in rows["Hilang"]  # not polled yet
     # The database was seeded from WARTA_FEEDS, as `warta run` would have done.
     assert {name for _, name, _ in await stored_feeds(database)} == {"ANTARA Banten", "Hilang"}
 

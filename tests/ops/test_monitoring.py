@@ -184,6 +184,30 @@ async def test_health_fails_after_three_poll_intervals_without_a_successful_poll
         assert problem.endswith("(limit 180s)")
 
 
+async def test_with_a_schedule_per_feed_health_allows_the_longest_interval_between_polls(
+    tmp_path: Path, telegram: TelegramStandIn, feeds: FeedServer, port: int
+) -> None:
+    clock = Clock()
+    config = Config(
+        token=telegram.token,
+        api_url=telegram.base_url,
+        database=tmp_path / "warta.db",
+        feeds_file=write_feeds(tmp_path / "feeds.toml", feeds, [("Rusak", "/rusak.xml", "")]),
+        poll_seconds=POLL_SECONDS,
+        poll_max_seconds=1800,  # a quiet feed is asked every half hour: that is not stale
+        metrics_port=port,
+        fetch_addresses=LOOPBACK_FEEDS,
+    )
+    async with running(build_application(config, clock=clock)):
+        await feeds.wait_for_hits("/rusak.xml", 1)
+        clock.offset = 3 * POLL_SECONDS + 1
+        assert (await scrape(port, "/healthz")).status_code == 200
+        clock.offset = 3 * 1800 + 1
+        stale = await scrape(port, "/healthz")
+        assert stale.status_code == 503
+        assert stale.json()["problems"][0].endswith("(limit 5400s)")
+
+
 @pytest.mark.parametrize(
     ("role", "status"), [(Role.SENDER, 200), (Role.UPDATES, 200), (Role.POLLER, 503)]
 )

@@ -47,14 +47,26 @@ def serve(feeds: FeedServer, hub: HubStandIn, items: Sequence[FeedItem]) -> byte
 
 @contextlib.asynccontextmanager
 async def pushed_bot(
-    tmp_path: Path, telegram: TelegramStandIn, feeds: FeedServer, hub: HubStandIn, clock: FakeClock
+    tmp_path: Path,
+    telegram: TelegramStandIn,
+    feeds: FeedServer,
+    hub: HubStandIn,
+    clock: FakeClock,
+    poll_max_seconds: float | None = None,
 ) -> AsyncIterator[RunningBot]:
     """The bot with a public webhook address, subscribed to the hub of its one feed."""
     port = free_port()
     hub.reach[PUBLIC_ORIGIN] = f"http://127.0.0.1:{port}"
     serve(feeds, hub, [OLD])
     async with running_bot(
-        tmp_path, telegram, feeds, [("Berita Dorong", ATOM, "")], clock=clock, webhook_port=port
+        tmp_path,
+        telegram,
+        feeds,
+        [("Berita Dorong", ATOM, "")],
+        clock=clock,
+        webhook_port=port,
+        poll_seconds=60,
+        poll_max_seconds=poll_max_seconds,
     ) as warta:
         await warta.say(READER, "/subscribe banjir")
         await warta.poll()  # the first fetch finds the hub
@@ -95,6 +107,19 @@ async def test_a_pushed_item_alerts_without_a_poll(
         await telegram.wait_for(lambda tg: bool(alert_titles(tg, READER)), timeout=HUNG)
         assert alert_titles(telegram, READER) == ["Banjir rendam Serang"]
         assert feeds.hits(ATOM) == polled  # it came by push, not by a poll
+
+
+async def test_a_pushed_feed_is_polled_only_at_the_longest_interval(
+    tmp_path: Path, telegram: TelegramStandIn, feeds: FeedServer
+) -> None:
+    clock = FakeClock()
+    async with (
+        HubStandIn() as hub,
+        pushed_bot(tmp_path, telegram, feeds, hub, clock, poll_max_seconds=1800) as warta,
+    ):
+        await warta.poll()  # a safety-net poll while the hub pushes
+        (feed,) = await warta.services.storage.list_feeds()
+    assert (feed.poll_interval, feed.poll_reason) == (1800, "push")
 
 
 async def test_a_hub_verification_for_another_topic_or_mode_is_refused(
