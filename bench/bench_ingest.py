@@ -41,7 +41,7 @@ from bot.feeds.workers import FeedWorkers, InThreads, WorkerPool, default_proces
 from bot.matching.topics import TopicRegistry
 from bot.standin import FeedItem, FeedServer
 from storage import Storage
-from storage.models import FeedSeed
+from storage.models import FeedSeed, FullTextMode
 from tests.inprocess import LOOPBACK_FEEDS
 
 TARGET_STEADY_SECONDS = 5.0
@@ -168,7 +168,11 @@ async def run(
         storage = Storage(location)
         await storage.open()
         await storage.sync_feeds(
-            [FeedSeed(server.url(f"/f{n}.xml"), f"Feed {n}", "Banten") for n in range(feeds)]
+            [
+                # Article pages are bench_fulltext's: here only the feeds are read.
+                FeedSeed(server.url(f"/f{n}.xml"), f"Feed {n}", "Banten", FullTextMode.NEVER)
+                for n in range(feeds)
+            ]
         )
         config = Config(token=None, fetch_concurrency=64)
         async with build_http_client(config.fetch_timeout, LOOPBACK_FEEDS) as client:

@@ -32,7 +32,7 @@ from bot.matching.topics import TopicRegistry
 from bot.ops.heartbeat import Heartbeat
 from bot.standin import FeedServer
 from storage import Storage
-from storage.models import FeedSeed, StoredItems
+from storage.models import FeedSeed, FullTextMode, StoredItems
 from tests.inprocess import LOOPBACK_FEEDS
 
 # Long enough that no feed falls due by itself during a run: the rounds make them due.
@@ -136,7 +136,9 @@ async def run_configuration(
             server.set_delay(path, delay)
         storage = Storage(location)
         await storage.open()
-        await storage.sync_feeds([FeedSeed(server.url(p), p, "Banten") for p in paths])
+        await storage.sync_feeds(
+            [FeedSeed(server.url(p), p, "Banten", FullTextMode.NEVER) for p in paths]
+        )
         workers = await start_workers(count, location)
         for number in range(1, len(ROUNDS) + 1):
             if number > 1:

@@ -47,12 +47,18 @@ class UnresolvableHost(httpx.ConnectError):
         self.host = host
 
 
+# Top-level names reserved never to exist (RFC 2606, RFC 6761): not worth asking DNS about.
+RESERVED_NAMES = ("example", "invalid", "test")
+
+
 async def resolve_host(host: str, port: int) -> list[str]:
     """Every address the host name resolves to (an address itself, without asking DNS)."""
     try:
         return [str(ipaddress.ip_address(host))]
     except ValueError:
         pass  # a name
+    if host.rstrip(".").rsplit(".", 1)[-1].lower() in RESERVED_NAMES:
+        raise OSError("a reserved name that never resolves (RFC 6761), DNS not asked")
     infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
     return [str(info[4][0]) for info in infos]
 

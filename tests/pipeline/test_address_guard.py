@@ -141,6 +141,14 @@ async def test_a_name_that_does_not_resolve_says_so() -> None:
             await fetch(client, "http://tidak-ada.test/feed.xml")
 
 
+async def test_a_reserved_name_is_not_found_without_asking_dns() -> None:
+    # Feeds and article links on .example, .invalid or .test (sample data, placeholders)
+    # never exist: the real resolver says so at once, and nothing leaves the machine.
+    async with build_http_client(30, LOOPBACK_FEEDS) as client:
+        with pytest.raises(FetchError, match="host not found: berita.example: a reserved name"):
+            await fetch(client, "https://berita.example/banjir-serang")
+
+
 async def test_https_keeps_the_host_name_for_sni_certificate_and_host_header() -> None:
     seen: list[str | None] = []
 
