@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from bot.standin import FeedServer
 from tests.pipeline.test_full_text import RAPAT, news_page
 
@@ -62,10 +64,20 @@ def test_a_missing_file_exits_2_with_the_reason(tmp_path: Path) -> None:
     assert "cannot read" in result.stderr
 
 
-def test_match_loads_none_of_the_bots_network_or_database_libraries(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("content", "loaded"),
+    [
+        ("SERANG - Banjir merendam ratusan rumah di Kota Serang.", "[]"),
+        # A page needs the article extractor, and nothing else.
+        (ARTICLE, "['trafilatura']"),
+    ],
+)
+def test_match_loads_none_of_the_bots_network_or_database_libraries(
+    tmp_path: Path, content: str, loaded: str
+) -> None:
     # Importing every subcommand's libraries made each `warta match` take seconds.
     article = tmp_path / "artikel.html"
-    article.write_text(ARTICLE, encoding="utf-8")
+    article.write_text(content, encoding="utf-8")
     heavy = ["telegram", "feedparser", "httpx", "psycopg", "aiosqlite", "trafilatura"]
     script = (
         "import sys\n"
@@ -76,7 +88,36 @@ def test_match_loads_none_of_the_bots_network_or_database_libraries(tmp_path: Pa
     result = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False
     )
-    assert result.stdout.strip().splitlines()[-1] == "0 []", result.stderr
+    assert result.stdout.strip().splitlines()[-1] == f"0 {loaded}", result.stderr
+
+
+# The page's title and headline name the outlet, and its menu comes before the dateline too.
+OUTLET_PAGE = news_page("Kompas", "SERANG, KOMPAS.com —", RAPAT)
+
+
+def test_an_html_page_is_read_as_the_bot_reads_an_article_page(tmp_path: Path) -> None:
+    page = tmp_path / "artikel.html"
+    page.write_text(OUTLET_PAGE, encoding="utf-8")
+    # The dateline's outlet is not news, its place is; the title and the menu are not the article.
+    result = warta_match("-v", "Kompas", str(page))
+    assert result.returncode == 1, result.stdout
+    assert "Beranda" not in result.stdout
+    assert "Cibanten" in result.stdout
+    assert warta_match("Suryana AND Serang", str(page)).returncode == 0
+    # From standard input too.
+    assert warta_match("Suryana AND Serang", stdin=OUTLET_PAGE).returncode == 0
+
+
+async def test_a_saved_page_matches_as_the_same_page_fetched(
+    tmp_path: Path, feeds: FeedServer
+) -> None:
+    page = tmp_path / "artikel.html"
+    page.write_text(OUTLET_PAGE, encoding="utf-8")
+    feeds.set_html("/kompas", OUTLET_PAGE)
+    for topic in ("Kompas", "Suryana AND Serang", "Beranda"):
+        fetched = await warta_match_async("-v", topic, feeds.url("/kompas"), allow="127.0.0.1")
+        saved = await warta_match_async("-v", topic, str(page))
+        assert saved == fetched
 
 
 def test_help_still_lists_every_subcommand() -> None:

@@ -1,12 +1,16 @@
 """`warta match`: run one topic over one article exactly as ingestion would.
 
 The article is a file, standard input, or an http(s) URL whose page is fetched and extracted
-the way the poller does for teaser-only feeds (the network libraries load only then).
+the way the poller does for teaser-only feeds (the network libraries load only then). A saved
+HTML page goes through the same extractor (loaded only for a page): its title, menus and
+headline come before the dateline, which the bot never sees there. Other text is read as a
+feed's entry text.
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,6 +24,10 @@ if TYPE_CHECKING:
     from bot.feeds.articles import ArticleFailure
 
 EXIT_MATCH, EXIT_NO_MATCH, EXIT_INVALID = 0, 1, 2
+
+# A whole HTML document (not a fragment such as a feed's <p>…</p>) declares itself early.
+_PAGE_RE = re.compile(rb"<!doctype\s+html|<html[\s>]|<body[\s>]", re.IGNORECASE)
+_PAGE_SNIFF_BYTES = 4096
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -76,13 +84,22 @@ def run_match(
 def _read_article(path: str | None) -> tuple[str, str | None]:
     """(title, text for matching) of a file or standard input; None after saying why not."""
     try:
-        article = (
-            Path(path).read_text(encoding="utf-8", errors="replace") if path else sys.stdin.read()
-        )
+        article = Path(path).read_bytes() if path else sys.stdin.buffer.read()
     except OSError as error:
         print(f"warta match: cannot read {path}: {error.strerror}", file=sys.stderr)
         return "", None
-    title, body, _ = clean_entry_text(FeedText(""), FeedText(article), None)
+    if _PAGE_RE.search(article[:_PAGE_SNIFF_BYTES]):
+        # The extractor is loaded only for a page: plain text is matched without its cost.
+        from bot.feeds.extract import extract_article
+
+        url = Path(path).resolve().as_uri() if path else ""
+        if text := extract_article(article, url):
+            return "", text
+        print(
+            "warta match: no article text found on the page; matching all its text", file=sys.stderr
+        )
+    feed_text = FeedText(article.decode("utf-8", errors="replace"))
+    title, body, _ = clean_entry_text(FeedText(""), feed_text, None)
     return title, body
 
 

@@ -20,9 +20,8 @@ from typing import Final
 from urllib.parse import urlsplit
 
 import httpx
-import trafilatura
 
-from bot.feeds.clean.boilerplate import clean_article
+from bot.feeds.extract import extract_article
 from bot.feeds.fetch import FetchError, fetch_feed
 from bot.feeds.parse import ParsedEntry
 from storage.models import FullTextMode
@@ -37,37 +36,7 @@ ARTICLE_PER_HOST: Final = 2
 # Indonesian news pages run 100-400 KiB of HTML; far more is not an article page.
 MAX_ARTICLE_BYTES: Final = 2 * 1024 * 1024
 
-# The dateline is looked for in this many opening lines of the extracted text.
-DATELINE_SEARCH_LINES: Final = 4
-
 _TAG_RE: Final = re.compile(r"<[^>]*>")
-
-
-def extract_article(page: bytes, url: str) -> str:
-    """An article page's main text without boilerplate, the dateline's place first ('': none).
-
-    A pure function of its arguments (CPU work, run off the event loop, picklable for a pool).
-    """
-    text = trafilatura.extract(
-        page,
-        url=url,
-        include_comments=False,
-        include_tables=False,
-        include_images=False,
-        include_links=False,
-        deduplicate=False,
-    )
-    if not text:
-        return ""
-    article = clean_article(text)
-    if not article.place:
-        # Pages open the article with its headline, date or byline: the dateline comes after.
-        lines = article.text.split("\n")
-        for start in range(1, min(len(lines), DATELINE_SEARCH_LINES)):
-            after_heading = clean_article("\n".join(lines[start:]))
-            if after_heading.place:
-                return after_heading.for_matching()
-    return article.for_matching()
 
 
 def feed_text_length(entry: ParsedEntry) -> int:
