@@ -22,9 +22,9 @@ from pathlib import Path
 import justext
 
 from bench.report import append_result
-from bot.feeds.extract import extract_article
 from bot.feeds.clean import FeedText, clean_entry_text, html_to_text
 from bot.feeds.clean.boilerplate import clean_article
+from bot.feeds.extract import extract_article
 from bot.matching import parse_topic, prepare_document
 
 DATA = Path(__file__).with_name("data") / "fulltext"
