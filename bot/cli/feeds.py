@@ -62,6 +62,7 @@ def _guarded(action: Callable[[], int]) -> int:
 def run_export(path: str | None) -> int:
     """Write the feeds the bot polls (the database, seeded from WARTA_FEEDS) as OPML."""
     config = load_config()
+    _require_database(config)
     feeds = asyncio.run(_bot_feeds(config))
     document = feeds_to_opml(feeds, OPML_TITLE)
     if path is None:
@@ -76,7 +77,8 @@ def run_export(path: str | None) -> int:
 def run_import(path: str) -> int:
     """Add (or bring back, or rename) the feeds of an OPML file in the database."""
     config = load_config()
-    seeds = feeds_from_opml(_read(Path(path)))
+    seeds = _opml_feeds(Path(path))
+    _require_database(config)
     outcomes = asyncio.run(_import(config, seeds))
     counts = {kind: outcomes.count(kind) for kind in FeedAddOutcome}
     print(
@@ -91,8 +93,12 @@ def run_check(path: str | None, concurrency: int) -> int:
     """Fetch every feed once and print a table; exit 1 if any feed failed."""
     config = load_config()
     schedules: dict[str, Feed] = {}
+    stored = path is None and _database_exists(config)
     if path:
         feeds = _file_feeds(Path(path))
+    elif not stored:
+        # No database yet: the bot's feeds would be WARTA_FEEDS's, and none is made to say so.
+        feeds = load_feed_list(config.feeds_file)
     else:
         schedules = {feed.url: feed for feed in asyncio.run(_stored_feeds(config))[0]}
         feeds = [FeedSeed(f.url, f.name, f.region) for f in schedules.values()]
@@ -111,7 +117,7 @@ def run_check(path: str | None, concurrency: int) -> int:
     output.print(check_table(results, time.time(), schedules))
     failing = sum(not result.ok for result in results)
     output.print(f"{len(results) - failing} of {len(results)} feeds OK, {failing} failing")
-    if path is None:
+    if stored:
         articles = asyncio.run(_article_health(config))
         if articles:
             output.print(article_table(articles, time.time()))
@@ -238,10 +244,32 @@ async def _check(
         )
 
 
+def _require_database(config: Config) -> None:
+    """Refuse a database file that does not exist, rather than make an empty one."""
+    if not _database_exists(config):
+        raise CommandError(
+            f"no database at {config.database} (WARTA_DB): set WARTA_DB to the bot's database, "
+            "or start the bot once (`warta run`) to create it"
+        )
+
+
+def _database_exists(config: Config) -> bool:
+    """Whether the database is there: an SQLite file that exists, or a PostgreSQL URL."""
+    return not isinstance(config.database, Path) or config.database.exists()
+
+
 def _file_feeds(path: Path) -> list[FeedSeed]:
+    """The feeds of a file given on the command line; errors name that file."""
     if path.suffix.lower() == ".toml":
-        return load_feed_list(path)
-    return feeds_from_opml(_read(path))
+        return load_feed_list(path, setting=None)
+    return _opml_feeds(path)
+
+
+def _opml_feeds(path: Path) -> list[FeedSeed]:
+    try:
+        return feeds_from_opml(_read(path))
+    except OpmlError as error:
+        raise CommandError(f"{path}: {error}") from None
 
 
 def _read(path: Path) -> bytes:

@@ -16,8 +16,20 @@ class FeedListError(ValueError):
     """The feeds file cannot be used; the message says where and why."""
 
 
-def load_feed_list(path: Path | None) -> list[FeedSeed]:
-    """Read feeds from a TOML file, or the bundled Indonesian list when no path is given."""
+def load_feed_list(path: Path | None, *, setting: str | None = "WARTA_FEEDS") -> list[FeedSeed]:
+    """Read feeds from a TOML file, or the bundled Indonesian list when no path is given.
+
+    An error names the file, after the setting that named it (None: a file given directly).
+    """
+    try:
+        return _load(path)
+    except FeedListError as error:
+        if setting is None:
+            raise
+        raise FeedListError(f"{setting}: {error}") from None
+
+
+def _load(path: Path | None) -> list[FeedSeed]:
     if path is None:
         source = "bundled feeds-id.toml"
         text = resources.files("bot").joinpath("data", "feeds-id.toml").read_text("utf-8")
@@ -26,25 +38,25 @@ def load_feed_list(path: Path | None) -> list[FeedSeed]:
         try:
             text = path.read_text(encoding="utf-8")
         except OSError as error:
-            raise FeedListError(f"WARTA_FEEDS: cannot read {path}: {error.strerror}") from None
+            raise FeedListError(f"cannot read {path}: {error.strerror}") from None
     try:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        raise FeedListError(f"WARTA_FEEDS: {source} is not valid TOML: {error}") from None
+        raise FeedListError(f"{source} is not valid TOML: {error}") from None
     return _seeds(document.get("feeds", []), source)
 
 
 def _seeds(entries: object, source: str) -> list[FeedSeed]:
     if not isinstance(entries, list):
-        raise FeedListError(f"WARTA_FEEDS: {source} must contain [[feeds]] tables")
+        raise FeedListError(f"{source} must contain [[feeds]] tables")
     seeds: dict[str, FeedSeed] = {}
     for number, entry in enumerate(entries, start=1):
         if not isinstance(entry, dict):
-            raise FeedListError(f"WARTA_FEEDS: {source}: feed #{number} is not a table")
+            raise FeedListError(f"{source}: feed #{number} is not a table")
         url = str(entry.get("url", "")).strip()
         parts = urlsplit(url)
         if parts.scheme not in {"http", "https"} or not parts.netloc:
-            raise FeedListError(f"WARTA_FEEDS: {source}: feed #{number} has no http(s) url")
+            raise FeedListError(f"{source}: feed #{number} has no http(s) url")
         name = str(entry.get("name", "")).strip() or parts.netloc
         region = region_name(str(entry.get("region", "")))
         mode = _full_text(entry.get("full_text", "auto"), f"{source}: feed #{number}")
@@ -58,7 +70,7 @@ def _full_text(raw: object, where: str) -> FullTextMode:
         return FullTextMode(str(raw).strip().lower())
     except ValueError:
         choices = ", ".join(f'"{mode.value}"' for mode in FullTextMode)
-        raise FeedListError(f"WARTA_FEEDS: {where} has full_text {raw!r}, not {choices}") from None
+        raise FeedListError(f"{where} has full_text {raw!r}, not {choices}") from None
 
 
 def region_name(raw: str) -> str:

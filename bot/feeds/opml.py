@@ -57,8 +57,14 @@ def feeds_from_opml(document: bytes) -> list[FeedSeed]:
     """The feeds of an OPML document, once each, in document order."""
     try:
         root = SafeET.fromstring(document, forbid_dtd=True)
-    except (ET.ParseError, DefusedXmlException) as error:
+    except ET.ParseError as error:
         raise OpmlError(f"not valid OPML: {error}") from None
+    except DefusedXmlException:
+        # Its repr names defusedxml's internals; the operator needs what to change in the file.
+        raise OpmlError(
+            "not OPML Warta reads: it declares a DTD (<!DOCTYPE ...>), which is refused for "
+            "safety; remove that declaration"
+        ) from None
     body = root.find("body") if root.tag == "opml" else None
     if body is None:
         raise OpmlError("not OPML: no <opml> element with a <body>")

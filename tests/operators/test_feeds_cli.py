@@ -73,6 +73,17 @@ def feeds_in(database: Path | str) -> set[tuple[str, str, str]]:
     return asyncio.run(stored_feeds(database))
 
 
+def create(database: Path | str) -> None:
+    """The database as the bot's first start leaves it (`warta feeds` never makes one)."""
+
+    async def first_start() -> None:
+        storage = Storage(database)
+        await storage.open()
+        await storage.close()
+
+    asyncio.run(first_start())
+
+
 def change(database: Path | str) -> None:
     """What operators did with the chat commands: one feed added, one removed."""
 
@@ -104,6 +115,7 @@ def test_opml_round_trip_keeps_url_name_and_region(
 ) -> None:
     first, second = databases
     source = use_database(monkeypatch, tmp_path / "lama", SEEDS, first)
+    create(source)
     assert main(["feeds", "export", str(tmp_path / "ekspor.opml")]) == 0  # seeds the database
     change(source)
     assert main(["feeds", "export", str(tmp_path / "ekspor.opml")]) == 0
@@ -112,6 +124,7 @@ def test_opml_round_trip_keeps_url_name_and_region(
     assert ("http://127.0.0.1:9/babel.xml", "Babel Pos", "Kepulauan Bangka, Belitung") in expected
 
     fresh = use_database(monkeypatch, tmp_path / "baru", "", second)
+    create(fresh)
     capsys.readouterr()
     assert main(["feeds", "import", str(tmp_path / "ekspor.opml")]) == 0
     assert "3 new" in capsys.readouterr().out
@@ -166,9 +179,42 @@ def test_import_of_a_bad_file_says_why_and_changes_nothing(
     bomb = tmp_path / "bom.opml"
     bomb.write_bytes(b'<?xml version="1.0"?><!DOCTYPE opml [<!ENTITY a "x">]><opml><body/></opml>')
     assert main(["feeds", "import", str(bomb)]) == 2
-    assert "not valid OPML" in capsys.readouterr().err
+    # One plain line naming the file and what to change in it, not defusedxml's repr.
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith(f"warta feeds: {bomb}: ")
+    assert "DTD" in line
+    assert "Forbidden(" not in line
     assert main(["feeds", "import", str(tmp_path / "tidak-ada.opml")]) == 2
     assert not database.exists() or len(feeds_in(database)) == 2
+
+
+def test_without_a_database_export_and_import_refuse_and_make_none(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    database = use_database(monkeypatch, tmp_path, SEEDS)
+    listing = tmp_path / "daftar.opml"
+    listing.write_bytes(feeds_to_opml([FeedSeed("https://a.example/rss", "A", "Banten")], "W"))
+    capsys.readouterr()
+    for command in (
+        ["export"],
+        ["export", str(tmp_path / "ekspor.opml")],
+        ["import", str(listing)],
+    ):
+        assert main(["feeds", *command]) == 2
+        (line,) = capsys.readouterr().err.splitlines()
+        assert line.startswith(f"warta feeds: no database at {database} (WARTA_DB)")
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["daftar.opml", "feeds.toml"]
+
+
+def test_a_bad_feeds_file_given_to_check_is_named_not_warta_feeds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    use_database(monkeypatch, tmp_path, SEEDS)
+    listing = tmp_path / "cek.toml"
+    listing.write_text('[[feeds]]\nname = "Tanpa alamat"\n', encoding="utf-8")
+    assert main(["feeds", "check", str(listing)]) == 2
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line == f"warta feeds: {listing}: feed #1 has no http(s) url"
 
 
 def test_export_writes_the_region_both_ways() -> None:
@@ -275,6 +321,29 @@ async def test_feeds_check_without_a_file_checks_the_feeds_in_the_database(
     assert "│ - " in rows["Hilang"]  # not polled yet
     # The database was seeded from WARTA_FEEDS, as `warta run` would have done.
     assert {name for _, name, _ in await stored_feeds(database)} == {"ANTARA Banten", "Hilang"}
+
+
+async def test_feeds_check_without_a_database_checks_the_feeds_file_and_makes_none(
+    tmp_path: Path, feeds: FeedServer
+) -> None:
+    feeds.publish("/banten.xml", [news("1", "Berita 1", hours_ago=3)])
+    listing = tmp_path / "feeds.toml"
+    listing.write_text(
+        f'[[feeds]]\nname = "ANTARA Banten"\nurl = "{feeds.url("/banten.xml")}"\n', encoding="utf-8"
+    )
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("WARTA_", "TELEGRAM_"))}
+    environment["WARTA_DB"] = str(tmp_path / "warta.db")
+    environment["WARTA_FEEDS"] = str(listing)
+    environment["WARTA_ALLOW_PRIVATE_FEEDS"] = "127.0.0.1"
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "feeds", "check",
+        cwd=tmp_path, env=environment,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, errors = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 0, errors.decode()
+    assert "1 of 1 feeds OK, 0 failing" in out.decode()
+    assert os.listdir(tmp_path) == ["feeds.toml"]  # no database made
 
 
 def test_full_text_is_read_from_the_feeds_file_and_kept_through_opml(tmp_path: Path) -> None:
