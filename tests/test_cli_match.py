@@ -55,7 +55,9 @@ def test_an_invalid_topic_exits_2_with_the_reason() -> None:
     result = warta_match('"Korea Utara', stdin=ARTICLE)
     assert result.returncode == 2
     assert "Korea Utara" in result.stderr
-    assert "kutip" in result.stderr
+    # In the command line's language, English, as the rest of its output.
+    assert "quotation mark is not closed" in result.stderr
+    assert "kutip" not in result.stderr
 
 
 def test_a_missing_file_exits_2_with_the_reason(tmp_path: Path) -> None:

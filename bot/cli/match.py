@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from bot.feeds.articles import ArticleFailure
 
 EXIT_MATCH, EXIT_NO_MATCH, EXIT_INVALID = 0, 1, 2
+LANGUAGE = "en"  # the command line speaks English, whatever the chats' language
 
 # A whole HTML document (not a fragment such as a feed's <p>…</p>) declares itself early.
 _PAGE_RE = re.compile(rb"<!doctype\s+html|<html[\s>]|<body[\s>]", re.IGNORECASE)
@@ -62,7 +63,7 @@ def run_match(
         # The catalogue (babel) is read only to explain a refusal: a match need not wait for it.
         from bot.i18n import text
 
-        reason = text(f"topic_error_{error.code}", detail=error.detail)
+        reason = text(f"topic_error_{error.code}", LANGUAGE, detail=error.detail)
         print(f"warta match: invalid topic {query_text!r}: {reason}", file=sys.stderr)
         return EXIT_INVALID
     if path and urlsplit(path).scheme in {"http", "https"}:
