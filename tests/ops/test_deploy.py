@@ -25,7 +25,7 @@ import yaml
 from bot.app import build_application
 from bot.cli import build_parser
 from bot.cli.run import EXIT_CONFIG
-from bot.config import Config, load_config
+from bot.config import Config, Role, load_config
 from bot.context import WartaApp
 from bot.demo.scenario import running
 from bot.standin import FeedServer, TelegramStandIn
@@ -291,10 +291,15 @@ async def test_compose_postgres_health_check_asks_the_server_over_tcp(
         assert await exit_code(command, env) == 0
 
 
-def test_systemd_unit_keeps_state_restarts_on_crashes_not_on_bad_configuration() -> None:
+def systemd_unit(name: str) -> configparser.RawConfigParser:
     unit = configparser.RawConfigParser(strict=False, interpolation=None)
     unit.optionxform = str  # type: ignore[assignment,method-assign]
-    unit.read(DEPLOY / "warta.service", encoding="utf-8")
+    unit.read(DEPLOY / name, encoding="utf-8")
+    return unit
+
+
+def test_systemd_unit_keeps_state_restarts_on_crashes_not_on_bad_configuration() -> None:
+    unit = systemd_unit("warta.service")
     service = unit["Service"]
     assert service["DynamicUser"] == "yes"
     assert service["ProtectSystem"] == "strict"
@@ -310,13 +315,55 @@ def test_systemd_unit_keeps_state_restarts_on_crashes_not_on_bad_configuration()
     assert shlex.split(service["ExecStart"])[1:] == ["run"]
 
 
-def test_systemd_accepts_the_unit(tmp_path: Path) -> None:
+def test_systemd_template_runs_one_role_per_instance_as_the_unit_runs_them_all() -> None:
+    unit, template = systemd_unit("warta.service"), systemd_unit("warta@.service")
+    service, instance = dict(unit["Service"]), dict(template["Service"])
+    command = shlex.split(instance.pop("ExecStart"))
+    assert command[0] == shlex.split(service.pop("ExecStart"))[0]
+    # Every instance under one user name, so that they share the state directory (its files).
+    assert (instance.pop("User"), instance.pop("Group")) == ("warta", "warta")
+    assert instance == service  # the same state, environment, restarts and sandbox
+    assert dict(template["Install"]) == dict(unit["Install"])
+    for role in Role:
+        arguments = [part.replace("%i", role.value) for part in command[1:]]
+        parsed = build_parser("run").parse_args(arguments)  # a flag it lacks exits here
+        assert parsed.command == "run"
+        assert parsed.role == [role.value]
+    guide = (DEPLOY / "README.md").read_text(encoding="utf-8")
+    instances = set(re.findall(r"\bwarta@(\w+)\b(?!\.\w)", guide))  # not warta@db.example
+    assert instances == {role.value for role in Role}
+
+
+def test_every_file_the_deploy_guide_names_is_shipped() -> None:
+    guide = (DEPLOY / "README.md").read_text(encoding="utf-8")
+    links = {
+        target.split("#")[0]
+        for target in re.findall(r"\]\(([^)\s]+)\)", guide)
+        if not target.startswith(("http://", "https://", "#"))
+    }
+    named = set(re.findall(r"(?<![\w/.])deploy/[\w.@-]*\w", guide)) - {"deploy/.env"}
+    files = set(re.findall(r"`([\w@.-]+\.(?:service|yaml|example))`", guide))
+    assert {"warta.service", "warta@.service", "compose.yaml", "warta.env.example"} <= files
+    assert {"deploy/Dockerfile", "deploy/warta@.service"} <= named
+    for path in links:
+        assert (DEPLOY / path).is_file(), path
+    for path in named:
+        assert (ROOT / path).is_file(), path
+    for name in files:
+        assert (DEPLOY / name).is_file(), name
+
+
+@pytest.mark.parametrize(
+    ("source", "installed"),
+    [("warta.service", "warta.service"), ("warta@.service", "warta@poller.service")],
+)
+def test_systemd_accepts_the_unit(tmp_path: Path, source: str, installed: str) -> None:
     analyze = shutil.which("systemd-analyze")
     if analyze is None:
         pytest.skip("systemd-analyze is not installed")
     # verify insists that ExecStart exists here; everything else is checked as written.
-    text = (DEPLOY / "warta.service").read_text(encoding="utf-8")
-    unit = tmp_path / "warta.service"
+    text = (DEPLOY / source).read_text(encoding="utf-8")
+    unit = tmp_path / installed
     unit.write_text(text.replace("/opt/warta/.venv/bin/warta", shutil.which("true") or "/bin/true"))
     result = subprocess.run(
         [analyze, "verify", str(unit)], capture_output=True, text=True, timeout=60, check=False
