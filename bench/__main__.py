@@ -29,6 +29,7 @@ BENCHMARKS = (
     "bench_roles",
     "bench_websub",
     "bench_schedule",
+    "bench_fulltext",
     "bench_pollers",  # always on PostgreSQL: several poller processes share one database
     "bench_senders",
 )
