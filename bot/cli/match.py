@@ -2,9 +2,9 @@
 
 The article is a file, standard input, or an http(s) URL whose page is fetched and extracted
 the way the poller does for teaser-only feeds (the network libraries load only then). A saved
-HTML page goes through the same extractor (loaded only for a page): its title, menus and
-headline come before the dateline, which the bot never sees there. Other text is read as a
-feed's entry text.
+HTML page goes through the same extractor (loaded only for a page), so that its title, menus
+and headline, which the bot never matches, do not stand before the dateline. Any other text is
+read as a feed entry's text.
 """
 
 from __future__ import annotations
