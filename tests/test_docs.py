@@ -153,3 +153,14 @@ def test_the_readme_test_command_is_what_ci_runs() -> None:
     lines = text(README).splitlines()
     (command,) = [line for line in lines if line.startswith("python3 ") and "pytest" in line]
     assert text(ROOT / ".ci" / "run").splitlines()[-1] == command
+
+
+def test_the_commands_table_lists_every_chat_command_and_alias() -> None:
+    registered = set()
+    for module in (ROOT / "handlers").glob("*.py"):
+        for names in re.findall(r"CommandHandler\(\s*(\[[^]]*\]|\"\w+\")", text(module)):
+            registered |= set(re.findall(r"\"(\w+)\"", names))
+    first_cells = re.findall(r"^\| (`/[^|]*(?:\\\|[^|]*)*) \|", text(README), re.MULTILINE)
+    listed = {name for cell in first_cells for name in re.findall(r"`/(\w+)", cell)}
+    assert {"start", "subscribe", "langganan", "broadcast_cancel"} <= registered
+    assert listed == registered
