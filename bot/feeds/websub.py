@@ -10,6 +10,7 @@ the process that answers Telegram's webhook (bot/feeds/push.py), at
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import logging
@@ -40,11 +41,16 @@ BATCH = 50
 HUB_TIMEOUT = 20.0
 # The hub and self links sit in the feed's head, before the first item: no need to read further.
 HEAD_BYTES = 64 * 1024
-_LINK_TAG = re.compile(rb"<(?:[A-Za-z0-9_-]+:)?link\b([^>]*)>", re.IGNORECASE)
-_FIRST_ITEM = re.compile(rb"<(?:[A-Za-z0-9_-]+:)?(?:item|entry)\b", re.IGNORECASE)
-_ATTRIBUTE = re.compile(rb"""([A-Za-z_:][-A-Za-z0-9_:.]*)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
-_LINK_HEADER = re.compile(r"<([^>]*)>\s*((?:;\s*[^;,]+)*)")
-_REL = re.compile(r"""rel\s*=\s*(?:"([^"]*)"|([^\s;,"]+))""", re.IGNORECASE)
+# A feed's Link header names a few links; past this length it is not read (a hostile server's).
+LINK_HEADER_CHARS = 8 * 1024
+# Discovery reads each byte a bounded number of times: a hostile head costs as much as its
+# length, never its square (a pattern that backtracks over a 62 KB name took seconds per poll).
+_TAG_NAME = re.compile(rb"[A-Za-z0-9_:.-]{1,80}")  # an element's name with its prefix
+_ATTRIBUTE_NAME = re.compile(rb"[^\s=\"'/>]+")
+_EQUALS = re.compile(rb"\s*+=\s*+")
+_UNQUOTED = re.compile(rb"[^\s>]*")
+_SKIPPED = ((b"<!--", b"-->"), (b"<![CDATA[", b"]]>"), (b"<?", b"?>"))
+_QUOTE_OR_COMMA = re.compile(r'[",]')
 HASHES = {"sha1": hashlib.sha1, "sha256": hashlib.sha256, "sha384": hashlib.sha384,
           "sha512": hashlib.sha512}  # fmt: skip
 
@@ -69,33 +75,107 @@ def find_hub(body: bytes, headers: dict[str, str], feed_url: str) -> HubLink | N
 
 
 def _header_links(header: str) -> list[tuple[str, str]]:
+    """(rel, url) of each link in a Link header (`<url>; rel="a b", <url>; ...`), in one pass."""
+    header = header[:LINK_HEADER_CHARS]
     links = []
-    for found in _LINK_HEADER.finditer(header):
-        for rel in _rels(found.group(2)):
-            links.append((rel, found.group(1).strip()))
+    start = header.find("<")
+    while start != -1:
+        close = header.find(">", start + 1)
+        if close == -1:
+            break  # no later link can be closed either
+        end = _parameters_end(header, close + 1)
+        url = header[start + 1 : close].strip()
+        links += [(rel, url) for rel in _rels(header[close + 1 : end])]
+        start = header.find("<", end)
     return links
+
+
+def _parameters_end(header: str, at: int) -> int:
+    """Where a link's parameters end: the next comma outside a quoted string."""
+    while (stop := _QUOTE_OR_COMMA.search(header, at)) is not None:
+        if stop[0] == ",":
+            return stop.start()
+        closing = header.find('"', stop.end())
+        if closing == -1:
+            break
+        at = closing + 1
+    return len(header)
 
 
 def _rels(parameters: str) -> list[str]:
-    found = _REL.search(parameters)
-    return (found.group(1) or found.group(2)).lower().split() if found else []
+    for parameter in parameters.split(";"):
+        name, _, value = parameter.partition("=")
+        if name.strip().lower() == "rel":
+            return value.strip().strip('"').lower().split()
+    return []
 
 
 def _document_links(body: bytes) -> list[tuple[str, str]]:
+    """(rel, url) of each link element in the document's head, read in one pass.
+
+    Comments, CDATA and processing instructions are skipped; the head ends at the first item.
+    """
     head = body[:HEAD_BYTES]
-    first_item = _FIRST_ITEM.search(head)
-    if first_item is not None:
-        head = head[: first_item.start()]
     links = []
-    for tag in _LINK_TAG.finditer(head):
-        attributes = {
-            name.lower(): (double or single) for name, double, single in _ATTRIBUTE.findall(tag[1])
-        }
-        href = attributes.get(b"href")
-        for rel in attributes.get(b"rel", b"").decode(errors="replace").lower().split():
-            if href:
-                links.append((rel, unescape(href.decode(errors="replace")).strip()))
+    start = head.find(b"<")
+    while start != -1:
+        end = _skipped_end(head, start)
+        if end is None:
+            name = _TAG_NAME.match(head, start + 1)
+            local = name[0].rpartition(b":")[2].lower() if name else b""
+            if local in (b"item", b"entry"):
+                break
+            end = head.find(b">", start + 1)
+            if end != -1 and name is not None and local == b"link":
+                links += _link(_attributes(head[name.end() : end]))
+        if end == -1:
+            break  # nothing later is closed either
+        start = head.find(b"<", end + 1)
     return links
+
+
+def _skipped_end(head: bytes, start: int) -> int | None:
+    """Where a comment, CDATA section or processing instruction at start ends (-1: never);
+    None when none starts there."""
+    for opening, closing in _SKIPPED:
+        if head.startswith(opening, start):
+            end = head.find(closing, start + len(opening))
+            return end if end == -1 else end + len(closing) - 1
+    return None
+
+
+def _attributes(tag: bytes) -> dict[bytes, bytes]:
+    """A start tag's attributes (its text after the name), names lowered; the first of a name
+    counts."""
+    found: dict[bytes, bytes] = {}
+    at = 0
+    while (name := _ATTRIBUTE_NAME.search(tag, at)) is not None:
+        at = name.end()
+        equals = _EQUALS.match(tag, at)
+        if equals is None:
+            continue  # an attribute without a value
+        at = equals.end()
+        quote = tag[at : at + 1]
+        if quote in (b'"', b"'"):
+            closing = tag.find(quote, at + 1)
+            if closing == -1:
+                break
+            value, at = tag[at + 1 : closing], closing + 1
+        else:
+            unquoted = _UNQUOTED.match(tag, at)
+            assert unquoted is not None  # it matches the empty string
+            value, at = unquoted[0], unquoted.end()
+        found.setdefault(name[0].lower(), value)
+    return found
+
+
+def _link(attributes: dict[bytes, bytes]) -> list[tuple[str, str]]:
+    href = attributes.get(b"href")
+    if not href:
+        return []
+    url = unescape(href.decode(errors="replace")).strip()
+    rels = attributes.get(b"rel", b"").decode(errors="replace").lower().split()
+    return [(rel, url) for rel in rels]
 
 
 class HubNotes:
@@ -106,7 +186,8 @@ class HubNotes:
 
     async def note(self, feed: Feed, fetched: FetchedFeed) -> None:
         """Record the feed's hub and topic, if it names one, for the scheduler to subscribe."""
-        link = find_hub(fetched.body, fetched.headers, fetched.url)
+        # Off the event loop: the document is a stranger's, up to HEAD_BYTES of it is read.
+        link = await asyncio.to_thread(find_hub, fetched.body, fetched.headers, fetched.url)
         if link is None:
             return
         token, secret = new_credentials()
