@@ -332,6 +332,8 @@ async def _close_resources(app: WartaApp) -> None:
             await services.poller.close()
         if services.workers is not None:
             await services.workers.close()
+        if services.websub is not None:
+            await services.websub.close()
         await services.http.aclose()
         await services.storage.close()
         app.bot_data.services = None

@@ -333,3 +333,11 @@ class PushSubscription:
     lease_until: float | None
     renew_at: float | None
     feed_enabled: bool
+
+    def pushing(self, now: float) -> bool:
+        """Whether the hub pushes the feed's new items now: verified, and its lease not ended."""
+        return (
+            self.status is PushStatus.ACTIVE
+            and self.lease_until is not None
+            and self.lease_until > now
+        )

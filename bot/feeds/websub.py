@@ -16,6 +16,7 @@ import hmac
 import logging
 import re
 import secrets
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from html import unescape
@@ -24,7 +25,8 @@ from urllib.parse import urljoin
 import httpx
 
 from bot.feeds.fetch import FetchedFeed
-from storage import DATABASE_ERRORS, Storage
+from bot.feeds.inflate import BodyTooLargeError, BoundedInflater, UndecodableBodyError
+from storage import DATABASE_ERRORS, Storage, StorageClosedError
 from storage.models import Feed, PushStatus, PushSubscription
 
 log = logging.getLogger(__name__)
@@ -38,7 +40,16 @@ RETRY_SECONDS = 3600.0  # after a hub failed to answer
 DENIED_RETRY_SECONDS = 24 * 3600.0
 CHECK_SECONDS = 60.0  # how often the scheduler looks for subscriptions to ask about
 BATCH = 50
-HUB_TIMEOUT = 20.0
+# A hub request, its answer included, is given up after this long: a hub that trickles its
+# answer a byte at a time must not hold the feed's subscription (or anything else) for longer.
+HUB_DEADLINE = 20.0
+# Of a hub's answer at most this much is read (and inflated): only its start is ever logged.
+ANSWER_BYTES = 4 * 1024
+# Hubs asked at the same time; each hub is asked one request at a time, so a slow hub holds up
+# only its own feeds' requests.
+HUBS_AT_ONCE = 8
+# A request whose state cannot be read or saved is left for the next look (or the next start).
+_STORAGE_FAILURES: tuple[type[Exception], ...] = (*DATABASE_ERRORS, StorageClosedError)
 # The hub and self links sit in the feed's head, before the first item: no need to read further.
 HEAD_BYTES = 64 * 1024
 # A feed's Link header names a few links; past this length it is not read (a hostile server's).
@@ -225,7 +236,12 @@ def callback_url(base: str, subscription: PushSubscription) -> str:
 
 
 class WebSubscriber:
-    """Asks hubs to start, renew and end subscriptions, as their state in the database says."""
+    """Asks hubs to start, renew and end subscriptions, as their state in the database says.
+
+    Requests run in the background, one lane per hub (its origin): a hub is asked one request at
+    a time, HUBS_AT_ONCE hubs at once, and a request that is still running when the scheduler
+    looks again is not taken twice.
+    """
 
     def __init__(
         self,
@@ -233,18 +249,71 @@ class WebSubscriber:
         client: httpx.AsyncClient,
         callback_base: str,
         clock: Callable[[], float],
+        *,
+        deadline: float = HUB_DEADLINE,
+        hubs_at_once: int = HUBS_AT_ONCE,
     ) -> None:
         self._storage = storage
         self._client = client
         self._base = callback_base
         self._clock = clock
+        self._deadline = deadline
+        self._slots = asyncio.Semaphore(hubs_at_once)
+        self._lanes: dict[str, asyncio.Task[None]] = {}  # hub origin → the task asking it
+        self._waiting: dict[str, deque[PushSubscription]] = {}
+        self._in_hand: set[int] = set()  # feeds waiting in a lane or being asked about
 
     async def run_due(self) -> int:
-        """Send every request that is due now; how many were sent."""
-        due = await self._storage.push_subscriptions_due(self._clock(), BATCH)
-        for subscription in due:
+        """Start the requests that are due now, each in its hub's lane; how many were taken."""
+        due = await self._storage.push_subscriptions_due(self._clock(), BATCH + len(self._in_hand))
+        taken = [s for s in due if s.feed_id not in self._in_hand][:BATCH]
+        for subscription in taken:
+            self._in_hand.add(subscription.feed_id)
+            self._queue(_origin(subscription.hub), subscription)
+        return len(taken)
+
+    async def wait_for_requests(self) -> None:
+        """Wait until every request taken so far has been answered or given up (tests)."""
+        while self._lanes:
+            await asyncio.wait(list(self._lanes.values()))
+
+    async def close(self) -> None:
+        """Stop the requests under way (each is asked again when next due)."""
+        lanes = list(self._lanes.values())
+        for lane in lanes:
+            lane.cancel()
+        await asyncio.gather(*lanes, return_exceptions=True)
+
+    def _queue(self, hub: str, subscription: PushSubscription) -> None:
+        self._waiting.setdefault(hub, deque()).append(subscription)
+        if hub not in self._lanes:
+            lane = asyncio.create_task(self._lane(hub), name=f"websub-hub-{hub}")
+            self._lanes[hub] = lane
+            lane.add_done_callback(_log_lane_failure)
+
+    async def _lane(self, hub: str) -> None:
+        """Ask one hub about its waiting subscriptions, one after another."""
+        waiting = self._waiting[hub]
+        try:
+            while waiting:
+                subscription = waiting.popleft()
+                try:
+                    async with self._slots:
+                        await self._ask_about_current(subscription)
+                except _STORAGE_FAILURES as error:
+                    log.warning("websub request not made feed=%d: %s", subscription.feed_id, error)
+                finally:
+                    self._in_hand.discard(subscription.feed_id)
+        finally:
+            for left in waiting:
+                self._in_hand.discard(left.feed_id)
+            del self._lanes[hub], self._waiting[hub]
+
+    async def _ask_about_current(self, queued: PushSubscription) -> None:
+        """Ask about the subscription as it stands now: it may have changed while it waited."""
+        subscription = await self._storage.push_subscription(queued.feed_id)
+        if subscription is not None and subscription == queued:
             await self._ask_about(subscription)
-        return len(due)
 
     async def _ask_about(self, subscription: PushSubscription) -> None:
         if subscription.feed_enabled:
@@ -273,6 +342,7 @@ class WebSubscriber:
         log.warning("websub %s failed feed=%d hub=%s: %s", mode, feed_id, subscription.hub, error)
         # A failed subscription request leaves the state as it was (an active lease still runs).
         status = subscription.status if then == PushStatus.REQUESTED else then
+        now = self._clock()
         await self._storage.push_requested(
             feed_id, status, now, self._retry_at(subscription, now), error
         )
@@ -287,20 +357,59 @@ class WebSubscriber:
         if mode == "subscribe":
             form |= {"hub.secret": subscription.secret, "hub.lease_seconds": str(LEASE_SECONDS)}
         try:
-            response = await self._client.post(subscription.hub, data=form, timeout=HUB_TIMEOUT)
+            async with asyncio.timeout(self._deadline):
+                return await self._send(subscription.hub, form)
+        except TimeoutError:
+            return f"hub gave no whole answer within {self._deadline:g} s"
         except httpx.HTTPError as failure:
             return f"hub unreachable: {type(failure).__name__}: {failure}"
-        if not response.is_success:
-            return f"hub answered {response.status_code}: {response.text[:200]}"
-        return None
+
+    async def _send(self, hub: str, form: dict[str, str]) -> str | None:
+        async with self._client.stream("POST", hub, data=form, timeout=self._deadline) as answer:
+            if answer.is_success:
+                return None  # its body says nothing we need: it is not read
+            return f"hub answered {answer.status_code}: {await _answer_start(answer)}"
 
     @staticmethod
     def _retry_at(subscription: PushSubscription, now: float) -> float:
         retry = now + RETRY_SECONDS
-        if subscription.status == PushStatus.ACTIVE and subscription.lease_until is not None:
+        if subscription.pushing(now) and subscription.lease_until is not None:
             # Renewing: try again well before the lease ends, not an hour after it has.
             retry = min(retry, max(now + 60.0, (now + subscription.lease_until) / 2))
         return retry
+
+
+async def _answer_start(answer: httpx.Response) -> str:
+    """The start of a hub's answer, for the log: at most ANSWER_BYTES read, or inflated."""
+    kept = bytearray()
+    read = 0
+    try:
+        inflater = BoundedInflater(answer.headers.get("Content-Encoding", ""), ANSWER_BYTES)
+        async for chunk in answer.aiter_raw():
+            kept += inflater.feed(chunk[: ANSWER_BYTES - read])
+            read += len(chunk)
+            if read >= ANSWER_BYTES:
+                break
+    except BodyTooLargeError:
+        pass  # what came before is enough
+    except UndecodableBodyError as error:
+        return str(error)[:200]
+    return kept.decode(errors="replace")[:200]
+
+
+def _origin(url: str) -> str:
+    """A hub's scheme, host and port: the one server its lane asks."""
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL:
+        return url
+    return f"{parsed.scheme}://{parsed.host.lower()}:{parsed.port or ''}"
+
+
+def _log_lane_failure(lane: asyncio.Task[None]) -> None:
+    # Nobody awaits a lane: its unexpected failure is reported here.
+    if not lane.cancelled() and (error := lane.exception()) is not None:
+        log.error("websub requests failed: %s", lane.get_name(), exc_info=error)
 
 
 def renewal_moment(now: float, lease_seconds: float) -> float:

@@ -53,16 +53,20 @@ async def pushed_bot(
     hub: HubStandIn,
     clock: FakeClock,
     poll_max_seconds: float | None = None,
+    *,
+    items: Sequence[FeedItem] = (OLD,),
+    others: Sequence[tuple[str, str, str]] = (),
 ) -> AsyncIterator[RunningBot]:
-    """The bot with a public webhook address, subscribed to the hub of its one feed."""
+    """The bot with a public webhook address, subscribed to the hub of its feed (with `items`);
+    `others` are more feeds, whose documents the test serves."""
     port = free_port()
     hub.reach[PUBLIC_ORIGIN] = f"http://127.0.0.1:{port}"
-    serve(feeds, hub, [OLD])
+    serve(feeds, hub, items)
     async with running_bot(
         tmp_path,
         telegram,
         feeds,
-        [("Berita Dorong", ATOM, "")],
+        [("Berita Dorong", ATOM, ""), *others],
         clock=clock,
         webhook_port=port,
         poll_seconds=60,
