@@ -211,7 +211,7 @@ async def _services_on(
             metrics=metrics,
             owner=heartbeat.process_id,
             workers=workers,
-            on_fetched=HubNotes(storage).note if push_base else None,
+            on_fetched=HubNotes(storage, clock).note if push_base else None,
         )
         await poller.load_recent_stories()
         await workers.start()

@@ -20,6 +20,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from html import unescape
+from typing import TypeAlias
 from urllib.parse import urljoin
 
 import httpx
@@ -27,7 +28,7 @@ import httpx
 from bot.feeds.fetch import FetchedFeed
 from bot.feeds.inflate import BodyTooLargeError, BoundedInflater, UndecodableBodyError
 from storage import DATABASE_ERRORS, Storage, StorageClosedError
-from storage.models import Feed, PushStatus, PushSubscription
+from storage.models import Feed, PushDeparture, PushStatus, PushSubscription
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,10 @@ _SKIPPED = ((b"<!--", b"-->"), (b"<![CDATA[", b"]]>"), (b"<?", b"?>"))
 _QUOTE_OR_COMMA = re.compile(r'[",]')
 HASHES = {"sha1": hashlib.sha1, "sha256": hashlib.sha256, "sha384": hashlib.sha384,
           "sha512": hashlib.sha512}  # fmt: skip
+
+
+# What a hub is asked about: a feed's subscription, or leaving it for good.
+HubWork: TypeAlias = PushSubscription | PushDeparture
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,21 +197,28 @@ def _link(attributes: dict[bytes, bytes]) -> list[tuple[str, str]]:
 class HubNotes:
     """Notes the hub each fetched document names (the poller's on_fetched)."""
 
-    def __init__(self, storage: Storage) -> None:
+    def __init__(self, storage: Storage, clock: Callable[[], float]) -> None:
         self._storage = storage
+        self._clock = clock
 
     async def note(self, feed: Feed, fetched: FetchedFeed) -> None:
-        """Record the feed's hub and topic, if it names one, for the scheduler to subscribe."""
+        """Record the feed's hub and topic, if it names one, for the scheduler to subscribe.
+
+        A hub or topic that changed gets new credentials, and the hub left is to be told.
+        """
         # Off the event loop: the document is a stranger's, up to HEAD_BYTES of it is read.
         link = await asyncio.to_thread(find_hub, fetched.body, fetched.headers, fetched.url)
         if link is None:
             return
-        token, secret = new_credentials()
         try:
             known = await self._storage.push_subscription(feed.id)
             if known is not None and (known.hub, known.topic) == (link.hub, link.topic):
                 return  # the usual case: nothing to write on every poll
-            if await self._storage.want_push(feed.id, link.hub, link.topic, token, secret):
+            # A hub that never said how long it keeps us keeps us as long as we asked, at most.
+            unknown_lease_until = self._clock() + LEASE_SECONDS
+            if await self._storage.want_push(
+                feed.id, link.hub, link.topic, new_credentials(), unknown_lease_until
+            ):
                 log.info("websub hub found feed=%r hub=%s topic=%s", feed.name, link.hub,
                          link.topic)  # fmt: skip
         except DATABASE_ERRORS as error:
@@ -230,8 +242,8 @@ def new_credentials() -> tuple[str, str]:
     return secrets.token_urlsafe(24), secrets.token_urlsafe(32)
 
 
-def callback_url(base: str, subscription: PushSubscription) -> str:
-    """The address the hub calls for this subscription."""
+def callback_url(base: str, subscription: PushSubscription | PushDeparture) -> str:
+    """The address the hub calls for this subscription (or called, for a hub left)."""
     return f"{base}{CALLBACK_PREFIX}/{subscription.feed_id}/{subscription.token}"
 
 
@@ -260,16 +272,20 @@ class WebSubscriber:
         self._deadline = deadline
         self._slots = asyncio.Semaphore(hubs_at_once)
         self._lanes: dict[str, asyncio.Task[None]] = {}  # hub origin → the task asking it
-        self._waiting: dict[str, deque[PushSubscription]] = {}
-        self._in_hand: set[int] = set()  # feeds waiting in a lane or being asked about
+        self._waiting: dict[str, deque[HubWork]] = {}
+        self._in_hand: set[int | str] = set()  # feeds waiting in a lane or being asked about
 
     async def run_due(self) -> int:
         """Start the requests that are due now, each in its hub's lane; how many were taken."""
-        due = await self._storage.push_subscriptions_due(self._clock(), BATCH + len(self._in_hand))
-        taken = [s for s in due if s.feed_id not in self._in_hand][:BATCH]
-        for subscription in taken:
-            self._in_hand.add(subscription.feed_id)
-            self._queue(_origin(subscription.hub), subscription)
+        now, limit = self._clock(), BATCH + len(self._in_hand)
+        due: list[HubWork] = [
+            *await self._storage.push_subscriptions_due(now, limit),
+            *await self._storage.push_departures_due(now, limit),
+        ]
+        taken = [work for work in due if _key(work) not in self._in_hand][:BATCH]
+        for work in taken:
+            self._in_hand.add(_key(work))
+            self._queue(_origin(work.hub), work)
         return len(taken)
 
     async def wait_for_requests(self) -> None:
@@ -284,8 +300,8 @@ class WebSubscriber:
             lane.cancel()
         await asyncio.gather(*lanes, return_exceptions=True)
 
-    def _queue(self, hub: str, subscription: PushSubscription) -> None:
-        self._waiting.setdefault(hub, deque()).append(subscription)
+    def _queue(self, hub: str, work: HubWork) -> None:
+        self._waiting.setdefault(hub, deque()).append(work)
         if hub not in self._lanes:
             lane = asyncio.create_task(self._lane(hub), name=f"websub-hub-{hub}")
             self._lanes[hub] = lane
@@ -296,24 +312,51 @@ class WebSubscriber:
         waiting = self._waiting[hub]
         try:
             while waiting:
-                subscription = waiting.popleft()
+                work = waiting.popleft()
                 try:
                     async with self._slots:
-                        await self._ask_about_current(subscription)
+                        await self._ask_about_current(work)
                 except _STORAGE_FAILURES as error:
-                    log.warning("websub request not made feed=%d: %s", subscription.feed_id, error)
+                    log.warning("websub request not made feed=%d: %s", work.feed_id, error)
                 finally:
-                    self._in_hand.discard(subscription.feed_id)
+                    self._in_hand.discard(_key(work))
         finally:
             for left in waiting:
-                self._in_hand.discard(left.feed_id)
+                self._in_hand.discard(_key(left))
             del self._lanes[hub], self._waiting[hub]
 
-    async def _ask_about_current(self, queued: PushSubscription) -> None:
-        """Ask about the subscription as it stands now: it may have changed while it waited."""
+    async def _ask_about_current(self, queued: HubWork) -> None:
+        """Ask about the subscription (or hub left) as it stands now: it may have changed while
+        it waited."""
+        if isinstance(queued, PushDeparture):
+            departure = await self._storage.push_departure(queued.feed_id, queued.token)
+            if departure is not None and departure == queued:
+                await self._leave(departure)
+            return
         subscription = await self._storage.push_subscription(queued.feed_id)
         if subscription is not None and subscription == queued:
             await self._ask_about(subscription)
+
+    async def _leave(self, departure: PushDeparture) -> None:
+        """Tell a hub the feed no longer names that we leave, at the callback it knows."""
+        now = self._clock()
+        feed_id, token = departure.feed_id, departure.token
+        if departure.lease_until <= now:
+            await self._storage.forget_departure(feed_id, token)  # it has forgotten us anyway
+            return
+        await self._storage.departure_requested(feed_id, token, now + VERIFY_WAIT_SECONDS, None)
+        form = {
+            "hub.mode": "unsubscribe",
+            "hub.topic": departure.topic,
+            "hub.callback": callback_url(self._base, departure),
+        }
+        error = await self._post(departure.hub, form)
+        if error is None:
+            log.info("websub leaving hub feed=%d hub=%s", feed_id, departure.hub)
+            return
+        log.warning("websub leaving hub failed feed=%d hub=%s: %s", feed_id, departure.hub, error)
+        retry_at = min(self._clock() + RETRY_SECONDS, departure.lease_until)
+        await self._storage.departure_requested(feed_id, token, retry_at, error)
 
     async def _ask_about(self, subscription: PushSubscription) -> None:
         if subscription.feed_enabled:
@@ -335,7 +378,14 @@ class WebSubscriber:
         now = self._clock()
         feed_id = subscription.feed_id
         await self._storage.push_requested(feed_id, then, now, now + VERIFY_WAIT_SECONDS, None)
-        error = await self._post(subscription, mode)
+        form = {
+            "hub.mode": mode,
+            "hub.topic": subscription.topic,
+            "hub.callback": callback_url(self._base, subscription),
+        }
+        if mode == "subscribe":
+            form |= {"hub.secret": subscription.secret, "hub.lease_seconds": str(LEASE_SECONDS)}
+        error = await self._post(subscription.hub, form)
         if error is None:
             log.info("websub %s requested feed=%d hub=%s", mode, feed_id, subscription.hub)
             return
@@ -347,18 +397,11 @@ class WebSubscriber:
             feed_id, status, now, self._retry_at(subscription, now), error
         )
 
-    async def _post(self, subscription: PushSubscription, mode: str) -> str | None:
-        """Send the request; why it failed, or None when the hub took it."""
-        form = {
-            "hub.mode": mode,
-            "hub.topic": subscription.topic,
-            "hub.callback": callback_url(self._base, subscription),
-        }
-        if mode == "subscribe":
-            form |= {"hub.secret": subscription.secret, "hub.lease_seconds": str(LEASE_SECONDS)}
+    async def _post(self, hub: str, form: dict[str, str]) -> str | None:
+        """Send a request; why it failed, or None when the hub took it."""
         try:
             async with asyncio.timeout(self._deadline):
-                return await self._send(subscription.hub, form)
+                return await self._send(hub, form)
         except TimeoutError:
             return f"hub gave no whole answer within {self._deadline:g} s"
         except httpx.HTTPError as failure:
@@ -395,6 +438,11 @@ async def _answer_start(answer: httpx.Response) -> str:
     except UndecodableBodyError as error:
         return str(error)[:200]
     return kept.decode(errors="replace")[:200]
+
+
+def _key(work: HubWork) -> int | str:
+    """What a request is about: a feed's subscription, or a hub left (by its unique token)."""
+    return work.token if isinstance(work, PushDeparture) else work.feed_id
 
 
 def _origin(url: str) -> str:

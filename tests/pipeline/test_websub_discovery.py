@@ -111,7 +111,7 @@ async def test_discovery_runs_off_the_event_loop(
 
     monkeypatch.setattr(websub, "find_hub", watched)
     body = f'<feed><link rel="hub" href="{HUB}"/></feed>'.encode()
-    await HubNotes(storage).note(feed, FetchedFeed(False, body, {}, None, None, FEED))
+    await HubNotes(storage, lambda: 20.0).note(feed, FetchedFeed(False, body, {}, None, None, FEED))
     assert threads
     assert threading.main_thread() not in threads
     subscription = await storage.push_subscription(added.feed_id)
