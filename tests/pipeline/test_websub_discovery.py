@@ -10,7 +10,8 @@ import pytest
 
 from bot.feeds import websub
 from bot.feeds.fetch import FetchedFeed
-from bot.feeds.websub import HubLink, HubNotes, find_hub, signature_ok
+from bot.feeds.hublinks import HubLink, find_hub
+from bot.feeds.websub import HubNotes, signature_ok
 from storage import Storage
 from storage.models import FeedSeed
 
