@@ -297,7 +297,8 @@ async def _answer_start(answer: httpx.Response) -> str:
             if read >= ANSWER_BYTES:
                 break
     except BodyTooLargeError:
-        pass  # what came before is enough
+        # What came before is enough (a compressed answer may hold far more than it weighs).
+        return f"{kept.decode(errors='replace')[:200]} [inflates past {ANSWER_BYTES} bytes]"
     except UndecodableBodyError as error:
         return str(error)[:200]
     return kept.decode(errors="replace")[:200]
