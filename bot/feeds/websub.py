@@ -136,7 +136,8 @@ class WebSubscriber:
         self._slots = asyncio.Semaphore(hubs_at_once)
         self._lanes: dict[str, asyncio.Task[None]] = {}  # hub origin → the task asking it
         self._waiting: dict[str, deque[HubWork]] = {}
-        self._in_hand: set[int | str] = set()  # feeds waiting in a lane or being asked about
+        # Subscriptions (by feed) and hubs left (by token) waiting in a lane or being asked about.
+        self._in_hand: set[int | str] = set()
 
     async def run_due(self) -> int:
         """Start the requests that are due now, each in its hub's lane; how many were taken."""
