@@ -17,7 +17,7 @@ _DEPARTURE_COLUMNS = "feed_id, hub, topic, token, lease_until, renew_at"
 
 
 class WebSubQueries(Database):
-    """Each feed's hub, topic, secret, status and lease."""
+    """Each feed's hub, topic, secret, status and lease; the hubs its feeds have left."""
 
     async def want_push(
         self,
