@@ -211,7 +211,7 @@ async def _services_on(
             metrics=metrics,
             owner=heartbeat.process_id,
             workers=workers,
-            on_fetched=HubNotes(storage).note if push_base else None,
+            on_fetched=HubNotes(storage, clock).note if push_base else None,
         )
         await poller.load_recent_stories()
         await workers.start()
@@ -332,6 +332,8 @@ async def _close_resources(app: WartaApp) -> None:
             await services.poller.close()
         if services.workers is not None:
             await services.workers.close()
+        if services.websub is not None:
+            await services.websub.close()
         await services.http.aclose()
         await services.storage.close()
         app.bot_data.services = None

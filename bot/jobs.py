@@ -52,7 +52,7 @@ async def prune_old_items(context: WartaContext) -> None:
 
 
 async def ask_hubs(context: WartaContext) -> None:
-    """Send the WebSub requests that are due: new subscriptions, renewals, unsubscriptions."""
+    """Start the WebSub requests that are due (new subscriptions, renewals, unsubscriptions)."""
     websub = context.services.websub
     if websub is not None:
         await websub.run_due()

@@ -333,3 +333,23 @@ class PushSubscription:
     lease_until: float | None
     renew_at: float | None
     feed_enabled: bool
+
+    def pushing(self, now: float) -> bool:
+        """Whether the hub pushes the feed's new items now: verified, and its lease not ended."""
+        return (
+            self.status is PushStatus.ACTIVE
+            and self.lease_until is not None
+            and self.lease_until > now
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class PushDeparture:
+    """A hub a feed no longer names, to be told we leave: with the callback token it knows."""
+
+    feed_id: int
+    hub: str
+    topic: str
+    token: str
+    lease_until: float  # after this the hub has forgotten the subscription anyway
+    renew_at: float | None

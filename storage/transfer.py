@@ -38,12 +38,13 @@ from storage.sqlite import BUSY_TIMEOUT_MS
 
 # Every table of Warta's data, parents before the tables whose rows point at them; whether its
 # `id` is an identity column (chats are keyed by Telegram's ids, chat_regions by chat and region,
-# WebSub subscriptions by feed). Running processes, leases and the send budget are not data:
-# the bot writes them afresh.
+# WebSub subscriptions by feed, hubs left by feed and token). Running processes, leases and the
+# send budget are not data: the bot writes them afresh.
 TABLES: tuple[tuple[str, bool], ...] = (
     ("chats", False),
     ("feeds", True),
     ("websub_subscriptions", False),
+    ("websub_departures", False),
     ("broadcasts", True),
     ("items", True),
     ("topics", True),

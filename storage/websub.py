@@ -5,7 +5,7 @@ from __future__ import annotations
 from storage.database import Database, Row
 from storage.feeds import _FEED_COLUMNS as FEED_COLUMNS
 from storage.feeds import _feed as feed_from_row
-from storage.models import Feed, PushStatus, PushSubscription
+from storage.models import Feed, PushDeparture, PushStatus, PushSubscription
 
 _COLUMNS = (
     "s.feed_id AS feed_id, s.hub AS hub, s.topic AS topic, s.token AS token, "
@@ -13,22 +13,52 @@ _COLUMNS = (
     "s.renew_at AS renew_at, f.enabled AS enabled"
 )
 
+_DEPARTURE_COLUMNS = "feed_id, hub, topic, token, lease_until, renew_at"
+
 
 class WebSubQueries(Database):
-    """Each feed's hub, topic, secret, status and lease."""
+    """Each feed's hub, topic, secret, status and lease; the hubs its feeds have left."""
 
-    async def want_push(self, feed_id: int, hub: str, topic: str, token: str, secret: str) -> bool:
+    async def want_push(
+        self,
+        feed_id: int,
+        hub: str,
+        topic: str,
+        credentials: tuple[str, str],
+        unknown_lease_until: float,
+    ) -> bool:
         """Note a hub a feed names; True when that is new (or the hub or topic changed).
 
-        The token and secret are used only for a new row: a running subscription keeps its own,
-        so pushes signed with it still count.
+        A new hub or topic gets the new credentials (callback token, secret): a running
+        subscription keeps its own, so pushes signed with it still count, but a hub the feed no
+        longer names must not keep pushing with them. The hub left is noted to be told, with its
+        old callback, until its lease ends (unknown_lease_until when it never said).
         """
+        token, secret = credentials
         async with self._write() as db:
+            await db.execute(
+                "INSERT INTO websub_departures (feed_id, hub, topic, token, lease_until) "
+                "SELECT feed_id, hub, topic, token, coalesce(lease_until, :unknown) "
+                "FROM websub_subscriptions WHERE feed_id = :feed "
+                "AND (hub <> :hub OR topic <> :topic) AND status IN (:asked, :active, :leaving) "
+                "ON CONFLICT DO NOTHING",
+                {
+                    "feed": feed_id,
+                    "hub": hub,
+                    "topic": topic,
+                    "unknown": unknown_lease_until,
+                    "asked": PushStatus.REQUESTED,
+                    "active": PushStatus.ACTIVE,
+                    "leaving": PushStatus.LEAVING,
+                },
+            )
             row = await db.fetch_one(
                 "INSERT INTO websub_subscriptions (feed_id, hub, topic, token, secret, status) "
                 "VALUES (:feed, :hub, :topic, :token, :secret, :wanted) "
                 "ON CONFLICT (feed_id) DO UPDATE SET hub = excluded.hub, "
-                "topic = excluded.topic, status = excluded.status, renew_at = NULL "
+                "topic = excluded.topic, token = excluded.token, secret = excluded.secret, "
+                "status = excluded.status, requested_at = NULL, lease_until = NULL, "
+                "renew_at = NULL, last_error = NULL "
                 "WHERE websub_subscriptions.hub <> excluded.hub "
                 "OR websub_subscriptions.topic <> excluded.topic RETURNING feed_id",
                 {
@@ -100,6 +130,41 @@ class WebSubQueries(Database):
                 (PushStatus.DENIED, retry_at, reason, feed_id),
             )
 
+    async def push_departures_due(self, now: float, limit: int) -> list[PushDeparture]:
+        """Hubs left that are to be told now."""
+        rows = await self._all(
+            f"SELECT {_DEPARTURE_COLUMNS} FROM websub_departures "
+            "WHERE renew_at IS NULL OR renew_at <= ? ORDER BY coalesce(renew_at, 0) LIMIT ?",
+            (now, limit),
+        )
+        return [_departure(row) for row in rows]
+
+    async def push_departure(self, feed_id: int, token: str) -> PushDeparture | None:
+        """A hub left, by the callback token it knows."""
+        row = await self._one(
+            f"SELECT {_DEPARTURE_COLUMNS} FROM websub_departures WHERE feed_id = ? AND token = ?",
+            (feed_id, token),
+        )
+        return _departure(row) if row else None
+
+    async def departure_requested(
+        self, feed_id: int, token: str, retry_at: float, error: str | None
+    ) -> None:
+        """Record an unsubscription sent to a hub left (or why it failed), and when to ask again."""
+        async with self._write() as db:
+            await db.execute(
+                "UPDATE websub_departures SET renew_at = ?, last_error = ? "
+                "WHERE feed_id = ? AND token = ?",
+                (retry_at, error, feed_id, token),
+            )
+
+    async def forget_departure(self, feed_id: int, token: str) -> None:
+        """Drop a hub left: it confirmed, or its lease ended."""
+        async with self._write() as db:
+            await db.execute(
+                "DELETE FROM websub_departures WHERE feed_id = ? AND token = ?", (feed_id, token)
+            )
+
     async def forget_push(self, feed_id: int) -> None:
         """Drop a feed's subscription (the hub confirmed the unsubscription)."""
         async with self._write() as db:
@@ -117,4 +182,15 @@ def _subscription(row: Row) -> PushSubscription:
         lease_until=row["lease_until"],
         renew_at=row["renew_at"],
         feed_enabled=bool(row["enabled"]),
+    )
+
+
+def _departure(row: Row) -> PushDeparture:
+    return PushDeparture(
+        feed_id=int(row["feed_id"]),
+        hub=row["hub"],
+        topic=row["topic"],
+        token=row["token"],
+        lease_until=float(row["lease_until"]),
+        renew_at=row["renew_at"],
     )

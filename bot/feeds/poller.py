@@ -44,7 +44,7 @@ from bot.ops.heartbeat import PROCESS_TIMEOUT_SECONDS
 from bot.ops.metrics import Metrics, ParseScope
 from bot.wib import wib_at
 from storage import DATABASE_ERRORS, Storage, StorageClosedError
-from storage.models import Feed, FullTextMode, NewItem, PushStatus
+from storage.models import Feed, FullTextMode, NewItem
 
 log = logging.getLogger(__name__)
 
@@ -417,8 +417,9 @@ class FeedPoller:
     async def _interval_after_success(
         self, feed: Feed, fetched: FetchedFeed, now: float
     ) -> Interval:
-        if not self._bounds.fixed and await self._pushed(feed):
-            return pushed_interval(self._bounds)
+        lease_left = None if self._bounds.fixed else await self._lease_left(feed, now)
+        if lease_left is not None:
+            return pushed_interval(self._bounds, lease_left)
         times: list[float] = []
         if not self._bounds.fixed:
             times = await self._storage.recent_item_times(
@@ -430,10 +431,14 @@ class FeedPoller:
             ttl = feed.poll_interval  # a 304 has no body: the ttl is the one it had
         return success_interval(self._bounds, by_rate, fetched.headers, ttl, now)
 
-    async def _pushed(self, feed: Feed) -> bool:
-        """Whether the feed's WebSub hub pushes its new items to us now."""
+    async def _lease_left(self, feed: Feed, now: float) -> float | None:
+        """How long the feed's WebSub hub still pushes its new items to us (None: it does not;
+        a lease that ended unrenewed is no push, whatever its status says)."""
         subscription = await self._storage.push_subscription(feed.id)
-        return subscription is not None and subscription.status is PushStatus.ACTIVE
+        if subscription is None or not subscription.pushing(now):
+            return None
+        assert subscription.lease_until is not None  # pushing says so
+        return subscription.lease_until - now
 
     async def _record_failure(
         self, feed: Feed, reason: str, retry_after: str | None = None

@@ -51,6 +51,8 @@ class PushReceiver:
         query = request.query
         mode, topic = query.get("hub.mode", ""), query.get("hub.topic", "")
         feed_id, token = int(request.match_info["feed"]), request.match_info["token"]
+        if mode == "unsubscribe" and await self._left_hub(feed_id, token, topic):
+            return web.Response(text=query.get("hub.challenge", ""), content_type="text/plain")
         subscription = await self._storage.push_subscription(feed_id)
         if subscription is None or subscription.token != token or subscription.topic != topic:
             return web.Response(status=404)
@@ -72,6 +74,15 @@ class PushReceiver:
         else:
             return web.Response(status=404)
         return web.Response(text=query.get("hub.challenge", ""), content_type="text/plain")
+
+    async def _left_hub(self, feed_id: int, token: str, topic: str) -> bool:
+        """Confirm the unsubscription from a hub the feed no longer names, at its old callback."""
+        departure = await self._storage.push_departure(feed_id, token)
+        if departure is None or departure.topic != topic:
+            return False
+        await self._storage.forget_departure(feed_id, token)
+        log.info("websub left hub feed=%d hub=%s", feed_id, departure.hub)
+        return True
 
     async def push(self, request: web.Request) -> web.Response:
         """Take a pushed document whose signature is right; drop any other, answering 202."""

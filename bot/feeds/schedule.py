@@ -46,7 +46,7 @@ class Reason(StrEnum):
     TTL = "ttl"  # the feed's RSS <ttl>
     RETRY_AFTER = "retry_after"  # the site's Retry-After on 429/503
     BACKOFF = "backoff"  # failing: waiting longer after each failure
-    PUSH = "push"  # its WebSub hub pushes new items: polled at the longest interval, a safety net
+    PUSH = "push"  # its WebSub hub pushes new items (lease current): the longest interval
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,9 +107,13 @@ def success_interval(
     return best
 
 
-def pushed_interval(bounds: Bounds) -> Interval:
-    """The interval of a feed its hub pushes: the longest, only to catch what a push missed."""
-    return Interval(bounds.longest, Reason.PUSH)
+def pushed_interval(bounds: Bounds, lease_left: float) -> Interval:
+    """The interval of a feed its hub pushes: the longest, only to catch what a push missed.
+
+    Never past the end of the hub's lease (lease_left seconds away): if it is not renewed by
+    then, the feed is polled at once, and at its own interval again from there on.
+    """
+    return Interval(bounds.clamp(lease_left), Reason.PUSH)
 
 
 def failure_interval(bounds: Bounds, failures: int, retry_after: float | None) -> Interval:

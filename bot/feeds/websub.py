@@ -1,30 +1,32 @@
-"""WebSub (push): find a feed's hub, subscribe to it, keep the lease, leave when it is removed.
+"""WebSub (push): note a feed's hub, subscribe to it, keep the lease, leave when it is removed.
 
 A feed whose document names a hub (`<atom:link rel="hub">`, or a `Link: <...>; rel="hub"`
-header) is noted by the poller that fetched it (`want_push`). The scheduler's leader asks the
-hubs (`WebSubscriber.run_due`): a subscription request for a new one, again before its lease
-ends, an unsubscription once its feed is removed. The hub then calls our callback, served by
-the process that answers Telegram's webhook (bot/feeds/push.py), at
-`<WARTA_WEBHOOK_URL's origin>/websub/<feed id>/<token>`.
+header; found by bot/feeds/hublinks.py) is noted by the poller that fetched it (`want_push`);
+a feed that names another hub or topic gets new credentials, and the hub left is told. The
+scheduler's leader asks the hubs (`WebSubscriber.run_due`): a subscription request for a new
+one, again before its lease ends, an unsubscription once its feed is removed or has moved. The
+hub then calls our callback, served by the process that answers Telegram's webhook
+(bot/feeds/push.py), at `<WARTA_WEBHOOK_URL's origin>/websub/<feed id>/<token>`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import logging
-import re
 import secrets
+from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
-from html import unescape
-from urllib.parse import urljoin
+from typing import TypeAlias
 
 import httpx
 
 from bot.feeds.fetch import FetchedFeed
-from storage import DATABASE_ERRORS, Storage
-from storage.models import Feed, PushStatus, PushSubscription
+from bot.feeds.hublinks import find_hub
+from bot.feeds.inflate import BodyTooLargeError, BoundedInflater, UndecodableBodyError
+from storage import DATABASE_ERRORS, Storage, StorageClosedError
+from storage.models import Feed, PushDeparture, PushStatus, PushSubscription
 
 log = logging.getLogger(__name__)
 
@@ -37,84 +39,49 @@ RETRY_SECONDS = 3600.0  # after a hub failed to answer
 DENIED_RETRY_SECONDS = 24 * 3600.0
 CHECK_SECONDS = 60.0  # how often the scheduler looks for subscriptions to ask about
 BATCH = 50
-HUB_TIMEOUT = 20.0
-# The hub and self links sit in the feed's head, before the first item: no need to read further.
-HEAD_BYTES = 64 * 1024
-_LINK_TAG = re.compile(rb"<(?:[A-Za-z0-9_-]+:)?link\b([^>]*)>", re.IGNORECASE)
-_FIRST_ITEM = re.compile(rb"<(?:[A-Za-z0-9_-]+:)?(?:item|entry)\b", re.IGNORECASE)
-_ATTRIBUTE = re.compile(rb"""([A-Za-z_:][-A-Za-z0-9_:.]*)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
-_LINK_HEADER = re.compile(r"<([^>]*)>\s*((?:;\s*[^;,]+)*)")
-_REL = re.compile(r"""rel\s*=\s*(?:"([^"]*)"|([^\s;,"]+))""", re.IGNORECASE)
+# A hub request, its answer included, is given up after this long: a hub that trickles its
+# answer a byte at a time must not hold the feed's subscription (or anything else) for longer.
+HUB_DEADLINE = 20.0
+# Of a hub's answer at most this much is read (and inflated): only its start is ever logged.
+ANSWER_BYTES = 4 * 1024
+# Hubs asked at the same time; each hub is asked one request at a time, so a slow hub holds up
+# only its own feeds' requests.
+HUBS_AT_ONCE = 8
+# A request whose state cannot be read or saved is left for the next look (or the next start).
+_STORAGE_FAILURES: tuple[type[Exception], ...] = (*DATABASE_ERRORS, StorageClosedError)
 HASHES = {"sha1": hashlib.sha1, "sha256": hashlib.sha256, "sha384": hashlib.sha384,
           "sha512": hashlib.sha512}  # fmt: skip
 
 
-@dataclass(frozen=True, slots=True)
-class HubLink:
-    """Where a feed's pushes come from, and the topic URL the hub knows the feed by."""
-
-    hub: str
-    topic: str
-
-
-def find_hub(body: bytes, headers: dict[str, str], feed_url: str) -> HubLink | None:
-    """The hub a feed names (its Link header first, as the spec says), or None."""
-    links = _header_links(headers.get("link", ""))
-    links += _document_links(body)
-    hub = next((url for rel, url in links if rel == "hub"), None)
-    if hub is None:
-        return None
-    topic = next((url for rel, url in links if rel == "self"), feed_url)
-    return HubLink(urljoin(feed_url, hub), urljoin(feed_url, topic))
-
-
-def _header_links(header: str) -> list[tuple[str, str]]:
-    links = []
-    for found in _LINK_HEADER.finditer(header):
-        for rel in _rels(found.group(2)):
-            links.append((rel, found.group(1).strip()))
-    return links
-
-
-def _rels(parameters: str) -> list[str]:
-    found = _REL.search(parameters)
-    return (found.group(1) or found.group(2)).lower().split() if found else []
-
-
-def _document_links(body: bytes) -> list[tuple[str, str]]:
-    head = body[:HEAD_BYTES]
-    first_item = _FIRST_ITEM.search(head)
-    if first_item is not None:
-        head = head[: first_item.start()]
-    links = []
-    for tag in _LINK_TAG.finditer(head):
-        attributes = {
-            name.lower(): (double or single) for name, double, single in _ATTRIBUTE.findall(tag[1])
-        }
-        href = attributes.get(b"href")
-        for rel in attributes.get(b"rel", b"").decode(errors="replace").lower().split():
-            if href:
-                links.append((rel, unescape(href.decode(errors="replace")).strip()))
-    return links
+# What a hub is asked about: a feed's subscription, or leaving it for good.
+HubWork: TypeAlias = PushSubscription | PushDeparture
 
 
 class HubNotes:
     """Notes the hub each fetched document names (the poller's on_fetched)."""
 
-    def __init__(self, storage: Storage) -> None:
+    def __init__(self, storage: Storage, clock: Callable[[], float]) -> None:
         self._storage = storage
+        self._clock = clock
 
     async def note(self, feed: Feed, fetched: FetchedFeed) -> None:
-        """Record the feed's hub and topic, if it names one, for the scheduler to subscribe."""
-        link = find_hub(fetched.body, fetched.headers, fetched.url)
+        """Record the feed's hub and topic, if it names one, for the scheduler to subscribe.
+
+        A hub or topic that changed gets new credentials, and the hub left is to be told.
+        """
+        # Off the event loop: the document is a stranger's (its head is read, 64 KiB at most).
+        link = await asyncio.to_thread(find_hub, fetched.body, fetched.headers, fetched.url)
         if link is None:
             return
-        token, secret = new_credentials()
         try:
             known = await self._storage.push_subscription(feed.id)
             if known is not None and (known.hub, known.topic) == (link.hub, link.topic):
                 return  # the usual case: nothing to write on every poll
-            if await self._storage.want_push(feed.id, link.hub, link.topic, token, secret):
+            # A hub that never said how long it keeps us keeps us as long as we asked, at most.
+            unknown_lease_until = self._clock() + LEASE_SECONDS
+            if await self._storage.want_push(
+                feed.id, link.hub, link.topic, new_credentials(), unknown_lease_until
+            ):
                 log.info("websub hub found feed=%r hub=%s topic=%s", feed.name, link.hub,
                          link.topic)  # fmt: skip
         except DATABASE_ERRORS as error:
@@ -138,13 +105,18 @@ def new_credentials() -> tuple[str, str]:
     return secrets.token_urlsafe(24), secrets.token_urlsafe(32)
 
 
-def callback_url(base: str, subscription: PushSubscription) -> str:
-    """The address the hub calls for this subscription."""
+def callback_url(base: str, subscription: PushSubscription | PushDeparture) -> str:
+    """The address the hub calls for this subscription (or called, for a hub left)."""
     return f"{base}{CALLBACK_PREFIX}/{subscription.feed_id}/{subscription.token}"
 
 
 class WebSubscriber:
-    """Asks hubs to start, renew and end subscriptions, as their state in the database says."""
+    """Asks hubs to start, renew and end subscriptions, as their state in the database says.
+
+    Requests run in the background, one lane per hub (its origin): a hub is asked one request at
+    a time, HUBS_AT_ONCE hubs at once, and a request that is still running when the scheduler
+    looks again is not taken twice.
+    """
 
     def __init__(
         self,
@@ -152,18 +124,103 @@ class WebSubscriber:
         client: httpx.AsyncClient,
         callback_base: str,
         clock: Callable[[], float],
+        *,
+        deadline: float = HUB_DEADLINE,
+        hubs_at_once: int = HUBS_AT_ONCE,
     ) -> None:
         self._storage = storage
         self._client = client
         self._base = callback_base
         self._clock = clock
+        self._deadline = deadline
+        self._slots = asyncio.Semaphore(hubs_at_once)
+        self._lanes: dict[str, asyncio.Task[None]] = {}  # hub origin → the task asking it
+        self._waiting: dict[str, deque[HubWork]] = {}
+        # Subscriptions (by feed) and hubs left (by token) waiting in a lane or being asked about.
+        self._in_hand: set[int | str] = set()
 
     async def run_due(self) -> int:
-        """Send every request that is due now; how many were sent."""
-        due = await self._storage.push_subscriptions_due(self._clock(), BATCH)
-        for subscription in due:
+        """Start the requests that are due now, each in its hub's lane; how many were taken."""
+        now, limit = self._clock(), BATCH + len(self._in_hand)
+        due: list[HubWork] = [
+            *await self._storage.push_subscriptions_due(now, limit),
+            *await self._storage.push_departures_due(now, limit),
+        ]
+        taken = [work for work in due if _key(work) not in self._in_hand][:BATCH]
+        for work in taken:
+            self._in_hand.add(_key(work))
+            self._queue(_origin(work.hub), work)
+        return len(taken)
+
+    async def wait_for_requests(self) -> None:
+        """Wait until every request taken so far has been answered or given up (tests)."""
+        while self._lanes:
+            await asyncio.wait(list(self._lanes.values()))
+
+    async def close(self) -> None:
+        """Stop the requests under way (each is asked again when next due)."""
+        lanes = list(self._lanes.values())
+        for lane in lanes:
+            lane.cancel()
+        await asyncio.gather(*lanes, return_exceptions=True)
+
+    def _queue(self, hub: str, work: HubWork) -> None:
+        self._waiting.setdefault(hub, deque()).append(work)
+        if hub not in self._lanes:
+            lane = asyncio.create_task(self._lane(hub), name=f"websub-hub-{hub}")
+            self._lanes[hub] = lane
+            lane.add_done_callback(_log_lane_failure)
+
+    async def _lane(self, hub: str) -> None:
+        """Ask one hub about its waiting subscriptions, one after another."""
+        waiting = self._waiting[hub]
+        try:
+            while waiting:
+                work = waiting.popleft()
+                try:
+                    async with self._slots:
+                        await self._ask_about_current(work)
+                except _STORAGE_FAILURES as error:
+                    log.warning("websub request not made feed=%d: %s", work.feed_id, error)
+                finally:
+                    self._in_hand.discard(_key(work))
+        finally:
+            for left in waiting:
+                self._in_hand.discard(_key(left))
+            del self._lanes[hub], self._waiting[hub]
+
+    async def _ask_about_current(self, queued: HubWork) -> None:
+        """Ask about the subscription (or hub left) as it stands now: it may have changed while
+        it waited."""
+        if isinstance(queued, PushDeparture):
+            departure = await self._storage.push_departure(queued.feed_id, queued.token)
+            if departure is not None and departure == queued:
+                await self._leave(departure)
+            return
+        subscription = await self._storage.push_subscription(queued.feed_id)
+        if subscription is not None and subscription == queued:
             await self._ask_about(subscription)
-        return len(due)
+
+    async def _leave(self, departure: PushDeparture) -> None:
+        """Tell a hub the feed no longer names that we leave, at the callback it knows."""
+        now = self._clock()
+        feed_id, token = departure.feed_id, departure.token
+        if departure.lease_until <= now:
+            await self._storage.forget_departure(feed_id, token)  # it has forgotten us anyway
+            return
+        await self._storage.departure_requested(feed_id, token, now + VERIFY_WAIT_SECONDS, None)
+        form = {
+            "hub.mode": "unsubscribe",
+            "hub.topic": departure.topic,
+            "hub.callback": callback_url(self._base, departure),
+        }
+        error = await self._post(departure.hub, form)
+        if error is None:
+            log.info("websub leaving hub feed=%d hub=%s", feed_id, departure.hub)
+            return
+        log.warning("websub leaving hub failed feed=%d hub=%s: %s", feed_id, departure.hub, error)
+        retry_at = min(self._clock() + RETRY_SECONDS, departure.lease_until)
+        await self._storage.departure_requested(feed_id, token, retry_at, error)
 
     async def _ask_about(self, subscription: PushSubscription) -> None:
         if subscription.feed_enabled:
@@ -185,19 +242,6 @@ class WebSubscriber:
         now = self._clock()
         feed_id = subscription.feed_id
         await self._storage.push_requested(feed_id, then, now, now + VERIFY_WAIT_SECONDS, None)
-        error = await self._post(subscription, mode)
-        if error is None:
-            log.info("websub %s requested feed=%d hub=%s", mode, feed_id, subscription.hub)
-            return
-        log.warning("websub %s failed feed=%d hub=%s: %s", mode, feed_id, subscription.hub, error)
-        # A failed subscription request leaves the state as it was (an active lease still runs).
-        status = subscription.status if then == PushStatus.REQUESTED else then
-        await self._storage.push_requested(
-            feed_id, status, now, self._retry_at(subscription, now), error
-        )
-
-    async def _post(self, subscription: PushSubscription, mode: str) -> str | None:
-        """Send the request; why it failed, or None when the hub took it."""
         form = {
             "hub.mode": mode,
             "hub.topic": subscription.topic,
@@ -205,21 +249,80 @@ class WebSubscriber:
         }
         if mode == "subscribe":
             form |= {"hub.secret": subscription.secret, "hub.lease_seconds": str(LEASE_SECONDS)}
+        error = await self._post(subscription.hub, form)
+        if error is None:
+            log.info("websub %s requested feed=%d hub=%s", mode, feed_id, subscription.hub)
+            return
+        log.warning("websub %s failed feed=%d hub=%s: %s", mode, feed_id, subscription.hub, error)
+        # A failed subscription request leaves the state as it was (an active lease still runs).
+        status = subscription.status if then == PushStatus.REQUESTED else then
+        now = self._clock()
+        await self._storage.push_requested(
+            feed_id, status, now, self._retry_at(subscription, now), error
+        )
+
+    async def _post(self, hub: str, form: dict[str, str]) -> str | None:
+        """Send a request; why it failed, or None when the hub took it."""
         try:
-            response = await self._client.post(subscription.hub, data=form, timeout=HUB_TIMEOUT)
+            async with asyncio.timeout(self._deadline):
+                return await self._send(hub, form)
+        except TimeoutError:
+            return f"hub gave no whole answer within {self._deadline:g} s"
         except httpx.HTTPError as failure:
             return f"hub unreachable: {type(failure).__name__}: {failure}"
-        if not response.is_success:
-            return f"hub answered {response.status_code}: {response.text[:200]}"
-        return None
+
+    async def _send(self, hub: str, form: dict[str, str]) -> str | None:
+        async with self._client.stream("POST", hub, data=form, timeout=self._deadline) as answer:
+            if answer.is_success:
+                return None  # its body says nothing we need: it is not read
+            return f"hub answered {answer.status_code}: {await _answer_start(answer)}"
 
     @staticmethod
     def _retry_at(subscription: PushSubscription, now: float) -> float:
         retry = now + RETRY_SECONDS
-        if subscription.status == PushStatus.ACTIVE and subscription.lease_until is not None:
+        if subscription.pushing(now) and subscription.lease_until is not None:
             # Renewing: try again well before the lease ends, not an hour after it has.
             retry = min(retry, max(now + 60.0, (now + subscription.lease_until) / 2))
         return retry
+
+
+async def _answer_start(answer: httpx.Response) -> str:
+    """The start of a hub's answer, for the log: at most ANSWER_BYTES read, or inflated."""
+    kept = bytearray()
+    read = 0
+    try:
+        inflater = BoundedInflater(answer.headers.get("Content-Encoding", ""), ANSWER_BYTES)
+        async for chunk in answer.aiter_raw():
+            kept += inflater.feed(chunk[: ANSWER_BYTES - read])
+            read += len(chunk)
+            if read >= ANSWER_BYTES:
+                break
+    except BodyTooLargeError:
+        # What came before is enough (a compressed answer may hold far more than it weighs).
+        return f"{kept.decode(errors='replace')[:200]} [inflates past {ANSWER_BYTES} bytes]"
+    except UndecodableBodyError as error:
+        return str(error)[:200]
+    return kept.decode(errors="replace")[:200]
+
+
+def _key(work: HubWork) -> int | str:
+    """What a request is about: a feed's subscription, or a hub left (by its unique token)."""
+    return work.token if isinstance(work, PushDeparture) else work.feed_id
+
+
+def _origin(url: str) -> str:
+    """A hub's scheme, host and port: the one server its lane asks."""
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL:
+        return url
+    return f"{parsed.scheme}://{parsed.host.lower()}:{parsed.port or ''}"
+
+
+def _log_lane_failure(lane: asyncio.Task[None]) -> None:
+    # Nobody awaits a lane: its unexpected failure is reported here.
+    if not lane.cancelled() and (error := lane.exception()) is not None:
+        log.error("websub requests failed: %s", lane.get_name(), exc_info=error)
 
 
 def renewal_moment(now: float, lease_seconds: float) -> float:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import hmac
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,6 +13,7 @@ import httpx
 
 from bot.feeds.websub import CALLBACK_PREFIX, WebSubscriber
 from bot.standin import FeedItem, FeedServer, HubStandIn, TelegramStandIn, render_atom
+from bot.standin.hub import HubSubscription, Verification
 from storage.models import PushStatus
 from tests.factories import news
 from tests.inprocess import (
@@ -53,16 +56,20 @@ async def pushed_bot(
     hub: HubStandIn,
     clock: FakeClock,
     poll_max_seconds: float | None = None,
+    *,
+    items: Sequence[FeedItem] = (OLD,),
+    others: Sequence[tuple[str, str, str]] = (),
 ) -> AsyncIterator[RunningBot]:
-    """The bot with a public webhook address, subscribed to the hub of its one feed."""
+    """The bot with a public webhook address, subscribed to the hub of its feed (with `items`);
+    `others` are more feeds, whose documents the test serves."""
     port = free_port()
     hub.reach[PUBLIC_ORIGIN] = f"http://127.0.0.1:{port}"
-    serve(feeds, hub, [OLD])
+    serve(feeds, hub, items)
     async with running_bot(
         tmp_path,
         telegram,
         feeds,
-        [("Berita Dorong", ATOM, "")],
+        [("Berita Dorong", ATOM, ""), *others],
         clock=clock,
         webhook_port=port,
         poll_seconds=60,
@@ -214,3 +221,52 @@ async def test_removing_the_feed_unsubscribes_from_its_hub(
         assert await warta.services.storage.push_subscription(1) is None
         assert subscription.callback == hub.requests[-1]["hub.callback"]
         assert alert_titles(telegram, READER) == []
+
+
+def signed(secret: str, body: bytes) -> str:
+    """An X-Hub-Signature of body with secret, as a hub signs a push."""
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+async def test_a_new_hub_gets_new_credentials_and_the_old_hubs_pushes_are_refused(
+    tmp_path: Path, telegram: TelegramStandIn, feeds: FeedServer
+) -> None:
+    clock = FakeClock()
+    topic, kind = feeds.url(ATOM), "application/atom+xml"
+    async with (
+        HubStandIn() as old_hub,
+        HubStandIn() as new_hub,
+        pushed_bot(tmp_path, telegram, feeds, old_hub, clock) as warta,
+    ):
+        new_hub.reach[PUBLIC_ORIGIN] = old_hub.reach[PUBLIC_ORIGIN]
+        (old,) = old_hub.subscribers(topic)
+        serve(feeds, new_hub, [OLD])  # the feed now names another hub
+        await warta.poll()
+        assert await websub(warta).run_due() == 2  # subscribe at the new hub, leave the old one
+        await new_hub.wait_for(lambda h: len(h.subscribers(topic)) == 1)
+        await old_hub.wait_for(lambda h: not h.subscribers(topic))
+        (new,) = new_hub.subscribers(topic)
+        assert new.secret != old.secret
+        assert new.callback != old.callback
+        leaving = old_hub.requests[-1]
+        assert (leaving["hub.mode"], leaving["hub.callback"]) == ("unsubscribe", old.callback)
+        assert old_hub.verifications[-1] == Verification("unsubscribe", topic, old.callback, True)
+
+        # What the old hub still sends is refused: at its callback, and at the new one with its
+        # secret.
+        forged = atom_with_hub(feeds, old_hub, [news("palsu", "Banjir palsu di Serang"), OLD])
+        assert await old_hub.deliver(old, forged, kind, signed(str(old.secret), forged)) == 404
+        at_new_callback = HubSubscription(topic, new.callback, old.secret, old.lease_seconds)
+        assert await old_hub.deliver(
+            at_new_callback, forged, kind, signed(str(old.secret), forged)
+        ) == 202  # fmt: skip
+        await pushes_stored(warta)
+
+        genuine = serve(feeds, new_hub, [news("asli", "Banjir asli di Lebak"), OLD])
+        assert await new_hub.publish(topic, genuine, kind) == [202]
+        await telegram.wait_for(lambda tg: bool(alert_titles(tg, READER)), timeout=HUNG)
+        await pushes_stored(warta)
+        assert alert_titles(telegram, READER) == ["Banjir asli di Lebak"]
+        stored = await warta.services.storage.latest_items(50)
+        assert "Banjir palsu di Serang" not in [item.title for item in stored]
+        assert await warta.services.storage.push_departures_due(clock.now + 10**9, 10) == []

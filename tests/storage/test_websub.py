@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from storage import Storage
-from storage.models import FeedSeed, PushStatus
+from storage.models import FeedSeed, PushDeparture, PushStatus
 
 HUB, TOPIC = "https://hub.example/", "https://berita.example/feed.xml"
 
@@ -11,9 +11,9 @@ HUB, TOPIC = "https://hub.example/", "https://berita.example/feed.xml"
 async def test_a_hub_is_noted_once_and_asked_about_as_its_state_says(storage: Storage) -> None:
     (added,) = await storage.import_feeds([FeedSeed(TOPIC, "Berita", "")], now=10.0)
     feed = added.feed_id
-    assert await storage.want_push(feed, HUB, TOPIC, "token-1", "secret-1")
+    assert await storage.want_push(feed, HUB, TOPIC, ("token-1", "secret-1"), 9999.0)
     # The same hub seen again keeps the subscription and its credentials.
-    assert not await storage.want_push(feed, HUB, TOPIC, "token-2", "secret-2")
+    assert not await storage.want_push(feed, HUB, TOPIC, ("token-2", "secret-2"), 9999.0)
     (due,) = await storage.push_subscriptions_due(now=20.0, limit=10)
     assert (due.token, due.secret, due.status) == ("token-1", "secret-1", PushStatus.WANTED)
 
@@ -36,12 +36,31 @@ async def test_a_hub_is_noted_once_and_asked_about_as_its_state_says(storage: St
     assert await storage.push_subscription(feed) is None
 
 
-async def test_a_new_hub_asks_again_with_the_same_credentials(storage: Storage) -> None:
+async def test_a_new_hub_gets_new_credentials_and_the_hub_left_is_to_be_told(
+    storage: Storage,
+) -> None:
     (added,) = await storage.import_feeds([FeedSeed(TOPIC, "Berita", "")], now=10.0)
-    await storage.want_push(added.feed_id, HUB, TOPIC, "token-1", "secret-1")
-    await storage.push_verified(added.feed_id, lease_until=1000.0, renew_at=800.0)
-    assert await storage.want_push(added.feed_id, "https://hub2.example/", TOPIC, "t2", "s2")
-    subscription = await storage.push_subscription(added.feed_id)
+    feed = added.feed_id
+    await storage.want_push(feed, HUB, TOPIC, ("token-1", "secret-1"), 9999.0)
+    await storage.push_requested(feed, PushStatus.REQUESTED, 20.0, 3620.0, None)
+    await storage.push_verified(feed, lease_until=1000.0, renew_at=800.0)
+    assert await storage.want_push(feed, "https://hub2.example/", TOPIC, ("t2", "s2"), 9999.0)
+    subscription = await storage.push_subscription(feed)
     assert subscription is not None
     assert (subscription.hub, subscription.status) == ("https://hub2.example/", PushStatus.WANTED)
-    assert subscription.token == "token-1"
+    assert (subscription.token, subscription.secret, subscription.lease_until) == ("t2", "s2", None)
+    assert await storage.pushed_feed(feed, "token-1") is None
+
+    (left,) = await storage.push_departures_due(now=30.0, limit=10)
+    assert (left.hub, left.topic, left.token, left.lease_until) == (HUB, TOPIC, "token-1", 1000.0)
+    await storage.departure_requested(feed, "token-1", 3630.0, None)
+    assert await storage.push_departures_due(now=31.0, limit=10) == []
+    assert await storage.push_departure(feed, "token-1") == PushDeparture(
+        feed, HUB, TOPIC, "token-1", 1000.0, 3630.0
+    )
+    await storage.forget_departure(feed, "token-1")
+    assert await storage.push_departure(feed, "token-1") is None
+
+    # A hub never asked (nor one that refused) is not told anything when the feed moves on.
+    assert await storage.want_push(feed, HUB, TOPIC, ("t3", "s3"), 9999.0)
+    assert await storage.push_departures_due(now=40.0, limit=10) == []
