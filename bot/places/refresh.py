@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tarball", type=Path, help="a tarball already downloaded (offline)")
     parser.add_argument("--output", type=Path, default=TARGET)
     args = parser.parse_args(argv)
-    published = _published(args.version) if args.tarball is None else "unknown"
+    published = _published(args.version)
     with tempfile.TemporaryDirectory() as folder:
         tarball = args.tarball or _pack(args.version, Path(folder))
         tables = _read_tables(tarball)
@@ -54,14 +54,17 @@ def _pack(version: str, folder: Path) -> Path:
 
 
 def _published(version: str) -> str:
-    """The date the registry says this version was published."""
-    answer = subprocess.run(
-        ["npm", "view", f"{PACKAGE}@{version}", "time", "--json"],
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return str(json.loads(answer.stdout)[version])[:10]
+    """The date the registry says this version was published ("unknown" offline)."""
+    try:
+        answer = subprocess.run(
+            ["npm", "view", f"{PACKAGE}@{version}", "time", "--json"],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return str(json.loads(answer.stdout).get(version, "unknown"))[:10]
 
 
 def _read_tables(tarball: Path) -> dict[str, list[dict[str, str]]]:
@@ -92,6 +95,8 @@ def render(version: str, published: str, tables: dict[str, list[dict[str, str]]]
         f'version = "{version}"',
         f'published = "{published}"',
         f'refreshed = "{today}"',
+        "",
+        "[areas]",
         "",
         "provinces = [",
         *_rows(

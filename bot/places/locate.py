@@ -1,0 +1,329 @@
+"""Locating an item: the places where its story happens, each with the cue that placed it.
+
+The names of the gazetteer are found in one pass of its Aho-Corasick automaton over the item's
+text (lower case, every non-word character a space, so offsets stay the text's own). Each name
+found is then judged by its neighbours, as the README's guide says: a person's origin or an
+organisation's home is not a place; a name that is also a word needs a cue; a name shared by a
+kota and a kabupaten is the one the text names; a name shared by two provinces needs the text
+to settle it. A kabupaten/kota also places its province.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.places.gazetteer import Gazetteer, Name, Place
+
+_NON_WORD = re.compile(r"[\W_]")
+_WORDS = re.compile(r"[^\W_]+")
+_NEXT_WORD = re.compile(r"([\W_]*)([^\W_]+)")
+# "SORONG, ANTARA -", "JAKARTA, KOMPAS.com —", "Sorong (ANTARA) -": a place in capitals, then
+# the outlet; "Liputan6.com, Garut -": the outlet, then the place.
+_DATELINE = re.compile(
+    r"\s*(?:(?P<caps>[A-Z][A-Z.'\- ]{1,40}?)\s*[,(]\s*[^\n]{0,40}?\s[-\u2013\u2014]"
+    r"|[\w.]+\.(?:com|id|net|co)\s*,\s*(?P<after>[A-Z][\w.'\- ]{1,40}?)\s*[-\u2013\u2014])"
+)
+_LOOK_BACK = 60
+_LIST_WORDS = frozenset({"dan", "serta", "hingga", "sampai", "atau"})
+
+
+@dataclass(frozen=True, slots=True)
+class Located:
+    """A place where the story happens, and what in the text placed it."""
+
+    code: str
+    name: str
+    cue: str
+
+
+@dataclass(frozen=True, slots=True)
+class PassedOver:
+    """A name found in the text that placed nothing, and why."""
+
+    name: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """Everything the locator read in one item."""
+
+    located: tuple[Located, ...]
+    passed_over: tuple[PassedOver, ...]
+
+
+@dataclass(slots=True)
+class _Found:
+    """One name found in the text, while it is being judged."""
+
+    name: Name
+    start: int
+    end: int
+    written: str
+    codes: tuple[str, ...] = ()
+    cue: str = ""
+    # Unqualified kota and kabupaten of one name: settled by the other places of the text.
+    pair: bool = False
+    # Places in two provinces: settled by the other places of the text, or dropped.
+    shared: bool = False
+
+
+def locate(
+    gazetteer: Gazetteer, *, title: str, teaser: str = "", article: str = ""
+) -> list[Located]:
+    """The places where an item's story happens, provinces included."""
+    return list(read_places(gazetteer, title=title, teaser=teaser, article=article).located)
+
+
+def read_places(
+    gazetteer: Gazetteer, *, title: str, teaser: str = "", article: str = ""
+) -> Reading:
+    """The places of an item, and the names found that placed nothing, with reasons."""
+    text = "\n".join(part for part in (title, teaser, article) if part)
+    datelines = _datelines(text)
+    passed: list[PassedOver] = []
+    taken: list[_Found] = []
+    found = _found(gazetteer, text)
+    for index, item in enumerate(found):
+        reason = _judge(gazetteer, text, found, index, datelines)
+        if reason is None:
+            taken.append(item)
+        else:
+            passed.append(PassedOver(item.written, reason))
+    located = _settle(gazetteer, taken, passed)
+    return Reading(tuple(located), tuple(passed))
+
+
+def _datelines(text: str) -> list[tuple[int, int]]:
+    """The spans of the dateline places at the start of each line of the text."""
+    spans = []
+    start = 0
+    for line in text.split("\n"):
+        match = _DATELINE.match(line)
+        if match is not None:
+            group = "caps" if match.group("caps") else "after"
+            spans.append((start + match.start(group), start + match.end(group)))
+        start += len(line) + 1
+    return spans
+
+
+def _found(gazetteer: Gazetteer, text: str) -> list[_Found]:
+    """The names in the text, longest first where two overlap, in the order of the text."""
+    lowered = text.lower()
+    if len(lowered) != len(text):  # a letter whose lower case is longer: keep offsets exact
+        lowered = "".join(char.lower()[:1] for char in text)
+    folded = _NON_WORD.sub(" ", lowered)
+    candidates = []
+    for end, (key, name) in gazetteer.automaton.iter(folded):
+        start = end - len(key) + 1
+        if (start == 0 or folded[start - 1] == " ") and (
+            end + 1 == len(folded) or folded[end + 1] == " "
+        ):
+            candidates.append((start, end + 1, name))
+    candidates.sort(key=lambda found: (found[0], -found[1]))
+    chosen: list[_Found] = []
+    for start, end, name in sorted(candidates, key=lambda found: found[0] - found[1]):
+        if all(end <= other.start or start >= other.end for other in chosen):
+            chosen.append(_Found(name, start, end, text[start:end]))
+    return sorted(chosen, key=lambda found: found.start)
+
+
+def _judge(
+    gazetteer: Gazetteer,
+    text: str,
+    found: list[_Found],
+    index: int,
+    datelines: list[tuple[int, int]],
+) -> str | None:
+    """Decide the places one name stands for here (on `item`); None, or why it places nothing."""
+    item = found[index]
+    following = found[index + 1] if index + 1 < len(found) else None
+    name, cues = item.name, gazetteer.cues
+    if name.source == "not a place":
+        return "not a place of Indonesia" if not name.codes else "a name of something else"
+    if not _written_as_name(item):
+        return "written in lower case" if not name.exact else "a short form not in capitals"
+    words = _words_before(text, item.start)
+    before = words[-1].lower() if words else ""
+    after = _word_after(text, item.end)
+    reason = _not_the_place(gazetteer, text, item, words, after, following)
+    if reason is not None:
+        return reason
+    container = _container(gazetteer, text, found, index)
+    if container is not None:
+        return f"a locality of {container}"
+    in_dateline = any(start <= item.start and item.end <= end for start, end in datelines)
+    settled = _province_after(gazetteer, text, item, following)
+    if name.needs_cue and not (before in cues.before or in_dateline or settled):
+        return "also a word or a name: no cue says it is the place"
+    codes = _qualified(gazetteer, name.codes, before)
+    item.cue = _cue(item, before, in_dateline, settled, codes != name.codes)
+    if codes == name.codes:
+        codes = _unqualified(gazetteer, codes, in_dateline)
+    if settled:
+        codes = tuple(code for code in codes if gazetteer.places[code].province_code == settled)
+    item.codes = codes
+    provinces = {gazetteer.places[code].province_code for code in codes}
+    item.shared = len(provinces) > 1
+    item.pair = not item.shared and len(codes) > 1
+    return None
+
+
+def _written_as_name(item: _Found) -> bool:
+    """Tell whether the text writes the name as a name: capitalised, short forms exactly."""
+    if item.name.exact:
+        return item.written.replace(" ", "") == item.name.written.replace(" ", "")
+    last = item.written.split()[-1] if item.written.split() else item.written
+    return last[:1].isupper() or last[:1].isdigit()
+
+
+def _not_the_place(
+    gazetteer: Gazetteer,
+    text: str,
+    item: _Found,
+    words: list[str],
+    after: str,
+    following: _Found | None,
+) -> str | None:
+    """Why the words around a name make it something other than the place, if they do."""
+    cues, name = gazetteer.cues, item.name
+    raw_before = words[-1] if words else ""
+    before = raw_before.lower()
+    before2 = words[-2].lower() if len(words) > 1 else ""
+    if after in name.not_before or before in name.not_after:
+        return f"a word here ({before} {item.written} {after})".replace("  ", " ").strip()
+    if before in cues.origin_before or (before == "dari" and before2 == "berasal"):
+        return "a person's origin"
+    if before in cues.organisation_before or after in cues.organisation_after:
+        return "the name of an organisation, club, product or culture"
+    road = following is not None and text[item.end : following.start].strip() in {"-", "\u2013"}
+    if before in cues.street_before and raw_before[:1].isupper() and not road:
+        return "a street's name"
+    for word in reversed(words[-4:]):
+        if not word[:1].isupper():
+            break
+        if word.lower() in cues.institution_heads:
+            return "the home of an institution"
+    return None
+
+
+def _words_before(text: str, start: int) -> list[str]:
+    """The words right before a position, as written, in the same line."""
+    window = text[max(0, start - _LOOK_BACK) : start]
+    return _WORDS.findall(window.rsplit("\n", 1)[-1])
+
+
+def _word_after(text: str, end: int) -> str:
+    """The word right after a position, folded."""
+    match = _NEXT_WORD.match(text, end)
+    return match.group(2).lower() if match is not None else ""
+
+
+def _container(gazetteer: Gazetteer, text: str, found: list[_Found], index: int) -> str | None:
+    """The place of another province that the name is a locality of ("Kuningan, Jakarta")."""
+    item = found[index]
+    following = found[index + 1] if index + 1 < len(found) else None
+    if following is None or following.name.source == "not a place" or not following.name.codes:
+        return None
+    if "," not in text[item.end : following.start] or text[item.end : following.start].strip(", "):
+        return None
+    if all(gazetteer.places[code].kind == "province" for code in item.name.codes):
+        return None
+    mine = {gazetteer.places[code].province_code for code in item.name.codes}
+    theirs = {gazetteer.places[code].province_code for code in following.name.codes}
+    if mine & theirs:
+        return None
+    rest = _NEXT_WORD.match(text, following.end)
+    third = found[index + 2] if index + 2 < len(found) else None
+    listed = third is not None and text[following.end : third.start].strip() == ","
+    if listed or (rest is not None and rest.group(2).lower() in _LIST_WORDS):
+        return None  # a list of places ("Padang, Bengkulu, dan Jambi"), not a locality
+    return following.written
+
+
+def _province_after(gazetteer: Gazetteer, text: str, item: _Found, following: _Found | None) -> str:
+    """The province code a name is settled by when its province follows it ("Batang, Jateng")."""
+    if following is None or text[item.end : following.start].strip(" ,") != "":
+        return ""
+    provinces = [gazetteer.places[code] for code in following.name.codes]
+    if len(provinces) != 1 or provinces[0].kind != "province":
+        return ""
+    code = provinces[0].code
+    mine = {gazetteer.places[own].province_code for own in item.name.codes}
+    return code if code in mine and len(item.name.codes) > 0 else ""
+
+
+def _qualified(gazetteer: Gazetteer, codes: tuple[str, ...], before: str) -> tuple[str, ...]:
+    """The places a qualifier right before the name keeps ("Kota Bogor", "Pemprov Jambi")."""
+    cues = gazetteer.cues
+    wanted = (
+        "regency"
+        if before in cues.regency_before
+        else "city"
+        if before in cues.city_before
+        else "province"
+        if before in cues.province_before
+        else None
+    )
+    if wanted is None:
+        return codes
+    kept = tuple(code for code in codes if gazetteer.places[code].kind == wanted)
+    return kept or codes
+
+
+def _unqualified(
+    gazetteer: Gazetteer, codes: tuple[str, ...], in_dateline: bool
+) -> tuple[str, ...]:
+    """A province's name that is also its capital's: the province, the city in a dateline."""
+    places = [gazetteer.places[code] for code in codes]
+    provinces = {place.code for place in places if place.kind == "province"}
+    if not provinces:
+        return codes
+    if in_dateline:
+        cities = tuple(place.code for place in places if place.kind == "city")
+        if cities:
+            return cities
+    return tuple(sorted(provinces))
+
+
+def _cue(item: _Found, before: str, in_dateline: bool, settled: str, qualified: bool) -> str:
+    """What placed the name, in words."""
+    if in_dateline:
+        return "dateline"
+    if qualified:
+        return f"qualifier '{before}'"
+    if settled:
+        return "its province follows"
+    if item.name.needs_cue:
+        return f"cue '{before}'"
+    labels = {"name": "name", "capital": "capital", "short form": "short form"}
+    return labels.get(item.name.source, "landmark")
+
+
+def _settle(gazetteer: Gazetteer, taken: list[_Found], passed: list[PassedOver]) -> list[Located]:
+    """The places of the names taken, pairs and shared names settled by the others."""
+    definite = {code for item in taken if not (item.pair or item.shared) for code in item.codes}
+    provinces = {gazetteer.places[code].province_code for code in definite}
+    located: dict[str, Located] = {}
+    for item in taken:
+        codes = item.codes
+        if item.shared:
+            codes = tuple(c for c in codes if gazetteer.places[c].province_code in provinces)
+            if len({gazetteer.places[code].province_code for code in codes}) != 1:
+                passed.append(PassedOver(item.written, "shared by places in two provinces"))
+                continue
+        if item.pair or item.shared:
+            codes = tuple(code for code in codes if code in definite) or codes
+        for code in codes:
+            _place(located, gazetteer.places[code], item.written, item.cue)
+    for entry in list(located.values()):
+        province = gazetteer.places[entry.code].province_code
+        if province not in located:
+            _place(located, gazetteer.places[province], entry.name, f"province of {entry.name}")
+    return list(located.values())
+
+
+def _place(located: dict[str, Located], place: Place, written: str, cue: str) -> None:
+    """Record a place once, with the first cue that placed it."""
+    located.setdefault(place.code, Located(place.code, written, cue))
