@@ -90,6 +90,8 @@ class Cues:
     organisation_after: frozenset[str]
     street_before: frozenset[str]
     institution_heads: frozenset[str]
+    # Every word that narrows a name to one kind of place.
+    qualifiers: frozenset[str]
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -239,6 +241,9 @@ def _cues(curated: Mapping[str, Any]) -> Cues:
         organisation_after=_folded(curated["organisation_after"]),
         street_before=_folded(curated["street_before"]),
         institution_heads=_folded(curated["institution_heads"]),
+        qualifiers=_folded(
+            [*curated["regency_before"], *curated["city_before"], *curated["province_before"]]
+        ),
     )
 
 
@@ -248,10 +253,10 @@ def _folded(words: Iterable[str]) -> frozenset[str]:
 
 
 def _automaton(names: Mapping[str, Name]) -> Any:
-    """An Aho-Corasick automaton over the folded names, each key yielding (key, name)."""
+    """An Aho-Corasick automaton over the folded names, each after a space (a word's start)."""
     automaton = ahocorasick.Automaton()
     for key, name in names.items():
-        automaton.add_word(key, (key, name))
+        automaton.add_word(" " + key, (" " + key, name))
     automaton.make_automaton()
     return automaton
 

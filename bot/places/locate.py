@@ -15,7 +15,13 @@ from dataclasses import dataclass
 
 from bot.places.gazetteer import Gazetteer, Name, Place
 
-_NON_WORD = re.compile(r"[\W_]")
+# Punctuation and spaces as the automaton's single separator (offsets stay the text's own).
+_SEPARATORS = str.maketrans(
+    dict.fromkeys(
+        "\t\n\r\x0b\x0c!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~\u00a0\u2013\u2014\u2018\u2019\u201c\u201d\u2026",
+        " ",
+    )
+)
 _WORDS = re.compile(r"[^\W_]+")
 _NEXT_WORD = re.compile(r"([\W_]*)([^\W_]+)")
 # "SORONG, ANTARA -", "JAKARTA, KOMPAS.com —", "Sorong (ANTARA) -": a place in capitals, then
@@ -85,10 +91,17 @@ def read_places(
     passed: list[PassedOver] = []
     taken: list[_Found] = []
     found = _found(gazetteer, text)
+    # A name taken once is judged again only where a qualifier may narrow it ("Kota Bekasi"):
+    # elsewhere a repeat could only place what it already placed (long articles repeat names).
+    taken_names: set[int] = set()
+    qualifiers = gazetteer.cues.qualifiers
     for index, item in enumerate(found):
+        if id(item.name) in taken_names and _word_before(text, item.start) not in qualifiers:
+            continue
         reason = _judge(gazetteer, text, found, index, datelines)
         if reason is None:
             taken.append(item)
+            taken_names.add(id(item.name))
         else:
             passed.append(PassedOver(item.written, reason))
     located = _settle(gazetteer, taken, passed)
@@ -109,24 +122,26 @@ def _datelines(text: str) -> list[tuple[int, int]]:
 
 
 def _found(gazetteer: Gazetteer, text: str) -> list[_Found]:
-    """The names in the text, longest first where two overlap, in the order of the text."""
+    """The names in the text, the longest where two overlap, in the order of the text."""
     lowered = text.lower()
     if len(lowered) != len(text):  # a letter whose lower case is longer: keep offsets exact
         lowered = "".join(char.lower()[:1] for char in text)
-    folded = _NON_WORD.sub(" ", lowered)
+    # Keys begin with a space, so only a word's start can begin a name: one space in front
+    # shifts every offset by one, which `end - len(key) + 1` takes back.
+    folded = " " + lowered.translate(_SEPARATORS)
+    last = len(folded) - 1
     candidates = []
     for end, (key, name) in gazetteer.automaton.iter(folded):
-        start = end - len(key) + 1
-        if (start == 0 or folded[start - 1] == " ") and (
-            end + 1 == len(folded) or folded[end + 1] == " "
-        ):
-            candidates.append((start, end + 1, name))
+        if end == last or not folded[end + 1].isalnum():
+            candidates.append((end - len(key) + 1, end, name))
     candidates.sort(key=lambda found: (found[0], -found[1]))
     chosen: list[_Found] = []
-    for start, end, name in sorted(candidates, key=lambda found: found[0] - found[1]):
-        if all(end <= other.start or start >= other.end for other in chosen):
+    reach = 0
+    for start, end, name in candidates:
+        if start >= reach:
             chosen.append(_Found(name, start, end, text[start:end]))
-    return sorted(chosen, key=lambda found: found.start)
+            reach = end
+    return chosen
 
 
 def _judge(
@@ -212,6 +227,12 @@ def _words_before(text: str, start: int) -> list[str]:
     """The words right before a position, as written, in the same line."""
     window = text[max(0, start - _LOOK_BACK) : start]
     return _WORDS.findall(window.rsplit("\n", 1)[-1])
+
+
+def _word_before(text: str, start: int) -> str:
+    """The word right before a position, folded ("" where there is none)."""
+    words = _WORDS.findall(text, max(0, start - 20), start)
+    return words[-1].lower() if words else ""
 
 
 def _word_after(text: str, end: int) -> str:
