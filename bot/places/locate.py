@@ -15,10 +15,11 @@ from dataclasses import dataclass
 
 from bot.places.gazetteer import Gazetteer, Name, Place
 
-# Punctuation and spaces as the automaton's single separator (offsets stay the text's own).
+# Punctuation and spaces as one separator, a space (offsets stay the text's own); line ends stay,
+# so that the words before a name are those of its own line.
 _SEPARATORS = str.maketrans(
     dict.fromkeys(
-        "\t\n\r\x0b\x0c!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~\u00a0\u2013\u2014\u2018\u2019\u201c\u201d\u2026",
+        "\t\r\x0b\x0c!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~\u00a0\u2013\u2014\u2018\u2019\u201c\u201d\u2026",
         " ",
     )
 )
@@ -31,6 +32,9 @@ _DATELINE = re.compile(
     r"|[\w.]+\.(?:com|id|net|co)\s*,\s*(?P<after>[A-Z][\w.'\- ]{1,40}?)\s*[-\u2013\u2014])"
 )
 _LOOK_BACK = 60
+# At most this many characters between a name and the one after it for the two to be read
+# together ("Kuningan, Jakarta Selatan", "Batang, Jawa Tengah").
+_NEAR = 3
 _LIST_WORDS = frozenset({"dan", "serta", "hingga", "sampai", "atau"})
 
 
@@ -90,15 +94,16 @@ def read_places(
     datelines = _datelines(text)
     passed: list[PassedOver] = []
     taken: list[_Found] = []
-    found = _found(gazetteer, text)
+    spaced = text.translate(_SEPARATORS)
+    found = _found(gazetteer, text, spaced)
     # A name taken once is judged again only where a qualifier may narrow it ("Kota Bekasi"):
     # elsewhere a repeat could only place what it already placed (long articles repeat names).
     taken_names: set[int] = set()
     qualifiers = gazetteer.cues.qualifiers
     for index, item in enumerate(found):
-        if id(item.name) in taken_names and _word_before(text, item.start) not in qualifiers:
+        if id(item.name) in taken_names and _word_before(spaced, item.start) not in qualifiers:
             continue
-        reason = _judge(gazetteer, text, found, index, datelines)
+        reason = _judge(gazetteer, (text, spaced), found, index, datelines)
         if reason is None:
             taken.append(item)
             taken_names.add(id(item.name))
@@ -121,14 +126,14 @@ def _datelines(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _found(gazetteer: Gazetteer, text: str) -> list[_Found]:
+def _found(gazetteer: Gazetteer, text: str, spaced: str) -> list[_Found]:
     """The names in the text, the longest where two overlap, in the order of the text."""
-    lowered = text.lower()
-    if len(lowered) != len(text):  # a letter whose lower case is longer: keep offsets exact
-        lowered = "".join(char.lower()[:1] for char in text)
+    lowered = spaced.lower()
+    if len(lowered) != len(spaced):  # a letter whose lower case is longer: keep offsets exact
+        lowered = "".join(char.lower()[:1] for char in spaced)
     # Keys begin with a space, so only a word's start can begin a name: one space in front
     # shifts every offset by one, which `end - len(key) + 1` takes back.
-    folded = " " + lowered.translate(_SEPARATORS)
+    folded = " " + lowered.replace("\n", " ")
     last = len(folded) - 1
     candidates = []
     for end, (key, name) in gazetteer.automaton.iter(folded):
@@ -146,12 +151,13 @@ def _found(gazetteer: Gazetteer, text: str) -> list[_Found]:
 
 def _judge(
     gazetteer: Gazetteer,
-    text: str,
+    texts: tuple[str, str],
     found: list[_Found],
     index: int,
     datelines: list[tuple[int, int]],
 ) -> str | None:
     """Decide the places one name stands for here (on `item`); None, or why it places nothing."""
+    text, spaced = texts
     item = found[index]
     following = found[index + 1] if index + 1 < len(found) else None
     name, cues = item.name, gazetteer.cues
@@ -159,7 +165,7 @@ def _judge(
         return "not a place of Indonesia" if not name.codes else "a name of something else"
     if not _written_as_name(item):
         return "written in lower case" if not name.exact else "a short form not in capitals"
-    words = _words_before(text, item.start)
+    words = _words_before(spaced, item.start)
     before = words[-1].lower() if words else ""
     after = _word_after(text, item.end)
     reason = _not_the_place(gazetteer, text, item, words, after, following)
@@ -189,7 +195,8 @@ def _written_as_name(item: _Found) -> bool:
     """Tell whether the text writes the name as a name: capitalised, short forms exactly."""
     if item.name.exact:
         return item.written.replace(" ", "") == item.name.written.replace(" ", "")
-    last = item.written.split()[-1] if item.written.split() else item.written
+    words = item.written.split()
+    last = words[-1] if words else item.written
     return last[:1].isupper() or last[:1].isdigit()
 
 
@@ -223,15 +230,14 @@ def _not_the_place(
     return None
 
 
-def _words_before(text: str, start: int) -> list[str]:
+def _words_before(spaced: str, start: int) -> list[str]:
     """The words right before a position, as written, in the same line."""
-    window = text[max(0, start - _LOOK_BACK) : start]
-    return _WORDS.findall(window.rsplit("\n", 1)[-1])
+    return spaced[max(0, start - _LOOK_BACK) : start].rsplit("\n", 1)[-1].split()
 
 
-def _word_before(text: str, start: int) -> str:
+def _word_before(spaced: str, start: int) -> str:
     """The word right before a position, folded ("" where there is none)."""
-    words = _WORDS.findall(text, max(0, start - 20), start)
+    words = spaced[max(0, start - 20) : start].split()
     return words[-1].lower() if words else ""
 
 
@@ -245,7 +251,9 @@ def _container(gazetteer: Gazetteer, text: str, found: list[_Found], index: int)
     """The place of another province that the name is a locality of ("Kuningan, Jakarta")."""
     item = found[index]
     following = found[index + 1] if index + 1 < len(found) else None
-    if following is None or following.name.source == "not a place" or not following.name.codes:
+    if following is None or following.start - item.end > _NEAR:
+        return None
+    if following.name.source == "not a place" or not following.name.codes:
         return None
     if "," not in text[item.end : following.start] or text[item.end : following.start].strip(", "):
         return None
@@ -265,7 +273,9 @@ def _container(gazetteer: Gazetteer, text: str, found: list[_Found], index: int)
 
 def _province_after(gazetteer: Gazetteer, text: str, item: _Found, following: _Found | None) -> str:
     """The province code a name is settled by when its province follows it ("Batang, Jateng")."""
-    if following is None or text[item.end : following.start].strip(" ,") != "":
+    if following is None or following.start - item.end > _NEAR:
+        return ""
+    if text[item.end : following.start].strip(" ,") != "":
         return ""
     provinces = [gazetteer.places[code] for code in following.name.codes]
     if len(provinces) != 1 or provinces[0].kind != "province":
@@ -297,6 +307,8 @@ def _unqualified(
     gazetteer: Gazetteer, codes: tuple[str, ...], in_dateline: bool
 ) -> tuple[str, ...]:
     """A province's name that is also its capital's: the province, the city in a dateline."""
+    if all("." in code for code in codes):
+        return codes
     places = [gazetteer.places[code] for code in codes]
     provinces = {place.code for place in places if place.kind == "province"}
     if not provinces:
@@ -318,8 +330,7 @@ def _cue(item: _Found, before: str, in_dateline: bool, settled: str, qualified: 
         return "its province follows"
     if item.name.needs_cue:
         return f"cue '{before}'"
-    labels = {"name": "name", "capital": "capital", "short form": "short form"}
-    return labels.get(item.name.source, "landmark")
+    return item.name.source
 
 
 def _settle(gazetteer: Gazetteer, taken: list[_Found], passed: list[PassedOver]) -> list[Located]:
