@@ -174,7 +174,9 @@ def _judge(
     container = _container(gazetteer, text, found, index)
     if container is not None:
         return f"a locality of {container}"
-    in_dateline = any(start <= item.start and item.end <= end for start, end in datelines)
+    in_dateline = _alone_on_its_line(text, item) or any(
+        start <= item.start and item.end <= end for start, end in datelines
+    )
     settled = _province_after(gazetteer, text, item, following)
     if name.needs_cue and not (before in cues.before or in_dateline or settled):
         return "also a word or a name: no cue says it is the place"
@@ -189,6 +191,13 @@ def _judge(
     item.shared = len(provinces) > 1
     item.pair = not item.shared and len(codes) > 1
     return None
+
+
+def _alone_on_its_line(text: str, item: _Found) -> bool:
+    """Tell whether the name is a line of its own: a dateline as cleaning leaves it ("SORONG"
+    above the story, the outlet removed)."""
+    starts = item.start == 0 or text[item.start - 1] == "\n"
+    return starts and text.startswith("\n", item.end) and item.end < len(text) - 1
 
 
 def _written_as_name(item: _Found) -> bool:

@@ -93,3 +93,12 @@ def test_the_reasons_a_name_was_not_taken(gazetteer: Gazetteer) -> None:
         ("Garut", "a person's origin"),
         ("serang", "written in lower case"),
     ]
+
+
+def test_the_dateline_as_cleaning_leaves_it(gazetteer: Gazetteer) -> None:
+    # Ingestion's cleaning keeps the dateline's place alone on the first line, without outlet.
+    found = locate(gazetteer, title="", article="BATANG\nHujan deras sejak pagi.")
+    assert [(place.code, place.cue) for place in found] == [
+        ("33.25", "dateline"),
+        ("33", "province of BATANG"),
+    ]
