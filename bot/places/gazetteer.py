@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any, Literal
@@ -55,11 +55,6 @@ class Place:
     kind: Kind
     province_code: str
     official: str
-
-    @property
-    def label(self) -> str:
-        """The name as readers know it: "Kota Bogor", "Kabupaten Garut", "Jawa Barat"."""
-        return self.official
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,8 +254,3 @@ def _automaton(names: Mapping[str, Name]) -> Any:
         automaton.add_word(" " + key, (" " + key, name))
     automaton.make_automaton()
     return automaton
-
-
-def province_codes(gazetteer: Gazetteer, codes: Sequence[str]) -> frozenset[str]:
-    """The provinces the given places lie in."""
-    return frozenset(gazetteer.places[code].province_code for code in codes)

@@ -32,8 +32,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--version", default=DEFAULT_VERSION, help="the package version")
     parser.add_argument("--tarball", type=Path, help="a tarball already downloaded (offline)")
     parser.add_argument("--output", type=Path, default=TARGET)
+    parser.add_argument("--published", help="the version's date (else asked of the registry)")
     args = parser.parse_args(argv)
-    published = _published(args.version)
+    published = args.published or _published(args.version)
     with tempfile.TemporaryDirectory() as folder:
         tarball = args.tarball or _pack(args.version, Path(folder))
         tables = _read_tables(tarball)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import io
+import tarfile
 import tomllib
 from pathlib import Path
 
 import pytest
 
 from bot.places.gazetteer import Gazetteer
+from bot.places.refresh import main as refresh
 from bot.places.refresh import render
 
 DATA = Path(__file__).resolve().parent.parent.parent / "bot" / "data" / "gazetteer"
@@ -80,3 +83,28 @@ def test_every_curated_name_points_at_a_place(gazetteer: Gazetteer) -> None:
     for key in ("capitals", "short_forms", "landmarks"):
         for written, code in curated[key]:
             assert gazetteer.by_code(code) is not None, written
+
+
+def test_the_refresh_rebuilds_the_file_from_the_package_tarball(tmp_path: Path) -> None:
+    tarball = tmp_path / "idn-area-data-9.9.9.tgz"
+    files = {
+        "package/data/provinces.csv": "code,name\n11,Aceh\n96,Papua Barat Daya\n",
+        "package/data/regencies.csv": "code,province_code,name\n11.71,11,Kota Banda Aceh\n"
+        "96.03,96,Kabupaten Raja Ampat\n",
+    }
+    with tarfile.open(tarball, "w:gz") as archive:
+        for name, text in files.items():
+            data = text.encode()
+            member = tarfile.TarInfo(name)
+            member.size = len(data)
+            archive.addfile(member, io.BytesIO(data))
+    output = tmp_path / "kemendagri.toml"
+    arguments = ["--tarball", str(tarball), "--version", "9.9.9", "--published", "2026-01-02"]
+    assert refresh([*arguments, "--output", str(output)]) == 0
+    parsed = tomllib.loads(output.read_text(encoding="utf-8"))
+    assert parsed["source"]["version"] == "9.9.9"
+    assert parsed["source"]["published"] == "2026-01-02"
+    assert [row["name"] for row in parsed["areas"]["regencies"]] == [
+        "Kota Banda Aceh",
+        "Kabupaten Raja Ampat",
+    ]
