@@ -167,7 +167,7 @@ def _judge(
         return "written in lower case" if not name.exact else "a short form not in capitals"
     words = _words_before(spaced, item.start)
     before = words[-1].lower() if words else ""
-    after = _word_after(text, item.end)
+    after = _word_after(spaced, item.end)
     reason = _not_the_place(gazetteer, text, item, words, after, following)
     if reason is not None:
         return reason
@@ -187,9 +187,10 @@ def _judge(
     if settled:
         codes = tuple(code for code in codes if gazetteer.places[code].province_code == settled)
     item.codes = codes
-    provinces = {gazetteer.places[code].province_code for code in codes}
-    item.shared = len(provinces) > 1
-    item.pair = not item.shared and len(codes) > 1
+    if len(codes) > 1:
+        provinces = {gazetteer.places[code].province_code for code in codes}
+        item.shared = len(provinces) > 1
+        item.pair = not item.shared
     return None
 
 
@@ -228,8 +229,8 @@ def _not_the_place(
         return "a person's origin"
     if before in cues.organisation_before or after in cues.organisation_after:
         return "the name of an organisation, club, product or culture"
-    road = following is not None and text[item.end : following.start].strip() in {"-", "\u2013"}
-    if before in cues.street_before and raw_before[:1].isupper() and not road:
+    street = before in cues.street_before and raw_before[:1].isupper()
+    if street and not _road(text, item, following):
         return "a street's name"
     for word in reversed(words[-4:]):
         if not word[:1].isupper():
@@ -237,6 +238,11 @@ def _not_the_place(
         if word.lower() in cues.institution_heads:
             return "the home of an institution"
     return None
+
+
+def _road(text: str, item: _Found, following: _Found | None) -> bool:
+    """Tell whether the name begins a road between two places ("Jalan Manokwari-Bintuni")."""
+    return following is not None and text[item.end : following.start].strip() in {"-", "\u2013"}
 
 
 def _words_before(spaced: str, start: int) -> list[str]:
@@ -250,10 +256,10 @@ def _word_before(spaced: str, start: int) -> str:
     return words[-1].lower() if words else ""
 
 
-def _word_after(text: str, end: int) -> str:
-    """The word right after a position, folded."""
-    match = _NEXT_WORD.match(text, end)
-    return match.group(2).lower() if match is not None else ""
+def _word_after(spaced: str, end: int) -> str:
+    """The word right after a position, folded ("" where there is none)."""
+    words = spaced[end : end + 30].split(maxsplit=1)
+    return words[0].lower() if words else ""
 
 
 def _container(gazetteer: Gazetteer, text: str, found: list[_Found], index: int) -> str | None:
