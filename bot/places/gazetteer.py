@@ -87,6 +87,9 @@ class Cues:
     institution_heads: frozenset[str]
     # Every word that narrows a name to one kind of place.
     qualifiers: frozenset[str]
+    # Every word before a name that any rule reads (a name after none of them, of one place,
+    # is that place: the common case, decided without the rules).
+    read_before: frozenset[str]
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -238,6 +241,14 @@ def _cues(curated: Mapping[str, Any]) -> Cues:
         institution_heads=_folded(curated["institution_heads"]),
         qualifiers=_folded(
             [*curated["regency_before"], *curated["city_before"], *curated["province_before"]]
+        ),
+        read_before=_folded(
+            [
+                *curated["origin_before"],
+                *curated["organisation_before"],
+                *curated["street_before"],
+                "dari",
+            ]
         ),
     )
 

@@ -103,6 +103,11 @@ def read_places(
     for index, item in enumerate(found):
         if id(item.name) in taken_names and _word_before(spaced, item.start) not in qualifiers:
             continue
+        if _plain(gazetteer, spaced, found, index, datelines):
+            item.codes, item.cue = item.name.codes, item.name.source
+            taken.append(item)
+            taken_names.add(id(item.name))
+            continue
         reason = _judge(gazetteer, (text, spaced), found, index, datelines)
         if reason is None:
             taken.append(item)
@@ -147,6 +152,34 @@ def _found(gazetteer: Gazetteer, text: str, spaced: str) -> list[_Found]:
             chosen.append(_Found(name, start, end, text[start:end]))
             reach = end
     return chosen
+
+
+def _plain(
+    gazetteer: Gazetteer,
+    spaced: str,
+    found: list[_Found],
+    index: int,
+    datelines: list[tuple[int, int]],
+) -> bool:
+    """Tell whether a name is that of one place, capitalised, with no word around it that a
+    rule reads: then it is the place, and `_judge` need not weigh it."""
+    item = found[index]
+    name = item.name
+    if len(name.codes) != 1 or name.needs_cue or name.exact or not item.written[-1:].isalnum():
+        return False
+    last = item.written.rsplit(" ", 1)[-1]
+    if not last[:1].isupper() or item.start == 0 or spaced[item.start - 1] == "\n":
+        return False
+    following = found[index + 1] if index + 1 < len(found) else None
+    if following is not None and following.start - item.end <= _NEAR:
+        return False
+    words = spaced[max(0, item.start - 20) : item.start].split()
+    before = words[-1] if words else ""
+    if before[:1].isupper() or before.lower() in gazetteer.cues.read_before:
+        return False
+    if _word_after(spaced, item.end) in gazetteer.cues.organisation_after:
+        return False
+    return not any(start <= item.start < end for start, end in datelines)
 
 
 def _judge(
