@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.places.gazetteer import Gazetteer, Place
+from bot.places.gazetteer import Gazetteer
 from bot.places.rules import Found, judge, plain, word_before
 
 # Punctuation and spaces as one separator, a space (offsets stay the text's own); line ends stay,
@@ -146,14 +146,10 @@ def _settle(gazetteer: Gazetteer, taken: list[Found], passed: list[PassedOver]) 
         if item.pair or item.shared:
             codes = tuple(code for code in codes if code in definite) or codes
         for code in codes:
-            _place(located, gazetteer.places[code], item.written, item.cue)
+            if code not in located:  # the first cue that placed it
+                located[code] = Located(code, item.written, item.cue)
     for entry in list(located.values()):
         province = gazetteer.places[entry.code].province_code
         if province not in located:
-            _place(located, gazetteer.places[province], entry.name, f"province of {entry.name}")
+            located[province] = Located(province, entry.name, f"province of {entry.name}")
     return list(located.values())
-
-
-def _place(located: dict[str, Located], place: Place, written: str, cue: str) -> None:
-    """Record a place once, with the first cue that placed it."""
-    located.setdefault(place.code, Located(place.code, written, cue))
