@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.places.gazetteer import Gazetteer
 from bot.places.locate import locate, read_places
@@ -102,3 +104,14 @@ def test_the_dateline_as_cleaning_leaves_it(gazetteer: Gazetteer) -> None:
         ("33.25", "dateline"),
         ("33", "province of BATANG"),
     ]
+
+
+@given(st.text(max_size=300), st.sampled_from(["Garut", "SORONG, ANTARA -", "Kota Bekasi", ""]))
+@settings(max_examples=300, deadline=None)
+def test_any_text_locates_only_known_places(gazetteer: Gazetteer, text: str, name: str) -> None:
+    # Feeds send anything: letters whose lower case is longer (İ), lone marks, control
+    # characters. Whatever comes, the locator answers with places of the gazetteer.
+    reading = read_places(gazetteer, title=text, teaser=f"{name} {text}")
+    codes = [place.code for place in reading.located]
+    assert len(codes) == len(set(codes))
+    assert all(gazetteer.by_code(code) is not None for code in codes)
