@@ -78,7 +78,7 @@ def judge(
     following = found[index + 1] if index + 1 < len(found) else None
     name, cues = item.name, gazetteer.cues
     if name.source == "not a place":
-        return "not a place of Indonesia" if not name.codes else "a name of something else"
+        return "a foreign place, or the name of something else"
     if not _written_as_name(item):
         return "written in lower case" if not name.exact else "a short form not in capitals"
     words = _words_before(spaced, item.start)
