@@ -87,3 +87,18 @@ def test_locating_meets_the_goals(gazetteer: Gazetteer, file: str) -> None:
     for kind, (precision, recall) in GOALS.items():
         assert scores[kind].precision >= precision, (kind, errors)
         assert scores[kind].recall >= recall, (kind, errors)
+
+
+def test_the_labelled_set_has_the_shape_asked_for(gazetteer: Gazetteer) -> None:
+    # At least 400 texts, every province at least 8 times, at least 30 % traps or no place.
+    cases = [
+        case
+        for file in ("places_tune.toml", "places_heldout.toml")
+        for case in tomllib.loads((DATA / file).read_text(encoding="utf-8"))["case"]
+    ]
+    assert len(cases) >= 400
+    assert sum(case.get("trap", False) for case in cases) >= 0.3 * len(cases)
+    for province in gazetteer.provinces():
+        assert sum(province.code in case["places"] for case in cases) >= 8, province.name
+    known = {code for case in cases for code in case["places"]}
+    assert all(gazetteer.by_code(code) is not None for code in known)
