@@ -20,6 +20,7 @@ from pathlib import Path
 BENCHMARKS = (
     "bench_ingest",
     "bench_match",
+    "bench_locate",
     "bench_fanout",
     "bench_latency",
     "bench_latest",

@@ -175,3 +175,28 @@ async def test_a_url_on_a_private_address_is_refused(feeds: FeedServer) -> None:
     assert code == 2
     assert "not public" in err
     assert feeds.requests == []
+
+
+def test_where_prints_each_place_with_its_cue_and_the_names_not_taken(tmp_path: Path) -> None:
+    article = tmp_path / "artikel.html"
+    article.write_text(
+        "<html><body><article><p>SORONG, ANTARA - Warga asal Garut ditemukan selamat di"
+        " Raja Ampat setelah kapalnya tenggelam.</p></article></body></html>",
+        encoding="utf-8",
+    )
+    result = warta_match("--where", str(article))
+    assert result.returncode == 0
+    lines = result.stdout.splitlines()
+    assert "Kota Sorong (96.71): dateline, 'SORONG'" in lines
+    assert "Kabupaten Raja Ampat (96.03): name, 'Raja Ampat'" in lines
+    assert "not taken: 'Garut': a person's origin" in lines
+    assert not any(line.startswith("Kabupaten Garut") for line in lines)
+
+
+def test_where_without_a_place_exits_1() -> None:
+    result = warta_match("--where", stdin="Rusia Serang Kyiv dengan Ratusan Drone")
+    assert result.returncode == 1
+    assert result.stdout.splitlines() == [
+        "no place",
+        "not taken: 'Serang': also a word or a name: no cue says it is the place",
+    ]

@@ -1,4 +1,4 @@
-"""`warta match`: run one topic over one article exactly as ingestion would.
+"""`warta match`: run one topic over one article exactly as ingestion would; `--where`: its places.
 
 The article is a file, standard input, or an http(s) URL whose page is fetched and extracted
 the way the poller does for teaser-only feeds (the network libraries load only then). A saved
@@ -36,11 +36,19 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser = commands.add_parser(
         "match", help="apply Warta's cleaning and matching to an article and report the result"
     )
-    parser.add_argument("query", help='a topic, e.g. "banjir AND Serang"')
+    parser.add_argument(
+        "query", nargs="?", help='a topic, e.g. "banjir AND Serang" (not with --where)'
+    )
     parser.add_argument(
         "file",
         nargs="?",
         help="article as HTML or text, or an http(s) URL to fetch (standard input if absent)",
+    )
+    parser.add_argument(
+        "--where",
+        action="store_true",
+        help="print the places the article happens in, each with its cue, and the names not "
+        "taken with the reason (no topic: the only argument is the article)",
     )
     parser.add_argument(
         "-v", "--verbose", action="store_true", help="print the text the topic was matched against"
@@ -48,9 +56,43 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "--region", help="the feed's region, as ingestion knows it (e.g. Banten)", default=None
     )
-    parser.set_defaults(
-        handler=lambda args: run_match(args.query, args.file, args.region, verbose=args.verbose)
-    )
+    parser.set_defaults(handler=lambda args: _dispatch(parser, args))
+
+
+def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    """`--where` with at most the article; otherwise a topic and the article."""
+    if args.where:
+        if args.file is not None:
+            parser.error("--where takes no topic: only the article (a file or a URL)")
+        return run_where(args.query, verbose=args.verbose)
+    if args.query is None:
+        parser.error("a topic is needed (or --where)")
+    return run_match(args.query, args.file, args.region, verbose=args.verbose)
+
+
+def run_where(path: str | None, *, verbose: bool = False) -> int:
+    """Print the places found and the cue of each, then the names not taken and why.
+
+    Exit 0 when the article happens somewhere, 1 when nowhere, 2 when it cannot be read.
+    """
+    from bot.places.gazetteer import Gazetteer
+    from bot.places.locate import read_places
+
+    title, body = _article(path)
+    if body is None:
+        return EXIT_INVALID
+    if verbose:
+        print(body, end="\n\n")
+    gazetteer = Gazetteer.load()
+    reading = read_places(gazetteer, title=title, article=body)
+    for found in reading.located:
+        place = gazetteer.places[found.code]
+        print(f"{place.official} ({place.code}): {found.cue}, {found.name!r}")
+    if not reading.located:
+        print("no place")
+    for passed in reading.passed_over:
+        print(f"not taken: {passed.name!r}: {passed.reason}")
+    return EXIT_MATCH if reading.located else EXIT_NO_MATCH
 
 
 def run_match(
@@ -66,10 +108,7 @@ def run_match(
         reason = text(f"topic_error_{error.code}", LANGUAGE, detail=error.detail)
         print(f"warta match: invalid topic {query_text!r}: {reason}", file=sys.stderr)
         return EXIT_INVALID
-    if path and urlsplit(path).scheme in {"http", "https"}:
-        title, body = "", _fetched_article(path)
-    else:
-        title, body = _read_article(path)
+    title, body = _article(path)
     if body is None:
         return EXIT_INVALID
     if verbose:
@@ -80,6 +119,13 @@ def run_match(
         return EXIT_NO_MATCH
     print("match: " + ", ".join(query.matched_terms(document)))
     return EXIT_MATCH
+
+
+def _article(path: str | None) -> tuple[str, str | None]:
+    """(title, text) of a file, standard input or a fetched page; None after saying why not."""
+    if path and urlsplit(path).scheme in {"http", "https"}:
+        return "", _fetched_article(path)
+    return _read_article(path)
 
 
 def _read_article(path: str | None) -> tuple[str, str | None]:

@@ -1,0 +1,155 @@
+"""Locating an item: the places where its story happens, each with the cue that placed it.
+
+The names of the gazetteer are found in one pass of its Aho-Corasick automaton over the item's
+text (lower case, every non-word character a space, so offsets stay the text's own). Each name
+found is then weighed by its neighbours (bot/places/rules.py); last, the names of a kota and a
+kabupaten, or of places in two provinces, are settled by the other places of the text. A
+kabupaten/kota also places its province.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.places.gazetteer import Gazetteer
+from bot.places.rules import Found, judge, plain, word_before
+
+# Punctuation and spaces as one separator, a space (offsets stay the text's own); line ends stay,
+# so that the words before a name are those of its own line.
+_SEPARATORS = str.maketrans(
+    dict.fromkeys(
+        "\t\r\x0b\x0c!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~\u00a0\u2013\u2014\u2018\u2019\u201c\u201d\u2026",
+        " ",
+    )
+)
+# "SORONG, ANTARA -", "JAKARTA, KOMPAS.com —", "Sorong (ANTARA) -": a place in capitals, then
+# the outlet; "Liputan6.com, Garut -": the outlet, then the place.
+_DATELINE = re.compile(
+    r"\s*(?:(?P<caps>[A-Z][A-Z.'\- ]{1,40}?)\s*[,(]\s*[^\n]{0,40}?\s[-\u2013\u2014]"
+    r"|[\w.]+\.(?:com|id|net|co)\s*,\s*(?P<after>[A-Z][\w.'\- ]{1,40}?)\s*[-\u2013\u2014])"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Located:
+    """A place where the story happens, and what in the text placed it."""
+
+    code: str
+    name: str
+    cue: str
+
+
+@dataclass(frozen=True, slots=True)
+class PassedOver:
+    """A name found in the text that placed nothing, and why."""
+
+    name: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """Everything the locator read in one item."""
+
+    located: tuple[Located, ...]
+    passed_over: tuple[PassedOver, ...]
+
+
+def locate(
+    gazetteer: Gazetteer, *, title: str, teaser: str = "", article: str = ""
+) -> list[Located]:
+    """The places where an item's story happens, provinces included."""
+    return list(read_places(gazetteer, title=title, teaser=teaser, article=article).located)
+
+
+def read_places(
+    gazetteer: Gazetteer, *, title: str, teaser: str = "", article: str = ""
+) -> Reading:
+    """The places of an item, and the names found that placed nothing, with reasons."""
+    text = "\n".join(part for part in (title, teaser, article) if part)
+    datelines = _datelines(text)
+    passed: list[PassedOver] = []
+    taken: list[Found] = []
+    spaced = text.translate(_SEPARATORS)
+    found = _found(gazetteer, text, spaced)
+    # A name taken once is judged again only where a qualifier may narrow it ("Kota Bekasi"):
+    # elsewhere a repeat could only place what it already placed (long articles repeat names).
+    taken_names: set[int] = set()
+    qualifiers = gazetteer.cues.qualifiers
+    for index, item in enumerate(found):
+        if id(item.name) in taken_names and word_before(spaced, item.start) not in qualifiers:
+            continue
+        if plain(gazetteer, spaced, found, index, datelines):
+            item.codes, item.cue = item.name.codes, item.name.source
+            taken.append(item)
+            taken_names.add(id(item.name))
+            continue
+        reason = judge(gazetteer, (text, spaced), found, index, datelines)
+        if reason is None:
+            taken.append(item)
+            taken_names.add(id(item.name))
+        else:
+            passed.append(PassedOver(item.written, reason))
+    located = _settle(gazetteer, taken, passed)
+    return Reading(tuple(located), tuple(passed))
+
+
+def _datelines(text: str) -> list[tuple[int, int]]:
+    """The spans of the dateline places at the start of each line of the text."""
+    spans = []
+    start = 0
+    for line in text.split("\n"):
+        match = _DATELINE.match(line)
+        if match is not None:
+            group = "caps" if match.group("caps") else "after"
+            spans.append((start + match.start(group), start + match.end(group)))
+        start += len(line) + 1
+    return spans
+
+
+def _found(gazetteer: Gazetteer, text: str, spaced: str) -> list[Found]:
+    """The names in the text, the longest where two overlap, in the order of the text."""
+    lowered = spaced.lower()
+    if len(lowered) != len(spaced):  # a letter whose lower case is longer: keep offsets exact
+        lowered = "".join(char.lower()[:1] for char in spaced)
+    # Keys begin with a space, so only a word's start can begin a name: one space in front
+    # shifts every offset by one, which `end - len(key) + 1` takes back.
+    folded = " " + lowered.replace("\n", " ")
+    last = len(folded) - 1
+    candidates = []
+    for end, (key, name) in gazetteer.automaton.iter(folded):
+        if end == last or not folded[end + 1].isalnum():
+            candidates.append((end - len(key) + 1, end, name))
+    candidates.sort(key=lambda found: (found[0], -found[1]))
+    chosen: list[Found] = []
+    reach = 0
+    for start, end, name in candidates:
+        if start >= reach:
+            chosen.append(Found(name, start, end, text[start:end]))
+            reach = end
+    return chosen
+
+
+def _settle(gazetteer: Gazetteer, taken: list[Found], passed: list[PassedOver]) -> list[Located]:
+    """The places of the names taken, pairs and shared names settled by the others."""
+    definite = {code for item in taken if not (item.pair or item.shared) for code in item.codes}
+    provinces = {gazetteer.places[code].province_code for code in definite}
+    located: dict[str, Located] = {}
+    for item in taken:
+        codes = item.codes
+        if item.shared:
+            codes = tuple(c for c in codes if gazetteer.places[c].province_code in provinces)
+            if len({gazetteer.places[code].province_code for code in codes}) != 1:
+                passed.append(PassedOver(item.written, "shared by places in two provinces"))
+                continue
+        if item.pair or item.shared:
+            codes = tuple(code for code in codes if code in definite) or codes
+        for code in codes:
+            if code not in located:  # the first cue that placed it
+                located[code] = Located(code, item.written, item.cue)
+    for entry in list(located.values()):
+        province = gazetteer.places[entry.code].province_code
+        if province not in located:
+            located[province] = Located(province, entry.name, f"province of {entry.name}")
+    return list(located.values())
