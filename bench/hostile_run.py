@@ -1,0 +1,371 @@
+"""One case of bench/bench_hostile.py, run in a process of its own: the real bot in this process
+with its stand-ins, the hostile site on a thread of its own, and the three probes.
+
+What the probes see goes to the benchmark's process as it happens (`Events`): a case that
+freezes the event loop for minutes is stopped from outside, and what was seen until then stays.
+The clock is time.monotonic(), the same in both processes.
+
+Probes: the event loop's lag (a task sleeping LAG_TICK, its overshoot); /help from five readers
+on a fixed schedule, each answer's wait counted from the moment it was due, not from when a
+frozen loop got round to sending it (a reader does not wait for the bot to be ready); a new
+item of a well-behaved feed at fixed moments, each counted from that moment to its alert.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import logging
+import os
+import random
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from multiprocessing.queues import Queue
+from multiprocessing.sharedctypes import Synchronized
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bench import hostile_sites as sites
+from bench.bench_latency import FIRST_CHAT, follow, news_item, village_names
+from bench.engines import bench_databases
+from bot.feeds.addresses import AddressPolicy
+from bot.feeds.workers import default_processes
+from bot.standin import FeedServer, HubStandIn, TelegramStandIn
+from tests.inprocess import RunningBot, running_bot
+from tests.ops.helpers import free_port
+
+POLL_SECONDS = 3.0  # every feed, hostile ones too: discovery at every poll
+WINDOW = 30.0  # the hostile case runs this long; then answers and alerts are waited for
+CASE_SECONDS = 50.0  # after the window opens, nothing more is waited for
+LAG_TICK = 0.01
+HELP_EVERY = 0.25
+HELPS = int(WINDOW / HELP_EVERY)
+ASKERS = [30_000 + n for n in range(5)]  # each asks every 1.25 s: Telegram's 1/s a chat
+ALERT_AT = (3.0, 12.0, 21.0)  # seconds into the window
+GOOD_FEED = "/kabar-baik.xml"
+PUBLIC_ORIGIN = "https://warta.example"
+# The article pages live on four loopback hosts: the bot fetches two at a time from each.
+PAGE_HOSTS = ("127.0.0.1", "127.0.0.2", "127.0.0.3", "127.0.0.4")
+LOOPBACK = AddressPolicy.allowing("127.0.0.0/8")
+SETTLE = 60.0  # setup steps that hang longer than this are broken
+
+Events = Queue  # of tuples: ("window", t0), ("lag", [s]), ("help", i, s), ("alert", i, s), ...
+
+
+@dataclass
+class Case:
+    """A hostile site: its feeds in the bot's list, and what it does when the window opens."""
+
+    feeds: list[tuple[str, str, str]] = field(default_factory=list)
+    start: Callable[[RunningBot], None] = lambda warta: None  # called as the window opens
+    notes: Callable[[], str] = lambda: ""  # what the site saw, once the window has closed
+    servers: list[Any] = field(default_factory=list)  # stopped on the hostile side
+
+
+def case_process(
+    name: str, engine: str, folder: str, events: Events, heartbeat: Synchronized
+) -> None:  # type: ignore[type-arg]
+    """The child process's entry: run one case and report it through `events`."""
+    os.setpgid(0, 0)  # its parsing processes and itself are stopped as one group if it freezes
+    tempfile.tempdir = folder  # whatever it leaves behind, the benchmark's process removes
+    logging.basicConfig(level=logging.ERROR)
+    try:
+        asyncio.run(run_case(name, engine, Path(folder), events, heartbeat))
+    except Exception as error:  # noqa: BLE001 - reported to the benchmark's process, which fails
+        events.put(("failed", f"{type(error).__name__}: {error}"))
+
+
+async def run_case(
+    name: str,
+    engine: str,
+    folder: Path,
+    events: Events,
+    heartbeat: Synchronized,  # type: ignore[type-arg]
+) -> None:
+    villages = village_names(len(ALERT_AT), random.Random(3))
+    port = free_port()
+    with bench_databases(engine) as databases, sites.HostileSide() as side:
+        async with (
+            TelegramStandIn() as telegram,
+            FeedServer() as feeds,
+            HubStandIn(reach={PUBLIC_ORIGIN: f"http://127.0.0.1:{port}"}) as hub,
+        ):
+            feeds.conditional_get(False)  # hostile sites answer in full at every poll
+            feeds.publish(GOOD_FEED, [])
+            case = await build_case(name, side, feeds, hub, port)
+            async with running_bot(
+                folder,
+                telegram,
+                feeds,
+                [("Kabar Baik", GOOD_FEED, "Nasional"), *case.feeds],
+                poll_seconds=POLL_SECONDS,
+                fetch_addresses=LOOPBACK,
+                database=databases.new(),
+                webhook_port=port,
+                parse_workers=default_processes(),
+            ) as warta:
+                async with asyncio.timeout(SETTLE):
+                    await prepare(name, warta, feeds, hub, villages)
+                probes = Probes(telegram, feeds, events, heartbeat, villages)
+                await probes.measure(lambda: case.start(warta))
+                events.put(("note", case.notes()))
+                events.put(("measured",))
+            for server in case.servers:
+                await side.run(server.stop())
+
+
+async def prepare(
+    name: str, warta: RunningBot, feeds: FeedServer, hub: HubStandIn, villages: list[str]
+) -> None:
+    """Readers and followers known, every feed read once, the pushes' subscription verified."""
+    await follow(warta, villages)
+    for chat in ASKERS:  # a reader's first /help registers the chat: not part of the figure
+        await warta.say(chat, "/help")
+    await warta.poll()  # every feed initialised: later items are news; hubs noted
+    if name == "pushes":
+        websub = warta.services.websub
+        assert websub is not None
+        await websub.run_due()
+        await hub.wait_for(lambda h: len(h.subscribers(feeds.url(PUSHED_FEED))) == 1)
+
+
+class Probes:
+    """The three measurements of one window, sent to the benchmark's process as they are made."""
+
+    def __init__(
+        self,
+        telegram: TelegramStandIn,
+        feeds: FeedServer,
+        events: Events,
+        heartbeat: Synchronized,  # type: ignore[type-arg]
+        villages: list[str],
+    ) -> None:
+        self._telegram = telegram
+        self._feeds = feeds
+        self._events = events
+        self._heartbeat = heartbeat
+        self._villages = villages
+        self._lags: list[float] = []
+        self._asked: dict[int, tuple[int, int, float]] = {}  # number: chat, its reply, when due
+        self._published: dict[int, float] = {}  # number: when its item was due
+        self._reported: set[tuple[str, int]] = set()
+
+    async def measure(self, start_case: Callable[[], None]) -> None:
+        """Open the window, start the hostile case, and report until every answer is in."""
+        opened = time.monotonic()
+        self._heartbeat.value = opened
+        self._events.put(("window", opened))
+        probes = [asyncio.create_task(self._watch_lag())]
+        start_case()
+        probes += [
+            asyncio.create_task(self._ask_help(opened)),
+            asyncio.create_task(self._publish(opened)),
+        ]
+        expected = HELPS + len(ALERT_AT)
+        try:
+            while len(self._reported) < expected and time.monotonic() < opened + CASE_SECONDS - 1:
+                self._report_answers()
+                await asyncio.sleep(0.1)
+            self._report_answers()
+        finally:
+            for probe in probes:
+                probe.cancel()
+            await asyncio.gather(*probes, return_exceptions=True)
+            self._events.put(("lag", self._lags))
+
+    async def _watch_lag(self) -> None:
+        while True:
+            before = time.monotonic()
+            await asyncio.sleep(LAG_TICK)
+            now = time.monotonic()
+            self._heartbeat.value = now
+            self._lags.append(max(0.0, now - before - LAG_TICK))
+            if len(self._lags) >= 50:
+                self._events.put(("lag", self._lags))
+                self._lags = []
+
+    async def _ask_help(self, opened: float) -> None:
+        replies = {chat: len(self._telegram.messages_to(chat)) for chat in ASKERS}
+        for number in range(HELPS):
+            due = opened + number * HELP_EVERY
+            await asyncio.sleep(max(0.0, due - time.monotonic()))
+            chat = ASKERS[number % len(ASKERS)]
+            self._telegram.user_says(chat, "/help")
+            self._asked[number] = (chat, replies[chat], due)
+            replies[chat] += 1
+
+    async def _publish(self, opened: float) -> None:
+        pick = random.Random(7)
+        items = []
+        for number, (village, at) in enumerate(zip(self._villages, ALERT_AT, strict=True)):
+            due = opened + at
+            await asyncio.sleep(max(0.0, due - time.monotonic()))
+            items.insert(0, news_item(number, village, pick))
+            self._feeds.publish(GOOD_FEED, items)
+            self._published[number] = due
+
+    def _report_answers(self) -> None:
+        for number, (chat, index, due) in self._asked.items():
+            replies = self._telegram.messages_to(chat)
+            if ("help", number) not in self._reported and len(replies) > index:
+                self._events.put(("help", number, replies[index].timestamp - due))
+                self._reported.add(("help", number))
+        for number, due in self._published.items():
+            alerts = self._telegram.messages_to(FIRST_CHAT + number)
+            if ("alert", number) not in self._reported and alerts:
+                self._events.put(("alert", number, alerts[0].timestamp - due))
+                self._reported.add(("alert", number))
+
+
+async def build_case(
+    name: str, side: sites.HostileSide, feeds: FeedServer, hub: HubStandIn, port: int
+) -> Case:
+    """The hostile site of a case, serving benign documents until the window opens."""
+    if name == "discovery":
+        return discovery(feeds)
+    if name == "articles":
+        return await articles(side, feeds)
+    if name == "hub":
+        return await hubs(side, feeds)
+    if name == "pushes":
+        return pushes(side, feeds, hub, port)
+    return Case()  # the baseline: no hostile site
+
+
+def discovery(feeds: FeedServer) -> Case:
+    """A feed whose head holds a name-like run in a comment; one with a Link header of '<'."""
+    comment, header = "/kabar-komentar.xml", "/kabar-tautan.xml"
+    for route in (comment, header):
+        feeds.set_raw(route, sites.feed_document("Kabar", feeds.url(route), []))
+
+    def start(warta: RunningBot) -> None:
+        body = sites.feed_document("Kabar", feeds.url(comment), [], sites.name_like_comment())
+        feeds.set_raw(comment, body)
+        flood = {"Link": sites.link_header_flood()}
+        feeds.set_raw(header, sites.feed_document("Kabar", feeds.url(header), []), headers=flood)
+
+    def notes() -> str:
+        polls = feeds.hits(comment) + feeds.hits(header)
+        return f"the two hostile feeds were asked {polls} times in all"
+
+    return Case([("Kabar Komentar", comment, ""), ("Kabar Tautan", header, "")], start, notes)
+
+
+async def articles(side: sites.HostileSide, feeds: FeedServer) -> Case:
+    """A teaser-only feed whose new items link twelve nested-div pages and a <br> flood."""
+    route = "/kabar-singkat.xml"
+    servers = [FeedServer(host) for host in PAGE_HOSTS]
+    for server in servers:
+        await side.run(server.start())
+    pages = [sites.nested_div_page(n) for n in range(sites.NESTED_PAGES)]
+    pages.append(sites.line_break_page())
+    links = []
+    for n, page in enumerate(pages):
+        server = servers[n % len(servers)]
+        server.set_raw(f"/artikel/{n}.html", page, content_type="text/html; charset=utf-8")
+        links.append(server.url(f"/artikel/{n}.html"))
+    old = [sites.teaser(n, f"{feeds.base_url}/lama/{n}.html") for n in range(5)]
+    feeds.set_raw(route, sites.feed_document("Kabar Singkat", feeds.url(route), old))
+
+    def start(warta: RunningBot) -> None:
+        new = [sites.teaser(100 + n, link) for n, link in enumerate(links)]
+        fresh = [replace(item, published=datetime.now(UTC)) for item in new]
+        body = sites.feed_document("Kabar Singkat", feeds.url(route), [*fresh, *old])
+        feeds.set_raw(route, body)
+
+    def notes() -> str:
+        asked = sum(server.hits(f"/artikel/{n}.html") for n, server in _pages(servers, pages))
+        return f"article pages asked {asked} times ({len(pages)} pages)"
+
+    return Case([("Kabar Singkat", route, "")], start, notes, servers)
+
+
+def _pages(servers: list[FeedServer], pages: list[bytes]) -> list[tuple[int, FeedServer]]:
+    return [(n, servers[n % len(servers)]) for n in range(len(pages))]
+
+
+async def hubs(side: sites.HostileSide, feeds: FeedServer) -> Case:
+    """A feed naming a hub that answers with a gzip bomb; three naming one that trickles."""
+    bomb, trickle = sites.BombHub(), sites.TrickleHub()
+    await side.run(bomb.start())
+    await side.run(trickle.start())
+    named = [("/kabar-bom.xml", bomb.url)] + [
+        (f"/kabar-tetes-{n}.xml", trickle.url) for n in range(3)
+    ]
+    for route, hub_url in named:
+        head = f'<link rel="hub" href="{hub_url}"/>'
+        feeds.set_raw(route, sites.feed_document("Kabar", feeds.url(route), [], head))
+    asking: list[asyncio.Task[int]] = []
+
+    def start(warta: RunningBot) -> None:
+        # The scheduler's WebSub round (bot/jobs.py ask_hubs), started as it would be.
+        websub = warta.services.websub
+        assert websub is not None
+        asking.append(asyncio.create_task(websub.run_due(), name="websub-round"))
+
+    def notes() -> str:
+        ended = "ended" if asking and asking[0].done() else "still waiting when the window closed"
+        for task in asking:
+            task.cancel()
+        return (
+            f"hub round {ended}; bomb hub asked {bomb.requests} times, "
+            f"trickling hub {trickle.requests} times"
+        )
+
+    feeds_named = [(f"Kabar {n}", route, "") for n, (route, _) in enumerate(named)]
+    return Case(feeds_named, start, notes, [bomb, trickle])
+
+
+PUSHED_FEED = "/kabar-dorong.xml"
+
+
+def pushes(side: sites.HostileSide, feeds: FeedServer, hub: HubStandIn, port: int) -> Case:
+    """A feed subscribed through the hub stand-in, then 60 signed 4 MiB pushes at once."""
+    head = f'<link rel="hub" href="{hub.url}"/>'
+    feeds.set_raw(
+        PUSHED_FEED, sites.feed_document("Kabar Dorong", feeds.url(PUSHED_FEED), [], head)
+    )
+    body = sites.push_document(feeds.url(PUSHED_FEED))
+    statuses: list[int] = []
+    sent: list[float] = []
+
+    def start(warta: RunningBot) -> None:
+        subscription = hub.subscribers(feeds.url(PUSHED_FEED))[0]
+        callback = subscription.callback.replace(PUBLIC_ORIGIN, f"http://127.0.0.1:{port}")
+        secret = (subscription.secret or "").encode()
+        signature = "sha256=" + hmac.new(secret, body, hashlib.sha256).hexdigest()
+        side.submit(send_pushes(callback, body, signature, statuses, sent))
+
+    def notes() -> str:
+        took = f"sent in {sent[0]:.1f} s" if sent else "not all answered when the window closed"
+        accepted = sum(status == 202 for status in statuses)
+        return f"{accepted} of {sites.PUSHES} pushes answered 202, {took}"
+
+    return Case([("Kabar Dorong", PUSHED_FEED, "")], start, notes)
+
+
+async def send_pushes(
+    callback: str, body: bytes, signature: str, statuses: list[int], sent: list[float]
+) -> None:
+    """POST the same signed document PUSHES times at once (a hub's, or a replayer's)."""
+    headers = {"Content-Type": "application/atom+xml", "X-Hub-Signature": signature}
+    limits = httpx.Limits(max_connections=sites.PUSHES)
+    started = time.monotonic()
+    async with httpx.AsyncClient(timeout=CASE_SECONDS, limits=limits) as client:
+
+        async def one() -> None:
+            try:
+                statuses.append(
+                    (await client.post(callback, content=body, headers=headers)).status_code
+                )
+            except httpx.HTTPError:
+                statuses.append(0)
+
+        await asyncio.gather(*(one() for _ in range(sites.PUSHES)))
+    sent.append(time.monotonic() - started)
