@@ -120,7 +120,7 @@ class TrickleHub:
 
     def __init__(self) -> None:
         self._server: asyncio.Server | None = None
-        self._writers: set[asyncio.StreamWriter] = set()
+        self._answering: set[asyncio.Task[Any]] = set()
         self.requests = 0
 
     async def start(self) -> None:
@@ -131,9 +131,10 @@ class TrickleHub:
         """Close the server and every connection it trickles to."""
         if self._server is not None:
             self._server.close()
-            for writer in self._writers:
-                writer.close()
             self._server = None
+        for answer in self._answering:
+            answer.cancel()
+        await asyncio.gather(*self._answering, return_exceptions=True)
 
     @property
     def url(self) -> str:
@@ -143,7 +144,9 @@ class TrickleHub:
 
     async def _answer(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.requests += 1
-        self._writers.add(writer)
+        answer_task = asyncio.current_task()
+        assert answer_task is not None
+        self._answering.add(answer_task)
         answer = b"HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n"
         try:
             await reader.readuntil(b"\r\n\r\n")
@@ -155,7 +158,7 @@ class TrickleHub:
         except (ConnectionError, asyncio.IncompleteReadError):
             pass
         finally:
-            self._writers.discard(writer)
+            self._answering.discard(answer_task)
             writer.close()
 
 
