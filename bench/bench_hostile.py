@@ -22,9 +22,9 @@ CASE_SECONDS after its window opened, and its figures are then lower bounds (sho
 from __future__ import annotations
 
 import argparse
+import contextlib
 import multiprocessing
 import os
-import queue
 import signal
 import statistics
 import sys
@@ -42,6 +42,7 @@ from bench.hostile_run import (
     POLL_SECONDS,
     SETTLE,
     WINDOW,
+    Event,
     case_process,
 )
 from bench.report import append_result
@@ -98,46 +99,50 @@ class Figures:
 def watch(case: str, engine: str, folder: str) -> Seen:
     """Run one case in a child process and gather what it reports."""
     context = multiprocessing.get_context("spawn")
-    events = context.Queue()
-    heartbeat = context.Value("d", 0.0)
+    events, sender = context.Pipe(duplex=False)
+    heartbeat = context.RawValue("d", 0.0)  # one writer, one reader of a double: no lock
     child = context.Process(
-        target=case_process, args=(case, engine, folder, events, heartbeat), name=f"hostile-{case}"
+        target=case_process, args=(case, engine, folder, sender, heartbeat), name=f"hostile-{case}"
     )
     child.start()
+    sender.close()  # the child's end: once the child is gone, reading says so
     seen = Seen()
     deadline = time.monotonic() + START_SECONDS
     while (left := deadline - time.monotonic()) > 0:
         try:
-            event = events.get(timeout=min(left, 1.0))
-        except queue.Empty:
-            if not child.is_alive():
-                seen.failure = seen.failure or f"the child stopped (exit code {child.exitcode})"
-                break
-            continue
+            if not events.poll(min(left, 1.0)):
+                continue
+            event = events.recv()
+        except EOFError:
+            child.join(STOP_SECONDS)
+            seen.failure = f"the child stopped (exit code {child.exitcode})"
+            break
         if event[0] == "window":
             seen.opened = event[1]
-            deadline = event[1] + CASE_SECONDS + STOP_SECONDS
+            deadline = event[1] + CASE_SECONDS + 2.0  # its last words come just before
         elif not take(seen, event):
             break
     seen.ended = time.monotonic()
     seen.last_tick = heartbeat.value
     seen.stopped = not seen.failure and not seen.measured
     child.join(STOP_SECONDS)
-    if child.is_alive():
-        os.killpg(child.pid, signal.SIGKILL)  # the child and its parsing processes
+    if child.is_alive() and child.pid is not None:
+        with contextlib.suppress(ProcessLookupError):  # not yet a group of its own
+            os.killpg(child.pid, signal.SIGKILL)  # the child and its parsing processes
+        child.kill()
         child.join()
     return seen
 
 
-def take(seen: Seen, event: tuple[object, ...]) -> bool:
+def take(seen: Seen, event: Event) -> bool:
     """Record one event; False once the child has said its last."""
     kind = event[0]
     if kind == "lag":
-        seen.lags += event[1]  # type: ignore[arg-type]
+        seen.lags += event[1]
     elif kind == "help":
-        seen.helps[event[1]] = event[2]  # type: ignore[index,assignment]
+        seen.helps[event[1]] = event[2]
     elif kind == "alert":
-        seen.alerts[event[1]] = event[2]  # type: ignore[index,assignment]
+        seen.alerts[event[1]] = event[2]
     elif kind == "note":
         seen.notes = str(event[1])
     elif kind == "failed":

@@ -1,7 +1,7 @@
 """One case of bench/bench_hostile.py, run in a process of its own: the real bot in this process
 with its stand-ins, the hostile site on a thread of its own, and the three probes.
 
-What the probes see goes to the benchmark's process as it happens (`Events`): a case that
+What the probes see goes to the benchmark's process as it happens (a pipe): a case that
 freezes the event loop for minutes is stopped from outside, and what was seen until then stays.
 The clock is time.monotonic(), the same in both processes.
 
@@ -22,12 +22,11 @@ import random
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
-from multiprocessing.queues import Queue
-from multiprocessing.sharedctypes import Synchronized
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 
@@ -36,7 +35,7 @@ from bench.bench_latency import FIRST_CHAT, follow, news_item, village_names
 from bench.engines import bench_databases
 from bot.feeds.addresses import AddressPolicy
 from bot.feeds.workers import default_processes
-from bot.standin import FeedServer, HubStandIn, TelegramStandIn
+from bot.standin import FeedItem, FeedServer, HubStandIn, TelegramStandIn
 from tests.inprocess import RunningBot, running_bot
 from tests.ops.helpers import free_port
 
@@ -47,7 +46,7 @@ LAG_TICK = 0.01
 HELP_EVERY = 0.25
 HELPS = int(WINDOW / HELP_EVERY)
 ASKERS = [30_000 + n for n in range(5)]  # each asks every 1.25 s: Telegram's 1/s a chat
-ALERT_AT = (3.0, 12.0, 21.0)  # seconds into the window
+ALERT_AT = (3.0, 8.0, 13.0, 18.0, 23.0)  # seconds into the window
 GOOD_FEED = "/kabar-baik.xml"
 PUBLIC_ORIGIN = "https://warta.example"
 # The article pages live on four loopback hosts: the bot fetches two at a time from each.
@@ -55,7 +54,16 @@ PAGE_HOSTS = ("127.0.0.1", "127.0.0.2", "127.0.0.3", "127.0.0.4")
 LOOPBACK = AddressPolicy.allowing("127.0.0.0/8")
 SETTLE = 60.0  # setup steps that hang longer than this are broken
 
-Events = Queue  # of tuples: ("window", t0), ("lag", [s]), ("help", i, s), ("alert", i, s), ...
+# What a case tells the benchmark's process: ("window", when it opened), ("lag", [seconds]),
+# ("help", number, seconds), ("alert", number, seconds), ("note", text), ("measured",), ("failed",
+# why).
+Event = tuple[Any, ...]
+
+
+class Heartbeat(Protocol):
+    """A number shared with the benchmark's process: when the lag probe last ticked."""
+
+    value: float
 
 
 @dataclass
@@ -69,8 +77,8 @@ class Case:
 
 
 def case_process(
-    name: str, engine: str, folder: str, events: Events, heartbeat: Synchronized
-) -> None:  # type: ignore[type-arg]
+    name: str, engine: str, folder: str, events: Connection, heartbeat: Heartbeat
+) -> None:
     """The child process's entry: run one case and report it through `events`."""
     os.setpgid(0, 0)  # its parsing processes and itself are stopped as one group if it freezes
     tempfile.tempdir = folder  # whatever it leaves behind, the benchmark's process removes
@@ -78,15 +86,15 @@ def case_process(
     try:
         asyncio.run(run_case(name, engine, Path(folder), events, heartbeat))
     except Exception as error:  # noqa: BLE001 - reported to the benchmark's process, which fails
-        events.put(("failed", f"{type(error).__name__}: {error}"))
+        events.send(("failed", f"{type(error).__name__}: {error}"))
 
 
 async def run_case(
     name: str,
     engine: str,
     folder: Path,
-    events: Events,
-    heartbeat: Synchronized,  # type: ignore[type-arg]
+    events: Connection,
+    heartbeat: Heartbeat,
 ) -> None:
     villages = village_names(len(ALERT_AT), random.Random(3))
     port = free_port()
@@ -114,8 +122,8 @@ async def run_case(
                     await prepare(name, warta, feeds, hub, villages)
                 probes = Probes(telegram, feeds, events, heartbeat, villages)
                 await probes.measure(lambda: case.start(warta))
-                events.put(("note", case.notes()))
-                events.put(("measured",))
+                events.send(("note", case.notes()))
+                events.send(("measured",))
             for server in case.servers:
                 await side.run(server.stop())
 
@@ -142,8 +150,8 @@ class Probes:
         self,
         telegram: TelegramStandIn,
         feeds: FeedServer,
-        events: Events,
-        heartbeat: Synchronized,  # type: ignore[type-arg]
+        events: Connection,
+        heartbeat: Heartbeat,
         villages: list[str],
     ) -> None:
         self._telegram = telegram
@@ -160,7 +168,7 @@ class Probes:
         """Open the window, start the hostile case, and report until every answer is in."""
         opened = time.monotonic()
         self._heartbeat.value = opened
-        self._events.put(("window", opened))
+        self._events.send(("window", opened))
         probes = [asyncio.create_task(self._watch_lag())]
         start_case()
         probes += [
@@ -177,7 +185,7 @@ class Probes:
             for probe in probes:
                 probe.cancel()
             await asyncio.gather(*probes, return_exceptions=True)
-            self._events.put(("lag", self._lags))
+            self._events.send(("lag", self._lags))
 
     async def _watch_lag(self) -> None:
         while True:
@@ -187,7 +195,7 @@ class Probes:
             self._heartbeat.value = now
             self._lags.append(max(0.0, now - before - LAG_TICK))
             if len(self._lags) >= 50:
-                self._events.put(("lag", self._lags))
+                self._events.send(("lag", self._lags))
                 self._lags = []
 
     async def _ask_help(self, opened: float) -> None:
@@ -202,7 +210,7 @@ class Probes:
 
     async def _publish(self, opened: float) -> None:
         pick = random.Random(7)
-        items = []
+        items: list[FeedItem] = []
         for number, (village, at) in enumerate(zip(self._villages, ALERT_AT, strict=True)):
             due = opened + at
             await asyncio.sleep(max(0.0, due - time.monotonic()))
@@ -214,12 +222,12 @@ class Probes:
         for number, (chat, index, due) in self._asked.items():
             replies = self._telegram.messages_to(chat)
             if ("help", number) not in self._reported and len(replies) > index:
-                self._events.put(("help", number, replies[index].timestamp - due))
+                self._events.send(("help", number, replies[index].timestamp - due))
                 self._reported.add(("help", number))
         for number, due in self._published.items():
             alerts = self._telegram.messages_to(FIRST_CHAT + number)
             if ("alert", number) not in self._reported and alerts:
-                self._events.put(("alert", number, alerts[0].timestamp - due))
+                self._events.send(("alert", number, alerts[0].timestamp - due))
                 self._reported.add(("alert", number))
 
 
@@ -265,29 +273,24 @@ async def articles(side: sites.HostileSide, feeds: FeedServer) -> Case:
         await side.run(server.start())
     pages = [sites.nested_div_page(n) for n in range(sites.NESTED_PAGES)]
     pages.append(sites.line_break_page())
-    links = []
-    for n, page in enumerate(pages):
-        server = servers[n % len(servers)]
-        server.set_raw(f"/artikel/{n}.html", page, content_type="text/html; charset=utf-8")
-        links.append(server.url(f"/artikel/{n}.html"))
-    old = [sites.teaser(n, f"{feeds.base_url}/lama/{n}.html") for n in range(5)]
+    placed = [(servers[n % len(servers)], f"/artikel/{n}.html") for n in range(len(pages))]
+    for (server, path), page in zip(placed, pages, strict=True):
+        server.set_raw(path, page, content_type="text/html; charset=utf-8")
+    an_hour_ago = datetime.now(UTC) - timedelta(hours=1)
+    old = [sites.teaser(n, f"{feeds.base_url}/lama/{n}.html", an_hour_ago) for n in range(5)]
     feeds.set_raw(route, sites.feed_document("Kabar Singkat", feeds.url(route), old))
 
     def start(warta: RunningBot) -> None:
-        new = [sites.teaser(100 + n, link) for n, link in enumerate(links)]
-        fresh = [replace(item, published=datetime.now(UTC)) for item in new]
+        now = datetime.now(UTC)
+        fresh = [sites.teaser(100 + n, s.url(path), now) for n, (s, path) in enumerate(placed)]
         body = sites.feed_document("Kabar Singkat", feeds.url(route), [*fresh, *old])
         feeds.set_raw(route, body)
 
     def notes() -> str:
-        asked = sum(server.hits(f"/artikel/{n}.html") for n, server in _pages(servers, pages))
+        asked = sum(server.hits(path) for server, path in placed)
         return f"article pages asked {asked} times ({len(pages)} pages)"
 
     return Case([("Kabar Singkat", route, "")], start, notes, servers)
-
-
-def _pages(servers: list[FeedServer], pages: list[bytes]) -> list[tuple[int, FeedServer]]:
-    return [(n, servers[n % len(servers)]) for n in range(len(pages))]
 
 
 async def hubs(side: sites.HostileSide, feeds: FeedServer) -> Case:
@@ -310,7 +313,7 @@ async def hubs(side: sites.HostileSide, feeds: FeedServer) -> Case:
         asking.append(asyncio.create_task(websub.run_due(), name="websub-round"))
 
     def notes() -> str:
-        ended = "ended" if asking and asking[0].done() else "still waiting when the window closed"
+        ended = "ended" if asking and asking[0].done() else "still waiting at the end"
         for task in asking:
             task.cancel()
         return (

@@ -8,11 +8,12 @@ sending 240 MiB of pushes is the attacker's work, and must not show up as the bo
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 import zlib
 from collections.abc import Coroutine
 from concurrent.futures import Future
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from aiohttp import web
@@ -39,14 +40,14 @@ FILLER = (
 )
 
 
-def teaser(n: int, link: str) -> FeedItem:
+def teaser(n: int, link: str, published: datetime) -> FeedItem:
     """An item of a teaser-only feed: a title and one sentence, its story on the linked page."""
     return FeedItem(
         title=f"Rapat warga membahas saluran air nomor {n}",
         link=link,
         guid=f"urn:hostile:teaser:{n}",
         description="Warga berkumpul di balai pertemuan.",
-        published=datetime.now(UTC) - timedelta(minutes=1),
+        published=published,
     )
 
 
@@ -121,6 +122,7 @@ class TrickleHub:
     def __init__(self) -> None:
         self._server: asyncio.Server | None = None
         self._answering: set[asyncio.Task[Any]] = set()
+        self._closing = asyncio.Event()
         self.requests = 0
 
     async def start(self) -> None:
@@ -132,8 +134,7 @@ class TrickleHub:
         if self._server is not None:
             self._server.close()
             self._server = None
-        for answer in self._answering:
-            answer.cancel()
+        self._closing.set()
         await asyncio.gather(*self._answering, return_exceptions=True)
 
     @property
@@ -154,7 +155,10 @@ class TrickleHub:
                 writer.write(bytes([byte]))
                 await writer.drain()
                 # The trickle is the attack: each byte resets the client's read timeout.
-                await asyncio.sleep(TRICKLE_SECONDS)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._closing.wait(), TRICKLE_SECONDS)
+                if self._closing.is_set():
+                    break
         except (ConnectionError, asyncio.IncompleteReadError):
             pass
         finally:
