@@ -31,8 +31,9 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from bench.engines import ENGINE_NAMES, ENGINES
+from bench.engines import ENGINE_NAMES, ENGINES, bench_databases
 from bench.hostile_run import (
     ALERT_AT,
     CASE_SECONDS,
@@ -96,13 +97,16 @@ class Figures:
     floor: bool
 
 
-def watch(case: str, engine: str, folder: str) -> Seen:
+def watch(case: str, database: Path | str, folder: Path) -> Seen:
     """Run one case in a child process and gather what it reports."""
+    folder.mkdir()
     context = multiprocessing.get_context("spawn")
     events, sender = context.Pipe(duplex=False)
     heartbeat = context.RawValue("d", 0.0)  # one writer, one reader of a double: no lock
     child = context.Process(
-        target=case_process, args=(case, engine, folder, sender, heartbeat), name=f"hostile-{case}"
+        target=case_process,
+        args=(case, database, str(folder), sender, heartbeat),
+        name=f"hostile-{case}",
     )
     child.start()
     sender.close()  # the child's end: once the child is gone, reading says so
@@ -205,11 +209,15 @@ def main() -> int:
     args = parser.parse_args()
     cases = CASES if args.case == "all" else (args.case,)
     results: dict[str, tuple[Figures, Seen, str]] = {}
-    with tempfile.TemporaryDirectory(prefix="warta-hostile-") as folder:
+    # The server (PostgreSQL) lives in this process: a child stopped mid-case leaves it running.
+    with (
+        tempfile.TemporaryDirectory(prefix="warta-hostile-") as folder,
+        bench_databases(args.engine) as databases,
+    ):
         for case in ("baseline", *cases):
             before = load_average()
             print(f"{case}: {DESCRIPTIONS[case]}", flush=True)
-            seen = watch(case, args.engine, folder)
+            seen = watch(case, databases.new(), Path(folder) / case)
             if seen.failure or seen.opened is None:
                 print(f"  {case} could not be measured: {seen.failure or 'no window'}")
                 return 1

@@ -32,7 +32,6 @@ import httpx
 
 from bench import hostile_sites as sites
 from bench.bench_latency import FIRST_CHAT, follow, news_item, village_names
-from bench.engines import bench_databases
 from bot.feeds.addresses import AddressPolicy
 from bot.feeds.workers import default_processes
 from bot.standin import FeedItem, FeedServer, HubStandIn, TelegramStandIn
@@ -77,28 +76,28 @@ class Case:
 
 
 def case_process(
-    name: str, engine: str, folder: str, events: Connection, heartbeat: Heartbeat
+    name: str, database: Path | str, folder: str, events: Connection, heartbeat: Heartbeat
 ) -> None:
     """The child process's entry: run one case and report it through `events`."""
     os.setpgid(0, 0)  # its parsing processes and itself are stopped as one group if it freezes
     tempfile.tempdir = folder  # whatever it leaves behind, the benchmark's process removes
     logging.basicConfig(level=logging.ERROR)
     try:
-        asyncio.run(run_case(name, engine, Path(folder), events, heartbeat))
+        asyncio.run(run_case(name, database, Path(folder), events, heartbeat))
     except Exception as error:  # noqa: BLE001 - reported to the benchmark's process, which fails
         events.send(("failed", f"{type(error).__name__}: {error}"))
 
 
 async def run_case(
     name: str,
-    engine: str,
+    database: Path | str,
     folder: Path,
     events: Connection,
     heartbeat: Heartbeat,
 ) -> None:
     villages = village_names(len(ALERT_AT), random.Random(3))
     port = free_port()
-    with bench_databases(engine) as databases, sites.HostileSide() as side:
+    with sites.HostileSide() as side:
         async with (
             TelegramStandIn() as telegram,
             FeedServer() as feeds,
@@ -114,7 +113,7 @@ async def run_case(
                 [("Kabar Baik", GOOD_FEED, "Nasional"), *case.feeds],
                 poll_seconds=POLL_SECONDS,
                 fetch_addresses=LOOPBACK,
-                database=databases.new(),
+                database=database,
                 webhook_port=port,
                 parse_workers=default_processes(),
             ) as warta:
