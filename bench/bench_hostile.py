@@ -15,8 +15,12 @@ baseline: the same run with no hostile site). The cases:
   pushes     60 signed 4 MiB pushes at once to the callback of a subscribed feed
 
 Each case runs in a process of its own (bench/hostile_run.py: the real bot in-process, as in
-bench_websub, with its webhook server): one that freezes the event loop is stopped from here
-CASE_SECONDS after its window opened, and its figures are then lower bounds (shown with >=).
+bench_websub, with its webhook server; the sites in bench/hostile_cases.py and
+bench/hostile_sites.py): one that freezes the event loop is stopped from here CASE_SECONDS
+after its window opened, and its figures are then lower bounds (shown with >=). A stopped
+case's parsing pool leaves its semaphores to the resource tracker, which says so at the end.
+The baseline's own figures are the machine's noise floor: on a busy machine its loop lag can
+pass 100 ms too.
 """
 
 from __future__ import annotations
