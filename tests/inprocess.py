@@ -143,12 +143,14 @@ async def running_bot(
     send_rate: int = 30,
     webhook_port: int | None = None,
     full_text: Mapping[str, str] | None = None,
+    parse_workers: int = 1,
 ) -> AsyncIterator[RunningBot]:
     """Start the bot as `warta run` would, minus signal handling; stop it afterwards.
 
     The database is a file in tmp_path unless the test gives one (a PostgreSQL URL, say). With a
     webhook_port the bot serves its webhook there as `warta run --webhook` does (WebSub on), but
-    goes on polling the Telegram stand-in for updates.
+    goes on polling the Telegram stand-in for updates. One parsing process is enough for a
+    test's feeds, and spares the machine; a benchmark may ask for as many as `warta run` has.
     """
     config = Config(
         token=telegram.token,
@@ -159,7 +161,7 @@ async def running_bot(
         admins=frozenset({ADMIN_ID}),
         fetch_addresses=fetch_addresses,
         send_rate=send_rate,
-        parse_workers=1,  # one process is enough for a test's feeds, and spares the machine
+        parse_workers=parse_workers,
     )
     if fetch_timeout is not None:
         config = replace(config, fetch_timeout=fetch_timeout)
