@@ -12,7 +12,7 @@ import pytest
 
 from bot.chats.timezones import PROVINCES, zone_of_code, zone_of_province
 from bot.delivery.sender import SendLimits
-from bot.standin import FeedItem, FeedServer, TelegramStandIn
+from bot.standin import FeedItem, FeedServer, SentMessage, TelegramStandIn
 from storage.models import TimeZone
 from tests.inprocess import (
     FakeClock,
@@ -172,6 +172,24 @@ async def test_following_maluku_first_offers_its_clock(zoned_bot: RunningBot) ->
     assert len(telegram.messages_to(BUDI)) == before + 2
     assert len(telegram.messages_to(CITRA)) == 3
     assert not any("UTC+" in (m.plain_text or "") for m in telegram.messages_to(CITRA))
+
+
+async def test_a_first_province_picked_from_the_buttons_offers_its_clock_too(
+    zoned_bot: RunningBot,
+) -> None:
+    telegram = zoned_bot.telegram
+    await zoned_bot.say(BUDI, "/wilayah")
+    menu = telegram.messages_to(BUDI)[-1]
+    (maluku,) = [b["callback_data"] for b in menu.buttons if b["text"] == "Maluku"]
+    telegram.press_button(BUDI, menu.message_id, maluku)
+
+    def offers(tg: TelegramStandIn) -> list[SentMessage]:
+        return [m for m in tg.messages_to(BUDI) if "WIT (UTC+9)" in (m.plain_text or "")]
+
+    await telegram.wait_for(lambda tg: bool(offers(tg)))
+    (offer,) = offers(telegram)
+    assert offer.message_id != menu.message_id
+    assert offer.callback_data == [f"set:zone:wit@{BUDI}"]
 
 
 WITA = {
