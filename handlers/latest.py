@@ -19,7 +19,7 @@ from storage.models import Chat, Item
 LATEST_COUNT = 5
 
 
-def _view(item: Item, language: str) -> AlertView:
+def _view(item: Item, chat: Chat) -> AlertView:
     published = item.published_at if item.published_at is not None else item.fetched_at
     return AlertView(
         topics=(),
@@ -29,7 +29,8 @@ def _view(item: Item, language: str) -> AlertView:
         source_name=item.source_name,
         region=item.region,
         published_at=datetime.fromtimestamp(published, tz=UTC),
-        language=language,
+        language=chat.language,
+        time_zone=chat.time_zone,
     )
 
 
@@ -55,7 +56,7 @@ async def latest(update: Update, context: WartaContext) -> None:
     if not result.items:
         await reply(update, chat, "latest_none_topics")
         return
-    await _reply_items(update, result, text("latest_header_topics", chat.language), chat.language)
+    await _reply_items(update, result, text("latest_header_topics", chat.language), chat)
 
 
 async def test_topic(update: Update, context: WartaContext) -> None:
@@ -85,7 +86,7 @@ async def _answer_query(
     if not result.items:
         await reply(update, chat, none_key, query=shown)
         return
-    await _reply_items(update, result, text(header_key, chat.language, query=shown), chat.language)
+    await _reply_items(update, result, text(header_key, chat.language, query=shown), chat)
 
 
 async def _search(
@@ -103,10 +104,10 @@ async def _search(
     return result
 
 
-async def _reply_items(update: Update, result: SearchResult, header: str, language: str) -> None:
-    views = [_view(item, language) for item in result.items]
+async def _reply_items(update: Update, result: SearchResult, header: str, chat: Chat) -> None:
+    views = [_view(item, chat) for item in result.items]
     if not result.complete:
-        header = f"{header}\n{text('latest_incomplete', language)}"
+        header = f"{header}\n{text('latest_incomplete', chat.language)}"
     await message_of(update).reply_text(render_item_list(views, header))
 
 

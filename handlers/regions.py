@@ -8,9 +8,12 @@ import re
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
+from bot.chats.preferences import zone_button_action
 from bot.chats.subscriptions import region_id
+from bot.chats.timezones import zone_to_offer
 from bot.context import WartaApp, WartaContext
 from bot.i18n import text
+from bot.wib import utc_offset_hours
 from handlers.replies import (
     BUTTON_CHAT,
     answer_outdated,
@@ -25,6 +28,7 @@ from handlers.replies import (
     show_on_pressed,
     target_note,
 )
+from handlers.settings import SETTINGS_PREFIX
 from storage.models import Chat
 
 REGION_PREFIX = "region:"
@@ -72,6 +76,32 @@ async def region(update: Update, context: WartaContext, chat: Chat, target: Chat
         )
         return
     await reply(update, chat, "region_added" if added else "region_existing", region=quote(name))
+    if added:
+        await offer_clock(update, context, chat, target, name)
+
+
+async def offer_clock(
+    update: Update, context: WartaContext, chat: Chat, target: Chat, region: str
+) -> None:
+    """Offer the clock of the first place a chat follows, with a button, if not the chat's."""
+    followed = await context.services.storage.chat_regions(target.id)
+    zone = zone_to_offer(target.time_zone, region, followed)
+    if zone is None:
+        return
+    action = for_chat(f"{SETTINGS_PREFIX}{zone_button_action(zone)}", target)
+    button = InlineKeyboardButton(
+        text("region_zone_button", chat.language, zone=zone.value), callback_data=action
+    )
+    await message_of(update).reply_text(
+        text(
+            "region_zone_offer",
+            chat.language,
+            region=quote(region),
+            zone=zone.value,
+            offset=utc_offset_hours(zone),
+        ),
+        reply_markup=InlineKeyboardMarkup([[button]]),
+    )
 
 
 async def pressed_region(
@@ -107,6 +137,8 @@ async def toggle_region(update: Update, context: WartaContext, chat: Chat, targe
         markup=await region_keyboard(context, target),
         toast=text(key, chat.language, region=removed or wanted),
     )
+    if removed is None:
+        await offer_clock(update, context, chat, target, wanted)
 
 
 def register(app: WartaApp) -> None:

@@ -7,9 +7,10 @@ import re
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
-from bot.chats.preferences import DELIVERY_MODES, setting_changes
+from bot.chats.preferences import DELIVERY_MODES, setting_changes, zone_button_action
 from bot.context import WartaApp, WartaContext
 from bot.i18n import LANGUAGES, text
+from bot.wib import utc_offset_hours
 from handlers.replies import (
     BUTTON_CHAT,
     command_argument,
@@ -22,7 +23,7 @@ from handlers.replies import (
     reply,
     show_on_pressed,
 )
-from storage.models import Chat, DeliveryMode
+from storage.models import Chat, DeliveryMode, TimeZone
 
 SETTINGS_PREFIX = "set:"
 # /language's buttons change the chat they are pressed in, as the command does; the settings
@@ -41,16 +42,25 @@ def _hour(hour: int) -> str:
     return f"{hour:02d}:00"
 
 
+def describe_zone(zone: TimeZone, language: str) -> str:
+    """A zone with its distance from UTC, as "WITA (UTC+8)"."""
+    return text("settings_zone", language, zone=zone.value, offset=utc_offset_hours(zone))
+
+
 def describe_settings(target: Chat, language: str) -> str:
     """The settings of a chat, one per line."""
+    zone = target.time_zone.value
     delivery = text(
-        f"settings_delivery_{target.delivery}", language, hour=_hour(target.digest_hour)
+        f"settings_delivery_{target.delivery}",
+        language,
+        hour=_hour(target.digest_hour),
+        zone=zone,
     )
     if target.quiet_start is None or target.quiet_end is None:
         quiet = text("settings_quiet_off", language)
     else:
         start, end = _hour(target.quiet_start), _hour(target.quiet_end)
-        quiet = text("settings_quiet_on", language, start=start, end=end)
+        quiet = text("settings_quiet_on", language, start=start, end=end, zone=zone)
     on, off = text("settings_on", language), text("settings_off", language)
     return text(
         "settings_summary",
@@ -58,6 +68,7 @@ def describe_settings(target: Chat, language: str) -> str:
         title=quote(target.title),
         delivery=delivery,
         quiet=quiet,
+        zone=describe_zone(target.time_zone, language),
         previews=on if target.link_previews else off,
         silent=on if target.silent else off,
         state=text("settings_paused" if target.paused else "settings_running", language),
@@ -87,7 +98,7 @@ def settings_keyboard(target: Chat, language: str) -> InlineKeyboardMarkup:
         rows.append(
             [
                 button("◀", "hour:-1"),
-                button(f"{_hour(target.digest_hour)} {text('timezone_label', language)}", "noop"),
+                button(f"{_hour(target.digest_hour)} {target.time_zone.value}", "noop"),
                 button("▶", "hour:+1"),
             ]
         )
@@ -101,6 +112,12 @@ def settings_keyboard(target: Chat, language: str) -> InlineKeyboardMarkup:
                     button("▶", f"{field}:+1"),
                 ]
             )
+    rows.append(
+        [
+            button(mark(target.time_zone == zone, zone.value), zone_button_action(zone))
+            for zone in TimeZone
+        ]
+    )
     rows.append(
         [
             button(text("settings_button_previews", language), "link_previews"),

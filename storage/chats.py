@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from storage.database import Database, Row
-from storage.models import Chat, DeliveryMode
+from storage.models import Chat, DeliveryMode, TimeZone
 
 CHAT_COLUMNS = (
     "id, type, title, active, language, delivery, digest_hour, quiet_start, quiet_end, "
-    "link_previews, silent, paused, managed_by, managing"
+    "link_previews, silent, paused, managed_by, managing, time_zone"
 )
 _SETTABLE = frozenset(
     {
@@ -16,6 +16,7 @@ _SETTABLE = frozenset(
         "digest_hour",
         "quiet_start",
         "quiet_end",
+        "time_zone",
         "link_previews",
         "silent",
         "paused",
@@ -38,6 +39,7 @@ def chat_from_row(row: Row) -> Chat:
         digest_hour=row["digest_hour"],
         quiet_start=row["quiet_start"],
         quiet_end=row["quiet_end"],
+        time_zone=TimeZone(row["time_zone"]),
         link_previews=bool(row["link_previews"]),
         silent=bool(row["silent"]),
         paused=bool(row["paused"]),

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from storage.database import Database, Row, SearchStoppedError, Session
-from storage.models import Item, NewItem, StoredItems, StoryBook
+from storage.models import Item, NewItem, StoredItems, StoryBook, TimeZone
 
 __all__ = ["ITEM_COLUMNS", "ItemQueries", "SearchStoppedError", "item_from_row"]
 
@@ -38,18 +38,20 @@ class ItemQueries(Database):
         feed_id: int,
         items: Sequence[NewItem],
         now: float,
-        local_hour: int = 12,
+        local_hours: Mapping[TimeZone, int] | None = None,
         *,
         stories: StoryBook | None = None,
     ) -> StoredItems:
         """Store new entries and queue their alerts in the same transaction (the outbox).
 
-        local_hour is the hour in WIB now, for chats' quiet hours. With `stories`, the items'
+        local_hours is the hour now on each zone's clock, for chats' quiet hours (noon
+        everywhere if not given). With `stories`, the items'
         story ids come from it, brought up to date inside the transaction while no other
         process stores items: two processes never call one story two.
         """
         stored: list[tuple[int, NewItem, int]] = []
         alerts = 0
+        hours = {zone: 12 for zone in TimeZone} | dict(local_hours or {})
         documents = await self.dialect.search_documents([(i.title, i.body) for i in items])
         async with self._write() as db:
             if stories is not None:
@@ -75,7 +77,7 @@ class ItemQueries(Database):
                 # An item that starts a new story is that story: its id is the story id.
                 story_id = story if story is not None else item_id
                 stored.append((item_id, item, story_id))
-                alerts += await _queue_alerts(db, item_id, story_id, item.alerts, now, local_hour)
+                alerts += await _queue_alerts(db, item_id, story_id, item.alerts, now, hours)
         # Only once committed: a transaction rolled back must leave no story behind.
         for item_id, item, story_id in stored:
             if stories is not None:
@@ -143,13 +145,18 @@ async def _catch_up(db: Session, stories: StoryBook, now: float) -> None:
         )
 
 
+# The hour now on the chat's own clock: the caller gives each zone's, as its clocks tell them.
+_CHAT_HOUR = (
+    "(CASE time_zone WHEN 'WITA' THEN :hour_wita WHEN 'WIT' THEN :hour_wit ELSE :hour_wib END)"
+)
 # Held for a digest instead of sent at once: digest delivery, quiet hours, or a group whose
 # pending alerts already fill its share of Telegram's 20 messages a minute.
-_HELD = """CASE
+_HELD = f"""CASE
     WHEN delivery != 'instant' THEN 1
     WHEN quiet_start IS NOT NULL AND (
-        (quiet_start <= quiet_end AND :hour >= quiet_start AND :hour < quiet_end)
-        OR (quiet_start > quiet_end AND (:hour >= quiet_start OR :hour < quiet_end))) THEN 1
+        (quiet_start <= quiet_end AND {_CHAT_HOUR} >= quiet_start AND {_CHAT_HOUR} < quiet_end)
+        OR (quiet_start > quiet_end AND ({_CHAT_HOUR} >= quiet_start OR {_CHAT_HOUR} < quiet_end)))
+        THEN 1
     WHEN type IN ('group', 'supergroup', 'channel') AND (SELECT count(*) FROM deliveries p
         WHERE p.chat_id = chats.id AND p.status = 'pending' AND p.held = 0) >= :burst THEN 1
     ELSE 0 END"""
@@ -162,7 +169,7 @@ async def _queue_alerts(
     story_id: int,
     alerts: Sequence[tuple[int, tuple[str, ...]]],
     now: float,
-    local_hour: int,
+    hours: Mapping[TimeZone, int],
 ) -> int:
     """Insert one outbox row per chat; a chat that already had this story gets none."""
     queued = 0
@@ -177,7 +184,9 @@ async def _queue_alerts(
                 "topics": "\n".join(topics),
                 "now": now,
                 "chat": chat_id,
-                "hour": local_hour,
+                "hour_wib": hours[TimeZone.WIB],
+                "hour_wita": hours[TimeZone.WITA],
+                "hour_wit": hours[TimeZone.WIT],
                 "burst": GROUP_BURST,
             },
         )

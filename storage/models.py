@@ -27,6 +27,14 @@ class DeliveryMode(StrEnum):
     DAILY = "daily"
 
 
+class TimeZone(StrEnum):
+    """The clock a chat reads its digest hour and quiet hours on: Indonesia's three zones."""
+
+    WIB = "WIB"  # UTC+7: Sumatra, Java, West and Central Kalimantan
+    WITA = "WITA"  # UTC+8: Bali, Nusa Tenggara, South, East and North Kalimantan, Sulawesi
+    WIT = "WIT"  # UTC+9: Maluku and Papua
+
+
 class BroadcastStatus(StrEnum):
     """Where an operator's broadcast stands."""
 
@@ -54,9 +62,10 @@ class Chat:
     active: bool
     language: str = "id"
     delivery: DeliveryMode = DeliveryMode.INSTANT
-    digest_hour: int = 7  # WIB hour of the daily digest
-    quiet_start: int | None = None  # WIB hour quiet hours begin; None: no quiet hours
+    digest_hour: int = 7  # hour of the daily digest, on the chat's clock
+    quiet_start: int | None = None  # hour quiet hours begin; None: no quiet hours
     quiet_end: int | None = None
+    time_zone: TimeZone = TimeZone.WIB  # the chat's clock, for the hours above and times shown
     link_previews: bool = False
     silent: bool = False
     paused: bool = False
@@ -176,6 +185,7 @@ class OutboxEntry:
     language: str = "id"
     link_previews: bool = False
     silent: bool = False
+    time_zone: TimeZone = TimeZone.WIB
     digest_id: int | None = None
     parts_sent: int = 0  # a digest: parts Telegram already accepted
 

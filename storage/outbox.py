@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from storage.database import INTEGRITY_ERRORS, Database, Row, Session
 from storage.items import ITEM_COLUMNS, item_from_row
-from storage.models import DeliveryStatus, OutboxEntry
+from storage.models import DeliveryStatus, OutboxEntry, TimeZone
 
 # What may go out now: pending, not held for a digest, and (but for broadcasts) to a chat that is
 # not paused. A paused chat's alerts and digests wait, kept, until it resumes.
@@ -32,7 +32,7 @@ _ENTRY_COLUMNS = (
     "d.id AS id, d.chat_id AS chat_id, c.type AS chat_type, d.attempts AS attempts, "
     "d.topics AS topics, d.broadcast_id AS broadcast_id, b.text_html AS broadcast_html, "
     "c.language AS language, c.link_previews AS link_previews, c.silent AS silent, "
-    "d.digest_id AS digest_id, d.parts_sent AS parts_sent"
+    "c.time_zone AS time_zone, d.digest_id AS digest_id, d.parts_sent AS parts_sent"
 )
 
 
@@ -290,6 +290,7 @@ def _outbox_entry(row: Row) -> OutboxEntry:
         language=row["language"],
         link_previews=bool(row["link_previews"]),
         silent=bool(row["silent"]),
+        time_zone=TimeZone(row["time_zone"]),
         digest_id=row["digest_id"],
         parts_sent=row["parts_sent"],
     )

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from bot.delivery.render import (
     AlertView,
+    format_local,
     format_wib,
     render_alert,
     render_item_line,
@@ -17,6 +18,7 @@ from bot.delivery.render import (
     telegram_length,
 )
 from bot.standin.telegram_html import parse_telegram_html, utf16_length
+from storage.models import TimeZone
 
 LIMIT = 4096
 PUBLISHED = datetime(2026, 11, 25, 7, 5, tzinfo=UTC)
@@ -231,6 +233,21 @@ def test_whitespace_and_control_characters_in_fields() -> None:
 )
 def test_format_wib(moment: datetime, expected: str) -> None:
     assert format_wib(moment) == expected
+
+
+@pytest.mark.parametrize(
+    ("zone", "expected"),
+    [
+        (TimeZone.WIB, "31 Des 2026 23:30 WIB"),
+        (TimeZone.WITA, "1 Jan 2027 00:30 WITA"),
+        (TimeZone.WIT, "1 Jan 2027 01:30 WIT"),
+    ],
+)
+def test_a_reader_sees_the_time_on_the_chats_clock(zone: TimeZone, expected: str) -> None:
+    moment = datetime(2026, 12, 31, 16, 30, tzinfo=UTC)
+    assert format_local(moment, zone) == expected
+    shown = render_alert(view(published_at=moment, time_zone=zone))
+    assert expected in visible(shown)
 
 
 def test_english_readers_get_english_months_and_link_text() -> None:

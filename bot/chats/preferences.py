@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 from bot.i18n import LANGUAGES
-from storage.models import Chat, DeliveryMode
+from storage.models import Chat, DeliveryMode, TimeZone
 
 DELIVERY_MODES = tuple(DeliveryMode)
 DEFAULT_QUIET_HOURS = (22, 6)
+# A zone on a button, in the lower case that button data carries.
+ZONE_CHOICES = {zone.value.casefold(): zone for zone in TimeZone}
+
+
+def zone_button_action(zone: TimeZone) -> str:
+    """The menu action that puts a chat on a zone's clock, as "zone:wita"."""
+    return f"zone:{zone.value.casefold()}"
 
 
 def setting_changes(chat: Chat, action: str) -> dict[str, object]:
@@ -27,6 +34,8 @@ def setting_changes(chat: Chat, action: str) -> dict[str, object]:
         return {name: (current + int(value)) % 24}
     if name in {"link_previews", "silent", "paused"}:
         return {name: not getattr(chat, name)}
+    if name == "zone" and value in ZONE_CHOICES:
+        return {"time_zone": ZONE_CHOICES[value]}
     if name == "language" and value in LANGUAGES:
         return {"language": value}
     return {}

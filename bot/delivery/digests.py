@@ -9,18 +9,18 @@ from datetime import timedelta
 
 from bot.delivery.render import AlertView, split_digest
 from bot.i18n import text
-from bot.wib import in_quiet_hours, wib_at
+from bot.wib import in_quiet_hours, local_at
 from storage import Storage
-from storage.models import Chat, DeliveryMode
+from storage.models import Chat, DeliveryMode, TimeZone
 
 log = logging.getLogger(__name__)
 
 HOUR = 3600
 
 
-def latest_daily_moment(now: float, digest_hour: int) -> float:
-    """The most recent WIB moment at digest_hour:00 that is not after now."""
-    local = wib_at(now)
+def latest_daily_moment(now: float, digest_hour: int, zone: TimeZone) -> float:
+    """The most recent moment at digest_hour:00 on the zone's clock that is not after now."""
+    local = local_at(now, zone)
     moment = local.replace(hour=digest_hour, minute=0, second=0, microsecond=0)
     if moment > local:
         moment -= timedelta(days=1)
@@ -29,13 +29,13 @@ def latest_daily_moment(now: float, digest_hour: int) -> float:
 
 def digest_due(chat: Chat, since: float, now: float) -> bool:
     """Whether a chat whose held alerts date from `since` should get its digest now."""
-    if in_quiet_hours(wib_at(now).hour, chat.quiet_start, chat.quiet_end):
+    if in_quiet_hours(local_at(now, chat.time_zone).hour, chat.quiet_start, chat.quiet_end):
         return False
     if chat.delivery == DeliveryMode.HOURLY:
-        # WIB is a whole number of hours from UTC, so hours line up in both.
+        # Indonesia's zones are whole hours from UTC, so hours line up in all of them.
         return math.floor(now / HOUR) > math.floor(since / HOUR)
     if chat.delivery == DeliveryMode.DAILY:
-        return since < latest_daily_moment(now, chat.digest_hour)
+        return since < latest_daily_moment(now, chat.digest_hour, chat.time_zone)
     return True  # instant: held only by quiet hours (now over) or by a group burst
 
 

@@ -13,7 +13,8 @@ from urllib.parse import urlsplit
 from telegram.constants import MessageLimit
 
 from bot.i18n import DEFAULT_LANGUAGE, text
-from bot.wib import to_wib
+from bot.wib import to_local
+from storage.models import TimeZone
 
 ITEM_TITLE_UNITS: Final = 200
 ITEM_SOURCE_UNITS: Final = 60
@@ -47,6 +48,7 @@ class AlertView:
     region: str
     published_at: datetime | None
     language: str = DEFAULT_LANGUAGE
+    time_zone: TimeZone = TimeZone.WIB  # the reader's clock, for the time shown
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +77,7 @@ def render_alert(view: AlertView) -> str:
         title=_one_line(view.title),
         source=_shorten(_one_line(view.source_name), SOURCE_UNITS),
         region=_shorten(_one_line(view.region), REGION_UNITS),
-        when=_when(view.published_at, view.language, with_year=True),
+        when=_when(view, with_year=True),
         summary=_paragraph(view.summary),
         link=_safe_link(view.link),
         read_more=text("alert_read_more", view.language),
@@ -120,7 +122,7 @@ def render_item_line(view: AlertView, index: int) -> str:
     link = _safe_link(view.link)
     shown = f'<a href="{_escape(link)}">{_escape(title)}</a>' if link else _escape(title)
     source = _shorten(_one_line(view.source_name), ITEM_SOURCE_UNITS)
-    when = _when(view.published_at, view.language, with_year=False)
+    when = _when(view, with_year=False)
     details = ", ".join(piece for piece in (source, when) if piece)
     tail = f" — {_escape(details)}" if details else ""
     return f"{index}. {shown}{tail}"
@@ -147,23 +149,27 @@ def telegram_length(text_html: str) -> int:
 
 def format_wib(moment: datetime, language: str = DEFAULT_LANGUAGE) -> str:
     """Moment in Jakarta time, as "25 Nov 2026 14:05 WIB"."""
-    return _format_local(moment, language, with_year=True)
+    return format_local(moment, TimeZone.WIB, language)
 
 
-def _format_local(moment: datetime, language: str, *, with_year: bool) -> str:
-    local = to_wib(moment)
+def format_local(
+    moment: datetime, zone: TimeZone, language: str = DEFAULT_LANGUAGE, *, with_year: bool = True
+) -> str:
+    """Moment on a zone's clock with the zone's name, as "25 Nov 2026 15:05 WITA"."""
+    local = to_local(moment, zone)
     months = text("month_names", language).split()
     day = f"{local.day} {months[local.month - 1]}"
     if with_year:
         day = f"{day} {local.year}"
-    return f"{day} {local:%H:%M} {text('timezone_label', language)}"
+    # WIB, WITA and WIT are what Indonesians write in either language.
+    return f"{day} {local:%H:%M} {zone.value}"
 
 
-def _when(moment: datetime | None, language: str, *, with_year: bool) -> str:
-    if moment is None:
+def _when(view: AlertView, *, with_year: bool) -> str:
+    if view.published_at is None:
         return ""
     try:
-        return _format_local(moment, language, with_year=with_year)
+        return format_local(view.published_at, view.time_zone, view.language, with_year=with_year)
     except OverflowError:
         return ""  # a corrupt date at the edge of the calendar must not stop the alert
 

@@ -417,7 +417,7 @@ class Sender:
             await self._send_digest(attempt, entry.digest_id)
             return
         if entry.item is not None:
-            message = render_alert(_alert_view(entry.item, entry.topics, entry.language))
+            message = render_alert(_alert_view(entry.item, entry.topics, entry))
         else:
             message = entry.broadcast_html or ""
         await self._send_text(entry, message, previews=entry.link_previews, paid=attempt.paying)
@@ -446,7 +446,7 @@ class Sender:
         """The digest's messages, each with the alerts it carries; only alerts not sent yet."""
         language = attempt.entry.language
         waiting = [
-            (alert_id, _alert_view(item, topics, language))
+            (alert_id, _alert_view(item, topics, attempt.entry))
             for alert_id, item, topics in await self._storage.digest_items(digest_id)
         ]
         # A retry goes on where the accepted parts ended: no header again, no part twice.
@@ -610,7 +610,7 @@ def _seconds(retry_after: int | timedelta) -> float:
     return float(retry_after)
 
 
-def _alert_view(item: Item, topics: tuple[str, ...], language: str) -> AlertView:
+def _alert_view(item: Item, topics: tuple[str, ...], entry: OutboxEntry) -> AlertView:
     return AlertView(
         topics=topics,
         title=item.title,
@@ -619,7 +619,8 @@ def _alert_view(item: Item, topics: tuple[str, ...], language: str) -> AlertView
         source_name=item.source_name,
         region=item.region,
         published_at=_utc(item.published_at),
-        language=language,
+        language=entry.language,
+        time_zone=entry.time_zone,
     )
 
 

@@ -42,7 +42,7 @@ from bot.matching import prepare_document
 from bot.matching.topics import TopicRegistry
 from bot.ops.heartbeat import PROCESS_TIMEOUT_SECONDS
 from bot.ops.metrics import Metrics, ParseScope
-from bot.wib import wib_at
+from bot.wib import hours_at
 from storage import DATABASE_ERRORS, Storage, StorageClosedError
 from storage.models import Feed, FullTextMode, NewItem
 
@@ -513,7 +513,7 @@ class FeedPoller:
         ]
         # Story ids are found inside the store, which first shows the matcher what others stored.
         stored = await self._storage.store_items(
-            feed.id, items, now, wib_at(now).hour, stories=self._stories
+            feed.id, items, now, hours_at(now), stories=self._stories
         )
         if stored.alerts_queued:
             self._on_alerts_queued()
