@@ -27,7 +27,6 @@ PROVINCES = (
 # polled but count for no province. The set only shrinks: an entry given a `source` leaves it.
 UNTRACED = frozenset({
     "https://www.jpnn.com/rss",
-    "https://www.bisnis.com/rss",
     "https://regional.kompas.com/rss",
     "https://daerah.sindonews.com/rss",
     "https://feed.liputan6.com/rss/regional",
@@ -39,12 +38,10 @@ UNTRACED = frozenset({
     "https://jatim.antaranews.com/rss/terkini.xml",
     "https://ambon.antaranews.com/rss/terkini.xml",
     "https://jatim.tribunnews.com/rss",
-    "https://bangka.tribunnews.com/rss",
     "https://www.detik.com/jatim/rss",
     "https://www.detik.com/jateng/rss",
     "https://surabaya.kompas.com/rss",
     "https://bandung.kompas.com/rss",
-    "https://www.pikiran-rakyat.com/rss",
     "https://radarsurabaya.jawapos.com/feed/",
     "https://cenderawasihpos.jawapos.com/feed/",
     "https://celebes.inews.id/feed/",
