@@ -37,13 +37,8 @@ UNTRACED = frozenset({
     "https://jateng.antaranews.com/rss/terkini.xml",
     "https://jatim.antaranews.com/rss/terkini.xml",
     "https://ambon.antaranews.com/rss/terkini.xml",
-    "https://jatim.tribunnews.com/rss",
-    "https://www.detik.com/jatim/rss",
     "https://www.detik.com/jateng/rss",
-    "https://surabaya.kompas.com/rss",
-    "https://bandung.kompas.com/rss",
     "https://radarsurabaya.jawapos.com/feed/",
-    "https://cenderawasihpos.jawapos.com/feed/",
     "https://celebes.inews.id/feed/",
     "https://papua.inews.id/feed",
 })  # fmt: skip
