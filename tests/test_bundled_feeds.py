@@ -30,7 +30,6 @@ UNTRACED = frozenset({
     "https://regional.kompas.com/rss",
     "https://daerah.sindonews.com/rss",
     "https://feed.liputan6.com/rss/regional",
-    "https://kepri.antaranews.com/rss/terkini.xml",
     "https://babel.antaranews.com/rss/terkini.xml",
     "https://banten.antaranews.com/rss/terkini.xml",
     "https://jabar.antaranews.com/rss/terkini.xml",
