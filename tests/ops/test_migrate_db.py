@@ -276,6 +276,28 @@ def test_an_unreachable_server_is_one_line_naming_the_host(
 
 
 @pytest.mark.parametrize(
+    "url",
+    [
+        f"postgresql://warta:{PASSWORD}@[::1/warta",  # an IPv6 host never closed
+        f"postgresql://warta:{PASSWORD}%zz@127.0.0.1/warta",  # a broken %-escape
+        f"postgresql://warta:{PASSWORD}/7@127.0.0.1/warta",  # a "/" not %-encoded
+        f"postgresql://warta:{PASSWORD}@127.0.0.1:lima/warta",  # a port that is no number
+        f"postgresql://warta@127.0.0.1/warta?password={PASSWORD}&bogus=1",
+    ],
+)
+def test_a_malformed_url_is_one_line_without_its_password(
+    sqlite_file: Path, url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["migrate-db", "--to", url])
+    output = capsys.readouterr()
+    assert code == 2, output.err
+    (problem,) = [line for line in output.err.splitlines() if line.startswith("warta:")]
+    assert "PostgreSQL" in problem or "lima" in problem
+    assert PASSWORD not in output.out + output.err
+    assert "Rahasia" not in output.out + output.err  # nor any part of it
+
+
+@pytest.mark.parametrize(
     ("arguments", "problem"),
     [
         (["--to", "mysql://warta@db/warta"], "--to must be a postgresql:// URL"),
