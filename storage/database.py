@@ -38,6 +38,13 @@ class DatabaseOpenError(Exception):
 DATABASE_ERRORS: tuple[type[Exception], ...] = (sqlite3.Error, psycopg.Error)
 # What a write raises when it would break a unique index (a claim another process just took).
 INTEGRITY_ERRORS: tuple[type[Exception], ...] = (sqlite3.IntegrityError, psycopg.IntegrityError)
+# What a write raises when the database refuses a value it was given (too long for an index, a
+# character it cannot hold): the values are at fault, not the database.
+DATA_ERRORS: tuple[type[Exception], ...] = (
+    sqlite3.DataError,
+    psycopg.errors.DataError,
+    psycopg.errors.ProgramLimitExceeded,
+)
 
 
 class SearchStoppedError(Exception):

@@ -534,6 +534,12 @@ class FeedPoller:
         stored = await self._storage.store_items(
             feed.id, items, now, wib_at(now).hour, stories=self._stories
         )
+        for identity, why in stored.unsearchable:
+            log.warning("item stored without search words feed=%r item=%r: %s", feed.name,
+                        identity, why)  # fmt: skip
+        for identity, why in stored.refused:
+            log.warning("item refused by the database feed=%r item=%r: %s", feed.name,
+                        identity, why)  # fmt: skip
         if stored.alerts_queued:
             self._on_alerts_queued()
         return FeedOutcome(PollOutcome.FETCHED, stored.new_items, stored.alerts_queued)

@@ -7,6 +7,7 @@ import contextlib
 import sqlite3
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import psycopg
@@ -261,6 +262,39 @@ def test_a_database_the_bot_has_written_on_postgresql_is_not_overwritten(
         "banjir",
         "gempa",
     ]
+
+
+async def store_a_huge_title(path: Path) -> str:
+    """An item whose title is 60,000 different words, as an older Warta could store on SQLite."""
+    storage = Storage(path)
+    await storage.open()
+    try:
+        feed = (await storage.list_feeds())[0]
+        huge = news(99)
+        title = "Banjir " + " ".join(f"kata{n}" for n in range(60_000))
+        await storage.store_items(feed.id, [replace(huge, title=title)], NOW)
+        return title
+    finally:
+        await storage.close()
+
+
+async def titles_found(url: str, expression: str) -> list[str]:
+    storage = Storage(url)
+    await storage.open()
+    try:
+        return [item.title for item, _ in await storage.search_items(expression, 10)]
+    finally:
+        await storage.close()
+
+
+def test_an_item_with_a_title_of_60000_words_is_copied(
+    sqlite_file: Path, postgres_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    title = asyncio.run(store_a_huge_title(sqlite_file))
+    assert main(["migrate-db", "--to", postgres_url]) == 0
+    assert "every count matches" in capsys.readouterr().out
+    # Whole in the copy, and found by its first words, as on SQLite.
+    assert asyncio.run(titles_found(postgres_url, '"kata0 kata1"')) == [title]
 
 
 def test_an_unreachable_server_is_one_line_naming_the_host(
