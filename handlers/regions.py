@@ -10,9 +10,11 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.chats.subscriptions import region_id
 from bot.context import WartaApp, WartaContext
+from bot.delivery.render import shorten
 from bot.i18n import text
 from handlers.replies import (
     BUTTON_CHAT,
+    LISTED_UNITS,
     answer_outdated,
     command_argument,
     configuring,
@@ -23,6 +25,7 @@ from handlers.replies import (
     quote,
     reply,
     show_on_pressed,
+    shown,
     target_note,
 )
 from storage.models import Chat
@@ -67,8 +70,8 @@ async def region(update: Update, context: WartaContext, chat: Chat, target: Chat
             update,
             chat,
             "region_unknown",
-            region=quote(wanted[:100]),
-            regions=html.escape(", ".join(known)),
+            region=shown(wanted),
+            regions=html.escape(shorten(", ".join(known), LISTED_UNITS)),
         )
         return
     await reply(update, chat, "region_added" if added else "region_existing", region=quote(name))
