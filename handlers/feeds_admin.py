@@ -12,7 +12,7 @@ from telegram.constants import MessageLimit
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.context import WartaApp, WartaContext
-from bot.delivery.render import shorten, telegram_length
+from bot.delivery.render import telegram_length
 from bot.feeds.discovery import FeedFinder, FeedRefused
 from bot.feeds.feedlist import region_name
 from bot.feeds.opml import feeds_to_opml
@@ -20,7 +20,6 @@ from bot.feeds.schedule import reason_text
 from bot.i18n import text
 from bot.ops.durations import format_duration
 from handlers.replies import (
-    SHOWN_UNITS,
     admin_only,
     command_argument,
     matched,
@@ -35,8 +34,6 @@ from storage.models import Chat, FeedSeed, FeedStatus
 PAGE_SIZE = 10
 FEEDS_PAGE = re.compile(r"^feeds:page:(\d{1,4})$")
 REMOVAL = re.compile(r"^rmfeed:(?:page:(\d{1,4})|del:(\d{1,18}):(\d{1,4}))$")
-# Of a feed's address, /addfeed shows this much.
-URL_UNITS = 500
 ERROR_CAPS = (120, 40, 0)  # shorter error texts until a page fits in one message
 OPML_FILENAME = "warta-feeds.opml"
 
@@ -150,11 +147,10 @@ async def add_feed(update: Update, context: WartaContext, chat: Chat) -> None:
         text(
             f"addfeed_{added.outcome}",
             chat.language,
-            # A site's title and address are the site's to make long: the reply must fit.
-            name=html.escape(shorten(found.title, SHOWN_UNITS)),
+            name=html.escape(found.title),
             region=html.escape(region) or text("feeds_no_region", chat.language),
             count=found.entries,
-            url=html.escape(shorten(found.url, URL_UNITS)),
+            url=html.escape(found.url),
         )
     )
     await message_of(update).reply_text("\n".join(lines))
