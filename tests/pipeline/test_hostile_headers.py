@@ -9,7 +9,7 @@ claim it failed to give back would keep the feed from it until its lease passed.
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
@@ -20,7 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.config import Config
-from bot.feeds.fetch import build_http_client
+from bot.feeds.fetch import FetchedFeed, build_http_client
 from bot.feeds.poller import FeedPoller
 from bot.feeds.schedule import retry_after_seconds, site_cache_seconds
 from bot.feeds.stories import StoryMatcher
@@ -61,7 +61,11 @@ class Rig:
 
 
 @asynccontextmanager
-async def polling(tmp_path: Path, feeds: FeedServer) -> AsyncIterator[Rig]:
+async def polling(
+    tmp_path: Path,
+    feeds: FeedServer,
+    on_fetched: Callable[[Feed, FetchedFeed], Awaitable[None]] | None = None,
+) -> AsyncIterator[Rig]:
     storage = Storage(tmp_path / "warta.db")
     await storage.open()
     try:
@@ -72,7 +76,7 @@ async def polling(tmp_path: Path, feeds: FeedServer) -> AsyncIterator[Rig]:
         async with build_http_client(CONFIG.fetch_timeout, LOOPBACK_FEEDS) as client:
             poller = FeedPoller(
                 storage, client, TopicRegistry(), StoryMatcher(), CONFIG, clock, lambda: None,
-                owner=owner,
+                owner=owner, on_fetched=on_fetched,
             )  # fmt: skip
             yield Rig(storage, poller, clock, owner)
             await poller.close()
@@ -151,6 +155,31 @@ async def test_such_a_poll_counts_as_fetched_and_holds_no_claim(
         summary = await rig.poller.poll_once()
         assert (summary.fetched, summary.failed, summary.still_fetching) == (1, 0, 0)
         assert await rig.storage.release_feed_claims(rig.owner) == 0  # nothing left held
+
+
+async def test_an_unforeseen_failure_is_the_feeds_error_and_the_feed_is_given_back(
+    tmp_path: Path, feeds: FeedServer
+) -> None:
+    publish(feeds)
+    failing = True
+
+    async def look_for_a_hub(feed: Feed, fetched: FetchedFeed) -> None:
+        # What the poller calls with each new document (WebSub discovery), failing as a bug
+        # nobody foresaw would.
+        if failing:
+            raise RuntimeError("hub discovery broke")
+
+    async with polling(tmp_path, feeds, look_for_a_hub) as rig:
+        summary = await rig.poller.poll_once()
+        assert (summary.fetched, summary.failed) == (0, 1)
+        feed = await rig.feed()
+        assert feed.last_error == "unexpected error: RuntimeError: hub discovery broke"
+        assert (feed.consecutive_failures, feed.poll_reason) == (1, "backoff")
+        failing = False
+        await rig.poll_after(120)  # backed off, and given back: polled again within the lease
+        assert feeds.hits(PATH) == 2
+        feed = await rig.feed()
+        assert (feed.consecutive_failures, feed.last_error) == (0, None)
 
 
 MONTHS = ("Jan", "Feb", "Dec", "Mei", "")
