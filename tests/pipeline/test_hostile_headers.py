@@ -1,7 +1,8 @@
 """A site's garbled headers never stop its feed: the poll is recorded, the feed given back.
 
 Dates past the calendar, digits of another script, validators that cannot be sent back: the
-poller reads what it can, ignores the rest, and the feed is polled again when it is due. The
+poller reads what it can, ignores the rest, and the feed is polled again when it is due; a
+failure nobody foresaw is recorded as the feed's error, and the feed given back all the same. The
 feeds come from the loopback feed server; the poller is registered as a live process, so a
 claim it failed to give back would keep the feed from it until its lease passed.
 """
