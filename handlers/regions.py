@@ -12,10 +12,12 @@ from bot.chats.preferences import zone_button_action
 from bot.chats.subscriptions import region_id
 from bot.chats.timezones import zone_to_offer
 from bot.context import WartaApp, WartaContext
+from bot.delivery.render import shorten
 from bot.i18n import text
 from bot.wib import utc_offset_hours
 from handlers.replies import (
     BUTTON_CHAT,
+    LISTED_UNITS,
     answer_outdated,
     command_argument,
     configuring,
@@ -26,6 +28,7 @@ from handlers.replies import (
     quote,
     reply,
     show_on_pressed,
+    shown,
     target_note,
 )
 from handlers.settings import SETTINGS_PREFIX
@@ -71,8 +74,8 @@ async def region(update: Update, context: WartaContext, chat: Chat, target: Chat
             update,
             chat,
             "region_unknown",
-            region=quote(wanted[:100]),
-            regions=html.escape(", ".join(known)),
+            region=shown(wanted),
+            regions=html.escape(shorten(", ".join(known), LISTED_UNITS)),
         )
         return
     await reply(update, chat, "region_added" if added else "region_existing", region=quote(name))

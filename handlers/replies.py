@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import html
 import re
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from typing import Any, TypeAlias
 
 from telegram import (
@@ -27,6 +27,7 @@ from telegram.constants import CallbackQueryLimit
 from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot.context import WartaContext
+from bot.delivery.render import shorten, split_message, telegram_length
 from bot.i18n import language_for, text
 from storage.models import Chat
 
@@ -35,6 +36,11 @@ AdminHandler: TypeAlias = Callable[[Update, WartaContext, Chat], Awaitable[None]
 ConfiguringHandler: TypeAlias = Callable[[Update, WartaContext, Chat, Chat], Awaitable[None]]
 
 _TAGS = re.compile(r"<[^>]*>")
+# How much of one value (a topic as written, a region, a feed's title) a reply shows back, and
+# of a list of them: a reply grows with what readers write and feeds send, Telegram's messages
+# do not (4,096 characters).
+SHOWN_UNITS = 130
+LISTED_UNITS = 1500
 # The end of a button's data that names its menu's chat: "@" and the chat's id (a channel's has
 # 14 characters), matched into the group named "chat". Buttons sent before it have none.
 BUTTON_CHAT = r"(?:@(?P<chat>-?\d{1,20}))?"
@@ -116,6 +122,38 @@ async def current_chat(update: Update, context: WartaContext) -> Chat:
 async def reply(update: Update, chat: Chat, key: str, **values: object) -> Message:
     """Answer in the chat's language with a catalogue message."""
     return await message_of(update).reply_text(text(key, chat.language, **values))
+
+
+async def reply_lines(
+    update: Update, lines: Sequence[str], *, reply_markup: InlineKeyboardMarkup | None = None
+) -> Message:
+    """Answer with lines of Telegram HTML, in as many messages as Telegram's length needs
+    (split between lines; the markup goes with the last); the last message."""
+    *first, last = split_message(lines)
+    for part in first:
+        await message_of(update).reply_text(part)
+    return await message_of(update).reply_text(last, reply_markup=reply_markup)
+
+
+def shown(value: str, units: int = SHOWN_UNITS) -> str:
+    """A reader's or a feed's text shown back, escaped, in bold, and cut to a length that
+    leaves room for the rest of the reply."""
+    return quote(shorten(" ".join(value.split()), units))
+
+
+def listed(values: Sequence[str], language: str, units: int = LISTED_UNITS) -> str:
+    """Values shown back one after the other (as `shown`), as many as fit in units, then how
+    many more there are."""
+    parts: list[str] = []
+    used = 0
+    for value in values:
+        part = shown(value)
+        used += telegram_length(part) + 2
+        if parts and used > units:
+            rest = len(values) - len(parts)
+            return ", ".join(parts) + " " + text("reply_more", language, count=rest)
+        parts.append(part)
+    return ", ".join(parts)
 
 
 def is_admin(update: Update, context: WartaContext) -> bool:

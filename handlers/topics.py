@@ -10,6 +10,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.chats.subscriptions import Refusal, SubscribeOutcome, region_id
 from bot.context import WartaApp, WartaContext
+from bot.delivery.render import shorten
 from bot.i18n import text
 from bot.matching import TopicQuery
 from bot.matching.readings import Place
@@ -17,10 +18,12 @@ from bot.matching.search import and_instead
 from handlers.regions import pressed_region
 from handlers.replies import (
     BUTTON_CHAT,
+    LISTED_UNITS,
     command_argument,
     configuring,
     current_chat,
     for_chat,
+    listed,
     managed_target,
     matched,
     message_of,
@@ -28,7 +31,9 @@ from handlers.replies import (
     pressed,
     quote,
     reply,
+    reply_lines,
     show_on_pressed,
+    shown,
     target_note,
     toast,
     toast_text,
@@ -50,35 +55,44 @@ REMOVAL_BUTTON = re.compile(
 )
 
 
+# Refused topics explained one by one, at most; the rest are counted.
+SHOWN_REFUSALS = 10
+
+
 def describe_refusal(code: str, detail: str, language: str) -> str:
     """The catalogue's explanation of why a topic was refused."""
-    return text(f"topic_error_{code}", language, detail=quote(detail))
+    return text(f"topic_error_{code}", language, detail=shown(detail))
 
 
-def describe_outcome(outcome: SubscribeOutcome, limit: int, language: str) -> str:
-    """One reply covering every topic of a /subscribe."""
+def describe_outcome(outcome: SubscribeOutcome, limit: int, language: str) -> list[str]:
+    """The lines of the reply covering every topic of a /subscribe.
+
+    The added topics are all named (there are at most `limit`); what else the reader wrote, of
+    any length, is named as far as a reply has room, and counted beyond.
+    """
     lines = []
     if outcome.added:
-        lines.append(text("subscribe_added", language, topics=_joined(outcome.added)))
+        added = ", ".join(map(shown, outcome.added))
+        lines.append(text("subscribe_added", language, topics=added))
     if outcome.existing:
-        lines.append(text("subscribe_existing", language, topics=_joined(outcome.existing)))
-    lines.extend(_refusal_line(refusal, language) for refusal in outcome.refused)
+        existing = listed(outcome.existing, language)
+        lines.append(text("subscribe_existing", language, topics=existing))
+    refusals = outcome.refused[:SHOWN_REFUSALS]
+    lines.extend(_refusal_line(refusal, language) for refusal in refusals)
+    if len(outcome.refused) > len(refusals):
+        more = len(outcome.refused) - len(refusals)
+        lines.append(text("subscribe_refused_more", language, count=more))
     if outcome.over_limit:
-        lines.append(
-            text("subscribe_limit", language, limit=limit, topics=_joined(outcome.over_limit))
-        )
+        over = listed(outcome.over_limit, language)
+        lines.append(text("subscribe_limit", language, limit=limit, topics=over))
     if outcome.added:
         lines.append(text("subscribe_hint_list", language))
-    return "\n".join(lines)
+    return lines
 
 
 def _refusal_line(refusal: Refusal, language: str) -> str:
     reason = describe_refusal(refusal.code, refusal.detail, language)
-    return text("subscribe_refused", language, topic=quote(refusal.topic), reason=reason)
-
-
-def _joined(topics: list[str]) -> str:
-    return ", ".join(map(quote, topics))
+    return text("subscribe_refused", language, topic=shown(refusal.topic), reason=reason)
 
 
 @configuring
@@ -90,8 +104,8 @@ async def subscribe(update: Update, context: WartaContext, chat: Chat, target: C
         return
     subscriptions = context.services.subscriptions
     outcome = await subscriptions.subscribe(target.id, argument)
-    summary = describe_outcome(outcome, subscriptions.limit, chat.language)
-    await message_of(update).reply_text(target_note(chat, target) + summary)
+    lines = describe_outcome(outcome, subscriptions.limit, chat.language)
+    await reply_lines(update, [target_note(chat, target) + lines[0], *lines[1:]])
     phrases = [(topic, query) for topic, query in outcome.new_topics if query.as_and()]
     if phrases:
         # Searching takes a moment: the hints follow without holding up other updates.
@@ -235,7 +249,7 @@ async def list_topics(update: Update, context: WartaContext) -> None:
         return
     lines = [target_note(chat, target).rstrip("\n")] if target.id != chat.id else []
     if regions:
-        names = html.escape(", ".join(regions))
+        names = html.escape(shorten(", ".join(regions), LISTED_UNITS))
         lines.append(text("list_regions", chat.language, regions=names))
     lines.append(
         text("list_header", chat.language, count=len(described), limit=subscriptions.limit)
@@ -244,7 +258,7 @@ async def list_topics(update: Update, context: WartaContext) -> None:
         lines.append(f"• {html.escape(topic.label)}")
         if query is not None:
             lines.extend(_reading(query, chat.language))
-    await message_of(update).reply_text("\n".join(lines))
+    await reply_lines(update, lines)
 
 
 def _reading(query: TopicQuery, language: str) -> list[str]:
@@ -252,7 +266,7 @@ def _reading(query: TopicQuery, language: str) -> list[str]:
     lines = [_place_line(place, language) for place in query.places()]
     covers = query.also_covers()
     if covers:
-        forms = html.escape(", ".join(covers))
+        forms = html.escape(shorten(", ".join(covers), LISTED_UNITS))
         lines.append(text("list_also_covers", language, forms=forms))
     return lines
 

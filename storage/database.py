@@ -19,7 +19,6 @@ from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any, Protocol
-from urllib.parse import urlsplit
 
 import psycopg
 
@@ -39,6 +38,13 @@ class DatabaseOpenError(Exception):
 DATABASE_ERRORS: tuple[type[Exception], ...] = (sqlite3.Error, psycopg.Error)
 # What a write raises when it would break a unique index (a claim another process just took).
 INTEGRITY_ERRORS: tuple[type[Exception], ...] = (sqlite3.IntegrityError, psycopg.IntegrityError)
+# What a write raises when the database refuses a value it was given (too long for an index, a
+# character it cannot hold): the values are at fault, not the database.
+DATA_ERRORS: tuple[type[Exception], ...] = (
+    sqlite3.DataError,
+    psycopg.errors.DataError,
+    psycopg.errors.ProgramLimitExceeded,
+)
 
 
 class SearchStoppedError(Exception):
@@ -134,7 +140,11 @@ class Engine(Protocol):
 
 def is_postgres_url(location: str | Path) -> bool:
     """Whether WARTA_DB names a PostgreSQL server rather than an SQLite file."""
-    return isinstance(location, str) and urlsplit(location).scheme in POSTGRES_SCHEMES
+    # Not urlsplit, which refuses some malformed URLs: a mistyped one is still PostgreSQL's.
+    if not isinstance(location, str):
+        return False
+    scheme, found, _ = location.partition("://")
+    return bool(found) and scheme.lower() in POSTGRES_SCHEMES
 
 
 def describe(location: str | Path) -> str:

@@ -23,9 +23,10 @@ locale); searches cast their tsquery the same way (never to_tsquery, which would
 - Title and body are one sequence of positions with one left out between them, so no phrase or
   pair spans the two, as FTS5's separate columns (and the matcher) have it.
 
-Limits: PostgreSQL counts positions up to 16383 and keeps the first 256 positions of a lexeme.
-A body is at most 4000 characters (bot/feeds/poller.py), so at most 2000 words: positions run
-out only with a title of over 14,000 words. A phrase of three or more words found only past a
+Limits: PostgreSQL refuses a tsvector over 1 MB, counts positions up to 16383 and keeps the
+first 256 positions of a lexeme. Only the first MAX_TITLE_CHARS of a title and MAX_BODY_CHARS of
+a body are read (the bot stores titles of at most 1000 characters and bodies of at most 4000),
+so a document stays far below the first two. A phrase of three or more words found only past a
 word's 256th repetition in one item would be missed: that takes one word repeated over at least
 512 characters, which news text does not do.
 """
@@ -44,6 +45,12 @@ MAX_LEXEME_BYTES = 2046
 # PostgreSQL's limits on positions: the highest one, and how many one lexeme keeps.
 MAX_POSITION = 16383
 MAX_POSITIONS = 256
+# The title and body read for the search words. PostgreSQL refuses a tsvector over 1 MB: a
+# character costs at most about 30 bytes of it (a non-ASCII word's code points, in the word's
+# lexeme and in two pairs', and its position), so these keep a document under a third of that,
+# and its positions under MAX_POSITION.
+MAX_TITLE_CHARS = 1000
+MAX_BODY_CHARS = 10_000
 
 # unicode61's separators above ASCII (hex code points): what Unicode 6.1 files under neither
 # letters, numbers nor private use. Read from SQLite 3.40's FTS5; tests/storage/test_fulltext.py
@@ -110,7 +117,9 @@ def search_document(title: str, body: str) -> str:
     them) and each pair of adjacent words, title and body apart."""
     positions: dict[str, list[int]] = {}
     start = 0
-    for part in (title, body):
+    # What the bot stores is shorter (titles are cut when cleaned, bodies when stored): only
+    # an item stored otherwise (an older Warta, a copied SQLite file) is cut here.
+    for part in (title[:MAX_TITLE_CHARS], body[:MAX_BODY_CHARS]):
         found = [_lexeme(word) for word in words(part)]
         for at, lexeme in enumerate(found, start=start + 1):
             positions.setdefault(lexeme, []).append(at)

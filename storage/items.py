@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 
-from storage.database import Database, Row, SearchStoppedError, Session
+from storage.database import (
+    DATA_ERRORS,
+    Database,
+    Row,
+    SearchStoppedError,
+    Session,
+    first_line,
+)
 from storage.models import Item, NewItem, StoredItems, StoryBook, TimeZone
 
 __all__ = ["ITEM_COLUMNS", "ItemQueries", "SearchStoppedError", "item_from_row"]
@@ -15,6 +23,8 @@ ITEM_COLUMNS = (
     "i.fetched_at AS item_fetched_at, f.name AS feed_name, f.region AS feed_region"
 )
 _NO_ID_ABOVE = 2**63 - 1  # the largest id either engine gives
+# The search words of an item stored without any (PostgreSQL's empty tsvector; SQLite has none).
+NO_DOCUMENT = ""
 
 
 class ItemQueries(Database):
@@ -48,16 +58,61 @@ class ItemQueries(Database):
         everywhere if not given). With `stories`, the items'
         story ids come from it, brought up to date inside the transaction while no other
         process stores items: two processes never call one story two.
+
+        An item whose values the database refuses never keeps the others out: the batch is
+        then stored item by item, such an item again without its search words, and if still
+        refused left out; both kinds are in the result.
         """
-        stored: list[tuple[int, NewItem, int]] = []
-        alerts = 0
         hours = {zone: 12 for zone in TimeZone} | dict(local_hours or {})
         documents = await self.dialect.search_documents([(i.title, i.body) for i in items])
+        batch = list(zip(items, documents, strict=True))
+        try:
+            return await self._store_batch(feed_id, batch, now, hours, stories)
+        except DATA_ERRORS:
+            pass  # rolled back whole: each item alone now
+        stored = StoredItems(0, 0)
+        for item, document in batch:
+            try:
+                done = await self._store_batch(feed_id, [(item, document)], now, hours, stories)
+            except DATA_ERRORS as error:
+                done = await self._store_unsearchable(
+                    feed_id, item, now, hours, stories, first_line(error)
+                )
+            stored = _added(stored, done)
+        return stored
+
+    async def _store_unsearchable(
+        self,
+        feed_id: int,
+        item: NewItem,
+        now: float,
+        hours: Mapping[TimeZone, int],
+        stories: StoryBook | None,
+        why: str,
+    ) -> StoredItems:
+        """An item refused with its search words, stored without them (or refused whole)."""
+        try:
+            done = await self._store_batch(feed_id, [(item, NO_DOCUMENT)], now, hours, stories)
+        except DATA_ERRORS as error:
+            return StoredItems(0, 0, refused=((item.identity, first_line(error)),))
+        return replace(done, unsearchable=((item.identity, why),) if done.new_items else ())
+
+    async def _store_batch(
+        self,
+        feed_id: int,
+        batch: Sequence[tuple[NewItem, str | None]],
+        now: float,
+        hours: Mapping[TimeZone, int],
+        stories: StoryBook | None,
+    ) -> StoredItems:
+        """Store items with their search words, and queue their alerts, in one transaction."""
+        stored: list[tuple[int, NewItem, int]] = []
+        alerts = 0
         async with self._write() as db:
             if stories is not None:
                 await self.dialect.lock_stories(db)
                 await _catch_up(db, stories, now)
-            for item, document in zip(items, documents, strict=True):
+            for item, document in batch:
                 story = item.story_id if stories is None else stories.find_story(item.title, now)
                 values = (
                     feed_id,
@@ -191,6 +246,16 @@ async def _queue_alerts(
             },
         )
     return queued
+
+
+def _added(total: StoredItems, more: StoredItems) -> StoredItems:
+    return StoredItems(
+        total.new_items + more.new_items,
+        total.alerts_queued + more.alerts_queued,
+        total.stories + more.stories,
+        total.unsearchable + more.unsearchable,
+        total.refused + more.refused,
+    )
 
 
 def item_from_row(row: Row) -> Item:

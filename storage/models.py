@@ -168,6 +168,10 @@ class StoredItems:
     new_items: int
     alerts_queued: int
     stories: tuple[tuple[str, int], ...] = ()  # (identity, story id) of each new item
+    # Items stored without their search words, the database having refused them (/latest
+    # cannot find them; they alert all the same), and items it refused whole: (identity, why).
+    unsearchable: tuple[tuple[str, str], ...] = ()
+    refused: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

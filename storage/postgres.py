@@ -16,7 +16,6 @@ from contextlib import asynccontextmanager, suppress
 from enum import Enum
 from functools import lru_cache
 from typing import Any, cast
-from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import psycopg_pool
@@ -73,21 +72,64 @@ _INSERT_ITEM = (
     "ON CONFLICT DO NOTHING RETURNING id"
 )
 _VERSION_TABLE = "CREATE TABLE IF NOT EXISTS warta_schema (version INTEGER NOT NULL)"
+# Where the address part of a URL ends.
+_URL_DELIMITERS = re.compile(r"[/?#]")
 
 
 def redacted(url: str) -> str:
-    """The URL without its password (and with the socket folder for a Unix-socket host)."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    if parts.username:
-        host = f"{parts.username}@{host}"
-    return urlunsplit((parts.scheme, host, parts.path, parts.query, ""))
+    """The URL as anybody may see it: without its password (in the address or as a
+    `password=` parameter) and its fragment; never an error, however malformed the URL.
+
+    Built by hand rather than by urlsplit, which refuses some malformed URLs and, given a
+    password holding a "/", reads the rest of it as the path.
+    """
+    scheme, found, rest = url.partition("://")
+    if not found:
+        return "(not a URL)"
+    rest = rest.partition("#")[0]
+    if "@" in rest:  # everything up to the last "@" may be the password
+        userinfo, _, rest = rest.rpartition("@")
+        user = userinfo.partition(":")[0]
+        rest = f"{user}@{rest}" if user and not _URL_DELIMITERS.search(user) else rest
+    address, question, query = rest.partition("?")
+    kept = [
+        pair
+        for pair in query.split("&")
+        if pair and pair.partition("=")[0].strip().lower() != "password"
+    ]
+    return f"{scheme}://{address}" + (f"?{'&'.join(kept)}" if question and kept else "")
+
+
+def url_problem(url: str) -> str | None:
+    """Why a PostgreSQL URL cannot be used, in words that never repeat any of it; None if
+    it can.
+
+    A "/", "?", "#" or "@" left in the password ends the address early or twice: what follows
+    would be read as the host, the port or the database, and shown back in the server's
+    errors. libpq's own complaints about a URL it cannot read quote the URL, password included.
+    """
+    authority = url.partition("://")[2]
+    if authority.count("@") > 1 or "@" in _URL_DELIMITERS.split(authority, maxsplit=1)[-1]:
+        return (
+            "the password in the PostgreSQL URL must be percent-encoded "
+            "(/ as %2F, @ as %40, ? as %3F, # as %23)"
+        )
+    try:
+        psycopg.conninfo.conninfo_to_dict(url)
+    except psycopg.Error:
+        return (
+            f"cannot read the PostgreSQL URL {redacted(url)}: write it as "
+            "postgresql://user:password@host:port/database, reserved characters of the "
+            "password percent-encoded (/ as %2F, @ as %40, % as %25)"
+        )
+    return None
 
 
 def server_name(url: str) -> str:
     """The server as an operator knows it: host and port, or the socket folder."""
+    if url_problem(url) is not None:  # libpq would misread it, or quote it whole
+        address = redacted(url).partition("://")[2].rpartition("@")[2]
+        return _URL_DELIMITERS.split(address, maxsplit=1)[0] or "localhost"
     info = psycopg.conninfo.conninfo_to_dict(url)
     host = str(info.get("host") or "localhost")
     port = info.get("port")
@@ -161,6 +203,8 @@ class PostgresEngine:
 
     async def open(self) -> None:
         """Connect, migrate under the lock, then open the pool."""
+        if (problem := url_problem(self.url)) is not None:
+            raise DatabaseOpenError(problem)
         try:
             connection = await psycopg.AsyncConnection.connect(
                 self.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_SECONDS

@@ -33,7 +33,7 @@ from storage import Storage
 from storage.database import first_line
 from storage.fulltext import search_document
 from storage.migrate import newest_version
-from storage.postgres import CONNECT_TIMEOUT_SECONDS, redacted
+from storage.postgres import CONNECT_TIMEOUT_SECONDS, redacted, url_problem
 from storage.sqlite import BUSY_TIMEOUT_MS
 
 # Every table of Warta's data, parents before the tables whose rows point at them; whether its
@@ -120,6 +120,8 @@ def copy_database(
     on_table is told each table's name as its copy begins (a large one takes minutes).
     """
     started = time.perf_counter()
+    if (problem := url_problem(target_url)) is not None:
+        raise TransferError(problem)
     try:
         with (
             contextlib.closing(_open_source(source)) as reader,

@@ -755,3 +755,12 @@ def test_the_place_comes_from_the_summary_when_the_content_has_no_dateline() -> 
     )
     assert summary == "Harga beras di pasar naik lagi pekan ini, kata pedagang."
     assert parse_topic("Kupang").matches(prepare_document("Beras mahal", body))
+
+
+def test_a_title_of_thousands_of_words_is_cut_at_a_space() -> None:
+    words = " ".join(f"kata{n}" for n in range(60_000))
+    title = clean_title(FeedText(f"<b>Banjir</b> {words}"))
+    assert title.startswith("Banjir kata0 kata1 ")
+    assert len(title) <= 1000
+    assert title.endswith("…")
+    assert title[:-1].split()[-1].startswith("kata")  # a whole word before the ellipsis

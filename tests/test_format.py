@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -15,6 +16,7 @@ from bot.delivery.render import (
     render_alert,
     render_item_line,
     render_item_list,
+    split_message,
     telegram_length,
 )
 from bot.standin.telegram_html import parse_telegram_html, utf16_length
@@ -393,3 +395,23 @@ def test_rendered_item_list_is_always_valid_and_short_enough(
 ) -> None:
     views = [view(title=title, source_name=sources) for title in titles]
     visible(render_item_list(views, "<b>Terbaru</b>"))
+
+
+LINES = st.lists(
+    st.tuples(st.text(max_size=300), st.integers(0, 5000), st.booleans()).map(
+        lambda t: f"<b>{html.escape(t[0])}</b> {'x' * t[1]}" if t[2] else html.escape(t[0])
+    ),
+    max_size=60,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(lines=LINES)
+def test_a_long_reply_is_split_between_lines_into_messages_that_fit(lines: list[str]) -> None:
+    messages = split_message(lines)
+    for message in messages:
+        parsed = parse_telegram_html(message)  # well-formed: never cut inside a tag or entity
+        assert utf16_length(parsed) <= 4096
+    fitting = [line for line in lines if telegram_length(line) <= 4096 and line.strip()]
+    sent = "\n".join(messages)
+    assert all(line in sent for line in fitting)  # every line that fits is sent whole

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from bot.config import ConfigError, load_config
 from storage import DatabaseOpenError, describe, is_postgres_url
+from storage.postgres import url_problem
 from storage.transfer import TransferError, TransferReport, migrate_database
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -92,4 +93,7 @@ def _source(given: Path | None) -> Path:
 def _target(url: str) -> str:
     if not is_postgres_url(url):
         raise ConfigError("--to must be a postgresql:// URL, e.g. postgresql://warta@db/warta")
+    # Refused before anything shows the URL: libpq's complaints would quote it, password and all.
+    if (problem := url_problem(url)) is not None:
+        raise ConfigError(f"--to: {problem}")
     return url

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Final
@@ -142,9 +143,44 @@ def render_item_list(views: list[AlertView], header: str) -> str:
     return "\n".join(lines)
 
 
+def split_message(lines: Sequence[str], limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str]:
+    """Lines of Telegram HTML (each closing every tag it opens) as few messages as fit.
+
+    Messages are split between lines only, so never inside a tag or an entity; a line too long
+    for a message on its own goes as its plain text, shortened ("…").
+    """
+    messages: list[str] = []
+    current: list[str] = []
+    used = 0
+    for line in lines:
+        cost = telegram_length(line)
+        if cost > limit:
+            line = _escape(_shorten(plain_text(line), limit))
+            cost = telegram_length(line)
+        if current and used + 1 + cost > limit:
+            messages.append("\n".join(current))
+            current, used = [], 0
+        used += cost + (1 if current else 0)
+        current.append(line)
+    messages.append("\n".join(current))
+    # Telegram drops a message's outer whitespace: one with nothing else is refused.
+    return [message for message in messages if message.strip()] or [""]
+
+
+def shorten(text: str, units: int) -> str:
+    """Plain text cut to at most units UTF-16 units, at a word boundary when one is near, "…"
+    ended; never inside an emoji or a letter with its accents."""
+    return _shorten(text, units)
+
+
+def plain_text(text_html: str) -> str:
+    """The visible text of Telegram HTML."""
+    return html.unescape(_TAG_RE.sub("", text_html))
+
+
 def telegram_length(text_html: str) -> int:
     """Length Telegram counts for an HTML message: UTF-16 units of its visible text."""
-    return _utf16_length(html.unescape(_TAG_RE.sub("", text_html)))
+    return _utf16_length(plain_text(text_html))
 
 
 def format_wib(moment: datetime, language: str = DEFAULT_LANGUAGE) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -29,6 +30,9 @@ from bot.feeds.inflate import (
 REQUESTS_PER_HOST = 2
 USER_AGENT = f"Warta/{__version__} (Telegram news alert bot; +https://github.com/warta-bot/warta)"
 MAX_REDIRECTS = 5
+# Longer ETags and Last-Modified dates are not kept (nor sent back).
+MAX_VALIDATOR_CHARS = 1024
+_DIGITS = re.compile(r"[0-9]{1,18}")
 
 
 class FetchError(Exception):
@@ -164,9 +168,9 @@ async def _fetch_feed(
     total_timeout: float,
 ) -> FetchedFeed:
     headers = {}
-    if etag:
+    if etag and _sendable(etag):
         headers["If-None-Match"] = etag
-    if last_modified:
+    if last_modified and _sendable(last_modified):
         headers["If-Modified-Since"] = last_modified
     try:
         # A server that trickles bytes never trips the per-read timeout: bound the whole fetch.
@@ -204,17 +208,28 @@ async def _download(
                 retry_after=retry_after,
             )
         declared = response.headers.get("Content-Length", "")
-        if declared.isdigit() and int(declared) > max_bytes:
+        if _DIGITS.fullmatch(declared) and int(declared) > max_bytes:
             raise FetchError(f"body larger than {max_bytes // 1024} KiB")
         body = await _read_body(response, max_bytes)
         return FetchedFeed(
             False,
             body,
             dict(response.headers),
-            response.headers.get("ETag"),
-            response.headers.get("Last-Modified"),
+            _validator(response.headers.get("ETag")),
+            _validator(response.headers.get("Last-Modified")),
             str(response.url),
         )
+
+
+def _validator(value: str | None) -> str | None:
+    """A cache validator worth keeping: one the next request can send back as it came."""
+    return value if value and _sendable(value) else None
+
+
+def _sendable(value: str) -> bool:
+    # A request header is ASCII (httpx refuses anything else) and one line; a site's garbled
+    # ETag or Last-Modified, kept, would stop every later fetch of its feed.
+    return value.isascii() and len(value) <= MAX_VALIDATOR_CHARS and value.isprintable()
 
 
 async def _read_body(response: httpx.Response, max_bytes: int) -> bytes:

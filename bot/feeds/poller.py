@@ -58,6 +58,10 @@ FEEDS_IN_HAND_PER_SLOT = 4
 # A claim outlives the fetch's own time limit by this long, for parsing and storing; a claim
 # whose process died is free at once (heartbeats), whatever its lease.
 CLAIM_MARGIN_SECONDS = 120.0
+# Of an unforeseen error's message, this much is kept as the feed's error.
+UNEXPECTED_DETAIL_CHARS = 200
+# Failures of our own database, not of the feed: never recorded as the feed's error.
+_NOT_THE_FEEDS: tuple[type[Exception], ...] = (*DATABASE_ERRORS, StorageClosedError)
 
 
 @dataclass(frozen=True, slots=True)
@@ -280,15 +284,35 @@ class FeedPoller:
         return [task.result() for task in tasks if task in done]
 
     async def _poll_bounded(self, feed: Feed) -> FeedOutcome:
-        async with self._unread:
-            async with self._limit:
-                fetched = await self._fetch(feed)
-            # The fetch slot is free again: parsing and storing never hold up another fetch.
-            return await self._ingest(feed, fetched)
+        try:
+            async with self._unread:
+                async with self._limit:
+                    fetched = await self._fetch(feed)
+                # The fetch slot is free again: parsing and storing never hold up another fetch.
+                return await self._ingest(feed, fetched)
+        except _NOT_THE_FEEDS:
+            raise  # not the feed's doing: the poll's look reports it
+        except Exception as error:  # noqa: BLE001 - see _record_unexpected
+            return await self._record_unexpected(feed, error)
 
     async def poll_feed(self, feed: Feed) -> FeedOutcome:
         """Fetch, parse and store one feed; a failure is recorded on the feed, not raised."""
-        return await self._ingest(feed, await self._fetch(feed))
+        try:
+            return await self._ingest(feed, await self._fetch(feed))
+        except _NOT_THE_FEEDS:
+            raise
+        except Exception as error:  # noqa: BLE001 - see _record_unexpected
+            return await self._record_unexpected(feed, error)
+
+    async def _record_unexpected(self, feed: Feed, error: Exception) -> FeedOutcome:
+        """A failure nobody foresaw, in what a feed sent or in our handling of it: recorded as
+        the feed's error, so the feed is given back and backs off instead of staying claimed
+        with nothing to show, and the other feeds go on."""
+        log.error("feed poll failed unexpectedly feed=%r", feed.name, exc_info=error)
+        detail = " ".join(str(error).split())[:UNEXPECTED_DETAIL_CHARS]
+        reason = f"unexpected error: {type(error).__name__}" + (f": {detail}" if detail else "")
+        await self._record_failure(feed, reason)
+        return FeedOutcome(PollOutcome.FAILED)
 
     async def _fetch(self, feed: Feed) -> FetchedFeed | FeedOutcome:
         """The feed's new document, or the outcome when there is none (304, failure)."""
@@ -515,6 +539,12 @@ class FeedPoller:
         stored = await self._storage.store_items(
             feed.id, items, now, hours_at(now), stories=self._stories
         )
+        for identity, why in stored.unsearchable:
+            log.warning("item stored without search words feed=%r item=%r: %s", feed.name,
+                        identity, why)  # fmt: skip
+        for identity, why in stored.refused:
+            log.warning("item refused by the database feed=%r item=%r: %s", feed.name,
+                        identity, why)  # fmt: skip
         if stored.alerts_queued:
             self._on_alerts_queued()
         return FeedOutcome(PollOutcome.FETCHED, stored.new_items, stored.alerts_queued)

@@ -32,8 +32,12 @@ JITTER_FRACTION = 0.05
 JITTER_MAX_SECONDS = 15.0
 # Only the head of a document is searched for an RSS <ttl>: it sits in the channel, before items.
 TTL_SEARCH_BYTES = 16 * 1024
+# An HTTP date is 29 characters; the obsolete forms a few more. Longer is not a date.
+MAX_DATE_CHARS = 64
 _TTL = re.compile(rb"<ttl>\s*(\d{1,7})\s*</ttl>", re.IGNORECASE)
-_MAX_AGE = re.compile(r"(?:^|[,\s])max-age\s*=\s*\"?(\d+)", re.IGNORECASE)
+# ASCII digits only, and few of them (HTTP's delta-seconds): a value is never an error.
+_MAX_AGE = re.compile(r"(?:^|[,\s])max-age\s*=\s*\"?([0-9]{1,15})(?![0-9])", re.IGNORECASE)
+_DELTA_SECONDS = re.compile(r"[0-9]{1,15}")
 
 
 class Reason(StrEnum):
@@ -157,7 +161,7 @@ def retry_after_seconds(value: str | None, now: float) -> float | None:
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    if _DELTA_SECONDS.fullmatch(value):
         return float(value)
     moment = _http_date(value)
     return None if moment is None else max(moment - now, 0.0)
@@ -178,12 +182,14 @@ def reason_text(reason: str, language: str) -> str:
 
 
 def _http_date(value: str) -> float | None:
-    if not value.strip():
+    """An HTTP date as a timestamp; None for anything else (headers are the site's to garble:
+    a year past the calendar, digits of another script, an offset of days)."""
+    if not value.strip() or not value.isascii() or len(value) > MAX_DATE_CHARS:
         return None
     try:
         moment = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return moment.timestamp()
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.timestamp()

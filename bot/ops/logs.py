@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -13,20 +14,32 @@ LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
 class Redactor:
-    """Replaces secrets, as written and URL-encoded, with a placeholder naming what was there."""
+    """Replaces secrets, as written and URL-encoded, with a placeholder naming what was there.
+
+    A last net, not a way to write messages: whatever is built from a secret (a database URL)
+    is built without it. The token is replaced wherever it occurs (it is long and unlike any
+    word); another secret only where it stands whole, never inside a longer run of letters,
+    digits, "_" or "-": a one-letter secret must not turn every "p" of a line into a
+    placeholder, which would garble the line and show the secret.
+    """
 
     def __init__(self, token: str | None, also_hide: Iterable[str | None] = ()) -> None:
-        secrets = [(token, "<token>"), *((secret, "<secret>") for secret in also_hide)]
-        self._replacements = [
-            (variant, label)
-            for secret, label in secrets
-            if secret
-            for variant in dict.fromkeys((secret, quote(secret, safe="")))
-        ]
+        self._replacements: list[tuple[re.Pattern[str], str]] = []
+        for secret, label, whole in (
+            (token, "<token>", False),
+            *((secret, "<secret>", True) for secret in also_hide),
+        ):
+            if not secret:
+                continue
+            for variant in dict.fromkeys((secret, quote(secret, safe=""))):
+                pattern = re.escape(variant)
+                if whole:
+                    pattern = f"(?<![\\w-]){pattern}(?![\\w-])"
+                self._replacements.append((re.compile(pattern), label))
 
     def __call__(self, text: str) -> str:
         for secret, label in self._replacements:
-            text = text.replace(secret, label)
+            text = secret.sub(label, text)
         return text
 
 

@@ -196,6 +196,25 @@ async def test_an_unreachable_postgresql_server_is_one_line_naming_the_host(
     assert telegram.requests_for("sendMessage") == []
 
 
+async def test_a_one_letter_database_password_neither_garbles_the_line_nor_shows(
+    tmp_path: Path, telegram: TelegramStandIn, feeds: FeedServer
+) -> None:
+    port = free_port()
+    env = environment(
+        tmp_path, telegram, feeds, WARTA_DB=f"postgresql://warta:p@127.0.0.1:{port}/warta"
+    )
+    for command in (["run"], ["feeds", "export"], ["status"]):
+        outcome = await warta(command, env, tmp_path)
+        assert outcome.code == 2, outcome.stderr
+        (problem,) = outcome.problems
+        # The server's own words, every "p" of them as it was ("port", not "<secret>ort").
+        assert f"cannot reach the PostgreSQL server 127.0.0.1:{port}: connection" in problem
+        assert f"port {port} failed" in problem
+        assert "<secret>" not in outcome.stderr
+        assert "warta:p@" not in outcome.stdout + outcome.stderr
+        assert "Traceback" not in outcome.stderr
+
+
 async def test_a_postgresql_database_from_a_newer_warta_is_refused_and_left_alone(
     tmp_path: Path, telegram: TelegramStandIn, feeds: FeedServer, postgres_url: str
 ) -> None:

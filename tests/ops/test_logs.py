@@ -112,3 +112,17 @@ async def test_the_database_password_is_never_logged(
         assert "/subscribe" in await bot.say(READER, "/start")
     assert "db=postgresql://postgres@" in caplog.text
     assert "rahasia" not in caplog.text
+
+
+def test_a_short_secret_is_hidden_where_it_stands_never_inside_words() -> None:
+    record = logging.getLogger("warta").makeRecord(
+        "warta",
+        logging.WARNING,
+        __file__,
+        1,
+        "setWebhook secret_token=%s refused: port %s",
+        ("p", 443),
+        None,
+    )
+    line = RedactingFormatter(TOKEN, ["p"]).format(record)
+    assert line.endswith("setWebhook secret_token=<secret> refused: port 443")

@@ -7,6 +7,7 @@ import contextlib
 import sqlite3
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import psycopg
@@ -263,6 +264,39 @@ def test_a_database_the_bot_has_written_on_postgresql_is_not_overwritten(
     ]
 
 
+async def store_a_huge_title(path: Path) -> str:
+    """An item whose title is 60,000 different words, as an older Warta could store on SQLite."""
+    storage = Storage(path)
+    await storage.open()
+    try:
+        feed = (await storage.list_feeds())[0]
+        huge = news(99)
+        title = "Banjir " + " ".join(f"kata{n}" for n in range(60_000))
+        await storage.store_items(feed.id, [replace(huge, title=title)], NOW)
+        return title
+    finally:
+        await storage.close()
+
+
+async def titles_found(url: str, expression: str) -> list[str]:
+    storage = Storage(url)
+    await storage.open()
+    try:
+        return [item.title for item, _ in await storage.search_items(expression, 10)]
+    finally:
+        await storage.close()
+
+
+def test_an_item_with_a_title_of_60000_words_is_copied(
+    sqlite_file: Path, postgres_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    title = asyncio.run(store_a_huge_title(sqlite_file))
+    assert main(["migrate-db", "--to", postgres_url]) == 0
+    assert "every count matches" in capsys.readouterr().out
+    # Whole in the copy, and found by its first words, as on SQLite.
+    assert asyncio.run(titles_found(postgres_url, '"kata0 kata1"')) == [title]
+
+
 def test_an_unreachable_server_is_one_line_naming_the_host(
     sqlite_file: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -273,6 +307,28 @@ def test_an_unreachable_server_is_one_line_naming_the_host(
     (problem,) = output.err.strip().splitlines()[-1:]
     assert f"cannot reach the PostgreSQL server 127.0.0.1:{port}" in problem
     assert PASSWORD not in output.out + output.err
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"postgresql://warta:{PASSWORD}@[::1/warta",  # an IPv6 host never closed
+        f"postgresql://warta:{PASSWORD}%zz@127.0.0.1/warta",  # a broken %-escape
+        f"postgresql://warta:{PASSWORD}/7@127.0.0.1/warta",  # a "/" not %-encoded
+        f"postgresql://warta:{PASSWORD}@127.0.0.1:lima/warta",  # a port that is no number
+        f"postgresql://warta@127.0.0.1/warta?password={PASSWORD}&bogus=1",
+    ],
+)
+def test_a_malformed_url_is_one_line_without_its_password(
+    sqlite_file: Path, url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["migrate-db", "--to", url])
+    output = capsys.readouterr()
+    assert code == 2, output.err
+    (problem,) = [line for line in output.err.splitlines() if line.startswith("warta:")]
+    assert "PostgreSQL" in problem or "lima" in problem
+    assert PASSWORD not in output.out + output.err
+    assert "Rahasia" not in output.out + output.err  # nor any part of it
 
 
 @pytest.mark.parametrize(

@@ -10,11 +10,21 @@ from bot.feeds.clean.summary import make_summary
 
 # Room for an outlet name after a repeated title ("… - Kompas.com"), in letters and digits.
 _TITLE_SUFFIX_ROOM: Final = 20
+# A news title is a line or two; a feed's "title" of thousands of words (a whole article, a
+# broken template) is cut: every later step (stories, alerts, the search words) reads a title.
+MAX_TITLE_CHARS: Final = 1000
+ELLIPSIS: Final = "…"
 
 
 def clean_title(title: FeedText) -> str:
-    """The title as the outlet wrote it, on one line, with markup and entities resolved."""
-    return " ".join(title.text().split())
+    """The title as the outlet wrote it, on one line, with markup and entities resolved; cut
+    (at a space, with "…") past MAX_TITLE_CHARS."""
+    clean = " ".join(title.text().split())
+    if len(clean) <= MAX_TITLE_CHARS:
+        return clean
+    space = clean.rfind(" ", 0, MAX_TITLE_CHARS)
+    cut = space if space >= MAX_TITLE_CHARS // 2 else MAX_TITLE_CHARS - 1
+    return clean[:cut].rstrip() + ELLIPSIS
 
 
 def clean_entry_text(
