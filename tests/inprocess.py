@@ -160,6 +160,7 @@ async def running_bot(
         fetch_addresses=fetch_addresses,
         send_rate=send_rate,
         parse_workers=1,  # one process is enough for a test's feeds, and spares the machine
+        article_workers=1,
     )
     if fetch_timeout is not None:
         config = replace(config, fetch_timeout=fetch_timeout)
