@@ -143,6 +143,7 @@ async def running_bot(
     send_rate: int = 30,
     webhook_port: int | None = None,
     full_text: Mapping[str, str] | None = None,
+    max_feed_bytes: int | None = None,
 ) -> AsyncIterator[RunningBot]:
     """Start the bot as `warta run` would, minus signal handling; stop it afterwards.
 
@@ -164,6 +165,8 @@ async def running_bot(
     )
     if fetch_timeout is not None:
         config = replace(config, fetch_timeout=fetch_timeout)
+    if max_feed_bytes is not None:
+        config = replace(config, max_feed_bytes=max_feed_bytes)
     if poll_max_seconds is not None:
         config = replace(config, poll_max_seconds=poll_max_seconds)
     webhook = None
