@@ -21,9 +21,12 @@ from bot.feeds.workers import usable_cpus
 # A news page takes trafilatura some 30-50 ms of CPU; a page that needs forty times that is not
 # an article page worth waiting for.
 ARTICLE_CPU_SECONDS = 2
-# An extraction process's whole address space: about 145 MiB of it is the interpreter and
-# trafilatura at rest (some 55 MiB resident), which leaves over 100 MiB for one page's tree.
-ARTICLE_MEMORY_BYTES = 256 * 1024 * 1024
+# An extraction process's whole address space: some 80 MiB of it is the interpreter and
+# trafilatura at rest; a 300 KiB news page takes some 50 MiB more.
+ARTICLE_MEMORY_BYTES = 192 * 1024 * 1024
+# A process that has extracted a page larger than this is replaced by a fresh one (its heap
+# would keep the size that page made it take).
+RECYCLE_AFTER_BYTES = 1024 * 1024
 # Pages come a few per new item of teaser-only feeds: one process per two CPUs keeps up, and
 # leaves the other CPU to the event loop and the feed parsers when a hostile page burns its own.
 MAX_EXTRACTORS = 2
@@ -63,13 +66,15 @@ class ArticleExtractors:
     async def extract(self, page: bytes, url: str) -> str:
         """The page's article text, extracted in one of the processes."""
         try:
-            return await self._group.run(extract_article, page, url)
+            large = len(page) > RECYCLE_AFTER_BYTES
+            return await self._group.run(extract_article, page, url, recycle=large)
         except OverLimit as error:
             raise ExtractionFailed(f"extraction stopped: the page needs {error}") from None
         except WorkerLost:
             # Ended by the kernel at its CPU limit, as a rule (or killed by someone).
             raise ExtractionFailed(
-                f"extraction stopped: the page took more than {self._cpu_seconds} s of CPU"
+                f"extraction stopped: its process ended (the page's CPU limit is "
+                f"{self._cpu_seconds} s)"
             ) from None
 
 

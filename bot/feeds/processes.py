@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import logging
 import math
 import multiprocessing
@@ -41,6 +42,8 @@ _Result = TypeVar("_Result")
 # The thread that notices the bot has ended needs almost no stack: its address space is the
 # jobs' (a thread's default stack takes 8 MiB of the cap).
 _WATCH_STACK_BYTES = 256 * 1024
+# glibc's mallopt parameter for the most malloc arenas a process may have.
+_M_ARENA_MAX = -8
 
 
 class WorkerLost(Exception):
@@ -222,10 +225,18 @@ def _worker_started(bot: int, memory_bytes: int | None, preload: tuple[str, ...]
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     for module in preload:
         __import__(module)
+    _one_malloc_arena()
     threading.stack_size(_WATCH_STACK_BYTES)
     threading.Thread(target=_exit_with, args=(bot,), name="exit-with-bot", daemon=True).start()
     if memory_bytes is not None:
         resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+
+
+def _one_malloc_arena() -> None:
+    """Every thread allocates from the one heap: glibc would reserve 64 MiB of address space for
+    the watching thread's own arena, unused but counted against the memory cap."""
+    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing reserved so
+        ctypes.CDLL(None).mallopt(_M_ARENA_MAX, 1)
 
 
 def _exit_with(bot: int) -> None:

@@ -26,9 +26,9 @@ from bot.feeds.processes import WorkerLost as WorkerLost  # the poller's to catc
 
 # Beyond this one poller's event loop cannot hand out work fast enough to keep more busy.
 MAX_PROCESSES = 4
-# A parser process's address space: about 100 MiB of it is the interpreter, feedparser and the
-# cleaner; a 5 MiB document (the default WARTA_MAX_FEED_BYTES) needs some 60 MiB more.
-PARSER_MEMORY_BYTES = 192 * 1024 * 1024
+# A parser process's address space: some 30 MiB of it is the interpreter, feedparser and the
+# cleaner at rest; a 5 MiB document (the default size cap) needs up to 85 MiB more to be read.
+PARSER_MEMORY_BYTES = 128 * 1024 * 1024
 # A worker that has read a document larger than this is replaced by a fresh one.
 RECYCLE_AFTER_BYTES = 2 * 1024 * 1024
 

@@ -159,7 +159,8 @@ async def test_metrics_count_the_memory_of_the_parser_and_extraction_processes(
     bot: WartaApp, port: int
 ) -> None:
     services = services_of(bot)
-    assert services.workers is not None and services.extractors is not None
+    assert services.workers is not None
+    assert services.extractors is not None
     children = [*services.workers.process_ids(), *services.extractors.process_ids()]
     assert len(children) >= 2
     tree = (await metrics(port))[TREE]
