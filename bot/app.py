@@ -200,13 +200,18 @@ async def _services_on(
     poller = None
     workers = None
     extractors = None
+    # Large documents and pages are read one at a time across the parser and extraction
+    # processes: two of them at their memory caps at once would not fit the machine.
+    large_jobs = asyncio.Semaphore(1)
     if Role.POLLER in roles or (push_base and Role.UPDATES in roles):
         # Whichever poller this process runs (its own, or the one ingesting pushes) fetches
         # article pages: never extracted in this process.
-        extractors = ArticleExtractors(config.article_workers or default_extractors())
+        extractors = ArticleExtractors(
+            config.article_workers or default_extractors(), large_jobs=large_jobs
+        )
         await extractors.start()
     if Role.POLLER in roles:
-        workers = WorkerPool(config.parse_workers or default_processes())
+        workers = WorkerPool(config.parse_workers or default_processes(), large_jobs=large_jobs)
         poller = FeedPoller(
             storage,
             http,

@@ -15,7 +15,13 @@ import asyncio
 from concurrent.futures import ThreadPoolExecutor
 
 from bot.feeds.articles import ExtractionFailed, extract_article
-from bot.feeds.processes import OverLimit, ProcessGroup, ProcessLimits, WorkerLost
+from bot.feeds.processes import (
+    LARGE_INPUT_BYTES,
+    OverLimit,
+    ProcessGroup,
+    ProcessLimits,
+    WorkerLost,
+)
 from bot.feeds.workers import usable_cpus
 
 # A news page takes trafilatura some 30-50 ms of CPU; a page that needs forty times that is not
@@ -46,10 +52,14 @@ class ArticleExtractors:
         *,
         cpu_seconds: int = ARTICLE_CPU_SECONDS,
         memory_bytes: int = ARTICLE_MEMORY_BYTES,
+        large_jobs: asyncio.Semaphore | None = None,
     ) -> None:
+        """large_jobs: shared with the other process groups whose large jobs take turns."""
         self._cpu_seconds = cpu_seconds
         limits = ProcessLimits(memory_bytes, cpu_seconds, preload=("bot.feeds.articles",))
-        self._group = ProcessGroup(processes, limits, name="article extraction")
+        self._group = ProcessGroup(
+            processes, limits, name="article extraction", large_jobs=large_jobs
+        )
 
     async def start(self) -> None:
         """Start every process now, so that no page waits for one to start."""
@@ -66,8 +76,13 @@ class ArticleExtractors:
     async def extract(self, page: bytes, url: str) -> str:
         """The page's article text, extracted in one of the processes."""
         try:
-            large = len(page) > RECYCLE_AFTER_BYTES
-            return await self._group.run(extract_article, page, url, recycle=large)
+            return await self._group.run(
+                extract_article,
+                page,
+                url,
+                recycle=len(page) > RECYCLE_AFTER_BYTES,
+                large=len(page) > LARGE_INPUT_BYTES,
+            )
         except OverLimit as error:
             raise ExtractionFailed(f"extraction stopped: the page needs {error}") from None
         except WorkerLost:

@@ -13,6 +13,9 @@ process, so that one process can be killed without touching the others' jobs:
   replaced: nothing keeps running for a caller that is gone;
 - a process that dies (killed, crashed) is replaced, and its job raises `WorkerLost`.
 
+Groups may share a semaphore for their large jobs (large inputs are what take a process to its
+cap): one large job at a time among them, so that two processes at their caps never add up.
+
 A replacement starts in the group's own thread, never in the event loop's default executor,
 and joins the idle processes once its interpreter has imported what its jobs need.
 """
@@ -39,6 +42,8 @@ from typing import TypeVar
 log = logging.getLogger(__name__)
 
 _Result = TypeVar("_Result")
+# An input larger than this (a feed document, an article page) is a large job.
+LARGE_INPUT_BYTES = 1024 * 1024
 # The thread that notices the bot has ended needs almost no stack: its address space is the
 # jobs' (a thread's default stack takes 8 MiB of the cap).
 _WATCH_STACK_BYTES = 256 * 1024
@@ -98,8 +103,16 @@ class ProcessGroup:
     """A fixed number of worker processes, each running one job at a time; started once,
     every process replaced when it dies, breaks a limit, or is asked to be."""
 
-    def __init__(self, size: int, limits: ProcessLimits, *, name: str) -> None:
+    def __init__(
+        self,
+        size: int,
+        limits: ProcessLimits,
+        *,
+        name: str,
+        large_jobs: asyncio.Semaphore | None = None,
+    ) -> None:
         self._size = size
+        self._large_jobs = large_jobs
         self._limits = limits
         self._name = name
         self._idle: asyncio.Queue[_Worker] = asyncio.Queue()
@@ -139,12 +152,25 @@ class ProcessGroup:
         return [pid for worker in self._all if (pid := worker.pid()) is not None]
 
     async def run(
-        self, job: Callable[..., _Result], *args: object, recycle: bool = False
+        self,
+        job: Callable[..., _Result],
+        *args: object,
+        recycle: bool = False,
+        large: bool = False,
     ) -> _Result:
         """The job's result, from the first idle process; with recycle, that process is
-        replaced afterwards (it may hold on to memory the job made it take)."""
+        replaced afterwards (it may hold on to memory the job made it take). A large job waits
+        for its turn among the large jobs of every group sharing `large_jobs`."""
         if self._state != "started":
             raise RuntimeError(f"the {self._name} processes are not started")
+        if not large or self._large_jobs is None:
+            return await self._run(job, args, recycle)
+        async with self._large_jobs:
+            return await self._run(job, args, recycle)
+
+    async def _run(
+        self, job: Callable[..., _Result], args: tuple[object, ...], recycle: bool
+    ) -> _Result:
         worker = await self._idle.get()
         replace = recycle
         try:
@@ -153,9 +179,11 @@ class ProcessGroup:
             )
         except BrokenProcessPool as error:
             replace = True
+            log.warning("a %s process died, starting a new one: %s", self._name, error)
             raise WorkerLost(f"a {self._name} process died: {error}") from error
         except MemoryError:
             replace = True
+            log.warning("a %s job passed its memory cap, starting a new process", self._name)
             raise OverLimit(f"more than {_mib(self._limits.memory_bytes)} MiB") from None
         except asyncio.CancelledError:
             # Nobody waits for the job any more: it must not go on using the process.

@@ -21,7 +21,7 @@ from typing import Protocol, TypeAlias
 
 from bot.feeds.clean import FeedText, clean_entry_text
 from bot.feeds.parse import FeedParseError, ParsedEntry, parse_feed
-from bot.feeds.processes import OverLimit, ProcessGroup, ProcessLimits
+from bot.feeds.processes import LARGE_INPUT_BYTES, OverLimit, ProcessGroup, ProcessLimits
 from bot.feeds.processes import WorkerLost as WorkerLost  # the poller's to catch
 
 # Beyond this one poller's event loop cannot hand out work fast enough to keep more busy.
@@ -85,9 +85,16 @@ class WorkerPool:
     """Worker processes that parse and clean; started once, replaced when one dies, breaks its
     memory cap or has read a large document."""
 
-    def __init__(self, processes: int, *, memory_bytes: int | None = PARSER_MEMORY_BYTES) -> None:
+    def __init__(
+        self,
+        processes: int,
+        *,
+        memory_bytes: int | None = PARSER_MEMORY_BYTES,
+        large_jobs: asyncio.Semaphore | None = None,
+    ) -> None:
+        """large_jobs: shared with the other process groups whose large jobs take turns."""
         limits = ProcessLimits(memory_bytes=memory_bytes, preload=(__name__,))
-        self._group = ProcessGroup(processes, limits, name="feed parser")
+        self._group = ProcessGroup(processes, limits, name="feed parser", large_jobs=large_jobs)
 
     async def start(self) -> None:
         """Start every worker now, so that no poll waits for a process to start."""
@@ -104,9 +111,12 @@ class WorkerPool:
     async def parse(self, body: bytes, headers: Mapping[str, str]) -> list[ParsedEntry]:
         """The document's entries, parsed in a worker process (FeedParseError past its cap)."""
         # The worker's heap keeps the size a large document took: a fresh worker follows it.
-        large = len(body) > RECYCLE_AFTER_BYTES
+        recycle = len(body) > RECYCLE_AFTER_BYTES
+        large = len(body) > LARGE_INPUT_BYTES
         try:
-            rows = await self._group.run(_parse_rows, body, dict(headers), recycle=large)
+            rows = await self._group.run(
+                _parse_rows, body, dict(headers), recycle=recycle, large=large
+            )
         except OverLimit as error:
             raise FeedParseError(f"document too large to read: needs {error}") from None
         return [_entry(row) for row in rows]
