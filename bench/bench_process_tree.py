@@ -120,7 +120,7 @@ def _pages(pid: int) -> int:
         return 0
 
 
-async def measure(documents: list[bytes], folder: Path) -> tuple[Sampler, int, float]:
+async def measure(documents: list[bytes], folder: Path) -> tuple[Sampler, int, str, float]:
     async with TelegramStandIn() as telegram, FeedServer() as server:
         routes = [f"/feedparser/{n}.xml" for n in range(len(documents))]
         for route, body in zip(routes, documents, strict=True):
@@ -151,14 +151,24 @@ async def measure(documents: list[bytes], folder: Path) -> tuple[Sampler, int, f
             pages = sum(1 for r in server.requests if r.path.startswith("/artikel/"))
         finally:
             sampling.cancel()
-            await bot.stop(signal.SIGTERM, timeout=60)
-    return sampler, pages, time.monotonic() - started
+            stopped = await stop(bot)
+    return sampler, pages, stopped, time.monotonic() - started
+
+
+async def stop(bot: BotProcess) -> str:
+    """How the bot stopped: on SIGTERM, or killed when it did not within a minute."""
+    try:
+        await bot.stop(signal.SIGTERM, timeout=60)
+    except TimeoutError:
+        await bot.stop(signal.SIGKILL)
+        return "did not stop within 60 s of SIGTERM (killed)"
+    return "stopped on SIGTERM"
 
 
 def run(folder: Path) -> None:
     documents = feedparser_documents(folder)
     with tempfile.TemporaryDirectory() as work:
-        sampler, pages, seconds = asyncio.run(measure(documents, Path(work)))
+        sampler, pages, stopped, seconds = asyncio.run(measure(documents, Path(work)))
     peak = sampler.peak / MIB
     main, *children = (f"{size / MIB:.0f}" for size in sampler.at_peak)
     conditions = (
@@ -168,7 +178,7 @@ def run(folder: Path) -> None:
         f"a 60 MB document, 4 MB of nested elements, billion laughs, {pages} article pages "
         f"(br flood, nested divs, news); sampled every {SAMPLE_SECONDS * 1000:.0f} ms for "
         f"{seconds:.0f} s; at the peak the main process {main} MB, its children "
-        f"{' + '.join(children) or 'none'} MB"
+        f"{' + '.join(children) or 'none'} MB; {stopped}"
     )
     print(f"process tree memory ({conditions}, {os.cpu_count()} cores)")
     print(f"  peak {peak:.0f} MB (target < {TARGET_MB} MB)")
