@@ -81,10 +81,12 @@ class _Worker:
             initializer=_worker_started,
             initargs=(os.getpid(), limits.memory_bytes, limits.preload),
         )
+        self.ready = False
 
     def start(self) -> None:
         """Start the process and wait until it is ready (blocking: run it in a thread)."""
         self.executor.submit(os.getpid).result()
+        self.ready = True
 
     def pid(self) -> int | None:
         # ProcessPoolExecutor names its processes nowhere public.
@@ -148,8 +150,8 @@ class ProcessGroup:
         self._starter.shutdown(wait=False)
 
     def process_ids(self) -> list[int]:
-        """The processes' ids (for operators' tools and tests)."""
-        return [pid for worker in self._all if (pid := worker.pid()) is not None]
+        """The ids of the processes ready for jobs (for operators' tools and tests)."""
+        return [pid for worker in self._all if worker.ready and (pid := worker.pid()) is not None]
 
     async def run(
         self,
