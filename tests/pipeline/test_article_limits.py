@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from bot.feeds.articles import ArticleFetcher, ExtractionFailed
-from bot.feeds.extraction import ArticleExtractors, ExtractionInThread
+from bot.feeds.extraction import ARTICLE_MEMORY_BYTES, ArticleExtractors, ExtractionInThread
 from bot.feeds.fetch import build_http_client
 from bot.standin import FeedServer, TelegramStandIn
 from tests.factories import news
@@ -20,6 +20,7 @@ from tests.pipeline.test_full_text import RAPAT, news_page, teaser
 from tests.pipeline.test_parse_workers import ended
 
 BUDI = 101
+MIB = 1024 * 1024
 FEED = "/banten.xml"
 # Half a million line breaks in one paragraph (2 MiB): trafilatura takes some 20 s of CPU and
 # over 500 MB on it, far past a page's 2 s and 192 MiB.
@@ -70,19 +71,53 @@ async def test_a_page_past_its_limits_is_stopped_and_its_item_alerts_on_its_teas
         assert health.failures == 1  # the fresh process read the news page
 
 
-async def test_a_page_is_stopped_at_its_limits_however_long_it_may_wait() -> None:
-    extractors = ArticleExtractors(1)
+@pytest.mark.parametrize(
+    ("limits", "reason"),
+    [
+        # Only its CPU time stops the page: the kernel ends its process.
+        ({"cpu_seconds": 2, "memory_bytes": 2048 * MIB}, "its process ended"),
+        # Only its memory stops it: MemoryError in its process, which is replaced.
+        ({"cpu_seconds": 600, "memory_bytes": ARTICLE_MEMORY_BYTES}, "needs more than 192 MiB"),
+    ],
+    ids=["cpu", "memory"],
+)
+async def test_a_page_is_stopped_at_its_limits_however_long_it_may_wait(
+    limits: dict[str, int], reason: str
+) -> None:
+    extractors = ArticleExtractors(1, **limits)
     await extractors.start()
     try:
         (first,) = extractors.process_ids()
         # No budget here: the page's own limits stop it.
-        with pytest.raises(ExtractionFailed, match="extraction stopped"):
+        with pytest.raises(ExtractionFailed, match=reason):
             await extractors.extract(BR_FLOOD.encode(), "https://berita.example/bom")
         page = news_page("Rapat banjir", "SERANG —", RAPAT).encode()
         text = await extractors.extract(page, "https://berita.example/rapat")
         assert "Cibanten" in text  # a fresh process took the next page
         assert first not in extractors.process_ids()
         assert ended(first)
+    finally:
+        await extractors.close()
+
+
+async def test_a_page_still_extracting_when_the_budget_ends_has_its_process_killed(
+    feeds: FeedServer,
+) -> None:
+    # Under 1 MiB (no process is replaced for its size), some 10 s of CPU for trafilatura.
+    feeds.set_html("/bom", "<html><body><p>" + "<br>" * 250_000 + "</p></body></html>")
+    # Limits far beyond the batch's budget: the budget is what stops this page.
+    extractors = ArticleExtractors(1, cpu_seconds=600, memory_bytes=2048 * MIB)
+    await extractors.start()
+    try:
+        (first,) = extractors.process_ids()
+        async with build_http_client(30.0, LOOPBACK_FEEDS) as client:
+            fetcher = ArticleFetcher(client, extractors, budget=2.0)
+            batch = await fetcher.fetch([feeds.url("/bom")])
+        (failure,) = batch.failures
+        assert "not had within 2 s" in failure
+        async with asyncio.timeout(60):  # hung, not slow
+            while not ended(first):  # noqa: ASYNC110 (a process announces nothing when it ends)
+                await asyncio.sleep(0.05)
     finally:
         await extractors.close()
 
