@@ -49,7 +49,7 @@ async def test_a_page_past_its_limits_is_stopped_and_its_item_alerts_on_its_teas
         feeds.add_item(FEED, teaser("bom", "Banjir di Serang", feeds.url("/bom")))
         polling = asyncio.create_task(warta.poll())
         await feeds.wait_for_hits("/bom", 1)
-        # The page is being extracted: the bot answers meanwhile.
+        # The page has been fetched and goes to its extraction process: the bot answers meanwhile.
         assert "Banjir kemarin di Lebak" in await warta.say(BUDI, "/latest banjir")
         await polling
         (alert,) = await alerted(warta, 1)
