@@ -23,6 +23,7 @@ from bot.context import BotData, Services, WartaApp, WartaContext
 from bot.delivery.digests import DigestScheduler
 from bot.delivery.pacing import RateLimiter
 from bot.delivery.sender import Sender, SendLimits
+from bot.feeds.extraction import ArticleExtractors, default_extractors
 from bot.feeds.feedlist import load_feed_list
 from bot.feeds.fetch import build_http_client
 from bot.feeds.poller import FeedPoller
@@ -198,8 +199,19 @@ async def _services_on(
     push_base = config.push_callback_base
     poller = None
     workers = None
+    extractors = None
+    # Large documents and pages are read one at a time across the parser and extraction
+    # processes: two of them at their memory caps at once would not fit the machine.
+    large_jobs = asyncio.Semaphore(1)
+    if Role.POLLER in roles or (push_base and Role.UPDATES in roles):
+        # Whichever poller this process runs (its own, or the one ingesting pushes) fetches
+        # article pages: never extracted in this process.
+        extractors = ArticleExtractors(
+            config.article_workers or default_extractors(), large_jobs=large_jobs
+        )
+        await extractors.start()
     if Role.POLLER in roles:
-        workers = WorkerPool(config.parse_workers or default_processes())
+        workers = WorkerPool(config.parse_workers or default_processes(), large_jobs=large_jobs)
         poller = FeedPoller(
             storage,
             http,
@@ -211,6 +223,7 @@ async def _services_on(
             metrics=metrics,
             owner=heartbeat.process_id,
             workers=workers,
+            extraction=extractors,
             on_fetched=HubNotes(storage, clock).note if push_base else None,
         )
         await poller.load_recent_stories()
@@ -220,8 +233,9 @@ async def _services_on(
         # The webhook's process takes the pushes; without the poller role it ingests them with
         # a poller of its own that never claims a feed: the same parse, clean, store and match.
         ingester = poller or FeedPoller(
-            storage, http, topics, StoryMatcher(), config, clock, wake, metrics=metrics
-        )
+            storage, http, topics, StoryMatcher(), config, clock, wake, metrics=metrics,
+            extraction=extractors,
+        )  # fmt: skip
         push_receiver = PushReceiver(storage, ingester.ingest_pushed, clock, config.max_feed_bytes)
     websub = None
     if push_base and Role.SCHEDULER in roles:
@@ -257,6 +271,7 @@ async def _services_on(
         topic_watcher=topic_watcher,
         push_receiver=push_receiver,
         websub=websub,
+        extractors=extractors,
     )
 
 
@@ -334,6 +349,8 @@ async def _close_resources(app: WartaApp) -> None:
             await services.workers.close()
         if services.websub is not None:
             await services.websub.close()
+        if services.extractors is not None:
+            await services.extractors.close()
         await services.http.aclose()
         await services.storage.close()
         app.bot_data.services = None

@@ -68,6 +68,8 @@ class Config:
     retention_days: int = 30
     fetch_concurrency: int = 16
     parse_workers: int | None = None  # processes parsing feeds; None: one per CPU, up to 4
+    # Processes extracting article pages' text; None: one per two CPUs, at least 1, up to 2.
+    article_workers: int | None = None
     fetch_timeout: float = 20.0
     max_feed_bytes: int = 5 * 1024 * 1024
     webhook_url: str | None = None

@@ -15,6 +15,7 @@ from bot.chats.subscriptions import Subscriptions
 from bot.config import Config
 from bot.delivery.digests import DigestScheduler
 from bot.delivery.sender import Sender
+from bot.feeds.extraction import ArticleExtractors
 from bot.feeds.poller import FeedPoller
 from bot.feeds.push import PushReceiver
 from bot.feeds.websub import WebSubscriber
@@ -51,6 +52,8 @@ class Services:
     leadership: Leadership | None = None
     push_receiver: PushReceiver | None = None  # WebSub callbacks (the webhook's process)
     websub: WebSubscriber | None = None  # asks hubs (the scheduler role, push on)
+    # The processes that extract article pages (for whichever poller this process runs).
+    extractors: ArticleExtractors | None = None
 
     def wake_sender(self) -> None:
         """Wake this process's sender, if it runs one (others find new messages themselves)."""

@@ -144,6 +144,7 @@ async def running_bot(
     webhook_port: int | None = None,
     full_text: Mapping[str, str] | None = None,
     parse_workers: int = 1,
+    max_feed_bytes: int | None = None,
 ) -> AsyncIterator[RunningBot]:
     """Start the bot as `warta run` would, minus signal handling; stop it afterwards.
 
@@ -162,9 +163,12 @@ async def running_bot(
         fetch_addresses=fetch_addresses,
         send_rate=send_rate,
         parse_workers=parse_workers,
+        article_workers=1,
     )
     if fetch_timeout is not None:
         config = replace(config, fetch_timeout=fetch_timeout)
+    if max_feed_bytes is not None:
+        config = replace(config, max_feed_bytes=max_feed_bytes)
     if poll_max_seconds is not None:
         config = replace(config, poll_max_seconds=poll_max_seconds)
     webhook = None

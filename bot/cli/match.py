@@ -171,7 +171,12 @@ def _fetched_article(url: str) -> str | None:
 
 async def _fetch_article(url: str, config: Config) -> str | ArticleFailure:
     from bot.feeds.articles import ArticleFetcher
+    from bot.feeds.extraction import ExtractionInThread
     from bot.feeds.fetch import build_http_client
 
-    async with build_http_client(config.fetch_timeout, config.fetch_addresses) as client:
-        return await ArticleFetcher(client).article(url)
+    extraction = ExtractionInThread()
+    try:
+        async with build_http_client(config.fetch_timeout, config.fetch_addresses) as client:
+            return await ArticleFetcher(client, extraction).article(url)
+    finally:
+        extraction.close()

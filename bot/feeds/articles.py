@@ -6,7 +6,9 @@ text it sent for its recent entries, or set per feed with `full_text`), each new
 fetched through the same guarded client as feeds (address guard, size cap, time limit), a few
 at a time and at most ARTICLE_PER_HOST per host, and its main text is extracted and cleaned
 like feed text. Nothing waits longer than the batch's budget: a page not had by then leaves its
-item to be matched on its teaser, and the failure is counted on the feed.
+item to be matched on its teaser, and the failure is counted on the feed. Extraction runs where
+an `ArticleExtraction` puts it (bot/feeds/extraction.py: worker processes that stop a page at
+its CPU and memory limits), never in the event loop's default executor.
 """
 
 from __future__ import annotations
@@ -16,13 +18,12 @@ import re
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, Protocol
 from urllib.parse import urlsplit
 
 import httpx
 
-from bot.feeds.extract import extract_article
-from bot.feeds.fetch import FetchError, fetch_feed
+from bot.feeds.fetch import FetchError, HostSlots, fetch_feed
 from bot.feeds.parse import ParsedEntry
 from storage.models import FullTextMode
 
@@ -52,6 +53,22 @@ def wants_articles(mode: FullTextMode, text_lengths: Sequence[int]) -> bool:
     return mode is FullTextMode.ALWAYS
 
 
+class ExtractionFailed(Exception):
+    """A page's text could not be extracted within its limits; `reason` is shown to operators."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class ArticleExtraction(Protocol):
+    """Extracts an article page's text away from the event loop."""
+
+    async def extract(self, page: bytes, url: str) -> str:
+        """extract_article's text of the page (ExtractionFailed past the page's limits)."""
+        ...
+
+
 @dataclass(frozen=True, slots=True)
 class ArticleBatch:
     """The article text had for each link, and why the others could not be had."""
@@ -66,6 +83,7 @@ class ArticleFetcher:
     def __init__(
         self,
         client: httpx.AsyncClient,
+        extraction: ArticleExtraction,
         *,
         budget: float = ARTICLE_BUDGET_SECONDS,
         concurrency: int = ARTICLE_CONCURRENCY,
@@ -73,11 +91,16 @@ class ArticleFetcher:
         max_bytes: int = MAX_ARTICLE_BYTES,
     ) -> None:
         self._client = client
+        self._extraction = extraction
         self._budget = budget
         self._limit = asyncio.Semaphore(concurrency)
-        self._per_host = per_host
-        self._hosts: dict[str, asyncio.Semaphore] = {}
+        # A host's slots are forgotten once no page of it is fetched or waiting.
+        self._hosts = HostSlots(per_host)
         self._max_bytes = max_bytes
+
+    def hosts_held(self) -> int:
+        """How many hosts have a page being fetched or waiting for its turn."""
+        return len(self._hosts)
 
     async def fetch(self, links: Sequence[str]) -> ArticleBatch:
         """The article text of each link, as much as the budget allows."""
@@ -102,10 +125,8 @@ class ArticleFetcher:
 
     async def article(self, link: str) -> str | ArticleFailure:
         """One page's article text, or why there is none."""
-        host = urlsplit(link).hostname or ""
-        per_host = self._hosts.setdefault(host, asyncio.Semaphore(self._per_host))
         try:
-            async with self._limit, per_host:
+            async with self._limit:
                 page = await fetch_feed(
                     self._client,
                     link,
@@ -113,10 +134,14 @@ class ArticleFetcher:
                     last_modified=None,
                     max_bytes=self._max_bytes,
                     total_timeout=self._budget,
+                    hosts=self._hosts,
                 )
         except FetchError as error:
             return ArticleFailure(error.reason)
-        text = await asyncio.to_thread(extract_article, page.body, page.url)
+        try:
+            text = await self._extraction.extract(page.body, page.url)
+        except ExtractionFailed as error:
+            return ArticleFailure(error.reason)
         return text or ArticleFailure("no article text found on the page")
 
 

@@ -114,6 +114,10 @@ class HostSlots:
         self._hosts: dict[str, asyncio.Semaphore] = {}
         self._users: dict[str, int] = {}
 
+    def __len__(self) -> int:
+        """How many hosts have a request under way or waiting for a slot."""
+        return len(self._hosts)
+
     @contextlib.asynccontextmanager
     async def slot(self, url: str) -> AsyncIterator[None]:
         """Hold one of the host's slots while the block runs."""

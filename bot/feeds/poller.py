@@ -18,7 +18,13 @@ from enum import StrEnum
 import httpx
 
 from bot.config import Config
-from bot.feeds.articles import ArticleFetcher, feed_text_length, wants_articles
+from bot.feeds.articles import (
+    ArticleExtraction,
+    ArticleFetcher,
+    feed_text_length,
+    wants_articles,
+)
+from bot.feeds.extraction import ExtractionInThread
 from bot.feeds.fetch import FetchedFeed, FetchError, HostSlots, fetch_feed
 from bot.feeds.parse import FeedParseError, ParsedEntry
 from bot.feeds.prescan import scan_feed
@@ -109,6 +115,7 @@ class FeedPoller:
         metrics: Metrics | None = None,
         owner: int = 0,
         workers: FeedWorkers | None = None,
+        extraction: ArticleExtraction | None = None,
         on_fetched: Callable[[Feed, FetchedFeed], Awaitable[None]] | None = None,
     ) -> None:
         """owner is this process's id (its heartbeat's): the claims it takes are in its name;
@@ -130,7 +137,11 @@ class FeedPoller:
         # fetching keeps only this far ahead of it instead of every feed's body being fetched
         # at once, in memory, with the event loop that answers chats busy fetching them.
         self._unread = asyncio.Semaphore(2 * config.fetch_concurrency)
-        self._articles = ArticleFetcher(client)
+        # Article pages: extraction processes in `warta run`, a thread of its own when none.
+        self._own_extraction: ExtractionInThread | None = None
+        if extraction is None:
+            extraction = self._own_extraction = ExtractionInThread()
+        self._articles = ArticleFetcher(client, extraction)
         # Feeds are fetched concurrently but stored one at a time, so story detection sees
         # every earlier item of the same poll.
         self._store_lock = asyncio.Lock()
@@ -224,6 +235,8 @@ class FeedPoller:
             # A database already closed or gone: the process's stop (or its silence) frees them.
             with contextlib.suppress(*DATABASE_ERRORS, StorageClosedError):
                 await self._storage.release_feed_claims(self._owner)
+        if self._own_extraction is not None:
+            self._own_extraction.close()
 
     async def _claim_and_start(self, deadline: float) -> list[asyncio.Task[FeedOutcome]]:
         """Claim due feeds as there is room for them, and start each; until none is left due."""

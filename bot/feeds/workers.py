@@ -6,42 +6,37 @@ with the event loop that fetches, stores and answers chats, so one core does all
 this process (a FeedPoller used on its own). Documents go to a worker as bytes and entries
 come back as plain tuples: they pickle some thirty times faster than the dataclasses.
 
-A worker that dies takes its pool with it (BrokenProcessPool): the pool is replaced and the
-job raises `WorkerLost`, so the poller leaves the feed for its next poll instead of losing it.
+A worker that dies is replaced and its job raises `WorkerLost`, so the poller leaves the feed
+for its next poll instead of losing it. A worker holds at most PARSER_MEMORY_BYTES: a document
+that needs more is that feed's error, and its worker is replaced; so is a worker that has read
+a document of more than RECYCLE_AFTER_BYTES (its heap would keep that size for good).
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
-import multiprocessing
 import os
-import select
-import signal
-import threading
-from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
-from typing import Protocol, TypeAlias, TypeVar
+from collections.abc import Mapping, Sequence
+from typing import Protocol, TypeAlias
 
 from bot.feeds.clean import FeedText, clean_entry_text
-from bot.feeds.parse import ParsedEntry, parse_feed
-
-log = logging.getLogger(__name__)
+from bot.feeds.parse import FeedParseError, ParsedEntry, parse_feed
+from bot.feeds.processes import LARGE_INPUT_BYTES, OverLimit, ProcessGroup, ProcessLimits
+from bot.feeds.processes import WorkerLost as WorkerLost  # the poller's to catch
 
 # Beyond this one poller's event loop cannot hand out work fast enough to keep more busy.
 MAX_PROCESSES = 4
+# A parser process's address space: some 30 MiB of it is the interpreter, feedparser and the
+# cleaner at rest; a 5 MiB document (the default size cap) needs up to 85 MiB more to be read.
+PARSER_MEMORY_BYTES = 128 * 1024 * 1024
+# A worker that has read a document larger than this is replaced by a fresh one.
+RECYCLE_AFTER_BYTES = 2 * 1024 * 1024
 
 # (title, text for matching, summary) of one entry, as plain text.
 CleanText: TypeAlias = tuple[str, str, str]
 # A FeedText as (value, is_html), and a ParsedEntry as the tuple a worker sends back.
 _Text: TypeAlias = tuple[str, bool]
 _EntryRow: TypeAlias = tuple[str, _Text, _Text, _Text | None, str, float | None]
-_Result = TypeVar("_Result")
-
-
-class WorkerLost(Exception):
-    """The worker process reading a document died; the feed is read again next poll."""
 
 
 class FeedWorkers(Protocol):
@@ -75,113 +70,63 @@ class InThreads:
 
 def default_processes() -> int:
     """One worker process per CPU this process may run on, MAX_PROCESSES at most."""
+    return max(1, min(usable_cpus(), MAX_PROCESSES))
+
+
+def usable_cpus() -> int:
+    """How many CPUs this process may run on."""
     try:
-        cpus = len(os.sched_getaffinity(0))
+        return len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
-        cpus = os.cpu_count() or 1
-    return max(1, min(cpus, MAX_PROCESSES))
+        return os.cpu_count() or 1
 
 
 class WorkerPool:
-    """Worker processes that parse and clean; started once, replaced when one dies."""
+    """Worker processes that parse and clean; started once, replaced when one dies, breaks its
+    memory cap or has read a large document."""
 
-    def __init__(self, processes: int) -> None:
-        self._processes = processes
-        self._pool: ProcessPoolExecutor | None = None
-        self._closed = False
+    def __init__(
+        self,
+        processes: int,
+        *,
+        memory_bytes: int | None = PARSER_MEMORY_BYTES,
+        large_jobs: asyncio.Semaphore | None = None,
+    ) -> None:
+        """large_jobs: shared with the other process groups whose large jobs take turns."""
+        limits = ProcessLimits(memory_bytes=memory_bytes, preload=(__name__,))
+        self._group = ProcessGroup(processes, limits, name="feed parser", large_jobs=large_jobs)
 
     async def start(self) -> None:
         """Start every worker now, so that no poll waits for a process to start."""
-        if self._pool is not None or self._closed:
-            raise RuntimeError("the worker pool is already started or closed")
-        self._pool = _new_pool(self._processes)
-        try:
-            # Starting a process blocks its caller: not on the event loop.
-            await asyncio.to_thread(_start_all, self._pool, self._processes)
-        except BaseException:
-            await self.close()  # a bot that cannot start leaves no workers behind
-            raise
+        await self._group.start()
 
     async def close(self) -> None:
-        """Stop the workers once their jobs are done; jobs not yet begun are dropped."""
-        self._closed = True
-        pool, self._pool = self._pool, None
-        if pool is not None:
-            await asyncio.to_thread(pool.shutdown, wait=True, cancel_futures=True)
+        """Stop the workers; a document still being read is read again at the next start."""
+        await self._group.close()
 
     def process_ids(self) -> list[int]:
         """The workers' process ids (for operators' tools and tests)."""
-        # ProcessPoolExecutor names its processes nowhere public.
-        return [] if self._pool is None else list(self._pool._processes)
+        return self._group.process_ids()
 
     async def parse(self, body: bytes, headers: Mapping[str, str]) -> list[ParsedEntry]:
-        """The document's entries, parsed in a worker process."""
-        rows = await self._run(_parse_rows, body, dict(headers))
+        """The document's entries, parsed in a worker process (FeedParseError past its cap)."""
+        # The worker's heap keeps the size a large document took: a fresh worker follows it.
+        recycle = len(body) > RECYCLE_AFTER_BYTES
+        large = len(body) > LARGE_INPUT_BYTES
+        try:
+            rows = await self._group.run(
+                _parse_rows, body, dict(headers), recycle=recycle, large=large
+            )
+        except OverLimit as error:
+            raise FeedParseError(f"document too large to read: needs {error}") from None
         return [_entry(row) for row in rows]
 
     async def clean(self, entries: Sequence[ParsedEntry]) -> list[CleanText]:
         """The entries' texts, cleaned in a worker process."""
-        return await self._run(_clean_rows, [_row(entry) for entry in entries])
-
-    async def _run(self, job: Callable[..., _Result], *args: object) -> _Result:
-        pool = self._pool
-        if pool is None:
-            raise RuntimeError("the worker pool is not started")
         try:
-            return await asyncio.get_running_loop().run_in_executor(pool, job, *args)
-        except BrokenProcessPool as error:
-            self._replace(pool, error)
+            return await self._group.run(_clean_rows, [_row(entry) for entry in entries])
+        except OverLimit as error:
             raise WorkerLost(str(error)) from error
-
-    def _replace(self, broken: ProcessPoolExecutor, error: BrokenProcessPool) -> None:
-        """A new pool for the broken one, once however many of its jobs report it."""
-        if self._pool is not broken or self._closed:
-            return
-        log.error("a feed worker process died, starting new ones: %s", error)
-        broken.shutdown(wait=False, cancel_futures=True)
-        # Its processes start with the next job.
-        self._pool = _new_pool(self._processes)
-
-
-def _new_pool(processes: int) -> ProcessPoolExecutor:
-    # Never fork this process: it runs threads and an event loop, which a fork copies mid-step.
-    # A fresh interpreter per worker (spawn) costs a second at start only; a fork server would
-    # start faster but listens on a Unix socket under TMPDIR, whose path may be too long.
-    return ProcessPoolExecutor(
-        processes,
-        mp_context=multiprocessing.get_context("spawn"),
-        initializer=_worker_started,
-        initargs=(os.getpid(),),
-    )
-
-
-def _start_all(pool: ProcessPoolExecutor, processes: int) -> None:
-    # Each job submitted while no worker is idle starts one more process, up to the maximum.
-    for started in [pool.submit(os.getpid) for _ in range(processes)]:
-        started.result()
-
-
-def _worker_started(bot: int) -> None:
-    """In a new worker: ignore Ctrl-C and end with the bot's process."""
-    # Ctrl-C reaches the whole process group; the bot shuts its workers down in order itself.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    threading.Thread(target=_exit_with, args=(bot,), name="exit-with-bot", daemon=True).start()
-
-
-def _exit_with(bot: int) -> None:
-    """End this worker once the bot's process has ended, however it ended (SIGKILL too).
-
-    A pool's worker waits for jobs on a pipe it holds both ends of: without this, a killed bot
-    would leave its workers behind.
-    """
-    try:
-        watched = os.pidfd_open(bot)
-    except ProcessLookupError:  # ended already
-        os._exit(0)
-    except AttributeError:  # not Linux: the bot's own shutdown is all there is
-        return
-    select.select([watched], [], [])  # readable once the process has ended
-    os._exit(0)
 
 
 def _parse_rows(body: bytes, headers: dict[str, str]) -> list[_EntryRow]:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterable
 from enum import StrEnum
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
+from bot.ops.memory import tree_resident_bytes
 from storage.models import OutboxEntry
 
 MESSAGE_KINDS = ("alert", "digest", "broadcast")
@@ -88,6 +90,14 @@ class Metrics:
             ["roles", "host", "process_id"],
             registry=self.registry,
         )
+        tree = Gauge(
+            "warta_process_tree_resident_bytes",
+            "Resident memory of this process and of the processes it started (feed parsers, "
+            "article extraction), in bytes.",
+            registry=self.registry,
+        )
+        # Read from /proc when scraped: a figure of the moment, never a stale one.
+        tree.set_function(lambda: tree_resident_bytes(os.getpid()))
         for scope in ParseScope:
             self._parsed.labels(scope)
         for kind in MESSAGE_KINDS:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -104,6 +105,7 @@ SENT = ("warta_messages_sent_total", (("kind", "alert"),))
 FAILED = ("warta_messages_failed_total", (("kind", "alert"),))
 SEND_COUNT = ("warta_send_duration_seconds_count", ())
 BACKLOG = ("warta_outbox_backlog", ())
+TREE = ("warta_process_tree_resident_bytes", ())
 
 
 async def test_metrics_follow_polls_and_sends(
@@ -145,6 +147,26 @@ async def test_metrics_follow_polls_and_sends(
     assert body["database"] is True
     assert body["outbox_backlog"] == 1
     assert 0 <= body["last_poll_age_seconds"] < POLL_SECONDS
+
+
+def resident_bytes(pid: int) -> int:
+    """A process's resident set, as the kernel counts it."""
+    with open(f"/proc/{pid}/statm", encoding="ascii") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+async def test_metrics_count_the_memory_of_the_parser_and_extraction_processes(
+    bot: WartaApp, port: int
+) -> None:
+    services = services_of(bot)
+    assert services.workers is not None
+    assert services.extractors is not None
+    children = [*services.workers.process_ids(), *services.extractors.process_ids()]
+    assert len(children) >= 2
+    tree = (await metrics(port))[TREE]
+    # The bot runs in this process: its own memory, and its children's on top.
+    assert tree > resident_bytes(os.getpid())
+    assert tree > sum(resident_bytes(pid) for pid in children)
 
 
 async def test_health_fails_when_the_database_is_unreachable(bot: WartaApp, port: int) -> None:

@@ -28,7 +28,7 @@ from storage.models import FeedSeed
 from tests.e2e.harness import BotProcess, bot_environment, write_feeds_file
 from tests.factories import news
 from tests.inprocess import LOOPBACK_FEEDS, RunningBot, running_bot
-from tests.reliability.hostile_feeds import SIZE_CAP, corpus
+from tests.reliability.hostile_feeds import SIZE_CAP, corpus, filler_rss
 
 BUDI = 101
 # Fetching is not what is compared: a timeout that means "hung", many feeds at once.
@@ -255,3 +255,53 @@ async def test_fetching_keeps_only_so_far_ahead_of_parsing(
         await storage.close()
     assert len(asked) == 2  # twice the fetch concurrency: two bodies wait, no more
     assert summary.new_items == 10
+
+
+async def replaced_parser(warta: RunningBot, old: int) -> int:
+    """The parser process that took the place of `old`, once it is ready."""
+    workers = warta.services.workers
+    assert workers is not None
+    async with asyncio.timeout(60):  # hung, not slow: a new interpreter starts
+        # The process list is the condition: a replacement announces nothing.
+        while (pids := workers.process_ids()) == [old] or not pids:  # noqa: ASYNC110
+            await asyncio.sleep(0.05)
+    (new,) = pids
+    return new
+
+
+async def test_a_parser_process_is_replaced_after_a_large_document(
+    tmp_path: Path, telegram: TelegramStandIn, feeds: FeedServer
+) -> None:
+    feeds.set_raw("/besar.xml", filler_rss(3 * 1024 * 1024))
+    feeds.publish("/kecil.xml", [news("a", "Banjir di Lebak surut")])
+    entries = [("Besar", "/besar.xml", "Banten"), ("Kecil", "/kecil.xml", "Banten")]
+    async with running_bot(tmp_path, telegram, feeds, entries) as warta:
+        (before,) = warta.services.workers.process_ids()
+        await warta.poll()
+        assert all(feed.last_error is None for feed in await warta.services.storage.list_feeds())
+        assert len(await warta.services.storage.latest_items(5)) == 2
+        # Its heap grew to read 3 MiB: a fresh process, at rest, takes its place.
+        await replaced_parser(warta, before)
+        assert ended(before)
+
+
+async def test_a_document_past_the_parser_memory_cap_is_its_feed_error_and_others_alert(
+    tmp_path: Path, telegram: TelegramStandIn, feeds: FeedServer
+) -> None:
+    # Within the size cap an operator raised, but more than a parser process may hold to read.
+    feeds.set_raw("/raksasa.xml", filler_rss(24 * 1024 * 1024))
+    feeds.publish("/banten.xml", [news("lama", "Banjir kemarin di Lebak")])
+    entries = [("Raksasa", "/raksasa.xml", "Banten"), ("ANTARA Banten", "/banten.xml", "Banten")]
+    async with running_bot(
+        tmp_path, telegram, feeds, entries, max_feed_bytes=32 * 1024 * 1024
+    ) as warta:
+        await warta.poll()
+        await warta.say(BUDI, "/subscribe banjir")
+        feeds.add_item("/banten.xml", news("baru", "Banjir rendam Cilegon"))
+        await warta.poll()
+        await warta.telegram.wait_for(lambda tg: bool(alerts_to(warta, BUDI)))
+        feeds_by_name = {feed.name: feed for feed in await warta.services.storage.list_feeds()}
+        giant = feeds_by_name["Raksasa"]
+        assert "too large to read" in (giant.last_error or "")
+        assert feeds_by_name["ANTARA Banten"].last_error is None
+        assert ["Banjir rendam Cilegon" in text for text in alerts_to(warta, BUDI)] == [True]
