@@ -16,6 +16,11 @@ Beyond Telegram's free 30 a second, the first few turns of a reservation go free
 grid allows (at most FREE_BATCH at once, so the shared free grid runs at 30 - FREE_BATCH - 1,
 spread the same way and over the slack it may catch up); the others go as paid broadcasts, and
 a call that may not be paid for (a reply) waits for a free turn.
+
+Whether paid messages count toward the free 30 a second, Telegram does not say. Read leniently
+they do not: the free grid counts free turns only. Read strictly (`strict`) every turn counts:
+above 30 a second nearly every turn is paid, and a call that must go free takes a turn once
+the grid has drained the second before it; the grid waits for it (storage/budget.py).
 """
 
 from __future__ import annotations
@@ -77,12 +82,26 @@ def shared_free_rate(free_per_second: int) -> float:
     return (free_per_second - FREE_BATCH - 1) / spread
 
 
+def drained_after(per_second: float, free_per_second: int) -> float:
+    """Read strictly: how long after the grid's last turn a free turn is safe, however densely
+    the grid ran before it.
+
+    Turns are at least 1/per_second apart, so from then on the second before (as Telegram may
+    see it, bunched by LATE and JITTER, and with the free grid's slack) holds fewer turns than
+    the free grid leaves room for: a free turn and its batch find the free rate not reached.
+    """
+    room = free_per_second - FREE_BATCH - 1
+    window = 1 + LATE_SECONDS + JITTER_SECONDS + FREE_SLACK_SECONDS
+    return max(0.0, window - (room - 1) / per_second)
+
+
 class SharedBudget:
     """Turns for this process's calls, reserved from the grid every process shares.
 
-    `per_second` is this process's pace alone on the grid (its RateLimiter's); `clock` is wall
-    time (Unix seconds), on which every process and machine reads the grid. Without
-    `free_per_second` every turn goes free (the bot pays for nothing).
+    `per_second` is this process's pace alone on the grid (its RateLimiter's); `clock` is the
+    time every process and machine reads the grid on: the database server's (bot.ops.clock).
+    Without `free_per_second` every turn goes free (the bot pays for nothing); `strict` reads
+    Telegram's free rate as counting paid messages too.
     """
 
     def __init__(
@@ -91,6 +110,7 @@ class SharedBudget:
         per_second: float,
         free_per_second: int | None = None,
         *,
+        strict: bool = False,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
@@ -103,6 +123,7 @@ class SharedBudget:
         free = free_per_second or 1
         self._free_spacing = Spacing(1.0 / free, 1.0 / shared_free_rate(free))
         self._batch = max(1, math.floor(per_second * HOLD_SECONDS))
+        self._free_cap = drained_after(per_second, free) if strict else None
         self._turns: deque[_Turn] = deque()
         self._waiting = 0  # calls waiting for a turn, none held for them
         self._paused_until = 0.0  # the latest pause another process began (Unix time)
@@ -135,9 +156,9 @@ class SharedBudget:
                 return turn.free
             # Overslept: leaving now could bunch with other processes' turns.
 
-    async def pause(self, until: float) -> None:
-        """Telegram asked the bot to wait: no sender of another process sends before `until`."""
-        await self._store.pause_sending(until, self._taker)
+    async def pause(self, seconds: float) -> None:
+        """Telegram asked the bot to wait: no sender of another process sends for `seconds`."""
+        await self._store.pause_sending(self._clock() + seconds, self._taker)
 
     def _take(self, needs_free: bool) -> _Turn | None:
         """The earliest turn held (a free one if the call needs it), taken out of the stock."""
@@ -162,6 +183,9 @@ class SharedBudget:
                 return  # another call's reservation brought one
             calls = min(self._batch, max(1, self._waiting - len(self._turns)))
             paying = self._free_per_second is not None
+            wait_free = needs_free and paying and self._free_cap is not None
+            if wait_free:
+                calls = min(calls, FREE_BATCH)  # all of them free: no turn held for nobody
             request = TurnRequest(
                 taker=self._taker,
                 calls=calls,
@@ -170,6 +194,8 @@ class SharedBudget:
                 free_spacing=self._free_spacing,
                 free_slack=FREE_SLACK_SECONDS,
                 share_seconds=SHARE_SECONDS,
+                free_cap=self._free_cap,
+                wait_free=wait_free,
             )
             granted = await self._store.reserve_send_turns(self._clock(), request)
             self._add(granted, granted.free if paying else calls)
