@@ -9,7 +9,8 @@ from __future__ import annotations
 import asyncio
 import bisect
 import contextlib
-from collections.abc import AsyncIterator, Iterable
+import time
+from collections.abc import AsyncIterator, Callable, Iterable
 from pathlib import Path
 
 import pytest
@@ -20,9 +21,10 @@ from telegram.request import HTTPXRequest
 from bot.config import PaidRule
 from bot.delivery.pacing import RateLimiter
 from bot.delivery.sender import SendLimits
+from bot.ops.clock import ServerClock
 from bot.standin import TelegramStandIn
 from bot.standin.telegram import RecordedRequest
-from storage import Storage
+from storage import Storage, is_postgres_url
 from tests.inprocess import RunningBot
 
 FREE_PER_SECOND = 30
@@ -43,12 +45,18 @@ async def process(
     database: Path | str,
     send_rate: int,
     paid_rule: PaidRule = PaidRule.STRICT,
+    *,
+    local_clock: Callable[[], float] = time.time,
 ) -> AsyncIterator[ExtBot[None]]:
-    """A bot as one process of Warta runs it: its own limiter drawing from the shared budget."""
+    """A bot as one process of Warta runs it: its own limiter drawing from the shared budget,
+    on the database server's clock (its machine's is `local_clock`)."""
     storage = Storage(database)
     await storage.open()
+    clock = ServerClock(local_clock)
+    if is_postgres_url(database):
+        await clock.measure(storage)
     limiter = RateLimiter.for_send_rate(send_rate, paid_rule=paid_rule)
-    limiter.share_budget(storage)
+    limiter.share_budget(storage, clock=clock)
     try:
         async with ExtBot(
             telegram.token,
@@ -97,6 +105,22 @@ async def test_two_processes_together_keep_to_the_send_rate(
     assert telegram.rejected_429 == 0
     assert len([r for r in sends(telegram) if r.status == 200]) == 150
     assert most_in_one_second(r.timestamp for r in telegram.requests) <= 30
+
+
+async def test_a_process_whose_clock_is_fast_does_not_hold_up_the_others(
+    telegram: TelegramStandIn, postgres_url: str
+) -> None:
+    # Another machine, its clock 600 s ahead: on it, the grid's next turn would be 600 s away
+    # for everyone else.
+    async with (
+        process(telegram, postgres_url, 30, local_clock=lambda: time.time() + 600) as ahead,
+        process(telegram, postgres_url, 30) as other,
+    ):
+        await send_all(ahead, range(1, 11))
+        # Hung, not slow, if the other process had to wait for the fast clock's turns.
+        async with asyncio.timeout(60):
+            await send_all(other, range(101, 111))
+    assert len([r for r in sends(telegram) if r.status == 200]) == 20
 
 
 async def test_the_running_bot_shares_its_budget_with_another_process(
