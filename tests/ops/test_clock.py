@@ -8,6 +8,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from bot.cli.status import status_report
+from bot.config import Config
 from bot.ops.clock import SAMPLES, ServerClock
 from storage import Storage
 
@@ -78,3 +80,14 @@ async def test_a_clock_that_jumps_later_is_noticed_at_the_next_check(
         assert round(clock.offset) == -3
     finally:
         await clock.stop()
+
+
+async def test_status_on_a_machine_whose_clock_is_fast_still_sees_the_live_processes(
+    server: Storage, postgres_url: str
+) -> None:
+    await server.register_process(7, "sender", "back-1", 4242, await server.database_time())
+    config = Config(token=None, database=postgres_url)
+    # 25 s ahead: on its own clock the heartbeat just written would be older than 20 s.
+    report = await status_report(config, clock=lambda: time.time() + 25)
+    assert report.lines[0].startswith("processes alive: 1 ")
+    assert any("back-1 pid 4242" in line for line in report.lines)
