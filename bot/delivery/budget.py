@@ -47,6 +47,9 @@ JITTER_SECONDS = 0.03
 FREE_BATCH = 3
 # How far the free grid may have fallen behind and still be caught up with.
 FREE_SLACK_SECONDS = 0.1
+# Read strictly, how late a reply's free turn may still be used: the grid drains this much more
+# before it, so that a busy machine's oversleeping does not cost the reply another wait.
+DRAINED_LATE_SECONDS = 0.1
 # After another process's reservation, the grid counts as shared this long: its turns (held at
 # most HOLD_SECONDS ahead) and the second Telegram counts them in must have passed.
 SHARE_SECONDS = 1.0 + 2 * HOLD_SECONDS
@@ -69,6 +72,7 @@ class _Turn:
     at: float  # Unix time
     free: bool
     shared: bool  # other processes take turns too: it must not be used late
+    late: float = LATE_SECONDS  # how late it may be used all the same
 
 
 def shared_rate(per_second: float) -> float:
@@ -91,7 +95,7 @@ def drained_after(per_second: float, free_per_second: int) -> float:
     the free grid leaves room for: a free turn and its batch find the free rate not reached.
     """
     room = free_per_second - FREE_BATCH - 1
-    window = 1 + LATE_SECONDS + JITTER_SECONDS + FREE_SLACK_SECONDS
+    window = 1 + DRAINED_LATE_SECONDS + JITTER_SECONDS + FREE_SLACK_SECONDS
     return max(0.0, window - (room - 1) / per_second)
 
 
@@ -152,7 +156,7 @@ class SharedBudget:
                 continue
             if turn.at > now:
                 await self._sleep(turn.at - now)
-            if not turn.shared or self._clock() - turn.at <= LATE_SECONDS:
+            if not turn.shared or self._clock() - turn.at <= turn.late:
                 return turn.free
             # Overslept: leaving now could bunch with other processes' turns.
 
@@ -173,7 +177,9 @@ class SharedBudget:
 
     def _forget_late(self, now: float) -> None:
         # A process alone may use a turn late: its windows keep its calls within the limits.
-        while self._turns and self._turns[0].shared and self._turns[0].at < now - LATE_SECONDS:
+        while (
+            self._turns and self._turns[0].shared and self._turns[0].at < now - self._turns[0].late
+        ):
             self._turns.popleft()
 
     async def _reserve(self, needs_free: bool) -> None:
@@ -198,14 +204,15 @@ class SharedBudget:
                 wait_free=wait_free,
             )
             granted = await self._store.reserve_send_turns(self._clock(), request)
-            self._add(granted, granted.free if paying else calls)
+            late = DRAINED_LATE_SECONDS if wait_free else LATE_SECONDS
+            self._add(granted, granted.free if paying else calls, late)
         if needs_free and not self._holds(needs_free):
             # The free grid is taken up to free_at: ask again then, not before.
             await self._sleep(max(0.0, granted.free_at - self._clock()))
 
-    def _add(self, granted: SendTurns, free: int) -> None:
+    def _add(self, granted: SendTurns, free: int, late: float = LATE_SECONDS) -> None:
         if granted.paused_by != self._taker:
             self._paused_until = max(self._paused_until, granted.paused_until)
         for index in range(granted.calls):
             at = granted.first + index * granted.interval
-            self._turns.append(_Turn(at, index < free, granted.shared))
+            self._turns.append(_Turn(at, index < free, granted.shared, late))
