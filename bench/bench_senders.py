@@ -10,8 +10,9 @@ way through: the other must finish the outbox with nothing lost.
 `--capacity` measures what the stand-in itself sustains on this machine: two processes send
 without any limiter, 32 calls in flight each, for 10 seconds.
 `--paid-rule strict|lenient` reads Telegram's free 30 a second that way, in the stand-in and in
-the senders (WARTA_PAID_RULE); `--replies-every S` adds a process answering a command every S
-seconds meanwhile, through the same budget, and reports the replies' p95 (command to answer).
+the senders (WARTA_PAID_RULE; `--telegram-rule` sets the stand-in's apart, to show what a wrong
+setting costs); `--replies-every S` adds a process answering a command every S seconds
+meanwhile, through the same budget, and reports the replies' p95 (command to answer).
 
     python -m bench.bench_senders [--limit 60] [--engine postgresql|sqlite] [--senders 1 2 4]
                                   [--kill] [--direct] [--capacity] [--seconds 15]
@@ -169,6 +170,7 @@ async def run_senders(
     direct: bool = False,
     rule: PaidRule = PaidRule.STRICT,
     replies_every: float | None = None,
+    telegram_rule: PaidRule | None = None,
 ) -> Run:
     """Queue the alerts, start the senders, and wait until every chat has its alert."""
     location = databases.new()
@@ -181,7 +183,9 @@ async def run_senders(
     else:
         await queue_alerts(location, expected)
     async with TelegramStandIn() as telegram:
-        telegram.enforce_limits(per_second=FREE_PER_SECOND, paid_per_second=limit, paid_rule=rule)
+        telegram.enforce_limits(
+            per_second=FREE_PER_SECOND, paid_per_second=limit, paid_rule=telegram_rule or rule
+        )
         start_at = time.time() + 3.0
         share = expected // senders
         workers = [
@@ -405,6 +409,7 @@ def measure(
     direct: bool,
     rule: PaidRule,
     replies_every: float | None,
+    telegram_rule: PaidRule | None = None,
 ) -> None:
     with bench_databases(engine) as databases:
         layouts: Iterator[tuple[int, bool]] = iter(
@@ -422,15 +427,19 @@ def measure(
                     direct=direct,
                     rule=rule,
                     replies_every=replies_every,
+                    telegram_rule=telegram_rule,
                 )
             )
             load = f"load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after"
             label = f"{'budget alone, processes' if direct else 'senders'} x{count}"
             label += ", one SIGKILLed a third of the way" if killed else ""
             label += f", paid rule {rule}"
+            if telegram_rule not in (None, rule):
+                label += f" against a stand-in reading {telegram_rule}"
             if replies_every is not None:
                 label += f", a command answered every {replies_every:g} s meanwhile"
-            result = describe(run, limit, rule)
+            stand_in = telegram_rule or rule
+            result = describe(run, limit, stand_in)
             print(f"{label}, {databases.name}: {result}", flush=True)
             append_result(
                 f"senders, shared budget (bench/bench_senders.py), {label}, {databases.name}",
@@ -438,8 +447,8 @@ def measure(
                 ">= 0.9 of the limit with 2+ senders; 429s 0; lost 0; duplicated 0; replies' "
                 "p95 <= 1 s, none paid",
                 f"{run.expected:,} {'messages' if direct else 'alerts'} to as many private "
-                f"chats; stand-in limits {FREE_PER_SECOND}/s free ({rule}: "
-                f"{'paid ones count' if rule is PaidRule.STRICT else 'free ones only'}), "
+                f"chats; stand-in limits {FREE_PER_SECOND}/s free ({stand_in}: "
+                f"{'paid ones count' if stand_in is PaidRule.STRICT else 'free ones only'}), "
                 f"{limit}/s paid; each "
                 f"{DIRECT_WORKER if direct else SENDER_WORKER}, "
                 f"RateLimiter.for_send_rate({limit}) sharing the budget, "
@@ -466,6 +475,13 @@ def main() -> None:
         "--paid-rule", choices=list(PaidRule), default=PaidRule.STRICT, type=PaidRule
     )
     parser.add_argument("--replies-every", type=float, default=None)
+    parser.add_argument(
+        "--telegram-rule",
+        choices=list(PaidRule),
+        type=PaidRule,
+        default=None,
+        help="the stand-in reads the free 30 this way instead (what a wrong setting costs)",
+    )
     parser.add_argument("--chats", type=int, nargs=2, help=argparse.SUPPRESS)
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--api", help=argparse.SUPPRESS)
@@ -511,6 +527,7 @@ def main() -> None:
                 args.direct,
                 rule,
                 args.replies_every,
+                args.telegram_rule,
             )
 
 
