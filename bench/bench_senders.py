@@ -9,9 +9,14 @@ count chats by what the stand-in accepted. `--kill` SIGKILLs one of two senders 
 way through: the other must finish the outbox with nothing lost.
 `--capacity` measures what the stand-in itself sustains on this machine: two processes send
 without any limiter, 32 calls in flight each, for 10 seconds.
+`--paid-rule strict|lenient` reads Telegram's free 30 a second that way, in the stand-in and in
+the senders (WARTA_PAID_RULE; `--telegram-rule` sets the stand-in's apart, to show what a wrong
+setting costs); `--replies-every S` adds a process answering a command every S seconds
+meanwhile, through the same budget, and reports the replies' p95 (command to answer).
 
     python -m bench.bench_senders [--limit 60] [--engine postgresql|sqlite] [--senders 1 2 4]
                                   [--kill] [--direct] [--capacity] [--seconds 15]
+                                  [--paid-rule strict|lenient] [--replies-every 5]
 --direct leaves the outbox out: each process sends to chats of its own through the budget.
 """
 
@@ -43,6 +48,7 @@ from bench.engines import (
     run_statement,
 )
 from bench.report import append_result
+from bot.config import PaidRule
 from bot.delivery.pacing import RateLimiter
 from bot.delivery.sender import Sender, SendLimits
 from bot.ops.heartbeat import Heartbeat
@@ -58,6 +64,9 @@ TEXT = "Banjir rendam tiga desa di Serang"
 STALL_SECONDS = 45.0
 SENDER_WORKER = "sender a process with its own Storage, heartbeat and Sender"
 DIRECT_WORKER = "process sending to chats of its own with bot.send_message"
+# Replies go to chats from here on; their text is the moment the command came (monotonic time,
+# which every process of the machine shares).
+FIRST_ASKER = 10_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +78,7 @@ class Run:
     requests: int
     rejected_429: int
     killed: bool
+    replies: list[RecordedRequest]
 
     @property
     def distinct(self) -> int:
@@ -85,6 +95,25 @@ class Run:
     def rate(self) -> float:
         stamps = sorted(r.timestamp for r in self.accepted)
         return (len(stamps) - 1) / (stamps[-1] - stamps[0]) if len(stamps) > 1 else 0.0
+
+    def reply_p95(self) -> float | None:
+        """Seconds from a command to its answer at the stand-in, at the 95th percentile."""
+        waits = sorted(r.timestamp - float(str(r.params["text"])) for r in self.replies)
+        return waits[min(len(waits) - 1, int(0.95 * len(waits)))] if waits else None
+
+    def most_before_a_free_one(self, rule: PaidRule) -> int:
+        """The most messages counted (every one strictly, free ones leniently) within the
+        second before a free one arrived."""
+        every = sorted(self.accepted + self.replies, key=lambda r: r.timestamp)
+        counted = [r.timestamp for r in every if rule is PaidRule.STRICT or not r.paid]
+        most = 0
+        for message in every:
+            if not message.paid:
+                t = message.timestamp
+                most = max(
+                    most, bisect.bisect_left(counted, t) - bisect.bisect_right(counted, t - 1)
+                )
+        return most
 
     def most_free_in_one_second(self) -> int:
         stamps = sorted(r.timestamp for r in self.accepted if not r.paid)
@@ -111,11 +140,21 @@ async def queue_alerts(location: Path | str, count: int) -> None:
 
 
 def start_worker(
-    location: Path | str, api: str, limit: int, start_at: float, chats: range | None = None
+    location: Path | str,
+    api: str,
+    limit: int,
+    start_at: float,
+    chats: range | None = None,
+    *,
+    rule: PaidRule = PaidRule.STRICT,
+    replies_every: float | None = None,
 ) -> subprocess.Popen[bytes]:
-    """One sender process (with `chats`: one sending straight to them, without the outbox)."""
+    """One sender process (with `chats`: one sending straight to them, without the outbox;
+    with `replies_every`: one answering a command that often instead)."""
     command = ["--worker", str(location), "--api", api, "--limit", str(limit)]
-    command += ["--start-at", str(start_at)]
+    command += ["--start-at", str(start_at), "--paid-rule", rule]
+    if replies_every is not None:
+        command += ["--replies-every", str(replies_every)]
     if chats is not None:
         command += ["--chats", str(chats.start), str(chats.stop)]
     return subprocess.Popen([sys.executable, "-m", "bench.bench_senders", *command])
@@ -129,6 +168,9 @@ async def run_senders(
     *,
     kill: bool,
     direct: bool = False,
+    rule: PaidRule = PaidRule.STRICT,
+    replies_every: float | None = None,
+    telegram_rule: PaidRule | None = None,
 ) -> Run:
     """Queue the alerts, start the senders, and wait until every chat has its alert."""
     location = databases.new()
@@ -141,7 +183,9 @@ async def run_senders(
     else:
         await queue_alerts(location, expected)
     async with TelegramStandIn() as telegram:
-        telegram.enforce_limits(per_second=FREE_PER_SECOND, paid_per_second=limit)
+        telegram.enforce_limits(
+            per_second=FREE_PER_SECOND, paid_per_second=limit, paid_rule=telegram_rule or rule
+        )
         start_at = time.time() + 3.0
         share = expected // senders
         workers = [
@@ -151,9 +195,21 @@ async def run_senders(
                 limit,
                 start_at,
                 range(1 + n * share, 1 + (n + 1) * share) if direct else None,
+                rule=rule,
             )
             for n in range(senders)
         ]
+        if replies_every is not None:
+            workers.append(
+                start_worker(
+                    location,
+                    telegram.base_url,
+                    limit,
+                    start_at,
+                    rule=rule,
+                    replies_every=replies_every,
+                )
+            )
         expected = share * senders if direct else expected
         try:
             await finish(telegram, expected, workers[0] if kill else None)
@@ -163,12 +219,14 @@ async def run_senders(
                     worker.send_signal(signal.SIGTERM)
             await asyncio.to_thread(_reap, workers)
         sends = telegram.requests_for("sendMessage")
+        accepted = [r for r in sends if r.status == 200]
         return Run(
             expected=expected,
-            accepted=[r for r in sends if r.status == 200],
+            accepted=[r for r in accepted if int(r.chat_id or 0) < FIRST_ASKER],
             requests=len(sends),
             rejected_429=sum(r.status == 429 for r in sends),
             killed=kill,
+            replies=[r for r in accepted if int(r.chat_id or 0) >= FIRST_ASKER],
         )
 
 
@@ -182,7 +240,9 @@ async def finish(
     while len(delivered) < expected and time.monotonic() - last_progress < STALL_SECONDS:
         await asyncio.sleep(0.2)
         sends = telegram.requests_for("sendMessage")
-        fresh = [r.chat_id for r in sends[seen:] if r.status == 200]
+        fresh = [
+            r.chat_id for r in sends[seen:] if r.status == 200 and int(r.chat_id or 0) < FIRST_ASKER
+        ]
         seen = len(sends)
         if fresh:
             delivered.update(fresh)
@@ -202,12 +262,14 @@ def _reap(workers: list[subprocess.Popen[bytes]]) -> None:
             worker.wait()
 
 
-async def direct_worker(location: str, api: str, limit: int, start_at: float, chats: range) -> None:
+async def direct_worker(
+    location: str, api: str, limit: int, start_at: float, chats: range, rule: PaidRule
+) -> None:
     """A process sending one message to each of its chats, 16 in flight, through the budget."""
     database: Path | str = location if "://" in location else Path(location)
     storage = Storage(database)
     await storage.open()
-    limiter = RateLimiter.for_send_rate(limit)
+    limiter = RateLimiter.for_send_rate(limit, paid_rule=rule)
     limiter.share_budget(storage)
     request = HTTPXRequest(connection_pool_size=32)
     bot = ExtBot("123456:TEST-TOKEN", base_url=f"{api}/bot", rate_limiter=limiter, request=request)
@@ -225,12 +287,46 @@ async def direct_worker(location: str, api: str, limit: int, start_at: float, ch
     await storage.close()
 
 
-async def worker(location: str, api: str, limit: int, start_at: float) -> None:
+async def replies_worker(
+    location: str, api: str, limit: int, start_at: float, every: float, rule: PaidRule
+) -> None:
+    """A process answering a command every `every` seconds, through the budget, until stopped."""
+    database: Path | str = location if "://" in location else Path(location)
+    storage = Storage(database)
+    await storage.open()
+    limiter = RateLimiter.for_send_rate(limit, paid_rule=rule)
+    limiter.share_budget(storage)
+    request = HTTPXRequest(connection_pool_size=32)
+    bot = ExtBot("123456:TEST-TOKEN", base_url=f"{api}/bot", rate_limiter=limiter, request=request)
+    stopping = asyncio.Event()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stopping.set)
+    answers: set[asyncio.Task[object]] = set()
+
+    async def answer(chat_id: int) -> None:
+        with contextlib.suppress(TelegramError):
+            await bot.send_message(chat_id, f"{time.monotonic():.6f}")
+
+    async with bot:
+        await asyncio.sleep(max(0.0, start_at - time.time()))
+        chat_id = FIRST_ASKER
+        while not stopping.is_set():
+            task = asyncio.create_task(answer(chat_id))
+            answers.add(task)
+            task.add_done_callback(answers.discard)
+            chat_id += 1
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stopping.wait(), every)
+        await asyncio.gather(*answers, return_exceptions=True)
+    limiter.stop_sharing()
+    await storage.close()
+
+
+async def worker(location: str, api: str, limit: int, start_at: float, rule: PaidRule) -> None:
     """A sender process: Storage, heartbeat, a Bot drawing from the shared budget, the Sender."""
     database: Path | str = location if "://" in location else Path(location)
     storage = Storage(database)
     await storage.open()
-    limiter = RateLimiter.for_send_rate(limit)
+    limiter = RateLimiter.for_send_rate(limit, paid_rule=rule)
     limiter.share_budget(storage)
     bot = ExtBot(
         "123456:TEST-TOKEN",
@@ -244,7 +340,9 @@ async def worker(location: str, api: str, limit: int, start_at: float) -> None:
     async with bot:
         await heartbeat.start()
         await asyncio.sleep(max(0.0, start_at - time.time()))
-        sender = Sender(bot, storage, time.time, SendLimits(paid_broadcast=limit > 30))
+        # Its claims live as long as its heartbeat: the other senders free them only if it dies.
+        limits = SendLimits(paid_broadcast=limit > 30)
+        sender = Sender(bot, storage, time.time, limits, process_id=heartbeat.process_id)
         sender.start()
         while not stopping.is_set() and await storage.outbox_backlog() > 0:
             with contextlib.suppress(TimeoutError):
@@ -286,18 +384,32 @@ async def capacity(seconds: float) -> float:
     return (len(middle) - 1) / (middle[-1] - middle[0]) if len(middle) > 1 else 0.0
 
 
-def describe(run: Run, limit: int) -> str:
+def describe(run: Run, limit: int, rule: PaidRule) -> str:
     share = run.rejected_429 / max(run.requests, 1)
     paid = sum(r.paid for r in run.accepted)
-    return (
+    text = (
         f"{run.rate() / limit:.3f} of {limit}/s ({run.rate():.1f}/s); 429s {run.rejected_429} "
         f"({share:.2%}); lost {run.lost}; duplicated {run.duplicated}; paid {paid:,} of "
-        f"{len(run.accepted):,}, free at most {run.most_free_in_one_second()} in a second"
+        f"{len(run.accepted):,}, free at most {run.most_free_in_one_second()} in a second, "
+        f"at most {run.most_before_a_free_one(rule)} counted ({rule}) in the second before one"
     )
+    p95 = run.reply_p95()
+    if p95 is not None:
+        paid_replies = sum(r.paid for r in run.replies)
+        text += f"; replies {len(run.replies)}, p95 {p95:.2f}s, paid {paid_replies}"
+    return text
 
 
 def measure(
-    engine: str, senders: list[int], limit: int, seconds: float, kill: bool, direct: bool
+    engine: str,
+    senders: list[int],
+    limit: int,
+    seconds: float,
+    kill: bool,
+    direct: bool,
+    rule: PaidRule,
+    replies_every: float | None,
+    telegram_rule: PaidRule | None = None,
 ) -> None:
     with bench_databases(engine) as databases:
         layouts: Iterator[tuple[int, bool]] = iter(
@@ -306,19 +418,38 @@ def measure(
         for count, killed in layouts:
             load_before = os.getloadavg()[0]
             run = asyncio.run(
-                run_senders(databases, count, limit, seconds, kill=killed, direct=direct)
+                run_senders(
+                    databases,
+                    count,
+                    limit,
+                    seconds,
+                    kill=killed,
+                    direct=direct,
+                    rule=rule,
+                    replies_every=replies_every,
+                    telegram_rule=telegram_rule,
+                )
             )
             load = f"load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after"
             label = f"{'budget alone, processes' if direct else 'senders'} x{count}"
             label += ", one SIGKILLed a third of the way" if killed else ""
-            result = describe(run, limit)
+            label += f", paid rule {rule}"
+            if telegram_rule not in (None, rule):
+                label += f" against a stand-in reading {telegram_rule}"
+            if replies_every is not None:
+                label += f", a command answered every {replies_every:g} s meanwhile"
+            stand_in = telegram_rule or rule
+            result = describe(run, limit, stand_in)
             print(f"{label}, {databases.name}: {result}", flush=True)
             append_result(
                 f"senders, shared budget (bench/bench_senders.py), {label}, {databases.name}",
                 result,
-                ">= 0.9 of the limit with 2+ senders; 429s <= 1 %; lost 0; duplicated 0",
+                ">= 0.9 of the limit with 2+ senders; 429s 0; lost 0; duplicated 0; replies' "
+                "p95 <= 1 s, none paid",
                 f"{run.expected:,} {'messages' if direct else 'alerts'} to as many private "
-                f"chats; stand-in limits {FREE_PER_SECOND}/s free, {limit}/s paid; each "
+                f"chats; stand-in limits {FREE_PER_SECOND}/s free ({stand_in}: "
+                f"{'paid ones count' if stand_in is PaidRule.STRICT else 'free ones only'}), "
+                f"{limit}/s paid; each "
                 f"{DIRECT_WORKER if direct else SENDER_WORKER}, "
                 f"RateLimiter.for_send_rate({limit}) sharing the budget, "
                 f"{SendLimits().max_in_flight} in flight; {load}"
@@ -340,6 +471,17 @@ def main() -> None:
         action="store_true",
         help="each process sends to chats of its own, without the outbox: the budget alone",
     )
+    parser.add_argument(
+        "--paid-rule", choices=list(PaidRule), default=PaidRule.STRICT, type=PaidRule
+    )
+    parser.add_argument("--replies-every", type=float, default=None)
+    parser.add_argument(
+        "--telegram-rule",
+        choices=list(PaidRule),
+        type=PaidRule,
+        default=None,
+        help="the stand-in reads the free 30 this way instead (what a wrong setting costs)",
+    )
     parser.add_argument("--chats", type=int, nargs=2, help=argparse.SUPPRESS)
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--api", help=argparse.SUPPRESS)
@@ -350,11 +492,18 @@ def main() -> None:
     args = parser.parse_args()
     # python-telegram-bot's preferred form of retry_after; the default only adds a warning.
     os.environ.setdefault("PTB_TIMEDELTA", "true")
-    if args.worker and args.chats:
+    rule = args.paid_rule
+    if args.worker and args.replies_every is not None:
+        asyncio.run(
+            replies_worker(
+                args.worker, args.api, args.limit, args.start_at, args.replies_every, rule
+            )
+        )
+    elif args.worker and args.chats:
         chats = range(*args.chats)
-        asyncio.run(direct_worker(args.worker, args.api, args.limit, args.start_at, chats))
+        asyncio.run(direct_worker(args.worker, args.api, args.limit, args.start_at, chats, rule))
     elif args.worker:
-        asyncio.run(worker(args.worker, args.api, args.limit, args.start_at))
+        asyncio.run(worker(args.worker, args.api, args.limit, args.start_at, rule))
     elif args.flood:
         asyncio.run(flood(args.flood, args.seconds, args.first_chat))
     elif args.capacity:
@@ -369,7 +518,17 @@ def main() -> None:
         )
     else:
         for engine in chosen_engines(args.engine):
-            measure(engine, args.senders, args.limit, args.seconds, args.kill, args.direct)
+            measure(
+                engine,
+                args.senders,
+                args.limit,
+                args.seconds,
+                args.kill,
+                args.direct,
+                rule,
+                args.replies_every,
+                args.telegram_rule,
+            )
 
 
 if __name__ == "__main__":

@@ -35,6 +35,7 @@ from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, text
 from bot.jobs import Periodic, ask_hubs, schedule_jobs
 from bot.matching.search import NewsSearch
 from bot.matching.topics import TopicRegistry, TopicWatcher
+from bot.ops.clock import ServerClock
 from bot.ops.health import MonitoringServer
 from bot.ops.heartbeat import Heartbeat, live_process_elsewhere
 from bot.ops.leadership import Leadership
@@ -58,8 +59,13 @@ def build_application(
     clock: Callable[[], float] = time.time,
     send_limits: SendLimits | None = None,
 ) -> WartaApp:
-    """Build the bot for its roles: storage, HTTP client, jobs and handlers, opened at start."""
+    """Build the bot for its roles: storage, HTTP client, jobs and handlers, opened at start.
+
+    `clock` is the application's wall time (a test's may be its own); every time it takes is
+    read on the database server's clock (bot.ops.clock), as the real wall time is.
+    """
     token = config.require_token()
+    server = ServerClock()
     seeds = load_feed_list(config.feeds_file)
     context_types = ContextTypes(context=WartaContext, bot_data=BotData)
     # The app owns its metrics registry: no process-wide state shared between instances.
@@ -75,10 +81,10 @@ def build_application(
         .defaults(DEFAULTS)
         .connection_pool_size(32)
         # Replies, edits and alerts alike: one bot-wide budget for everything sent to Telegram.
-        .rate_limiter(RateLimiter.for_send_rate(config.send_rate))
-        .post_init(_starter(config, seeds, clock, limits, monitor))
+        .rate_limiter(RateLimiter.for_send_rate(config.send_rate, paid_rule=config.paid_rule))
+        .post_init(_starter(config, seeds, server, server.on(clock), limits, monitor))
         .post_stop(_stop_sending)
-        .post_shutdown(_closer(monitor))
+        .post_shutdown(_closer(monitor, server))
     )
     if Role.UPDATES not in config.roles:
         builder = builder.updater(None)  # updates reach only processes with that role
@@ -91,14 +97,17 @@ def build_application(
 def _starter(
     config: Config,
     seeds: list[FeedSeed],
+    server: ServerClock,
     clock: Callable[[], float],
     limits: SendLimits,
     monitor: MonitoringServer,
 ) -> Callable[[Application[Any, Any, Any, Any, Any, Any]], Any]:
     async def post_init(app: WartaApp) -> None:
-        services = await open_services(app, config, seeds, clock, limits, monitor.metrics)
+        services = await open_services(
+            app, config, seeds, clock, limits, monitor.metrics, server=server
+        )
         app.bot_data.services = services
-        _share_send_budget(app, services.storage)
+        _share_send_budget(app, services.storage, server)
         await monitor.start(services.storage, services.heartbeat)
         if Role.UPDATES in config.roles:
             await _set_command_menus(app)
@@ -113,7 +122,9 @@ def _starter(
     return post_init
 
 
-def _share_send_budget(app: WartaApp, storage: Storage | None) -> None:
+def _share_send_budget(
+    app: WartaApp, storage: Storage | None, server: ServerClock | None = None
+) -> None:
     """Every call to Telegram from now on draws from the budget all processes share (None: stop)."""
     # The rate limiter is built with the application, before the database is open.
     limiter = app.bot.rate_limiter
@@ -121,7 +132,7 @@ def _share_send_budget(app: WartaApp, storage: Storage | None) -> None:
         if storage is None:
             limiter.stop_sharing()
         else:
-            limiter.share_budget(storage)
+            limiter.share_budget(storage, clock=server or ServerClock())
 
 
 MENU_COMMANDS = (
@@ -151,14 +162,24 @@ async def open_services(
     clock: Callable[[], float],
     limits: SendLimits,
     metrics: Metrics | None = None,
+    *,
+    server: ServerClock | None = None,
 ) -> Services:
-    """Open the database and HTTP client and load what matching needs."""
+    """Open the database and HTTP client and load what matching needs.
+
+    On PostgreSQL, `server` (the clock `clock` and the sender read the server's time on)
+    measures this machine's offset from the server first, and every minute after.
+    """
+    server = server or ServerClock()
     storage = Storage(config.database)
     await storage.open()
     try:
-        return await _services_on(app, storage, config, seeds, clock, limits, metrics)
+        if is_postgres_url(config.database):
+            await server.follow(storage)
+        return await _services_on(app, storage, config, seeds, clock, limits, metrics, server)
     except BaseException:
         # A start that fails half-way must not leave the database's threads holding the process.
+        await server.stop()
         await storage.close()
         raise
 
@@ -171,6 +192,7 @@ async def _services_on(
     clock: Callable[[], float],
     limits: SendLimits,
     metrics: Metrics | None,
+    wall: Callable[[], float],
 ) -> Services:
     roles = config.roles
     if not is_postgres_url(config.database):
@@ -195,7 +217,7 @@ async def _services_on(
     chats = ChatRegistry(storage, topics, clock, wake)
     heartbeat = Heartbeat(storage, sorted(roles), clock)
     if Role.SENDER in roles:
-        sender = _sender(app, storage, clock, limits, chats, metrics, heartbeat.process_id)
+        sender = _sender(app, storage, clock, limits, chats, metrics, heartbeat.process_id, wall)
     push_base = config.push_callback_base
     poller = None
     workers = None
@@ -283,8 +305,12 @@ def _sender(
     chats: ChatRegistry,
     metrics: Metrics | None,
     process_id: int,
+    wall: Callable[[], float],
 ) -> Sender:
-    """The outbox's sender, telling admins of finished broadcasts and chats about migrations."""
+    """The outbox's sender, telling admins of finished broadcasts and chats about migrations.
+
+    `clock` is the application's wall time, `wall` the real one: both on the server's clock.
+    """
 
     async def report_broadcast(report: BroadcastReport) -> None:
         admin_chat = await storage.get_chat(report.admin_chat_id)
@@ -303,6 +329,7 @@ def _sender(
         on_broadcast_done=report_broadcast,
         metrics=metrics,
         process_id=process_id,
+        wall=wall,
     )
 
 
@@ -326,10 +353,11 @@ async def _stop_sending(app: WartaApp) -> None:
 
 
 def _closer(
-    monitor: MonitoringServer,
+    monitor: MonitoringServer, server: ServerClock
 ) -> Callable[[Application[Any, Any, Any, Any, Any, Any]], Any]:
     async def post_shutdown(app: WartaApp) -> None:
         await monitor.stop()
+        await server.stop()
         await _close_resources(app)
 
     return post_shutdown

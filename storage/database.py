@@ -106,6 +106,10 @@ class Dialect(Protocol):
         rows another transaction holds; nothing where one writer at a time is the rule."""
         ...
 
+    def clock(self) -> str:
+        """SQL for the database's time now (Unix seconds), read as the statement runs."""
+        ...
+
 
 class Engine(Protocol):
     """One engine's connections, migrations and searches."""

@@ -164,6 +164,10 @@ class PostgresDialect:
         """Row locks, passing over rows another process is claiming at this moment."""
         return f" FOR UPDATE OF {table} SKIP LOCKED"
 
+    def clock(self) -> str:
+        """The server's clock as the statement runs (now() stops at the transaction's start)."""
+        return "extract(epoch FROM clock_timestamp())"
+
 
 class PostgresSession:
     """Queries on one pooled connection; `?` and `:name` placeholders become psycopg's."""

@@ -9,6 +9,13 @@ from storage.models import ProcessInfo
 class ProcessQueries(Database):
     """Which processes are alive, with which roles, and who holds each lease."""
 
+    async def database_time(self) -> float:
+        """The database's clock now, in Unix seconds: the server's on PostgreSQL."""
+        row = await self._one(f"SELECT {self.dialect.clock()} AS now")
+        if row is None:
+            raise LookupError("the database did not tell its time")
+        return float(row["now"])
+
     async def register_process(
         self, process_id: int, roles: str, host: str, pid: int, now: float
     ) -> None:

@@ -79,6 +79,10 @@ class SqliteDialect:
         """Nothing: the write transaction (BEGIN IMMEDIATE) already excludes every other writer."""
         return ""
 
+    def clock(self) -> str:
+        """This machine's clock, the only one an SQLite file's processes share."""
+        return "((julianday('now') - 2440587.5) * 86400.0)"
+
 
 class SqliteSession:
     """Queries on one aiosqlite connection."""

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import DEFAULT_API_URL, ConfigError, load_config
+from bot.config import DEFAULT_API_URL, ConfigError, PaidRule, load_config
 from bot.feeds.feedlist import FeedListError, load_feed_list
 
 
@@ -35,6 +35,7 @@ def test_every_variable_is_read() -> None:
             "WARTA_ADMINS": "12, 34",
             "WARTA_LOG_LEVEL": "debug",
             "WARTA_SEND_RATE": "250",
+            "WARTA_PAID_RULE": "Lenient",
         },
         dotenv=None,
     )
@@ -46,6 +47,7 @@ def test_every_variable_is_read() -> None:
     assert config.admins == {12, 34}
     assert config.log_level == "DEBUG"
     assert config.send_rate == 250
+    assert config.paid_rule == PaidRule.LENIENT
 
 
 def test_dotenv_fills_in_but_the_environment_wins(tmp_path: Path) -> None:
@@ -75,6 +77,7 @@ def test_dotenv_fills_in_but_the_environment_wins(tmp_path: Path) -> None:
         ("WARTA_SEND_RATE", "2.5"),
         ("WARTA_SEND_RATE", "cepat"),
         ("WARTA_SEND_RATE", "-5"),
+        ("WARTA_PAID_RULE", "free"),
     ],
 )
 def test_a_bad_value_names_its_variable(variable: str, value: str) -> None:
@@ -99,6 +102,11 @@ def test_the_longest_poll_interval_must_not_be_below_the_shortest() -> None:
 @pytest.mark.parametrize("value", ["1", "30", "1000"])
 def test_the_send_rate_takes_whole_numbers_up_to_telegrams_paid_maximum(value: str) -> None:
     assert load_config({"WARTA_SEND_RATE": value}, dotenv=None).send_rate == int(value)
+
+
+def test_the_paid_rule_is_strict_unless_the_operator_says_lenient() -> None:
+    assert load_config({}, dotenv=None).paid_rule == PaidRule.STRICT
+    assert load_config({"WARTA_PAID_RULE": " strict "}, dotenv=None).paid_rule == PaidRule.STRICT
 
 
 ALLOW_LIST = "127.0.0.1, 10.20.0.0/16, ::1"

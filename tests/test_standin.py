@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dtm
 import time
 from collections.abc import AsyncIterator
@@ -385,6 +386,26 @@ async def test_beyond_30_per_second_only_paid_broadcasts_pass_up_to_the_paid_lim
     assert [m.paid for m in tg.sent] == [False] * 30 + [True] * 10
     assert [r.paid for r in tg.requests_for("sendMessage")] == [False] * 31 + [True] * 11
     assert tg.rejected_429 == 2
+
+
+@pytest.mark.parametrize(("paid_rule", "free_after_paid"), [("strict", 0), ("lenient", 20)])
+async def test_whether_paid_broadcasts_count_toward_the_free_30_is_a_setting(
+    tg: TelegramStandIn, paid_rule: str, free_after_paid: int
+) -> None:
+    tg.enforce_limits(paid_per_second=100, paid_rule=paid_rule, clock=lambda: 1000.0)
+    async with Bot(tg.token, base_url=f"{tg.base_url}/bot") as plain_bot:
+        for n in range(10):
+            await plain_bot.send_message(CHAT + n, "free")
+        for n in range(20):
+            await plain_bot.send_message(CHAT + 10 + n, "paid", allow_paid_broadcast=True)
+        # Strictly, 30 messages of any kind left this second: no free one may follow.
+        free = 0
+        with contextlib.suppress(RetryAfter):
+            for n in range(21):
+                await plain_bot.send_message(CHAT + 30 + n, "free again")
+                free += 1
+    assert free == free_after_paid
+    assert tg.rejected_429 == 1
 
 
 async def test_without_a_paid_limit_the_paid_flag_changes_nothing(tg: TelegramStandIn) -> None:

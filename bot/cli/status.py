@@ -6,15 +6,16 @@ import argparse
 import asyncio
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from bot.config import Config, ConfigError, Role, load_config
+from bot.ops.clock import ServerClock
 from bot.ops.durations import format_duration
 from bot.ops.heartbeat import PROCESS_TIMEOUT_SECONDS
 from bot.ops.leadership import LEASE_NAME
-from storage import DATABASE_ERRORS, DatabaseOpenError, Storage, describe
+from storage import DATABASE_ERRORS, DatabaseOpenError, Storage, describe, is_postgres_url
 
 EXIT_OK, EXIT_ROLE_MISSING, EXIT_CONFIG = 0, 1, 2
 LANGUAGE = "en"  # operators' output, like the other subcommands'
@@ -47,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
     """Print the cluster's state; exit 1 if a role is missing, 2 on a configuration error."""
     try:
         config = load_config()
-        report = asyncio.run(_report(config, time.time()))
+        report = asyncio.run(status_report(config))
     except (ConfigError, DatabaseOpenError) as error:
         print(f"warta status: {error}", file=sys.stderr)
         return EXIT_CONFIG
@@ -55,12 +56,18 @@ def run(args: argparse.Namespace) -> int:
     return report.code
 
 
-async def _report(config: Config, now: float) -> Report:
+async def status_report(config: Config, clock: Callable[[], float] = time.time) -> Report:
+    """What `warta status` prints, read at this machine's `clock` (the server's, on PostgreSQL)."""
     if isinstance(config.database, Path) and not config.database.exists():
         raise ConfigError(f"no database at {config.database} (WARTA_DB)")
     storage = Storage(config.database)
     await storage.open()
     try:
+        server = ServerClock(clock)
+        if is_postgres_url(config.database):
+            # Heartbeats and leases are on the server's clock; this machine's may be off.
+            await server.measure(storage)
+        now = server()
         processes = await storage.live_processes(now - PROCESS_TIMEOUT_SECONDS)
         leader = await storage.lease_holder(LEASE_NAME, now)
         backlog = await storage.work_backlog(now, config.poll_seconds)

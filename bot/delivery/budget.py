@@ -16,6 +16,11 @@ Beyond Telegram's free 30 a second, the first few turns of a reservation go free
 grid allows (at most FREE_BATCH at once, so the shared free grid runs at 30 - FREE_BATCH - 1,
 spread the same way and over the slack it may catch up); the others go as paid broadcasts, and
 a call that may not be paid for (a reply) waits for a free turn.
+
+Whether paid messages count toward the free 30 a second, Telegram does not say. Read leniently
+they do not: the free grid counts free turns only. Read strictly (`strict`) every turn counts:
+above 30 a second nearly every turn is paid, and a call that must go free takes a turn once
+the grid has drained the second before it; the grid waits for it (storage/budget.py).
 """
 
 from __future__ import annotations
@@ -42,6 +47,9 @@ JITTER_SECONDS = 0.03
 FREE_BATCH = 3
 # How far the free grid may have fallen behind and still be caught up with.
 FREE_SLACK_SECONDS = 0.1
+# Read strictly, how late a reply's free turn may still be used: the grid drains this much more
+# before it, so that a busy machine's oversleeping does not cost the reply another wait.
+DRAINED_LATE_SECONDS = 0.1
 # After another process's reservation, the grid counts as shared this long: its turns (held at
 # most HOLD_SECONDS ahead) and the second Telegram counts them in must have passed.
 SHARE_SECONDS = 1.0 + 2 * HOLD_SECONDS
@@ -64,6 +72,7 @@ class _Turn:
     at: float  # Unix time
     free: bool
     shared: bool  # other processes take turns too: it must not be used late
+    late: float = LATE_SECONDS  # how late it may be used all the same
 
 
 def shared_rate(per_second: float) -> float:
@@ -77,12 +86,26 @@ def shared_free_rate(free_per_second: int) -> float:
     return (free_per_second - FREE_BATCH - 1) / spread
 
 
+def drained_after(per_second: float, free_per_second: int) -> float:
+    """Read strictly: how long after the grid's last turn a free turn is safe, however densely
+    the grid ran before it.
+
+    Turns are at least 1/per_second apart, so from then on the second before (as Telegram may
+    see it, bunched by LATE and JITTER, and with the free grid's slack) holds fewer turns than
+    the free grid leaves room for: a free turn and its batch find the free rate not reached.
+    """
+    room = free_per_second - FREE_BATCH - 1
+    window = 1 + DRAINED_LATE_SECONDS + JITTER_SECONDS + FREE_SLACK_SECONDS
+    return max(0.0, window - (room - 1) / per_second)
+
+
 class SharedBudget:
     """Turns for this process's calls, reserved from the grid every process shares.
 
-    `per_second` is this process's pace alone on the grid (its RateLimiter's); `clock` is wall
-    time (Unix seconds), on which every process and machine reads the grid. Without
-    `free_per_second` every turn goes free (the bot pays for nothing).
+    `per_second` is this process's pace alone on the grid (its RateLimiter's); `clock` is the
+    time every process and machine reads the grid on: the database server's (bot.ops.clock).
+    Without `free_per_second` every turn goes free (the bot pays for nothing); `strict` reads
+    Telegram's free rate as counting paid messages too.
     """
 
     def __init__(
@@ -91,6 +114,7 @@ class SharedBudget:
         per_second: float,
         free_per_second: int | None = None,
         *,
+        strict: bool = False,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
@@ -103,6 +127,7 @@ class SharedBudget:
         free = free_per_second or 1
         self._free_spacing = Spacing(1.0 / free, 1.0 / shared_free_rate(free))
         self._batch = max(1, math.floor(per_second * HOLD_SECONDS))
+        self._free_cap = drained_after(per_second, free) if strict else None
         self._turns: deque[_Turn] = deque()
         self._waiting = 0  # calls waiting for a turn, none held for them
         self._paused_until = 0.0  # the latest pause another process began (Unix time)
@@ -131,13 +156,13 @@ class SharedBudget:
                 continue
             if turn.at > now:
                 await self._sleep(turn.at - now)
-            if not turn.shared or self._clock() - turn.at <= LATE_SECONDS:
+            if not turn.shared or self._clock() - turn.at <= turn.late:
                 return turn.free
             # Overslept: leaving now could bunch with other processes' turns.
 
-    async def pause(self, until: float) -> None:
-        """Telegram asked the bot to wait: no sender of another process sends before `until`."""
-        await self._store.pause_sending(until, self._taker)
+    async def pause(self, seconds: float) -> None:
+        """Telegram asked the bot to wait: no sender of another process sends for `seconds`."""
+        await self._store.pause_sending(self._clock() + seconds, self._taker)
 
     def _take(self, needs_free: bool) -> _Turn | None:
         """The earliest turn held (a free one if the call needs it), taken out of the stock."""
@@ -152,7 +177,9 @@ class SharedBudget:
 
     def _forget_late(self, now: float) -> None:
         # A process alone may use a turn late: its windows keep its calls within the limits.
-        while self._turns and self._turns[0].shared and self._turns[0].at < now - LATE_SECONDS:
+        while (
+            self._turns and self._turns[0].shared and self._turns[0].at < now - self._turns[0].late
+        ):
             self._turns.popleft()
 
     async def _reserve(self, needs_free: bool) -> None:
@@ -162,6 +189,9 @@ class SharedBudget:
                 return  # another call's reservation brought one
             calls = min(self._batch, max(1, self._waiting - len(self._turns)))
             paying = self._free_per_second is not None
+            wait_free = needs_free and paying and self._free_cap is not None
+            if wait_free:
+                calls = min(calls, FREE_BATCH)  # all of them free: no turn held for nobody
             request = TurnRequest(
                 taker=self._taker,
                 calls=calls,
@@ -170,16 +200,19 @@ class SharedBudget:
                 free_spacing=self._free_spacing,
                 free_slack=FREE_SLACK_SECONDS,
                 share_seconds=SHARE_SECONDS,
+                free_cap=self._free_cap,
+                wait_free=wait_free,
             )
             granted = await self._store.reserve_send_turns(self._clock(), request)
-            self._add(granted, granted.free if paying else calls)
+            late = DRAINED_LATE_SECONDS if wait_free else LATE_SECONDS
+            self._add(granted, granted.free if paying else calls, late)
         if needs_free and not self._holds(needs_free):
             # The free grid is taken up to free_at: ask again then, not before.
             await self._sleep(max(0.0, granted.free_at - self._clock()))
 
-    def _add(self, granted: SendTurns, free: int) -> None:
+    def _add(self, granted: SendTurns, free: int, late: float = LATE_SECONDS) -> None:
         if granted.paused_by != self._taker:
             self._paused_until = max(self._paused_until, granted.paused_until)
         for index in range(granted.calls):
             at = granted.first + index * granted.interval
-            self._turns.append(_Turn(at, index < free, granted.shared))
+            self._turns.append(_Turn(at, index < free, granted.shared, late))

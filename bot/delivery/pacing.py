@@ -16,6 +16,7 @@ from telegram.constants import FloodLimit
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
+from bot.config import PaidRule
 from bot.delivery.budget import BudgetStore, SharedBudget
 from storage import DATABASE_ERRORS, StorageClosedError
 
@@ -97,11 +98,31 @@ class AnsweredWindow:
         try:
             yield
         finally:
-            self._in_flight -= 1
-            self._answered.append(asyncio.get_running_loop().time())
-            # Every waiter looks again; those that find no room go back to waiting.
-            self._changed.set()
-            self._changed = asyncio.Event()
+            self._leave()
+
+    @contextlib.asynccontextmanager
+    async def counted(self) -> AsyncIterator[None]:
+        """Count one call that goes whether or not there is room, once no call waits for room.
+
+        (Calls that always go would otherwise keep a full window full for ever.)
+        """
+        while self._waiting:
+            await self._changed.wait()
+        self._in_flight += 1
+        try:
+            yield
+        finally:
+            self._leave()
+
+    def _leave(self) -> None:
+        self._in_flight -= 1
+        self._answered.append(asyncio.get_running_loop().time())
+        self._notify()
+
+    def _notify(self) -> None:
+        # Every waiter looks again; those that find no room go back to waiting.
+        self._changed.set()
+        self._changed = asyncio.Event()
 
     async def _admit(self) -> None:
         while True:
@@ -118,6 +139,8 @@ class AnsweredWindow:
                     await asyncio.wait_for(self._changed.wait(), ages_out)
             finally:
                 self._waiting -= 1
+                if not self._waiting:
+                    self._notify()  # counted calls held back for it may go
 
     def _forget_old(self, now: float) -> None:
         while self._answered and self._answered[0] <= now - self._seconds:
@@ -134,7 +157,10 @@ class RateLimiter(BaseRateLimiter[None]):
     With `free_per_second`, only that many calls a second go free: a call that carries
     `allow_paid_broadcast` (the sender's messages, when the operator pays) keeps it only when the
     free budget is spent, and goes free otherwise; any other call waits for the free budget, and
-    goes before the paid ones when it has room. Without it, no call ever goes paid.
+    goes before the paid ones when it has room. Without it, no call ever goes paid. `paid_rule`
+    says what the free budget counts: under STRICT every call (a free one goes only while fewer
+    than `free_per_second` calls of any kind left within the second), under LENIENT the free
+    calls only (Telegram does not document which).
 
     Once `share_budget` gave it the database, calls take their turns from the budget every
     process shares (bot.delivery.budget) instead of this process's Pacer, so the sum over all
@@ -145,9 +171,16 @@ class RateLimiter(BaseRateLimiter[None]):
     process's Pacer.
     """
 
-    def __init__(self, per_second: float, *, free_per_second: int | None = None) -> None:
+    def __init__(
+        self,
+        per_second: float,
+        *,
+        free_per_second: int | None = None,
+        paid_rule: PaidRule = PaidRule.STRICT,
+    ) -> None:
         self._per_second = per_second
         self._free_per_second = free_per_second
+        self._strict = paid_rule is PaidRule.STRICT
         self._pacer = Pacer(per_second)
         self._window = AnsweredWindow(math.floor(per_second) + 1, 1.0)
         self._free = AnsweredWindow(free_per_second, 1.0) if free_per_second else None
@@ -155,21 +188,27 @@ class RateLimiter(BaseRateLimiter[None]):
         self._alone_until = 0.0  # monotonic: the shared budget failed, not asked before then
 
     def share_budget(self, store: BudgetStore, *, clock: Callable[[], float] = time.time) -> None:
-        """Take every call's turn from the budget all processes share in the database."""
-        self._shared = SharedBudget(store, self._per_second, self._free_per_second, clock=clock)
+        """Take every call's turn from the budget all processes share in the database.
+
+        `clock` is the time all processes share: the database server's (bot.ops.clock).
+        """
+        self._shared = SharedBudget(
+            store, self._per_second, self._free_per_second, strict=self._strict, clock=clock
+        )
 
     def stop_sharing(self) -> None:
         """Back to this process's own Pacer (the database is about to close)."""
         self._shared = None
 
     @classmethod
-    def for_send_rate(cls, send_rate: int) -> RateLimiter:
-        """The budget of WARTA_SEND_RATE: at most that many calls a second, the free 30 first."""
+    def for_send_rate(cls, send_rate: int, *, paid_rule: PaidRule = PaidRule.STRICT) -> RateLimiter:
+        """The budget of WARTA_SEND_RATE: at most that many calls a second, the free 30 first
+        (which WARTA_PAID_RULE counts)."""
         # The pacer's grid lets one call more than its pace leave within a second: pace one
         # under the rate (below 10 a second, at 90 % of it, which keeps the same bound).
         pace = max(send_rate - 1, 0.9 * send_rate)
         free = FloodLimit.MESSAGES_PER_SECOND
-        return cls(pace, free_per_second=free if send_rate > free else None)
+        return cls(pace, free_per_second=free if send_rate > free else None, paid_rule=paid_rule)
 
     async def initialize(self) -> None:
         """Nothing to open."""
@@ -223,7 +262,7 @@ class RateLimiter(BaseRateLimiter[None]):
         wait = error.retry_after
         seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
         try:
-            await shared.pause(time.time() + seconds)
+            await shared.pause(seconds)
         except _BUDGET_ERRORS as failure:
             log.error("pause not shared with the other processes reason=%s", failure)
 
@@ -239,7 +278,12 @@ class RateLimiter(BaseRateLimiter[None]):
             yield
         elif paid_turn or (data.get(PAID) and not self._free.has_room()):
             # The shared budget gives a turn that is not free only to a call that may be paid.
-            yield
+            if self._strict:
+                # Read strictly, a paid message counts toward the free 30 a second too.
+                async with self._free.counted():
+                    yield
+            else:
+                yield
         else:
             # Telegram charges for every message that carries the flag: never for a free one.
             data.pop(PAID, None)

@@ -287,6 +287,9 @@ class _RateLimits:
     # With it, a send carrying allow_paid_broadcast skips the free per-second limit, up to this
     # many sends of any kind a second; without it, the flag changes nothing.
     paid_per_second: int | None = None
+    # Whether paid sends count toward the free limit that sends without the flag must keep to
+    # (Telegram does not say): "strict" counts them, "lenient" counts free sends only.
+    paid_rule: str = "lenient"
     total: _Window = field(init=False)
     paid: _Window | None = field(init=False)
     groups: dict[int, _Window] = field(default_factory=dict)
@@ -296,11 +299,12 @@ class _RateLimits:
         self.total = _Window(self.per_second, 1.0)
         self.paid = _Window(self.paid_per_second, 1.0) if self.paid_per_second else None
 
-    def windows(self, chat_id: int, paid: bool) -> Iterator[_Window]:
-        """The windows a send to chat_id counts against."""
+    def windows(self, chat_id: int, paid: bool, *, counting: bool = False) -> Iterator[_Window]:
+        """The windows a send to chat_id is checked against (counted in, with `counting`)."""
         if self.paid is not None:
             yield self.paid
-        if not paid or self.paid is None:
+        # Read strictly, a paid send is not held to the free limit but counts toward it.
+        if not paid or self.paid is None or (counting and self.paid_rule == "strict"):
             yield self.total
         if chat_id < 0:
             yield self.groups.setdefault(chat_id, _Window(self.per_group_per_minute, 60.0))
@@ -318,7 +322,7 @@ class _RateLimits:
 
     def record(self, chat_id: int, now: float, paid: bool) -> None:
         """Count an accepted send."""
-        for window in self.windows(chat_id, paid):
+        for window in self.windows(chat_id, paid, counting=True):
             window.stamps.append(now)
 
 
@@ -799,17 +803,23 @@ class TelegramStandIn:
         per_chat_per_second: float | None = None,
         *,
         paid_per_second: int | None = None,
+        paid_rule: str = "lenient",
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         """Apply flood limits to sendMessage/sendDocument/sendPhoto; excess answers 429.
 
         With `paid_per_second`, sends that carry allow_paid_broadcast count against that limit
         instead of `per_second` (Telegram's paid broadcasts); per-chat and per-group limits hold
-        for them too. The limits count on `clock`: a test that stops it checks them whatever the
+        for them too. Whether they also count toward `per_second` for the sends without the
+        flag, Telegram does not say: `paid_rule` "strict" counts them (a free send is refused
+        once `per_second` sends of any kind were accepted within the last second), "lenient"
+        does not. The limits count on `clock`: a test that stops it checks them whatever the
         machine's speed.
         """
+        if paid_rule not in ("strict", "lenient"):
+            raise ValueError(f"paid_rule must be strict or lenient, got {paid_rule!r}")
         self._limits = _RateLimits(
-            per_second, per_group_per_minute, per_chat_per_second, paid_per_second
+            per_second, per_group_per_minute, per_chat_per_second, paid_per_second, paid_rule
         )
         self._limits_clock = clock
 

@@ -16,9 +16,10 @@ from telegram.ext import BaseRateLimiter, ExtBot
 
 from bot.delivery.pacing import RateLimiter
 from bot.delivery.sender import Sender, SendLimits
+from bot.ops.clock import ServerClock
 from bot.ops.heartbeat import Heartbeat
 from bot.standin import TelegramStandIn
-from storage import Storage
+from storage import Storage, is_postgres_url
 from storage.models import FeedSeed, NewItem
 
 Request = Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]]
@@ -115,18 +116,21 @@ async def sender_process(
     limiter: BaseRateLimiter[Any] | None = None,
     beating: bool = True,
     process_timeout: float = 20.0,
+    local_clock: Callable[[], float] = time.time,
 ) -> AsyncIterator[RunningSender]:
     """A started Sender with its own storage and registered process: beating, or silent from
-    the start (a process that died once it registered)."""
+    the start (a process that died once it registered). Its machine's clock is `local_clock`;
+    as Warta's processes do, it takes shared times from the database server's clock."""
     storage = Storage(database)
     await storage.open()
-    heartbeat = Heartbeat(storage, ["sender"], time.time)
+    clock = ServerClock(local_clock)
+    if is_postgres_url(database):
+        await clock.measure(storage)
+    heartbeat = Heartbeat(storage, ["sender"], clock)
     if beating:
         await heartbeat.start()
     else:
-        await storage.register_process(
-            heartbeat.process_id, "sender", "test", os.getpid(), time.time()
-        )
+        await storage.register_process(heartbeat.process_id, "sender", "test", os.getpid(), clock())
     base_url = f"{telegram.base_url}/bot"
     rate_limiter = limiter if limiter is not None else RateLimiter(limits.per_second)
     try:
@@ -134,10 +138,11 @@ async def sender_process(
             sender = Sender(
                 bot,
                 storage,
-                time.time,
+                clock,
                 limits,
                 process_id=heartbeat.process_id,
                 process_timeout=process_timeout,
+                wall=clock,
             )
             sender.start()
             try:

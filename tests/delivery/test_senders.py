@@ -70,6 +70,39 @@ async def test_starting_a_sender_leaves_a_live_senders_claims_alone(
         assert alert_titles(telegram, chat_id) == TITLES[:2]
 
 
+async def test_a_live_sender_whose_clock_is_slow_keeps_its_claims_on_postgresql(
+    telegram: TelegramStandIn, postgres_url: str
+) -> None:
+    storage = Storage(postgres_url)
+    await storage.open()
+    chats = {chat_id: "private" for chat_id in range(1, 5)}
+    await queue_alerts(storage, chats, TITLES[:2])
+    await storage.close()
+    slow = Gate()  # the first sender's network holds its message until the test opens it
+    # The first sender's machine is 25 s behind: on its own clock its heartbeats would look
+    # older than the 20 s after which a process counts as dead.
+    first = sender_process(
+        telegram,
+        postgres_url,
+        SendLimits(max_in_flight=1),
+        limiter=slow,
+        local_clock=lambda: time.time() - 25,
+    )
+    async with first:
+        await slow.wait_for(lambda gate: len(gate.held) == 1)
+        (held_chat,) = slow.held
+        async with sender_process(telegram, postgres_url, SendLimits()):
+            await telegram.wait_for(lambda tg: len(tg.sent) >= 6, timeout=30)
+            assert telegram.messages_to(held_chat) == []
+            slow.open()
+            await slow.wait_for(lambda gate: gate.passed >= 1)
+            await telegram.wait_for(lambda tg: len(deliveries(tg)) == 8, timeout=30)
+    # The held message went once, by the sender that claimed it.
+    assert set(deliveries(telegram).values()) == {1}
+    for chat_id in chats:
+        assert alert_titles(telegram, chat_id) == TITLES[:2]
+
+
 async def test_a_dead_senders_messages_are_sent_by_another_after_its_timeout(
     telegram: TelegramStandIn, storage: Storage, database: Path | str
 ) -> None:
