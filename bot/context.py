@@ -23,6 +23,7 @@ from bot.matching.search import NewsSearch
 from bot.matching.topics import TopicRegistry, TopicWatcher
 from bot.ops.heartbeat import Heartbeat
 from bot.ops.leadership import Leadership
+from bot.places.gazetteer import Gazetteer
 from storage import Storage
 
 
@@ -37,6 +38,7 @@ class Services:
     config: Config
     storage: Storage
     http: httpx.AsyncClient
+    gazetteer: Gazetteer
     topics: TopicRegistry
     chats: ChatRegistry
     subscriptions: Subscriptions

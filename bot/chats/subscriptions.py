@@ -6,8 +6,11 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from bot.chats.places import places_meant
 from bot.matching import TopicQuery, TopicSyntaxError, parse_topic
 from bot.matching.topics import TopicRegistry
+from bot.places.follow import where
+from bot.places.gazetteer import Gazetteer, Place
 from storage import Storage
 from storage.models import Topic
 
@@ -33,6 +36,17 @@ class SubscribeOutcome:
     existing: list[str] = field(default_factory=list)
     refused: list[Refusal] = field(default_factory=list)
     over_limit: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Follow:
+    """What /region did: the key stored (None when nothing was), the name shown, whether it
+    was new, and the places a name fits when it fits several (Malang)."""
+
+    key: str | None
+    shown: str
+    added: bool
+    choices: tuple[Place, ...] = ()
 
 
 def split_region(text: str) -> tuple[str, str | None]:
@@ -79,7 +93,10 @@ class Subscriptions:
         registry: TopicRegistry,
         clock: Callable[[], float],
         limit: int = MAX_TOPICS_PER_CHAT,
+        *,
+        gazetteer: Gazetteer | None = None,
     ) -> None:
+        self._gazetteer = gazetteer
         self._storage = storage
         self._registry = registry
         self._clock = clock
@@ -169,15 +186,30 @@ class Subscriptions:
                 described.append((topic, None))
         return described
 
-    async def follow_region(self, chat_id: int, wanted: str) -> tuple[str | None, bool]:
-        """Follow a known region by name (any case): (its proper name or None, newly added)."""
-        regions = {region.casefold(): region for region in await self._storage.known_regions()}
-        region = regions.get(" ".join(wanted.split()).casefold())
-        if region is None:
-            return None, False
-        added = await self._storage.follow_region(chat_id, region, self._clock())
-        self._registry.follow_region(chat_id, region)
-        return region, added
+    async def follow_region(self, chat_id: int, wanted: str) -> Follow:
+        """Follow a place (by name, short form or code) or a feed region that names no place."""
+        places = places_meant(self._gazetteer, wanted) if self._gazetteer else []
+        if len(places) > 1:
+            return Follow(None, wanted, False, tuple(places))
+        if places:
+            key, shown = places[0].code, where(self._gazetteer, places[0])  # type: ignore[arg-type]
+        else:
+            regions = {r.casefold(): r for r in await self._storage.known_regions()}
+            key = shown = regions.get(" ".join(wanted.split()).casefold(), "")
+            if not key:
+                return Follow(None, wanted, False)
+        added = await self._storage.follow_region(chat_id, key, self._clock())
+        self._registry.follow_region(chat_id, key)
+        return Follow(key, shown, added)
+
+    async def followed(self, chat_id: int) -> list[tuple[str, str]]:
+        """The places and regions a chat follows: (stored key, name shown), in order chosen."""
+        return [(key, self.shown(key)) for key in await self._storage.chat_regions(chat_id)]
+
+    def shown(self, key: str) -> str:
+        """How a followed place or region is shown ("Garut, Jawa Barat", "Nasional")."""
+        place = self._gazetteer.by_code(key) if self._gazetteer else None
+        return where(self._gazetteer, place) if place and self._gazetteer else key
 
     async def region_with_id(self, chat_id: int, wanted: str) -> str | None:
         """The known or followed region whose id is `wanted`, or None."""
@@ -198,10 +230,14 @@ class Subscriptions:
         return [*await self._storage.known_regions(), *await self._storage.chat_regions(chat_id)]
 
     async def unfollow_region(self, chat_id: int, wanted: str) -> str | None:
-        """Stop following a region; return its name, or None if the chat did not follow it."""
-        for region in await self._storage.chat_regions(chat_id):
-            if region.casefold() == " ".join(wanted.split()).casefold():
-                await self._storage.unfollow_region(chat_id, region)
-                self._registry.unfollow_region(chat_id, region)
-                return region
+        """Stop following a place or region (by key, name or short form); return its name, or
+        None if the chat did not follow it."""
+        folded = " ".join(wanted.split()).casefold()
+        meant = places_meant(self._gazetteer, wanted) if self._gazetteer else []
+        codes = {place.code for place in meant} if len(meant) == 1 else set()
+        for key, shown in await self.followed(chat_id):
+            if folded in (key.casefold(), shown.casefold()) or key in codes:
+                await self._storage.unfollow_region(chat_id, key)
+                self._registry.unfollow_region(chat_id, key)
+                return shown
         return None

@@ -42,6 +42,8 @@ from bot.matching import prepare_document
 from bot.matching.topics import TopicRegistry
 from bot.ops.heartbeat import PROCESS_TIMEOUT_SECONDS
 from bot.ops.metrics import Metrics, ParseScope
+from bot.places.follow import places_of_item
+from bot.places.gazetteer import Gazetteer
 from bot.wib import wib_at
 from storage import DATABASE_ERRORS, Storage, StorageClosedError
 from storage.models import Feed, FullTextMode, NewItem
@@ -106,9 +108,12 @@ class FeedPoller:
         owner: int = 0,
         workers: FeedWorkers | None = None,
         on_fetched: Callable[[Feed, FetchedFeed], Awaitable[None]] | None = None,
+        gazetteer: Gazetteer | None = None,
     ) -> None:
         """owner is this process's id (its heartbeat's): the claims it takes are in its name;
-        on_fetched sees each new document (WebSub looks for a hub in it)."""
+        on_fetched sees each new document (WebSub looks for a hub in it); with a gazetteer,
+        each new item is located and its places stored and matched against place followers."""
+        self._gazetteer = gazetteer
         self._on_fetched = on_fetched
         self._storage = storage
         self._owner = owner
@@ -535,10 +540,15 @@ class FeedPoller:
         published = entry.published_at
         if published is not None and published > now + 3600:
             published = None  # a date in the future says nothing about when it was published
+        places: dict[str, str] = {}
+        if self._gazetteer is not None:
+            places = places_of_item(
+                self._gazetteer, feed.region, title=title, teaser=teaser, article=article
+            )
         alerts: dict[int, tuple[str, ...]] = {}
         if self._should_alert(feed, published, now):
             document = prepare_document(title, body, feed.region)
-            alerts = self._topics.chats_for(document, feed.region)
+            alerts = self._topics.chats_for(document, feed.region, places)
         return NewItem(
             identity=entry.identity,
             title=title,
@@ -547,6 +557,7 @@ class FeedPoller:
             link=entry.link,
             published_at=published,
             alerts=tuple(alerts.items()),
+            places=tuple(places),
         )
 
     @staticmethod

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from bot.matching import MatchDocument, TopicIndex, TopicQuery, TopicSyntaxError, parse_topic
 from storage import DATABASE_ERRORS, Storage
@@ -86,12 +86,22 @@ class TopicRegistry:
                 followers.discard(old_chat_id)
                 followers.add(new_chat_id)
 
-    def chats_for(self, document: MatchDocument, region: str) -> dict[int, tuple[str, ...]]:
-        """Every chat the item concerns, with the topics (or the region) that matched."""
+    def chats_for(
+        self, document: MatchDocument, region: str, places: Mapping[str, str] | None = None
+    ) -> dict[int, tuple[str, ...]]:
+        """Every chat the item concerns, with the topics (or the region) that matched.
+
+        `places` are the codes of where the item happens, each with the "where" its alert
+        shows ("Garut, Jawa Barat"): a follow of a place is stored as its code.
+        """
         matched: defaultdict[int, list[str]] = defaultdict(list)
         region_key = region.casefold()
         for chat_id in sorted(self._region_followers.get(region_key, ())):
             matched[chat_id].append(f"📍 {region}")
+        for code, shown in (places or {}).items():
+            for chat_id in sorted(self._region_followers.get(code, ())):
+                if f"📍 {shown}" not in matched[chat_id]:
+                    matched[chat_id].append(f"📍 {shown}")
         for topic_id in sorted(self._index.match(document)):
             topic = self._topics[topic_id]
             if topic.region is None or topic.region.casefold() == region_key:

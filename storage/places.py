@@ -1,0 +1,53 @@
+"""Queries about where items happen: their place codes, and the items stored before places."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from storage.database import Database
+
+
+@dataclass(frozen=True, slots=True)
+class Unlocated:
+    """An item stored before places were read, with what locating reads."""
+
+    id: int
+    title: str
+    body: str
+    region: str
+
+
+class PlaceQueries(Database):
+    """The places of items (Kemendagri codes)."""
+
+    async def item_places(self, item_id: int) -> list[str]:
+        """The place codes stored for an item, in code order."""
+        rows = await self._all(
+            "SELECT place_code FROM item_places WHERE item_id = ? ORDER BY place_code",
+            (item_id,),
+        )
+        return [row["place_code"] for row in rows]
+
+    async def unlocated_items(self, limit: int) -> list[Unlocated]:
+        """Items of the backlog stored before places were read, oldest first."""
+        rows = await self._all(
+            "SELECT i.id AS id, i.title AS title, i.body AS body, f.region AS region "
+            "FROM places_backlog b JOIN items i ON i.id = b.item_id "
+            "JOIN feeds f ON f.id = i.feed_id ORDER BY b.item_id LIMIT ?",
+            (limit,),
+        )
+        return [Unlocated(row["id"], row["title"], row["body"], row["region"]) for row in rows]
+
+    async def store_located(self, located: Sequence[tuple[int, Sequence[str]]]) -> None:
+        """Store the places of backlog items and take them off the backlog."""
+        async with self._write() as db:
+            await db.execute_many(
+                "INSERT INTO item_places (item_id, place_code) VALUES (?, ?) "
+                "ON CONFLICT DO NOTHING",
+                [(item_id, code) for item_id, codes in located for code in codes],
+            )
+            await db.execute_many(
+                "DELETE FROM places_backlog WHERE item_id = ?",
+                [(item_id,) for item_id, _ in located],
+            )
