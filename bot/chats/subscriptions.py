@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from bot.chats.places import places_meant
 from bot.matching import TopicQuery, TopicSyntaxError, parse_topic
 from bot.matching.topics import TopicRegistry
-from bot.places.follow import where
+from bot.places.follow import topic_place, where
 from bot.places.gazetteer import Gazetteer, Place
 from storage import Storage
 from storage.models import Topic
@@ -109,7 +109,7 @@ class Subscriptions:
         regions = {region.casefold(): region for region in await self._storage.known_regions()}
         for text in split_topics(raw):
             words, wanted_region = split_region(text)
-            region = regions.get(wanted_region.casefold()) if wanted_region else None
+            region = self._limit_named(wanted_region, regions) if wanted_region else None
             if wanted_region and region is None:
                 outcome.refused.append(Refusal(text, "unknown_region", wanted_region))
                 continue
@@ -131,6 +131,13 @@ class Subscriptions:
                 outcome.existing.append(text)
         return outcome
 
+    def _limit_named(self, wanted: str, regions: dict[str, str]) -> str | None:
+        """The place (as a topic names it) or feed region a topic's @ names, or None."""
+        places = places_meant(self._gazetteer, wanted) if self._gazetteer else []
+        if len(places) == 1 and self._gazetteer is not None:
+            return topic_place(self._gazetteer, places[0])
+        return regions.get(wanted.casefold())
+
     async def _add(
         self, chat_id: int, query: TopicQuery, key: str, region: str | None
     ) -> Topic | None:
@@ -141,7 +148,8 @@ class Subscriptions:
 
     async def unsubscribe(self, chat_id: int, text: str) -> Topic | None:
         """Remove the chat's topic written like `text` (case-insensitive, region included)."""
-        words, region = split_region(text)
+        words, wanted = split_region(text)
+        region = self._limit_named(wanted, {}) or wanted if wanted else None
         try:
             key = topic_key(parse_topic(words).key, region)
         except TopicSyntaxError:

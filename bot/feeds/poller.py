@@ -42,7 +42,7 @@ from bot.matching import prepare_document
 from bot.matching.topics import TopicRegistry
 from bot.ops.heartbeat import PROCESS_TIMEOUT_SECONDS
 from bot.ops.metrics import Metrics, ParseScope
-from bot.places.follow import places_of_item
+from bot.places.follow import places_of_item, topic_places
 from bot.places.gazetteer import Gazetteer
 from bot.wib import wib_at
 from storage import DATABASE_ERRORS, Storage, StorageClosedError
@@ -541,14 +541,16 @@ class FeedPoller:
         if published is not None and published > now + 3600:
             published = None  # a date in the future says nothing about when it was published
         places: dict[str, str] = {}
+        named: frozenset[str] = frozenset()
         if self._gazetteer is not None:
             places = places_of_item(
                 self._gazetteer, feed.region, title=title, teaser=teaser, article=article
             )
+            named = topic_places(self._gazetteer, places)
         alerts: dict[int, tuple[str, ...]] = {}
         if self._should_alert(feed, published, now):
             document = prepare_document(title, body, feed.region)
-            alerts = self._topics.chats_for(document, feed.region, places)
+            alerts = self._topics.chats_for(document, feed.region, places, named)
         return NewItem(
             identity=entry.identity,
             title=title,

@@ -87,12 +87,17 @@ class TopicRegistry:
                 followers.add(new_chat_id)
 
     def chats_for(
-        self, document: MatchDocument, region: str, places: Mapping[str, str] | None = None
+        self,
+        document: MatchDocument,
+        region: str,
+        places: Mapping[str, str] | None = None,
+        place_names: frozenset[str] = frozenset(),
     ) -> dict[int, tuple[str, ...]]:
         """Every chat the item concerns, with the topics (or the region) that matched.
 
         `places` are the codes of where the item happens, each with the "where" its alert
-        shows ("Garut, Jawa Barat"): a follow of a place is stored as its code.
+        shows ("Garut, Jawa Barat"): a follow of a place is stored as its code. `place_names`
+        are those places as a topic's @place names them, folded ("garut", "jawa barat").
         """
         matched: defaultdict[int, list[str]] = defaultdict(list)
         region_key = region.casefold()
@@ -104,7 +109,8 @@ class TopicRegistry:
                     matched[chat_id].append(f"📍 {shown}")
         for topic_id in sorted(self._index.match(document)):
             topic = self._topics[topic_id]
-            if topic.region is None or topic.region.casefold() == region_key:
+            limit = topic.region.casefold() if topic.region else None
+            if limit is None or limit == region_key or limit in place_names:
                 matched[topic.chat_id].append(topic.label)
         return {chat_id: tuple(labels) for chat_id, labels in matched.items()}
 

@@ -7,7 +7,7 @@ province) and a city's follower only that city's.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from bot.places.gazetteer import Gazetteer, Place
 from bot.places.locate import locate
@@ -75,6 +75,16 @@ def follow_choices(gazetteer: Gazetteer, wanted: str) -> list[Place]:
     if (place := gazetteer.by_code(wanted.strip())) is not None:
         return [place]
     return gazetteer.lookup(" ".join(wanted.split()))
+
+
+def topic_place(gazetteer: Gazetteer, place: Place) -> str:
+    """How a topic limited to a place names it ("banjir @Garut", "banjir @Jawa Barat")."""
+    return place.name if place.kind == "province" else shown_name(gazetteer, place)
+
+
+def topic_places(gazetteer: Gazetteer, codes: Iterable[str]) -> frozenset[str]:
+    """The names, folded, a topic's @place may have for an item placed at these codes."""
+    return frozenset(topic_place(gazetteer, gazetteer.places[code]).casefold() for code in codes)
 
 
 def names_by_code(gazetteer: Gazetteer, codes: Mapping[str, object]) -> dict[str, str]:

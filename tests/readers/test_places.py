@@ -147,3 +147,17 @@ async def test_items_stored_before_places_are_located_by_the_upgrade(bot: Runnin
     assert await locate_backlog(storage, bot.services.gazetteer) == 1
     assert await storage.item_places(item.id) == located
     assert await locate_backlog(storage, bot.services.gazetteer) == 0
+
+
+async def test_a_topic_limited_to_a_place_takes_national_stories_located_there(
+    bot: RunningBot,
+) -> None:
+    assert "banjir @Garut" in await bot.say(GARUT, "/subscribe banjir @Garut")
+    assert "banjir @Jawa Tengah" in await bot.say(JATENG, "/subscribe banjir @Jateng")
+    bot.feeds.add_item(NASIONAL, news("b1", "Banjir bandang terjang Garut selatan"))
+    bot.feeds.add_item(NASIONAL, news("b2", "Banjir rendam permukiman di Kota Bandung"))
+    await bot.poll()
+    await bot.telegram.wait_for(lambda tg: bool(alert_titles(tg, GARUT)))
+    await bot.settled()
+    assert alert_titles(bot.telegram, GARUT) == ["Banjir bandang terjang Garut selatan"]
+    assert alert_titles(bot.telegram, JATENG) == []
