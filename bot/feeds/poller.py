@@ -42,7 +42,7 @@ from bot.matching import prepare_document
 from bot.matching.topics import TopicRegistry
 from bot.ops.heartbeat import PROCESS_TIMEOUT_SECONDS
 from bot.ops.metrics import Metrics, ParseScope
-from bot.places.follow import places_of_item, topic_places
+from bot.places.follow import covering_names, names_by_place, places_of_item, topic_places
 from bot.places.gazetteer import Gazetteer
 from bot.wib import wib_at
 from storage import DATABASE_ERRORS, Storage, StorageClosedError
@@ -114,6 +114,7 @@ class FeedPoller:
         on_fetched sees each new document (WebSub looks for a hub in it); with a gazetteer,
         each new item is located and its places stored and matched against place followers."""
         self._gazetteer = gazetteer
+        self._place_names = names_by_place(gazetteer) if gazetteer is not None else {}
         self._on_fetched = on_fetched
         self._storage = storage
         self._owner = owner
@@ -546,7 +547,9 @@ class FeedPoller:
             places = places_of_item(
                 self._gazetteer, feed.region, title=title, teaser=teaser, article=article
             )
-            named = topic_places(self._gazetteer, places)
+            named = topic_places(self._gazetteer, places) | covering_names(
+                self._place_names, places
+            )
         alerts: dict[int, tuple[str, ...]] = {}
         if self._should_alert(feed, published, now):
             document = prepare_document(title, body, feed.region)

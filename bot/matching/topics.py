@@ -29,6 +29,9 @@ class TopicRegistry:
         self._index = TopicIndex()
         self._topics: dict[int, Topic] = {}
         self._region_followers: defaultdict[str, set[int]] = defaultdict(set)
+        # Topics that are a name alone ("Jateng", "Garut"), by that name folded: a topic that
+        # is a place's name also takes the items located in that place.
+        self._by_name: defaultdict[str, set[int]] = defaultdict(set)
 
     def __len__(self) -> int:
         return len(self._topics)
@@ -57,16 +60,22 @@ class TopicRegistry:
         """Match with what another registry holds from now on (a fresh copy read in full)."""
         self._index, self._topics = other._index, other._topics
         self._region_followers = other._region_followers
+        self._by_name = other._by_name
 
     def add(self, topic: Topic, query: TopicQuery) -> None:
         """Start matching a topic."""
         self._index.add(topic.id, query)
         self._topics[topic.id] = topic
+        if (name := plain_name(topic.text)) is not None:
+            self._by_name[name].add(topic.id)
 
     def remove(self, topic_id: int) -> None:
         """Stop matching a topic."""
-        if self._topics.pop(topic_id, None) is not None:
+        topic = self._topics.pop(topic_id, None)
+        if topic is not None:
             self._index.remove(topic_id)
+            if (name := plain_name(topic.text)) is not None:
+                self._by_name[name].discard(topic_id)
 
     def follow_region(self, chat_id: int, region: str) -> None:
         """Send the chat every new item from this region."""
@@ -107,12 +116,23 @@ class TopicRegistry:
             for chat_id in sorted(self._region_followers.get(code, ())):
                 if f"📍 {shown}" not in matched[chat_id]:
                     matched[chat_id].append(f"📍 {shown}")
-        for topic_id in sorted(self._index.match(document)):
+        matching = set(self._index.match(document))
+        for name in place_names:
+            matching |= self._by_name.get(name, set())
+        for topic_id in sorted(matching):
             topic = self._topics[topic_id]
             limit = topic.region.casefold() if topic.region else None
             if limit is None or limit == region_key or limit in place_names:
                 matched[topic.chat_id].append(topic.label)
         return {chat_id: tuple(labels) for chat_id, labels in matched.items()}
+
+
+def plain_name(text: str) -> str | None:
+    """The topic folded, when it is words alone (a name it may be: "Jawa Barat"), else None."""
+    words = text.casefold().split()
+    if not words or not all(word.isalpha() for word in words):
+        return None
+    return " ".join(words)
 
 
 class TopicWatcher:

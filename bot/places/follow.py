@@ -87,6 +87,22 @@ def topic_places(gazetteer: Gazetteer, codes: Iterable[str]) -> frozenset[str]:
     return frozenset(topic_place(gazetteer, gazetteer.places[code]).casefold() for code in codes)
 
 
+def names_by_place(gazetteer: Gazetteer) -> dict[str, frozenset[str]]:
+    """Each place's names as a reader writes them in a topic (folded: "jabar", "jawa barat"),
+    by code: its own name, short forms and landmarks, not the names that are also words."""
+    names: dict[str, set[str]] = {}
+    for key, name in gazetteer.names.items():
+        if name.source in ("name", "short form", "landmark") and not name.needs_cue:
+            for code in name.codes:
+                names.setdefault(code, set()).add(key)
+    return {code: frozenset(keys) for code, keys in names.items()}
+
+
+def covering_names(by_place: Mapping[str, frozenset[str]], codes: Iterable[str]) -> frozenset[str]:
+    """The names (folded) of the places at these codes: a topic of one of them covers the item."""
+    return frozenset(name for code in codes for name in by_place.get(code, ()))
+
+
 def names_by_code(gazetteer: Gazetteer, codes: Mapping[str, object]) -> dict[str, str]:
     """The shown name of each code that is a place's."""
     return {

@@ -161,3 +161,16 @@ async def test_a_topic_limited_to_a_place_takes_national_stories_located_there(
     await bot.settled()
     assert alert_titles(bot.telegram, GARUT) == ["Banjir bandang terjang Garut selatan"]
     assert alert_titles(bot.telegram, JATENG) == []
+
+
+async def test_a_topic_that_is_a_place_takes_the_stories_located_in_it(bot: RunningBot) -> None:
+    await bot.say(JATENG, "/subscribe Jateng")
+    await bot.say(MALUT, "/subscribe NTT")
+    story = news("sph", "Harga beras SPHP dijual Rp 12.500 per kg di Semarang")
+    bot.feeds.add_item(NASIONAL, story)
+    await bot.poll()
+    await bot.telegram.wait_for(lambda tg: bool(alert_titles(tg, JATENG)))
+    await bot.settled()
+    (alert,) = alert_texts(bot.telegram, JATENG)
+    assert "🔔 Jateng" in alert
+    assert alert_titles(bot.telegram, MALUT) == []
