@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from storage.database import Database
+from storage.items import ITEM_COLUMNS, item_from_row
+from storage.models import Item
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +30,21 @@ class PlaceQueries(Database):
             (item_id,),
         )
         return [row["place_code"] for row in rows]
+
+    async def items_followed(
+        self, codes: Sequence[str], regions: Sequence[str], limit: int
+    ) -> list[Item]:
+        """The newest items located at any of the codes or from feeds of any of the regions."""
+        code_marks = ",".join("?" * len(codes)) or "NULL"
+        region_marks = ",".join("?" * len(regions)) or "NULL"
+        rows = await self._all(
+            f"SELECT {ITEM_COLUMNS} FROM items i JOIN feeds f ON f.id = i.feed_id "
+            "WHERE i.id IN (SELECT p.item_id FROM item_places p "
+            f"WHERE p.place_code IN ({code_marks})) OR f.region IN ({region_marks}) "
+            "ORDER BY i.id DESC LIMIT ?",
+            (*codes, *regions, limit),
+        )
+        return [item_from_row(row) for row in rows]
 
     async def unlocated_items(self, limit: int) -> list[Unlocated]:
         """Items of the backlog stored before places were read, oldest first."""

@@ -11,6 +11,7 @@ import logging
 from bot.places.follow import follow_choices, region_place
 from bot.places.gazetteer import Gazetteer, Place
 from storage import Storage
+from storage.models import Item
 
 log = logging.getLogger(__name__)
 
@@ -32,3 +33,21 @@ async def adopt_place_follows(storage: Storage, gazetteer: Gazetteer) -> int:
 def places_meant(gazetteer: Gazetteer, wanted: str) -> list[Place]:
     """The places a reader may mean by what they wrote (two for "Malang", none for "Nasional")."""
     return follow_choices(gazetteer, wanted[:100])
+
+
+async def followed_items(
+    storage: Storage, gazetteer: Gazetteer, chat_id: int, limit: int
+) -> list[Item]:
+    """The newest items of the places and feed regions a chat follows."""
+    follows = await storage.chat_regions(chat_id)
+    if not follows:
+        return []
+    codes = [key for key in follows if gazetteer.by_code(key) is not None]
+    regions = [key for key in follows if gazetteer.by_code(key) is None]
+    return await storage.items_followed(codes, regions, limit)
+
+
+def newest(first: list[Item], second: list[Item], limit: int) -> list[Item]:
+    """The newest items of two lists, each once."""
+    merged = {item.id: item for item in [*first, *second]}
+    return sorted(merged.values(), key=lambda item: item.id, reverse=True)[:limit]

@@ -174,3 +174,19 @@ async def test_a_topic_that_is_a_place_takes_the_stories_located_in_it(bot: Runn
     (alert,) = alert_texts(bot.telegram, JATENG)
     assert "🔔 Jateng" in alert
     assert alert_titles(bot.telegram, MALUT) == []
+
+
+async def test_latest_shows_the_stories_of_followed_places_too(bot: RunningBot) -> None:
+    await bot.say(GARUT, "/region Garut")
+    await bot.say(GARUT, "/subscribe gempa")
+    bot.feeds.add_item(NASIONAL, news("g1", "Longsor di Garut, jalan provinsi tertutup"))
+    bot.feeds.add_item(NASIONAL, news("g2", "Gempa kecil guncang Sukabumi"))
+    bot.feeds.add_item(NASIONAL, news("g3", "Harga cabai turun di Kota Bandung"))
+    await bot.poll()
+    await bot.telegram.wait_for(lambda tg: len(alert_titles(tg, GARUT)) == 2)
+    await bot.settled()
+    latest = await bot.say(GARUT, "/latest")
+    assert "topik dan wilayah" in latest
+    assert "Longsor di Garut" in latest
+    assert "Gempa kecil guncang Sukabumi" in latest
+    assert "Kota Bandung" not in latest
