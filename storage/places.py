@@ -46,6 +46,18 @@ class PlaceQueries(Database):
         )
         return [item_from_row(row) for row in rows]
 
+    async def alerts_per_province(self, since: float) -> list[tuple[str, int]]:
+        """(province code, alerts sent since a moment about items located there), most first."""
+        # A province's code is its two digits; a kabupaten/kota's has a dot.
+        rows = await self._all(
+            "SELECT p.place_code AS code, count(*) AS alerts FROM deliveries d "
+            "JOIN item_places p ON p.item_id = d.item_id "
+            "WHERE d.status = 'sent' AND d.finished_at >= ? AND length(p.place_code) = 2 "
+            "GROUP BY p.place_code ORDER BY alerts DESC, code",
+            (since,),
+        )
+        return [(row["code"], int(row["alerts"])) for row in rows]
+
     async def unlocated_items(self, limit: int) -> list[Unlocated]:
         """Items of the backlog stored before places were read, oldest first."""
         rows = await self._all(
