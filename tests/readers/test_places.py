@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -190,3 +191,38 @@ async def test_latest_shows_the_stories_of_followed_places_too(bot: RunningBot) 
     assert "Longsor di Garut" in latest
     assert "Gempa kecil guncang Sukabumi" in latest
     assert "Kota Bandung" not in latest
+
+
+async def test_an_upgrade_keeps_old_follows_and_locates_the_items_stored_before(
+    tmp_path: Path, telegram: TelegramStandIn, feeds: FeedServer, database: Path | str
+) -> None:
+    for _, route, _ in FEEDS:
+        feeds.publish(route, [])
+    async with running_bot(tmp_path, telegram, feeds, FEEDS, database=database) as before:
+        await before.poll()
+        feeds.add_item(NASIONAL, news("lama", "Gempa guncang Sorong, warga mengungsi"))
+        await before.poll()
+        await before.say(JABAR, "/start")
+        storage = before.services.storage
+        (item,) = await storage.latest_items(1)
+        # The database as it stood before places: a follow by the feed region's name, and an
+        # item without places that migration 0017 put on the backlog.
+        async with storage._write() as db:
+            await db.execute(
+                "INSERT INTO chat_regions (chat_id, region, created_at) VALUES (?, ?, ?)",
+                (JABAR, "Jawa Barat", 0.0),
+            )
+            await db.execute("DELETE FROM item_places WHERE item_id = ?", (item.id,))
+            await db.execute("INSERT INTO places_backlog (item_id) VALUES (?)", (item.id,))
+    async with running_bot(tmp_path, telegram, feeds, FEEDS, database=database) as after:
+        storage = after.services.storage
+        assert await storage.chat_regions(JABAR) == ["32"]
+        async with asyncio.timeout(30):  # the start's job locates the backlog
+            while not await storage.item_places(item.id):  # noqa: ASYNC110
+                await asyncio.sleep(0.02)
+        assert "96.71" in await storage.item_places(item.id)  # Kota Sorong
+        assert await storage.unlocated_items(10) == []
+        feeds.add_item(NASIONAL, news("baru", "Longsor di Garut, jalan provinsi tertutup"))
+        await after.poll()
+        await telegram.wait_for(lambda tg: bool(alert_titles(tg, JABAR)))
+        assert "📍 Garut, Jawa Barat" in alert_texts(telegram, JABAR)[0]
