@@ -11,7 +11,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 from bot.chats.subscriptions import Follow, region_id
 from bot.context import WartaApp, WartaContext
 from bot.i18n import text
-from bot.places.follow import shown_name, where
+from bot.places.follow import region_place, shown_name, where
 from handlers.replies import (
     BUTTON_CHAT,
     answer_outdated,
@@ -62,7 +62,7 @@ async def region_keyboard(context: WartaContext, target: Chat) -> InlineKeyboard
             callback_data=for_chat(f"{REGION_PREFIX}{region_id(region)}", target),
         )
         for region in await services.storage.known_regions()
-        if gazetteer.lookup(region) == [] or region in followed
+        if region_place(gazetteer, region) is None or region in followed
     ]
     buttons += [
         InlineKeyboardButton(

@@ -101,12 +101,3 @@ def names_by_place(gazetteer: Gazetteer) -> dict[str, frozenset[str]]:
 def covering_names(by_place: Mapping[str, frozenset[str]], codes: Iterable[str]) -> frozenset[str]:
     """The names (folded) of the places at these codes: a topic of one of them covers the item."""
     return frozenset(name for code in codes for name in by_place.get(code, ()))
-
-
-def names_by_code(gazetteer: Gazetteer, codes: Mapping[str, object]) -> dict[str, str]:
-    """The shown name of each code that is a place's."""
-    return {
-        code: where(gazetteer, place)
-        for code in codes
-        if (place := gazetteer.by_code(code)) is not None
-    }
