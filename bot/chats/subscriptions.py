@@ -111,7 +111,7 @@ class Subscriptions:
             words, wanted_region = split_region(text)
             region = self._limit_named(wanted_region, regions) if wanted_region else None
             if wanted_region and region is None:
-                outcome.refused.append(Refusal(text, "unknown_region", wanted_region))
+                outcome.refused.append(self._refusal(text, wanted_region))
                 continue
             try:
                 query = parse_topic(words)
@@ -137,6 +137,14 @@ class Subscriptions:
         if len(places) == 1 and self._gazetteer is not None:
             return topic_place(self._gazetteer, places[0])
         return regions.get(wanted.casefold())
+
+    def _refusal(self, topic: str, wanted: str) -> Refusal:
+        """Why a topic's @ names no place or region: unknown, or a name of several places."""
+        places = places_meant(self._gazetteer, wanted) if self._gazetteer else []
+        if self._gazetteer is not None and len(places) > 1:
+            shown = " / ".join(where(self._gazetteer, place) for place in places)
+            return Refusal(topic, "place_ambiguous", f"{wanted} ({shown})")
+        return Refusal(topic, "unknown_region", wanted)
 
     async def _add(
         self, chat_id: int, query: TopicQuery, key: str, region: str | None

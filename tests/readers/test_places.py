@@ -226,3 +226,11 @@ async def test_an_upgrade_keeps_old_follows_and_locates_the_items_stored_before(
         await after.poll()
         await telegram.wait_for(lambda tg: bool(alert_titles(tg, JABAR)))
         assert "📍 Garut, Jawa Barat" in alert_texts(telegram, JABAR)[0]
+
+
+async def test_a_topic_limited_to_a_name_of_two_places_asks_which(bot: RunningBot) -> None:
+    reply = await bot.say(GARUT, "/subscribe banjir @Malang")
+    assert "lebih dari satu tempat" in reply
+    assert "Kota Malang, Jawa Timur" in reply
+    assert await bot.services.storage.list_topics(GARUT) == []
+    assert "banjir @Kota Malang" in await bot.say(GARUT, "/subscribe banjir @Kota Malang")
