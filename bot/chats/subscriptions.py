@@ -204,11 +204,12 @@ class Subscriptions:
 
     async def follow_region(self, chat_id: int, wanted: str) -> Follow:
         """Follow a place (by name, short form or code) or a feed region that names no place."""
-        places = places_meant(self._gazetteer, wanted) if self._gazetteer else []
+        gazetteer = self._gazetteer
+        places = places_meant(gazetteer, wanted) if gazetteer else []
         if len(places) > 1:
             return Follow(None, wanted, False, tuple(places))
-        if places:
-            key, shown = places[0].code, where(self._gazetteer, places[0])  # type: ignore[arg-type]
+        if places and gazetteer is not None:
+            key, shown = places[0].code, where(gazetteer, places[0])
         else:
             regions = {r.casefold(): r for r in await self._storage.known_regions()}
             key = shown = regions.get(" ".join(wanted.split()).casefold(), "")
