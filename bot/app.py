@@ -16,6 +16,7 @@ from telegram import BotCommand, LinkPreviewOptions
 from telegram.constants import FloodLimit, ParseMode
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 
+from bot.chats.places import adopt_place_follows
 from bot.chats.registry import ChatRegistry
 from bot.chats.subscriptions import Subscriptions
 from bot.config import Config, ConfigError, Role
@@ -41,6 +42,7 @@ from bot.ops.heartbeat import Heartbeat, live_process_elsewhere
 from bot.ops.leadership import Leadership
 from bot.ops.metrics import Metrics
 from bot.ops.webhook import WebhookServer
+from bot.places.gazetteer import Gazetteer
 from handlers import PERIODIC_DUTIES, register_handlers
 from storage import Storage, describe, is_postgres_url
 from storage.models import BroadcastReport, FeedSeed
@@ -198,6 +200,9 @@ async def _services_on(
     if not is_postgres_url(config.database):
         await _refuse_sqlite_shared_across_hosts(storage, config, clock())
     feed_count = await storage.sync_feeds(seeds)
+    # Read once per process and passed to what locates items and resolves follows.
+    gazetteer = await asyncio.to_thread(Gazetteer.load)
+    await adopt_place_follows(storage, gazetteer)
     topics = TopicRegistry()
     topic_watcher = TopicWatcher(storage, topics)
     broken = await topic_watcher.reload()
@@ -205,7 +210,7 @@ async def _services_on(
         log.warning("topic no longer valid, not matched id=%d text=%r", topic.id, topic.text)
     # /addfeed fetches too, so the updates role keeps an HTTP client as well as the poller.
     http = build_http_client(config.fetch_timeout, config.fetch_addresses)
-    subscriptions = Subscriptions(storage, topics, clock)
+    subscriptions = Subscriptions(storage, topics, clock, gazetteer=gazetteer)
     sender: Sender | None = None
 
     def wake() -> None:
@@ -247,6 +252,7 @@ async def _services_on(
             workers=workers,
             extraction=extractors,
             on_fetched=HubNotes(storage, clock).note if push_base else None,
+            gazetteer=gazetteer,
         )
         await poller.load_recent_stories()
         await workers.start()
@@ -256,7 +262,7 @@ async def _services_on(
         # a poller of its own that never claims a feed: the same parse, clean, store and match.
         ingester = poller or FeedPoller(
             storage, http, topics, StoryMatcher(), config, clock, wake, metrics=metrics,
-            extraction=extractors,
+            extraction=extractors, gazetteer=gazetteer,
         )  # fmt: skip
         push_receiver = PushReceiver(storage, ingester.ingest_pushed, clock, config.max_feed_bytes)
     websub = None
@@ -279,6 +285,7 @@ async def _services_on(
         config=config,
         storage=storage,
         http=http,
+        gazetteer=gazetteer,
         topics=topics,
         chats=chats,
         subscriptions=subscriptions,

@@ -24,6 +24,7 @@ from bot.matching.search import NewsSearch
 from bot.matching.topics import TopicRegistry, TopicWatcher
 from bot.ops.heartbeat import Heartbeat
 from bot.ops.leadership import Leadership
+from bot.places.gazetteer import Gazetteer
 from storage import Storage
 
 
@@ -38,6 +39,7 @@ class Services:
     config: Config
     storage: Storage
     http: httpx.AsyncClient
+    gazetteer: Gazetteer
     topics: TopicRegistry
     chats: ChatRegistry
     subscriptions: Subscriptions

@@ -9,6 +9,7 @@ from typing import Any
 
 from bot.config import Role
 from bot.context import WartaApp, WartaContext
+from bot.feeds.placing import locate_backlog
 from bot.feeds.poller import LOOK_SECONDS
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,12 @@ async def poll_feeds(context: WartaContext) -> None:
     poller = context.services.poller
     if poller is not None:
         poller.look()
+
+
+async def locate_stored_items(context: WartaContext) -> None:
+    """Locate the items stored before places were read (once, at start; a no-op after)."""
+    services = context.services
+    await locate_backlog(services.storage, services.gazetteer)
 
 
 async def send_due_digests(context: WartaContext) -> None:
@@ -91,6 +98,7 @@ def schedule_jobs(
             name="poll-feeds",
             job_kwargs=SINGLE,
         )
+        queue.run_once(locate_stored_items, when=1, name="locate-stored-items")
     if Role.SCHEDULER in roles:
         # Every scheduler process keeps the jobs; only the lease's holder does the work, so a
         # standby takes over without being restarted.

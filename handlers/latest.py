@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from telegram import Update
 from telegram.ext import CommandHandler
 
+from bot.chats.places import followed_items, newest
 from bot.context import WartaApp, WartaContext
 from bot.delivery.render import AlertView, render_item_list
 from bot.i18n import text
@@ -41,18 +42,24 @@ async def latest(update: Update, context: WartaContext) -> None:
     if argument:
         await _answer_query(update, context, chat, argument, ("latest_header", "latest_none"))
         return
+    services = context.services
     queries: list[TopicQuery] = []
-    for topic in await context.services.storage.list_topics(chat.id):
+    for topic in await services.storage.list_topics(chat.id):
         try:
             queries.append(parse_topic(topic.text))
         except TopicSyntaxError:
             continue
-    if not queries:
+    placed = await followed_items(services.storage, services.gazetteer, chat.id, LATEST_COUNT)
+    if not queries and not await services.storage.chat_regions(chat.id):
         await reply(update, chat, "no_topics")
         return
-    result = await _search(update, context, chat, queries)
-    if result is None:
-        return
+    result = SearchResult()
+    if queries:
+        searched = await _search(update, context, chat, queries)
+        if searched is None:
+            return
+        result = searched
+    result = SearchResult(newest(result.items, placed, LATEST_COUNT), result.complete)
     if not result.items:
         await reply(update, chat, "latest_none_topics")
         return

@@ -16,7 +16,7 @@ from bot.ops.charts import ChartLabels, alerts_chart, alerts_table, daily_series
 from bot.wib import wib_at, wib_offset_at
 from handlers.replies import admin_only, message_of
 from storage.models import BotStats, Chat
-from storage.stats import CHART_DAYS
+from storage.stats import CHART_DAYS, DAY
 
 
 @admin_only
@@ -26,6 +26,8 @@ async def show_stats(update: Update, context: WartaContext, chat: Chat) -> None:
     now = context.services.clock()
     figures = await storage.bot_stats(now, wib_offset_at(now))
     report = stats_text(figures, await storage.outbox_backlog(), chat.language)
+    provinces = await storage.alerts_per_province(now - 7 * DAY)
+    report += province_text(context, provinces, chat.language)
     today = wib_at(now).date()
     labels = ChartLabels(
         text("stats_chart_title", chat.language, days=CHART_DAYS),
@@ -82,6 +84,19 @@ def stats_text(figures: BotStats, backlog: int, language: str) -> str:
                 text("stats_topic_line", language, rank=rank, topic=html.escape(topic), count=chats)
             )
     return "\n".join(lines)
+
+
+def province_text(context: WartaContext, counts: list[tuple[str, int]], language: str) -> str:
+    """The alerts of the last 7 days per province where their stories happen ("" if none)."""
+    gazetteer = context.services.gazetteer
+    lines = [
+        text("stats_province_line", language, province=html.escape(place.name), count=count)
+        for code, count in counts
+        if (place := gazetteer.by_code(code)) is not None
+    ]
+    if not lines:
+        return ""
+    return "\n\n" + "\n".join([text("stats_provinces", language), *lines])
 
 
 def register(app: WartaApp) -> None:

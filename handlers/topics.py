@@ -206,9 +206,8 @@ async def _removal_buttons(
     context: WartaContext, chat: Chat, target: Chat, removed: str | None = None
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     """The removal prompt and one button per remaining topic and region."""
-    storage = context.services.storage
-    topics = await storage.list_topics(target.id)
-    regions = await storage.chat_regions(target.id)
+    topics = await context.services.storage.list_topics(target.id)
+    regions = await context.services.subscriptions.followed(target.id)
     language = chat.language
     prefix = text("unsubscribe_done", language, topic=quote(removed)) + "\n\n" if removed else ""
     prefix += target_note(chat, target)
@@ -226,11 +225,11 @@ async def _removal_buttons(
     rows += [
         [
             InlineKeyboardButton(
-                f"❌ 📍 {region}",
-                callback_data=for_chat(f"{UNFOLLOW_PREFIX}{region_id(region)}", target),
+                f"❌ 📍 {shown}",
+                callback_data=for_chat(f"{UNFOLLOW_PREFIX}{region_id(key)}", target),
             )
         ]
-        for region in regions
+        for key, shown in regions
     ]
     return prefix + text("unsubscribe_choose", language), InlineKeyboardMarkup(rows)
 
@@ -243,7 +242,7 @@ async def list_topics(update: Update, context: WartaContext) -> None:
         return
     subscriptions = context.services.subscriptions
     described = await subscriptions.topics(target.id)
-    regions = await context.services.storage.chat_regions(target.id)
+    regions = [shown for _, shown in await subscriptions.followed(target.id)]
     if not described and not regions:
         await reply(update, chat, "no_topics")
         return

@@ -22,6 +22,7 @@ from storage.digests import DigestQueries
 from storage.feeds import FeedQueries
 from storage.items import ItemQueries
 from storage.outbox import OutboxQueries
+from storage.places import PlaceQueries
 from storage.processes import ProcessQueries
 from storage.regions import RegionQueries
 from storage.stats import StatsQueries
@@ -52,5 +53,6 @@ class Storage(
     BudgetQueries,
     WebSubQueries,
     ArticleQueries,
+    PlaceQueries,
 ):
     """Chats, topics, regions, feeds, items, the outbox, digests and processes, on either engine."""

@@ -132,6 +132,11 @@ class ItemQueries(Database):
                 # An item that starts a new story is that story: its id is the story id.
                 story_id = story if story is not None else item_id
                 stored.append((item_id, item, story_id))
+                if item.places:
+                    await db.execute_many(
+                        "INSERT INTO item_places (item_id, place_code) VALUES (?, ?)",
+                        [(item_id, code) for code in item.places],
+                    )
                 alerts += await _queue_alerts(db, item_id, story_id, item.alerts, now, hours)
         # Only once committed: a transaction rolled back must leave no story behind.
         for item_id, item, story_id in stored:

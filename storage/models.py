@@ -139,6 +139,7 @@ class NewItem:
     published_at: float | None
     story_id: int | None = None
     alerts: tuple[tuple[int, tuple[str, ...]], ...] = ()
+    places: tuple[str, ...] = ()  # Kemendagri codes of where the story happens
 
 
 class StoryBook(Protocol):

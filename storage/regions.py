@@ -50,3 +50,19 @@ class RegionQueries(Database):
             "GROUP BY region ORDER BY region != 'Nasional', region"
         )
         return [row["region"] for row in rows]
+
+    async def followed_region_names(self) -> list[str]:
+        """Every region some chat follows, once each."""
+        rows = await self._all("SELECT DISTINCT region FROM chat_regions ORDER BY region")
+        return [row["region"] for row in rows]
+
+    async def rename_followed_region(self, old: str, new: str) -> None:
+        """Store every follow of a region under another name (a chat following both keeps one)."""
+        async with self._write() as db:
+            await db.execute(
+                "INSERT INTO chat_regions (chat_id, region, created_at) "
+                "SELECT chat_id, ?, created_at FROM chat_regions WHERE region = ? "
+                "ON CONFLICT DO NOTHING",
+                (new, old),
+            )
+            await db.execute("DELETE FROM chat_regions WHERE region = ?", (old,))

@@ -47,6 +47,8 @@ TABLES: tuple[tuple[str, bool], ...] = (
     ("websub_departures", False),
     ("broadcasts", True),
     ("items", True),
+    ("item_places", False),
+    ("places_backlog", False),
     ("topics", True),
     ("chat_regions", False),
     ("digests", True),

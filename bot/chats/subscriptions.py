@@ -6,8 +6,11 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from bot.chats.places import places_meant
 from bot.matching import TopicQuery, TopicSyntaxError, parse_topic
 from bot.matching.topics import TopicRegistry
+from bot.places.follow import topic_place, where
+from bot.places.gazetteer import Gazetteer, Place
 from storage import Storage
 from storage.models import Topic
 
@@ -33,6 +36,17 @@ class SubscribeOutcome:
     existing: list[str] = field(default_factory=list)
     refused: list[Refusal] = field(default_factory=list)
     over_limit: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Follow:
+    """What /region did: the key stored (None when nothing was), the name shown, whether it
+    was new, and the places a name fits when it fits several (Malang)."""
+
+    key: str | None
+    shown: str
+    added: bool
+    choices: tuple[Place, ...] = ()
 
 
 def split_region(text: str) -> tuple[str, str | None]:
@@ -79,7 +93,10 @@ class Subscriptions:
         registry: TopicRegistry,
         clock: Callable[[], float],
         limit: int = MAX_TOPICS_PER_CHAT,
+        *,
+        gazetteer: Gazetteer | None = None,
     ) -> None:
+        self._gazetteer = gazetteer
         self._storage = storage
         self._registry = registry
         self._clock = clock
@@ -92,9 +109,9 @@ class Subscriptions:
         regions = {region.casefold(): region for region in await self._storage.known_regions()}
         for text in split_topics(raw):
             words, wanted_region = split_region(text)
-            region = regions.get(wanted_region.casefold()) if wanted_region else None
+            region = self._limit_named(wanted_region, regions) if wanted_region else None
             if wanted_region and region is None:
-                outcome.refused.append(Refusal(text, "unknown_region", wanted_region))
+                outcome.refused.append(self._refusal(text, wanted_region))
                 continue
             try:
                 query = parse_topic(words)
@@ -114,6 +131,21 @@ class Subscriptions:
                 outcome.existing.append(text)
         return outcome
 
+    def _limit_named(self, wanted: str, regions: dict[str, str]) -> str | None:
+        """The place (as a topic names it) or feed region a topic's @ names, or None."""
+        places = places_meant(self._gazetteer, wanted) if self._gazetteer else []
+        if len(places) == 1 and self._gazetteer is not None:
+            return topic_place(self._gazetteer, places[0])
+        return regions.get(wanted.casefold())
+
+    def _refusal(self, topic: str, wanted: str) -> Refusal:
+        """Why a topic's @ names no place or region: unknown, or a name of several places."""
+        places = places_meant(self._gazetteer, wanted) if self._gazetteer else []
+        if self._gazetteer is not None and len(places) > 1:
+            shown = " / ".join(where(self._gazetteer, place) for place in places)
+            return Refusal(topic, "place_ambiguous", f"{wanted} ({shown})")
+        return Refusal(topic, "unknown_region", wanted)
+
     async def _add(
         self, chat_id: int, query: TopicQuery, key: str, region: str | None
     ) -> Topic | None:
@@ -124,7 +156,8 @@ class Subscriptions:
 
     async def unsubscribe(self, chat_id: int, text: str) -> Topic | None:
         """Remove the chat's topic written like `text` (case-insensitive, region included)."""
-        words, region = split_region(text)
+        words, wanted = split_region(text)
+        region = self._limit_named(wanted, {}) or wanted if wanted else None
         try:
             key = topic_key(parse_topic(words).key, region)
         except TopicSyntaxError:
@@ -169,15 +202,31 @@ class Subscriptions:
                 described.append((topic, None))
         return described
 
-    async def follow_region(self, chat_id: int, wanted: str) -> tuple[str | None, bool]:
-        """Follow a known region by name (any case): (its proper name or None, newly added)."""
-        regions = {region.casefold(): region for region in await self._storage.known_regions()}
-        region = regions.get(" ".join(wanted.split()).casefold())
-        if region is None:
-            return None, False
-        added = await self._storage.follow_region(chat_id, region, self._clock())
-        self._registry.follow_region(chat_id, region)
-        return region, added
+    async def follow_region(self, chat_id: int, wanted: str) -> Follow:
+        """Follow a place (by name, short form or code) or a feed region that names no place."""
+        gazetteer = self._gazetteer
+        places = places_meant(gazetteer, wanted) if gazetteer else []
+        if len(places) > 1:
+            return Follow(None, wanted, False, tuple(places))
+        if places and gazetteer is not None:
+            key, shown = places[0].code, where(gazetteer, places[0])
+        else:
+            regions = {r.casefold(): r for r in await self._storage.known_regions()}
+            key = shown = regions.get(" ".join(wanted.split()).casefold(), "")
+            if not key:
+                return Follow(None, wanted, False)
+        added = await self._storage.follow_region(chat_id, key, self._clock())
+        self._registry.follow_region(chat_id, key)
+        return Follow(key, shown, added)
+
+    async def followed(self, chat_id: int) -> list[tuple[str, str]]:
+        """The places and regions a chat follows: (stored key, name shown), in order chosen."""
+        return [(key, self.shown(key)) for key in await self._storage.chat_regions(chat_id)]
+
+    def shown(self, key: str) -> str:
+        """How a followed place or region is shown ("Garut, Jawa Barat", "Nasional")."""
+        place = self._gazetteer.by_code(key) if self._gazetteer else None
+        return where(self._gazetteer, place) if place and self._gazetteer else key
 
     async def region_with_id(self, chat_id: int, wanted: str) -> str | None:
         """The known or followed region whose id is `wanted`, or None."""
@@ -198,10 +247,14 @@ class Subscriptions:
         return [*await self._storage.known_regions(), *await self._storage.chat_regions(chat_id)]
 
     async def unfollow_region(self, chat_id: int, wanted: str) -> str | None:
-        """Stop following a region; return its name, or None if the chat did not follow it."""
-        for region in await self._storage.chat_regions(chat_id):
-            if region.casefold() == " ".join(wanted.split()).casefold():
-                await self._storage.unfollow_region(chat_id, region)
-                self._registry.unfollow_region(chat_id, region)
-                return region
+        """Stop following a place or region (by key, name or short form); return its name, or
+        None if the chat did not follow it."""
+        folded = " ".join(wanted.split()).casefold()
+        meant = places_meant(self._gazetteer, wanted) if self._gazetteer else []
+        codes = {place.code for place in meant} if len(meant) == 1 else set()
+        for key, shown in await self.followed(chat_id):
+            if folded in (key.casefold(), shown.casefold()) or key in codes:
+                await self._storage.unfollow_region(chat_id, key)
+                self._registry.unfollow_region(chat_id, key)
+                return shown
         return None

@@ -79,9 +79,10 @@ def zone_of_province(name: str) -> TimeZone | None:
 
 
 def zone_to_offer(current: TimeZone, region: str, followed: list[str]) -> TimeZone | None:
-    """The clock to offer a chat that has just followed `region`: its province's, when that is
-    the first place the chat follows and the chat reads another clock; else None."""
+    """The clock to offer a chat that has just followed `region` (a place's code or a region's
+    name): its province's, when that is the first place the chat follows and the chat reads
+    another clock; else None."""
     if [name.casefold() for name in followed] != [region.casefold()]:
         return None
-    zone = zone_of_province(region)
+    zone = zone_of_code(region) if region[:1].isdigit() else zone_of_province(region)
     return zone if zone is not None and zone != current else None

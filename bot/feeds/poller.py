@@ -48,6 +48,8 @@ from bot.matching import prepare_document
 from bot.matching.topics import TopicRegistry
 from bot.ops.heartbeat import PROCESS_TIMEOUT_SECONDS
 from bot.ops.metrics import Metrics, ParseScope
+from bot.places.follow import covering_names, names_by_place, places_of_item, topic_places
+from bot.places.gazetteer import Gazetteer
 from bot.wib import hours_at
 from storage import DATABASE_ERRORS, Storage, StorageClosedError
 from storage.models import Feed, FullTextMode, NewItem
@@ -117,9 +119,13 @@ class FeedPoller:
         workers: FeedWorkers | None = None,
         extraction: ArticleExtraction | None = None,
         on_fetched: Callable[[Feed, FetchedFeed], Awaitable[None]] | None = None,
+        gazetteer: Gazetteer | None = None,
     ) -> None:
         """owner is this process's id (its heartbeat's): the claims it takes are in its name;
-        on_fetched sees each new document (WebSub looks for a hub in it)."""
+        on_fetched sees each new document (WebSub looks for a hub in it); with a gazetteer,
+        each new item is located and its places stored and matched against place followers."""
+        self._gazetteer = gazetteer
+        self._place_names = names_by_place(gazetteer) if gazetteer is not None else {}
         self._on_fetched = on_fetched
         self._storage = storage
         self._owner = owner
@@ -578,10 +584,19 @@ class FeedPoller:
         published = entry.published_at
         if published is not None and published > now + 3600:
             published = None  # a date in the future says nothing about when it was published
+        places: dict[str, str] = {}
+        named: frozenset[str] = frozenset()
+        if self._gazetteer is not None:
+            places = places_of_item(
+                self._gazetteer, feed.region, title=title, teaser=teaser, article=article
+            )
+            named = topic_places(self._gazetteer, places) | covering_names(
+                self._place_names, places
+            )
         alerts: dict[int, tuple[str, ...]] = {}
         if self._should_alert(feed, published, now):
             document = prepare_document(title, body, feed.region)
-            alerts = self._topics.chats_for(document, feed.region)
+            alerts = self._topics.chats_for(document, feed.region, places, named)
         return NewItem(
             identity=entry.identity,
             title=title,
@@ -590,6 +605,7 @@ class FeedPoller:
             link=entry.link,
             published_at=published,
             alerts=tuple(alerts.items()),
+            places=tuple(places),
         )
 
     @staticmethod

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from bot.matching import MatchDocument, TopicIndex, TopicQuery, TopicSyntaxError, parse_topic
 from storage import DATABASE_ERRORS, Storage
@@ -29,6 +29,9 @@ class TopicRegistry:
         self._index = TopicIndex()
         self._topics: dict[int, Topic] = {}
         self._region_followers: defaultdict[str, set[int]] = defaultdict(set)
+        # Topics that are a name alone ("Jateng", "Garut"), by that name folded: a topic that
+        # is a place's name also takes the items located in that place.
+        self._by_name: defaultdict[str, set[int]] = defaultdict(set)
 
     def __len__(self) -> int:
         return len(self._topics)
@@ -57,16 +60,22 @@ class TopicRegistry:
         """Match with what another registry holds from now on (a fresh copy read in full)."""
         self._index, self._topics = other._index, other._topics
         self._region_followers = other._region_followers
+        self._by_name = other._by_name
 
     def add(self, topic: Topic, query: TopicQuery) -> None:
         """Start matching a topic."""
         self._index.add(topic.id, query)
         self._topics[topic.id] = topic
+        if (name := plain_name(topic.text)) is not None:
+            self._by_name[name].add(topic.id)
 
     def remove(self, topic_id: int) -> None:
         """Stop matching a topic."""
-        if self._topics.pop(topic_id, None) is not None:
+        topic = self._topics.pop(topic_id, None)
+        if topic is not None:
             self._index.remove(topic_id)
+            if (name := plain_name(topic.text)) is not None:
+                self._by_name[name].discard(topic_id)
 
     def follow_region(self, chat_id: int, region: str) -> None:
         """Send the chat every new item from this region."""
@@ -86,17 +95,44 @@ class TopicRegistry:
                 followers.discard(old_chat_id)
                 followers.add(new_chat_id)
 
-    def chats_for(self, document: MatchDocument, region: str) -> dict[int, tuple[str, ...]]:
-        """Every chat the item concerns, with the topics (or the region) that matched."""
+    def chats_for(
+        self,
+        document: MatchDocument,
+        region: str,
+        places: Mapping[str, str] | None = None,
+        place_names: frozenset[str] = frozenset(),
+    ) -> dict[int, tuple[str, ...]]:
+        """Every chat the item concerns, with the topics (or the region) that matched.
+
+        `places` are the codes of where the item happens, each with the "where" its alert
+        shows ("Garut, Jawa Barat"): a follow of a place is stored as its code. `place_names`
+        are those places as a topic's @place names them, folded ("garut", "jawa barat").
+        """
         matched: defaultdict[int, list[str]] = defaultdict(list)
         region_key = region.casefold()
         for chat_id in sorted(self._region_followers.get(region_key, ())):
             matched[chat_id].append(f"📍 {region}")
-        for topic_id in sorted(self._index.match(document)):
+        for code, shown in (places or {}).items():
+            for chat_id in sorted(self._region_followers.get(code, ())):
+                if f"📍 {shown}" not in matched[chat_id]:
+                    matched[chat_id].append(f"📍 {shown}")
+        matching = set(self._index.match(document))
+        for name in place_names:
+            matching |= self._by_name.get(name, set())
+        for topic_id in sorted(matching):
             topic = self._topics[topic_id]
-            if topic.region is None or topic.region.casefold() == region_key:
+            limit = topic.region.casefold() if topic.region else None
+            if limit is None or limit == region_key or limit in place_names:
                 matched[topic.chat_id].append(topic.label)
         return {chat_id: tuple(labels) for chat_id, labels in matched.items()}
+
+
+def plain_name(text: str) -> str | None:
+    """The topic folded, when it is words alone (a name it may be: "Jawa Barat"), else None."""
+    words = text.casefold().split()
+    if not words or not all(word.isalpha() for word in words):
+        return None
+    return " ".join(words)
 
 
 class TopicWatcher:

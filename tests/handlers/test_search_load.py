@@ -79,7 +79,7 @@ async def test_other_readers_are_answered_while_a_search_runs(warta: RunningBot)
         BUDI, before + MAX_IN_LINE_PER_CHAT + 1, timeout=HUNG
     )
     for answer in answers[before + 1 :]:
-        assert (answer.plain_text or "").startswith("Berita terbaru untuk topik Anda")
+        assert (answer.plain_text or "").startswith("Berita terbaru untuk topik dan wilayah Anda")
         assert "Banjir Serang rendam 300 rumah" in (answer.plain_text or "")
 
 

@@ -137,3 +137,22 @@ async def test_stats_without_the_chart_library_gives_the_figures_and_a_table(
     rows = [line.split() for line in report.splitlines()]
     assert [today, "3", "1"] in rows
     assert sum(len(row) == 3 and row[0].count("/") == 1 for row in rows) == 30  # one per day
+
+
+async def test_stats_counts_the_weeks_alerts_per_province(warta: RunningBot) -> None:
+    storage = warta.services.storage
+    now = time.time()
+    await warta.say(BUDI, "/start")
+    await finished_alerts(warta, BUDI, [("sent", now - HOUR)] * 3 + [("sent", now - 9 * DAY)])
+    items = await storage.latest_items(4)  # newest first: the one finished 9 days ago first
+    async with storage._write() as db:  # test set-up: where the stories happen
+        for item, codes in zip(items, [["33"], ["82"], ["32"], ["32", "32.05"]], strict=True):
+            for code in codes:
+                await db.execute(
+                    "INSERT INTO item_places (item_id, place_code) VALUES (?, ?)", (item.id, code)
+                )
+    caption = await warta.say(ADMIN_ID, "/stats")
+    assert "Notifikasi per provinsi (7 hari):" in caption
+    assert "Jawa Barat: 2 notifikasi" in caption
+    assert "Maluku Utara: 1 notifikasi" in caption
+    assert "Jawa Tengah" not in caption  # its alert is older than the week

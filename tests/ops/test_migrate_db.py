@@ -29,6 +29,7 @@ TABLES = (
     "feeds",
     "broadcasts",
     "items",
+    "item_places",
     "topics",
     "chat_regions",
     "digests",
@@ -45,6 +46,7 @@ def news(number: int, alerts: tuple[tuple[int, tuple[str, ...]], ...] = ()) -> N
         link=f"https://berita.example/{number}",
         published_at=NOW - number,
         alerts=alerts,
+        places=("36", "36.04", "36.73"),  # Banten, Kabupaten and Kota Serang
     )
 
 

@@ -94,7 +94,7 @@ async def test_onboarding_subscribes_in_two_taps(reader_bot: RunningBot) -> None
     await telegram.wait_for(lambda tg: len(tg.callback_answers) == 2)
     storage = reader_bot.services.storage
     assert [t.text for t in await storage.list_topics(BUDI)] == ["Korea Utara"]
-    assert await storage.chat_regions(BUDI) == ["Banten"]
+    assert await storage.chat_regions(BUDI) == ["36"]  # Banten, by its code
 
 
 async def test_help_fits_on_one_screen(reader_bot: RunningBot) -> None:

@@ -1,0 +1,103 @@
+"""Places as readers follow and see them: names shown, feed regions and items placed by code.
+
+A follow of a place is stored as its Kemendagri code; an item's places are codes too, so a
+province's follower gets every item placed anywhere in it (a kabupaten/kota places its
+province) and a city's follower only that city's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from bot.places.gazetteer import Gazetteer, Place
+from bot.places.locate import locate
+
+
+def shown_name(gazetteer: Gazetteer, place: Place) -> str:
+    """The place as a reader reads it: "Garut", "Kota Bandung", "Kabupaten Bandung"."""
+    if place.kind == "city":
+        return f"Kota {place.name}"
+    twins = gazetteer.lookup(place.name)
+    if place.kind == "regency" and any(twin.kind == "city" for twin in twins):
+        return f"Kabupaten {place.name}"
+    return place.name
+
+
+def where(gazetteer: Gazetteer, place: Place) -> str:
+    """The place with its province: "Garut, Jawa Barat"; a province alone: "Jawa Barat"."""
+    if place.kind == "province":
+        return place.name
+    return f"{shown_name(gazetteer, place)}, {gazetteer.places[place.province_code].name}"
+
+
+def region_place(gazetteer: Gazetteer, region: str) -> Place | None:
+    """The one place a feed's region (or an older follow) names, if it names one."""
+    if (place := gazetteer.by_code(region)) is not None:
+        return place
+    found = gazetteer.lookup(" ".join(region.split()))
+    return found[0] if len(found) == 1 else None
+
+
+def place_codes(gazetteer: Gazetteer, place: Place) -> tuple[str, ...]:
+    """The codes a place puts an item in: its own, and its province's."""
+    if place.kind == "province":
+        return (place.code,)
+    return (place.code, place.province_code)
+
+
+def places_of_item(
+    gazetteer: Gazetteer, region: str, *, title: str, teaser: str, article: str = ""
+) -> dict[str, str]:
+    """Where an item happens, by code, each with what its alert says: the located places,
+    and its feed's region when that names a place (an item of a regional feed belongs there)."""
+    codes = [entry.code for entry in locate(gazetteer, title=title, teaser=teaser, article=article)]
+    home = region_place(gazetteer, region)
+    if home is not None:
+        codes.extend(code for code in place_codes(gazetteer, home) if code not in codes)
+    return labels(gazetteer, codes)
+
+
+def labels(gazetteer: Gazetteer, codes: list[str]) -> dict[str, str]:
+    """Each code with its "where": a province says the first of its places the item names."""
+    places = [gazetteer.places[code] for code in codes]
+    shown: dict[str, str] = {}
+    for place in places:
+        if place.kind == "province":
+            inside = [p for p in places if p.kind != "province" and p.province_code == place.code]
+            shown[place.code] = where(gazetteer, inside[0] if inside else place)
+        else:
+            shown[place.code] = where(gazetteer, place)
+    return shown
+
+
+def follow_choices(gazetteer: Gazetteer, wanted: str) -> list[Place]:
+    """The places a reader may mean by a name, short form or code (two for "Malang")."""
+    if (place := gazetteer.by_code(wanted.strip())) is not None:
+        return [place]
+    return gazetteer.lookup(" ".join(wanted.split()))
+
+
+def topic_place(gazetteer: Gazetteer, place: Place) -> str:
+    """How a topic limited to a place names it ("banjir @Garut", "banjir @Jawa Barat")."""
+    return place.name if place.kind == "province" else shown_name(gazetteer, place)
+
+
+def topic_places(gazetteer: Gazetteer, codes: Iterable[str]) -> frozenset[str]:
+    """The names, folded, a topic's @place may have for an item placed at these codes."""
+    return frozenset(topic_place(gazetteer, gazetteer.places[code]).casefold() for code in codes)
+
+
+def names_by_place(gazetteer: Gazetteer) -> dict[str, frozenset[str]]:
+    """Each place's names as a reader writes them in a topic (folded: "jabar", "jawa barat"),
+    by code: its own name, short forms and landmarks, not the names that are also words."""
+    names: dict[str, set[str]] = {}
+    for key, name in gazetteer.names.items():
+        if name.source in ("name", "short form", "landmark") and not name.needs_cue:
+            for code in name.codes:
+                names.setdefault(code, set()).add(key)
+    return {code: frozenset(keys) for code, keys in names.items()}
+
+
+def covering_names(by_place: Mapping[str, frozenset[str]], codes: Iterable[str]) -> frozenset[str]:
+    """The names (folded) of the places at these codes: a topic of one of them covers the item."""
+    return frozenset(name for code in codes for name in by_place.get(code, ()))

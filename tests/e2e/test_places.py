@@ -1,0 +1,61 @@
+"""Following places end to end: `warta run` locates a national desk's story and alerts the
+followers of where it happens, and nobody else."""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.standin import FeedServer, TelegramStandIn
+from tests.e2e.harness import BotProcess, bot_environment, write_feeds_file
+from tests.e2e.test_alert_pipeline import say, wait_for_poll
+from tests.factories import news
+from tests.inprocess import alert_texts, alert_titles
+
+JABAR, GARUT, BANDUNG, JATENG = 301, 302, 303, 304
+NASIONAL = "/nasional.xml"
+
+
+@pytest.fixture
+async def bot(
+    tmp_path: Path, telegram: TelegramStandIn, feeds: FeedServer, database: Path | str
+) -> AsyncIterator[BotProcess]:
+    feeds.publish(NASIONAL, [news("awal", "Presiden resmikan bendungan")])
+    feeds_toml = write_feeds_file(
+        tmp_path / "feeds.toml", feeds, [("ANTARA Nasional", NASIONAL, "Nasional")]
+    )
+    environment = bot_environment(tmp_path, telegram, feeds_toml, database=database)
+    process = BotProcess(tmp_path, environment, tmp_path / "bot.log")
+    await process.start()
+    yield process
+    if process.process is not None:
+        await process.stop(signal.SIGKILL)
+
+
+async def test_a_national_story_reaches_the_followers_of_where_it_happens(
+    telegram: TelegramStandIn, feeds: FeedServer, bot: BotProcess
+) -> None:
+    await wait_for_poll(feeds, NASIONAL)
+    assert "Jawa Barat" in await say(telegram, JABAR, "/region Jawa Barat")
+    assert "Garut" in await say(telegram, GARUT, "/wilayah Garut")
+    assert "Kota Bandung" in await say(telegram, BANDUNG, "/region Kota Bandung")
+    assert "Jawa Tengah" in await say(telegram, JATENG, "/region Jateng")
+
+    feeds.add_item(NASIONAL, news("garut", "Longsor di Garut, puluhan rumah tertimbun"))
+    await telegram.wait_for(
+        lambda tg: bool(alert_texts(tg, JABAR)) and bool(alert_texts(tg, GARUT)), timeout=30
+    )
+    # Later stories for the other two: once they arrive, the Garut story had its turn.
+    feeds.add_item(NASIONAL, news("bdg", "Harga cabai turun di Kota Bandung"))
+    feeds.add_item(NASIONAL, news("smg", "Rob genangi pesisir Kota Semarang"))
+    await telegram.wait_for(
+        lambda tg: bool(alert_texts(tg, BANDUNG)) and bool(alert_texts(tg, JATENG)), timeout=30
+    )
+    for chat_id in (JABAR, GARUT):
+        assert "📍 Garut, Jawa Barat" in alert_texts(telegram, chat_id)[0]
+    assert alert_titles(telegram, BANDUNG) == ["Harga cabai turun di Kota Bandung"]
+    assert alert_titles(telegram, JATENG) == ["Rob genangi pesisir Kota Semarang"]
+    assert "📍 Kota Semarang, Jawa Tengah" in alert_texts(telegram, JATENG)[0]
