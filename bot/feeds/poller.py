@@ -340,7 +340,8 @@ class FeedPoller:
     async def ingest_pushed(self, feed: Feed, body: bytes, headers: dict[str, str]) -> FeedOutcome:
         """A document a WebSub hub pushed: parsed, cleaned, stored and matched as a fetched one.
 
-        The feed's cache validators and schedule stay as its last poll left them.
+        The feed's cache validators and schedule stay as its last poll left them. FAILED: the
+        document was not read (unreadable, or its parser process died); database errors raise.
         """
         try:
             entries = await self._new_entries(
@@ -348,6 +349,9 @@ class FeedPoller:
             )
         except FeedParseError as error:
             log.warning("pushed document unreadable feed=%r: %s", feed.name, error.reason)
+            return FeedOutcome(PollOutcome.FAILED)
+        except WorkerLost:
+            log.warning("pushed document not read feed=%r: its parser process died", feed.name)
             return FeedOutcome(PollOutcome.FAILED)
         if not entries:
             return FeedOutcome(PollOutcome.FETCHED)

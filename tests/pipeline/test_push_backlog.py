@@ -1,0 +1,110 @@
+"""WebSub pushes are held a few at a time; one refused or not ingested is brought by a poll."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import signal
+from pathlib import Path
+
+import httpx
+
+from bot.feeds.push import PUSHES_AT_ONCE, PUSHES_WAITING
+from bot.standin import FeedServer, HubStandIn, TelegramStandIn
+from tests.factories import news
+from tests.inprocess import FakeClock, RunningBot, alert_titles
+from tests.pipeline.test_websub import (
+    ATOM,
+    HUNG,
+    OLD,
+    READER,
+    atom_with_hub,
+    pushed_bot,
+    pushes_stored,
+    serve,
+)
+
+KIND = "application/atom+xml"
+
+
+async def push(hub: HubStandIn, feeds: FeedServer, body: bytes) -> httpx.Response:
+    """POST a document signed as the hub signs it, straight to the bot's callback."""
+    (subscription,) = hub.subscribers(feeds.url(ATOM))
+    assert subscription.secret is not None
+    digest = hmac.new(subscription.secret.encode(), body, hashlib.sha256).hexdigest()
+    callback = hub.reach["https://warta.example"] + subscription.callback.removeprefix(
+        "https://warta.example"
+    )
+    async with httpx.AsyncClient(timeout=HUNG) as client:
+        return await client.post(
+            callback,
+            content=body,
+            headers={"Content-Type": KIND, "X-Hub-Signature": f"sha256={digest}"},
+        )
+
+
+def parser_process(warta: RunningBot) -> int:
+    """The one process the bot parses feeds in."""
+    workers = warta.services.workers
+    assert workers is not None
+    (pid,) = workers.process_ids()
+    return pid
+
+
+async def due_now(warta: RunningBot, clock: FakeClock) -> bool:
+    """Whether the pushed feed is due for a poll at the bot's present time."""
+    (feed,) = await warta.services.storage.list_feeds()
+    return feed.next_fetch_at is None or feed.next_fetch_at <= clock.now
+
+
+async def test_pushes_beyond_those_held_are_refused_and_their_items_polled(
+    tmp_path: Path, telegram: TelegramStandIn, feeds: FeedServer
+) -> None:
+    clock = FakeClock()
+    async with HubStandIn() as hub, pushed_bot(tmp_path, telegram, feeds, hub, clock) as warta:
+        assert not await due_now(warta, clock)
+        polled = feeds.hits(ATOM)
+        taken = atom_with_hub(feeds, hub, [news("banjir-1", "Banjir rendam Serang"), OLD])
+        parser = parser_process(warta)
+        # A stopped parser: the pushes taken are held, parsed or waiting for their turn.
+        os.kill(parser, signal.SIGSTOP)
+        try:
+            held = [await push(hub, feeds, taken) for _ in range(PUSHES_AT_ONCE + PUSHES_WAITING)]
+            refused = await push(
+                hub,
+                feeds,
+                serve(feeds, hub, [news("banjir-2", "Banjir rendam Lebak"), OLD]),
+            )
+            assert [answer.status_code for answer in held] == [202] * len(held)
+            assert refused.status_code == 503
+            assert int(refused.headers["Retry-After"]) > 0
+            assert await due_now(warta, clock)
+        finally:
+            os.kill(parser, signal.SIGCONT)
+
+        # The refused push's item never reached the bot: the poll brings it.
+        await telegram.wait_for(lambda tg: len(alert_titles(tg, READER)) == 2, timeout=HUNG)
+        await pushes_stored(warta)
+        await warta.services.poller.wait_for_fetches()
+        assert sorted(alert_titles(telegram, READER)) == [
+            "Banjir rendam Lebak",
+            "Banjir rendam Serang",
+        ]
+        assert feeds.hits(ATOM) > polled
+
+
+async def test_a_push_whose_parser_died_is_polled_at_once(
+    tmp_path: Path, telegram: TelegramStandIn, feeds: FeedServer
+) -> None:
+    clock = FakeClock()
+    async with HubStandIn() as hub, pushed_bot(tmp_path, telegram, feeds, hub, clock) as warta:
+        polled = feeds.hits(ATOM)
+        os.kill(parser_process(warta), signal.SIGKILL)
+        document = serve(feeds, hub, [news("banjir-3", "Banjir rendam Cilegon"), OLD])
+        assert (await push(hub, feeds, document)).status_code == 202
+        # The clock stands still: the feed's next poll never comes but for the one the failed
+        # push asked for.
+        await telegram.wait_for(lambda tg: bool(alert_titles(tg, READER)), timeout=HUNG)
+        assert alert_titles(telegram, READER) == ["Banjir rendam Cilegon"]
+        assert feeds.hits(ATOM) > polled
