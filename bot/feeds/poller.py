@@ -58,6 +58,11 @@ FEEDS_IN_HAND_PER_SLOT = 4
 # A claim outlives the fetch's own time limit by this long, for parsing and storing; a claim
 # whose process died is free at once (heartbeats), whatever its lease.
 CLAIM_MARGIN_SECONDS = 120.0
+# Entries matched between two turns of the event loop.
+PREPARE_BATCH = 16
+# A hub pushes the few entries it has news of: a pushed document with more new entries than
+# this is not stored, and its feed's own document is polled instead (the poller's own bounds).
+MAX_PUSHED_ENTRIES = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -341,7 +346,8 @@ class FeedPoller:
         """A document a WebSub hub pushed: parsed, cleaned, stored and matched as a fetched one.
 
         The feed's cache validators and schedule stay as its last poll left them. FAILED: the
-        document was not read (unreadable, or its parser process died); database errors raise.
+        document was not stored (unreadable, its parser process died, or far more new entries
+        than a push carries); database errors raise.
         """
         try:
             entries = await self._new_entries(
@@ -353,6 +359,10 @@ class FeedPoller:
         except WorkerLost:
             log.warning("pushed document not read feed=%r: its parser process died", feed.name)
             return FeedOutcome(PollOutcome.FAILED)
+        if len(entries) > MAX_PUSHED_ENTRIES and await self._too_many_new(feed, entries):
+            log.warning("pushed document not stored feed=%r: %d new entries, more than a push "
+                        "carries", feed.name, len(entries))  # fmt: skip
+            return FeedOutcome(PollOutcome.FAILED)
         if not entries:
             return FeedOutcome(PollOutcome.FETCHED)
         articles = await self._article_texts(feed, entries)
@@ -361,6 +371,11 @@ class FeedPoller:
         log.info("push stored feed=%r new_items=%d alerts_queued=%d", feed.name,
                  outcome.new_items, outcome.alerts_queued)  # fmt: skip
         return outcome
+
+    async def _too_many_new(self, feed: Feed, entries: list[ParsedEntry]) -> bool:
+        """Whether more than MAX_PUSHED_ENTRIES of the entries are not stored yet."""
+        known = await self._storage.known_identities(feed.id, [e.identity for e in entries])
+        return len(entries) - len(known) > MAX_PUSHED_ENTRIES
 
     async def _new_entries(self, feed: Feed, fetched: FetchedFeed) -> list[ParsedEntry]:
         """The document's entries, parsing only those the feed may not have stored yet.
@@ -506,10 +521,13 @@ class FeedPoller:
         fresh = [entry for entry in entries if entry.identity not in known]
         # Cleaning HTML is the costly step: keep it off the event loop so chats stay responsive.
         texts = await self._clean_all(fresh)
-        items = [
-            self._prepare(feed, entry, cleaned, articles.get(entry.identity, ""), now)
-            for entry, cleaned in zip(fresh, texts, strict=True)
-        ]
+        items = []
+        for number, (entry, cleaned) in enumerate(zip(fresh, texts, strict=True), 1):
+            items.append(self._prepare(feed, entry, cleaned, articles.get(entry.identity, ""), now))
+            if number % PREPARE_BATCH == 0:
+                # Matching takes about a millisecond an entry: a document of thousands would hold
+                # the event loop (chats, other feeds) for seconds without these breaks.
+                await asyncio.sleep(0)
         # Story ids are found inside the store, which first shows the matcher what others stored.
         stored = await self._storage.store_items(
             feed.id, items, now, wib_at(now).hour, stories=self._stories

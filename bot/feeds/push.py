@@ -6,10 +6,11 @@ secret is right) and dropped with a log line; a good one goes through the poller
 clean, store and match path (`FeedPoller.ingest_pushed`), in the background so the hub is
 answered at once.
 
-Pushes are held as polled documents are: a few at a time, a few more waiting, each no longer
-than a fetched feed may be. A push beyond them is answered 503 (the hub sends it again later)
-and its feed polled at once instead, as is the feed of a push that could not be ingested (its
-parser process died, the database failed): its items come by the poll, not by the safety net.
+Pushes are held as polled documents are: one at a time, a few more waiting, each of a size a
+push has (MAX_PUSH_BYTES). A push beyond them is answered 503 (the hub sends it again later) or
+413, and its feed polled at once instead, as is the feed of a push that could not be ingested
+(its parser process died, the database failed): its items come by that poll, not by the
+safety-net poll hours later.
 """
 
 from __future__ import annotations
@@ -33,11 +34,16 @@ Ingest = Callable[[Feed, bytes, dict[str, str]], Coroutine[Any, Any, FeedOutcome
 # Headers the parser reads from a pushed document as from a fetched one.
 _PASSED_HEADERS = ("content-type", "content-location", "link")
 MAX_LEASE_SECONDS = 365 * 24 * 3600
+# A hub pushes the entries it has news of, not a feed's whole back catalogue: a push longer than
+# this is refused (413) before it is read, and its feed polled instead (within the poller's
+# own bounds), so that a few megabytes pushed at once never take the parsers from polled feeds.
+MAX_PUSH_BYTES = 1024 * 1024
 # Pushes parsed and stored at once: they share the poller's parser processes and its turn to
-# store, and polled feeds must keep theirs.
-PUSHES_AT_ONCE = 2
-# Pushes taken (their body read) and waiting for a turn; with those at once, what is in hand.
-PUSHES_WAITING = 6
+# store, and polled feeds must keep theirs (a document of megabytes takes a parser seconds).
+PUSHES_AT_ONCE = 1
+# Pushes taken (their body read) and waiting for a turn; with those at once, what is in hand:
+# at most this many feed documents' worth of memory (the largest feeds are megabytes).
+PUSHES_WAITING = 7
 # What a hub is asked to wait before sending a refused push again (its feed is polled anyway).
 RETRY_AFTER_SECONDS = 60
 # Feed ids are 64-bit database integers and tokens come from secrets.token_urlsafe: a path
@@ -60,12 +66,13 @@ class PushReceiver:
         *,
         on_due: Callable[[], None] = lambda: None,
     ) -> None:
-        """on_due is called when a feed was made due for a poll (it wakes this process's
-        poller; pollers elsewhere find it at their next look)."""
+        """max_bytes is the longest feed document (pushes are held to MAX_PUSH_BYTES at most);
+        on_due is called when a feed was made due for a poll (it wakes this process's poller;
+        pollers elsewhere find it at their next look)."""
         self._storage = storage
         self._ingest = ingest
         self._clock = clock
-        self.max_bytes = max_bytes
+        self.max_bytes = min(max_bytes, MAX_PUSH_BYTES)
         self._on_due = on_due
         self._body_seconds = 30.0
         self._turns = asyncio.Semaphore(PUSHES_AT_ONCE)
@@ -117,6 +124,7 @@ class PushReceiver:
         if subscription is None or feed is None:
             return web.Response(status=404)
         if too_large(request, self.max_bytes):
+            await self._poll_instead(feed, "refused, larger than a feed may be")
             return web.Response(status=413)
         if self._in_hand >= PUSHES_AT_ONCE + PUSHES_WAITING:
             # Refused before its body is read: a flood of pushes costs no memory.
@@ -125,6 +133,10 @@ class PushReceiver:
         self._in_hand += 1
         try:
             body = await self._signed_body(request, subscription.secret, feed_id)
+        except web.HTTPRequestEntityTooLarge:  # a body that announced no length
+            self._in_hand -= 1
+            await self._poll_instead(feed, "refused, larger than a feed may be")
+            raise
         except BaseException:
             self._in_hand -= 1
             raise

@@ -13,6 +13,7 @@ import httpx
 import pytest
 from prometheus_client import CollectorRegistry
 
+from bot.feeds.push import MAX_PUSH_BYTES
 from bot.ops.health import MonitoringServer
 from bot.ops.metrics import Metrics
 from bot.ops.serving import ServerLimits
@@ -168,8 +169,8 @@ async def chunks(chunk: bytes, count: int) -> AsyncIterator[bytes]:
 async def test_an_oversized_body_is_refused_with_413(
     tmp_path: Path, telegram: TelegramStandIn, feeds: FeedServer
 ) -> None:
-    async with bot_with_callback(tmp_path, telegram, feeds) as (warta, origin, callback):
-        too_big_push = b"<feed>" + b" " * warta.services.config.max_feed_bytes + b"</feed>"
+    async with bot_with_callback(tmp_path, telegram, feeds) as (_, origin, callback):
+        too_big_push = b"<feed>" + b" " * MAX_PUSH_BYTES + b"</feed>"
         async with httpx.AsyncClient(base_url=origin, timeout=HUNG) as client:
             update = await client.post(
                 HOOK,

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 
-from bot.feeds.push import PUSHES_AT_ONCE, PUSHES_WAITING
+from bot.feeds.push import MAX_PUSH_BYTES, PUSHES_AT_ONCE, PUSHES_WAITING
 from bot.standin import FeedServer, HubStandIn, TelegramStandIn
 from tests.factories import news
 from tests.inprocess import FakeClock, RunningBot, alert_titles
@@ -107,4 +107,22 @@ async def test_a_push_whose_parser_died_is_polled_at_once(
         # push asked for.
         await telegram.wait_for(lambda tg: bool(alert_titles(tg, READER)), timeout=HUNG)
         assert alert_titles(telegram, READER) == ["Banjir rendam Cilegon"]
+        assert feeds.hits(ATOM) > polled
+
+
+async def test_a_push_too_long_is_refused_and_its_items_polled(
+    tmp_path: Path, telegram: TelegramStandIn, feeds: FeedServer
+) -> None:
+    clock = FakeClock()
+    async with HubStandIn() as hub, pushed_bot(tmp_path, telegram, feeds, hub, clock):
+        polled = feeds.hits(ATOM)
+        items = [news("banjir-4", "Banjir rendam Pandeglang", "<p>Air naik.</p>" * 40_000), OLD]
+        document = serve(feeds, hub, items)
+        assert len(document) > MAX_PUSH_BYTES
+        refused = await push(hub, feeds, document)
+        assert refused.status_code == 413
+
+        # The clock stands still: only the poll the refusal asked for brings the item.
+        await telegram.wait_for(lambda tg: bool(alert_titles(tg, READER)), timeout=HUNG)
+        assert alert_titles(telegram, READER) == ["Banjir rendam Pandeglang"]
         assert feeds.hits(ATOM) > polled
