@@ -10,6 +10,7 @@ from pathlib import Path
 
 import httpx
 
+from bot.feeds.poller import MAX_PUSHED_ENTRIES
 from bot.feeds.push import MAX_PUSH_BYTES, PUSHES_AT_ONCE, PUSHES_WAITING
 from bot.standin import FeedServer, HubStandIn, TelegramStandIn
 from tests.factories import news
@@ -126,3 +127,24 @@ async def test_a_push_too_long_is_refused_and_its_items_polled(
         await telegram.wait_for(lambda tg: bool(alert_titles(tg, READER)), timeout=HUNG)
         assert alert_titles(telegram, READER) == ["Banjir rendam Pandeglang"]
         assert feeds.hits(ATOM) > polled
+
+
+async def test_a_push_of_a_whole_back_catalogue_is_left_to_a_poll(
+    tmp_path: Path, telegram: TelegramStandIn, feeds: FeedServer
+) -> None:
+    clock = FakeClock()
+    async with HubStandIn() as hub, pushed_bot(tmp_path, telegram, feeds, hub, clock) as warta:
+        flood = [news(f"kabar-{n}", f"Kabar ke-{n}") for n in range(MAX_PUSHED_ENTRIES + 1)]
+        pushed = atom_with_hub(feeds, hub, [*flood, OLD])
+        serve(feeds, hub, [news("banjir-5", "Banjir rendam Rangkasbitung"), OLD])
+        assert (await push(hub, feeds, pushed)).status_code == 202
+
+        # The clock stands still: only the poll the push asked for brings the feed's own news.
+        await telegram.wait_for(lambda tg: bool(alert_titles(tg, READER)), timeout=HUNG)
+        await pushes_stored(warta)
+        await warta.services.poller.wait_for_fetches()
+        assert alert_titles(telegram, READER) == ["Banjir rendam Rangkasbitung"]
+        stored = await warta.services.storage.known_identities(
+            1, [f"urn:berita:kabar-{n}" for n in range(3)]
+        )
+        assert stored == set()
