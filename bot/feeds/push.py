@@ -51,6 +51,7 @@ RETRY_AFTER_SECONDS = 60
 _CALLBACK_PATH = CALLBACK_PREFIX + r"/{feed:[0-9]{1,18}}/{token:[A-Za-z0-9_-]{1,128}}"
 _MAX_LEASE_DIGITS = len(str(MAX_LEASE_SECONDS))
 _MAX_REASON_CHARS = 200
+_TOO_LONG = "refused, longer than a push may be"
 _DATABASE_FAILURES: tuple[type[Exception], ...] = (*DATABASE_ERRORS, StorageClosedError)
 
 
@@ -116,42 +117,44 @@ class PushReceiver:
     async def push(self, request: web.Request) -> web.Response:
         """Take a pushed document whose signature is right; drop any other, answering 202.
 
-        503 (Retry-After) and a poll instead while the pushes in hand are as many as are held.
+        413 or 503 (Retry-After), and a poll instead, for one too long or beyond those held.
         """
         feed_id, token = int(request.match_info["feed"]), request.match_info["token"]
         subscription = await self._storage.push_subscription(feed_id)
         feed = await self._storage.pushed_feed(feed_id, token)
         if subscription is None or feed is None:
             return web.Response(status=404)
+        # Both refused before the body is read: a flood of pushes costs no memory.
         if too_large(request, self.max_bytes):
-            await self._poll_instead(feed, "refused, larger than a feed may be")
+            await self._poll_instead(feed, _TOO_LONG)
             return web.Response(status=413)
         if self._in_hand >= PUSHES_AT_ONCE + PUSHES_WAITING:
-            # Refused before its body is read: a flood of pushes costs no memory.
             await self._poll_instead(feed, "refused, too many in hand")
             return web.Response(status=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
         self._in_hand += 1
+        started = False
         try:
             body = await self._signed_body(request, subscription.secret, feed_id)
+            if body is not None:
+                self._start_ingest(feed, body, request)
+                started = True  # the ingest holds its place in hand from now on
         except web.HTTPRequestEntityTooLarge:  # a body that announced no length
-            self._in_hand -= 1
-            await self._poll_instead(feed, "refused, larger than a feed may be")
+            await self._poll_instead(feed, _TOO_LONG)
             raise
-        except BaseException:
-            self._in_hand -= 1
-            raise
-        if body is None:
-            self._in_hand -= 1
-            return web.Response(status=202)
+        finally:
+            if not started:
+                self._in_hand -= 1
+        return web.Response(status=202)
+
+    def _start_ingest(self, feed: Feed, body: bytes, request: web.Request) -> None:
         headers = {
             name: request.headers[name] for name in _PASSED_HEADERS if name in request.headers
         }
         task = asyncio.create_task(
-            self._ingest_in_turn(feed, body, headers), name=f"push-{feed_id}"
+            self._ingest_in_turn(feed, body, headers), name=f"push-{feed.id}"
         )
         self._ingesting.add(task)
         task.add_done_callback(self._ingested)
-        return web.Response(status=202)
 
     async def _signed_body(self, request: web.Request, secret: str, feed_id: int) -> bytes | None:
         """The pushed body, or None (logged) when its signature is missing or wrong."""
