@@ -2,28 +2,34 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import os
 import signal
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
+import psycopg
 
 from bot.feeds.poller import MAX_PUSHED_ENTRIES
 from bot.feeds.push import MAX_PUSH_BYTES, PUSHES_AT_ONCE, PUSHES_WAITING
 from bot.standin import FeedServer, HubStandIn, TelegramStandIn
 from tests.factories import news
-from tests.inprocess import FakeClock, RunningBot, alert_titles
+from tests.inprocess import FakeClock, RunningBot, alert_titles, running_bot
+from tests.ops.helpers import free_port
 from tests.pipeline.test_websub import (
     ATOM,
     HUNG,
     OLD,
+    PUBLIC_ORIGIN,
     READER,
     atom_with_hub,
     pushed_bot,
     pushes_stored,
     serve,
+    websub,
 )
 
 KIND = "application/atom+xml"
@@ -148,3 +154,54 @@ async def test_a_push_of_a_whole_back_catalogue_is_left_to_a_poll(
             1, [f"urn:berita:kabar-{n}" for n in range(3)]
         )
         assert stored == set()
+
+
+@contextlib.asynccontextmanager
+async def pushed_bot_on(
+    database: str, tmp_path: Path, telegram: TelegramStandIn, feeds: FeedServer, hub: HubStandIn
+) -> AsyncIterator[RunningBot]:
+    """pushed_bot, on the database given."""
+    port = free_port()
+    hub.reach[PUBLIC_ORIGIN] = f"http://127.0.0.1:{port}"
+    serve(feeds, hub, [OLD])
+    async with running_bot(
+        tmp_path, telegram, feeds, [("Berita Dorong", ATOM, "")], clock=FakeClock(),
+        webhook_port=port, poll_seconds=60, database=database,
+    ) as warta:  # fmt: skip
+        await warta.say(READER, "/subscribe banjir")
+        await warta.poll()
+        assert await websub(warta).run_due() == 1
+        await hub.wait_for(lambda h: len(h.subscribers(feeds.url(ATOM))) == 1)
+        yield warta
+
+
+# The first item stored after this is refused by the database; the ones after it are not (a
+# sequence counts outside transactions, so the refusal's rollback does not reset it).
+FAIL_ONCE = """
+CREATE SEQUENCE inserts_seen;
+CREATE FUNCTION fail_once() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF nextval('inserts_seen') = 1 THEN RAISE EXCEPTION 'disk full'; END IF;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER fail_once BEFORE INSERT ON items FOR EACH ROW EXECUTE FUNCTION fail_once();
+"""
+
+
+async def test_a_push_the_database_failed_to_store_is_polled_at_once(
+    tmp_path: Path, telegram: TelegramStandIn, feeds: FeedServer, postgres_url: str
+) -> None:
+    async with (
+        HubStandIn() as hub,
+        pushed_bot_on(postgres_url, tmp_path, telegram, feeds, hub),
+    ):
+        polled = feeds.hits(ATOM)
+        async with await psycopg.AsyncConnection.connect(postgres_url, autocommit=True) as db:
+            await db.execute(FAIL_ONCE)
+        document = serve(feeds, hub, [news("banjir-6", "Banjir rendam Tangerang"), OLD])
+        assert (await push(hub, feeds, document)).status_code == 202
+
+        # The clock stands still: only the poll the failed push asked for brings the item.
+        await telegram.wait_for(lambda tg: bool(alert_titles(tg, READER)), timeout=HUNG)
+        assert alert_titles(telegram, READER) == ["Banjir rendam Tangerang"]
+        assert feeds.hits(ATOM) > polled
