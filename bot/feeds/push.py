@@ -24,7 +24,7 @@ from aiohttp import web
 
 from bot.feeds.poller import FeedOutcome, PollOutcome
 from bot.feeds.websub import CALLBACK_PREFIX, renewal_moment, signature_ok
-from bot.ops.serving import read_body, too_large
+from bot.ops.serving import ServerLimits, read_body, too_large
 from storage import DATABASE_ERRORS, Storage, StorageClosedError
 from storage.models import Feed, PushStatus
 
@@ -75,7 +75,7 @@ class PushReceiver:
         self._clock = clock
         self.max_bytes = min(max_bytes, MAX_PUSH_BYTES)
         self._on_due = on_due
-        self._body_seconds = 30.0
+        self._body_seconds = ServerLimits().body_seconds  # add_routes gives the server's
         self._turns = asyncio.Semaphore(PUSHES_AT_ONCE)
         self._in_hand = 0  # pushes being read, waiting for a turn, or being ingested
         self._ingesting: set[asyncio.Task[None]] = set()

@@ -8,9 +8,15 @@ deadlines end such a client; the reverse proxy in front keeps its own (deploy/RE
 from __future__ import annotations
 
 import asyncio
+import logging
+import sys
 from dataclasses import dataclass
+from typing import Any
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,10 +39,41 @@ class ServerLimits:
         return web.AppRunner(
             app,
             access_log=None,
+            logger=_ServerLog(log, {}),
             shutdown_timeout=self.shutdown_seconds,
             keepalive_timeout=self.header_seconds,
             lingering_time=self.linger_seconds,
         )
+
+
+class _ServerLog(logging.LoggerAdapter):  # type: ignore[type-arg]
+    """aiohttp's server log, with a request it could not parse as one short line.
+
+    aiohttp logs a malformed request (a bad header, a line too long, bytes that are no URL) as
+    an error with a traceback, although it only answered 400: anyone could fill the log with
+    them. A fault in a handler (a 500) is logged in full as before.
+    """
+
+    def exception(self, msg: object, *args: object, **kwargs: Any) -> None:
+        error = kwargs.get("exc_info")
+        if not isinstance(error, BaseException):
+            error = sys.exc_info()[1]
+        if isinstance(error, HttpProcessingError):
+            self.info("bad request refused (%d): %s", error.code, _first_line(error))
+            return
+        super().exception(msg, *args, **kwargs)
+
+    def debug(self, msg: object, *args: object, **kwargs: Any) -> None:
+        error = kwargs.get("exc_info")
+        if isinstance(error, HttpProcessingError):  # no HTTP at all (TLS on the plain port)
+            self.log(logging.DEBUG, "not HTTP, refused: %s", _first_line(error))
+            return
+        super().debug(msg, *args, **kwargs)
+
+
+def _first_line(error: HttpProcessingError) -> str:
+    lines = str(error.message).strip().splitlines() or [""]
+    return lines[0][:200]
 
 
 def too_large(request: web.Request, max_bytes: int) -> bool:

@@ -39,6 +39,28 @@ def trouble(caplog: pytest.LogCaptureFixture) -> list[str]:
     ]
 
 
+# Requests aiohttp cannot parse: a header without a colon, a line too long, bytes in the URL.
+UNPARSABLE = (
+    b"GET /healthz HTTP/1.1\r\nHost: warta\r\nNo colon here\r\n\r\n",
+    b"GET /healthz HTTP/1.1\r\nHost: " + b"x" * 9000 + b"\r\n\r\n",
+    b"GET /websub/1/\xff\xfe HTTP/1.1\r\nHost: warta\r\n\r\n",
+    b"POST /telegram/updates HTTP/1.1\r\nHost: warta\r\nContent-Length: many\r\n\r\n",
+)
+
+
+async def raw_status(origin: str, request: bytes) -> bytes:
+    """The status line the server answers to raw bytes, once it closed the connection."""
+    host, port = origin.removeprefix("http://").split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    try:
+        writer.write(request)
+        async with asyncio.timeout(HUNG):
+            answer = await reader.read()
+    finally:
+        writer.close()
+    return answer.split(b"\r\n", 1)[0]
+
+
 @contextlib.asynccontextmanager
 async def bot_with_callback(
     tmp_path: Path, telegram: TelegramStandIn, feeds: FeedServer
@@ -109,6 +131,7 @@ async def test_malformed_requests_get_4xx_without_a_traceback(
                 "GET on the webhook": await client.get(HOOK),
                 "webhook path, longer": await client.post(HOOK + "/" + "x" * 5000, json={}),
             }
+        unparsable = [await raw_status(origin, request) for request in UNPARSABLE]
         assert {name: answer.status_code for name, answer in answers.items()} == {
             "20-digit feed id": 404,
             "20-digit id, GET": 404,
@@ -125,6 +148,7 @@ async def test_malformed_requests_get_4xx_without_a_traceback(
             "GET on the webhook": 405,
             "webhook path, longer": 404,
         }
+        assert unparsable == [b"HTTP/1.0 400 Bad Request"] * len(UNPARSABLE)
         await warta.services.push_receiver.wait_for_ingests()  # type: ignore[union-attr]
     assert trouble(caplog) == []
 
@@ -154,9 +178,13 @@ async def test_health_and_metrics_refuse_garbage_without_a_traceback(
                     (await client.delete("/metrics")).status_code,
                     (await client.get("/healthz", headers={"Accept": b"\xff\xfe"})).status_code,
                 ]
+            unparsable = [
+                await raw_status(f"http://127.0.0.1:{port}", request) for request in UNPARSABLE
+            ]
         finally:
             await monitor.stop()
     assert statuses == [200, 404, 405, 405, 200]
+    assert unparsable == [b"HTTP/1.0 400 Bad Request"] * len(UNPARSABLE)
     assert trouble(caplog) == []
 
 
