@@ -42,7 +42,7 @@ MAX_PUSH_BYTES = 1024 * 1024
 # store, and polled feeds must keep theirs (a document of megabytes takes a parser seconds).
 PUSHES_AT_ONCE = 1
 # Pushes taken (their body read) and waiting for a turn; with those at once, what is in hand:
-# at most this many feed documents' worth of memory (the largest feeds are megabytes).
+# eight pushes are at most 8 MiB of bodies, however many a hub sends at once.
 PUSHES_WAITING = 7
 # What a hub is asked to wait before sending a refused push again (its feed is polled anyway).
 RETRY_AFTER_SECONDS = 60
@@ -187,7 +187,7 @@ class PushReceiver:
         self._in_hand -= 1
         if not task.cancelled() and (error := task.exception()) is not None:
             # Nobody awaits the push: its unexpected failure is reported here.
-            log.error("websub push failed feed task=%s", task.get_name(), exc_info=error)
+            log.error("websub push failed task=%s", task.get_name(), exc_info=error)
 
     async def _poll_instead(self, feed: Feed, why: str) -> None:
         """Make the feed due now, so a poll brings what the push carried."""
