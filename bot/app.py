@@ -264,7 +264,14 @@ async def _services_on(
             storage, http, topics, StoryMatcher(), config, clock, wake, metrics=metrics,
             extraction=extractors, gazetteer=gazetteer,
         )  # fmt: skip
-        push_receiver = PushReceiver(storage, ingester.ingest_pushed, clock, config.max_feed_bytes)
+        push_receiver = PushReceiver(
+            storage,
+            ingester.ingest_pushed,
+            clock,
+            config.max_feed_bytes,
+            # A feed made due instead of a push is polled here at once, when this process polls.
+            on_due=poller.look if poller is not None else lambda: None,
+        )
     websub = None
     if push_base and Role.SCHEDULER in roles:
         websub = WebSubscriber(storage, http, push_base, clock)

@@ -86,6 +86,16 @@ class FeedQueries(Database):
                 "AND consecutive_failures = 0 AND next_fetch_at IS NOT NULL"
             )
 
+    async def make_feed_due(self, feed_id: int, now: float) -> bool:
+        """Make one enabled feed due at `now` (its back-off too); False when it was already."""
+        async with self._write() as db:
+            changed = await db.execute(
+                "UPDATE feeds SET next_fetch_at = ? WHERE id = ? AND enabled = 1 "
+                "AND next_fetch_at > ?",
+                (now, feed_id, now),
+            )
+        return changed > 0
+
     async def release_feed_claims(self, owner: int) -> int:
         """Give back every feed a process holds (a clean stop); how many it held."""
         async with self._write() as db:

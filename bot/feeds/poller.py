@@ -70,6 +70,11 @@ CLAIM_MARGIN_SECONDS = 120.0
 UNEXPECTED_DETAIL_CHARS = 200
 # Failures of our own database, not of the feed: never recorded as the feed's error.
 _NOT_THE_FEEDS: tuple[type[Exception], ...] = (*DATABASE_ERRORS, StorageClosedError)
+# Entries matched between two turns of the event loop.
+PREPARE_BATCH = 16
+# A hub pushes the few entries it has news of: a pushed document with more new entries than
+# this is not stored, and its feed's own document is polled instead (the poller's own bounds).
+MAX_PUSHED_ENTRIES = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -383,7 +388,9 @@ class FeedPoller:
     async def ingest_pushed(self, feed: Feed, body: bytes, headers: dict[str, str]) -> FeedOutcome:
         """A document a WebSub hub pushed: parsed, cleaned, stored and matched as a fetched one.
 
-        The feed's cache validators and schedule stay as its last poll left them.
+        The feed's cache validators and schedule stay as its last poll left them. FAILED: the
+        document was not stored (unreadable, its parser process died, or far more new entries
+        than a push carries); database errors raise.
         """
         try:
             entries = await self._new_entries(
@@ -391,6 +398,13 @@ class FeedPoller:
             )
         except FeedParseError as error:
             log.warning("pushed document unreadable feed=%r: %s", feed.name, error.reason)
+            return FeedOutcome(PollOutcome.FAILED)
+        except WorkerLost:
+            log.warning("pushed document not read feed=%r: its parser process died", feed.name)
+            return FeedOutcome(PollOutcome.FAILED)
+        if len(entries) > MAX_PUSHED_ENTRIES and await self._too_many_new(feed, entries):
+            log.warning("pushed document not stored feed=%r: %d new entries, more than a push "
+                        "carries", feed.name, len(entries))  # fmt: skip
             return FeedOutcome(PollOutcome.FAILED)
         if not entries:
             return FeedOutcome(PollOutcome.FETCHED)
@@ -400,6 +414,11 @@ class FeedPoller:
         log.info("push stored feed=%r new_items=%d alerts_queued=%d", feed.name,
                  outcome.new_items, outcome.alerts_queued)  # fmt: skip
         return outcome
+
+    async def _too_many_new(self, feed: Feed, entries: list[ParsedEntry]) -> bool:
+        """Whether more than MAX_PUSHED_ENTRIES of the entries are not stored yet."""
+        known = await self._storage.known_identities(feed.id, [e.identity for e in entries])
+        return len(entries) - len(known) > MAX_PUSHED_ENTRIES
 
     async def _new_entries(self, feed: Feed, fetched: FetchedFeed) -> list[ParsedEntry]:
         """The document's entries, parsing only those the feed may not have stored yet.
@@ -550,10 +569,13 @@ class FeedPoller:
         fresh = [entry for entry in entries if entry.identity not in known]
         # Cleaning HTML is the costly step: keep it off the event loop so chats stay responsive.
         texts = await self._clean_all(fresh)
-        items = [
-            self._prepare(feed, entry, cleaned, articles.get(entry.identity, ""), now)
-            for entry, cleaned in zip(fresh, texts, strict=True)
-        ]
+        items = []
+        for number, (entry, cleaned) in enumerate(zip(fresh, texts, strict=True), 1):
+            items.append(self._prepare(feed, entry, cleaned, articles.get(entry.identity, ""), now))
+            if number % PREPARE_BATCH == 0:
+                # Matching takes about a millisecond an entry: a document of thousands would hold
+                # the event loop (chats, other feeds) for seconds without these breaks.
+                await asyncio.sleep(0)
         # Story ids are found inside the store, which first shows the matcher what others stored.
         stored = await self._storage.store_items(
             feed.id, items, now, hours_at(now), stories=self._stories

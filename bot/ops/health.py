@@ -16,6 +16,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from bot.config import Config, Role
 from bot.ops.heartbeat import Heartbeat
 from bot.ops.metrics import Metrics
+from bot.ops.serving import ServerLimits
 from storage import DATABASE_ERRORS, Storage, StorageClosedError
 
 log = logging.getLogger(__name__)
@@ -53,7 +54,7 @@ class MonitoringServer:
         app = web.Application()
         app.router.add_get("/healthz", self._health)
         app.router.add_get("/metrics", self._exposition)
-        runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
+        runner = ServerLimits().runner(app)
         await runner.setup()
         try:
             await web.TCPSite(runner, self._config.listen_address, port).start()

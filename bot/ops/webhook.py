@@ -17,6 +17,7 @@ from telegram import Update
 
 from bot.config import Config, WebhookConfig
 from bot.context import WartaApp
+from bot.ops.serving import ServerLimits, read_body
 
 log = logging.getLogger(__name__)
 
@@ -28,9 +29,14 @@ class WebhookServer:
     """Serves the webhook routes while the bot runs; register() tells Telegram the address."""
 
     def __init__(
-        self, config: Config, webhook: WebhookConfig, allowed_updates: Sequence[str] = ()
+        self,
+        config: Config,
+        webhook: WebhookConfig,
+        allowed_updates: Sequence[str] = (),
+        limits: ServerLimits | None = None,
     ) -> None:
         self._config = config
+        self._limits = limits or ServerLimits()
         self._webhook = webhook
         self._allowed_updates = list(allowed_updates)
         self._runner: web.AppRunner | None = None
@@ -41,8 +47,8 @@ class WebhookServer:
         server.router.add_post(self._webhook.path, self._updates_handler(app))
         services = app.bot_data.services
         if services is not None and services.push_receiver is not None:
-            services.push_receiver.add_routes(server)
-        self._runner = web.AppRunner(server, access_log=None, shutdown_timeout=1.0)
+            services.push_receiver.add_routes(server, self._limits.body_seconds)
+        self._runner = self._limits.runner(server)
         await self._runner.setup()
         await web.TCPSite(self._runner, self._config.listen_address, self._webhook.port).start()
         log.info("webhook listening port=%d path=%s", self._webhook.port, self._webhook.path)
@@ -68,16 +74,19 @@ class WebhookServer:
 
     def _updates_handler(self, app: WartaApp) -> Callable[[web.Request], Awaitable[web.Response]]:
         secret = self._webhook.secret.encode()
+        body_seconds = self._limits.body_seconds
 
         async def receive(request: web.Request) -> web.Response:
             """Queue an update that carries the secret; 403 before reading one that does not."""
-            given = request.headers.get(SECRET_HEADER, "").encode()
+            # aiohttp hands header bytes that are not UTF-8 over as surrogates: compare the bytes.
+            given = request.headers.get(SECRET_HEADER, "").encode("utf-8", "surrogateescape")
             if not hmac.compare_digest(given, secret):
                 return web.Response(status=403)
+            body = await read_body(request, MAX_UPDATE_BYTES, body_seconds)
             try:
-                data = json.loads(await request.read())
+                data = json.loads(body)
                 update = Update.de_json(data, app.bot) if isinstance(data, dict) else None
-            except (ValueError, TypeError, KeyError):
+            except (ValueError, TypeError, KeyError, AttributeError):
                 update = None
             if update is None:
                 return web.Response(status=400)
