@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from bot.matching.lexicon import load_lexicon, parse_lexicon
 from bot.matching.lexicon_refresh import UPSTREAM, UPSTREAM_VERSION, render, target
 
@@ -22,3 +24,15 @@ def test_the_refresh_keeps_words_only_with_their_frequency() -> None:
     lexicon = parse_lexicon(rendered.splitlines())
     assert dict(lexicon.zipf) == {"yang": 9.0, "menulis": 8.98}
     assert "# words:   2" in rendered
+
+
+def test_the_shipped_list_is_as_the_refresh_writes_it() -> None:
+    # Never edited by hand: sorted words of letters a-z, each with its frequency, and the
+    # header's count agreeing with the lines.
+    lines = target().read_text(encoding="utf-8").splitlines()
+    header = [line for line in lines if line.startswith("#")]
+    body = [line for line in lines if not line.startswith("#")]
+    words = [line.split("\t")[0] for line in body]
+    assert words == sorted(words)
+    assert all(re.fullmatch(r"[a-z]{2,}\t\d\.\d\d", line) for line in body)
+    assert f"# words:   {len(body)}" in header
