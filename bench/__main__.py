@@ -34,6 +34,7 @@ BENCHMARKS = (
     "bench_pollers",  # always on PostgreSQL: several poller processes share one database
     "bench_senders",
     "bench_hostile",  # the hardening pass mark under hostile sites; about five minutes
+    "bench_wordforms",
 )
 SHARED_DATABASE = frozenset({"bench_latest", "bench_memory"})
 ON_EITHER_ENGINE = frozenset({"bench_latest", "bench_ingest", "bench_fanout", "bench_senders"})
