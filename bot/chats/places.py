@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 
 from bot.places.follow import follow_choices, region_place
-from bot.places.gazetteer import Gazetteer, Place
+from bot.places.gazetteer import Gazetteer, Place, fold
 from storage import Storage
 from storage.models import Item
 
@@ -51,3 +51,15 @@ def newest(first: list[Item], second: list[Item], limit: int) -> list[Item]:
     """The newest items of two lists, each once."""
     merged = {item.id: item for item in [*first, *second]}
     return sorted(merged.values(), key=lambda item: item.id, reverse=True)[:limit]
+
+
+def word_places(gazetteer: Gazetteer, topic: str) -> list[Place]:
+    """The places a topic of words alone names when those words are also an ordinary word
+    ("buru": Kabupaten Buru; "tegal": the kota and the kabupaten), else none."""
+    words = topic.split()
+    if not words or not all(word.isalpha() for word in words):
+        return []
+    name = gazetteer.names.get(fold(topic))
+    if name is None or not name.needs_cue:
+        return []
+    return [gazetteer.places[code] for code in name.codes]
