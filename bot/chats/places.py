@@ -38,13 +38,18 @@ def places_meant(gazetteer: Gazetteer, wanted: str) -> list[Place]:
 async def followed_items(
     storage: Storage, gazetteer: Gazetteer, chat_id: int, limit: int
 ) -> list[Item]:
-    """The newest items of the places and feed regions a chat follows."""
+    """The newest items of the places and feed regions a chat follows, and of its topics that
+    are a place alone ("@Buru")."""
     follows = await storage.chat_regions(chat_id)
-    if not follows:
-        return []
+    alone = [topic.region for topic in await storage.list_topics(chat_id) if not topic.text]
     codes = [key for key in follows if gazetteer.by_code(key) is not None]
+    codes += [
+        found[0].code for region in alone if region and (found := places_meant(gazetteer, region))
+    ]
     regions = [key for key in follows if gazetteer.by_code(key) is None]
-    return await storage.items_followed(codes, regions, limit)
+    if not codes and not regions:
+        return []
+    return await storage.items_followed(list(dict.fromkeys(codes)), regions, limit)
 
 
 def newest(first: list[Item], second: list[Item], limit: int) -> list[Item]:

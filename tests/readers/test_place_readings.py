@@ -76,6 +76,9 @@ async def test_a_word_that_is_a_place_asks_and_keeps_the_place(bot: RunningBot) 
     listed = await bot.say(READER, "/list")
     assert "@Buru" in listed
     assert "berita yang terjadi di Buru, Maluku" in listed
+    latest = await bot.say(READER, "/latest")
+    assert IN_BURU in latest
+    assert HUNTING not in latest
 
 
 async def test_the_word_kept_takes_the_word_and_not_the_place(bot: RunningBot) -> None:
