@@ -44,13 +44,17 @@ async def latest(update: Update, context: WartaContext) -> None:
         return
     services = context.services
     queries: list[TopicQuery] = []
-    for topic in await services.storage.list_topics(chat.id):
+    topics = await services.storage.list_topics(chat.id)
+    for topic in topics:
+        if not topic.text:  # a place alone: its stories come with the followed places'
+            continue
         try:
             queries.append(parse_topic(topic.text))
         except TopicSyntaxError:
             continue
     placed = await followed_items(services.storage, services.gazetteer, chat.id, LATEST_COUNT)
-    if not queries and not await services.storage.chat_regions(chat.id):
+    alone = any(not topic.text for topic in topics)
+    if not queries and not alone and not await services.storage.chat_regions(chat.id):
         await reply(update, chat, "no_topics")
         return
     result = SearchResult()

@@ -15,6 +15,7 @@ from bot.i18n import text
 from bot.matching import TopicQuery
 from bot.matching.readings import Place
 from bot.matching.search import and_instead
+from handlers.readings import ask_readings
 from handlers.regions import pressed_region
 from handlers.replies import (
     BUTTON_CHAT,
@@ -106,7 +107,13 @@ async def subscribe(update: Update, context: WartaContext, chat: Chat, target: C
     outcome = await subscriptions.subscribe(target.id, argument)
     lines = describe_outcome(outcome, subscriptions.limit, chat.language)
     await reply_lines(update, [target_note(chat, target) + lines[0], *lines[1:]])
-    phrases = [(topic, query) for topic, query in outcome.new_topics if query.as_and()]
+    await ask_readings(update, context, (chat, target), outcome.asked)
+    asked = {topic.id for topic, _ in outcome.asked}
+    phrases = [
+        (topic, query)
+        for topic, query in outcome.new_topics
+        if query.as_and() and topic.id not in asked
+    ]
     if phrases:
         # Searching takes a moment: the hints follow without holding up other updates.
         hints = _offer_and(update, context, (chat, target), phrases[:MAX_AND_HINTS])
@@ -255,6 +262,7 @@ async def list_topics(update: Update, context: WartaContext) -> None:
     )
     for topic, query in described:
         lines.append(f"• {html.escape(topic.label)}")
+        lines.extend(_chosen_reading(subscriptions.chosen_reading(topic), chat.language))
         if query is not None:
             lines.extend(_reading(query, chat.language))
     await reply_lines(update, lines)
@@ -268,6 +276,16 @@ def _reading(query: TopicQuery, language: str) -> list[str]:
         forms = html.escape(shorten(", ".join(covers), LISTED_UNITS))
         lines.append(text("list_also_covers", language, forms=forms))
     return lines
+
+
+def _chosen_reading(chosen: tuple[bool, list[str]], language: str) -> list[str]:
+    """Which reading a topic of a word that is also a place's name says it means."""
+    is_place, wheres = chosen
+    if not wheres:
+        return []
+    places = html.escape(" / ".join(wheres))
+    key = "list_reading_place" if is_place else "list_reading_word"
+    return [text(key, language, places=places)]
 
 
 def _place_line(place: Place, language: str) -> str:

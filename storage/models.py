@@ -89,8 +89,11 @@ class Topic:
 
     @property
     def label(self) -> str:
-        """How the topic is shown: "banjir @Banten" when limited to a region."""
-        return f"{self.text} @{self.region}" if self.region else self.text
+        """How the topic is shown: "banjir @Banten" when limited to a region, "@Buru" for a
+        place alone."""
+        if not self.region:
+            return self.text
+        return f"{self.text} @{self.region}" if self.text else f"@{self.region}"
 
 
 @dataclass(frozen=True, slots=True)

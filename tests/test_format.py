@@ -69,6 +69,30 @@ def test_several_topics_are_joined() -> None:
     assert message.startswith("\U0001f514 <b>Korea Utara, rudal</b>\n")
 
 
+def test_places_that_brought_an_alert_have_their_own_line() -> None:
+    places = ("Garut, Jawa Barat", "Kota <Ternate>, Maluku Utara", "Sorong", "Bima", "Poso")
+    topics = ("banjir @Jawa Barat", *(f"📍 {place}" for place in places))
+    lines = visible(render_alert(view(topics=topics))).splitlines()
+    assert lines[:4] == [
+        "🔔 banjir @Jawa Barat",
+        "Korea Utara Uji Coba Rudal Lagi",
+        "ANTARA Terkini · Nasional · 25 Nov 2026 14:05 WIB",
+        "📍 Garut, Jawa Barat · Kota <Ternate>, Maluku Utara · Sorong +2",
+    ]
+
+
+def test_a_followed_place_alone_is_said_where_topics_go() -> None:
+    message = render_alert(view(topics=("📍 Garut, Jawa Barat",)))
+    assert message.startswith("🔔 <b>📍 Garut, Jawa Barat</b>\n<b>Korea Utara")
+    assert message.count("📍") == 1
+
+
+def test_a_long_place_line_still_fits() -> None:
+    topics = ("banjir", *(f"📍 {'Kabupaten ' * 60}{n}" for n in range(50)))
+    text = visible(render_alert(view(topics=topics, title="J" * 5000, summary="s " * 3000)))
+    assert "📍 Kabupaten" in text
+
+
 @pytest.mark.parametrize(
     "title",
     [

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 
 from bot.places.follow import follow_choices, region_place
-from bot.places.gazetteer import Gazetteer, Place
+from bot.places.gazetteer import Gazetteer, Place, fold
 from storage import Storage
 from storage.models import Item
 
@@ -38,16 +38,33 @@ def places_meant(gazetteer: Gazetteer, wanted: str) -> list[Place]:
 async def followed_items(
     storage: Storage, gazetteer: Gazetteer, chat_id: int, limit: int
 ) -> list[Item]:
-    """The newest items of the places and feed regions a chat follows."""
+    """The newest items of the places and feed regions a chat follows, and of its topics that
+    are a place alone ("@Buru")."""
     follows = await storage.chat_regions(chat_id)
-    if not follows:
-        return []
+    alone = [topic.region for topic in await storage.list_topics(chat_id) if not topic.text]
     codes = [key for key in follows if gazetteer.by_code(key) is not None]
+    codes += [
+        found[0].code for region in alone if region and (found := places_meant(gazetteer, region))
+    ]
     regions = [key for key in follows if gazetteer.by_code(key) is None]
-    return await storage.items_followed(codes, regions, limit)
+    if not codes and not regions:
+        return []
+    return await storage.items_followed(list(dict.fromkeys(codes)), regions, limit)
 
 
 def newest(first: list[Item], second: list[Item], limit: int) -> list[Item]:
     """The newest items of two lists, each once."""
     merged = {item.id: item for item in [*first, *second]}
     return sorted(merged.values(), key=lambda item: item.id, reverse=True)[:limit]
+
+
+def word_places(gazetteer: Gazetteer, topic: str) -> list[Place]:
+    """The places a topic of words alone names when those words are also an ordinary word
+    ("buru": Kabupaten Buru; "tegal": the kota and the kabupaten), else none."""
+    words = topic.split()
+    if not words or not all(word.isalpha() for word in words):
+        return []
+    name = gazetteer.names.get(fold(topic))
+    if name is None or not name.needs_cue:
+        return []
+    return [gazetteer.places[code] for code in name.codes]

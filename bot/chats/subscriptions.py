@@ -6,9 +6,9 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from bot.chats.places import places_meant
+from bot.chats.places import places_meant, word_places
 from bot.matching import TopicQuery, TopicSyntaxError, parse_topic
-from bot.matching.topics import TopicRegistry
+from bot.matching.topics import TopicRegistry, exact_word
 from bot.places.follow import topic_place, where
 from bot.places.gazetteer import Gazetteer, Place
 from storage import Storage
@@ -36,6 +36,8 @@ class SubscribeOutcome:
     existing: list[str] = field(default_factory=list)
     refused: list[Refusal] = field(default_factory=list)
     over_limit: list[str] = field(default_factory=list)
+    # New topics that are a word and a place's name ("buru"), with the places: which is meant?
+    asked: list[tuple[Topic, tuple[Place, ...]]] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,22 +116,73 @@ class Subscriptions:
                 outcome.refused.append(self._refusal(text, wanted_region))
                 continue
             try:
-                query = parse_topic(words)
+                query = None if self._is_place(words, region) else parse_topic(words)
             except TopicSyntaxError as error:
                 outcome.refused.append(Refusal(text, error.code, error.detail))
                 continue
-            key = topic_key(query.key, region)
+            key = topic_key(query.key if query else "", region)
             if await self._storage.find_topic(chat_id, key) is not None:
                 outcome.existing.append(text)
             elif count >= self.limit:
                 outcome.over_limit.append(text)
-            elif (topic := await self._add(chat_id, query, key, region)) is not None:
-                outcome.added.append(f"{query.source} @{region}" if region else query.source)
-                outcome.new_topics.append((topic, query))
+            elif (topic := await self._add(chat_id, query, words, key, region)) is not None:
+                outcome.added.append(topic.label)
+                if query is not None:
+                    outcome.new_topics.append((topic, query))
+                if places := self.readings(topic):
+                    outcome.asked.append((topic, places))
                 count += 1
             else:
                 outcome.existing.append(text)
         return outcome
+
+    def _is_place(self, words: str, region: str | None) -> bool:
+        """Whether a topic is a place alone ("@Buru": every story located there)."""
+        return not words and region is not None and self._place_named(region) is not None
+
+    def _place_named(self, region: str) -> Place | None:
+        """The place a topic's @ names, if it names one."""
+        places = places_meant(self._gazetteer, region) if self._gazetteer else []
+        return places[0] if len(places) == 1 else None
+
+    def readings(self, topic: Topic) -> tuple[Place, ...]:
+        """The places a topic of a word alone may also mean ("buru": Kabupaten Buru), when it
+        does not say which ("=buru" and "@Buru" do)."""
+        if self._gazetteer is None or topic.region:
+            return ()
+        return tuple(word_places(self._gazetteer, topic.text))
+
+    def chosen_reading(self, topic: Topic) -> tuple[bool, list[str]]:
+        """Which reading a topic says it means: (True, the place) for a place alone ("@Buru"),
+        (False, the places it is not) for a word alone that is a place's name ("=buru")."""
+        gazetteer = self._gazetteer
+        if gazetteer is None:
+            return False, []
+        if not topic.text and topic.region and (place := self._place_named(topic.region)):
+            return True, [where(gazetteer, place)]
+        word = exact_word(topic.text)
+        places = word_places(gazetteer, word) if word else []
+        return False, [where(gazetteer, place) for place in places]
+
+    async def choose_reading(
+        self, chat_id: int, topic_id: int, code: str | None
+    ) -> tuple[Topic, SubscribeOutcome] | None:
+        """Replace a topic that is a word and a place's name by the word alone (no `code`) or
+        the place of `code` alone; None if the topic is gone or no longer asks."""
+        topic = next(
+            (t for t in await self._storage.list_topics(chat_id) if t.id == topic_id), None
+        )
+        places = self.readings(topic) if topic is not None else ()
+        if topic is None or self._gazetteer is None or not places:
+            return None
+        if code is None:
+            wanted = "=" + " ".join(topic.text.split())
+        elif (place := next((p for p in places if p.code == code), None)) is not None:
+            wanted = "@" + topic_place(self._gazetteer, place)
+        else:
+            return None
+        await self.unsubscribe_id(chat_id, topic.id)
+        return topic, await self.subscribe(chat_id, wanted)
 
     def _limit_named(self, wanted: str, regions: dict[str, str]) -> str | None:
         """The place (as a topic names it) or feed region a topic's @ names, or None."""
@@ -147,9 +200,10 @@ class Subscriptions:
         return Refusal(topic, "unknown_region", wanted)
 
     async def _add(
-        self, chat_id: int, query: TopicQuery, key: str, region: str | None
+        self, chat_id: int, query: TopicQuery | None, words: str, key: str, region: str | None
     ) -> Topic | None:
-        topic = await self._storage.add_topic(chat_id, query.source, key, self._clock(), region)
+        text = query.source if query else words
+        topic = await self._storage.add_topic(chat_id, text, key, self._clock(), region)
         if topic is not None:
             self._registry.add(topic, query)
         return topic
@@ -159,7 +213,7 @@ class Subscriptions:
         words, wanted = split_region(text)
         region = self._limit_named(wanted, {}) or wanted if wanted else None
         try:
-            key = topic_key(parse_topic(words).key, region)
+            key = topic_key("" if self._is_place(words, region) else parse_topic(words).key, region)
         except TopicSyntaxError:
             return None
         topic = await self._storage.find_topic(chat_id, key)
@@ -196,6 +250,9 @@ class Subscriptions:
         """The chat's topics, each with how it is read (None if it no longer parses)."""
         described: list[tuple[Topic, TopicQuery | None]] = []
         for topic in await self._storage.list_topics(chat_id):
+            if not topic.text:  # a place alone
+                described.append((topic, None))
+                continue
             try:
                 described.append((topic, parse_topic(topic.text)))
             except TopicSyntaxError:

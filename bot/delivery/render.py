@@ -23,6 +23,11 @@ ITEM_SOURCE_UNITS: Final = 60
 TOPICS_UNITS: Final = 300
 SOURCE_UNITS: Final = 100
 REGION_UNITS: Final = 60
+WHERE_UNITS: Final = 200
+# Where the story happens: a label of this mark is a place, shown on its own line, not a topic.
+WHERE_ICON: Final = "📍"
+# Places named on that line; the rest are counted ("+2").
+WHERE_SHOWN: Final = 3
 ELLIPSIS: Final = "…"
 ALERT_ICON: Final = "🔔"
 META_SEPARATOR: Final = " · "
@@ -57,6 +62,7 @@ class _AlertParts:
     """The plain-text pieces of an alert, each shortened independently to fit."""
 
     topics: str
+    where: str
     title: str
     source: str
     region: str
@@ -68,13 +74,18 @@ class _AlertParts:
 
 # Which pieces give way first when a message is too long; with the labels capped, the
 # summary and title always suffice, the rest only keeps the guarantee unconditional.
-_SHRINK_ORDER: Final = ("summary", "title", "source", "region", "topics")
+_SHRINK_ORDER: Final = ("summary", "title", "source", "region", "where", "topics")
 
 
 def render_alert(view: AlertView) -> str:
     """The alert as Telegram HTML, never over Telegram's message length."""
+    # Places that brought a topic's alert have a line of their own, under the source; the
+    # alert of a place followed, with no topic, says the place where the topics go.
+    topics = [label for label in view.topics if not _is_where(label)] or list(view.topics)
+    where = _where(view.topics) if len(topics) < len(view.topics) else ""
     parts = _AlertParts(
-        topics=_shorten(_one_line(", ".join(view.topics)), TOPICS_UNITS),
+        topics=_shorten(_one_line(", ".join(topics)), TOPICS_UNITS),
+        where=_shorten(where, WHERE_UNITS),
         title=_one_line(view.title),
         source=_shorten(_one_line(view.source_name), SOURCE_UNITS),
         region=_shorten(_one_line(view.region), REGION_UNITS),
@@ -84,6 +95,19 @@ def render_alert(view: AlertView) -> str:
         read_more=text("alert_read_more", view.language),
     )
     return _compose(_fit(parts))
+
+
+def _is_where(label: str) -> bool:
+    return label.startswith(WHERE_ICON)
+
+
+def _where(labels: Sequence[str]) -> str:
+    """The places among an alert's labels, on one line: at most WHERE_SHOWN, then "+N"."""
+    places = [_one_line(label.removeprefix(WHERE_ICON)) for label in labels if _is_where(label)]
+    places = list(dict.fromkeys(place for place in places if place))
+    shown = META_SEPARATOR.join(places[:WHERE_SHOWN])
+    more = len(places) - WHERE_SHOWN
+    return f"{shown} +{more}" if more > 0 else shown
 
 
 def _fit(parts: _AlertParts) -> _AlertParts:
@@ -107,6 +131,8 @@ def _compose(parts: _AlertParts) -> str:
     )
     if meta:
         head.append(meta)
+    if parts.where:
+        head.append(f"{WHERE_ICON} {_escape(parts.where)}")
     blocks = ["\n".join(head)] if head else []
     if parts.summary:
         blocks.append(_escape(parts.summary))

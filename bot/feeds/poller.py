@@ -48,7 +48,13 @@ from bot.matching import prepare_document
 from bot.matching.topics import TopicRegistry
 from bot.ops.heartbeat import PROCESS_TIMEOUT_SECONDS
 from bot.ops.metrics import Metrics, ParseScope
-from bot.places.follow import covering_names, names_by_place, places_of_item, topic_places
+from bot.places.follow import (
+    covering_names,
+    names_by_place,
+    names_saying_where,
+    places_of_item,
+    word_names_by_place,
+)
 from bot.places.gazetteer import Gazetteer
 from bot.wib import hours_at
 from storage import DATABASE_ERRORS, Storage, StorageClosedError
@@ -131,6 +137,7 @@ class FeedPoller:
         each new item is located and its places stored and matched against place followers."""
         self._gazetteer = gazetteer
         self._place_names = names_by_place(gazetteer) if gazetteer is not None else {}
+        self._word_names = word_names_by_place(gazetteer) if gazetteer is not None else {}
         self._on_fetched = on_fetched
         self._storage = storage
         self._owner = owner
@@ -607,18 +614,18 @@ class FeedPoller:
         if published is not None and published > now + 3600:
             published = None  # a date in the future says nothing about when it was published
         places: dict[str, str] = {}
-        named: frozenset[str] = frozenset()
+        named: dict[str, tuple[str, ...]] = {}
+        words: frozenset[str] = frozenset()
         if self._gazetteer is not None:
             places = places_of_item(
                 self._gazetteer, feed.region, title=title, teaser=teaser, article=article
             )
-            named = topic_places(self._gazetteer, places) | covering_names(
-                self._place_names, places
-            )
+            named = names_saying_where(self._gazetteer, self._place_names, places)
+            words = covering_names(self._word_names, places)
         alerts: dict[int, tuple[str, ...]] = {}
         if self._should_alert(feed, published, now):
             document = prepare_document(title, body, feed.region)
-            alerts = self._topics.chats_for(document, feed.region, places, named)
+            alerts = self._topics.chats_for(document, feed.region, places, named, words)
         return NewItem(
             identity=entry.identity,
             title=title,

@@ -30,8 +30,12 @@ class TopicRegistry:
         self._topics: dict[int, Topic] = {}
         self._region_followers: defaultdict[str, set[int]] = defaultdict(set)
         # Topics that are a name alone ("Jateng", "Garut"), by that name folded: a topic that
-        # is a place's name also takes the items located in that place.
+        # is a place's name also takes the items located in that place. A place alone ("@Buru")
+        # is here by that place's name, and takes nothing else.
         self._by_name: defaultdict[str, set[int]] = defaultdict(set)
+        # Topics of a word alone, said outright ("=buru"): the word, never the place of that
+        # name, so not an item located there.
+        self._words: dict[int, str] = {}
 
     def __len__(self) -> int:
         return len(self._topics)
@@ -42,6 +46,9 @@ class TopicRegistry:
         # Many chats follow the same few topics: parse each distinct text once.
         parsed: dict[str, TopicQuery | None] = {}
         for topic in topics:
+            if not topic.text:  # a place alone ("@Buru"): nothing to parse
+                self.add(topic, None)
+                continue
             if topic.text not in parsed:
                 try:
                     parsed[topic.text] = parse_topic(topic.text)
@@ -61,21 +68,26 @@ class TopicRegistry:
         self._index, self._topics = other._index, other._topics
         self._region_followers = other._region_followers
         self._by_name = other._by_name
+        self._words = other._words
 
-    def add(self, topic: Topic, query: TopicQuery) -> None:
-        """Start matching a topic."""
-        self._index.add(topic.id, query)
+    def add(self, topic: Topic, query: TopicQuery | None) -> None:
+        """Start matching a topic (a place alone has no query)."""
+        if query is not None:
+            self._index.add(topic.id, query)
         self._topics[topic.id] = topic
-        if (name := plain_name(topic.text)) is not None:
+        if (name := _name_of(topic)) is not None:
             self._by_name[name].add(topic.id)
+        if (word := exact_word(topic.text)) is not None:
+            self._words[topic.id] = word
 
     def remove(self, topic_id: int) -> None:
         """Stop matching a topic."""
         topic = self._topics.pop(topic_id, None)
         if topic is not None:
             self._index.remove(topic_id)
-            if (name := plain_name(topic.text)) is not None:
+            if (name := _name_of(topic)) is not None:
                 self._by_name[name].discard(topic_id)
+            self._words.pop(topic_id, None)
 
     def follow_region(self, chat_id: int, region: str) -> None:
         """Send the chat every new item from this region."""
@@ -100,14 +112,19 @@ class TopicRegistry:
         document: MatchDocument,
         region: str,
         places: Mapping[str, str] | None = None,
-        place_names: frozenset[str] = frozenset(),
+        place_names: Mapping[str, tuple[str, ...]] | None = None,
+        word_names: frozenset[str] = frozenset(),
     ) -> dict[int, tuple[str, ...]]:
         """Every chat the item concerns, with the topics (or the region) that matched.
 
         `places` are the codes of where the item happens, each with the "where" its alert
         shows ("Garut, Jawa Barat"): a follow of a place is stored as its code. `place_names`
-        are those places as a topic's @place names them, folded ("garut", "jawa barat").
+        are those places as a topic's @place or a place's name names them, folded ("garut",
+        "jawa barat"), each with the "where"s of the item's places it names. `word_names` are
+        the names of those places that are also words ("buru"): "=buru" does not take the item.
+        A place that brought a topic's alert is said in it ("📍 Garut, Jawa Barat").
         """
+        named = place_names or {}
         matched: defaultdict[int, list[str]] = defaultdict(list)
         region_key = region.casefold()
         for chat_id in sorted(self._region_followers.get(region_key, ())):
@@ -117,14 +134,35 @@ class TopicRegistry:
                 if f"📍 {shown}" not in matched[chat_id]:
                     matched[chat_id].append(f"📍 {shown}")
         matching = set(self._index.match(document))
-        for name in place_names:
+        for name in named:
             matching |= self._by_name.get(name, set())
         for topic_id in sorted(matching):
+            if self._words.get(topic_id) in word_names:
+                continue
             topic = self._topics[topic_id]
             limit = topic.region.casefold() if topic.region else None
-            if limit is None or limit == region_key or limit in place_names:
-                matched[topic.chat_id].append(topic.label)
+            if limit is not None and limit != region_key and limit not in named:
+                continue
+            labels = matched[topic.chat_id]
+            labels.append(topic.label)
+            brought = named.get(limit) if limit is not None else named.get(_name_of(topic) or "")
+            for where in brought or ():
+                if f"📍 {where}" not in labels:
+                    labels.append(f"📍 {where}")
         return {chat_id: tuple(labels) for chat_id, labels in matched.items()}
+
+
+def _name_of(topic: Topic) -> str | None:
+    """The place name, folded, a topic takes located items by: a place alone's, or the
+    topic's own words when they may be a name."""
+    if not topic.text:
+        return topic.region.casefold() if topic.region else None
+    return plain_name(topic.text)
+
+
+def exact_word(text: str) -> str | None:
+    """The words of a topic of words alone said outright ("=buru", "=tanah laut"), folded."""
+    return plain_name(text[1:]) if text.startswith("=") else None
 
 
 def plain_name(text: str) -> str | None:

@@ -101,3 +101,36 @@ def names_by_place(gazetteer: Gazetteer) -> dict[str, frozenset[str]]:
 def covering_names(by_place: Mapping[str, frozenset[str]], codes: Iterable[str]) -> frozenset[str]:
     """The names (folded) of the places at these codes: a topic of one of them covers the item."""
     return frozenset(name for code in codes for name in by_place.get(code, ()))
+
+
+def word_names_by_place(gazetteer: Gazetteer) -> dict[str, frozenset[str]]:
+    """Each place's names that are also words (folded: "buru", "tegal"), by code."""
+    names: dict[str, set[str]] = {}
+    for key, name in gazetteer.names.items():
+        if name.needs_cue:
+            for code in name.codes:
+                names.setdefault(code, set()).add(key)
+    return {code: frozenset(keys) for code, keys in names.items()}
+
+
+def names_saying_where(
+    gazetteer: Gazetteer, by_place: Mapping[str, frozenset[str]], places: Mapping[str, str]
+) -> dict[str, tuple[str, ...]]:
+    """Each name (folded) a topic may give the item's places by, as its @place or as its words,
+    with the "where"s of the item's places that name covers ("jawa barat": every place of the
+    item in Jawa Barat)."""
+    places_in = {
+        gazetteer.places[code].province_code
+        for code in places
+        if gazetteer.places[code].kind != "province"
+    }
+    found: dict[str, dict[str, None]] = {}
+    for code, shown in places.items():
+        place = gazetteer.places[code]
+        if place.kind == "province" and code in places_in:
+            continue  # its places inside say where
+        for unit in dict.fromkeys((code, place.province_code)):
+            own = topic_place(gazetteer, gazetteer.places[unit]).casefold()
+            for name in (own, *by_place.get(unit, ())):
+                found.setdefault(name, {})[shown] = None
+    return {name: tuple(wheres) for name, wheres in found.items()}

@@ -109,7 +109,10 @@ async def test_arguments_on_the_next_line_are_read_whole(warta: RunningBot) -> N
 
 
 async def test_list_says_how_a_place_and_a_word_are_read(warta: RunningBot) -> None:
+    before = len(warta.telegram.messages_to(BUDI))
     await warta.say(BUDI, "/subscribe Batu, banjir, =mudik")
+    # "Batu" is also a word: which one is meant is asked after the reply.
+    await warta.telegram.wait_for_messages(BUDI, before + 2)
     listing = await warta.say(BUDI, "/list")
     assert "Batu — kota di Jawa Timur" in listing
     assert "=Batu" in listing  # how to ask for the word itself
