@@ -21,6 +21,7 @@ from handlers import (
     start,
     stats,
     topics,
+    why,
 )
 
 # The scheduler's duties that live with a feature's handlers.
@@ -39,6 +40,7 @@ def register_handlers(app: WartaApp) -> None:
         broadcast,
         feeds_admin,
         stats,
+        why,
         membership,
         errors,
     )

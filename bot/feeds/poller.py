@@ -618,7 +618,7 @@ class FeedPoller:
         alerts: dict[int, tuple[str, ...]] = {}
         if self._should_alert(feed, published, now):
             document = prepare_document(title, body, feed.region)
-            alerts = self._topics.chats_for(document, feed.region, places, named)
+            alerts = self._topics.chats_for(document, feed.region, places, named, feed.id)
         return NewItem(
             identity=entry.identity,
             title=title,

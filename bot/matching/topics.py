@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 
 from bot.matching import MatchDocument, TopicIndex, TopicQuery, TopicSyntaxError, parse_topic
 from storage import DATABASE_ERRORS, Storage
-from storage.models import Topic
+from storage.models import Narrowing, NarrowingKind, Topic
 
 log = logging.getLogger(__name__)
 
@@ -32,12 +32,23 @@ class TopicRegistry:
         # Topics that are a name alone ("Jateng", "Garut"), by that name folded: a topic that
         # is a place's name also takes the items located in that place.
         self._by_name: defaultdict[str, set[int]] = defaultdict(set)
+        self._queries: dict[int, TopicQuery] = {}
+        # "Less like this": a topic's narrowings, and the feeds each chat muted.
+        self._narrowings: defaultdict[int, set[Narrowing]] = defaultdict(set)
+        self._muted: defaultdict[int, set[int]] = defaultdict(set)
+        self._words: dict[str, TopicQuery | None] = {}
 
     def __len__(self) -> int:
         return len(self._topics)
 
-    def load(self, topics: Iterable[Topic], followers: Iterable[tuple[int, str]]) -> list[Topic]:
-        """Index stored topics and region followers; return topics that no longer parse."""
+    def load(
+        self,
+        topics: Iterable[Topic],
+        followers: Iterable[tuple[int, str]],
+        narrowings: Iterable[Narrowing] = (),
+    ) -> list[Topic]:
+        """Index stored topics, region followers and narrowings; return topics that no longer
+        parse."""
         broken = []
         # Many chats follow the same few topics: parse each distinct text once.
         parsed: dict[str, TopicQuery | None] = {}
@@ -54,6 +65,8 @@ class TopicRegistry:
                 self.add(topic, query)
         for chat_id, region in followers:
             self.follow_region(chat_id, region)
+        for narrowing in narrowings:
+            self.narrow(narrowing)
         return broken
 
     def take_over(self, other: TopicRegistry) -> None:
@@ -61,21 +74,66 @@ class TopicRegistry:
         self._index, self._topics = other._index, other._topics
         self._region_followers = other._region_followers
         self._by_name = other._by_name
+        self._queries, self._narrowings = other._queries, other._narrowings
+        self._muted, self._words = other._muted, other._words
 
     def add(self, topic: Topic, query: TopicQuery) -> None:
         """Start matching a topic."""
         self._index.add(topic.id, query)
         self._topics[topic.id] = topic
+        self._queries[topic.id] = query
         if (name := plain_name(topic.text)) is not None:
             self._by_name[name].add(topic.id)
 
     def remove(self, topic_id: int) -> None:
         """Stop matching a topic."""
         topic = self._topics.pop(topic_id, None)
+        self._queries.pop(topic_id, None)
+        self._narrowings.pop(topic_id, None)
         if topic is not None:
             self._index.remove(topic_id)
             if (name := plain_name(topic.text)) is not None:
                 self._by_name[name].discard(topic_id)
+
+    def narrow(self, narrowing: Narrowing) -> None:
+        """Start applying a narrowing a reader chose."""
+        if narrowing.kind == NarrowingKind.FEED:
+            self._muted[narrowing.chat_id].add(int(narrowing.value))
+        elif narrowing.topic_id is not None:
+            self._narrowings[narrowing.topic_id].add(narrowing)
+            if narrowing.kind == NarrowingKind.EXCLUDE:
+                self._word(narrowing.value)
+
+    def widen(self, narrowing: Narrowing) -> None:
+        """Stop applying a narrowing (undone)."""
+        if narrowing.kind == NarrowingKind.FEED:
+            self._muted[narrowing.chat_id].discard(int(narrowing.value))
+        elif narrowing.topic_id is not None:
+            self._narrowings[narrowing.topic_id].discard(narrowing)
+
+    def _word(self, word: str) -> TopicQuery | None:
+        """An excluded word read as a topic (its forms count too); None if it cannot be."""
+        if word not in self._words:
+            try:
+                self._words[word] = parse_topic(word)
+            except TopicSyntaxError:
+                self._words[word] = None
+        return self._words[word]
+
+    def _narrowed_out(self, topic_id: int, document: MatchDocument, places: set[str]) -> bool:
+        """Whether a narrowing of the topic keeps this item from it."""
+        for narrowing in self._narrowings.get(topic_id, ()):
+            if narrowing.kind == NarrowingKind.EXCLUDE:
+                word = self._word(narrowing.value)
+                if word is not None and word.matches(document):
+                    return True
+            elif narrowing.kind == NarrowingKind.TITLE:
+                query = self._queries.get(topic_id)
+                if query is not None and not query.matches(document.title_only()):
+                    return True
+            elif narrowing.kind == NarrowingKind.PLACE and narrowing.value.casefold() not in places:
+                return True
+        return False
 
     def follow_region(self, chat_id: int, region: str) -> None:
         """Send the chat every new item from this region."""
@@ -101,12 +159,15 @@ class TopicRegistry:
         region: str,
         places: Mapping[str, str] | None = None,
         place_names: frozenset[str] = frozenset(),
+        feed_id: int | None = None,
     ) -> dict[int, tuple[str, ...]]:
         """Every chat the item concerns, with the topics (or the region) that matched.
 
         `places` are the codes of where the item happens, each with the "where" its alert
         shows ("Garut, Jawa Barat"): a follow of a place is stored as its code. `place_names`
         are those places as a topic's @place names them, folded ("garut", "jawa barat").
+        Narrowings apply: a topic's excluded words, title-only and place-only, and the chats
+        that muted `feed_id`.
         """
         matched: defaultdict[int, list[str]] = defaultdict(list)
         region_key = region.casefold()
@@ -119,12 +180,19 @@ class TopicRegistry:
         matching = set(self._index.match(document))
         for name in place_names:
             matching |= self._by_name.get(name, set())
+        where = {region_key, *place_names}
         for topic_id in sorted(matching):
             topic = self._topics[topic_id]
             limit = topic.region.casefold() if topic.region else None
-            if limit is None or limit == region_key or limit in place_names:
+            if limit is not None and limit not in where:
+                continue
+            if not self._narrowed_out(topic_id, document, where):
                 matched[topic.chat_id].append(topic.label)
-        return {chat_id: tuple(labels) for chat_id, labels in matched.items()}
+        return {
+            chat_id: tuple(labels)
+            for chat_id, labels in matched.items()
+            if labels and (feed_id is None or feed_id not in self._muted.get(chat_id, ()))
+        }
 
 
 def plain_name(text: str) -> str | None:
@@ -151,9 +219,10 @@ class TopicWatcher:
         version = await self._storage.matching_version()
         topics = await self._storage.active_topics()
         followers = await self._storage.region_followers()
+        narrowings = await self._storage.active_narrowings()
         fresh = TopicRegistry()
         # Parsing thousands of topics takes a while: not on the event loop that answers chats.
-        broken = await asyncio.to_thread(fresh.load, topics, followers)
+        broken = await asyncio.to_thread(fresh.load, topics, followers, narrowings)
         self._registry.take_over(fresh)
         self._version = version
         return broken
