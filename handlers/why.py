@@ -28,7 +28,7 @@ BUTTON_TITLE_CHARS = 60
 def explainer(context: WartaContext) -> Explainer:
     """The chat's "why" and narrowings, over the bot's storage and topic index."""
     services = context.services
-    return Explainer(services.storage, services.topics, services.clock)
+    return Explainer(services.storage, services.topics, services.clock, services.gazetteer)
 
 
 async def why_button(update: Update, context: WartaContext) -> None:
@@ -148,8 +148,9 @@ def why_text(explanation: Explanation, language: str) -> str:
         )
     ]
     for reason in explanation.reasons:
-        if reason.topic is None:
-            lines.append(text("why_place", language, place=html.escape(reason.label)))
+        if reason.topic is None and reason.label.startswith("📍"):
+            place = reason.label.removeprefix("📍").strip()
+            lines.append(text("why_place", language, place=html.escape(place)))
             continue
         found = "; ".join(
             text(

@@ -14,6 +14,8 @@ from bot.matching import TopicQuery, TopicSyntaxError, parse_topic
 from bot.matching.document import prepare_document
 from bot.matching.readings import plain
 from bot.matching.topics import TopicRegistry
+from bot.places.follow import topic_place
+from bot.places.gazetteer import Gazetteer
 from storage import Storage
 from storage.models import AlertRecord, Narrowing, NarrowingKind, Topic
 
@@ -41,6 +43,8 @@ class Explanation:
 
     alert: AlertRecord
     reasons: tuple[Reason, ...]
+    # Places the chat follows where this story did not happen: "only in" one keeps it out.
+    elsewhere: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,11 +90,16 @@ class Explainer:
     """Answers "why" for a chat's alerts and applies the narrowing a reader picks."""
 
     def __init__(
-        self, storage: Storage, registry: TopicRegistry, clock: Callable[[], float]
+        self,
+        storage: Storage,
+        registry: TopicRegistry,
+        clock: Callable[[], float],
+        gazetteer: Gazetteer | None = None,
     ) -> None:
         self._storage = storage
         self._registry = registry
         self._clock = clock
+        self._gazetteer = gazetteer
 
     async def explain(self, chat_id: int, delivery_id: int) -> Explanation | None:
         """Why the chat got this alert; None once the item is no longer kept."""
@@ -121,7 +130,17 @@ class Explainer:
             reasons.append(Reason(topic.label, topic, found))
         # Followed places, and topics removed since: named as the alert named them.
         reasons += [Reason(label, None, ()) for label in alert.topics if label in labels]
-        return Explanation(alert, tuple(reasons))
+        return Explanation(alert, tuple(reasons), await self._elsewhere(alert))
+
+    async def _elsewhere(self, alert: AlertRecord) -> tuple[str, ...]:
+        """The places the chat follows, as a topic's @place names them, but for the story's."""
+        names = []
+        for key in await self._storage.chat_regions(alert.chat_id):
+            if key in alert.places or key.casefold() == alert.item.region.casefold():
+                continue
+            place = self._gazetteer.by_code(key) if self._gazetteer else None
+            names.append(topic_place(self._gazetteer, place) if self._gazetteer and place else key)
+        return tuple(dict.fromkeys(names))
 
     async def record_why(self, explanation: Explanation) -> None:
         """Count the question for each topic it concerned (operators see it in /stats)."""
@@ -144,6 +163,9 @@ class Explainer:
                 offers.append(Offer(reason.topic, NarrowingKind.EXCLUDE, word))
             if reason.found and not any("title" in where for _, where in reason.found):
                 offers.append(Offer(reason.topic, NarrowingKind.TITLE, ""))
+            offers += [
+                Offer(reason.topic, NarrowingKind.PLACE, place) for place in explanation.elsewhere
+            ]
         feed = str(explanation.alert.item.feed_id)
         offers.append(Offer(None, NarrowingKind.FEED, feed))
         return offers

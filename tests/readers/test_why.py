@@ -197,3 +197,34 @@ async def test_a_digests_why_button_lists_its_stories(bot: RunningBot, clock: Fa
     ]
     await press(telegram, BUDI, "why:", lambda b: b["text"].startswith("Gempa"))
     assert "Topik gempa" in newest_text(telegram, BUDI)
+
+
+async def test_only_in_the_title_keeps_out_stories_that_name_the_topic_elsewhere(
+    bot: RunningBot,
+) -> None:
+    telegram = bot.telegram
+    await bot.say(BUDI, "/subscribe pengungsi")
+    assert "Garut" in await bot.say(BUDI, "/region Garut")
+    camp = "<p>Ratusan pengungsi bertahan di tenda darurat di Serang.</p>"
+    bot.feeds.add_item("/banten.xml", news("tenda-1", "Warga bertahan di tenda darurat", camp))
+    await bot.poll()
+    await bot.settled()
+    await press(telegram, BUDI, "why:")
+    assert "“pengungsi” di ringkasan" in newest_text(telegram, BUDI)
+    await press(telegram, BUDI, "less:")
+    offered = [
+        b["text"] for b in (with_button(telegram, BUDI, "nar:") or telegram.sent[-1]).buttons
+    ]
+    assert "pengungsi: hanya di Garut" in offered
+    await press(telegram, BUDI, "nar:", lambda b: "judul" in b["text"])
+    assert "hanya jika ada di judul" in newest_text(telegram, BUDI)
+
+    aid = "<p>Bantuan untuk pengungsi tiba di Lebak.</p>"
+    bot.feeds.add_item("/banten.xml", news("lebak-2", "Truk logistik tiba di Lebak", aid))
+    bot.feeds.add_item("/banten.xml", news("pulang-3", "Pengungsi gempa kembali ke rumah"))
+    await bot.poll()
+    await bot.settled()
+    assert alert_titles(telegram, BUDI) == [
+        "Warga bertahan di tenda darurat",
+        "Pengungsi gempa kembali ke rumah",
+    ]
