@@ -120,18 +120,20 @@ class TopicRegistry:
                 self._words[word] = None
         return self._words[word]
 
-    def _narrowed_out(self, topic_id: int, document: MatchDocument, places: set[str]) -> bool:
+    def _narrowed_out(self, topic_id: int, item: _NarrowingCheck) -> bool:
         """Whether a narrowing of the topic keeps this item from it."""
         for narrowing in self._narrowings.get(topic_id, ()):
             if narrowing.kind == NarrowingKind.EXCLUDE:
-                word = self._word(narrowing.value)
-                if word is not None and word.matches(document):
+                if item.names(narrowing.value, self._word(narrowing.value)):
                     return True
             elif narrowing.kind == NarrowingKind.TITLE:
                 query = self._queries.get(topic_id)
-                if query is not None and not query.matches(document.title_only()):
+                if query is not None and not item.title_has(query):
                     return True
-            elif narrowing.kind == NarrowingKind.PLACE and narrowing.value.casefold() not in places:
+            elif (
+                narrowing.kind == NarrowingKind.PLACE
+                and narrowing.value.casefold() not in item.where
+            ):
                 return True
         return False
 
@@ -181,18 +183,44 @@ class TopicRegistry:
         for name in place_names:
             matching |= self._by_name.get(name, set())
         where = {region_key, *place_names}
+        check = _NarrowingCheck(document, frozenset(where))
         for topic_id in sorted(matching):
             topic = self._topics[topic_id]
             limit = topic.region.casefold() if topic.region else None
             if limit is not None and limit not in where:
                 continue
-            if not self._narrowed_out(topic_id, document, where):
+            if not self._narrowed_out(topic_id, check):
                 matched[topic.chat_id].append(topic.label)
         return {
             chat_id: tuple(labels)
             for chat_id, labels in matched.items()
             if labels and (feed_id is None or feed_id not in self._muted.get(chat_id, ()))
         }
+
+
+class _NarrowingCheck:
+    """One item's answers to the narrowings' questions, each worked out once per item."""
+
+    def __init__(self, document: MatchDocument, where: frozenset[str]) -> None:
+        self.where = where
+        self._document = document
+        self._title: MatchDocument | None = None
+        self._words: dict[str, bool] = {}
+        self._in_title: dict[str, bool] = {}  # by topic key: many chats follow the same few
+
+    def names(self, word: str, query: TopicQuery | None) -> bool:
+        """Whether the item names an excluded word (in any of its forms)."""
+        if word not in self._words:
+            self._words[word] = query is not None and query.matches(self._document)
+        return self._words[word]
+
+    def title_has(self, query: TopicQuery) -> bool:
+        """Whether the topic holds for the item's title alone."""
+        if query.key not in self._in_title:
+            if self._title is None:
+                self._title = self._document.title_only()
+            self._in_title[query.key] = query.matches(self._title)
+        return self._in_title[query.key]
 
 
 def plain_name(text: str) -> str | None:
