@@ -36,7 +36,7 @@ class TopicRegistry:
         # "Less like this": a topic's narrowings, and the feeds each chat muted.
         self._narrowings: defaultdict[int, set[Narrowing]] = defaultdict(set)
         self._muted: defaultdict[int, set[int]] = defaultdict(set)
-        self._words: dict[str, TopicQuery | None] = {}
+        self._excluded: dict[str, TopicQuery | None] = {}  # excluded words, read as topics
 
     def __len__(self) -> int:
         return len(self._topics)
@@ -75,7 +75,7 @@ class TopicRegistry:
         self._region_followers = other._region_followers
         self._by_name = other._by_name
         self._queries, self._narrowings = other._queries, other._narrowings
-        self._muted, self._words = other._muted, other._words
+        self._muted, self._excluded = other._muted, other._excluded
 
     def add(self, topic: Topic, query: TopicQuery) -> None:
         """Start matching a topic."""
@@ -113,12 +113,12 @@ class TopicRegistry:
 
     def _word(self, word: str) -> TopicQuery | None:
         """An excluded word read as a topic (its forms count too); None if it cannot be."""
-        if word not in self._words:
+        if word not in self._excluded:
             try:
-                self._words[word] = parse_topic(word)
+                self._excluded[word] = parse_topic(word)
             except TopicSyntaxError:
-                self._words[word] = None
-        return self._words[word]
+                self._excluded[word] = None
+        return self._excluded[word]
 
     def _narrowed_out(self, topic_id: int, item: _NarrowingCheck) -> bool:
         """Whether a narrowing of the topic keeps this item from it."""
@@ -205,14 +205,14 @@ class _NarrowingCheck:
         self.where = where
         self._document = document
         self._title: MatchDocument | None = None
-        self._words: dict[str, bool] = {}
+        self._excluded: dict[str, bool] = {}
         self._in_title: dict[str, bool] = {}  # by topic key: many chats follow the same few
 
     def names(self, word: str, query: TopicQuery | None) -> bool:
         """Whether the item names an excluded word (in any of its forms)."""
-        if word not in self._words:
-            self._words[word] = query is not None and query.matches(self._document)
-        return self._words[word]
+        if word not in self._excluded:
+            self._excluded[word] = query is not None and query.matches(self._document)
+        return self._excluded[word]
 
     def title_has(self, query: TopicQuery) -> bool:
         """Whether the topic holds for the item's title alone."""
