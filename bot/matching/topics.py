@@ -182,12 +182,12 @@ class TopicRegistry:
         matching = set(self._index.match(document))
         for name in place_names:
             matching |= self._by_name.get(name, set())
-        where = {region_key, *place_names}
-        check = _NarrowingCheck(document, frozenset(where))
+        located = frozenset({region_key, *place_names})
+        check = _NarrowingCheck(document, located)
         for topic_id in sorted(matching):
             topic = self._topics[topic_id]
             limit = topic.region.casefold() if topic.region else None
-            if limit is not None and limit not in where:
+            if limit is not None and limit not in located:
                 continue
             if not self._narrowed_out(topic_id, check):
                 matched[topic.chat_id].append(topic.label)
