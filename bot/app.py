@@ -49,6 +49,9 @@ from storage.models import BroadcastReport, FeedSeed
 
 log = logging.getLogger(__name__)
 
+# The updates the bot asks Telegram for, polling or by webhook; reactions open "less like this".
+ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member", "message_reaction"]
+
 # Every message is Telegram HTML; a reply shows no link preview (alerts choose per chat).
 DEFAULTS = Defaults(
     parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)
@@ -421,7 +424,7 @@ async def running(
         await app.post_init(app)
         before_start(app)
         if updater is not None:
-            await updater.start_polling(poll_interval=0, timeout=1)
+            await updater.start_polling(poll_interval=0, timeout=1, allowed_updates=ALLOWED_UPDATES)
         await app.start()
         yield app
     finally:

@@ -22,6 +22,7 @@ from handlers import (
     start,
     stats,
     topics,
+    why,
 )
 
 # The scheduler's duties that live with a feature's handlers.
@@ -41,6 +42,7 @@ def register_handlers(app: WartaApp) -> None:
         broadcast,
         feeds_admin,
         stats,
+        why,
         membership,
         errors,
     )

@@ -18,6 +18,9 @@ from handlers.replies import admin_only, message_of
 from storage.models import BotStats, Chat
 from storage.stats import CHART_DAYS, DAY
 
+# Topics listed by how often readers asked "why" about them or narrowed them.
+TOP_EXPLAINED = 10
+
 
 @admin_only
 async def show_stats(update: Update, context: WartaContext, chat: Chat) -> None:
@@ -28,6 +31,9 @@ async def show_stats(update: Update, context: WartaContext, chat: Chat) -> None:
     report = stats_text(figures, await storage.outbox_backlog(), chat.language)
     provinces = await storage.alerts_per_province(now - 7 * DAY)
     report += province_text(context, provinces, chat.language)
+    report += explain_text(
+        await storage.explain_counts(now - 7 * DAY, TOP_EXPLAINED), chat.language
+    )
     today = wib_at(now).date()
     labels = ChartLabels(
         text("stats_chart_title", chat.language, days=CHART_DAYS),
@@ -84,6 +90,18 @@ def stats_text(figures: BotStats, backlog: int, language: str) -> str:
                 text("stats_topic_line", language, rank=rank, topic=html.escape(topic), count=chats)
             )
     return "\n".join(lines)
+
+
+def explain_text(counts: list[tuple[str, int, int]], language: str) -> str:
+    """How often readers asked "why" and narrowed, per topic, over 7 days ("" if never): where
+    matching disappoints."""
+    if not counts:
+        return ""
+    lines = [
+        text("stats_explain_line", language, topic=html.escape(topic), whys=whys, narrowed=narrowed)
+        for topic, whys, narrowed in counts
+    ]
+    return "\n\n" + "\n".join([text("stats_explain", language), *lines])
 
 
 def province_text(context: WartaContext, counts: list[tuple[str, int]], language: str) -> str:

@@ -39,6 +39,7 @@ from handlers.replies import (
     toast,
     toast_text,
 )
+from handlers.why import narrowings_menu
 from storage.models import Chat, Topic
 
 UNSUBSCRIBE_PREFIX = "unsub:"
@@ -266,6 +267,9 @@ async def list_topics(update: Update, context: WartaContext) -> None:
         if query is not None:
             lines.extend(_reading(query, chat.language))
     await reply_lines(update, lines)
+    narrowed, undo = await narrowings_menu(context, target, chat.language)
+    if undo is not None:
+        await message_of(update).reply_text(narrowed, reply_markup=undo)
 
 
 def _reading(query: TopicQuery, language: str) -> list[str]:

@@ -21,6 +21,7 @@ from storage.database import (
 from storage.digests import DigestQueries
 from storage.feeds import FeedQueries
 from storage.items import ItemQueries
+from storage.narrowings import NarrowingQueries
 from storage.outbox import OutboxQueries
 from storage.places import PlaceQueries
 from storage.processes import ProcessQueries
@@ -54,5 +55,6 @@ class Storage(
     WebSubQueries,
     ArticleQueries,
     PlaceQueries,
+    NarrowingQueries,
 ):
     """Chats, topics, regions, feeds, items, the outbox, digests and processes, on either engine."""

@@ -371,3 +371,35 @@ class PushDeparture:
     token: str
     lease_until: float  # after this the hub has forgotten the subscription anyway
     renew_at: float | None
+
+
+class NarrowingKind(StrEnum):
+    """How a reader narrowed what reaches a chat ("less like this")."""
+
+    EXCLUDE = "exclude"  # the topic no longer takes items naming a word
+    TITLE = "title"  # the topic takes only items whose title carries it
+    PLACE = "place"  # the topic takes only items from a place
+    FEED = "feed"  # the chat no longer gets a feed's items (no topic)
+
+
+@dataclass(frozen=True, slots=True)
+class Narrowing:
+    """One narrowing: of a topic (topic_id), or of the whole chat (a muted feed)."""
+
+    id: int
+    chat_id: int
+    topic_id: int | None
+    kind: NarrowingKind
+    value: str  # the word, the place's name or the feed's id; "" for TITLE
+
+
+@dataclass(frozen=True, slots=True)
+class AlertRecord:
+    """A delivered alert as kept: its item (with the text matched), chat and topics."""
+
+    delivery_id: int
+    chat_id: int
+    item: Item
+    body: str
+    topics: tuple[str, ...]
+    places: tuple[str, ...]  # codes of where the story happens

@@ -157,19 +157,27 @@ class OutboxQueries(Database):
             return changed > 0
 
     async def mark_sent(
-        self, delivery_id: int, claim: int, now: float, *, chat_ready_at: float = 0.0
+        self,
+        delivery_id: int,
+        claim: int,
+        now: float,
+        *,
+        chat_ready_at: float = 0.0,
+        message_id: int | None = None,
     ) -> bool:
         """Telegram accepted the message (for a digest: its last part); False if not ours.
 
-        Its chat's next message goes no sooner than chat_ready_at, whichever sender sends it.
+        Its chat's next message goes no sooner than chat_ready_at, whichever sender sends it;
+        message_id is the Telegram message an alert became.
         """
         async with self._write() as db:
             await _space_chat(db, delivery_id, chat_ready_at)
             changed = await db.execute(
                 "UPDATE deliveries SET status = 'sent', attempts = attempts + 1, "
-                "last_error = NULL, finished_at = ?, claim = NULL "
+                "last_error = NULL, finished_at = ?, claim = NULL, "
+                "message_id = coalesce(?, message_id) "
                 "WHERE id = ? AND status = 'pending' AND claim = ?",
-                (now, delivery_id, claim),
+                (now, message_id, delivery_id, claim),
             )
             if changed == 0:
                 return False

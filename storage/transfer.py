@@ -53,6 +53,8 @@ TABLES: tuple[tuple[str, bool], ...] = (
     ("chat_regions", False),
     ("digests", True),
     ("deliveries", True),
+    ("narrowings", True),
+    ("explain_events", True),
 )
 # PostgreSQL's own column, computed here rather than copied.
 SEARCH_COLUMN = "search"

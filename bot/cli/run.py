@@ -23,7 +23,6 @@ if TYPE_CHECKING:
     from bot.context import WartaApp
 
 EXIT_FAILED, EXIT_CONFIG = 1, 2
-ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -48,7 +47,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run(args: argparse.Namespace) -> int:
     """Start the bot until SIGINT or SIGTERM; exit 2 with one line on a configuration error."""
-    from bot.app import build_application, run_until_stopped
+    from bot.app import ALLOWED_UPDATES, build_application, run_until_stopped
     from bot.ops.logs import configure_logging
 
     try:
@@ -130,7 +129,7 @@ def start_failure(error: Exception, config: Config) -> tuple[int, str]:
 
 def serve_webhook(app: WartaApp, config: Config, webhook: WebhookConfig) -> None:
     """Register the webhook with Telegram and answer it until SIGINT or SIGTERM."""
-    from bot.app import run_until_stopped
+    from bot.app import ALLOWED_UPDATES, run_until_stopped
     from bot.ops.webhook import WebhookServer
 
     # Our own server, not PTB's: WebSub's callbacks share its port. It answers 403 to an update

@@ -13,7 +13,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
 
-from telegram import Bot, LinkPreviewOptions
+from telegram import (
+    Bot,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    LinkPreviewOptions,
+    Message,
+)
 from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
@@ -27,12 +33,18 @@ from telegram.error import (
 from bot.delivery.digests import digest_messages
 from bot.delivery.outcomes import OutcomeRecorder, Write
 from bot.delivery.render import AlertView, render_alert
+from bot.i18n import text
 from bot.ops.heartbeat import PROCESS_TIMEOUT_SECONDS, new_process_id
 from bot.ops.metrics import Metrics
 from storage import DATABASE_ERRORS, Storage
 from storage.models import BroadcastReport, Item, OutboxEntry
 
 log = logging.getLogger(__name__)
+
+# The data of an alert's "Why?" button (with the alert's outbox id) and of a digest's (with the
+# digest's id); handlers/why.py answers them.
+WHY_PREFIX = "why:"
+WHY_DIGEST_PREFIX = "whyd:"
 
 BROADCAST_SLICE_SECONDS = 1.0
 # Messages queued by other processes (a poller, a /broadcast answered elsewhere) are noticed
@@ -80,6 +92,7 @@ class _Attempt:
     paying: bool = False  # it asked to go as a paid broadcast beyond the free rate
     accepted: bool = False  # Telegram took the whole message
     settled: bool = False  # its outcome was handed to the recorder
+    message_id: int | None = None  # the message an alert became (a reaction names it)
 
 
 class Sender:
@@ -407,6 +420,7 @@ class Sender:
             attempt.claim,
             self._clock(),
             chat_ready_at=self._chat_ready_at(attempt.entry),
+            message_id=attempt.message_id,
         )
         await self._settle(attempt, "sent", write)
 
@@ -416,11 +430,16 @@ class Sender:
         if entry.digest_id is not None:
             await self._send_digest(attempt, entry.digest_id)
             return
+        markup = None
         if entry.item is not None:
             message = render_alert(_alert_view(entry.item, entry.topics, entry))
+            markup = _why_button(entry, f"{WHY_PREFIX}{entry.id}")
         else:
             message = entry.broadcast_html or ""
-        await self._send_text(entry, message, previews=entry.link_previews, paid=attempt.paying)
+        sent = await self._send_text(
+            entry, message, previews=entry.link_previews, paid=attempt.paying, markup=markup
+        )
+        attempt.message_id = sent.message_id
 
     async def _send_digest(self, attempt: _Attempt, digest_id: int) -> None:
         """Send the digest's parts not accepted yet, recording each one as Telegram takes it."""
@@ -430,7 +449,8 @@ class Sender:
                 # The parts are messages to one chat: the chat's limit spaces them too.
                 await self._sleep(self._interval(entry))
             # A digest lists many links: a preview of the first one would mislead.
-            await self._send_text(entry, part, previews=False, paid=attempt.paying)
+            markup = _why_button(entry, f"{WHY_DIGEST_PREFIX}{digest_id}")
+            await self._send_text(entry, part, previews=False, paid=attempt.paying, markup=markup)
             attempt.parts_sent += 1
             write = partial(
                 self._storage.record_digest_part,
@@ -453,9 +473,15 @@ class Sender:
         return digest_messages(waiting, language, resumed=attempt.parts_sent > 0)
 
     async def _send_text(
-        self, entry: OutboxEntry, html_text: str, *, previews: bool, paid: bool
-    ) -> None:
-        await self._bot.send_message(
+        self,
+        entry: OutboxEntry,
+        html_text: str,
+        *,
+        previews: bool,
+        paid: bool,
+        markup: InlineKeyboardMarkup | None = None,
+    ) -> Message:
+        return await self._bot.send_message(
             chat_id=entry.chat_id,
             text=html_text,
             # Said here, not left to the application's Defaults: the sender renders the HTML
@@ -467,6 +493,7 @@ class Sender:
             # even when False: it tells the RateLimiter an outbox message, which heeds a pause
             # that any process's 429 began.
             allow_paid_broadcast=paid,
+            reply_markup=markup,
         )
 
     async def _retry_after(self, attempt: _Attempt, seconds: float) -> None:
@@ -608,6 +635,15 @@ def _seconds(retry_after: int | timedelta) -> float:
     if isinstance(retry_after, timedelta):
         return retry_after.total_seconds()
     return float(retry_after)
+
+
+def _why_button(entry: OutboxEntry, data: str) -> InlineKeyboardMarkup | None:
+    """The "Why?" button, in private chats only: in a group or channel every member would see
+    it (their administrators ask from their private chat)."""
+    if entry.chat_type != "private":
+        return None
+    label = text("why_button", entry.language)
+    return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=data)]])
 
 
 def _alert_view(item: Item, topics: tuple[str, ...], entry: OutboxEntry) -> AlertView:

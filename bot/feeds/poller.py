@@ -625,7 +625,9 @@ class FeedPoller:
         alerts: dict[int, tuple[str, ...]] = {}
         if self._should_alert(feed, published, now):
             document = prepare_document(title, body, feed.region)
-            alerts = self._topics.chats_for(document, feed.region, places, named, words)
+            alerts = self._topics.chats_for(
+                document, feed.region, places, named, words, feed_id=feed.id
+            )
         return NewItem(
             identity=entry.identity,
             title=title,

@@ -28,6 +28,11 @@ class MatchDocument:
         """Return the clitic-free form of each position ("" at the title boundary)."""
         return [forms[-1] if forms else "" for forms in self.positions]
 
+    def title_only(self) -> MatchDocument:
+        """The positions of the title alone (those before the boundary)."""
+        end = self.positions.index(_BOUNDARY) if _BOUNDARY in self.positions else None
+        return MatchDocument(positions=self.positions[:end], extensions=self.extensions)
+
     def has_at(self, words: Words, start: int) -> bool:
         """Tell whether the phrase `words` occurs at position `start`."""
         if not self._spells(words, start):

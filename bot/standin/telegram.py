@@ -890,6 +890,23 @@ class TelegramStandIn:
         }
         return self.inject_update({"callback_query": query})
 
+    def user_reacts(
+        self, chat_id: int, message_id: int, emoji: str, *, user_id: int | None = None
+    ) -> int:
+        """A user sets a reaction on a message; delivered only to a bot that asked for
+        message_reaction in allowed_updates, as on Telegram."""
+        chat = self._chats.get(chat_id) or _default_chat(chat_id)
+        user = self._user(self._default_user_id(chat_id, chat["type"], user_id))
+        reaction = {
+            "chat": chat,
+            "message_id": message_id,
+            "user": user,
+            "date": int(time.time()),
+            "old_reaction": [],
+            "new_reaction": [{"type": "emoji", "emoji": emoji}],
+        }
+        return self.inject_update({"message_reaction": reaction})
+
     def bot_removed_from(
         self,
         chat_id: int,
