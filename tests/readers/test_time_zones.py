@@ -181,7 +181,18 @@ async def test_a_first_province_picked_from_the_buttons_offers_its_clock_too(
     await zoned_bot.say(BUDI, "/wilayah")
     menu = telegram.messages_to(BUDI)[-1]
     (maluku,) = [b["callback_data"] for b in menu.buttons if b["text"] == "Maluku"]
-    telegram.press_button(BUDI, menu.message_id, maluku)
+    answered = len(telegram.callback_answers)
+    telegram.press_button(BUDI, menu.message_id, maluku)  # opens Maluku's page
+    await telegram.wait_for(lambda tg: len(tg.callback_answers) > answered)
+    page = telegram.message(BUDI, menu.message_id)
+    assert page is not None
+    (whole,) = [
+        b["callback_data"]
+        for row in page["reply_markup"]["inline_keyboard"]
+        for b in row
+        if b["text"] == "Seluruh Maluku"
+    ]
+    telegram.press_button(BUDI, menu.message_id, whole)
 
     def offers(tg: TelegramStandIn) -> list[SentMessage]:
         return [m for m in tg.messages_to(BUDI) if "WIT (UTC+9)" in (m.plain_text or "")]
