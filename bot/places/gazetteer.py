@@ -85,6 +85,10 @@ class Cues:
     organisation_after: frozenset[str]
     street_before: frozenset[str]
     institution_heads: frozenset[str]
+    # Words before a name that say the text speaks of the place, not that it happens there.
+    mention_before: frozenset[str]
+    # Words a headline that capitalises every word still writes in lower case (not folded).
+    title_lowercase: frozenset[str]
     # Every word that narrows a name to one kind of place.
     qualifiers: frozenset[str]
     # Every word before a name that any rule reads (a name after none of them, of one place,
@@ -100,6 +104,10 @@ class Gazetteer:
     names: Mapping[str, Name]
     cues: Cues
     source: Mapping[str, str]
+    # Folded names of foreign places ("papua nugini"), kept apart from Indonesian ones.
+    foreign: frozenset[str]
+    # Folded names also words that a topic of the bare name reads as the place.
+    topic_places: frozenset[str]
     automaton: Any = field(repr=False)
 
     @classmethod
@@ -166,15 +174,21 @@ def build_gazetteer(upstream: Mapping[str, Any], curated: Mapping[str, Any]) -> 
                 raise ValueError(f"curated.toml: {written} points at unknown code {code}")
             exact = source == "short form" and written.isupper()
             _add(names, Name(written, (code,), source, exact=exact))
-    for written in curated.get("not_places", []):
+    foreign = curated.get("foreign_places", [])
+    for written in [*foreign, *curated.get("not_places", [])]:
         names[fold(written)] = Name(written, (), "not a place")
     for entry in curated.get("words", []):
         _mark_word(names, entry)
+    topic_places = _folded(curated.get("topic_places", []))
+    if not all(names[key].needs_cue for key in topic_places if key in names):
+        raise ValueError("curated.toml: a topic place that is not among the words")
     return Gazetteer(
         places=places,
         names=names,
         cues=_cues(curated),
         source=dict(upstream["source"]),
+        foreign=_folded(foreign),
+        topic_places=topic_places,
         automaton=_automaton(names),
     )
 
@@ -239,6 +253,8 @@ def _cues(curated: Mapping[str, Any]) -> Cues:
         organisation_after=_folded(curated["organisation_after"]),
         street_before=_folded(curated["street_before"]),
         institution_heads=_folded(curated["institution_heads"]),
+        mention_before=_folded(curated.get("mention_before", [])),
+        title_lowercase=frozenset(curated.get("title_lowercase", [])),
         qualifiers=_folded(
             [*curated["regency_before"], *curated["city_before"], *curated["province_before"]]
         ),
