@@ -70,6 +70,13 @@ class Name:
     exact: bool = False
     not_before: frozenset[str] = frozenset()
     not_after: frozenset[str] = frozenset()
+    # One place's name that needs no cue and no exact writing: the locator's common case,
+    # worked out once here rather than at every name found.
+    plain: bool = field(init=False, compare=False)
+
+    def __post_init__(self) -> None:
+        plain = len(self.codes) == 1 and not (self.needs_cue or self.exact)
+        object.__setattr__(self, "plain", plain)
 
 
 @dataclass(frozen=True, slots=True)
