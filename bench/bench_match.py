@@ -4,9 +4,10 @@ Run: python bench/bench_match.py [--items N] [--topics N] [--chats N] [--naive-i
        [--locate-pairs N]
 
 With --locate-pairs, it also times what locating adds to matching, as the poller runs both:
-N interleaved pairs, old (prepare the document, match) then new (locate the item as the poller
-does, then prepare and match), on the generated teasers and on 4,000-character bodies; the
-figure is the median over the pairs of (new - old) CPU time per item.
+N interleaved pairs, old (prepare the document, match) and new (locate the item as the poller
+does, then prepare and match) alternating every 25 items, on the generated teasers and on
+4,000-character bodies; the figure is the median over the pairs of (new - old) CPU time per
+item.
 """
 
 from __future__ import annotations
@@ -383,11 +384,25 @@ def with_bodies(rng: random.Random, items: list[Item]) -> list[Item]:
     return made
 
 
-def _cpu_ms(action: Callable[[], object], count: int) -> float:
-    """CPU milliseconds per item of `action` over `count` items (the machine is shared)."""
-    start = time.process_time()
-    action()
-    return (time.process_time() - start) * 1000 / count
+# Items per turn: old and new alternate every this many items within a pair, so that a burst of
+# load on the shared machine falls on both.
+_TURN = 25
+
+
+def one_pair(
+    index: TopicIndex, gazetteer: Gazetteer, items: list[Item], body: bool
+) -> tuple[float, float]:
+    """CPU ms per item of old and of new over `items`, the two alternating turn by turn."""
+    old = new = 0.0
+    for start in range(0, len(items), _TURN):
+        turn = items[start : start + _TURN]
+        began = time.process_time()
+        prepare_old(index, turn)
+        middle = time.process_time()
+        prepare_new(index, gazetteer, turn, body)
+        old += middle - began
+        new += time.process_time() - middle
+    return old * 1000 / len(items), new * 1000 / len(items)
 
 
 def prepare_old(index: TopicIndex, items: list[Item]) -> None:
@@ -416,11 +431,7 @@ def locate_pairs(index: TopicIndex, items: list[Item], pairs: int) -> list[str]:
         prepare_new(index, gazetteer, batch[:50], body)  # warm up both paths
         added, old = [], []
         for _ in range(pairs):
-            before = _cpu_ms(lambda batch=batch: prepare_old(index, batch), len(batch))
-            after = _cpu_ms(
-                lambda batch=batch, body=body: prepare_new(index, gazetteer, batch, body),
-                len(batch),
-            )
+            before, after = one_pair(index, gazetteer, batch, body)
             old.append(before)
             added.append(after - before)
         lines.append(
