@@ -115,6 +115,9 @@ class Gazetteer:
     foreign: frozenset[str]
     # Folded names also words that a topic of the bare name reads as the place.
     topic_places: frozenset[str]
+    # Codes of the kabupaten that share their name with a kota (Bogor, Malang): shown as
+    # "Kabupaten Bogor", worked out once here for every alert that says where.
+    twinned: frozenset[str]
     automaton: Any = field(repr=False)
 
     @classmethod
@@ -196,8 +199,25 @@ def build_gazetteer(upstream: Mapping[str, Any], curated: Mapping[str, Any]) -> 
         source=dict(upstream["source"]),
         foreign=_folded(foreign),
         topic_places=topic_places,
+        twinned=_twinned(places, names),
         automaton=_automaton(names),
     )
+
+
+def _twinned(places: Mapping[str, Place], names: Mapping[str, Name]) -> frozenset[str]:
+    """The kabupaten whose name is also a kota's (as `Gazetteer.lookup` of the name finds)."""
+    return frozenset(
+        place.code
+        for place in places.values()
+        if place.kind == "regency"
+        and any(places[code].kind == "city" for code in _codes(names, place.name))
+    )
+
+
+def _codes(names: Mapping[str, Name], written: str) -> tuple[str, ...]:
+    """The codes a name stands for, none for a name that places nothing."""
+    name = names.get(fold(written))
+    return () if name is None or name.source == "not a place" else name.codes
 
 
 def _places(upstream: Mapping[str, Any]) -> dict[str, Place]:
