@@ -1,6 +1,13 @@
 """Benchmark TopicIndex against a naive loop of one compiled regex per topic.
 
 Run: python bench/bench_match.py [--items N] [--topics N] [--chats N] [--naive-items N]
+       [--locate-pairs N]
+
+With --locate-pairs, it also times what locating adds to matching, as the poller runs both:
+N interleaved pairs, old (prepare the document, match) and new (locate the item as the poller
+does, then prepare and match) alternating every 25 items, on the generated teasers and on
+4,000-character bodies; the figure is the median over the pairs of (new - old) CPU time per
+item.
 """
 
 from __future__ import annotations
@@ -10,6 +17,7 @@ import os
 import random
 import re
 import resource
+import statistics
 import sys
 import time
 from collections.abc import Callable
@@ -24,6 +32,8 @@ from bot.matching.abbreviations import load_table
 from bot.matching.nodes import And, Node, Not, Or, Phrase
 from bot.matching.normalize import CLITICS, fold_word, raw_words
 from bot.matching.syntax import MAX_LENGTH
+from bot.places.follow import places_of_item
+from bot.places.gazetteer import Gazetteer
 
 SEED = 20240917
 
@@ -358,6 +368,96 @@ def run(args: argparse.Namespace) -> Figures:
     )
 
 
+BODY_CHARS = 4000
+# The feed region of the generated items: national, as for the national desks' stories.
+_REGION = "Nasional"
+
+
+def with_bodies(rng: random.Random, items: list[Item]) -> list[Item]:
+    """The items with 4,000-character bodies made of the generated leads (fetched articles)."""
+    made = []
+    for item in items:
+        text = item.text
+        while len(text) < BODY_CHARS:
+            text += " " + rng.choice(items).text
+        made.append(Item(item.title, text[:BODY_CHARS]))
+    return made
+
+
+# Items per turn: old and new alternate every this many items within a pair, so that a burst of
+# load on the shared machine falls on both.
+_TURN = 25
+
+
+def one_pair(
+    index: TopicIndex, gazetteer: Gazetteer, items: list[Item], body: bool
+) -> tuple[float, float]:
+    """CPU ms per item of old and of new over `items`, the two alternating turn by turn."""
+    old = new = 0.0
+    for start in range(0, len(items), _TURN):
+        turn = items[start : start + _TURN]
+        began = time.process_time()
+        prepare_old(index, turn)
+        middle = time.process_time()
+        prepare_new(index, gazetteer, turn, body)
+        old += middle - began
+        new += time.process_time() - middle
+    return old * 1000 / len(items), new * 1000 / len(items)
+
+
+def prepare_old(index: TopicIndex, items: list[Item]) -> None:
+    """Matching as before locating: prepare the document, match it."""
+    for item in items:
+        index.match(prepare_document(item.title, item.text, _REGION))
+
+
+def prepare_new(index: TopicIndex, gazetteer: Gazetteer, items: list[Item], body: bool) -> None:
+    """The poller's prepare step with locating: the item's places, then the document, matched.
+
+    A body is located as a fetched article; a teaser as the teaser."""
+    for item in items:
+        teaser, article = ("", item.text) if body else (item.text, "")
+        places_of_item(gazetteer, _REGION, title=item.title, teaser=teaser, article=article)
+        index.match(prepare_document(item.title, item.text, _REGION))
+
+
+def locate_pairs(index: TopicIndex, items: list[Item], pairs: int) -> list[str]:
+    """Median added ms per item over interleaved old/new pairs, on teasers and on bodies."""
+    gazetteer = Gazetteer.load()
+    bodies = with_bodies(random.Random(SEED), items)
+    sets = {"teasers": (items, False), "4,000-char bodies": (bodies, True)}
+    lines = []
+    for label, (batch, body) in sets.items():
+        prepare_new(index, gazetteer, batch[:50], body)  # warm up both paths
+        added, old = [], []
+        for _ in range(pairs):
+            before, after = one_pair(index, gazetteer, batch, body)
+            old.append(before)
+            added.append(after - before)
+        lines.append(
+            f"{label}: +{statistics.median(added):.3f} ms/item "
+            f"(pairs {', '.join(f'{value:+.3f}' for value in added)}; "
+            f"matching alone {statistics.median(old):.3f})"
+        )
+    return lines
+
+
+def report_pairs(args: argparse.Namespace, lines: list[str]) -> None:
+    """Print the locating pairs and append them to bench/results.md."""
+    for line in lines:
+        print(f"locating on top of matching, {line}")
+    append_result(
+        name="locate on top of match: interleaved old/new pairs (bench/bench_match.py)",
+        result="; ".join(lines),
+        target="<= 0.2 ms/item added, median of >= 5 pairs",
+        conditions=(
+            f"{args.locate_pairs} pairs, CPU time, {args.topics:,} topics / {args.chats:,} "
+            f"chats / {args.items:,} items (teasers ~500 chars; bodies 4,000), region "
+            f"{_REGION}, old = prepare_document + match, new = places_of_item + the same"
+        ),
+    )
+
+
 def main() -> None:
     """Run the benchmark and record its figures."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -365,11 +465,18 @@ def main() -> None:
     parser.add_argument("--topics", type=int, default=100_000)
     parser.add_argument("--chats", type=int, default=50_000)
     parser.add_argument("--naive-items", type=int, default=20)
+    parser.add_argument("--locate-pairs", type=int, default=0)
     args = parser.parse_args()
     print(
         f"cores: {os.cpu_count()}; python {sys.version.split()[0]}; "
         f"{args.topics:,} topics of {args.chats:,} chats; {args.items:,} items"
     )
+    if args.locate_pairs:
+        rng = random.Random(SEED)
+        items = make_items(rng, args.items)
+        index, _, _ = build(make_topics(rng, args.topics, args.chats))
+        report_pairs(args, locate_pairs(index, items, args.locate_pairs))
+        return
     report(args, run(args))
 
 

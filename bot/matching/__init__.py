@@ -1,6 +1,7 @@
 """Topic matching: parse reader topics, find the topics each item matches, search stored items.
 
-May import the shared vocabulary (`bot.i18n`) and `storage`; never `handlers`, `bot.feeds` or
+May import the shared vocabulary (`bot.i18n`), the gazetteer's data (`bot.places.gazetteer`, the
+one source of place names, short forms and cues) and `storage`; never `handlers`, `bot.feeds` or
 `bot.delivery`.
 """
 

@@ -11,6 +11,7 @@ from importlib import resources
 from typing import Any
 
 from bot.matching.normalize import Words, topic_tokens
+from bot.matching.places import abbreviation_groups, load_gazetteer
 
 MAX_VARIANTS = 48
 
@@ -147,6 +148,8 @@ def _group_forms(forms: Sequence[str], marked: frozenset[str]) -> dict[Words, st
 
 @functools.cache
 def load_table() -> AbbreviationTable:
-    """Load the shipped table once, on first use."""
+    """Load the shipped table and the gazetteer's place forms once, on first use."""
     source = resources.files("bot") / "data" / "abbreviations.toml"
-    return build_table(tomllib.loads(source.read_text(encoding="utf-8")))
+    data = tomllib.loads(source.read_text(encoding="utf-8"))
+    places = abbreviation_groups(load_gazetteer())
+    return build_table({**data, "group": [*data.get("group", []), *places]})

@@ -3,7 +3,7 @@
 A topic word is widened into marked forms that only the item's text can confirm: `§batu` is
 "Batu" where the text says it is the city, `+banjir` is "banjir" where it is not a figure of
 speech. The item's positions carry those marked forms where the text confirms them, so the index
-finds them like any other word (see bot/data/places.toml and bot/data/wordforms.toml).
+finds them like any other word (see bot/data/gazetteer/curated.toml and bot/data/wordforms.toml).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from bot.matching.normalize import (
     stem_chain,
     topic_tokens,
 )
+from bot.matching.places import load_gazetteer, readings_data
 
 # A phrase's words and how to show them to the reader.
 Variant = tuple[Words, str]
@@ -53,6 +54,8 @@ class Place:
 
     name: str
     province: str
+    # Every province that holds one of its units (a name may be shared by two).
+    provinces: frozenset[str]
     units: tuple[Unit, ...]
     ambiguous: bool
     not_before: frozenset[str]
@@ -187,7 +190,7 @@ def _is_dateline(raw: str, number: int, text: str, spans: list[tuple[int, int]])
 
 def _in_region(place: Place, region: str | None) -> bool:
     """Tell whether the feed's region is the place's province."""
-    return region is not None and region.casefold() == place.province.casefold()
+    return region is not None and region.casefold() in place.provinces
 
 
 def _opens_sentence(number: int, text: str, spans: list[tuple[int, int]]) -> bool:
@@ -238,6 +241,9 @@ def _place(entry: Mapping[str, Any]) -> Place:
     return Place(
         name=entry["name"],
         province=entry["province"],
+        provinces=frozenset(
+            province.casefold() for province in entry.get("provinces", [entry["province"]])
+        ),
         units=units,
         ambiguous=entry.get("ambiguous", False),
         not_before=frozenset(_folded(entry.get("not_before", []))),
@@ -257,8 +263,8 @@ def plain(word: str) -> str:
 
 @functools.cache
 def load_readings() -> Readings:
-    """Load the shipped gazetteer and word families once, on first use."""
+    """Load the gazetteer's place readings and the shipped word families once, on first use."""
     data = resources.files("bot") / "data"
-    places = tomllib.loads((data / "places.toml").read_text(encoding="utf-8"))
+    places = readings_data(load_gazetteer())
     families = tomllib.loads((data / "wordforms.toml").read_text(encoding="utf-8"))
     return build_readings(places, families)

@@ -17,8 +17,7 @@ def shown_name(gazetteer: Gazetteer, place: Place) -> str:
     """The place as a reader reads it: "Garut", "Kota Bandung", "Kabupaten Bandung"."""
     if place.kind == "city":
         return f"Kota {place.name}"
-    twins = gazetteer.lookup(place.name)
-    if place.kind == "regency" and any(twin.kind == "city" for twin in twins):
+    if place.code in gazetteer.twinned:
         return f"Kabupaten {place.name}"
     return place.name
 
@@ -60,11 +59,14 @@ def places_of_item(
 def labels(gazetteer: Gazetteer, codes: list[str]) -> dict[str, str]:
     """Each code with its "where": a province says the first of its places the item names."""
     places = [gazetteer.places[code] for code in codes]
+    first: dict[str, Place] = {}
+    for place in places:
+        if place.kind != "province":
+            first.setdefault(place.province_code, place)
     shown: dict[str, str] = {}
     for place in places:
         if place.kind == "province":
-            inside = [p for p in places if p.kind != "province" and p.province_code == place.code]
-            shown[place.code] = where(gazetteer, inside[0] if inside else place)
+            shown[place.code] = where(gazetteer, first.get(place.code, place))
         else:
             shown[place.code] = where(gazetteer, place)
     return shown

@@ -70,6 +70,13 @@ class Name:
     exact: bool = False
     not_before: frozenset[str] = frozenset()
     not_after: frozenset[str] = frozenset()
+    # One place's name that needs no cue and no exact writing: the locator's common case,
+    # worked out once here rather than at every name found.
+    plain: bool = field(init=False, compare=False)
+
+    def __post_init__(self) -> None:
+        plain = len(self.codes) == 1 and not (self.needs_cue or self.exact)
+        object.__setattr__(self, "plain", plain)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +92,10 @@ class Cues:
     organisation_after: frozenset[str]
     street_before: frozenset[str]
     institution_heads: frozenset[str]
+    # Words before a name that say the text speaks of the place, not that it happens there.
+    mention_before: frozenset[str]
+    # Words a headline that capitalises every word still writes in lower case (not folded).
+    title_lowercase: frozenset[str]
     # Every word that narrows a name to one kind of place.
     qualifiers: frozenset[str]
     # Every word before a name that any rule reads (a name after none of them, of one place,
@@ -100,6 +111,13 @@ class Gazetteer:
     names: Mapping[str, Name]
     cues: Cues
     source: Mapping[str, str]
+    # Folded names of foreign places ("papua nugini"), kept apart from Indonesian ones.
+    foreign: frozenset[str]
+    # Folded names also words that a topic of the bare name reads as the place.
+    topic_places: frozenset[str]
+    # Codes of the kabupaten that share their name with a kota (Bogor, Malang): shown as
+    # "Kabupaten Bogor", worked out once here for every alert that says where.
+    twinned: frozenset[str]
     automaton: Any = field(repr=False)
 
     @classmethod
@@ -166,17 +184,40 @@ def build_gazetteer(upstream: Mapping[str, Any], curated: Mapping[str, Any]) -> 
                 raise ValueError(f"curated.toml: {written} points at unknown code {code}")
             exact = source == "short form" and written.isupper()
             _add(names, Name(written, (code,), source, exact=exact))
-    for written in curated.get("not_places", []):
+    foreign = curated.get("foreign_places", [])
+    for written in [*foreign, *curated.get("not_places", [])]:
         names[fold(written)] = Name(written, (), "not a place")
     for entry in curated.get("words", []):
         _mark_word(names, entry)
+    topic_places = _folded(curated.get("topic_places", []))
+    if not all(names[key].needs_cue for key in topic_places if key in names):
+        raise ValueError("curated.toml: a topic place that is not among the words")
     return Gazetteer(
         places=places,
         names=names,
         cues=_cues(curated),
         source=dict(upstream["source"]),
+        foreign=_folded(foreign),
+        topic_places=topic_places,
+        twinned=_twinned(places, names),
         automaton=_automaton(names),
     )
+
+
+def _twinned(places: Mapping[str, Place], names: Mapping[str, Name]) -> frozenset[str]:
+    """The kabupaten whose name is also a kota's (as `Gazetteer.lookup` of the name finds)."""
+    return frozenset(
+        place.code
+        for place in places.values()
+        if place.kind == "regency"
+        and any(places[code].kind == "city" for code in _codes(names, place.name))
+    )
+
+
+def _codes(names: Mapping[str, Name], written: str) -> tuple[str, ...]:
+    """The codes a name stands for, none for a name that places nothing."""
+    name = names.get(fold(written))
+    return () if name is None or name.source == "not a place" else name.codes
 
 
 def _places(upstream: Mapping[str, Any]) -> dict[str, Place]:
@@ -239,6 +280,8 @@ def _cues(curated: Mapping[str, Any]) -> Cues:
         organisation_after=_folded(curated["organisation_after"]),
         street_before=_folded(curated["street_before"]),
         institution_heads=_folded(curated["institution_heads"]),
+        mention_before=_folded(curated.get("mention_before", [])),
+        title_lowercase=frozenset(curated.get("title_lowercase", [])),
         qualifiers=_folded(
             [*curated["regency_before"], *curated["city_before"], *curated["province_before"]]
         ),

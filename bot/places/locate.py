@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from bot.places.gazetteer import Gazetteer
-from bot.places.rules import Found, judge, plain, word_before
+from bot.places.rules import NOT_A_PLACE, Found, judge, plain, word_before
 
 # Punctuation and spaces as one separator, a space (offsets stay the text's own); line ends stay,
 # so that the words before a name are those of its own line.
@@ -22,6 +22,11 @@ _SEPARATORS = str.maketrans(
         "\t\r\x0b\x0c!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~\u00a0\u2013\u2014\u2018\u2019\u201c\u201d\u2026",
         " ",
     )
+)
+# The same, and every letter in lower case, every line end a space: the text the automaton
+# reads. Letters beyond ASCII are lowered apart (`_folded`), keeping offsets exact.
+_FOLD = str.maketrans(
+    {**_SEPARATORS, ord("\n"): " ", **{ord(c): c.lower() for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"}}
 )
 # "SORONG, ANTARA -", "JAKARTA, KOMPAS.com —", "Sorong (ANTARA) -": a place in capitals, then
 # the outlet; "Liputan6.com, Garut -": the outlet, then the place.
@@ -72,12 +77,15 @@ def read_places(
     passed: list[PassedOver] = []
     taken: list[Found] = []
     spaced = text.translate(_SEPARATORS)
-    found = _found(gazetteer, text, spaced)
+    found = _found(gazetteer, text)
     # A name taken once is judged again only where a qualifier may narrow it ("Kota Bekasi"):
     # elsewhere a repeat could only place what it already placed (long articles repeat names).
     taken_names: set[int] = set()
     qualifiers = gazetteer.cues.qualifiers
     for index, item in enumerate(found):
+        if not item.name.codes:  # a foreign place or a thing's name, wherever it stands
+            passed.append(PassedOver(item.written, NOT_A_PLACE))
+            continue
         if id(item.name) in taken_names and word_before(spaced, item.start) not in qualifiers:
             continue
         if plain(gazetteer, spaced, found, index, datelines):
@@ -108,14 +116,11 @@ def _datelines(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _found(gazetteer: Gazetteer, text: str, spaced: str) -> list[Found]:
+def _found(gazetteer: Gazetteer, text: str) -> list[Found]:
     """The names in the text, the longest where two overlap, in the order of the text."""
-    lowered = spaced.lower()
-    if len(lowered) != len(spaced):  # a letter whose lower case is longer: keep offsets exact
-        lowered = "".join(char.lower()[:1] for char in spaced)
     # Keys begin with a space, so only a word's start can begin a name: one space in front
     # shifts every offset by one, which `end - len(key) + 1` takes back.
-    folded = " " + lowered.replace("\n", " ")
+    folded = " " + _folded(text)
     last = len(folded) - 1
     candidates = []
     for end, (key, name) in gazetteer.automaton.iter(folded):
@@ -131,13 +136,30 @@ def _found(gazetteer: Gazetteer, text: str, spaced: str) -> list[Found]:
     return chosen
 
 
+def _folded(text: str) -> str:
+    """The text in lower case, separators and line ends as spaces, offsets kept."""
+    folded = text.translate(_FOLD)
+    if folded.isascii():
+        return folded
+    lowered = folded.lower()
+    if len(lowered) != len(folded):  # a letter whose lower case is longer: keep offsets exact
+        lowered = "".join(char.lower()[:1] for char in folded)
+    return lowered
+
+
 def _settle(gazetteer: Gazetteer, taken: list[Found], passed: list[PassedOver]) -> list[Located]:
     """The places of the names taken, pairs and shared names settled by the others."""
+    places = gazetteer.places
     definite = {code for item in taken if not (item.pair or item.shared) for code in item.codes}
-    provinces = {gazetteer.places[code].province_code for code in definite}
+    provinces = {places[code].province_code for code in definite}
     located: dict[str, Located] = {}
     for item in taken:
         codes = item.codes
+        if not (item.pair or item.shared):  # the common case: nothing to settle
+            for code in codes:
+                if code not in located:  # the first cue that placed it
+                    located[code] = Located(code, item.written, item.cue)
+            continue
         if item.shared:
             codes = tuple(c for c in codes if gazetteer.places[c].province_code in provinces)
             if len({gazetteer.places[code].province_code for code in codes}) != 1:
@@ -149,7 +171,7 @@ def _settle(gazetteer: Gazetteer, taken: list[Found], passed: list[PassedOver]) 
             if code not in located:  # the first cue that placed it
                 located[code] = Located(code, item.written, item.cue)
     for entry in list(located.values()):
-        province = gazetteer.places[entry.code].province_code
+        province = places[entry.code].province_code
         if province not in located:
-            located[province] = Located(province, entry.name, f"province of {entry.name}")
+            located[province] = Located(province, entry.name, "province of " + entry.name)
     return list(located.values())

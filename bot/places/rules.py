@@ -19,6 +19,7 @@ _LOOK_BACK = 60
 # together ("Kuningan, Jakarta Selatan", "Batang, Jawa Tengah").
 _NEAR = 3
 _LIST_WORDS = frozenset({"dan", "serta", "hingga", "sampai", "atau"})
+NOT_A_PLACE = "a foreign place, or the name of something else"
 
 
 @dataclass(slots=True)
@@ -47,22 +48,23 @@ def plain(
     """Tell whether a name is that of one place, capitalised, with no word around it that a
     rule reads: then it is the place, and `judge` need not weigh it."""
     item = found[index]
-    name = item.name
-    if len(name.codes) != 1 or name.needs_cue or name.exact or not item.written[-1:].isalnum():
+    written = item.written
+    if not item.name.plain or not written[-1:].isalnum():
         return False
-    last = item.written.rsplit(" ", 1)[-1]
-    if not last[:1].isupper() or item.start == 0 or spaced[item.start - 1] == "\n":
+    if not written[written.rfind(" ") + 1].isupper() or item.start == 0:
+        return False
+    if spaced[item.start - 1] == "\n":
         return False
     following = found[index + 1] if index + 1 < len(found) else None
     if following is not None and following.start - item.end <= _NEAR:
         return False
-    words = spaced[max(0, item.start - 20) : item.start].split()
+    words = spaced[max(0, item.start - 20) : item.start].rsplit(None, 1)
     before = words[-1] if words else ""
     if before[:1].isupper() or before.lower() in gazetteer.cues.read_before:
         return False
     if _word_after(spaced, item.end) in gazetteer.cues.organisation_after:
         return False
-    return not any(start <= item.start < end for start, end in datelines)
+    return not datelines or not any(start <= item.start < end for start, end in datelines)
 
 
 def judge(
@@ -78,7 +80,7 @@ def judge(
     following = found[index + 1] if index + 1 < len(found) else None
     name, cues = item.name, gazetteer.cues
     if name.source == "not a place":
-        return "a foreign place, or the name of something else"
+        return NOT_A_PLACE
     if not _written_as_name(item):
         return "written in lower case" if not name.exact else "a short form not in capitals"
     words = _words_before(spaced, item.start)
@@ -168,7 +170,7 @@ def _words_before(spaced: str, start: int) -> list[str]:
 
 def word_before(spaced: str, start: int) -> str:
     """The word right before a position, folded ("" where there is none)."""
-    words = spaced[max(0, start - 20) : start].split()
+    words = spaced[max(0, start - 20) : start].rsplit(None, 1)
     return words[-1].lower() if words else ""
 
 

@@ -130,8 +130,34 @@ def test_also_covers_lists_other_forms_as_spelled_in_the_table() -> None:
     assert parse_topic("Jabar OR Jateng").also_covers() == ["Jawa Barat", "Jawa Tengah"]
     assert parse_topic("banjir Jabar").also_covers() == ["banjir Jawa Barat"]
     # "Daerah Istimewa Yogyakarta" contains "Yogyakarta": no need to say it.
-    assert parse_topic("Jogja").also_covers() == ["Yogyakarta", "Yogya", "Jogjakarta", "DIY"]
+    # The forms come from the gazetteer, in its order.
+    assert parse_topic("Jogja").also_covers() == [
+        "Yogyakarta",
+        "DIY",
+        "Yogya",
+        "Jogjakarta",
+        "Ngayogyakarta",
+    ]
     assert parse_topic("Ukraina -Korut").also_covers() == []
+
+
+def test_every_short_form_of_the_gazetteer_matches_its_place_both_ways() -> None:
+    # Short forms the old hand-written table never had: they come with the gazetteer now.
+    assert matches("Kukar", "Banjir merendam tiga kecamatan di Kutai Kartanegara.")
+    assert matches("Kutai Kartanegara", "Banjir merendam tiga kecamatan di Kukar.")
+    assert matches("Malut", "Gempa magnitudo 5,1 guncang Maluku Utara.")
+    assert matches("Tangsel", "Pemkot Tangerang Selatan buka lowongan PPPK.")
+    # A short form in capitals of a kabupaten counts only written so: "tts" is no regency.
+    assert not matches("TTS", "Jawaban tts hari ini ada di halaman belakang.")
+    assert matches("TTS", "Kekeringan melanda TTS, warga antre air bersih.")
+
+
+def test_a_place_topic_keeps_to_its_place_beside_longer_names_of_others() -> None:
+    assert not matches("Papua", "Gubernur Papua Nugini bertemu Presiden di Jakarta.")
+    assert not matches("Padang Lawas", "Banjir di Padang Lawas Utara rendam 300 rumah.")
+    assert matches("Padang Lawas", "Banjir di Padang Lawas rendam 300 rumah.")
+    # A place's name alone forms no group: the word is still found in a longer name.
+    assert matches("=batu", "Harga batu bara naik lagi pekan ini.")
 
 
 def test_matched_terms() -> None:
