@@ -43,6 +43,7 @@ from bot.ops.leadership import Leadership
 from bot.ops.metrics import Metrics
 from bot.ops.webhook import WebhookServer
 from bot.places.gazetteer import Gazetteer
+from bot.webapp.routes import MiniApp, MiniAppParts
 from handlers import PERIODIC_DUTIES, register_handlers
 from storage import Storage, describe, is_postgres_url
 from storage.models import BroadcastReport, FeedSeed
@@ -288,6 +289,11 @@ async def _services_on(
         config.poll_seconds,
         ",".join(sorted(roles)),
     )
+    search = NewsSearch(storage)
+    webapp = None
+    if Role.UPDATES in roles and config.webapp_url:
+        parts = MiniAppParts(storage, subscriptions, chats, gazetteer, search, clock)
+        webapp = MiniApp(parts, app.bot, config.require_token(), config.webapp_url)
     return Services(
         config=config,
         storage=storage,
@@ -296,7 +302,7 @@ async def _services_on(
         topics=topics,
         chats=chats,
         subscriptions=subscriptions,
-        search=NewsSearch(storage),
+        search=search,
         poller=poller,
         workers=workers,
         sender=sender,
@@ -308,6 +314,7 @@ async def _services_on(
         push_receiver=push_receiver,
         websub=websub,
         extractors=extractors,
+        webapp=webapp,
     )
 
 
