@@ -12,7 +12,7 @@ from dataclasses import replace
 from typing import Any, cast
 
 from prometheus_client import CollectorRegistry
-from telegram import BotCommand, LinkPreviewOptions
+from telegram import BotCommand, LinkPreviewOptions, MenuButtonWebApp, WebAppInfo
 from telegram.constants import FloodLimit, ParseMode
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 
@@ -114,6 +114,11 @@ def _starter(
         await monitor.start(services.storage, services.heartbeat)
         if Role.UPDATES in config.roles:
             await _set_command_menus(app)
+            if services.webapp is not None:
+                # Every private chat's menu button opens the Mini App (/start labels it in
+                # the chat's language).
+                button = MenuButtonWebApp("Warta", WebAppInfo(services.webapp.url))
+                await app.bot.set_chat_menu_button(menu_button=button)
         periodic = PERIODIC_DUTIES
         if services.websub is not None:
             periodic += (Periodic(ask_hubs, CHECK_SECONDS, 10, "websub"),)

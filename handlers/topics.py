@@ -37,6 +37,7 @@ from handlers.replies import (
     target_note,
     toast,
     toast_text,
+    web_app_rows,
 )
 from storage.models import Chat, Topic
 
@@ -257,7 +258,7 @@ async def list_topics(update: Update, context: WartaContext) -> None:
         lines.append(f"• {html.escape(topic.label)}")
         if query is not None:
             lines.extend(_reading(query, chat.language))
-    await reply_lines(update, lines)
+    await reply_lines(update, lines, reply_markup=web_app_rows(context, chat))
 
 
 def _reading(query: TopicQuery, language: str) -> list[str]:
