@@ -24,6 +24,7 @@ BENCHMARKS = (
     "bench_fanout",
     "bench_latency",
     "bench_latest",
+    "bench_preview",
     "bench_memory",
     "bench_search_load",
     "bench_poll_load",
@@ -36,8 +37,10 @@ BENCHMARKS = (
     "bench_hostile",  # the hardening pass mark under hostile sites; about five minutes
     "bench_wordforms",
 )
-SHARED_DATABASE = frozenset({"bench_latest", "bench_memory"})
-ON_EITHER_ENGINE = frozenset({"bench_latest", "bench_ingest", "bench_fanout", "bench_senders"})
+SHARED_DATABASE = frozenset({"bench_latest", "bench_preview", "bench_memory"})
+ON_EITHER_ENGINE = frozenset(
+    {"bench_latest", "bench_preview", "bench_ingest", "bench_fanout", "bench_senders"}
+)
 
 
 def runs(name: str, database: Path, engine: str) -> list[list[str]]:
