@@ -25,6 +25,7 @@ BENCHMARKS = (
     "bench_latency",
     "bench_latest",
     "bench_preview",
+    "bench_webapp_page",  # needs Debian's chromium
     "bench_memory",
     "bench_search_load",
     "bench_poll_load",
