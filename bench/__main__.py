@@ -24,6 +24,8 @@ BENCHMARKS = (
     "bench_fanout",
     "bench_latency",
     "bench_latest",
+    "bench_preview",
+    "bench_webapp_page",  # needs Debian's chromium
     "bench_memory",
     "bench_search_load",
     "bench_poll_load",
@@ -37,8 +39,10 @@ BENCHMARKS = (
     "bench_wordforms",
     "bench_process_tree",  # without the feedparser project's documents (see its docstring)
 )
-SHARED_DATABASE = frozenset({"bench_latest", "bench_memory"})
-ON_EITHER_ENGINE = frozenset({"bench_latest", "bench_ingest", "bench_fanout", "bench_senders"})
+SHARED_DATABASE = frozenset({"bench_latest", "bench_preview", "bench_memory"})
+ON_EITHER_ENGINE = frozenset(
+    {"bench_latest", "bench_preview", "bench_ingest", "bench_fanout", "bench_senders"}
+)
 
 
 def runs(name: str, database: Path, engine: str) -> list[list[str]]:

@@ -12,7 +12,7 @@ from dataclasses import replace
 from typing import Any, cast
 
 from prometheus_client import CollectorRegistry
-from telegram import BotCommand, LinkPreviewOptions
+from telegram import BotCommand, LinkPreviewOptions, MenuButtonWebApp, WebAppInfo
 from telegram.constants import FloodLimit, ParseMode
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 
@@ -43,6 +43,7 @@ from bot.ops.leadership import Leadership
 from bot.ops.metrics import Metrics
 from bot.ops.webhook import WebhookServer
 from bot.places.gazetteer import Gazetteer
+from bot.webapp.routes import MiniApp, MiniAppParts
 from handlers import PERIODIC_DUTIES, register_handlers
 from storage import Storage, describe, is_postgres_url
 from storage.models import BroadcastReport, FeedSeed
@@ -116,6 +117,11 @@ def _starter(
         await monitor.start(services.storage, services.heartbeat)
         if Role.UPDATES in config.roles:
             await _set_command_menus(app)
+            if services.webapp is not None:
+                # Every private chat's menu button opens the Mini App (/start labels it in
+                # the chat's language).
+                button = MenuButtonWebApp("Warta", WebAppInfo(services.webapp.url))
+                await app.bot.set_chat_menu_button(menu_button=button)
         periodic = PERIODIC_DUTIES
         if services.websub is not None:
             periodic += (Periodic(ask_hubs, CHECK_SECONDS, 10, "websub"),)
@@ -291,6 +297,11 @@ async def _services_on(
         config.poll_seconds,
         ",".join(sorted(roles)),
     )
+    search = NewsSearch(storage)
+    webapp = None
+    if Role.UPDATES in roles and config.webapp_url:
+        parts = MiniAppParts(storage, subscriptions, chats, gazetteer, search, clock)
+        webapp = MiniApp(parts, app.bot, config.require_token(), config.webapp_url)
     return Services(
         config=config,
         storage=storage,
@@ -299,7 +310,7 @@ async def _services_on(
         topics=topics,
         chats=chats,
         subscriptions=subscriptions,
-        search=NewsSearch(storage),
+        search=search,
         poller=poller,
         workers=workers,
         sender=sender,
@@ -311,6 +322,7 @@ async def _services_on(
         push_receiver=push_receiver,
         websub=websub,
         extractors=extractors,
+        webapp=webapp,
     )
 
 

@@ -86,6 +86,8 @@ class Config:
     webhook_url: str | None = None
     webhook_secret: str | None = field(default=None, repr=False)
     webhook_port: int = 8443
+    # The Mini App's public address (WARTA_WEBAPP_URL); None: WARTA_WEBHOOK_URL's origin.
+    webapp_address: str | None = None
     metrics_port: int | None = None
     listen_address: str = "127.0.0.1"
     log_format: str = "text"
@@ -121,6 +123,20 @@ class Config:
             return None
         parts = urlsplit(self.webhook_url)
         return f"{parts.scheme}://{parts.netloc}"
+
+    @property
+    def webapp_url(self) -> str | None:
+        """The Mini App page's public https:// address, or None when the Mini App is off.
+
+        WARTA_WEBAPP_URL if set, else /app/ at WARTA_WEBHOOK_URL's origin: the webhook's server
+        serves the page and its API.
+        """
+        if self.webapp_address:
+            return self.webapp_address
+        if not self.webhook_url:
+            return None
+        parts = urlsplit(self.webhook_url)
+        return f"{parts.scheme}://{parts.netloc}/app/"
 
     def require_webhook(self) -> WebhookConfig:
         """What `warta run --webhook` needs, or a one-line explanation of what is missing."""
@@ -181,6 +197,7 @@ def load_config(
         webhook_url=_webhook_url(env.get("WARTA_WEBHOOK_URL", "")),
         webhook_secret=_webhook_secret(env.get("WARTA_WEBHOOK_SECRET", "")),
         webhook_port=_port(env, "WARTA_WEBHOOK_PORT") or 8443,
+        webapp_address=_webapp_url(env.get("WARTA_WEBAPP_URL", "")),
         metrics_port=_port(env, "WARTA_METRICS_PORT"),
         listen_address=env.get("WARTA_LISTEN_ADDRESS", "").strip() or "127.0.0.1",
         log_format=_log_format(env.get("WARTA_LOG_FORMAT", "text")),
@@ -296,6 +313,17 @@ def _webhook_url(raw: str) -> str | None:
     # Telegram delivers updates only to HTTPS addresses.
     if parts.scheme != "https" or not parts.hostname:
         raise ConfigError(f"WARTA_WEBHOOK_URL must be an https:// address, got {url!r}")
+    return url
+
+
+def _webapp_url(raw: str) -> str | None:
+    url = raw.strip()
+    if not url:
+        return None
+    parts = urlsplit(url)
+    # Telegram opens Mini Apps only from https:// addresses.
+    if parts.scheme != "https" or not parts.hostname:
+        raise ConfigError(f"WARTA_WEBAPP_URL must be an https:// address, got {url!r}")
     return url
 
 

@@ -25,6 +25,7 @@ from bot.matching.topics import TopicRegistry, TopicWatcher
 from bot.ops.heartbeat import Heartbeat
 from bot.ops.leadership import Leadership
 from bot.places.gazetteer import Gazetteer
+from bot.webapp.routes import MiniApp
 from storage import Storage
 
 
@@ -56,6 +57,8 @@ class Services:
     websub: WebSubscriber | None = None  # asks hubs (the scheduler role, push on)
     # The processes that extract article pages (for whichever poller this process runs).
     extractors: ArticleExtractors | None = None
+    # The readers' Mini App (the updates role, WARTA_WEBAPP_URL or a webhook address set).
+    webapp: MiniApp | None = None
 
     def wake_sender(self) -> None:
         """Wake this process's sender, if it runs one (others find new messages themselves)."""

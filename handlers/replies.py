@@ -17,13 +17,15 @@ from typing import Any, TypeAlias
 from telegram import (
     CallbackQuery,
     ChatMember,
+    InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
     MessageEntity,
     Update,
+    WebAppInfo,
 )
 from telegram import Chat as TelegramChat
-from telegram.constants import CallbackQueryLimit
+from telegram.constants import CallbackQueryLimit, ChatType
 from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot.context import WartaContext
@@ -338,3 +340,18 @@ async def show_on_pressed(
         if not is_not_modified(error):
             raise
     await query.answer(toast)
+
+
+def web_app_rows(
+    context: WartaContext, chat: Chat, markup: InlineKeyboardMarkup | None = None
+) -> InlineKeyboardMarkup | None:
+    """`markup` with a first row that opens the Mini App, in a private chat when it is on
+    (Telegram allows Web App buttons in private chats only)."""
+    webapp = context.services.webapp
+    if webapp is None or chat.type != ChatType.PRIVATE:
+        return markup
+    button = InlineKeyboardButton(
+        text("webapp_open", chat.language), web_app=WebAppInfo(webapp.url)
+    )
+    rows = list(markup.inline_keyboard) if markup is not None else []
+    return InlineKeyboardMarkup([[button], *rows])

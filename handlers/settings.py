@@ -22,6 +22,7 @@ from handlers.replies import (
     quote,
     reply,
     show_on_pressed,
+    web_app_rows,
 )
 from storage.models import Chat, DeliveryMode, TimeZone
 
@@ -141,7 +142,7 @@ async def show_settings(update: Update, context: WartaContext, chat: Chat, targe
     """Open the settings menu."""
     await message_of(update).reply_text(
         describe_settings(target, chat.language),
-        reply_markup=settings_keyboard(target, chat.language),
+        reply_markup=web_app_rows(context, chat, settings_keyboard(target, chat.language)),
     )
 
 
@@ -159,7 +160,7 @@ async def change_setting(update: Update, context: WartaContext, chat: Chat, targ
         query,
         language,
         message_html=describe_settings(updated, language),
-        markup=settings_keyboard(updated, language),
+        markup=web_app_rows(context, chat, settings_keyboard(updated, language)),
     )
     context.services.chats.send_what_waited(target, updated)
 

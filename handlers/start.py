@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import re
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    MenuButtonWebApp,
+    Update,
+    WebAppInfo,
+)
 from telegram.constants import ChatType
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
@@ -22,6 +28,7 @@ from handlers.replies import (
     pressed,
     reply,
     toast,
+    web_app_rows,
 )
 from storage.models import Chat
 
@@ -49,10 +56,21 @@ async def start(update: Update, context: WartaContext) -> None:
     ]
     rows = [topic_buttons[i : i + 3] for i in range(0, len(topic_buttons), 3)]
     rows += [region_buttons[i : i + 3] for i in range(0, len(region_buttons), 3)]
+    greeting = text("start", chat.language) + "\n\n" + text("start_quick_pick", chat.language)
+    webapp = context.services.webapp
+    if webapp is None and is_admin(update, context):
+        greeting += "\n\n" + text("webapp_start_off", chat.language)
     await message_of(update).reply_text(
-        text("start", chat.language) + "\n\n" + text("start_quick_pick", chat.language),
-        reply_markup=InlineKeyboardMarkup(rows),
+        greeting, reply_markup=web_app_rows(context, chat, InlineKeyboardMarkup(rows))
     )
+    if webapp is not None:
+        await _offer_menu_button(context, chat, webapp.url)
+
+
+async def _offer_menu_button(context: WartaContext, chat: Chat, url: str) -> None:
+    """The chat's menu button opens the Mini App, labelled in the chat's language."""
+    button = MenuButtonWebApp(text("webapp_menu", chat.language), WebAppInfo(url))
+    await context.bot.set_chat_menu_button(chat_id=chat.id, menu_button=button)
 
 
 @configuring

@@ -38,6 +38,7 @@ from handlers.replies import (
     target_note,
     toast,
     toast_text,
+    web_app_rows,
 )
 from handlers.why import narrowings_menu
 from storage.models import Chat, Topic
@@ -266,7 +267,7 @@ async def list_topics(update: Update, context: WartaContext) -> None:
         lines.extend(_chosen_reading(subscriptions.chosen_reading(topic), chat.language))
         if query is not None:
             lines.extend(_reading(query, chat.language))
-    await reply_lines(update, lines)
+    await reply_lines(update, lines, reply_markup=web_app_rows(context, chat))
     narrowed, undo = await narrowings_menu(context, target, chat.language)
     if undo is not None:
         await message_of(update).reply_text(narrowed, reply_markup=undo)

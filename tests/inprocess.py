@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import ssl
 import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -145,6 +146,7 @@ async def running_bot(
     full_text: Mapping[str, str] | None = None,
     parse_workers: int = 1,
     max_feed_bytes: int | None = None,
+    webhook_tls: ssl.SSLContext | None = None,
 ) -> AsyncIterator[RunningBot]:
     """Start the bot as `warta run` would, minus signal handling; stop it afterwards.
 
@@ -152,6 +154,7 @@ async def running_bot(
     webhook_port the bot serves its webhook there as `warta run --webhook` does (WebSub on), but
     goes on polling the Telegram stand-in for updates. One parsing process is enough for a
     test's feeds, and spares the machine; a benchmark may ask for as many as `warta run` has.
+    The webhook's server (and the Mini App on it) speaks HTTPS itself with `webhook_tls`.
     """
     config = Config(
         token=telegram.token,
@@ -183,7 +186,7 @@ async def running_bot(
             yield RunningBot(app, telegram, feeds)
             return
         server = WebhookServer(config, webhook)
-        await server.start(app, register=False)
+        await server.start(app, register=False, tls=webhook_tls)
         try:
             yield RunningBot(app, telegram, feeds)
         finally:

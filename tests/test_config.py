@@ -254,3 +254,13 @@ def test_an_unencoded_password_is_refused_without_being_shown(password: str) -> 
 def test_an_encoded_password_is_taken_as_it_is() -> None:
     url = "postgresql://warta:ra%2Fha%40sia@db.internal:5432/warta"
     assert load_config({"WARTA_DB": url}, dotenv=None).database == url
+
+
+def test_the_mini_app_is_at_the_webhooks_origin_unless_given_and_off_without_either() -> None:
+    assert load_config({}, dotenv=None).webapp_url is None
+    hook = {"WARTA_WEBHOOK_URL": "https://bot.example.com/telegram/warta"}
+    assert load_config(hook, dotenv=None).webapp_url == "https://bot.example.com/app/"
+    own = {**hook, "WARTA_WEBAPP_URL": "https://app.example.com/warta/app/"}
+    assert load_config(own, dotenv=None).webapp_url == "https://app.example.com/warta/app/"
+    with pytest.raises(ConfigError, match="WARTA_WEBAPP_URL must be an https"):
+        load_config({"WARTA_WEBAPP_URL": "http://app.example.com/"}, dotenv=None)

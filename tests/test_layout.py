@@ -37,6 +37,8 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     "bot.jobs": ("handlers",),
     "bot.cli": ("handlers", "bot.standin"),
     "bot.demo": ("handlers",),
+    # The Mini App changes chats through bot.chats, as the commands do, never through handlers.
+    "bot.webapp": ("handlers", "bot.feeds", "bot.demo", "bot.standin", "bot.app"),
     "bot.standin": ("handlers", "storage"),
     "handlers": ("bot.standin", "bot.demo", "bot.app"),
 }

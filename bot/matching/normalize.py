@@ -95,6 +95,11 @@ def split_base(base: str) -> list[str]:
     return _WORD_RE.findall(base)
 
 
+def word_spans(base: str) -> list[tuple[int, int]]:
+    """Where each word of `split_base(base)` starts and ends in `base`."""
+    return [match.span() for match in _WORD_RE.finditer(base)]
+
+
 def fold(text: str) -> str:
     """Normalise `text` to space-separated folded words."""
     return " ".join(fold_word(word) for word in raw_words(text))

@@ -108,14 +108,25 @@ def _variants(phrases: Iterable[Phrase]) -> tuple[Words, ...]:
 
 
 def parse_topic(text: str) -> TopicQuery:
-    """Parse a topic as the reader wrote it; raise TopicSyntaxError when invalid."""
+    """Parse a topic as the reader wrote it; raise TopicSyntaxError when invalid.
+
+    The error's position counts characters of `text` as given, leading spaces included.
+    """
     source = text.strip()
+    try:
+        return _parsed(source)
+    except TopicSyntaxError as error:
+        error.position += len(text) - len(text.lstrip())
+        raise
+
+
+def _parsed(source: str) -> TopicQuery:
     if not source:
         raise TopicSyntaxError("empty", "")
     if len(source) < MIN_LENGTH:
         raise TopicSyntaxError("too_short", source)
     if len(source) > MAX_LENGTH:
-        raise TopicSyntaxError("too_long", source[MAX_LENGTH:])
+        raise TopicSyntaxError("too_long", source[MAX_LENGTH:], MAX_LENGTH)
     builder = functools.partial(_phrase, load_table(), load_readings())
     root = Parser(lex(source), builder).parse()
     check_exclusions(root)

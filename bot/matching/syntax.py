@@ -37,10 +37,12 @@ _LEXEME_RE = re.compile(
 class TopicSyntaxError(ValueError):
     """A topic the reader wrote cannot be understood."""
 
-    def __init__(self, code: ErrorCode, detail: str) -> None:
+    def __init__(self, code: ErrorCode, detail: str, position: int = 0) -> None:
         super().__init__(f"{code}: {detail}")
         self.code: ErrorCode = code
         self.detail = detail
+        # Where in the topic the first error is (a character offset), for an editor to show.
+        self.position = position
 
 
 class Lexeme(NamedTuple):
@@ -58,7 +60,7 @@ def lex(text: str) -> list[Lexeme]:
         group, value = match.lastgroup, match.group()
         start = match.start()
         if group == "quote":
-            raise TopicSyntaxError("unbalanced_quote", text[start:])
+            raise TopicSyntaxError("unbalanced_quote", text[start:], start)
         if group == "quoted":
             lexemes.append(Lexeme("word", match.group("quoted"), start))
         elif group == "exact":
@@ -95,7 +97,7 @@ class Parser:
         extra = self._peek()
         if extra is not None:
             # Only a stray ")" can stop the OR loop early.
-            raise TopicSyntaxError("unbalanced_paren", extra.text)
+            raise TopicSyntaxError("unbalanced_paren", extra.text, extra.position)
         return node
 
     def _peek(self) -> Lexeme | None:
@@ -112,7 +114,7 @@ class Parser:
         """Raise unless a term follows the operator just consumed."""
         after = self._peek()
         if after is None or after.kind not in _STARTS_TERM:
-            raise TopicSyntaxError("dangling_operator", operator.text)
+            raise TopicSyntaxError("dangling_operator", operator.text, operator.position)
 
     def _or(self) -> Node:
         """Parse alternatives separated by OR or |."""
@@ -146,14 +148,15 @@ class Parser:
         """Parse a phrase or a parenthesised group."""
         lexeme = self._peek()
         if lexeme is None:
-            raise TopicSyntaxError("dangling_operator", self._lexemes[-1].text)
+            last = self._lexemes[-1]
+            raise TopicSyntaxError("dangling_operator", last.text, last.position)
         if lexeme.kind in _PHRASE_PARTS:
             return self._words()
         if lexeme.kind == "lparen":
             return self._group()
         if lexeme.kind == "rparen":
-            raise TopicSyntaxError("unbalanced_paren", lexeme.text)
-        raise TopicSyntaxError("dangling_operator", lexeme.text)
+            raise TopicSyntaxError("unbalanced_paren", lexeme.text, lexeme.position)
+        raise TopicSyntaxError("dangling_operator", lexeme.text, lexeme.position)
 
     def _words(self) -> Node:
         """Adjacent words, bare or quoted, form one phrase; an "=" among them makes it exact."""
@@ -172,13 +175,13 @@ class Parser:
         opening = self._next()
         after = self._peek()
         if after is None:
-            raise TopicSyntaxError("unbalanced_paren", opening.text)
+            raise TopicSyntaxError("unbalanced_paren", opening.text, opening.position)
         if after.kind == "rparen":
-            raise TopicSyntaxError("empty", "()")
+            raise TopicSyntaxError("empty", "()", opening.position)
         node = self._or()
         closing = self._peek()
         if closing is None or closing.kind != "rparen":
-            raise TopicSyntaxError("unbalanced_paren", opening.text)
+            raise TopicSyntaxError("unbalanced_paren", opening.text, opening.position)
         self._next()
         return node
 

@@ -1,4 +1,5 @@
-"""The public HTTP server of `warta run --webhook`: Telegram's updates and WebSub callbacks.
+"""The public HTTP server of `warta run --webhook`: Telegram's updates, WebSub callbacks and
+the readers' Mini App (bot.webapp, under /app/).
 
 One port behind one reverse proxy: Telegram POSTs updates to WARTA_WEBHOOK_URL's path, hubs call
 /websub/<feed id>/<token> on the same host. An update goes onto the application's update queue,
@@ -10,6 +11,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import ssl
 from collections.abc import Awaitable, Callable, Sequence
 
 from aiohttp import web
@@ -41,16 +43,25 @@ class WebhookServer:
         self._allowed_updates = list(allowed_updates)
         self._runner: web.AppRunner | None = None
 
-    async def start(self, app: WartaApp, *, register: bool = True) -> None:
-        """Listen on WARTA_LISTEN_ADDRESS:WARTA_WEBHOOK_PORT, then give Telegram the address."""
+    async def start(
+        self, app: WartaApp, *, register: bool = True, tls: ssl.SSLContext | None = None
+    ) -> None:
+        """Listen on WARTA_LISTEN_ADDRESS:WARTA_WEBHOOK_PORT, then give Telegram the address.
+
+        `tls` serves HTTPS itself (the tests'; in production the reverse proxy holds TLS).
+        """
         server = web.Application(client_max_size=max(MAX_UPDATE_BYTES, self._max_push_bytes(app)))
         server.router.add_post(self._webhook.path, self._updates_handler(app))
         services = app.bot_data.services
         if services is not None and services.push_receiver is not None:
             services.push_receiver.add_routes(server, self._limits.body_seconds)
+        if services is not None and services.webapp is not None:
+            services.webapp.add_routes(server, self._limits.body_seconds)
         self._runner = self._limits.runner(server)
         await self._runner.setup()
-        await web.TCPSite(self._runner, self._config.listen_address, self._webhook.port).start()
+        await web.TCPSite(
+            self._runner, self._config.listen_address, self._webhook.port, ssl_context=tls
+        ).start()
         log.info("webhook listening port=%d path=%s", self._webhook.port, self._webhook.path)
         if register:
             await app.bot.set_webhook(

@@ -455,8 +455,16 @@ def _validate_button(button: object) -> None:
     url = button.get("url")
     if url is not None and not (isinstance(url, str) and _is_button_url(url)):
         raise ApiError(400, "Bad Request: BUTTON_URL_INVALID")
+    if "web_app" in button and not _is_web_app(button["web_app"]):
+        raise ApiError(400, "Bad Request: BUTTON_URL_INVALID")
     if set(button) <= {"text", "style", "icon_custom_emoji_id"}:
         raise ApiError(400, prefix + "Text buttons are unallowed in the inline keyboard")
+
+
+def _is_web_app(web_app: object) -> bool:
+    """Whether Telegram accepts a WebAppInfo: Mini Apps open only from https:// addresses."""
+    url = web_app.get("url") if isinstance(web_app, dict) else None
+    return isinstance(url, str) and url.startswith("https://") and len(url) > len("https://")
 
 
 def _is_button_url(url: str) -> bool:
@@ -555,6 +563,8 @@ class TelegramStandIn:
         # Stars the bot has for paid broadcasts, 0.1 a message; None: never short of them.
         self.stars_balance: float | None = None
         self.webhook_url = ""
+        # setChatMenuButton: per private chat id, None for the default of every private chat.
+        self.menu_buttons: dict[int | None, JsonDict] = {}
         self.description = ""
         self.short_description = ""
         self._runner: web.AppRunner | None = None
@@ -1214,6 +1224,8 @@ class TelegramStandIn:
             "getMyShortDescription": self._get_my_short_description,
             "getChat": self._get_chat,
             "getChatMember": self._get_chat_member,
+            "setChatMenuButton": self._set_chat_menu_button,
+            "getChatMenuButton": self._get_chat_menu_button,
             "getChatAdministrators": self._get_chat_administrators,
             "getFile": self._get_file,
         }
@@ -1650,6 +1662,30 @@ class TelegramStandIn:
             self._command_key(params.get("scope"), params.get("language_code")), None
         )
         return True
+
+    async def _set_chat_menu_button(self, params: JsonDict) -> bool:
+        """setChatMenuButton: a private chat's (or, without chat_id, the default) menu button."""
+        button = params.get("menu_button") or {"type": "default"}
+        kind = button.get("type") if isinstance(button, dict) else None
+        if kind not in {"commands", "web_app", "default"}:
+            raise ApiError(400, "Bad Request: can't parse menu button")
+        if kind == "web_app" and not (
+            isinstance(button.get("text"), str)
+            and button["text"]
+            and _is_web_app(button.get("web_app"))
+        ):
+            raise ApiError(400, "Bad Request: BUTTON_URL_INVALID")
+        chat_id = params.get("chat_id")
+        if chat_id is not None and not isinstance(chat_id, int):
+            raise ApiError(400, "Bad Request: chat not found")
+        self.menu_buttons[chat_id] = dict(button)
+        return True
+
+    async def _get_chat_menu_button(self, params: JsonDict) -> JsonDict:
+        """getChatMenuButton: the chat's own button, else the default one."""
+        chat_id = params.get("chat_id")
+        key = chat_id if isinstance(chat_id, int) else None
+        return self.menu_buttons.get(key) or self.menu_buttons.get(None) or {"type": "commands"}
 
     async def _set_my_description(self, params: JsonDict) -> bool:
         """setMyDescription."""

@@ -211,3 +211,24 @@ def test_empty_quotes_beside_words_add_nothing() -> None:
 def test_length_limits_are_inclusive() -> None:
     assert parse_topic("AS").key == "AS"
     assert isinstance(parse_topic("banjir " + "x" * 53), TopicQuery)
+
+
+@pytest.mark.parametrize(
+    ("topic", "code", "position"),
+    [
+        ("banjir (Serang", "unbalanced_paren", 7),
+        ("banjir Serang)", "unbalanced_paren", 13),
+        ('gempa "Cianjur', "unbalanced_quote", 6),
+        ("banjir OR", "dangling_operator", 7),
+        ("  banjir AND OR gempa", "dangling_operator", 9),
+        ("a", "too_short", 0),
+        ("x" * 70, "too_long", 60),
+    ],
+)
+def test_an_invalid_topic_says_where_its_first_error_is(
+    topic: str, code: str, position: int
+) -> None:
+    with pytest.raises(TopicSyntaxError) as raised:
+        parse_topic(topic)
+    assert raised.value.code == code
+    assert raised.value.position == position
