@@ -4,8 +4,8 @@ Each reservation is one transaction that first locks the budget's one row, then 
 the grid in one UPDATE, so processes that reserve at the same moment get turns that never overlap
 (the row is locked, or the file is, until the transaction commits): no read-then-write race. The
 statement also notes who reserved: while more than one process takes turns, the grid is spaced
-for sharing (a little slower), and for a process alone at its full pace. Every turn given out is
-also written down (send_turns) for a few seconds, whichever process took it.
+for sharing (a little slower), and for a process alone at its full pace. Read strictly, every turn
+given out is also written down (send_turns) for a few seconds, whichever process took it.
 
 Read leniently, only free messages count toward Telegram's free 30 a second: the free grid
 (free_at) says when a turn may next go free, and only free turns move it on. Read strictly (a
@@ -18,6 +18,7 @@ stops until then (the second drains) and goes on right after.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from storage.database import Database, Row, Session
@@ -27,8 +28,10 @@ from storage.database import Database, Row, Session
 # during one, and each reservation tells the senders until when they wait.
 _NEXT = "(CASE WHEN calls_at > :now THEN calls_at ELSE :now END)"
 # Read strictly, a call that may only go free starts once the second before it holds few enough
-# turns (:drained_at, read from the turns written down), however late.
-_START = f"(CASE WHEN :wait_free = 1 AND :drained_at > {_NEXT} THEN :drained_at ELSE {_NEXT} END)"
+# turns, however late: when the turn :offset turns before the latest written down has aged out.
+_EDGE = "(SELECT at FROM send_turns ORDER BY at DESC LIMIT 1 OFFSET :offset)"
+_DRAINED = f"(COALESCE({_EDGE}, 0) + :counted_seconds)"
+_START = f"(CASE WHEN :wait_free = 1 AND {_DRAINED} > {_NEXT} THEN {_DRAINED} ELSE {_NEXT} END)"
 # Another process reserved last, or did so recently enough that its turns still count.
 _SHARED = f"(taker <> :taker OR shared_until > {_START})"
 _INTERVAL = f"(CASE WHEN {_SHARED} THEN :shared_interval ELSE :alone_interval END)"
@@ -59,14 +62,13 @@ _RESERVE = (
     "WHERE id = 1 RETURNING granted_from, granted_interval, granted_free, free_at, paused_until, "
     "paused_by, shared_until"
 )
-# Taken first in a reservation's transaction: on PostgreSQL every later statement of it then sees
-# the turns other processes wrote down before they let go of the row.
+# Taken first in a strict reservation's transaction: on PostgreSQL its UPDATE then sees the turns
+# other processes wrote down before they let go of the row.
 _LOCK = "UPDATE send_budget SET taker = taker WHERE id = 1"
-# The turn whose ageing out leaves room: with :offset turns after it, no more are counted.
-_EDGE = "SELECT at FROM send_turns ORDER BY at DESC LIMIT 1 OFFSET :offset"
 _WRITE_DOWN = "INSERT INTO send_turns (at, free) VALUES (:at, :free)"
 _FORGET = "DELETE FROM send_turns WHERE at < :before"
-# Turns are kept this much longer than any second that counts them.
+# Turns are kept this much longer than any second that counts them, and forgotten by the
+# reservations that cross a whole second (about one a second): the table stays small.
 _KEPT_SECONDS = 1.0
 
 
@@ -136,18 +138,15 @@ class BudgetQueries(Database):
             "counted_seconds": request.counted_seconds,
             "trailing": request.trailing,
             "wait_free": int(wait_free),
-            "drained_at": 0.0,
+            # Its `free` turns find room once no more than free_limit - free - trailing others
+            # are counted.
+            "offset": max(0, request.free_limit - request.free - request.trailing),
         }
         async with self._write() as db:
-            await db.execute(_LOCK)
-            if wait_free:
-                # Its `free` turns find room once no more than free_limit - free - trailing others
-                # are counted: when the turn that many before the latest has aged out.
-                offset = max(0, request.free_limit - request.free - request.trailing)
-                edge = await db.fetch_one(_EDGE, {"offset": offset})
-                params["drained_at"] = float(edge["at"]) + request.counted_seconds if edge else 0.0
+            if request.strict:
+                await db.execute(_LOCK)
             row = await db.fetch_one(_RESERVE, params)
-            if row is not None:
+            if row is not None and request.strict:
                 await self._write_down(db, row, request.calls, now - request.counted_seconds)
         if row is None:
             raise LookupError("the send budget's row is missing")
@@ -170,7 +169,8 @@ class BudgetQueries(Database):
         free = int(row["granted_free"])
         turns = [{"at": first + n * interval, "free": int(n < free)} for n in range(calls)]
         await db.execute_many(_WRITE_DOWN, turns)
-        await db.execute(_FORGET, {"before": counted_from - _KEPT_SECONDS})
+        if math.floor(first) != math.floor(first + calls * interval):
+            await db.execute(_FORGET, {"before": counted_from - _KEPT_SECONDS})
 
     async def pause_sending(self, until: float, by: int) -> None:
         """No sender in any process sends before `until`: Telegram asked process `by` to wait."""
