@@ -12,7 +12,7 @@ without any limiter, 32 calls in flight each, for 10 seconds.
 `--paid-rule strict|lenient` reads Telegram's free 30 a second that way, in the stand-in and in
 the senders (WARTA_PAID_RULE; `--telegram-rule` sets the stand-in's apart, to show what a wrong
 setting costs); `--replies-every S` adds a process answering a command every S seconds
-meanwhile, through the same budget, and reports the replies' p95 (command to answer).
+meanwhile, through the same budget, and reports the replies' p50 and p95 (command to answer).
 
     python -m bench.bench_senders [--limit 60] [--engine postgresql|sqlite] [--senders 1 2 4]
                                   [--kill] [--direct] [--capacity] [--seconds 15]
@@ -96,10 +96,10 @@ class Run:
         stamps = sorted(r.timestamp for r in self.accepted)
         return (len(stamps) - 1) / (stamps[-1] - stamps[0]) if len(stamps) > 1 else 0.0
 
-    def reply_p95(self) -> float | None:
-        """Seconds from a command to its answer at the stand-in, at the 95th percentile."""
+    def reply_wait(self, percentile: float) -> float | None:
+        """Seconds from a command to its answer at the stand-in, at that percentile."""
         waits = sorted(r.timestamp - float(str(r.params["text"])) for r in self.replies)
-        return waits[min(len(waits) - 1, int(0.95 * len(waits)))] if waits else None
+        return waits[min(len(waits) - 1, int(percentile * len(waits)))] if waits else None
 
     def most_before_a_free_one(self, rule: PaidRule) -> int:
         """The most messages counted (every one strictly, free ones leniently) within the
@@ -390,13 +390,14 @@ def describe(run: Run, limit: int, rule: PaidRule) -> str:
     text = (
         f"{run.rate() / limit:.3f} of {limit}/s ({run.rate():.1f}/s); 429s {run.rejected_429} "
         f"({share:.2%}); lost {run.lost}; duplicated {run.duplicated}; paid {paid:,} of "
-        f"{len(run.accepted):,}, free at most {run.most_free_in_one_second()} in a second, "
+        f"{len(run.accepted):,} ({paid / max(len(run.accepted), 1):.0%}), "
+        f"free at most {run.most_free_in_one_second()} in a second, "
         f"at most {run.most_before_a_free_one(rule)} counted ({rule}) in the second before one"
     )
-    p95 = run.reply_p95()
-    if p95 is not None:
+    p50, p95 = run.reply_wait(0.5), run.reply_wait(0.95)
+    if p50 is not None and p95 is not None:
         paid_replies = sum(r.paid for r in run.replies)
-        text += f"; replies {len(run.replies)}, p95 {p95:.2f}s, paid {paid_replies}"
+        text += f"; replies {len(run.replies)}, p50 {p50:.2f}s, p95 {p95:.2f}s, paid {paid_replies}"
     return text
 
 

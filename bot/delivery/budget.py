@@ -19,8 +19,11 @@ a call that may not be paid for (a reply) waits for a free turn.
 
 Whether paid messages count toward the free 30 a second, Telegram does not say. Read leniently
 they do not: the free grid counts free turns only. Read strictly (`strict`) every turn counts:
-above 30 a second nearly every turn is paid, and a call that must go free takes a turn once
-the grid has drained the second before it; the grid waits for it (storage/budget.py).
+a turn goes free only while the turns every process was given within the last second (written
+down in the database, COUNTED_SECONDS wide for calls arriving bunched) leave room for it below
+FREE_LIMIT, one under Telegram's 30, so above 30 a second nearly every turn is paid. A call that
+must go free (a reply) takes a turn at the first moment that count has room for it and for the
+other replies waiting with it (one drain serves them all); the grid waits for it, and no longer.
 """
 
 from __future__ import annotations
@@ -47,9 +50,14 @@ JITTER_SECONDS = 0.03
 FREE_BATCH = 3
 # How far the free grid may have fallen behind and still be caught up with.
 FREE_SLACK_SECONDS = 0.1
-# Read strictly, how late a reply's free turn may still be used: the grid drains this much more
-# before it, so that a busy machine's oversleeping does not cost the reply another wait.
-DRAINED_LATE_SECONDS = 0.1
+# Read strictly, a free turn goes only while fewer than this many turns (itself included) are
+# within the second before it: one under Telegram's 30, against calls arriving bunched.
+FREE_LIMIT = 29
+# The second Telegram counts in, widened by how late and how bunched turns may reach it.
+COUNTED_SECONDS = 1.0 + LATE_SECONDS + JITTER_SECONDS
+# Replies (calls that must go free) reserved at once, read strictly: each costs the drain only the
+# time one more turn takes to age out.
+REPLY_BATCH = 10
 # After another process's reservation, the grid counts as shared this long: its turns (held at
 # most HOLD_SECONDS ahead) and the second Telegram counts them in must have passed.
 SHARE_SECONDS = 1.0 + 2 * HOLD_SECONDS
@@ -72,7 +80,6 @@ class _Turn:
     at: float  # Unix time
     free: bool
     shared: bool  # other processes take turns too: it must not be used late
-    late: float = LATE_SECONDS  # how late it may be used all the same
 
 
 def shared_rate(per_second: float) -> float:
@@ -86,17 +93,9 @@ def shared_free_rate(free_per_second: int) -> float:
     return (free_per_second - FREE_BATCH - 1) / spread
 
 
-def drained_after(per_second: float, free_per_second: int) -> float:
-    """Read strictly: how long after the grid's last turn a free turn is safe, however densely
-    the grid ran before it.
-
-    Turns are at least 1/per_second apart, so from then on the second before (as Telegram may
-    see it, bunched by LATE and JITTER, and with the free grid's slack) holds fewer turns than
-    the free grid leaves room for: a free turn and its batch find the free rate not reached.
-    """
-    room = free_per_second - FREE_BATCH - 1
-    window = 1 + DRAINED_LATE_SECONDS + JITTER_SECONDS + FREE_SLACK_SECONDS
-    return max(0.0, window - (room - 1) / per_second)
+def trailing_turns(per_second: float) -> int:
+    """Turns given out after a free one that may still reach Telegram before it, bunched."""
+    return math.ceil((LATE_SECONDS + JITTER_SECONDS) * per_second)
 
 
 class SharedBudget:
@@ -127,9 +126,11 @@ class SharedBudget:
         free = free_per_second or 1
         self._free_spacing = Spacing(1.0 / free, 1.0 / shared_free_rate(free))
         self._batch = max(1, math.floor(per_second * HOLD_SECONDS))
-        self._free_cap = drained_after(per_second, free) if strict else None
+        self._strict = strict
+        self._trailing = trailing_turns(per_second)
         self._turns: deque[_Turn] = deque()
         self._waiting = 0  # calls waiting for a turn, none held for them
+        self._waiting_free = 0  # of them, calls that must go free
         self._paused_until = 0.0  # the latest pause another process began (Unix time)
         self._reserving = asyncio.Lock()
 
@@ -149,14 +150,16 @@ class SharedBudget:
             turn = self._take(needs_free)
             if turn is None:
                 self._waiting += 1
+                self._waiting_free += needs_free
                 try:
                     await self._reserve(needs_free)
                 finally:
                     self._waiting -= 1
+                    self._waiting_free -= needs_free
                 continue
             if turn.at > now:
                 await self._sleep(turn.at - now)
-            if not turn.shared or self._clock() - turn.at <= turn.late:
+            if not turn.shared or self._clock() - turn.at <= LATE_SECONDS:
                 return turn.free
             # Overslept: leaving now could bunch with other processes' turns.
 
@@ -177,9 +180,7 @@ class SharedBudget:
 
     def _forget_late(self, now: float) -> None:
         # A process alone may use a turn late: its windows keep its calls within the limits.
-        while (
-            self._turns and self._turns[0].shared and self._turns[0].at < now - self._turns[0].late
-        ):
+        while self._turns and self._turns[0].shared and self._turns[0].at < now - LATE_SECONDS:
             self._turns.popleft()
 
     async def _reserve(self, needs_free: bool) -> None:
@@ -187,32 +188,37 @@ class SharedBudget:
         async with self._reserving:
             if self._holds(needs_free):
                 return  # another call's reservation brought one
-            calls = min(self._batch, max(1, self._waiting - len(self._turns)))
             paying = self._free_per_second is not None
-            wait_free = needs_free and paying and self._free_cap is not None
+            wait_free = needs_free and paying and self._strict
             if wait_free:
-                calls = min(calls, FREE_BATCH)  # all of them free: no turn held for nobody
+                # Every reply waiting now, all of them free: one drain for them all.
+                free_held = sum(turn.free for turn in self._turns)
+                calls = min(REPLY_BATCH, max(1, self._waiting_free - free_held))
+            else:
+                calls = min(self._batch, max(1, self._waiting - len(self._turns)))
             request = TurnRequest(
                 taker=self._taker,
                 calls=calls,
                 spacing=self._spacing,
-                free=min(FREE_BATCH, calls) if paying else 0,
+                free=(calls if wait_free else min(FREE_BATCH, calls)) if paying else 0,
                 free_spacing=self._free_spacing,
                 free_slack=FREE_SLACK_SECONDS,
                 share_seconds=SHARE_SECONDS,
-                free_cap=self._free_cap,
+                strict=self._strict,
+                free_limit=FREE_LIMIT,
+                counted_seconds=COUNTED_SECONDS,
+                trailing=self._trailing,
                 wait_free=wait_free,
             )
             granted = await self._store.reserve_send_turns(self._clock(), request)
-            late = DRAINED_LATE_SECONDS if wait_free else LATE_SECONDS
-            self._add(granted, granted.free if paying else calls, late)
+            self._add(granted, granted.free if paying else calls)
         if needs_free and not self._holds(needs_free):
             # The free grid is taken up to free_at: ask again then, not before.
             await self._sleep(max(0.0, granted.free_at - self._clock()))
 
-    def _add(self, granted: SendTurns, free: int, late: float = LATE_SECONDS) -> None:
+    def _add(self, granted: SendTurns, free: int) -> None:
         if granted.paused_by != self._taker:
             self._paused_until = max(self._paused_until, granted.paused_until)
         for index in range(granted.calls):
             at = granted.first + index * granted.interval
-            self._turns.append(_Turn(at, index < free, granted.shared, late))
+            self._turns.append(_Turn(at, index < free, granted.shared))

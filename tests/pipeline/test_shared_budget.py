@@ -9,8 +9,10 @@ from __future__ import annotations
 import asyncio
 import bisect
 import contextlib
+import math
 import time
 from collections.abc import AsyncIterator, Callable, Iterable
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -19,6 +21,14 @@ from telegram.ext import ExtBot
 from telegram.request import HTTPXRequest
 
 from bot.config import PaidRule
+from bot.delivery.budget import (
+    COUNTED_SECONDS,
+    FREE_LIMIT,
+    HOLD_SECONDS,
+    SharedBudget,
+    shared_rate,
+    trailing_turns,
+)
 from bot.delivery.pacing import RateLimiter
 from bot.delivery.sender import SendLimits
 from bot.ops.clock import ServerClock
@@ -240,3 +250,69 @@ async def test_when_the_budget_cannot_be_reached_calls_still_go_paced_by_their_p
     assert telegram.rejected_429 == 0
     assert len([r for r in sends(telegram) if r.status == 200]) == 40
     assert caplog.text.count("send budget not reached") == 1
+
+
+class TurnClock:
+    """Time that moves only when its callers sleep, earliest waker first: turns are counted,
+    whatever the machine's speed."""
+
+    def __init__(self, start: float) -> None:
+        self.now = start
+        self._wakes: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        wake = self.now + max(0.0, seconds)
+        self._wakes.append(wake)
+        try:
+            while min(self._wakes) < wake:  # noqa: ASYNC110 - nothing to signal: time is polled
+                await asyncio.sleep(0)
+            self.now = max(self.now, wake)
+        finally:
+            self._wakes.remove(wake)
+
+
+async def take_turns(sender: SharedBudget, clock: TurnClock, until: float) -> list[float]:
+    """A busy sender's turns until `until` (on `clock`): when each came."""
+    taken: list[float] = []
+    while clock() < until:
+        await sender.turn(heeds_pause=True)
+        taken.append(clock())
+    return taken
+
+
+async def test_a_reply_costs_the_senders_one_short_drain_and_a_burst_of_replies_the_same(
+    shared_database: Path | str,
+) -> None:
+    # Read strictly, at WARTA_SEND_RATE=60 two processes share the budget: a busy sender and the
+    # process answering commands.
+    storage = Storage(shared_database)
+    await storage.open()
+    clock = TurnClock(1_000_000.0)
+    per_second = 59.0  # RateLimiter.for_send_rate(60)'s pace
+    budget = partial(SharedBudget, storage, per_second, FREE_PER_SECOND, strict=True, clock=clock)
+    sender, replies = budget(sleep=clock.sleep), budget(sleep=clock.sleep)
+    skipped: list[int] = []
+    try:
+        await replies.turn(needs_free=True)  # the grid is shared from the start
+        before = await take_turns(sender, clock, clock() + 2)
+        for burst in (1, 8):
+            # Every reply of the burst goes free, none waiting behind the sender's turns.
+            assert all(await asyncio.gather(*(replies.turn(needs_free=True) for _ in range(burst))))
+            after = await take_turns(sender, clock, clock() + 2)
+            # The sender's turns that did not come between its last before and first after.
+            gap = after[0] - before[-1]
+            skipped.append(round(gap * shared_rate(per_second)) - 1 - burst)
+            before = after
+    finally:
+        await storage.close()
+    one, burst = skipped
+    # The second before a reply must hold few enough turns for it to go free: as many as the
+    # grid put in it beyond that (and the few turns the sender held) are skipped, no more.
+    room = FREE_LIMIT - 1 - trailing_turns(per_second)
+    held = math.floor(per_second * HOLD_SECONDS)
+    assert one <= math.ceil(shared_rate(per_second) * COUNTED_SECONDS) - room + held
+    # Eight replies at once cost the same drain, and one more turn each to age out.
+    assert burst <= one + 8
