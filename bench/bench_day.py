@@ -510,7 +510,8 @@ def conditions(outcome: Outcome) -> str:
 
 
 def report(outcomes: list[Outcome], record: bool, quick: bool) -> None:
-    path = chart(outcomes, "day_quick" if quick else "day_run") if record else None
+    name = "day_quick" if quick else "day_" + "_".join(o.layout for o in outcomes)
+    path = chart(outcomes, name) if record else None
     for outcome in outcomes:
         figures = summarise(outcome)
         print(f"day of news, {outcome.layout}: {conditions(outcome)}")
