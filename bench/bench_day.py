@@ -64,6 +64,8 @@ NETWORK_DELAY = 0.05  # seconds per Telegram call: not compressed
 CLASSES = (("busy", 0.05, 120.0), ("hourly", 0.25, 3600.0), ("4/day", 0.60, 21600.0))
 ROLES_LAYOUT = ("updates", "poller", "poller", "sender", "sender", "scheduler")
 START_TIMEOUT = 180.0
+# The first poll of 2,000 feeds on late sites takes minutes on a loaded machine: this means hung.
+FIRST_POLL_TIMEOUT = 900.0
 SAMPLE_SECONDS = 10.0
 
 
@@ -320,7 +322,7 @@ async def run_layout(layout: str, location: str, scale: Scale, folder: Path) -> 
                 location,
                 "SELECT count(*) FROM feeds WHERE last_success_at IS NOT NULL",
                 scale.feeds,
-                START_TIMEOUT,
+                FIRST_POLL_TIMEOUT,
             )
             outcome.database_start_mb = database_mb(location)
             entries, classes = schedule(scale, paths)
