@@ -465,6 +465,9 @@ def summarise(outcome: Outcome) -> dict[str, str]:
         f"{name} {'/'.join(f'{mb:.0f}' for mb in values)} MB"
         for name, values in outcome.memory.items()
     )
+    # A tree still growing at the end of the day would outgrow its machine over weeks.
+    steady = all(v[-1] <= 1.05 * v[len(v) // 2] for v in outcome.memory.values())
+    memory += f" (end within 1.05x the middle: {'yes' if steady else 'NO'})"
     cpu = "; ".join(f"{name} {seconds / hours:.0f} s" for name, seconds in outcome.cpu.items())
     growth = max(0.0, outcome.database_mb - outcome.database_start_mb)
     return {
