@@ -126,6 +126,11 @@ def vocabulary_size() -> int:
     return (len(_CONSONANTS) * len(_VOWELS)) ** 3 * len(_CONSONANTS)
 
 
+# Subjects and objects that name no place: only a dateline places a day item on the map.
+DAY_SUBJECTS = ("Pemerintah", "Warga", "Petugas", "Relawan", "Pengusaha", "Mahasiswa", "Petani")
+DAY_OBJECTS = ("bantuan sosial", "harga beras", "jalan rusak", "pasar murah", "anggaran", "sekolah")
+
+
 def day_item(
     feed: int, number: int, *, words: int = 100_000, place_share: float = 0.01
 ) -> FeedItem:
@@ -133,7 +138,7 @@ def day_item(
     pick = random.Random(feed * 1_000_003 + number)
     word = keyword(pick.randrange(words))
     title = (
-        f"{pick.choice(SUBJECTS)} {pick.choice(VERBS)} {pick.choice(OBJECTS)} {word} "
+        f"{pick.choice(DAY_SUBJECTS)} {pick.choice(VERBS)} {pick.choice(DAY_OBJECTS)} {word} "
         f"nomor {pick.randint(2, 99_999)}"
     )
     dateline = f"{pick.choice(DATELINES)} - " if pick.random() < place_share else ""
