@@ -177,9 +177,9 @@ async def seed_database(location: str, feed_urls: list[str], scale: Scale) -> No
                 marks = ", ".join(["%s"] * len(rows[0]))
                 cursor.executemany(statement.format(marks).encode(), rows)
         return
-    with contextlib.closing(sqlite3.connect(location)) as db, db:
+    with contextlib.closing(sqlite3.connect(location)) as lite, lite:
         for statement, rows in statements:
-            db.executemany(statement.format(", ".join(["?"] * len(rows[0]))), rows)
+            lite.executemany(statement.format(", ".join(["?"] * len(rows[0]))), rows)
 
 
 def query(location: str, statement: str) -> list[tuple[Any, ...]]:
@@ -187,13 +187,13 @@ def query(location: str, statement: str) -> list[tuple[Any, ...]]:
     if is_postgres_url(location):
         with psycopg.connect(location, autocommit=True) as db:
             return db.execute(statement.encode()).fetchall()
-    with contextlib.closing(sqlite3.connect(location, timeout=30)) as db:
-        return db.execute(statement).fetchall()
+    with contextlib.closing(sqlite3.connect(location, timeout=30)) as lite:
+        return lite.execute(statement).fetchall()
 
 
 def database_mb(location: str) -> float:
     if is_postgres_url(location):
-        return query(location, "SELECT pg_database_size(current_database())")[0][0] / 2**20
+        return float(query(location, "SELECT pg_database_size(current_database())")[0][0]) / 2**20
     files = [Path(location), Path(f"{location}-wal")]
     return sum(f.stat().st_size for f in files if f.exists()) / 2**20
 

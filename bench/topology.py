@@ -175,7 +175,8 @@ async def serve() -> None:
     host = _SiteHost()
     while line := await asyncio.to_thread(sys.stdin.readline):
         command = json.loads(line)
-        op, answer = command["op"], None
+        op: str = command["op"]
+        answer: Any = None
         if op == "start":
             answer = await host.start(command["plan"], command["delay"], command["seed"])
         elif op == "publish":
