@@ -1,6 +1,9 @@
 """Run every benchmark, each in its own process, and append their figures to bench/results.md.
 
-    python -m bench [--engine sqlite|postgresql|both]
+    python -m bench [--engine sqlite|postgresql|both] [--day]
+
+--day adds the opt-in long run: a day of news at national scale (bench_day, both layouts, one
+simulated hour each by default; about 25 minutes).
 
 /latest and memory share one generated SQLite database (a million items take a while to write).
 With --engine postgresql (or both), /latest, ingestion and fan-out run on a PostgreSQL server
@@ -43,10 +46,14 @@ SHARED_DATABASE = frozenset({"bench_latest", "bench_preview", "bench_memory"})
 ON_EITHER_ENGINE = frozenset(
     {"bench_latest", "bench_preview", "bench_ingest", "bench_fanout", "bench_senders"}
 )
+# Long runs, only when asked for.
+OPT_IN = ("bench_day",)
 
 
 def runs(name: str, database: Path, engine: str) -> list[list[str]]:
     """The arguments of each run of one benchmark module on the chosen engine(s)."""
+    if name == "bench_day":
+        return [["--layout", "both"]]
     shared = ["--database", str(database)] if name in SHARED_DATABASE else []
     if name not in ON_EITHER_ENGINE or engine == "sqlite":
         return [shared]
@@ -67,13 +74,15 @@ def run_one(name: str, database: Path, engine: str) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--engine", choices=("sqlite", "postgresql", "both"), default="sqlite")
-    engine = parser.parse_args().engine
+    parser.add_argument("--day", action="store_true", help="also run bench_day (opt-in)")
+    args = parser.parse_args()
+    engine = args.engine
     print(f"benchmarks on {os.cpu_count()} cores, Python {sys.version.split()[0]}")
     timings: dict[str, float] = {}
     failed: list[str] = []
     with tempfile.TemporaryDirectory() as folder:
         database = Path(folder) / "shared.db"
-        for name in BENCHMARKS:
+        for name in (*BENCHMARKS, *(OPT_IN if args.day else ())):
             try:
                 timings[name] = run_one(name, database, engine)
             except subprocess.CalledProcessError:

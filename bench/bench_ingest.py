@@ -1,11 +1,15 @@
-"""Ingestion: poll many feeds on a loopback site that answers late, as distant newsrooms do.
+"""Ingestion: poll many feeds on loopback sites that answer late, as distant newsrooms do.
 
 Reports the first poll (everything new), a steady poll (everything 304), and a refresh: every
 feed gains one item at once and a poller with a 10 s interval and the default fetch concurrency
 asks them all again (when the last feed was asked, when the last new item was stored). Run
 from the repository root:
-    python -m bench.bench_ingest [--feeds 500] [--items 50] [--delay 0.2]
+    python -m bench.bench_ingest [--feeds 500] [--items 50] [--sites 50] [--delay lognormal]
                                  [--engine sqlite|postgresql|both] [--parse processes|threads]
+The feeds are spread over --sites sites served by processes of their own (bench/topology.py),
+each answering after a log-normal delay (median 0.3 s, p95 1.5 s) or a fixed --delay in
+seconds; `--sites 1 --delay 0.2` is the earlier one-site set-up, kept for comparison (since the
+per-site limit it measures politeness more than parsing or storing).
 --engine postgresql stores into a PostgreSQL server started for the run. Documents are parsed
 and cleaned in worker processes sized as `warta run` sizes them; --parse threads parses them in
 threads of the poller's own process instead (as before the worker processes).
@@ -17,10 +21,8 @@ import argparse
 import asyncio
 import contextlib
 import os
-import random
 import time
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -33,13 +35,13 @@ from bench.engines import (
     engine_of,
 )
 from bench.report import append_result
+from bench.topology import LOGNORMAL, Topology, describe, plan_sites
 from bot.config import Config
 from bot.feeds.fetch import build_http_client
 from bot.feeds.poller import FeedPoller
 from bot.feeds.stories import StoryMatcher
 from bot.feeds.workers import FeedWorkers, InThreads, WorkerPool, default_processes
 from bot.matching.topics import TopicRegistry
-from bot.standin import FeedItem, FeedServer
 from storage import Storage
 from storage.models import FeedSeed, FullTextMode
 from tests.inprocess import LOOPBACK_FEEDS
@@ -50,93 +52,6 @@ TARGET_FIRST_POLL_RATE = 960
 REFRESH_INTERVAL = 10.0
 # Every feed asked again and its new item stored within the poll interval and five seconds.
 TARGET_REFRESH_SECONDS = REFRESH_INTERVAL + 5.0
-
-
-SUBJECTS = [
-    "Pemprov Banten",
-    "BPBD",
-    "Polda Metro",
-    "Warga",
-    "Gubernur",
-    "Bupati Lebak",
-    "KPK",
-    "DPRD",
-    "Petani",
-    "Nelayan",
-    "Dinkes",
-    "Basarnas",
-    "BMKG",
-    "Pemkot Serang",
-]
-VERBS = [
-    "salurkan",
-    "tinjau",
-    "bahas",
-    "tolak",
-    "dukung",
-    "evakuasi",
-    "periksa",
-    "resmikan",
-    "umumkan",
-    "siapkan",
-    "tangani",
-    "laporkan",
-]
-OBJECTS = [
-    "bantuan banjir",
-    "harga beras",
-    "jalan rusak",
-    "korban longsor",
-    "pasar murah",
-    "anggaran daerah",
-    "kasus korupsi",
-    "vaksinasi anak",
-    "gempa susulan",
-    "jembatan baru",
-    "kekeringan",
-    "pelabuhan",
-    "sekolah rusak",
-    "tol Serang-Panimbang",
-]
-PLACES = [
-    "Serang",
-    "Cilegon",
-    "Pandeglang",
-    "Lebak",
-    "Tangerang",
-    "Bogor",
-    "Garut",
-    "Cianjur",
-    "Bekasi",
-    "Depok",
-    "Sukabumi",
-    "Karawang",
-    "Subang",
-    "Indramayu",
-]
-
-
-def feed_items(feed: int, count: int) -> list[FeedItem]:
-    """Realistic, varied items, newest first (seeded: every run publishes the same news)."""
-    pick = random.Random(feed)
-    now = datetime.now(UTC)
-    items = []
-    for n in range(count):
-        title = (
-            f"{pick.choice(SUBJECTS)} {pick.choice(VERBS)} {pick.choice(OBJECTS)} di "
-            f"{pick.choice(PLACES)}, {pick.randint(2, 900)} warga terdampak"
-        )
-        items.append(
-            FeedItem(
-                title=title,
-                link=f"https://daerah{feed}.example/berita/{n}",
-                guid=f"daerah{feed}-{n}",
-                description=f"<p>SERANG, (ANTARA) - {title}. Baca Juga: Berita lain</p>"
-                + "<p>Isi berita yang cukup panjang untuk sebuah ringkasan.</p>" * 5,
-                published=now - timedelta(minutes=n),
-            )
-        )
-    return items
 
 
 @contextlib.asynccontextmanager
@@ -156,15 +71,16 @@ async def parsing(how: str) -> AsyncIterator[tuple[FeedWorkers, str]]:
 async def run(
     feeds: int,
     items: int,
-    delay: float,
+    delay: float | str,
     location: Path | str,
     server_note: str = "",
     parse: str = "processes",
+    sites: int = 50,
 ) -> None:
-    async with FeedServer() as server, parsing(parse) as (workers, parse_note):
-        for feed in range(feeds):
-            server.publish(f"/f{feed}.xml", feed_items(feed, items))
-            server.set_delay(f"/f{feed}.xml", delay)
+    plan = plan_sites(feeds, sites)
+    load = os.getloadavg()[0]
+    async with Topology(plan, delay) as server, parsing(parse) as (workers, parse_note):
+        await server.publish({f"/f{feed}.xml": items for feed in range(feeds)})
         storage = Storage(location)
         await storage.open()
         await storage.sync_feeds(
@@ -191,8 +107,7 @@ async def run(
             cpu = [after - before for before, after in zip(cpu, cpu_seconds(workers), strict=True)]
             await storage.make_feeds_due()  # the next poll, an interval later
             steady = await timed(poller.poll_once())
-            for feed in range(feeds):
-                server.add_item(f"/f{feed}.xml", feed_items(feed + 100_000, 1)[0])
+            await server.add([f"/f{feed}.xml" for feed in range(feeds)])
             asked, refreshed = await refresh(server, storage, client, feeds, workers)
         stored_after = len(await storage.latest_items(feeds * (items + 2)))
         await storage.close()
@@ -200,9 +115,10 @@ async def run(
     cores = os.cpu_count()
     engine = ENGINE_NAMES[engine_of(location)]
     cpu_note = f"CPU time in the first poll: poller {cpu[0]:.1f} s, workers {sum(cpu[1:]):.1f} s"
+    layout = describe(plan, delay)
     conditions = (
-        f"{feeds} feeds x {items} items, {delay * 1000:.0f} ms server delay, {parse_note}, "
-        f"{cores} cores"
+        f"{feeds} feeds x {items} items, {layout}, one poller process, {parse_note}, "
+        f"load average {load:.1f} at start, {cores} cores"
     )
     print(f"ingestion on {engine} ({conditions})")
     print(
@@ -226,7 +142,7 @@ async def run(
         f"{max(asked, refreshed):.2f} s",
         f"< {TARGET_REFRESH_SECONDS:g} s",
         f"{feeds} feeds x {items} items, one new each, poll interval {REFRESH_INTERVAL:g} s, "
-        f"default fetch concurrency, {delay * 1000:.0f} ms server delay, {parse_note}; "
+        f"default fetch concurrency, {layout}, {parse_note}; "
         f"all asked again {asked:.2f} s, new items stored {refreshed:.2f} s "
         f"({stored_after - stored}/{feeds})",
     )
@@ -241,7 +157,7 @@ async def run(
 
 
 async def refresh(
-    server: FeedServer,
+    server: Topology,
     storage: Storage,
     client: httpx.AsyncClient,
     feeds: int,
@@ -254,7 +170,7 @@ async def refresh(
         storage, client, TopicRegistry(), StoryMatcher(), config, lambda: time.time() + 3600,
         lambda: None, workers=workers,
     )  # fmt: skip
-    before = len(server.requests)
+    before = await _requests(server)
     started = time.perf_counter()
     watching = asyncio.create_task(_all_asked(server, before + feeds))
     await poller.poll_once()
@@ -263,12 +179,16 @@ async def refresh(
     return await watching - started, refreshed
 
 
-async def _all_asked(server: FeedServer, requests: int) -> float:
-    """The moment the server has seen this many requests (sampled every 20 ms)."""
-    # The stand-in announces no requests: its log is the condition.
-    while len(server.requests) < requests:  # noqa: ASYNC110
-        await asyncio.sleep(0.02)
+async def _all_asked(server: Topology, requests: int) -> float:
+    """The moment the sites have seen this many requests (sampled every 50 ms)."""
+    # The stand-ins announce no requests: their logs are the condition.
+    while await _requests(server) < requests:  # noqa: ASYNC110
+        await asyncio.sleep(0.05)
     return time.perf_counter()
+
+
+async def _requests(server: Topology) -> int:
+    return sum((await server.requests()).values())
 
 
 def cpu_seconds(workers: FeedWorkers) -> list[float]:
@@ -292,7 +212,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--feeds", type=int, default=500)
     parser.add_argument("--items", type=int, default=50)
-    parser.add_argument("--delay", type=float, default=0.2)
+    parser.add_argument("--sites", type=int, default=50, help="1: every feed on one site")
+    parser.add_argument(
+        "--delay", default=LOGNORMAL, help="seconds each answer waits, or 'lognormal'"
+    )
     add_engine_option(parser)
     parser.add_argument("--parse", choices=("processes", "threads"), default="processes")
     args = parser.parse_args()
@@ -303,10 +226,11 @@ def main() -> None:
                 run(
                     args.feeds,
                     args.items,
-                    args.delay,
+                    args.delay if args.delay == LOGNORMAL else float(args.delay),
                     location,
                     databases.describe_server(),
                     args.parse,
+                    args.sites,
                 )
             )
 

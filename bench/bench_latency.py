@@ -18,7 +18,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.bench_ingest import OBJECTS, SUBJECTS, VERBS
+from bench.news import OBJECTS, SUBJECTS, VERBS
 from bench.report import append_result
 from bot.delivery.sender import SendLimits
 from bot.standin import FeedItem, FeedServer, SentMessage, TelegramStandIn

@@ -23,7 +23,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.bench_ingest import feed_items
+from bench.news import feed_items
 from bench.report import append_result
 from bot.feeds.workers import default_processes
 from bot.standin import FeedServer, TelegramStandIn

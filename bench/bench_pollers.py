@@ -1,4 +1,4 @@
-"""Pollers x1, x2, x4: real poller processes sharing 2,000 loopback feeds through PostgreSQL.
+"""Pollers x1, x2, x4: real poller processes sharing 2,000 feeds on 150 sites through PostgreSQL.
 
 Each poller is a process of its own (storage, heartbeat, FeedPoller, as `warta run` builds
 them). A round makes every feed due and tells every poller to poll once, at the same moment;
@@ -6,7 +6,11 @@ the round ends when every poller has finished. The feed server counts the reques
 feed: each must be fetched exactly once per round, whichever poller took it. Two rounds per
 configuration: the first poll (every entry new) and a refresh (every feed gained one item).
 Run from the repository root:
-    python -m bench.bench_pollers [--feeds 2000] [--items 10] [--delay 0.2] [--pollers 1,2,4]
+    python -m bench.bench_pollers [--feeds 2000] [--items 10] [--sites 150] [--delay lognormal]
+                                  [--pollers 1,2,4]
+The sites are bench/topology.py's: processes of their own, answers after a log-normal delay
+(median 0.3 s, p95 1.5 s) or a fixed --delay; `--sites 1 --delay 0.2` is the earlier one-site
+set-up, kept for comparison.
 """
 
 from __future__ import annotations
@@ -17,20 +21,18 @@ import json
 import os
 import sys
 import time
-from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from bench.bench_ingest import feed_items
 from bench.engines import bench_databases
 from bench.report import append_result
+from bench.topology import LOGNORMAL, Topology, describe, plan_sites
 from bot.config import Config
 from bot.feeds.fetch import build_http_client
 from bot.feeds.poller import FeedPoller
 from bot.feeds.stories import StoryMatcher
 from bot.matching.topics import TopicRegistry
 from bot.ops.heartbeat import Heartbeat
-from bot.standin import FeedServer
 from storage import Storage
 from storage.models import FeedSeed, FullTextMode, StoredItems
 from tests.inprocess import LOOPBACK_FEEDS
@@ -126,14 +128,12 @@ async def poll_round(
 
 
 async def run_configuration(
-    count: int, feeds: int, items: int, delay: float, location: str
+    count: int, items: int, plan: list[list[str]], delay: float | str, location: str
 ) -> list[Round]:
-    paths = [f"/p{n}.xml" for n in range(feeds)]
+    paths = [path for site in plan for path in site]
     rounds = []
-    async with FeedServer() as server:
-        for n, path in enumerate(paths):
-            server.publish(path, feed_items(n, items))
-            server.set_delay(path, delay)
+    async with Topology(plan, delay) as server:
+        await server.publish(dict.fromkeys(paths, items))
         storage = Storage(location)
         await storage.open()
         await storage.sync_feeds(
@@ -142,17 +142,16 @@ async def run_configuration(
         workers = await start_workers(count, location)
         for number in range(1, len(ROUNDS) + 1):
             if number > 1:
-                for n, path in enumerate(paths):
-                    server.add_item(path, feed_items(n + 100_000, 1)[0])
+                await server.add(paths)
                 await storage.make_feeds_due()
-            before, load = len(server.requests), os.getloadavg()[0]
+            before, load = sum((await server.requests()).values()), os.getloadavg()[0]
             seconds, answers = await poll_round(workers)
-            hits = Counter(r.path for r in server.requests)
+            hits = await server.requests()
             rounds.append(
                 Round(
                     seconds=seconds,
                     fetched_by=tuple(int(answer["fetched"]) for answer in answers),
-                    requests=len(server.requests) - before,
+                    requests=sum(hits.values()) - before,
                     fetched_twice=sum(hits[p] > number for p in paths),
                     not_fetched=sum(hits[p] < number for p in paths),
                     cpu_seconds=sum(answer["cpu"] for answer in answers),
@@ -168,11 +167,10 @@ async def run_configuration(
     return rounds
 
 
-def report(count: int, rounds: list[Round], feeds: int, items: int, delay: float) -> None:
+def report(count: int, rounds: list[Round], feeds: int, items: int, layout: str) -> None:
     conditions = (
-        f"{count} poller process(es), {feeds} loopback feeds x {items} items, "
-        f"{delay * 1000:.0f} ms server delay, default fetch concurrency (16) per poller, "
-        f"PostgreSQL, {os.cpu_count()} cores"
+        f"{count} poller process(es), {layout}, {items} items a feed, "
+        f"default fetch concurrency (16) per poller, PostgreSQL, {os.cpu_count()} cores"
     )
     for name, result in zip(ROUNDS, rounds, strict=True):
         exact = result.fetched_twice == 0 and result.not_fetched == 0
@@ -200,20 +198,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--feeds", type=int, default=2000)
     parser.add_argument("--items", type=int, default=10)
-    parser.add_argument("--delay", type=float, default=0.2)
+    parser.add_argument("--sites", type=int, default=150, help="1: every feed on one site")
+    parser.add_argument(
+        "--delay", default=LOGNORMAL, help="seconds each answer waits, or 'lognormal'"
+    )
     parser.add_argument("--pollers", default="1,2,4")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         asyncio.run(worker(args.worker))
         return
+    delay = args.delay if args.delay == LOGNORMAL else float(args.delay)
+    plan = plan_sites(args.feeds, args.sites)
     for count in (int(n) for n in args.pollers.split(",")):
         with bench_databases("postgresql") as databases:
             location = str(databases.new())
-            rounds = asyncio.run(
-                run_configuration(count, args.feeds, args.items, args.delay, location)
-            )
-        report(count, rounds, args.feeds, args.items, args.delay)
+            rounds = asyncio.run(run_configuration(count, args.items, plan, delay, location))
+        report(count, rounds, args.feeds, args.items, describe(plan, delay))
 
 
 if __name__ == "__main__":

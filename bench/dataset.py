@@ -16,8 +16,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from bench.bench_ingest import OBJECTS, PLACES, SUBJECTS, VERBS
 from bench.dataset_postgres import fill_postgres
+from bench.news import OBJECTS, PLACES, SUBJECTS, VERBS
 from bot.matching import TopicSyntaxError, parse_topic
 from storage import Storage, is_postgres_url
 from storage.models import FeedSeed
