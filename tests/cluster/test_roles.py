@@ -193,8 +193,15 @@ async def test_roles_in_separate_processes_deliver_every_alert_once_through_kill
     for role in ("updates", "poller", "sender", "scheduler"):
         assert f"{role} {2 if role in ('poller', 'sender') else 1}" in status, status
 
-    # Every process names its roles and id; none is unhealthy for work it does not do.
+    # Every process names its roles and id; none is unhealthy for work it does not do. A poller
+    # that found every feed taken by the other is healthy once its first round has run (on a
+    # busy machine its start-up may still be loading then).
     for member in cluster.members:
+
+        async def answers_healthy(member: Member = member) -> bool:
+            return (await scrape(member.port, "/healthz")).status_code == 200
+
+        await until(answers_healthy, f"{member.role} healthy")
         health = await member.health()
         assert health["roles"] == [member.role]
         metrics = (await scrape(member.port, "/metrics")).text

@@ -15,6 +15,10 @@ from tests.e2e.test_alert_pipeline import say, wait_for_poll
 from tests.factories import news
 from tests.inprocess import alert_texts, alert_titles
 
+# A real `warta run` process on each engine: a longer scenario. The same story is followed
+# in-process on both engines in the default run (tests/readers/test_places.py).
+pytestmark = pytest.mark.slow
+
 JABAR, GARUT, BANDUNG, JATENG = 301, 302, 303, 304
 NASIONAL = "/nasional.xml"
 
