@@ -54,6 +54,12 @@ class BotProcess:
         """Everything the bot logged so far."""
         return self.log_path.read_text(encoding="utf-8", errors="replace")
 
+    async def wait_for_log(self, text: str, timeout: float = 30.0) -> None:
+        """Wait until the bot has logged `text` (the log is a file: it is read again and again)."""
+        async with asyncio.timeout(timeout):
+            while text not in self.log_text():
+                await asyncio.sleep(0.05)
+
 
 def bot_environment(
     tmp_path: Path,
