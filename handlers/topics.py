@@ -234,6 +234,11 @@ async def _removal_buttons(
     return prefix + text("unsubscribe_choose", language), InlineKeyboardMarkup(rows)
 
 
+# The other forms /list shows a topic at most, and the room they take on its line.
+SHOWN_FORMS = 6
+FORMS_UNITS = 60
+
+
 async def list_topics(update: Update, context: WartaContext) -> None:
     """Show the chat's regions and topics, and the other forms each topic covers."""
     chat = await current_chat(update, context)
@@ -265,9 +270,24 @@ def _reading(query: TopicQuery, language: str) -> list[str]:
     lines = [_place_line(place, language) for place in query.places()]
     covers = query.also_covers()
     if covers:
-        forms = html.escape(shorten(", ".join(covers), LISTED_UNITS))
-        lines.append(text("list_also_covers", language, forms=forms))
+        lines.append(_covers_line(query, covers, language))
     return lines
+
+
+def _covers_line(query: TopicQuery, covers: list[str], language: str) -> str:
+    """A few of the other forms a topic covers, the count of the rest and how to ask for none.
+
+    Short enough that twenty topics with all their forms still fit one message.
+    """
+    shown = covers[:SHOWN_FORMS]
+    while len(shown) > 1 and len(", ".join(shown)) > FORMS_UNITS:
+        shown.pop()
+    forms = html.escape(shorten(", ".join(shown), FORMS_UNITS))
+    rest = len(covers) - len(shown)
+    if not rest:
+        return text("list_also_covers", language, forms=forms)
+    exact = html.escape(shorten(query.exact_form(), FORMS_UNITS))
+    return text("list_also_covers_more", language, forms=forms, more=rest, exact=exact)
 
 
 def _place_line(place: Place, language: str) -> str:

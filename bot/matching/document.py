@@ -6,8 +6,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from bot.matching.abbreviations import load_table
-from bot.matching.normalize import Words, base_text, split_base, word_forms
+from bot.matching.normalize import (
+    NAME_MARK,
+    SENSE_MARK,
+    Words,
+    base_text,
+    split_base,
+    word_forms,
+)
 from bot.matching.readings import Readings, load_readings
+from bot.matching.wordforms import WordForms, load_figures, load_word_forms
 
 # Stands between title and text so no phrase spans the two.
 _BOUNDARY: tuple[str, ...] = ()
@@ -80,9 +88,30 @@ def _positions(
     raws = split_base(base)
     positions = word_forms(raws, marked)
     canonical = [forms[-1] for forms in positions]
+    figures = load_figures()
+    if not figures.keys().isdisjoint(canonical):
+        _mark_literal(positions, canonical, figures, load_word_forms())
+    # A name's other spellings count in capitalised words only (bot/matching/expansion.py).
+    positions = [
+        (NAME_MARK + forms[-1], *forms) if raw[:1].isupper() else forms
+        for raw, forms in zip(raws, positions, strict=True)
+    ]
     if readings.sensitive.isdisjoint(canonical):
         return positions
     found = readings.marks(raws, canonical, base, region)
     return [
         (*extra, *forms) if extra else forms for extra, forms in zip(found, positions, strict=True)
     ]
+
+
+def _mark_literal(
+    positions: list[tuple[str, ...]],
+    canonical: list[str],
+    figures: Mapping[str, str],
+    rules: WordForms,
+) -> None:
+    """Mark the forms of a root with figurative cues where none of its cues is near."""
+    for number, word in enumerate(canonical):
+        root = figures.get(word)
+        if root is not None and rules.is_literal(root, canonical, number):
+            positions[number] = (SENSE_MARK + word, *positions[number])

@@ -13,7 +13,9 @@ checking a candidate costs far more than finding it. Two rules keep both promise
 
 Each term costs a lookup that FTS5 makes before it returns anything, and SQLite cannot
 interrupt it. A query over `MAX_TERMS` is made coarser, a topic at a time, step by step,
-until it fits: a topic's phrases lose their adjacency, then keep only their longest words. Every
+until it fits: a topic's phrases lose their adjacency and their words are looked up as prefixes
+(one term for a word and its clitics, and for every form of a topic word that begins with
+another: "kirim"* holds "kiriman" and "kirimkan"), then keep only their longest words. Every
 step asks for less than the one before, so it still lets through every match (and more items for
 the matcher to refuse). When even one word per phrase is too many, there is no query at all:
 every item is a candidate.
@@ -37,6 +39,8 @@ MAX_TERMS = 2_000
 # Words kept per phrase at each coarser step (None: all of them, in any order).
 _COARSER = (None, 2, 1)
 _TERM_RE = re.compile(r'"([^"]*)"')
+# A shorter prefix would merge the postings of too many words to be worth its one term.
+MIN_PREFIX = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,7 +144,7 @@ def _coarse(query: TopicQuery, keep: int | None) -> str:
 def _loose(node: Node, keep: int | None) -> str | None:
     """_constraint with phrases reduced by _loose_phrase."""
     if isinstance(node, Phrase):
-        return _any_of(_loose_phrase(words, keep) for words in node.variants)
+        return _any_of(_loose_phrase(words, keep) for words in _prefix_cover(node.variants))
     if isinstance(node, And):
         return _all_of(_loose(part, keep) for part in node.children) or None
     if isinstance(node, Or):
@@ -152,7 +156,27 @@ def _loose(node: Node, keep: int | None) -> str | None:
 def _loose_phrase(words: Words, keep: int | None) -> str:
     # Longer words are rarer: they let through fewer items for the matcher to refuse.
     distinct = sorted(dict.fromkeys(map(plain, words)), key=len, reverse=True)
-    return _all_of(map(_word, distinct[:keep]))
+    return _all_of(map(_prefix, distinct[:keep]))
+
+
+def _prefix_cover(variants: Iterable[Words]) -> list[Words]:
+    """The variants less the one-word ones that another one-word variant is a prefix of."""
+    words = sorted({plain(variant[0]) for variant in variants if len(variant) == 1})
+    covered: set[str] = set()
+    for number, word in enumerate(words):
+        if len(word) >= MIN_PREFIX:
+            for longer in words[number + 1 :]:
+                if not longer.startswith(word):
+                    break
+                covered.add(longer)
+    return [
+        variant for variant in variants if len(variant) != 1 or plain(variant[0]) not in covered
+    ]
+
+
+def _prefix(word: str) -> str:
+    """The word and every longer word it begins, clitic forms included, as one term."""
+    return _quoted(word) + "*" if len(word) >= MIN_PREFIX else _word(word)
 
 
 def _word(word: str) -> str:
@@ -189,4 +213,4 @@ def _all_of(parts: Iterable[str | None]) -> str:
 
 
 def _is_term(part: str) -> bool:
-    return part.startswith('"') and part.endswith('"') and part.count('"') == 2
+    return part.startswith('"') and part.endswith(('"', '"*')) and part.count('"') == 2

@@ -74,15 +74,15 @@ class TopicIndex:
 
     def add(self, topic_id: int, query: TopicQuery) -> None:
         """Add a topic, replacing any topic with the same id."""
-        if self._keys.get(topic_id) == query.key:
+        if self._keys.get(topic_id) == query.match_key:
             return
         self.remove(topic_id)
-        entry = self._entries.get(query.key)
+        entry = self._entries.get(query.match_key)
         if entry is None:
-            entry = self._entries[query.key] = _Entry.of(query)
+            entry = self._entries[query.match_key] = _Entry.of(query)
             self._compiled = None
         entry.topic_ids.add(topic_id)
-        self._keys[topic_id] = query.key
+        self._keys[topic_id] = query.match_key
         for words in entry.postings:
             self._postings.setdefault(words, set()).add(topic_id)
 

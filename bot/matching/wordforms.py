@@ -240,3 +240,10 @@ def load_word_forms() -> WordForms:
     """Load the shipped word list and sense data once, on first use."""
     data = resources.files("bot") / "data" / "wordform-senses.toml"
     return build_word_forms(load_lexicon(), tomllib.loads(data.read_text(encoding="utf-8")))
+
+
+@functools.cache
+def load_figures() -> Mapping[str, str]:
+    """Every attested form of a root that has figurative cues, with that root."""
+    rules = load_word_forms()
+    return {form: root for root in rules.figurative for form in rules.forms(root)}
