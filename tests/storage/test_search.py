@@ -171,6 +171,20 @@ async def test_worst_case_topics_make_a_bounded_query_and_find_the_same(
     assert [item.title for item in five.items] == expected[:5]
 
 
+async def test_twenty_topics_with_their_word_forms_keep_a_query(storage: Storage) -> None:
+    words = "kirim tulis pakai bangun jual beli bayar tanam ajar dukung periksa lapor tangkap sita"
+    queries = [parse_topic(word) for word in words.split()]
+    assert term_count(fts_query(queries) or "") > MAX_TERMS
+    bounded = candidate_query(queries)
+    assert bounded is not None
+    assert bounded.expression is not None
+    assert term_count(bounded.expression) <= MAX_TERMS
+    texts = [*sentences(200, seed=12), ("Pengirimannya tertunda", ""), ("Ia menulis", "")]
+    await store(storage, texts)
+    found = await NewsSearch(storage).latest(queries, limit=len(texts))
+    assert [item.title for item in found.items][:2] == ["Ia menulis", "Pengirimannya tertunda"]
+
+
 async def test_ordinary_topics_keep_their_exact_query(storage: Storage) -> None:
     queries = [parse_topic(topic) for topic in TOPICS]
     bounded = candidate_query(queries)
@@ -187,9 +201,16 @@ async def test_every_coarser_query_lets_through_every_match(
         *sentences(300, seed=11),
         ("Rumahnya warga di jalannya rusaknya banjirnya Serang", ""),
         ("Banjirnya Serangnya parah, rudal-rudal Korut", ""),
+        ("Pengirimannya tertunda, kata Suharto", "bantuan dikirimkan besok"),
     ]
     await store(storage, texts)
-    topics = [*TOPICS, *WORST_CASE["long phrases"][:4], "Korea Utara OR rumah -Bogor"]
+    topics = [
+        *TOPICS,
+        *WORST_CASE["long phrases"][:4],
+        "Korea Utara OR rumah -Bogor",
+        "kirim AND Soeharto",
+        '"bantuan kirim"',
+    ]
     for topic in topics:
         query = parse_topic(topic)
         bounded = candidate_query([query], max_terms)
