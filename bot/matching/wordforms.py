@@ -86,6 +86,9 @@ def _syllables(word: str) -> int:
     return groups
 
 
+# Reading a topic word generates the forms of each root it may come from, and of each form's
+# rivals: a bot's topics share most roots, so they are generated once.
+@functools.lru_cache(maxsize=16384)
 def generate(root: str) -> frozenset[str]:
     """Every form the affix rules build from `root`, attested or not."""
     # ber-, ter- and per- lose their r before an r and before a first syllable in -er
