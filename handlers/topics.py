@@ -14,7 +14,7 @@ from bot.delivery.render import shorten
 from bot.i18n import text
 from bot.matching import TopicQuery
 from bot.matching.readings import Place
-from bot.matching.search import and_instead
+from bot.topics.search import and_instead
 from handlers.regions import pressed_region
 from handlers.replies import (
     BUTTON_CHAT,

@@ -1,7 +1,8 @@
-"""Topic matching: parse reader topics, find the topics each item matches, search stored items.
+"""Topic matching: parse reader topics, find the topics each item matches.
 
-May import the shared vocabulary (`bot.i18n`) and `storage`; never `handlers`, `bot.feeds` or
-`bot.delivery`.
+A library that knows no database (the registry and the search over stored items are in
+`bot.topics`). May import the shared vocabulary (`bot.i18n`); never `storage`, `handlers`,
+`bot.feeds` or `bot.delivery`.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ import pytest
 
 from bot.matching import parse_topic, prepare_document
 from bot.matching.fts import MAX_TERMS, candidate_query, fts_query, term_count
-from bot.matching.search import NewsSearch
+from bot.topics.search import NewsSearch
 from storage import Storage
 from storage.models import FeedSeed, NewItem
 
