@@ -5,9 +5,11 @@ through every item a topic matches; it should also let through few that it does 
 checking a candidate costs far more than finding it. Two rules keep both promises cheap:
 
 - Words are looked up in exactly the forms the matcher accepts (the word, or the word with up
-  to two clitics: "banjirnya", "rumahnyapun"), never as a prefix term ("banjir"*): FTS5 merges
+  to two clitics: "banjirnya", "rumahnyapun"), not as a prefix term ("banjir"*): FTS5 merges
   every posting of every word with a prefix before it can return anything, while exact terms let
-  it stop at the newest matches.
+  it stop at the newest matches. A word with its many forms (`kirim`: "mengirim", "pengiriman"
+  …) is the exception: twenty lookups a form cost more than a few prefixes ("kirim"*,
+  "mengirim"*, "pengirim"* …) that cover the forms and their clitics.
 - The query keeps the topic's shape: AND stays AND, and the words of a phrase must be adjacent
   unless one of them carries a clitic (then all its words, in any form, are asked for).
 
@@ -41,6 +43,8 @@ _COARSER = (None, 2, 1)
 _TERM_RE = re.compile(r'"([^"]*)"')
 # A shorter prefix would merge the postings of too many words to be worth its one term.
 MIN_PREFIX = 4
+# A phrase with more variants than this (a word and its forms) is looked up by prefixes.
+MAX_EXACT_FORMS = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +107,9 @@ def term_count(expression: str) -> int:
 def _constraint(node: Node) -> str | None:
     """What an item matching node must contain; None when it need contain nothing."""
     if isinstance(node, Phrase):
+        if len(node.variants) > MAX_EXACT_FORMS:
+            # A word with its many forms: each form and its clitics would be twenty lookups.
+            return _any_of(_loose_phrase(words, None) for words in _prefix_cover(node.variants))
         return _any_of(map(_phrase, node.variants))
     if isinstance(node, And):
         return _all_of(_constraint(part) for part in node.children) or None

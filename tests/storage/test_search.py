@@ -174,7 +174,6 @@ async def test_worst_case_topics_make_a_bounded_query_and_find_the_same(
 async def test_twenty_topics_with_their_word_forms_keep_a_query(storage: Storage) -> None:
     words = "kirim tulis pakai bangun jual beli bayar tanam ajar dukung periksa lapor tangkap sita"
     queries = [parse_topic(word) for word in words.split()]
-    assert term_count(fts_query(queries) or "") > MAX_TERMS
     bounded = candidate_query(queries)
     assert bounded is not None
     assert bounded.expression is not None
