@@ -72,7 +72,10 @@ def candidate_query(
             return CandidateQuery(None, exact=False)
         chosen[max(coarser, key=lambda n: _saving(steps[n], chosen[n]))] += 1
     expression = _any_of(topic[step][0] for topic, step in zip(steps, chosen, strict=True))
-    return CandidateQuery(expression, exact=not any(chosen)) if expression else None
+    if not expression:
+        return None
+    # A prefix lets through other words too ("beras"* holds "berasal"): more to refuse.
+    return CandidateQuery(expression, exact=not any(chosen) and "*" not in expression)
 
 
 def _steps(query: TopicQuery) -> list[tuple[str, int]]:
