@@ -41,7 +41,7 @@ from bot.feeds.fetch import build_http_client
 from bot.feeds.poller import FeedPoller
 from bot.feeds.stories import StoryMatcher
 from bot.feeds.workers import FeedWorkers, InThreads, WorkerPool, default_processes
-from bot.matching.topics import TopicRegistry
+from bot.topics.registry import TopicRegistry
 from storage import Storage
 from storage.models import FeedSeed, FullTextMode
 from tests.inprocess import LOOPBACK_FEEDS

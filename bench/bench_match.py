@@ -8,6 +8,9 @@ N interleaved pairs, old (prepare the document, match) and new (locate the item 
 does, then prepare and match) alternating every 25 items, on the generated teasers and on
 4,000-character bodies; the figure is the median over the pairs of (new - old) CPU time per
 item.
+
+     python bench/bench_match.py --pairs 5 [--words 3500]: what the word-form and spelling rules
+     cost, old (without them) and new (with them) built and matched in turn
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import resource
 import statistics
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.report import append_result
 from bot.matching import TopicIndex, TopicQuery, parse_topic, prepare_document
 from bot.matching.abbreviations import load_table
+from bot.matching.lexicon import load_lexicon
 from bot.matching.nodes import And, Node, Not, Or, Phrase
 from bot.matching.normalize import CLITICS, fold_word, raw_words
 from bot.matching.syntax import MAX_LENGTH
@@ -168,19 +172,42 @@ def draw_topic(rng: random.Random) -> str:
     return f"({theme} OR {rng.choice(THEMES)}) AND {place}"
 
 
-def make_topics(rng: random.Random, count: int, chats: int) -> list[tuple[int, int, str]]:
-    """Return (topic id, chat id, text) rows; each chat follows a handful of topics."""
-    return [(number, rng.randrange(chats), make_topic(rng)) for number in range(count)]
+def make_topics(
+    rng: random.Random, count: int, chats: int, words: Sequence[str] = ()
+) -> list[tuple[int, int, str]]:
+    """Return (topic id, chat id, text) rows; each chat follows a handful of topics.
+
+    With `words`, every other topic is one of them: a one-word topic of an ordinary word, as
+    readers follow "kirim" or "tanam" (each word is followed at least once).
+    """
+    rows = []
+    for number in range(count):
+        if words and number % 2:
+            text = words[(number // 2) % len(words)] if number // 2 < len(words) else ""
+            text = text or rng.choice(words)
+        else:
+            text = make_topic(rng)
+        rows.append((number, rng.randrange(chats), text))
+    return rows
 
 
-def parse_all(rows: list[tuple[int, int, str]]) -> list[tuple[int, TopicQuery]]:
+def lexicon_words(count: int) -> list[str]:
+    """`count` ordinary words of the attested word list, drawn with a fixed seed."""
+    zipf = load_lexicon().zipf
+    pool = sorted(word for word, f in zipf.items() if 3.0 <= f <= 5.5 and 4 <= len(word) <= 10)
+    return random.Random(SEED).sample(pool, count) if count else []
+
+
+def parse_all(
+    rows: list[tuple[int, int, str]], expand: bool = True
+) -> list[tuple[int, TopicQuery]]:
     """Parse every topic once per distinct text, as the bot does when loading them."""
     cache: dict[str, TopicQuery] = {}
     parsed = []
     for topic_id, _, text in rows:
         query = cache.get(text)
         if query is None:
-            query = cache[text] = parse_topic(text)
+            query = cache[text] = parse_topic(text, expand=expand)
         parsed.append((topic_id, query))
     return parsed
 
@@ -241,12 +268,12 @@ def timed(action: Callable[[], object]) -> float:
 
 
 def build(
-    rows: list[tuple[int, int, str]],
+    rows: list[tuple[int, int, str]], expand: bool = True
 ) -> tuple[TopicIndex, list[tuple[int, TopicQuery]], float]:
     """Parse the topics and build the index, printing times and memory growth."""
     rss_before = _max_rss_mb()
     start = time.perf_counter()
-    parsed = parse_all(rows)
+    parsed = parse_all(rows, expand)
     parsed_at = time.perf_counter()
     index = TopicIndex()
     for topic_id, query in parsed:
@@ -442,7 +469,7 @@ def locate_pairs(index: TopicIndex, items: list[Item], pairs: int) -> list[str]:
     return lines
 
 
-def report_pairs(args: argparse.Namespace, lines: list[str]) -> None:
+def report_locate_pairs(args: argparse.Namespace, lines: list[str]) -> None:
     """Print the locating pairs and append them to bench/results.md."""
     for line in lines:
         print(f"locating on top of matching, {line}")
@@ -458,6 +485,63 @@ def report_pairs(args: argparse.Namespace, lines: list[str]) -> None:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Pair:
+    """One run without the word-form and spelling rules and one with them, back to back."""
+
+    old_build_s: float
+    new_build_s: float
+    old_ms: float
+    new_ms: float
+
+
+def run_pairs(args: argparse.Namespace) -> list[Pair]:
+    """Interleaved runs without (old) and with (new) the rules, on the same topics and items."""
+    rng = random.Random(SEED)
+    items = make_items(rng, args.items)
+    words = lexicon_words(args.words)
+    rows = make_topics(rng, args.topics, args.chats, words)
+    one_word = len({text for _, _, text in rows if " " not in text and text.islower()})
+    print(f"{one_word:,} distinct one-word lower-case topics")
+    pairs = []
+    for number in range(args.pairs):
+        figures = []
+        for expand in (False, True):
+            index, _, build_s = build(rows, expand)
+            index_ms, _, avg = match_all(index, items, keep=0)
+            run_name = "new" if expand else "old"
+            print(f"pair {number + 1} {run_name}: {index_ms:.3f} ms/item, {avg:.0f} matched")
+            figures.append((build_s, index_ms))
+            del index
+        pairs.append(Pair(figures[0][0], figures[1][0], figures[0][1], figures[1][1]))
+    return pairs
+
+
+def report_pairs(args: argparse.Namespace, pairs: list[Pair]) -> None:
+    """Print the medians of the new/old ratios and append them to bench/results.md."""
+    match_ratio = statistics.median(p.new_ms / p.old_ms for p in pairs)
+    build_ratio = statistics.median(p.new_build_s / p.old_build_s for p in pairs)
+    old_ms = statistics.median(p.old_ms for p in pairs)
+    new_ms = statistics.median(p.new_ms for p in pairs)
+    old_build = statistics.median(p.old_build_s for p in pairs)
+    new_build = statistics.median(p.new_build_s for p in pairs)
+    print(f"match per item: new/old median {match_ratio:.2f}x ({old_ms:.3f} -> {new_ms:.3f} ms)")
+    print(f"index build: new/old median {build_ratio:.2f}x ({old_build:.2f} -> {new_build:.2f} s)")
+    append_result(
+        name="match: word forms and spellings on vs off (bench/bench_match.py --pairs)",
+        result=(
+            f"match {match_ratio:.2f}x ({old_ms:.3f} -> {new_ms:.3f} ms/item), "
+            f"build {build_ratio:.2f}x ({old_build:.2f} -> {new_build:.2f} s)"
+        ),
+        target="match <= 1.3x, build <= 1.5x (median of the pairs' ratios)",
+        conditions=(
+            f"{len(pairs)} interleaved old/new pairs; {args.topics:,} topics (half of them "
+            f"{args.words:,} lexicon words) / {args.chats:,} chats / {args.items:,} items; "
+            f"max RSS {_max_rss_mb():.0f} MB"
+        ),
+    )
+
+
 def main() -> None:
     """Run the benchmark and record its figures."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -466,6 +550,13 @@ def main() -> None:
     parser.add_argument("--chats", type=int, default=50_000)
     parser.add_argument("--naive-items", type=int, default=20)
     parser.add_argument("--locate-pairs", type=int, default=0)
+    parser.add_argument(
+        "--pairs",
+        type=int,
+        default=0,
+        help="instead: N interleaved runs without and with word forms and spellings",
+    )
+    parser.add_argument("--words", type=int, default=3_500, help="one-word topics, with --pairs")
     args = parser.parse_args()
     print(
         f"cores: {os.cpu_count()}; python {sys.version.split()[0]}; "
@@ -475,9 +566,12 @@ def main() -> None:
         rng = random.Random(SEED)
         items = make_items(rng, args.items)
         index, _, _ = build(make_topics(rng, args.topics, args.chats))
-        report_pairs(args, locate_pairs(index, items, args.locate_pairs))
+        report_locate_pairs(args, locate_pairs(index, items, args.locate_pairs))
         return
-    report(args, run(args))
+    if args.pairs:
+        report_pairs(args, run_pairs(args))
+    else:
+        report(args, run(args))
 
 
 if __name__ == "__main__":

@@ -31,8 +31,8 @@ from bot.config import Config
 from bot.feeds.fetch import build_http_client
 from bot.feeds.poller import FeedPoller
 from bot.feeds.stories import StoryMatcher
-from bot.matching.topics import TopicRegistry
 from bot.ops.heartbeat import Heartbeat
+from bot.topics.registry import TopicRegistry
 from storage import Storage
 from storage.models import FeedSeed, FullTextMode, StoredItems
 from tests.inprocess import LOOPBACK_FEEDS

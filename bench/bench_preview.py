@@ -31,7 +31,7 @@ from bench.engines import (
 )
 from bench.report import append_result
 from bot.matching import TopicQuery, parse_topic
-from bot.matching.search import NewsSearch
+from bot.topics.search import NewsSearch
 from bot.webapp.preview import preview
 from storage import Storage, is_postgres_url
 from storage.models import TimeZone

@@ -34,8 +34,8 @@ from bot.config import Config
 from bot.feeds.fetch import build_http_client
 from bot.feeds.poller import LOOK_SECONDS, FeedPoller
 from bot.feeds.stories import StoryMatcher
-from bot.matching.topics import TopicRegistry
 from bot.standin import FeedItem, FeedServer
+from bot.topics.registry import TopicRegistry
 from storage import Storage
 from storage.models import FeedSeed
 from tests.inprocess import LOOPBACK_FEEDS

@@ -27,8 +27,8 @@ from typing import Any, Protocol
 from bench import hostile_sites as sites
 from bench.bench_latency import FIRST_CHAT, follow, news_item, village_names
 from bench.hostile_cases import PUBLIC_ORIGIN, PUSHED_FEED, build_case
-from bot.feeds.addresses import AddressPolicy
 from bot.feeds.workers import default_processes
+from bot.net.addresses import AddressPolicy
 from bot.standin import FeedItem, FeedServer, HubStandIn, TelegramStandIn
 from tests.inprocess import RunningBot, running_bot
 from tests.ops.helpers import free_port

@@ -34,8 +34,6 @@ from bot.feeds.websub import CHECK_SECONDS, HubNotes, WebSubscriber
 from bot.feeds.workers import WorkerPool, default_processes
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, text
 from bot.jobs import Periodic, ask_hubs, schedule_jobs
-from bot.matching.search import NewsSearch
-from bot.matching.topics import TopicRegistry, TopicWatcher
 from bot.ops.clock import ServerClock
 from bot.ops.health import MonitoringServer
 from bot.ops.heartbeat import Heartbeat, live_process_elsewhere
@@ -43,6 +41,8 @@ from bot.ops.leadership import Leadership
 from bot.ops.metrics import Metrics
 from bot.ops.webhook import WebhookServer
 from bot.places.gazetteer import Gazetteer
+from bot.topics.registry import TopicRegistry, TopicWatcher
+from bot.topics.search import NewsSearch
 from bot.webapp.routes import MiniApp, MiniAppParts
 from handlers import PERIODIC_DUTIES, register_handlers
 from storage import Storage, describe, is_postgres_url

@@ -10,7 +10,7 @@ from enum import StrEnum
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from bot.feeds.addresses import PUBLIC_ONLY, AddressPolicy
+from bot.net.addresses import PUBLIC_ONLY, AddressPolicy
 
 DEFAULT_API_URL = "https://api.telegram.org"
 WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")

@@ -20,11 +20,11 @@ from bot.feeds.poller import FeedPoller
 from bot.feeds.push import PushReceiver
 from bot.feeds.websub import WebSubscriber
 from bot.feeds.workers import WorkerPool
-from bot.matching.search import NewsSearch
-from bot.matching.topics import TopicRegistry, TopicWatcher
 from bot.ops.heartbeat import Heartbeat
 from bot.ops.leadership import Leadership
 from bot.places.gazetteer import Gazetteer
+from bot.topics.registry import TopicRegistry, TopicWatcher
+from bot.topics.search import NewsSearch
 from bot.webapp.routes import MiniApp
 from storage import Storage
 

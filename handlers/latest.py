@@ -12,7 +12,7 @@ from bot.context import WartaApp, WartaContext
 from bot.delivery.render import AlertView, render_item_list
 from bot.i18n import text
 from bot.matching import TopicQuery, TopicSyntaxError, parse_topic
-from bot.matching.search import SearchBusyError, SearchResult
+from bot.topics.search import SearchBusyError, SearchResult
 from handlers.replies import command_argument, current_chat, message_of, quote, reply
 from handlers.topics import describe_refusal
 from storage.models import Chat, Item

@@ -14,7 +14,7 @@ from bot.delivery.render import shorten
 from bot.i18n import text
 from bot.matching import TopicQuery
 from bot.matching.readings import Place
-from bot.matching.search import and_instead
+from bot.topics.search import and_instead
 from handlers.readings import ask_readings
 from handlers.regions import pressed_region
 from handlers.replies import (
@@ -243,6 +243,11 @@ async def _removal_buttons(
     return prefix + text("unsubscribe_choose", language), InlineKeyboardMarkup(rows)
 
 
+# The other forms /list shows a topic at most, and the room they take on its line.
+SHOWN_FORMS = 6
+FORMS_UNITS = 60
+
+
 async def list_topics(update: Update, context: WartaContext) -> None:
     """Show the chat's regions and topics, and the other forms each topic covers."""
     chat = await current_chat(update, context)
@@ -278,8 +283,7 @@ def _reading(query: TopicQuery, language: str) -> list[str]:
     lines = [_place_line(place, language) for place in query.places()]
     covers = query.also_covers()
     if covers:
-        forms = html.escape(shorten(", ".join(covers), LISTED_UNITS))
-        lines.append(text("list_also_covers", language, forms=forms))
+        lines.append(_covers_line(query, covers, language))
     return lines
 
 
@@ -291,6 +295,22 @@ def _chosen_reading(chosen: tuple[bool, list[str]], language: str) -> list[str]:
     places = html.escape(" / ".join(wheres))
     key = "list_reading_place" if is_place else "list_reading_word"
     return [text(key, language, places=places)]
+
+
+def _covers_line(query: TopicQuery, covers: list[str], language: str) -> str:
+    """A few of the other forms a topic covers, the count of the rest and how to ask for none.
+
+    Short enough that twenty topics with all their forms still fit one message.
+    """
+    shown = covers[:SHOWN_FORMS]
+    while len(shown) > 1 and len(", ".join(shown)) > FORMS_UNITS:
+        shown.pop()
+    forms = html.escape(shorten(", ".join(shown), FORMS_UNITS))
+    rest = len(covers) - len(shown)
+    if not rest:
+        return text("list_also_covers", language, forms=forms)
+    exact = html.escape(shorten(query.exact_form(), FORMS_UNITS))
+    return text("list_also_covers_more", language, forms=forms, more=rest, exact=exact)
 
 
 def _place_line(place: Place, language: str) -> str:

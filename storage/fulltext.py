@@ -109,7 +109,7 @@ _DESERET_OFFSET = 40
 _ASCII_SEPARATORS = r"\x00-/:-@\[-`{-\x7f"
 _ASTRAL_RE = re.compile("[\U00010000-\U0010ffff]")
 # Quoted strings, parentheses and operators; anything else (group 3) is refused.
-_EXPRESSION_RE = re.compile(r'("(?:[^"]|"")*")|([()]|(?:AND|OR)(?![^\s"()]))|(\S)|\s+')
+_EXPRESSION_RE = re.compile(r'("(?:[^"]|"")*"\*?)|([()]|(?:AND|OR)(?![^\s"()]))|(\S)|\s+')
 
 
 def search_document(title: str, body: str) -> str:
@@ -223,7 +223,8 @@ def _single(text: str) -> str | None:
 
 
 class _Parser:
-    """Reads an FTS5 expression: quoted strings, AND, OR (looser than AND) and parentheses."""
+    """Reads an FTS5 expression: quoted strings (a word among them may be a prefix, "kirim"*),
+    AND, OR (looser than AND) and parentheses."""
 
     def __init__(self, expression: str) -> None:
         self._expression = expression
@@ -251,8 +252,10 @@ class _Parser:
     def primary(self) -> str | None:
         """A quoted string (its words as a phrase) or an expression in parentheses."""
         if self._take('"'):
-            text = self._tokens[self._at - 1][1][1:-1].replace('""', '"')
-            return _phrase([_lexeme(word) for word in words(text)])
+            quoted = self._tokens[self._at - 1][1]
+            if quoted.endswith("*"):
+                return _prefix(words(quoted[1:-2].replace('""', '"')))
+            return _phrase([_lexeme(word) for word in words(quoted[1:-1].replace('""', '"'))])
         if self._take("("):
             inner = self.any_of()
             if not self._take(")"):
@@ -293,6 +296,13 @@ def _phrase(lexemes: list[str]) -> str | None:
     if len(lexemes) > 2:
         parts.append("(" + " <-> ".join(map(_quoted, lexemes)) + ")")
     return _joined(parts, " & ")
+
+
+def _prefix(found: list[str]) -> str | None:
+    """A word and every word it begins ("kirim"* in FTS5): one word only, as fts.py writes it."""
+    if len(found) != 1:
+        raise ValueError(f"FTS5 expression: a prefix of one word expected: {found!r}")
+    return _quoted(_lexeme(found[0])) + ":*"
 
 
 def _pair(first: str, second: str) -> str:

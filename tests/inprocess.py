@@ -16,7 +16,7 @@ from bot.app import build_application, running
 from bot.config import Config, WebhookConfig
 from bot.context import Services, WartaApp
 from bot.delivery.sender import SendLimits
-from bot.feeds.addresses import AddressPolicy
+from bot.net.addresses import AddressPolicy
 from bot.ops.webhook import WebhookServer
 from bot.standin import FeedServer, SentMessage, TelegramStandIn
 from bot.wib import wib

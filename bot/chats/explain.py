@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from bot.matching import TopicQuery, TopicSyntaxError, parse_topic
 from bot.matching.document import prepare_document
 from bot.matching.readings import plain
-from bot.matching.topics import TopicRegistry
 from bot.places.follow import topic_place
 from bot.places.gazetteer import Gazetteer
+from bot.topics.registry import TopicRegistry
 from storage import Storage
 from storage.models import AlertRecord, Narrowing, NarrowingKind, Topic
 

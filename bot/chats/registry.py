@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 
 from telegram.constants import ChatType
 
-from bot.matching.topics import TopicRegistry
+from bot.topics.registry import TopicRegistry
 from storage import Storage
 from storage.models import Chat
 

@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 
 from bot.chats.places import places_meant, word_places
 from bot.matching import TopicQuery, TopicSyntaxError, parse_topic
-from bot.matching.topics import TopicRegistry, exact_word
 from bot.places.follow import topic_place, where
 from bot.places.gazetteer import Gazetteer, Place
+from bot.topics.registry import TopicRegistry, exact_word
 from storage import Storage
 from storage.models import Topic
 

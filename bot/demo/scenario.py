@@ -18,9 +18,9 @@ from rich.console import Console
 from bot.app import build_application, running
 from bot.config import Config
 from bot.demo.chat import Conversation
-from bot.feeds.addresses import AddressPolicy
 from bot.feeds.clean import FeedText, clean_entry_text
 from bot.matching import parse_topic, prepare_document
+from bot.net.addresses import AddressPolicy
 from bot.standin import FeedItem, FeedServer, TelegramStandIn
 
 DEMO_TOKEN = "777000:WARTA-DEMO"

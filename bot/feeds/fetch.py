@@ -11,7 +11,6 @@ from dataclasses import dataclass
 import httpx
 
 from bot import __version__
-from bot.feeds.addresses import PUBLIC_ONLY, AddressPolicy
 from bot.feeds.guard import (
     BlockedAddress,
     GuardedTransport,
@@ -25,6 +24,7 @@ from bot.feeds.inflate import (
     BoundedInflater,
     UndecodableBodyError,
 )
+from bot.net.addresses import PUBLIC_ONLY, AddressPolicy
 
 # Requests at a time to one host from one process.
 REQUESTS_PER_HOST = 2

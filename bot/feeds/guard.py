@@ -25,7 +25,7 @@ from collections.abc import Awaitable, Callable, Iterable
 import httpcore
 import httpx
 
-from bot.feeds.addresses import AddressPolicy
+from bot.net.addresses import AddressPolicy
 
 Resolver = Callable[[str, int], Awaitable[list[str]]]
 

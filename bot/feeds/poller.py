@@ -45,7 +45,6 @@ from bot.feeds.schedule import (
 from bot.feeds.stories import STORY_WINDOW_SECONDS, StoryMatcher
 from bot.feeds.workers import CleanText, FeedWorkers, InThreads, WorkerLost, clean_entries
 from bot.matching import prepare_document
-from bot.matching.topics import TopicRegistry
 from bot.ops.heartbeat import PROCESS_TIMEOUT_SECONDS
 from bot.ops.metrics import Metrics, ParseScope
 from bot.places.follow import (
@@ -56,6 +55,7 @@ from bot.places.follow import (
     word_names_by_place,
 )
 from bot.places.gazetteer import Gazetteer
+from bot.topics.registry import TopicRegistry
 from bot.wib import hours_at
 from storage import DATABASE_ERRORS, Storage, StorageClosedError
 from storage.models import Feed, FullTextMode, NewItem

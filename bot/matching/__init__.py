@@ -1,8 +1,9 @@
-"""Topic matching: parse reader topics, find the topics each item matches, search stored items.
+"""Topic matching: parse reader topics, find the topics each item matches.
 
-May import the shared vocabulary (`bot.i18n`), the gazetteer's data (`bot.places.gazetteer`, the
-one source of place names, short forms and cues) and `storage`; never `handlers`, `bot.feeds` or
-`bot.delivery`.
+A library that knows no database (the registry and the search over stored items are in
+`bot.topics`). May import the shared vocabulary (`bot.i18n`) and the gazetteer's data
+(`bot.places.gazetteer`, the one source of place names, short forms and cues); never `storage`,
+`handlers`, `bot.feeds` or `bot.delivery`.
 """
 
 from __future__ import annotations

@@ -30,8 +30,10 @@ class PhraseAutomaton:
         # `guarded` phrases may sit inside a longer form, so each hit is checked on the item.
         self._vocabulary: dict[str, str] = {}
         by_pattern: dict[str, list[tuple[Words, bool]]] = {}
+        # Topics share most of their words (every form of a word repeats its phrase's others).
+        canonicals: dict[str, str] = {}
         for words in dict.fromkeys(phrases):
-            forms = [canonical(word) for word in words]
+            forms = [canonicals.get(word) or _canonical(canonicals, word) for word in words]
             pattern = "".join([self._spell(form) for form in forms])
             # Clitic and case-sensitive words share their pattern with the plain word, and a
             # guarded form may be part of a longer one, so such hits are confirmed on the item.
@@ -62,6 +64,12 @@ class PhraseAutomaton:
         if char is None:
             char = self._vocabulary[word] = _char(len(self._vocabulary))
         return char
+
+
+def _canonical(canonicals: dict[str, str], word: str) -> str:
+    """The word's canonical form, remembered in `canonicals`."""
+    form = canonicals[word] = canonical(word)
+    return form
 
 
 def _build(patterns: Iterable[str]) -> Any:

@@ -5,15 +5,19 @@ through every item a topic matches; it should also let through few that it does 
 checking a candidate costs far more than finding it. Two rules keep both promises cheap:
 
 - Words are looked up in exactly the forms the matcher accepts (the word, or the word with up
-  to two clitics: "banjirnya", "rumahnyapun"), never as a prefix term ("banjir"*): FTS5 merges
+  to two clitics: "banjirnya", "rumahnyapun"), not as a prefix term ("banjir"*): FTS5 merges
   every posting of every word with a prefix before it can return anything, while exact terms let
-  it stop at the newest matches.
+  it stop at the newest matches. A word with its many forms (`kirim`: "mengirim", "pengiriman"
+  …) is the exception: twenty lookups a form cost more than a few prefixes ("kirim"*,
+  "mengirim"*, "pengirim"* …) that cover the forms and their clitics.
 - The query keeps the topic's shape: AND stays AND, and the words of a phrase must be adjacent
   unless one of them carries a clitic (then all its words, in any form, are asked for).
 
 Each term costs a lookup that FTS5 makes before it returns anything, and SQLite cannot
 interrupt it. A query over `MAX_TERMS` is made coarser, a topic at a time, step by step,
-until it fits: a topic's phrases lose their adjacency, then keep only their longest words. Every
+until it fits: a topic's phrases lose their adjacency and their words are looked up as prefixes
+(one term for a word and its clitics, and for every form of a topic word that begins with
+another: "kirim"* holds "kiriman" and "kirimkan"), then keep only their longest words. Every
 step asks for less than the one before, so it still lets through every match (and more items for
 the matcher to refuse). When even one word per phrase is too many, there is no query at all:
 every item is a candidate.
@@ -37,6 +41,10 @@ MAX_TERMS = 2_000
 # Words kept per phrase at each coarser step (None: all of them, in any order).
 _COARSER = (None, 2, 1)
 _TERM_RE = re.compile(r'"([^"]*)"')
+# A shorter prefix would merge the postings of too many words to be worth its one term.
+MIN_PREFIX = 4
+# A phrase with more variants than this (a word and its forms) is looked up by prefixes.
+MAX_EXACT_FORMS = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +72,10 @@ def candidate_query(
             return CandidateQuery(None, exact=False)
         chosen[max(coarser, key=lambda n: _saving(steps[n], chosen[n]))] += 1
     expression = _any_of(topic[step][0] for topic, step in zip(steps, chosen, strict=True))
-    return CandidateQuery(expression, exact=not any(chosen)) if expression else None
+    if not expression:
+        return None
+    # A prefix lets through other words too ("beras"* holds "berasal"): more to refuse.
+    return CandidateQuery(expression, exact=not any(chosen) and "*" not in expression)
 
 
 def _steps(query: TopicQuery) -> list[tuple[str, int]]:
@@ -99,6 +110,9 @@ def term_count(expression: str) -> int:
 def _constraint(node: Node) -> str | None:
     """What an item matching node must contain; None when it need contain nothing."""
     if isinstance(node, Phrase):
+        if len(node.variants) > MAX_EXACT_FORMS:
+            # A word with its many forms: each form and its clitics would be twenty lookups.
+            return _any_of(_loose_phrase(words, None) for words in _prefix_cover(node.variants))
         return _any_of(map(_phrase, node.variants))
     if isinstance(node, And):
         return _all_of(_constraint(part) for part in node.children) or None
@@ -140,7 +154,7 @@ def _coarse(query: TopicQuery, keep: int | None) -> str:
 def _loose(node: Node, keep: int | None) -> str | None:
     """_constraint with phrases reduced by _loose_phrase."""
     if isinstance(node, Phrase):
-        return _any_of(_loose_phrase(words, keep) for words in node.variants)
+        return _any_of(_loose_phrase(words, keep) for words in _prefix_cover(node.variants))
     if isinstance(node, And):
         return _all_of(_loose(part, keep) for part in node.children) or None
     if isinstance(node, Or):
@@ -152,7 +166,27 @@ def _loose(node: Node, keep: int | None) -> str | None:
 def _loose_phrase(words: Words, keep: int | None) -> str:
     # Longer words are rarer: they let through fewer items for the matcher to refuse.
     distinct = sorted(dict.fromkeys(map(plain, words)), key=len, reverse=True)
-    return _all_of(map(_word, distinct[:keep]))
+    return _all_of(map(_prefix, distinct[:keep]))
+
+
+def _prefix_cover(variants: Iterable[Words]) -> list[Words]:
+    """The variants less the one-word ones that another one-word variant is a prefix of."""
+    words = sorted({plain(variant[0]) for variant in variants if len(variant) == 1})
+    covered: set[str] = set()
+    for number, word in enumerate(words):
+        if len(word) >= MIN_PREFIX:
+            for longer in words[number + 1 :]:
+                if not longer.startswith(word):
+                    break
+                covered.add(longer)
+    return [
+        variant for variant in variants if len(variant) != 1 or plain(variant[0]) not in covered
+    ]
+
+
+def _prefix(word: str) -> str:
+    """The word and every longer word it begins, clitic forms included, as one term."""
+    return _quoted(word) + "*" if len(word) >= MIN_PREFIX else _word(word)
 
 
 def _word(word: str) -> str:
@@ -189,4 +223,4 @@ def _all_of(parts: Iterable[str | None]) -> str:
 
 
 def _is_term(part: str) -> bool:
-    return part.startswith('"') and part.endswith('"') and part.count('"') == 2
+    return part.startswith('"') and part.endswith(('"', '"*')) and part.count('"') == 2

@@ -64,8 +64,9 @@ class TopicIndex:
     def __init__(self) -> None:
         self._keys: dict[int, str] = {}
         self._entries: dict[str, _Entry] = {}
-        # Positive phrase -> ids of the topics it alone makes match.
-        self._postings: dict[Words, set[int]] = {}
+        # Positive phrase -> the expressions it alone makes match. Per expression, not per
+        # topic: a word followed with its many forms costs one set entry per form, once.
+        self._postings: dict[Words, set[_Entry]] = {}
         self._compiled: _Compiled | None = None
         self._stale = 0
 
@@ -74,17 +75,17 @@ class TopicIndex:
 
     def add(self, topic_id: int, query: TopicQuery) -> None:
         """Add a topic, replacing any topic with the same id."""
-        if self._keys.get(topic_id) == query.key:
+        if self._keys.get(topic_id) == query.match_key:
             return
         self.remove(topic_id)
-        entry = self._entries.get(query.key)
+        entry = self._entries.get(query.match_key)
         if entry is None:
-            entry = self._entries[query.key] = _Entry.of(query)
+            entry = self._entries[query.match_key] = _Entry.of(query)
             self._compiled = None
+            for words in entry.postings:
+                self._postings.setdefault(words, set()).add(entry)
         entry.topic_ids.add(topic_id)
-        self._keys[topic_id] = query.key
-        for words in entry.postings:
-            self._postings.setdefault(words, set()).add(topic_id)
+        self._keys[topic_id] = query.match_key
 
     def remove(self, topic_id: int) -> None:
         """Remove a topic; unknown ids are ignored."""
@@ -93,9 +94,9 @@ class TopicIndex:
             return
         entry = self._entries[key]
         entry.topic_ids.discard(topic_id)
-        for words in entry.postings:
-            self._discard_posting(words, topic_id)
         if not entry.topic_ids:
+            for words in entry.postings:
+                self._discard_posting(words, entry)
             # The automaton may keep an emptied entry, which matches no topic, so removals
             # force a rebuild only once such leftovers would waste real time and memory.
             del self._entries[key]
@@ -112,20 +113,21 @@ class TopicIndex:
         present = compiled.automaton.find(doc)
         matched: set[int] = set()
         for words in present:
-            topic_ids = self._postings.get(words)
-            if topic_ids:
-                matched.update(topic_ids)
+            entries = self._postings.get(words)
+            if entries:
+                for entry in entries:
+                    matched.update(entry.topic_ids)
         for check in _candidates(compiled, present):
             if check.entry.query.root.holds(present.isdisjoint):
                 matched.update(check.entry.topic_ids)
         return matched
 
-    def _discard_posting(self, words: Words, topic_id: int) -> None:
-        """Drop a topic from a phrase's postings, and the postings once empty."""
-        topic_ids = self._postings.get(words)
-        if topic_ids is not None:
-            topic_ids.discard(topic_id)
-            if not topic_ids:
+    def _discard_posting(self, words: Words, entry: _Entry) -> None:
+        """Drop an expression from a phrase's postings, and the postings once empty."""
+        entries = self._postings.get(words)
+        if entries is not None:
+            entries.discard(entry)
+            if not entries:
                 del self._postings[words]
 
 

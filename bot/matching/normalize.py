@@ -10,11 +10,14 @@ from collections.abc import Collection
 Words = tuple[str, ...]
 
 CLITICS = ("nya", "lah", "kah", "pun")
-# Marks on a topic word that only the item's text can confirm (bot/matching/readings.py): the
-# place of that name, or a word in its literal sense. Neither can appear in a word of text.
+# Marks on a topic word that only the item's text can confirm (bot/matching/readings.py,
+# expansion.py): the place of that name, a word in its literal sense, or a name written with a
+# capital. None can appear in a word of text.
 PLACE_MARK = "§"
 SENSE_MARK = "+"
-MARKS = PLACE_MARK + SENSE_MARK
+# A spelling of a name (bot/matching/spellings.py) that counts only where the text capitalises it.
+NAME_MARK = "^"
+MARKS = PLACE_MARK + SENSE_MARK + NAME_MARK
 MIN_STEM = 3
 
 # Words that merely end in a clitic-like syllable; stripping them would invent a different

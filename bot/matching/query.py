@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 
 from bot.matching.abbreviations import AbbreviationTable, Variant, load_table
 from bot.matching.document import MatchDocument
+from bot.matching.expansion import Expansion, load_expansion
 from bot.matching.nodes import Node, Phrase, all_phrases, positive_phrases, render
-from bot.matching.normalize import MARKS, Words, raw_words, topic_tokens
+from bot.matching.normalize import MARKS, NAME_MARK, Words, raw_words, topic_tokens
 from bot.matching.readings import Place, Readings, load_readings, plain
 from bot.matching.syntax import (
     MAX_LENGTH,
@@ -35,10 +36,16 @@ class TopicQuery:
     # Computed once: the index reads them for every new expression and on every rebuild.
     _positive: tuple[Words, ...] = field(init=False, repr=False)
     _all: tuple[Words, ...] = field(init=False, repr=False)
+    # What the index shares an entry by: the key, and the spellings of a name written with a
+    # capital ("Soeharto" finds "Suharto", "soeharto" does not) that the key does not tell.
+    match_key: str = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_positive", _variants(positive_phrases(self.root)))
         object.__setattr__(self, "_all", _variants(all_phrases(self.root)))
+        named = any(word[:1] == NAME_MARK for variant in self._all for word in variant)
+        spelt = "\n".join(" ".join(variant) for variant in self._all) if named else ""
+        object.__setattr__(self, "match_key", f"{self.key}\n{spelt}" if named else self.key)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, TopicQuery) and other.key == self.key
@@ -72,6 +79,12 @@ class TopicQuery:
             if tuple(map(plain, variant)) not in own
         )
         return list(dict.fromkeys(labels))
+
+    def exact_form(self) -> str:
+        """How to ask for the words of the phrase with the most other forms alone ("=kirim")."""
+        widest = max(positive_phrases(self.root), key=lambda phrase: len(phrase.variants))
+        words = " ".join(widest.words)
+        return f'="{words}"' if len(widest.words) > 1 else f"={words}"
 
     def as_and(self) -> str | None:
         """The topic with AND between its words, for a single phrase of plain words, else None."""
@@ -107,27 +120,30 @@ def _variants(phrases: Iterable[Phrase]) -> tuple[Words, ...]:
     return tuple(dict.fromkeys(variant for phrase in phrases for variant in phrase.variants))
 
 
-def parse_topic(text: str) -> TopicQuery:
+def parse_topic(text: str, *, expand: bool = True) -> TopicQuery:
     """Parse a topic as the reader wrote it; raise TopicSyntaxError when invalid.
 
     The error's position counts characters of `text` as given, leading spaces included.
+    `expand=False` reads it without the word-form and spelling rules (as before them), for
+    benchmarks that weigh what the rules cost.
     """
     source = text.strip()
     try:
-        return _parsed(source)
+        return _parsed(source, expand)
     except TopicSyntaxError as error:
         error.position += len(text) - len(text.lstrip())
         raise
 
 
-def _parsed(source: str) -> TopicQuery:
+def _parsed(source: str, expand: bool) -> TopicQuery:
     if not source:
         raise TopicSyntaxError("empty", "")
     if len(source) < MIN_LENGTH:
         raise TopicSyntaxError("too_short", source)
     if len(source) > MAX_LENGTH:
         raise TopicSyntaxError("too_long", source[MAX_LENGTH:], MAX_LENGTH)
-    builder = functools.partial(_phrase, load_table(), load_readings())
+    rules = load_expansion() if expand else None
+    builder = functools.partial(_phrase, load_table(), load_readings(), rules)
     root = Parser(lex(source), builder).parse()
     check_exclusions(root)
     return TopicQuery(source=source, key=render(root), root=root)
@@ -161,14 +177,24 @@ def _inside(short: Words, words: Words) -> bool:
     )
 
 
-def _phrase(table: AbbreviationTable, readings: Readings, text: str, exact: bool) -> Phrase:
+def _phrase(
+    table: AbbreviationTable,
+    readings: Readings,
+    rules: Expansion | None,
+    text: str,
+    exact: bool,
+) -> Phrase:
     """Build the phrase node for adjacent words, with its other forms unless `exact`."""
     words = topic_tokens(text, table.marked)
     if not words:
         raise TopicSyntaxError("empty", text)
     if exact:
         return Phrase(words=words, variants=(words,), labels=(" ".join(words),), exact=True)
-    expanded = _pruned(table, readings.widen(table.expand(words)))
+    aliases = table.expand(words)
+    widened = readings.widen(aliases)
+    if rules is not None:
+        widened = rules.widen(widened, raw_words(text), aliased=len(aliases) > 1)
+    expanded = _pruned(table, widened)
     return Phrase(
         words=words,
         variants=tuple(variant for variant, _ in expanded),

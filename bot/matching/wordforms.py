@@ -86,6 +86,9 @@ def _syllables(word: str) -> int:
     return groups
 
 
+# Reading a topic word generates the forms of each root it may come from, and of each form's
+# rivals: a bot's topics share most roots, so they are generated once.
+@functools.lru_cache(maxsize=16384)
 def generate(root: str) -> frozenset[str]:
     """Every form the affix rules build from `root`, attested or not."""
     # ber-, ter- and per- lose their r before an r and before a first syllable in -er
@@ -240,3 +243,10 @@ def load_word_forms() -> WordForms:
     """Load the shipped word list and sense data once, on first use."""
     data = resources.files("bot") / "data" / "wordform-senses.toml"
     return build_word_forms(load_lexicon(), tomllib.loads(data.read_text(encoding="utf-8")))
+
+
+@functools.cache
+def load_figures() -> Mapping[str, str]:
+    """Every attested form of a root that has figurative cues, with that root."""
+    rules = load_word_forms()
+    return {form: root for root in rules.figurative for form in rules.forms(root)}

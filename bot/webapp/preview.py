@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from bot.matching import TopicQuery, prepare_document
 from bot.matching.normalize import base_text, word_spans
-from bot.matching.search import NewsSearch
+from bot.topics.search import NewsSearch
 from bot.wib import local_at
 from storage.models import Item, TimeZone
 

@@ -31,9 +31,9 @@ from bot.chats.subscriptions import Subscriptions, split_region
 from bot.delivery.render import plain_text
 from bot.i18n import catalogue, language_for, text
 from bot.matching import TopicQuery, TopicSyntaxError, parse_topic
-from bot.matching.search import NewsSearch, SearchBusyError
 from bot.ops.serving import read_body
 from bot.places.gazetteer import Gazetteer
+from bot.topics.search import NewsSearch, SearchBusyError
 from bot.webapp.initdata import InitDataError, WebAppUser, verify
 from bot.webapp.preview import Preview, preview
 from storage import Storage

@@ -7,7 +7,7 @@ import threading
 import time
 
 from bot.i18n import text
-from bot.matching.search import MAX_IN_LINE_PER_CHAT, NewsSearch
+from bot.topics.search import MAX_IN_LINE_PER_CHAT, NewsSearch
 from tests.handlers.test_latest import BUDI, stored_news
 from tests.inprocess import RunningBot
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from bot.matching import TopicIndex, parse_topic, prepare_document
-from bot.matching.topics import plain_name
 from bot.places.follow import covering_names, names_by_place
 from bot.places.gazetteer import Gazetteer
 from bot.places.locate import locate
+from bot.topics.registry import plain_name
 
 EVAL_SET = Path(__file__).resolve().parents[1] / "data" / "match_eval.toml"
 MIN_CASES = 300

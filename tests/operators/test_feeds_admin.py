@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.feeds.addresses import is_public_address
 from bot.feeds.discovery import FeedFinder, FeedRefused
 from bot.feeds.feedlist import load_feed_list
 from bot.feeds.fetch import build_http_client
 from bot.feeds.opml import feeds_from_opml
+from bot.net.addresses import is_public_address
 from bot.standin import FeedServer
 from storage.models import FeedSeed
 from tests.factories import news

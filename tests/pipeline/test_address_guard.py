@@ -15,9 +15,9 @@ import httpx
 import pytest
 from aiohttp import web
 
-from bot.feeds.addresses import PUBLIC_ONLY, AddressPolicy
 from bot.feeds.fetch import AddressRefused, FetchError, build_http_client, fetch_feed
 from bot.feeds.guard import BlockedAddress, GuardedTransport
+from bot.net.addresses import PUBLIC_ONLY, AddressPolicy
 from bot.standin import FeedServer
 from tests.factories import news
 from tests.inprocess import ADMIN_ID, LOOPBACK_FEEDS, RunningBot

@@ -25,9 +25,9 @@ from bot.feeds.fetch import FetchedFeed, build_http_client
 from bot.feeds.poller import FeedPoller
 from bot.feeds.schedule import retry_after_seconds, site_cache_seconds
 from bot.feeds.stories import StoryMatcher
-from bot.matching.topics import TopicRegistry
 from bot.ops.heartbeat import new_process_id
 from bot.standin import FeedServer
+from bot.topics.registry import TopicRegistry
 from storage import Storage
 from storage.models import Feed, FeedSeed
 from tests.inprocess import LOOPBACK_FEEDS, FakeClock

@@ -14,9 +14,9 @@ from bot.config import Config
 from bot.feeds.fetch import build_http_client
 from bot.feeds.poller import FeedPoller
 from bot.feeds.stories import StoryMatcher
-from bot.matching.topics import TopicRegistry
 from bot.ops.metrics import Metrics, ParseScope
 from bot.standin import FeedItem, FeedServer
+from bot.topics.registry import TopicRegistry
 from storage import Storage
 from storage.models import Feed, FeedSeed, Item
 from tests.factories import news

@@ -21,8 +21,8 @@ from bot.feeds.parse import ParsedEntry
 from bot.feeds.poller import FeedPoller
 from bot.feeds.stories import StoryMatcher
 from bot.feeds.workers import CleanText, FeedWorkers, InThreads, WorkerPool
-from bot.matching.topics import TopicRegistry
 from bot.standin import FeedServer, TelegramStandIn
+from bot.topics.registry import TopicRegistry
 from storage import Storage
 from storage.models import FeedSeed
 from tests.e2e.harness import BotProcess, bot_environment, write_feeds_file

@@ -15,9 +15,9 @@ from bot.feeds.fetch import build_http_client
 from bot.feeds.poller import FeedPoller
 from bot.feeds.stories import StoryMatcher
 from bot.matching import parse_topic
-from bot.matching.topics import TopicRegistry
 from bot.standin import FeedServer
 from bot.standin.telegram_html import parse_telegram_html_entities, utf16_length
+from bot.topics.registry import TopicRegistry
 from storage import Storage
 from storage.models import Feed, FeedSeed, Item, Topic
 from tests.inprocess import LOOPBACK_FEEDS

@@ -14,9 +14,9 @@ from bot.feeds.fetch import build_http_client
 from bot.feeds.poller import FeedPoller
 from bot.feeds.stories import StoryMatcher
 from bot.matching import prepare_document
-from bot.matching.topics import TopicRegistry, TopicWatcher
 from bot.ops.heartbeat import PROCESS_TIMEOUT_SECONDS, new_process_id
 from bot.standin import FeedServer, TelegramStandIn
+from bot.topics.registry import TopicRegistry, TopicWatcher
 from storage import Storage
 from storage.models import Feed, FeedSeed
 from tests.factories import news, register_readers

@@ -306,6 +306,10 @@ def test_a_longer_phrase_asks_for_its_pairs_and_their_order() -> None:
     )
 
 
+def test_a_prefix_asks_for_every_word_it_begins() -> None:
+    assert tsquery('"kirim"* OR ("a" AND "pengiriman"*)') == "('kirim':* | ('a' & 'pengiriman':*))"
+
+
 def test_and_binds_tighter_than_or() -> None:
     assert tsquery('"a" OR "b" AND "c" OR "d"') == "('a' | ('b' & 'c') | 'd')"
 

@@ -11,7 +11,7 @@ import psycopg
 import pytest
 
 from bot.matching import parse_topic
-from bot.matching.search import NewsSearch
+from bot.topics.search import NewsSearch
 from storage import DatabaseOpenError, Storage
 from storage.migrate import migration_names, newest_version
 from storage.models import FeedSeed, NewItem

@@ -7,8 +7,8 @@ import random
 import pytest
 
 from bot.matching import parse_topic, prepare_document
-from bot.matching.fts import MAX_TERMS, candidate_query, fts_query, term_count
-from bot.matching.search import NewsSearch
+from bot.matching.fts import MAX_TERMS, CandidateQuery, candidate_query, fts_query, term_count
+from bot.topics.search import NewsSearch
 from storage import Storage
 from storage.models import FeedSeed, NewItem
 
@@ -171,12 +171,30 @@ async def test_worst_case_topics_make_a_bounded_query_and_find_the_same(
     assert [item.title for item in five.items] == expected[:5]
 
 
+async def test_twenty_topics_with_their_word_forms_keep_a_query(storage: Storage) -> None:
+    words = "kirim tulis pakai bangun jual beli bayar tanam ajar dukung periksa lapor tangkap sita"
+    queries = [parse_topic(word) for word in words.split()]
+    bounded = candidate_query(queries)
+    assert bounded is not None
+    assert bounded.expression is not None
+    assert term_count(bounded.expression) <= MAX_TERMS
+    texts = [*sentences(200, seed=12), ("Pengirimannya tertunda", ""), ("Ia menulis", "")]
+    await store(storage, texts)
+    found = await NewsSearch(storage).latest(queries, limit=len(texts))
+    assert [item.title for item in found.items][:2] == ["Ia menulis", "Pengirimannya tertunda"]
+
+
 async def test_ordinary_topics_keep_their_exact_query(storage: Storage) -> None:
     queries = [parse_topic(topic) for topic in TOPICS]
     bounded = candidate_query(queries)
     assert bounded is not None
-    assert bounded.exact
+    # Their finest query; a word with many forms ("rumah") is in it by prefixes, which let
+    # through other words too, so it is searched as deep as a coarser one.
     assert bounded.expression == fts_query(queries)
+    assert not bounded.exact
+    assert candidate_query([parse_topic("Korea Utara OR =banjir")]) == CandidateQuery(
+        fts_query([parse_topic("Korea Utara OR =banjir")]), exact=True
+    )
 
 
 @pytest.mark.parametrize("max_terms", [MAX_TERMS, 100, 30, 0])
@@ -187,9 +205,16 @@ async def test_every_coarser_query_lets_through_every_match(
         *sentences(300, seed=11),
         ("Rumahnya warga di jalannya rusaknya banjirnya Serang", ""),
         ("Banjirnya Serangnya parah, rudal-rudal Korut", ""),
+        ("Pengirimannya tertunda, kata Suharto", "bantuan dikirimkan besok"),
     ]
     await store(storage, texts)
-    topics = [*TOPICS, *WORST_CASE["long phrases"][:4], "Korea Utara OR rumah -Bogor"]
+    topics = [
+        *TOPICS,
+        *WORST_CASE["long phrases"][:4],
+        "Korea Utara OR rumah -Bogor",
+        "kirim AND Soeharto",
+        '"bantuan kirim"',
+    ]
     for topic in topics:
         query = parse_topic(topic)
         bounded = candidate_query([query], max_terms)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.matching import parse_topic
-from bot.matching.search import NewsSearch
+from bot.topics.search import NewsSearch
 from storage import Storage
 from storage.models import FeedSeed, NewItem
 from storage.postgres import NEWEST_ROWS_FIRST
