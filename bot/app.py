@@ -241,11 +241,11 @@ async def _services_on(
     large_jobs = asyncio.Semaphore(1)
     if Role.POLLER in roles or (push_base and Role.UPDATES in roles):
         # Whichever poller this process runs (its own, or the one ingesting pushes) fetches
-        # article pages: never extracted in this process.
+        # article pages: never extracted in this process, but in processes started by the
+        # first page (a bot whose feeds all send whole articles runs none).
         extractors = ArticleExtractors(
             config.article_workers or default_extractors(), large_jobs=large_jobs
         )
-        await extractors.start()
     if Role.POLLER in roles:
         workers = WorkerPool(config.parse_workers or default_processes(), large_jobs=large_jobs)
         poller = FeedPoller(

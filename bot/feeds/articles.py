@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import re
 import statistics
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final, Protocol
@@ -31,6 +32,8 @@ from storage.models import FullTextMode
 TEASER_MEDIAN_CHARS: Final = 500
 # No item of a batch waits longer than this for its article page.
 ARTICLE_BUDGET_SECONDS: Final = 5.0
+# At most this much more for a batch whose pages waited for extraction processes to start.
+START_GRACE_SECONDS: Final = 30.0
 ARTICLE_CONCURRENCY: Final = 8
 # Polite to news sites: a feed's new items usually all live on its own host.
 ARTICLE_PER_HOST: Final = 2
@@ -66,6 +69,10 @@ class ArticleExtraction(Protocol):
 
     async def extract(self, page: bytes, url: str) -> str:
         """extract_article's text of the page (ExtractionFailed past the page's limits)."""
+        ...
+
+    def seconds_starting(self, since: float) -> float:
+        """How long, since the monotonic time `since`, pages waited for extraction to start."""
         ...
 
 
@@ -108,7 +115,19 @@ class ArticleFetcher:
         if not unique:
             return ArticleBatch({})
         tasks = {link: asyncio.create_task(self.article(link)) for link in unique}
+        began = time.monotonic()
         done, late = await asyncio.wait(tasks.values(), timeout=self._budget)
+        # The first pages a process extracts wait for its extraction processes to start: the
+        # batch gets that time back, so that a slow start costs no article.
+        given = 0.0
+        while (
+            late
+            and given < START_GRACE_SECONDS
+            and (owed := self._extraction.seconds_starting(began) - given) > 0
+        ):
+            given += owed
+            more, late = await asyncio.wait(late, timeout=owed)
+            done |= more
         for task in late:
             task.cancel()
         await asyncio.gather(*late, return_exceptions=True)

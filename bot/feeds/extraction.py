@@ -45,7 +45,8 @@ def default_extractors() -> int:
 
 
 class ArticleExtractors:
-    """Extraction processes, each page within its CPU time and memory; started once."""
+    """Extraction processes, each page within its CPU time and memory; started once, by the
+    first page unless `start` is called before."""
 
     def __init__(
         self,
@@ -63,8 +64,12 @@ class ArticleExtractors:
         )
 
     async def start(self) -> None:
-        """Start every process now, so that no page waits for one to start."""
-        await self._group.start()
+        """Start every process now unless they are, so that no page waits for one to start."""
+        await self._group.ensure_started()
+
+    def seconds_starting(self, since: float) -> float:
+        """How long pages waited since the monotonic time `since` for the processes to start."""
+        return self._group.seconds_starting(since)
 
     async def close(self) -> None:
         """Stop the processes, and the pages they are extracting with them."""
@@ -75,7 +80,9 @@ class ArticleExtractors:
         return self._group.process_ids()
 
     async def extract(self, page: bytes, url: str) -> str:
-        """The page's article text, extracted in one of the processes."""
+        """The page's article text, extracted in one of the processes (started by the first
+        page: a bot whose feeds all send whole articles never runs them)."""
+        await self._group.ensure_started()
         try:
             return await self._group.run(
                 extract_article,
@@ -106,6 +113,10 @@ class ExtractionInThread:
         """The page's article text, extracted in this poller's thread."""
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._thread, extract_article, page, url)
+
+    def seconds_starting(self, since: float) -> float:
+        """Nothing to start: a thread is there at once."""
+        return 0.0
 
     def close(self) -> None:
         """Let the thread end once its page is done."""

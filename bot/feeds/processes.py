@@ -33,6 +33,7 @@ import resource
 import select
 import signal
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -123,6 +124,9 @@ class ProcessGroup:
         # Starting a process blocks its caller; this thread does it, not the event loop's.
         self._starter = ThreadPoolExecutor(1, thread_name_prefix=f"{name}-start")
         self._state = "new"
+        # The start asked for by the first job, when nobody started the group before it.
+        self._first_start: asyncio.Task[None] | None = None
+        self._start_window: tuple[float, float | None] | None = None
 
     async def start(self) -> None:
         """Start every process now, so that no job waits for one to start."""
@@ -135,8 +139,36 @@ class ProcessGroup:
             await self.close()  # a bot that cannot start leaves no processes behind
             raise
 
+    async def ensure_started(self) -> None:
+        """Start every process unless the group is started already (a group whose jobs may
+        never come, started by its first one). A caller that stops waiting does not stop it."""
+        if self._first_start is None:
+            if self._state == "started":
+                return
+            self._first_start = asyncio.create_task(self._start_timed(), name=f"{self._name}-start")
+        await asyncio.shield(self._first_start)
+
+    async def _start_timed(self) -> None:
+        began = time.monotonic()
+        self._start_window = (began, None)
+        try:
+            await self.start()
+        finally:
+            self._start_window = (began, time.monotonic())
+
+    def seconds_starting(self, since: float) -> float:
+        """How long, since the monotonic time `since`, jobs waited for ensure_started."""
+        if self._start_window is None:
+            return 0.0
+        began, ended = self._start_window
+        return max(0.0, (time.monotonic() if ended is None else ended) - max(began, since))
+
     async def close(self) -> None:
         """Stop every process; jobs still running are ended with them."""
+        first = self._first_start
+        if first is not None and not first.done() and first is not asyncio.current_task():
+            first.cancel()
+            await asyncio.gather(first, return_exceptions=True)
         self._state = "closed"
         for task in self._starting:
             task.cancel()

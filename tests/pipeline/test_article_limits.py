@@ -44,6 +44,7 @@ async def test_a_page_past_its_limits_is_stopped_and_its_item_alerts_on_its_teas
     async with running_bot(tmp_path, telegram, feeds, [("Uji", FEED, "Banten")]) as warta:
         await warta.poll()  # the back catalogue: /latest has it
         await warta.say(BUDI, "/subscribe banjir")
+        await warta.services.extractors.start()  # as the first page would
         (extractor,) = warta.services.extractors.process_ids()
         feeds.set_html("/bom", BR_FLOOD)
         feeds.add_item(FEED, teaser("bom", "Banjir di Serang", feeds.url("/bom")))

@@ -84,6 +84,9 @@ async def test_a_word_only_in_the_article_alerts_and_the_summary_stays_the_tease
         assert alert_texts(telegram, RINA) == []
         # The article's text is stored with the item: /latest finds it as well.
         assert "Pemprov gelar rapat banjir" in await warta.say(BUDI, "/latest Cibanten")
+        # The page started the bot's extraction process, which stays for the next pages.
+        assert warta.services.extractors is not None
+        assert len(warta.services.extractors.process_ids()) == 1
 
 
 async def test_a_slow_or_failing_page_leaves_the_item_to_its_teaser_and_is_counted(
@@ -156,6 +159,9 @@ async def test_a_feed_sending_whole_articles_fetches_no_page(
         await warta.poll()
         await alerted(warta, BUDI, 1)
         assert feeds.hits("/rapat") == 0
+        # Nor does any extraction process run: they start with the first page.
+        assert warta.services.extractors is not None
+        assert warta.services.extractors.process_ids() == []
 
 
 async def test_an_article_on_a_private_address_is_refused(
