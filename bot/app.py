@@ -34,13 +34,13 @@ from bot.feeds.websub import CHECK_SECONDS, HubNotes, WebSubscriber
 from bot.feeds.workers import WorkerPool, default_processes
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, text
 from bot.jobs import Periodic, ask_hubs, schedule_jobs
+from bot.matching.places import load_gazetteer
 from bot.ops.clock import ServerClock
 from bot.ops.health import MonitoringServer
 from bot.ops.heartbeat import Heartbeat, live_process_elsewhere
 from bot.ops.leadership import Leadership
 from bot.ops.metrics import Metrics
 from bot.ops.webhook import WebhookServer
-from bot.places.gazetteer import Gazetteer
 from bot.topics.registry import TopicRegistry, TopicWatcher
 from bot.topics.search import NewsSearch
 from bot.webapp.routes import MiniApp, MiniAppParts
@@ -209,8 +209,9 @@ async def _services_on(
     if not is_postgres_url(config.database):
         await _refuse_sqlite_shared_across_hosts(storage, config, clock())
     feed_count = await storage.sync_feeds(seeds)
-    # Read once per process and passed to what locates items and resolves follows.
-    gazetteer = await asyncio.to_thread(Gazetteer.load)
+    # Read once per process (the matcher's own copy) and passed to what locates items and
+    # resolves follows.
+    gazetteer = await asyncio.to_thread(load_gazetteer)
     await adopt_place_follows(storage, gazetteer)
     topics = TopicRegistry()
     topic_watcher = TopicWatcher(storage, topics)
