@@ -115,7 +115,7 @@ def _starter(
         )
         app.bot_data.services = services
         _share_send_budget(app, services.storage, server)
-        await monitor.start(services.storage, services.heartbeat)
+        await monitor.start(services.storage, services.heartbeat, services.webapp)
         if Role.UPDATES in config.roles:
             await _set_command_menus(app)
             if services.webapp is not None:

@@ -96,7 +96,7 @@ class PreviewRate:
 
 
 class MiniApp:
-    """The Mini App's page and API, added to the webhook's server."""
+    """The Mini App's page and API, added to the webhook's or the monitoring server."""
 
     def __init__(self, parts: MiniAppParts, bot: Bot, token: str, url: str) -> None:
         self._parts = parts
