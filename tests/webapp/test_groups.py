@@ -7,6 +7,7 @@ from pathlib import Path
 
 from bot.standin import FeedServer, TelegramStandIn
 from storage import Storage
+from storage.models import NarrowingKind
 from tests.webapp.helpers import OTHER_READER, READER, init_data, mini_app, signed
 
 GROUP, OTHER_GROUP, MEMBERS_GROUP = -1005201, -1005202, -1005203
@@ -64,8 +65,10 @@ async def test_an_administrator_changes_their_group_until_demoted_and_nobody_els
                 status
             )
         # Demoted after the page loaded: every change is refused, nothing changes.
-        telegram.member_changed(GROUP, READER, "member")
         (topic,) = await storage.list_topics(GROUP)
+        await storage.add_narrowing(GROUP, topic.id, NarrowingKind.TITLE, "", 1.0)
+        narrowings = await storage.chat_narrowings(GROUP)
+        telegram.member_changed(GROUP, READER, "member")
         paused = {"chat": GROUP, "settings": {"paused": True}}
         refused = [
             await client.post("/topics", json={"chat": GROUP, "text": "gempa"}, headers=mine),
@@ -74,10 +77,13 @@ async def test_an_administrator_changes_their_group_until_demoted_and_nobody_els
             await client.delete(f"/topics/{topic.id}", params={"chat": GROUP}, headers=mine),
             await client.put("/settings", json=paused, headers=mine),
             await client.post("/places", json={"chat": GROUP, "code": "36"}, headers=mine),
+            await client.delete(f"/narrowings/{narrowings[0].id}", params={"chat": GROUP},
+                                headers=mine),
         ]  # fmt: skip
         assert [answer.status_code for answer in refused] == [403] * len(refused)
         assert await topics_of(storage, GROUP) == ["banjir"]
         assert await storage.chat_regions(GROUP) == []
         assert await storage.get_chat(GROUP) == before
+        assert await storage.chat_narrowings(GROUP) == narrowings
         chats = (await client.get("/chats", headers=mine)).json()
         assert [c["id"] for c in chats] == [READER, OTHER_GROUP]
