@@ -16,6 +16,7 @@ from telegram import BotCommand, LinkPreviewOptions, MenuButtonWebApp, WebAppInf
 from telegram.constants import FloodLimit, ParseMode
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 
+from bot.chats.explain import Explainer
 from bot.chats.places import adopt_place_follows
 from bot.chats.registry import ChatRegistry
 from bot.chats.subscriptions import Subscriptions
@@ -114,7 +115,7 @@ def _starter(
         )
         app.bot_data.services = services
         _share_send_budget(app, services.storage, server)
-        await monitor.start(services.storage, services.heartbeat)
+        await monitor.start(services.storage, services.heartbeat, services.webapp)
         if Role.UPDATES in config.roles:
             await _set_command_menus(app)
             if services.webapp is not None:
@@ -301,7 +302,8 @@ async def _services_on(
     search = NewsSearch(storage)
     webapp = None
     if Role.UPDATES in roles and config.webapp_url:
-        parts = MiniAppParts(storage, subscriptions, chats, gazetteer, search, clock)
+        explainer = Explainer(storage, topics, clock, gazetteer)
+        parts = MiniAppParts(storage, subscriptions, chats, gazetteer, search, explainer, clock)
         webapp = MiniApp(parts, app.bot, config.require_token(), config.webapp_url)
     return Services(
         config=config,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from telegram import ChatMember, Update
+from telegram.constants import ChatType
 from telegram.ext import ChatMemberHandler, MessageHandler, filters
 
 from bot.context import WartaApp, WartaContext
@@ -20,7 +21,11 @@ async def membership_changed(update: Update, context: WartaContext) -> None:
         reason = f"bot {change.new_chat_member.status}"
         await context.services.chats.leave(chat_of(update).id, reason)
     else:
-        await current_chat(update, context)
+        chat = await current_chat(update, context)
+        if chat.type != ChatType.PRIVATE and change.from_user is not None:
+            # Whoever added the bot is offered the chat in their Mini App, once Telegram
+            # confirms there that they administer it.
+            await context.services.chats.seen_administering(chat.id, change.from_user.id)
 
 
 async def group_migrated(update: Update, context: WartaContext) -> None:

@@ -177,7 +177,11 @@ async def sender_is_group_admin(update: Update, context: WartaContext) -> bool:
     if user is None:
         return False
     member = await context.bot.get_chat_member(telegram_chat.id, user.id)
-    return member.status in GROUP_ADMIN_STATUSES
+    if member.status not in GROUP_ADMIN_STATUSES:
+        return False
+    # So the administrator's Mini App offers this group too (Telegram is asked again there).
+    await context.services.chats.seen_administering(telegram_chat.id, user.id)
+    return True
 
 
 def admin_only(handler: AdminHandler) -> Handler:

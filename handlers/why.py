@@ -198,15 +198,7 @@ def describe_offer(
 
 async def describe_narrowing(context: WartaContext, narrowing: Narrowing, language: str) -> str:
     """A stored narrowing, in words (Telegram HTML)."""
-    storage = context.services.storage
-    if narrowing.kind == NarrowingKind.FEED:
-        name = await storage.feed_name(int(narrowing.value)) or narrowing.value
-        return text("narrowing_feed", language, feed=html.escape(name))
-    topics = {topic.id: topic for topic in await storage.list_topics(narrowing.chat_id)}
-    topic = topics.get(narrowing.topic_id or 0)
-    label = topic.label if topic else ""
-    return text(f"narrowing_{narrowing.kind}", language, topic=html.escape(label),
-                value=html.escape(narrowing.value))  # fmt: skip
+    return await explainer(context).describe(narrowing, language)
 
 
 async def narrowings_menu(

@@ -121,3 +121,31 @@ class ChatQueries(Database):
     async def active_chat_ids(self) -> list[int]:
         """Ids of every chat that still receives messages."""
         return [row["id"] for row in await self._all("SELECT id FROM chats WHERE active = 1")]
+
+    async def remember_chat_admin(self, chat_id: int, user_id: int, now: float) -> None:
+        """Note that a user administers a stored group or channel (nothing if it is unknown)."""
+        async with self._write() as db:
+            await db.execute(
+                "INSERT INTO chat_admins (chat_id, user_id, seen_at) "
+                "SELECT id, ?, ? FROM chats WHERE id = ? "
+                "ON CONFLICT (chat_id, user_id) DO UPDATE SET seen_at = excluded.seen_at",
+                (user_id, now, chat_id),
+            )
+
+    async def forget_chat_admin(self, chat_id: int, user_id: int) -> None:
+        """A user no longer administers the chat (Telegram said so)."""
+        async with self._write() as db:
+            await db.execute(
+                "DELETE FROM chat_admins WHERE chat_id = ? AND user_id = ?", (chat_id, user_id)
+            )
+
+    async def chats_administered_by(self, user_id: int, limit: int) -> list[Chat]:
+        """The active groups and channels the user was seen administering, latest first."""
+        columns = ", ".join(f"c.{name.strip()}" for name in CHAT_COLUMNS.split(","))
+        rows = await self._all(
+            f"SELECT {columns} FROM chat_admins a JOIN chats c ON c.id = a.chat_id "
+            "WHERE a.user_id = ? AND c.active = 1 AND c.type <> 'private' "
+            "ORDER BY a.seen_at DESC, c.id LIMIT ?",
+            (user_id, limit),
+        )
+        return [chat_from_row(row) for row in rows]

@@ -42,6 +42,7 @@ from storage.sqlite import BUSY_TIMEOUT_MS
 # send budget are not data: the bot writes them afresh.
 TABLES: tuple[tuple[str, bool], ...] = (
     ("chats", False),
+    ("chat_admins", False),
     ("feeds", True),
     ("websub_subscriptions", False),
     ("websub_departures", False),

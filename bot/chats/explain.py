@@ -6,10 +6,12 @@ they are now; once retention removed the item there is nothing left to explain.
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from bot.i18n import text
 from bot.matching import TopicQuery, TopicSyntaxError, parse_topic
 from bot.matching.document import prepare_document
 from bot.matching.readings import plain
@@ -186,6 +188,17 @@ class Explainer:
     async def narrowings(self, chat_id: int) -> list[Narrowing]:
         """The chat's narrowings, to show and undo."""
         return await self._storage.chat_narrowings(chat_id)
+
+    async def describe(self, narrowing: Narrowing, language: str) -> str:
+        """A stored narrowing in words (Telegram HTML), as /list and the Mini App show it."""
+        if narrowing.kind == NarrowingKind.FEED:
+            name = await self._storage.feed_name(int(narrowing.value)) or narrowing.value
+            return text("narrowing_feed", language, feed=html.escape(name))
+        topics = {topic.id: topic for topic in await self._storage.list_topics(narrowing.chat_id)}
+        topic = topics.get(narrowing.topic_id or 0)
+        label = topic.label if topic else ""
+        return text(f"narrowing_{narrowing.kind}", language, topic=html.escape(label),
+                    value=html.escape(narrowing.value))  # fmt: skip
 
     async def undo(self, chat_id: int, narrowing_id: int) -> Narrowing | None:
         """Undo one of the chat's narrowings; None if it was already gone."""

@@ -74,6 +74,7 @@ class ChatRegistry:
         await self._storage.register_chat(channel_id, ChatType.CHANNEL, title, now, chat.language)
         await self._storage.update_chat(channel_id, managed_by=chat.id)
         await self._storage.update_chat(chat.id, managing=channel_id)
+        await self.seen_administering(channel_id, chat.id)  # a private chat's id is its user's
 
     async def stop_managing(self, chat: Chat) -> None:
         """The private chat changes itself again (the channel keeps its settings)."""
@@ -84,6 +85,18 @@ class ChatRegistry:
         await self._storage.update_chat(chat.id, managing=None)
         if channel.managed_by == chat.id:
             await self._storage.update_chat(channel.id, managed_by=None)
+
+    async def seen_administering(self, chat_id: int, user_id: int) -> None:
+        """Remember that a user administers a group or channel, for their Mini App's list."""
+        await self._storage.remember_chat_admin(chat_id, user_id, self._clock())
+
+    async def no_longer_administering(self, chat_id: int, user_id: int) -> None:
+        """Telegram no longer lists the user among the chat's administrators."""
+        await self._storage.forget_chat_admin(chat_id, user_id)
+
+    async def administered_by(self, user_id: int, limit: int) -> list[Chat]:
+        """The groups and channels the user was last seen administering (ask Telegram again)."""
+        return await self._storage.chats_administered_by(user_id, limit)
 
     async def _stored(self, chat_id: int) -> Chat:
         stored = await self._storage.get_chat(chat_id)

@@ -1,14 +1,15 @@
 """GET /healthz and /metrics for operators, on WARTA_METRICS_PORT; off when it is not set.
 
 Both name the process's roles and id; health checks only what those roles do (a sender is not
-unhealthy because it polls nothing).
+unhealthy because it polls nothing). A process that has the readers' Mini App answers it here
+too, under /app/: with long polling this is its only HTTP server.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST
@@ -18,6 +19,9 @@ from bot.ops.heartbeat import Heartbeat
 from bot.ops.metrics import Metrics
 from bot.ops.serving import ServerLimits
 from storage import DATABASE_ERRORS, Storage, StorageClosedError
+
+if TYPE_CHECKING:
+    from bot.webapp.routes import MiniApp
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +47,11 @@ class MonitoringServer:
         self._heartbeat: Heartbeat | None = None
         self._runner: web.AppRunner | None = None
 
-    async def start(self, storage: Storage, heartbeat: Heartbeat) -> None:
-        """Listen on WARTA_LISTEN_ADDRESS:WARTA_METRICS_PORT, if a port is set."""
+    async def start(
+        self, storage: Storage, heartbeat: Heartbeat, webapp: MiniApp | None = None
+    ) -> None:
+        """Listen on WARTA_LISTEN_ADDRESS:WARTA_METRICS_PORT, if a port is set (with the Mini
+        App's page and API under /app/ when given)."""
         port = self._config.metrics_port
         if port is None:
             return
@@ -54,7 +61,10 @@ class MonitoringServer:
         app = web.Application()
         app.router.add_get("/healthz", self._health)
         app.router.add_get("/metrics", self._exposition)
-        runner = ServerLimits().runner(app)
+        limits = ServerLimits()
+        if webapp is not None:
+            webapp.add_routes(app, limits.body_seconds)
+        runner = limits.runner(app)
         await runner.setup()
         try:
             await web.TCPSite(runner, self._config.listen_address, port).start()

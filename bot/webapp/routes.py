@@ -3,11 +3,13 @@
 Every API request is refused (401) before its body or query is read unless its
 `Authorization: tma <initData>` header carries Telegram's signature made within a day; it acts
 only on the signed user's private chat or on a group or channel Telegram lists them as an
-administrator of, asked again on every request (403 otherwise).
+administrator of, asked again on every request (403 otherwise). The groups and channels offered
+are those the user was seen administering (bot.chats.registry), each confirmed with Telegram.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import json
@@ -23,8 +25,9 @@ from typing import Any
 from aiohttp import web
 from telegram import Bot, ChatMember
 from telegram.constants import ChatType
-from telegram.error import BadRequest, Forbidden
+from telegram.error import BadRequest, Forbidden, NetworkError
 
+from bot.chats.explain import Explainer
 from bot.chats.preferences import requested_changes, settings_of
 from bot.chats.registry import ChatRegistry
 from bot.chats.subscriptions import Subscriptions, split_region
@@ -37,7 +40,7 @@ from bot.topics.search import NewsSearch, SearchBusyError
 from bot.webapp.initdata import InitDataError, WebAppUser, verify
 from bot.webapp.preview import Preview, preview
 from storage import Storage
-from storage.models import Chat
+from storage.models import Chat, Narrowing
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +48,8 @@ PREFIX = "/app"
 MAX_BODY_BYTES = 64 * 1024
 PREVIEWS_PER_SECOND = 5
 ADMIN_STATUSES = frozenset({ChatMember.ADMINISTRATOR, ChatMember.OWNER})
+# Groups and channels offered to pick from, at most: each costs a getChatMember when listed.
+MAX_CHAT_CHOICES = 20
 # Only Warta's own origin and Telegram's script, and the page's own inline script (by its hash)
 # and style: a script slipped into the page some other way does not run.
 PAGE_POLICY = (
@@ -66,6 +71,7 @@ class MiniAppParts:
     chats: ChatRegistry
     gazetteer: Gazetteer
     search: NewsSearch
+    explainer: Explainer
     clock: Callable[[], float]
 
 
@@ -90,7 +96,7 @@ class PreviewRate:
 
 
 class MiniApp:
-    """The Mini App's page and API, added to the webhook's server."""
+    """The Mini App's page and API, added to the webhook's or the monitoring server."""
 
     def __init__(self, parts: MiniAppParts, bot: Bot, token: str, url: str) -> None:
         self._parts = parts
@@ -108,6 +114,7 @@ class MiniApp:
         api = f"{PREFIX}/api"
         routes: list[tuple[str, str, Callable[..., Awaitable[Any]]]] = [
             ("GET", "/state", self._state),
+            ("GET", "/chats", self._chats),
             ("POST", "/topics", self._add_topic),
             ("PUT", "/topics/{id:[0-9]+}", self._edit_topic),
             ("DELETE", "/topics/{id:[0-9]+}", self._remove_topic),
@@ -118,6 +125,7 @@ class MiniApp:
             ("POST", "/check", self._check),
             ("POST", "/preview", self._preview),
             ("PUT", "/settings", self._settings),
+            ("DELETE", "/narrowings/{id:[0-9]+}", self._undo_narrowing),
         ]
         for method, path, handler in routes:
             server.router.add_route(method, api + path, self._signed(handler))
@@ -185,9 +193,20 @@ class MiniApp:
         """Telegram's word, asked now, that the user administers the chat."""
         try:
             member = await self._bot.get_chat_member(chat_id, user_id)
-        except (BadRequest, Forbidden):
+        except (BadRequest, Forbidden):  # the chat is gone, or the bot is no longer in it
             return False
         return member.status in ADMIN_STATUSES
+
+    async def _still_administered(self, chat: Chat, user_id: int) -> bool:
+        """Whether to offer the chat: Telegram confirms it now; a chat it denies is forgotten,
+        one it could not be asked about this time is left out but kept."""
+        try:
+            confirmed = await self._administers(chat.id, user_id)
+        except NetworkError:
+            return False
+        if not confirmed:
+            await self._parts.chats.no_longer_administering(chat.id, user_id)
+        return confirmed
 
     async def _language(self, user: WebAppUser) -> str:
         own = await self._parts.storage.get_chat(user.id)
@@ -197,34 +216,71 @@ class MiniApp:
         """Everything the page shows for a chat, and the page's texts in the reader's language."""
         chat = await self._chat(user, body)
         language = await self._language(user)
-        own = await self._parts.storage.get_chat(user.id)
-        choices = [{"id": user.id, "title": user.first_name, "type": ChatType.PRIVATE}]
-        managed = await self._parts.chats.managed_channel(own) if own else None
-        if managed is not None:
-            choices.append({"id": managed.id, "title": managed.title, "type": managed.type})
+        narrowings = await self._parts.explainer.narrowings(chat.id)
         return {
             "chat": {"id": chat.id, "title": chat.title, "type": chat.type},
-            "chats": choices,
             "language": language,
             "texts": _page_texts(language),
             "limit": self._parts.subscriptions.limit,
-            "topics": await self._topics(chat, language),
+            "topics": await self._topics(chat, language, narrowings),
             "places": [
                 {"key": key, "name": shown}
                 for key, shown in await self._parts.subscriptions.followed(chat.id)
             ],
             "settings": settings_of(chat),
+            # A muted feed narrows the whole chat, not one topic.
+            "muted": await self._described([n for n in narrowings if n.topic_id is None], language),
         }
 
-    async def _topics(self, chat: Chat, language: str) -> list[dict[str, object]]:
+    async def _chats(self, _: web.Request, user: WebAppUser, body: dict[str, Any]) -> object:
+        """The chats to pick from: the user's own, and the groups and channels Telegram lists
+        them as administering now, among those they were seen administering."""
+        seen = await self._parts.chats.administered_by(user.id, MAX_CHAT_CHOICES)
+        confirmed = await asyncio.gather(*(self._still_administered(c, user.id) for c in seen))
+        choices = [{"id": user.id, "title": user.first_name, "type": ChatType.PRIVATE}]
+        choices += [
+            {"id": chat.id, "title": chat.title, "type": chat.type}
+            for chat, ok in zip(seen, confirmed, strict=True)
+            if ok
+        ]
+        return choices
+
+    async def _topics(
+        self, chat: Chat, language: str, narrowings: list[Narrowing]
+    ) -> list[dict[str, object]]:
         return [
             {
                 "id": topic.id,
                 "text": topic.label,
                 "reading": _reading(query, language) if query is not None else [],
+                "narrowings": await self._described(
+                    [n for n in narrowings if n.topic_id == topic.id], language
+                ),
             }
             for topic, query in await self._parts.subscriptions.topics(chat.id)
         ]
+
+    async def _described(
+        self, narrowings: list[Narrowing], language: str
+    ) -> list[dict[str, object]]:
+        """Narrowings as /list shows them, each with the id that undoes it."""
+        explainer = self._parts.explainer
+        return [
+            {"id": n.id, "text": plain_text(await explainer.describe(n, language))}
+            for n in narrowings
+        ]
+
+    async def _undo_narrowing(
+        self, request: web.Request, user: WebAppUser, body: dict[str, Any]
+    ) -> object:
+        """Undo one of the chat's narrowings, as /list's undo button does."""
+        chat = await self._chat(user, body)
+        narrowing_id = int(request.match_info["id"])
+        undone = await self._parts.explainer.undo(chat.id, narrowing_id)
+        if undone is None:
+            return _json({"error": "not found"}, 404)
+        described = await self._parts.explainer.describe(undone, await self._language(user))
+        return {"undone": plain_text(described)}
 
     async def _add_topic(self, _: web.Request, user: WebAppUser, body: dict[str, Any]) -> object:
         """Follow one topic (as /subscribe does): what was done, or why not."""

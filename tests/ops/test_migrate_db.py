@@ -32,6 +32,7 @@ TABLES = (
     "item_places",
     "topics",
     "chat_regions",
+    "chat_admins",
     "digests",
     "deliveries",
 )
@@ -62,6 +63,7 @@ async def fill(path: Path | str) -> None:
         await storage.add_topic(GROUP, "banjir serang", "banjir serang", NOW, region="Banten")
         await storage.add_topic(DAILY, "banjir", "banjir", NOW)
         await storage.follow_region(GROUP, "Banten", NOW)
+        await storage.remember_chat_admin(GROUP, READER, NOW)
         await storage.sync_feeds(
             [
                 FeedSeed("https://banten.example/rss", "ANTARA Banten", "Banten"),

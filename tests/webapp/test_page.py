@@ -20,6 +20,7 @@ from tests.webapp.helpers import READER, init_data
 
 TLS_PEM = Path(__file__).resolve().parents[1] / "data" / "tls" / "feeds-test.pem"
 TIMEOUT_MS = 30_000  # "hung", not a speed target
+GROUP = -1005301
 
 
 def loopback_tls() -> ssl.SSLContext:
@@ -44,6 +45,18 @@ async def follow_banjir_in_the_page(page: Any) -> None:
     assert await page.locator("#per-day li").count() == 1
     await page.get_by_role("button", name="Follow this topic").click()
     await page.locator("#topics li", has_text="banjir").wait_for(timeout=TIMEOUT_MS)
+
+
+async def follow_gempa_in_the_group(page: Any, warta: RunningBot) -> None:
+    """Switch the page to the group the reader administers and follow a topic there."""
+    await page.get_by_label("Alerts for").select_option(label="Warga Serang")
+    await page.locator("#no-topics").wait_for(timeout=TIMEOUT_MS)  # the group follows nothing
+    await page.get_by_role("textbox", name="Topic", exact=True).fill("gempa")
+    await page.get_by_role("button", name="Follow this topic").click()
+    await page.locator("#topics li", has_text="gempa").wait_for(timeout=TIMEOUT_MS)
+    storage = warta.services.storage
+    assert [topic.text for topic in await storage.list_topics(GROUP)] == ["gempa"]
+    assert [topic.text for topic in await storage.list_topics(READER)] == ["banjir"]
 
 
 async def controls_reached_by_tab(page: Any) -> tuple[set[str], set[str]]:
@@ -105,7 +118,10 @@ async def test_a_reader_shapes_a_topic_in_the_page_and_then_gets_its_alerts(
         chromium(executable) as browser,
     ):
         await warta.poll()
-        await warta.say(READER, "/start", language_code="en")
+        # The reader added the bot to a group they administer: the page offers it.
+        telegram.member_status.setdefault(GROUP, {})[READER] = "administrator"
+        telegram.bot_added_to(GROUP, "supergroup", "Warga Serang", user_id=READER)
+        await warta.say(READER, "/start", language_code="en")  # handled after the addition
         foreign: list[str] = []
         signed = init_data(telegram.token, language="en")
         light = await phone(browser, origin, signed, dark=False, foreign=foreign)
@@ -118,6 +134,7 @@ async def test_a_reader_shapes_a_topic_in_the_page_and_then_gets_its_alerts(
             "banjir"
         ]
         await next_story_reaches_the_chat(warta)
+        await follow_gempa_in_the_group(page, warta)
 
         assert await page.evaluate("() => document.documentElement.scrollWidth") <= 360
         wanted, reached = await controls_reached_by_tab(page)
