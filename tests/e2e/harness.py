@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import sys
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -93,6 +94,26 @@ def bot_environment(
     # Every feed at the one interval (a fixed schedule): the tests publish and wait for alerts.
     env.setdefault("WARTA_POLL_MAX_SECONDS", env["WARTA_POLL_SECONDS"])
     return env
+
+
+@contextlib.asynccontextmanager
+async def started_bot(
+    tmp_path: Path,
+    telegram: TelegramStandIn,
+    feeds_toml: Path,
+    extra: Mapping[str, str] = {},
+    *,
+    database: Path | str | None = None,
+) -> AsyncIterator[BotProcess]:
+    """`warta run` started as an operator would; killed at the end if the test left it running."""
+    environment = bot_environment(tmp_path, telegram, feeds_toml, extra, database=database)
+    process = BotProcess(tmp_path, environment, tmp_path / "bot.log")
+    await process.start()
+    try:
+        yield process
+    finally:
+        if process.process is not None:
+            await process.stop(signal.SIGKILL)
 
 
 def write_feeds_file(path: Path, feeds: FeedServer, entries: list[tuple[str, str, str]]) -> Path:

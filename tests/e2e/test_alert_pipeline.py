@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.standin import FeedServer, TelegramStandIn
-from tests.e2e.harness import BotProcess, bot_environment, write_feeds_file
+from tests.e2e.harness import BotProcess, started_bot, write_feeds_file
 from tests.factories import news
 from tests.inprocess import alert_texts
 
@@ -34,12 +34,8 @@ async def bot(
         feeds,
         [("ANTARA Banten", BANTEN, "Banten"), ("ANTARA Nasional", NASIONAL, "Nasional")],
     )
-    environment = bot_environment(tmp_path, telegram, feeds_toml, database=database)
-    process = BotProcess(tmp_path, environment, tmp_path / "bot.log")
-    await process.start()
-    yield process
-    if process.process is not None:
-        await process.stop(signal.SIGKILL)
+    async with started_bot(tmp_path, telegram, feeds_toml, database=database) as process:
+        yield process
 
 
 def sends_to(telegram: TelegramStandIn, chat_id: int) -> int:

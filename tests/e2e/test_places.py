@@ -3,14 +3,13 @@ followers of where it happens, and nobody else."""
 
 from __future__ import annotations
 
-import signal
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from bot.standin import FeedServer, TelegramStandIn
-from tests.e2e.harness import BotProcess, bot_environment, write_feeds_file
+from tests.e2e.harness import BotProcess, started_bot, write_feeds_file
 from tests.e2e.test_alert_pipeline import say, wait_for_poll
 from tests.factories import news
 from tests.inprocess import alert_texts, alert_titles
@@ -31,12 +30,8 @@ async def bot(
     feeds_toml = write_feeds_file(
         tmp_path / "feeds.toml", feeds, [("ANTARA Nasional", NASIONAL, "Nasional")]
     )
-    environment = bot_environment(tmp_path, telegram, feeds_toml, database=database)
-    process = BotProcess(tmp_path, environment, tmp_path / "bot.log")
-    await process.start()
-    yield process
-    if process.process is not None:
-        await process.stop(signal.SIGKILL)
+    async with started_bot(tmp_path, telegram, feeds_toml, database=database) as process:
+        yield process
 
 
 async def test_a_national_story_reaches_the_followers_of_where_it_happens(

@@ -4,14 +4,13 @@
 from __future__ import annotations
 
 import re
-import signal
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from bot.standin import FeedServer, TelegramStandIn
-from tests.e2e.harness import BotProcess, bot_environment, write_feeds_file
+from tests.e2e.harness import BotProcess, started_bot, write_feeds_file
 from tests.e2e.test_alert_pipeline import say, wait_for_poll
 from tests.factories import news
 from tests.inprocess import alert_titles
@@ -34,12 +33,8 @@ async def bot(
     feeds_toml = write_feeds_file(
         tmp_path / "feeds.toml", feeds, [("ANTARA Nasional", NASIONAL, "Nasional")]
     )
-    environment = bot_environment(tmp_path, telegram, feeds_toml, database=database)
-    process = BotProcess(tmp_path, environment, tmp_path / "bot.log")
-    await process.start()
-    yield process
-    if process.process is not None:
-        await process.stop(signal.SIGKILL)
+    async with started_bot(tmp_path, telegram, feeds_toml, database=database) as process:
+        yield process
 
 
 async def test_a_topic_finds_its_word_forms_and_a_name_its_spellings(

@@ -11,7 +11,7 @@ import pytest
 
 from bot.standin import FeedServer, TelegramStandIn
 from storage import Storage
-from tests.e2e.harness import ADMIN_ID, BotProcess, bot_environment, write_feeds_file
+from tests.e2e.harness import ADMIN_ID, BotProcess, started_bot, write_feeds_file
 from tests.inprocess import confirmation, current_text, received
 
 READERS = list(range(700_001, 700_301))
@@ -30,12 +30,10 @@ async def bot(
         await storage.register_chat(chat_id, "private", "Pembaca", time.time())
     await storage.close()
     feeds_toml = write_feeds_file(tmp_path / "feeds.toml", feeds, [("Banten", "/banten.xml", "")])
-    env = bot_environment(tmp_path, telegram, feeds_toml, {"WARTA_POLL_SECONDS": "3600"})
-    process = BotProcess(tmp_path, env, tmp_path / "bot.log")
-    await process.start()
-    yield process
-    if process.process is not None:
-        await process.stop(signal.SIGKILL)
+    async with started_bot(
+        tmp_path, telegram, feeds_toml, {"WARTA_POLL_SECONDS": "3600"}
+    ) as process:
+        yield process
 
 
 async def test_a_broadcast_killed_half_way_resumes_after_restart(
