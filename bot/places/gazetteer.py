@@ -94,6 +94,12 @@ class Cues:
     institution_heads: frozenset[str]
     # Words before a name that say the text speaks of the place, not that it happens there.
     mention_before: frozenset[str]
+    # Words before a name that make it the home of the people named ("warga Garut").
+    resident_before: frozenset[str]
+    # Words before a name that say the story happens there ("di Malaysia").
+    locative_before: frozenset[str]
+    # Titles before a person's given name ("Irjen Teddy Minahasa").
+    person_titles: frozenset[str]
     # Words a headline that capitalises every word still writes in lower case (not folded).
     title_lowercase: frozenset[str]
     # Every word that narrows a name to one kind of place.
@@ -135,11 +141,13 @@ class Gazetteer:
     def lookup(self, name: str) -> list[Place]:
         """The places a name or short form stands for ("Kota Bogor", "Malut", "Malang")."""
         kind: Kind | None = None
-        for prefix, prefix_kind in _PREFIXES:
-            if name.casefold().startswith(prefix.casefold()) and fold(name) not in self.names:
-                name, kind = name[len(prefix) :], prefix_kind
-                break
         entry = self.names.get(fold(name))
+        if entry is None:  # "Kota Bogor": the name without its prefix, of that kind
+            lowered = name.casefold()
+            for prefix, prefix_kind in _PREFIXES:
+                if lowered.startswith(prefix.casefold()):
+                    entry, kind = self.names.get(fold(name[len(prefix) :])), prefix_kind
+                    break
         if entry is None or entry.source == "not a place":
             return []
         found = [self.places[code] for code in entry.codes]
@@ -281,6 +289,9 @@ def _cues(curated: Mapping[str, Any]) -> Cues:
         street_before=_folded(curated["street_before"]),
         institution_heads=_folded(curated["institution_heads"]),
         mention_before=_folded(curated.get("mention_before", [])),
+        resident_before=_folded(curated["resident_before"]),
+        locative_before=_folded(curated["locative_before"]),
+        person_titles=_folded(curated["person_titles"]),
         title_lowercase=frozenset(curated.get("title_lowercase", [])),
         qualifiers=_folded(
             [*curated["regency_before"], *curated["city_before"], *curated["province_before"]]
@@ -290,6 +301,7 @@ def _cues(curated: Mapping[str, Any]) -> Cues:
                 *curated["origin_before"],
                 *curated["organisation_before"],
                 *curated["street_before"],
+                *curated["resident_before"],
                 "dari",
             ]
         ),
@@ -305,6 +317,7 @@ def _automaton(names: Mapping[str, Name]) -> Any:
     """An Aho-Corasick automaton over the folded names, each after a space (a word's start)."""
     automaton = ahocorasick.Automaton()
     for key, name in names.items():
-        automaton.add_word(" " + key, (" " + key, name))
+        # The value carries the key's length less one: a match's start is its end less that.
+        automaton.add_word(" " + key, (len(key), name))
     automaton.make_automaton()
     return automaton

@@ -5,6 +5,10 @@ text (lower case, every non-word character a space, so offsets stay the text's o
 found is then weighed by its neighbours (bot/places/rules.py); last, the names of a kota and a
 kabupaten, or of places in two provinces, are settled by the other places of the text. A
 kabupaten/kota also places its province.
+
+Of a fetched article only the lead is read (`ARTICLE_LEAD_CHARS`): news says where in its
+dateline and first paragraphs; a place first named further down is most often background (an
+earlier flood elsewhere, a speaker's office, a comparison), not where the story happens.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.places.gazetteer import Gazetteer
+from bot.places.gazetteer import Gazetteer, fold
 from bot.places.rules import NOT_A_PLACE, Found, judge, plain, word_before
 
 # Punctuation and spaces as one separator, a space (offsets stay the text's own); line ends stay,
@@ -30,10 +34,16 @@ _FOLD = str.maketrans(
 )
 # "SORONG, ANTARA -", "JAKARTA, KOMPAS.com —", "Sorong (ANTARA) -": a place in capitals, then
 # the outlet; "Liputan6.com, Garut -": the outlet, then the place.
+# The characters of an article read for places: the dateline and about the first three
+# paragraphs of an Indonesian news story (the title and the teaser are read whole).
+ARTICLE_LEAD_CHARS = 1000
 _DATELINE = re.compile(
     r"\s*(?:(?P<caps>[A-Z][A-Z.'\- ]{1,40}?)\s*[,(]\s*[^\n]{0,40}?\s[-\u2013\u2014]"
     r"|[\w.]+\.(?:com|id|net|co)\s*,\s*(?P<after>[A-Z][\w.'\- ]{1,40}?)\s*[-\u2013\u2014])"
 )
+
+
+_RESIDENTS_ELSEWHERE = "where the people named live; the story happens elsewhere"
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +82,7 @@ def read_places(
     gazetteer: Gazetteer, *, title: str, teaser: str = "", article: str = ""
 ) -> Reading:
     """The places of an item, and the names found that placed nothing, with reasons."""
-    text = "\n".join(part for part in (title, teaser, article) if part)
+    text = "\n".join(part for part in (title, teaser, _lead(article)) if part)
     datelines = _datelines(text)
     passed: list[PassedOver] = []
     taken: list[Found] = []
@@ -82,9 +92,11 @@ def read_places(
     # elsewhere a repeat could only place what it already placed (long articles repeat names).
     taken_names: set[int] = set()
     qualifiers = gazetteer.cues.qualifiers
+    abroad: list[Found] = []
     for index, item in enumerate(found):
         if not item.name.codes:  # a foreign place or a thing's name, wherever it stands
             passed.append(PassedOver(item.written, NOT_A_PLACE))
+            abroad.append(item)
             continue
         if id(item.name) in taken_names and word_before(spaced, item.start) not in qualifiers:
             continue
@@ -99,8 +111,55 @@ def read_places(
             taken_names.add(id(item.name))
         else:
             passed.append(PassedOver(item.written, reason))
+    if any(item.resident for item in taken):
+        taken = _without_residents(gazetteer, spaced, taken, abroad, passed)
     located = _settle(gazetteer, taken, passed)
     return Reading(tuple(located), tuple(passed))
+
+
+def _without_residents(
+    gazetteer: Gazetteer,
+    spaced: str,
+    taken: list[Found],
+    abroad: list[Found],
+    passed: list[PassedOver],
+) -> list[Found]:
+    """The names taken, less the homes of people ("warga Garut") whom the text places
+    elsewhere: abroad ("di Malaysia"), or in a place neither inside nor around their home."""
+    cues = gazetteer.cues
+    places = gazetteer.places
+    there = [
+        item
+        for item in (*taken, *abroad)
+        if not item.resident and word_before(spaced, item.start) in cues.locative_before
+    ]
+    if not there:
+        return taken
+    overseas = any(not item.codes and fold(item.written) in gazetteer.foreign for item in there)
+    elsewhere = {code for item in there for code in item.codes}
+    kept = []
+    for item in taken:
+        if item.resident:
+            home = set(item.codes)
+            around = {places[code].province_code for code in home} | home
+            inside = {places[code].province_code for code in elsewhere} | elsewhere
+            if overseas or not (elsewhere & around or home & inside):
+                passed.append(PassedOver(item.written, _RESIDENTS_ELSEWHERE))
+                continue
+        kept.append(item)
+    return kept
+
+
+def _lead(article: str) -> str:
+    """The article's first `ARTICLE_LEAD_CHARS` characters, cut after a sentence or a word (a
+    name cut in two could read as another: "Bandung" of "Bandung Barat")."""
+    limit = ARTICLE_LEAD_CHARS
+    if len(article) <= limit:
+        return article
+    cut = max(article.rfind(". ", 0, limit), article.rfind("\n", 0, limit))
+    if cut < limit // 2:
+        cut = article.rfind(" ", 0, limit)
+    return article[: cut + 1] if cut > 0 else article[:limit]
 
 
 def _datelines(text: str) -> list[tuple[int, int]]:
@@ -119,17 +178,18 @@ def _datelines(text: str) -> list[tuple[int, int]]:
 def _found(gazetteer: Gazetteer, text: str) -> list[Found]:
     """The names in the text, the longest where two overlap, in the order of the text."""
     # Keys begin with a space, so only a word's start can begin a name: one space in front
-    # shifts every offset by one, which `end - len(key) + 1` takes back.
+    # shifts every offset by one, which taking the name's own length (less its space) takes back.
     folded = " " + _folded(text)
     last = len(folded) - 1
     candidates = []
-    for end, (key, name) in gazetteer.automaton.iter(folded):
+    for end, (length, name) in gazetteer.automaton.iter(folded):
         if end == last or not folded[end + 1].isalnum():
-            candidates.append((end - len(key) + 1, end, name))
-    candidates.sort(key=lambda found: (found[0], -found[1]))
+            candidates.append((end - length, -end, name))
+    candidates.sort()  # by start, the longest first (two names never share start and end)
     chosen: list[Found] = []
     reach = 0
-    for start, end, name in candidates:
+    for start, negated_end, name in candidates:
+        end = -negated_end
         if start >= reach:
             chosen.append(Found(name, start, end, text[start:end]))
             reach = end
