@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from typing import Any, Literal
 
@@ -37,6 +37,12 @@ _RANK: dict[Source, int] = {
     "not a place": 4,
 }
 
+
+# A verb two words before a name, with the word between, that makes the name a person's
+# origin: "berasal dari Garut", "lahir di Tulungagung".
+ORIGIN_VERBS = frozenset(
+    {("berasal", "dari"), ("lahir", "di"), ("dilahirkan", "di"), ("dibesarkan", "di")}
+)
 
 # The curated lists of names, and what each is.
 _CURATED: tuple[tuple[Source, str], ...] = (
@@ -70,13 +76,14 @@ class Name:
     exact: bool = False
     not_before: frozenset[str] = frozenset()
     not_after: frozenset[str] = frozenset()
-    # One place's name that needs no cue and no exact writing: the locator's common case,
-    # worked out once here rather than at every name found.
-    plain: bool = field(init=False, compare=False)
-
-    def __post_init__(self) -> None:
-        plain = len(self.codes) == 1 and not (self.needs_cue or self.exact)
-        object.__setattr__(self, "plain", plain)
+    # A name that needs no cue and no exact writing: the locator's common case, worked out
+    # once here rather than at every name found. Written with no word around it that a rule
+    # reads, it places `plain_codes`: its codes, or a province's alone where the name is also
+    # its capital's (Jambi). `pair`: a kota and a kabupaten; `shared`: places of two provinces.
+    plain: bool = field(default=False, compare=False)
+    plain_codes: tuple[str, ...] = field(default=(), compare=False)
+    pair: bool = field(default=False, compare=False)
+    shared: bool = field(default=False, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +107,8 @@ class Cues:
     locative_before: frozenset[str]
     # Titles before a person's given name ("Irjen Teddy Minahasa").
     person_titles: frozenset[str]
+    # Words after a name that make it an event's ("Jakarta Fair").
+    event_after: frozenset[str]
     # Words a headline that capitalises every word still writes in lower case (not folded).
     title_lowercase: frozenset[str]
     # Every word that narrows a name to one kind of place.
@@ -107,6 +116,10 @@ class Cues:
     # Every word before a name that any rule reads (a name after none of them, of one place,
     # is that place: the common case, decided without the rules).
     read_before: frozenset[str]
+    # The same, two words before a name ("asal Kabupaten Garut", "lahir di Garut").
+    read_two_before: frozenset[str]
+    # The same, right after a name.
+    read_after: frozenset[str]
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -197,6 +210,9 @@ def build_gazetteer(upstream: Mapping[str, Any], curated: Mapping[str, Any]) -> 
         names[fold(written)] = Name(written, (), "not a place")
     for entry in curated.get("words", []):
         _mark_word(names, entry)
+    for key, name in names.items():
+        if name.codes and not (name.needs_cue or name.exact):
+            names[key] = _plain(places, name)
     topic_places = _folded(curated.get("topic_places", []))
     if not all(names[key].needs_cue for key in topic_places if key in names):
         raise ValueError("curated.toml: a topic place that is not among the words")
@@ -210,6 +226,18 @@ def build_gazetteer(upstream: Mapping[str, Any], curated: Mapping[str, Any]) -> 
         twinned=_twinned(places, names),
         automaton=_automaton(names),
     )
+
+
+def _plain(places: Mapping[str, Place], name: Name) -> Name:
+    """The name with what it places where no word around it says more (see `Name.plain`)."""
+    codes = name.codes
+    provinces = tuple(sorted(code for code in codes if places[code].kind == "province"))
+    if provinces:  # a province's name that is also its capital's: the province
+        codes = provinces
+    regions = {places[code].province_code for code in codes}
+    shared = len(codes) > 1 and len(regions) > 1
+    pair = len(codes) > 1 and not shared
+    return replace(name, plain=True, plain_codes=codes, pair=pair, shared=shared)
 
 
 def _twinned(places: Mapping[str, Place], names: Mapping[str, Name]) -> frozenset[str]:
@@ -292,6 +320,7 @@ def _cues(curated: Mapping[str, Any]) -> Cues:
         resident_before=_folded(curated["resident_before"]),
         locative_before=_folded(curated["locative_before"]),
         person_titles=_folded(curated["person_titles"]),
+        event_after=_folded(curated["event_after"]),
         title_lowercase=frozenset(curated.get("title_lowercase", [])),
         qualifiers=_folded(
             [*curated["regency_before"], *curated["city_before"], *curated["province_before"]]
@@ -302,9 +331,20 @@ def _cues(curated: Mapping[str, Any]) -> Cues:
                 *curated["organisation_before"],
                 *curated["street_before"],
                 *curated["resident_before"],
+                *curated["regency_before"],
+                *curated["city_before"],
+                *curated["province_before"],
                 "dari",
             ]
         ),
+        read_two_before=_folded(
+            [
+                *curated["origin_before"],
+                *curated["resident_before"],
+                *(verb for verb, _ in ORIGIN_VERBS),
+            ]
+        ),
+        read_after=_folded([*curated["organisation_after"], *curated["event_after"]]),
     )
 
 

@@ -43,7 +43,7 @@ _DATELINE = re.compile(
 )
 
 
-_RESIDENTS_ELSEWHERE = "where the people named live; the story happens elsewhere"
+_RESIDENTS_ELSEWHERE = "the home of the people or the event named; the story happens elsewhere"
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +101,9 @@ def read_places(
         if id(item.name) in taken_names and word_before(spaced, item.start) not in qualifiers:
             continue
         if plain(gazetteer, spaced, found, index, datelines):
-            item.codes, item.cue = item.name.codes, item.name.source
+            name = item.name
+            item.codes, item.cue = name.plain_codes, name.source
+            item.pair, item.shared = name.pair, name.shared
             taken.append(item)
             taken_names.add(id(item.name))
             continue
@@ -124,8 +126,9 @@ def _without_residents(
     abroad: list[Found],
     passed: list[PassedOver],
 ) -> list[Found]:
-    """The names taken, less the homes of people ("warga Garut") whom the text places
-    elsewhere: abroad ("di Malaysia"), or in a place neither inside nor around their home."""
+    """The names taken, less the homes of people or events ("warga Garut", "Jakarta Fair")
+    that the text places elsewhere: abroad ("di Malaysia"), or in a place neither inside nor
+    around their home."""
     cues = gazetteer.cues
     places = gazetteer.places
     there = [

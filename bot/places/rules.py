@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.places.gazetteer import Gazetteer, Name, fold
+from bot.places.gazetteer import ORIGIN_VERBS, Gazetteer, Name, fold
 
 _NEXT_WORD = re.compile(r"([\W_]*)([^\W_]+)")
 _LOOK_BACK = 60
@@ -19,12 +19,6 @@ _LOOK_BACK = 60
 # together ("Kuningan, Jakarta Selatan", "Batang, Jawa Tengah").
 _NEAR = 3
 _LIST_WORDS = frozenset({"dan", "serta", "hingga", "sampai", "atau"})
-# A verb two words before a name, with the word between, that makes the name a person's
-# origin: "berasal dari Garut", "lahir di Tulungagung".
-_ORIGIN_VERBS = frozenset(
-    {("berasal", "dari"), ("lahir", "di"), ("dilahirkan", "di"), ("dibesarkan", "di")}
-)
-_ORIGIN_VERB_WORDS = frozenset(verb for verb, _ in _ORIGIN_VERBS)
 NOT_A_PLACE = "a foreign place, or the name of something else"
 
 
@@ -71,9 +65,9 @@ def plain(
     before = words[-1] if words else ""
     if before[:1].isupper() or before.lower() in gazetteer.cues.read_before:
         return False
-    if len(words) > 1 and words[-2].lower() in _ORIGIN_VERB_WORDS:
+    if len(words) > 1 and words[-2].lower() in gazetteer.cues.read_two_before:
         return False
-    if _word_after(spaced, item.end) in gazetteer.cues.organisation_after:
+    if _word_after(spaced, item.end) in gazetteer.cues.read_after:
         return False
     return not datelines or not any(start <= item.start < end for start, end in datelines)
 
@@ -109,7 +103,12 @@ def judge(
     settled = _province_after(gazetteer, text, item, following)
     if name.needs_cue and not (before in cues.before or in_dateline or settled):
         return "also a word or a name: no cue says it is the place"
-    item.resident = before in cues.resident_before
+    # The home of the people or the event named ("warga Garut", "warga Kota Bekasi",
+    # "Jakarta Fair"): dropped where the text places the story elsewhere.
+    resident = before in cues.resident_before or after in cues.event_after
+    if before in cues.qualifiers and len(words) > 1:
+        resident = resident or words[-2].lower() in cues.resident_before
+    item.resident = resident
     codes = _qualified(gazetteer, name.codes, before)
     item.cue = _cue(item, before, in_dateline, settled, codes != name.codes)
     if codes == name.codes:
@@ -155,7 +154,9 @@ def _not_the_place(
     before2 = words[-2].lower() if len(words) > 1 else ""
     if after in name.not_before or before in name.not_after:
         return f"a word here ({before} {item.written} {after})".replace("  ", " ").strip()
-    if before in cues.origin_before or (before2, before) in _ORIGIN_VERBS:
+    if before in cues.qualifiers and before2 in cues.origin_before:
+        before = before2  # "asal Kabupaten Garut"
+    if before in cues.origin_before or (before2, before) in ORIGIN_VERBS:
         return "a person's origin"
     if before in cues.organisation_before or after in cues.organisation_after:
         return "the name of an organisation, club, product or culture"

@@ -137,12 +137,12 @@ def test_an_article_is_read_for_places_in_its_lead(gazetteer: Gazetteer) -> None
         (
             "Warga Indramayu disekap majikan di Malaysia",
             [],
-            ("Indramayu", "where the people named live; the story happens elsewhere"),
+            ("Indramayu", "the home of the people or the event named; the story happens elsewhere"),
         ),
         (
             "Mahasiswa Papua di Surabaya gelar aksi damai",
             ["35", "35.78"],
-            ("Papua", "where the people named live; the story happens elsewhere"),
+            ("Papua", "the home of the people or the event named; the story happens elsewhere"),
         ),
         (
             "Ia lahir di Tulungagung, kini menetap di Surabaya",
