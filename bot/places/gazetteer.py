@@ -109,6 +109,8 @@ class Cues:
     person_titles: frozenset[str]
     # Words after a name that make it an event's ("Jakarta Fair").
     event_after: frozenset[str]
+    # Words between an origin's word and the name, the qualifiers too ("asal Kota Bogor").
+    origin_between: frozenset[str]
     # Words a headline that capitalises every word still writes in lower case (not folded).
     title_lowercase: frozenset[str]
     # Every word that narrows a name to one kind of place.
@@ -321,6 +323,14 @@ def _cues(curated: Mapping[str, Any]) -> Cues:
         locative_before=_folded(curated["locative_before"]),
         person_titles=_folded(curated["person_titles"]),
         event_after=_folded(curated["event_after"]),
+        origin_between=_folded(
+            [
+                *curated["origin_between"],
+                *curated["regency_before"],
+                *curated["city_before"],
+                *curated["province_before"],
+            ]
+        ),
         title_lowercase=frozenset(curated.get("title_lowercase", [])),
         qualifiers=_folded(
             [*curated["regency_before"], *curated["city_before"], *curated["province_before"]]

@@ -154,8 +154,8 @@ def _not_the_place(
     before2 = words[-2].lower() if len(words) > 1 else ""
     if after in name.not_before or before in name.not_after:
         return f"a word here ({before} {item.written} {after})".replace("  ", " ").strip()
-    if before in cues.qualifiers and before2 in cues.origin_before:
-        before = before2  # "asal Kabupaten Garut"
+    if before in cues.origin_between and before2 in cues.origin_before:
+        before = before2  # "asal Kabupaten Garut", "perantau asli Padang"
     if before in cues.origin_before or (before2, before) in ORIGIN_VERBS:
         return "a person's origin"
     if before in cues.organisation_before or after in cues.organisation_after:
