@@ -156,6 +156,9 @@ class Gazetteer:
     def lookup(self, name: str) -> list[Place]:
         """The places a name or short form stands for ("Kota Bogor", "Malut", "Malang")."""
         kind: Kind | None = None
+        if name.isascii() and name.isalpha():  # one plain word ("Nasional", "Garut")
+            entry = self.names.get(name.lower())
+            return [] if entry is None or not entry.codes else self._places_of(entry.codes, None)
         entry = self.names.get(fold(name))
         if entry is None:  # "Kota Bogor": the name without its prefix, of that kind
             lowered = name.casefold()
@@ -165,7 +168,11 @@ class Gazetteer:
                     break
         if entry is None or entry.source == "not a place":
             return []
-        found = [self.places[code] for code in entry.codes]
+        return self._places_of(entry.codes, kind)
+
+    def _places_of(self, codes: tuple[str, ...], kind: Kind | None) -> list[Place]:
+        """The places of these codes, of one kind if given."""
+        found = [self.places[code] for code in codes]
         return [place for place in found if kind is None or place.kind == kind]
 
     def provinces(self) -> list[Place]:

@@ -27,16 +27,11 @@ _SEPARATORS = str.maketrans(
         " ",
     )
 )
-# The same, and every letter in lower case, every line end a space: the text the automaton
-# reads. Letters beyond ASCII are lowered apart (`_folded`), keeping offsets exact.
-_FOLD = str.maketrans(
-    {**_SEPARATORS, ord("\n"): " ", **{ord(c): c.lower() for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"}}
-)
 # "SORONG, ANTARA -", "JAKARTA, KOMPAS.com —", "Sorong (ANTARA) -": a place in capitals, then
 # the outlet; "Liputan6.com, Garut -": the outlet, then the place.
-# The characters of an article read for places: the dateline and about the first three
+# The characters of an article read for places: the dateline and the first two or three
 # paragraphs of an Indonesian news story (the title and the teaser are read whole).
-ARTICLE_LEAD_CHARS = 1000
+ARTICLE_LEAD_CHARS = 800
 _DATELINE = re.compile(
     r"\s*(?:(?P<caps>[A-Z][A-Z.'\- ]{1,40}?)\s*[,(]\s*[^\n]{0,40}?\s[-\u2013\u2014]"
     r"|[\w.]+\.(?:com|id|net|co)\s*,\s*(?P<after>[A-Z][\w.'\- ]{1,40}?)\s*[-\u2013\u2014])"
@@ -87,7 +82,7 @@ def read_places(
     passed: list[PassedOver] = []
     taken: list[Found] = []
     spaced = text.translate(_SEPARATORS)
-    found = _found(gazetteer, text)
+    found = _found(gazetteer, text, spaced)
     # A name taken once is judged again only where a qualifier may narrow it ("Kota Bekasi"):
     # elsewhere a repeat could only place what it already placed (long articles repeat names).
     taken_names: set[int] = set()
@@ -170,6 +165,10 @@ def _datelines(text: str) -> list[tuple[int, int]]:
     spans = []
     start = 0
     for line in text.split("\n"):
+        # A dateline ends in a dash: a line without one is passed without the expression.
+        if "-" not in line and "\u2013" not in line and "\u2014" not in line:
+            start += len(line) + 1
+            continue
         match = _DATELINE.match(line)
         if match is not None:
             group = "caps" if match.group("caps") else "after"
@@ -178,11 +177,12 @@ def _datelines(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _found(gazetteer: Gazetteer, text: str) -> list[Found]:
-    """The names in the text, the longest where two overlap, in the order of the text."""
+def _found(gazetteer: Gazetteer, text: str, spaced: str) -> list[Found]:
+    """The names in the text (`spaced`: the same, separators as spaces), the longest where two
+    overlap, in the order of the text."""
     # Keys begin with a space, so only a word's start can begin a name: one space in front
     # shifts every offset by one, which taking the name's own length (less its space) takes back.
-    folded = " " + _folded(text)
+    folded = " " + _folded(spaced)
     last = len(folded) - 1
     candidates = []
     for end, (length, name) in gazetteer.automaton.iter(folded):
@@ -199,11 +199,12 @@ def _found(gazetteer: Gazetteer, text: str) -> list[Found]:
     return chosen
 
 
-def _folded(text: str) -> str:
-    """The text in lower case, separators and line ends as spaces, offsets kept."""
-    folded = text.translate(_FOLD)
+def _folded(spaced: str) -> str:
+    """The text, its separators already spaces, in lower case and line ends as spaces, offsets
+    kept."""
+    folded = spaced.replace("\n", " ")
     if folded.isascii():
-        return folded
+        return folded.lower()
     lowered = folded.lower()
     if len(lowered) != len(folded):  # a letter whose lower case is longer: keep offsets exact
         lowered = "".join(char.lower()[:1] for char in folded)
