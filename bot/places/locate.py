@@ -7,7 +7,7 @@ kabupaten, or of places in two provinces, are settled by the other places of the
 kabupaten/kota also places its province.
 
 Of a fetched article only the lead is read (`ARTICLE_LEAD_CHARS`): news says where in its
-dateline and first paragraphs; a place first named further down is most often background (an
+dateline and lead paragraph; a place first named further down is most often background (an
 earlier flood elsewhere, a speaker's office, a comparison), not where the story happens.
 """
 
@@ -29,9 +29,9 @@ _SEPARATORS = str.maketrans(
 )
 # "SORONG, ANTARA -", "JAKARTA, KOMPAS.com —", "Sorong (ANTARA) -": a place in capitals, then
 # the outlet; "Liputan6.com, Garut -": the outlet, then the place.
-# The characters of an article read for places: the dateline and the first two or three
-# paragraphs of an Indonesian news story (the title and the teaser are read whole).
-ARTICLE_LEAD_CHARS = 800
+# The characters of an article read for places: the dateline and the lead paragraph of an
+# Indonesian news story, which says where (the title and the teaser are read whole).
+ARTICLE_LEAD_CHARS = 500
 _DATELINE = re.compile(
     r"\s*(?:(?P<caps>[A-Z][A-Z.'\- ]{1,40}?)\s*[,(]\s*[^\n]{0,40}?\s[-\u2013\u2014]"
     r"|[\w.]+\.(?:com|id|net|co)\s*,\s*(?P<after>[A-Z][\w.'\- ]{1,40}?)\s*[-\u2013\u2014])"
