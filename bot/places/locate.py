@@ -27,17 +27,16 @@ _SEPARATORS = str.maketrans(
         " ",
     )
 )
-# "SORONG, ANTARA -", "JAKARTA, KOMPAS.com —", "Sorong (ANTARA) -": a place in capitals, then
-# the outlet; "Liputan6.com, Garut -": the outlet, then the place.
 # The characters of an article read for places: the dateline and the lead paragraph of an
 # Indonesian news story, which says where (the title and the teaser are read whole).
 ARTICLE_LEAD_CHARS = 500
+# "SORONG, ANTARA -", "JAKARTA, KOMPAS.com —", "Sorong (ANTARA) -": a place in capitals, then
+# the outlet; "Liputan6.com, Garut -": the outlet, then the place.
 _DATELINE = re.compile(
     r"\s*(?:(?P<caps>[A-Z][A-Z.'\- ]{1,40}?)\s*[,(]\s*[^\n]{0,40}?\s[-\u2013\u2014]"
     r"|[\w.]+\.(?:com|id|net|co)\s*,\s*(?P<after>[A-Z][\w.'\- ]{1,40}?)\s*[-\u2013\u2014])"
 )
-
-
+# Why a resident's or an event's home ("warga Garut", "Jakarta Fair") placed nothing.
 _RESIDENTS_ELSEWHERE = "the home of the people or the event named; the story happens elsewhere"
 
 
@@ -126,14 +125,15 @@ def _without_residents(
     around their home."""
     cues = gazetteer.cues
     places = gazetteer.places
+    foreign = [item for item in abroad if fold(item.written) in gazetteer.foreign]
     there = [
         item
-        for item in (*taken, *abroad)
+        for item in (*taken, *foreign)  # not a thing's name ("menabung di Bank Jatim")
         if not item.resident and word_before(spaced, item.start) in cues.locative_before
     ]
     if not there:
         return taken
-    overseas = any(not item.codes and fold(item.written) in gazetteer.foreign for item in there)
+    overseas = any(not item.codes for item in there)
     elsewhere = {code for item in there for code in item.codes}
     kept = []
     for item in taken:

@@ -36,8 +36,8 @@ class Found:
     pair: bool = False
     # Places in two provinces: settled by the other places of the text, or dropped.
     shared: bool = False
-    # The home of the people named ("warga Garut"): dropped where the text places the story
-    # in another place.
+    # The home of the people or the event named ("warga Garut", "Jakarta Fair"): dropped where
+    # the text places the story in another place.
     resident: bool = False
 
 

@@ -169,6 +169,8 @@ def test_the_guide_s_traps_place_nothing(
 
 def test_a_resident_s_home_counts_when_the_story_is_there(gazetteer: Gazetteer) -> None:
     assert codes(gazetteer, "Warga Garut keluhkan jalan rusak") == ["32", "32.05"]
+    # A thing's name after "di" places the story nowhere else.
+    assert codes(gazetteer, "Warga Garut menabung di Bank Jatim") == ["32", "32.05"]
     # Another place of the same province around it keeps it: the province holds both.
     assert codes(gazetteer, "Warga Papua Barat Daya sambut presiden di Sorong") == [
         "96",
