@@ -7,7 +7,8 @@ With --locate-pairs, it also times what locating adds to matching, as the poller
 N interleaved pairs, old (prepare the document, match) and new (locate the item as the poller
 does, then prepare and match) alternating every 25 items, on the generated teasers and on
 4,000-character bodies; the figure is the median over the pairs of (new - old) CPU time per
-item.
+item. Locating is also timed where it runs within new, between two items' matching (the
+caches as cold as the poller leaves them), which the difference confirms with less noise.
 
      python bench/bench_match.py --pairs 5 [--words 3500]: what the word-form and spelling rules
      cost, old (without them) and new (with them) built and matched in turn
@@ -418,18 +419,19 @@ _TURN = 25
 
 def one_pair(
     index: TopicIndex, gazetteer: Gazetteer, items: list[Item], body: bool
-) -> tuple[float, float]:
-    """CPU ms per item of old and of new over `items`, the two alternating turn by turn."""
-    old = new = 0.0
+) -> tuple[float, float, float]:
+    """CPU ms per item of old and of new over `items`, the two alternating turn by turn, and
+    of locating alone within new."""
+    old = new = locating = 0.0
     for start in range(0, len(items), _TURN):
         turn = items[start : start + _TURN]
         began = time.process_time()
         prepare_old(index, turn)
         middle = time.process_time()
-        prepare_new(index, gazetteer, turn, body)
+        locating += prepare_new(index, gazetteer, turn, body)
         old += middle - began
         new += time.process_time() - middle
-    return old * 1000 / len(items), new * 1000 / len(items)
+    return old * 1000 / len(items), new * 1000 / len(items), locating * 1000 / len(items)
 
 
 def prepare_old(index: TopicIndex, items: list[Item]) -> None:
@@ -438,14 +440,20 @@ def prepare_old(index: TopicIndex, items: list[Item]) -> None:
         index.match(prepare_document(item.title, item.text, _REGION))
 
 
-def prepare_new(index: TopicIndex, gazetteer: Gazetteer, items: list[Item], body: bool) -> None:
+def prepare_new(index: TopicIndex, gazetteer: Gazetteer, items: list[Item], body: bool) -> float:
     """The poller's prepare step with locating: the item's places, then the document, matched.
+    Returns the CPU seconds locating took, timed where it runs (between two items' matching,
+    as in the poller: a figure the old/new difference confirms, with far less noise).
 
     A body is located as a fetched article; a teaser as the teaser."""
+    locating = 0.0
     for item in items:
         teaser, article = ("", item.text) if body else (item.text, "")
+        began = time.process_time()
         places_of_item(gazetteer, _REGION, title=item.title, teaser=teaser, article=article)
+        locating += time.process_time() - began
         index.match(prepare_document(item.title, item.text, _REGION))
+    return locating
 
 
 def locate_pairs(index: TopicIndex, items: list[Item], pairs: int) -> list[str]:
@@ -456,15 +464,17 @@ def locate_pairs(index: TopicIndex, items: list[Item], pairs: int) -> list[str]:
     lines = []
     for label, (batch, body) in sets.items():
         prepare_new(index, gazetteer, batch[:50], body)  # warm up both paths
-        added, old = [], []
+        added, old, alone = [], [], []
         for _ in range(pairs):
-            before, after = one_pair(index, gazetteer, batch, body)
+            before, after, locating = one_pair(index, gazetteer, batch, body)
             old.append(before)
             added.append(after - before)
+            alone.append(locating)
         lines.append(
             f"{label}: +{statistics.median(added):.3f} ms/item "
             f"(pairs {', '.join(f'{value:+.3f}' for value in added)}; "
-            f"matching alone {statistics.median(old):.3f})"
+            f"matching alone {statistics.median(old):.3f}; locating timed in place "
+            f"{statistics.median(alone):.3f}, {min(alone):.3f}-{max(alone):.3f})"
         )
     return lines
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from typing import Any, Literal
 
@@ -37,6 +37,12 @@ _RANK: dict[Source, int] = {
     "not a place": 4,
 }
 
+
+# A verb two words before a name, with the word between, that makes the name a person's
+# origin: "berasal dari Garut", "lahir di Tulungagung".
+ORIGIN_VERBS = frozenset(
+    {("berasal", "dari"), ("lahir", "di"), ("dilahirkan", "di"), ("dibesarkan", "di")}
+)
 
 # The curated lists of names, and what each is.
 _CURATED: tuple[tuple[Source, str], ...] = (
@@ -70,13 +76,14 @@ class Name:
     exact: bool = False
     not_before: frozenset[str] = frozenset()
     not_after: frozenset[str] = frozenset()
-    # One place's name that needs no cue and no exact writing: the locator's common case,
-    # worked out once here rather than at every name found.
-    plain: bool = field(init=False, compare=False)
-
-    def __post_init__(self) -> None:
-        plain = len(self.codes) == 1 and not (self.needs_cue or self.exact)
-        object.__setattr__(self, "plain", plain)
+    # A name that needs no cue and no exact writing: the locator's common case, worked out
+    # once here rather than at every name found. Written with no word around it that a rule
+    # reads, it places `plain_codes`: its codes, or a province's alone where the name is also
+    # its capital's (Jambi). `pair`: a kota and a kabupaten; `shared`: places of two provinces.
+    plain: bool = field(default=False, compare=False)
+    plain_codes: tuple[str, ...] = field(default=(), compare=False)
+    pair: bool = field(default=False, compare=False)
+    shared: bool = field(default=False, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +101,16 @@ class Cues:
     institution_heads: frozenset[str]
     # Words before a name that say the text speaks of the place, not that it happens there.
     mention_before: frozenset[str]
+    # Words before a name that make it the home of the people named ("warga Garut").
+    resident_before: frozenset[str]
+    # Words before a name that say the story happens there ("di Malaysia").
+    locative_before: frozenset[str]
+    # Titles before a person's given name ("Irjen Teddy Minahasa").
+    person_titles: frozenset[str]
+    # Words after a name that make it an event's ("Jakarta Fair").
+    event_after: frozenset[str]
+    # Words between an origin's word and the name, the qualifiers too ("asal Kota Bogor").
+    origin_between: frozenset[str]
     # Words a headline that capitalises every word still writes in lower case (not folded).
     title_lowercase: frozenset[str]
     # Every word that narrows a name to one kind of place.
@@ -101,6 +118,10 @@ class Cues:
     # Every word before a name that any rule reads (a name after none of them, of one place,
     # is that place: the common case, decided without the rules).
     read_before: frozenset[str]
+    # The same, two words before a name ("asal Kabupaten Garut", "lahir di Garut").
+    read_two_before: frozenset[str]
+    # The same, right after a name.
+    read_after: frozenset[str]
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -135,14 +156,23 @@ class Gazetteer:
     def lookup(self, name: str) -> list[Place]:
         """The places a name or short form stands for ("Kota Bogor", "Malut", "Malang")."""
         kind: Kind | None = None
-        for prefix, prefix_kind in _PREFIXES:
-            if name.casefold().startswith(prefix.casefold()) and fold(name) not in self.names:
-                name, kind = name[len(prefix) :], prefix_kind
-                break
+        if name.isascii() and name.isalpha():  # one plain word ("Nasional", "Garut")
+            entry = self.names.get(name.lower())
+            return [] if entry is None or not entry.codes else self._places_of(entry.codes, None)
         entry = self.names.get(fold(name))
+        if entry is None:  # "Kota Bogor": the name without its prefix, of that kind
+            lowered = name.casefold()
+            for prefix, prefix_kind in _PREFIXES:
+                if lowered.startswith(prefix.casefold()):
+                    entry, kind = self.names.get(fold(name[len(prefix) :])), prefix_kind
+                    break
         if entry is None or entry.source == "not a place":
             return []
-        found = [self.places[code] for code in entry.codes]
+        return self._places_of(entry.codes, kind)
+
+    def _places_of(self, codes: tuple[str, ...], kind: Kind | None) -> list[Place]:
+        """The places of these codes, of one kind if given."""
+        found = [self.places[code] for code in codes]
         return [place for place in found if kind is None or place.kind == kind]
 
     def provinces(self) -> list[Place]:
@@ -189,6 +219,9 @@ def build_gazetteer(upstream: Mapping[str, Any], curated: Mapping[str, Any]) -> 
         names[fold(written)] = Name(written, (), "not a place")
     for entry in curated.get("words", []):
         _mark_word(names, entry)
+    for key, name in names.items():
+        if name.codes and not (name.needs_cue or name.exact):
+            names[key] = _plain(places, name)
     topic_places = _folded(curated.get("topic_places", []))
     if not all(names[key].needs_cue for key in topic_places if key in names):
         raise ValueError("curated.toml: a topic place that is not among the words")
@@ -202,6 +235,18 @@ def build_gazetteer(upstream: Mapping[str, Any], curated: Mapping[str, Any]) -> 
         twinned=_twinned(places, names),
         automaton=_automaton(names),
     )
+
+
+def _plain(places: Mapping[str, Place], name: Name) -> Name:
+    """The name with what it places where no word around it says more (see `Name.plain`)."""
+    codes = name.codes
+    provinces = tuple(sorted(code for code in codes if places[code].kind == "province"))
+    if provinces:  # a province's name that is also its capital's: the province
+        codes = provinces
+    regions = {places[code].province_code for code in codes}
+    shared = len(codes) > 1 and len(regions) > 1
+    pair = len(codes) > 1 and not shared
+    return replace(name, plain=True, plain_codes=codes, pair=pair, shared=shared)
 
 
 def _twinned(places: Mapping[str, Place], names: Mapping[str, Name]) -> frozenset[str]:
@@ -281,6 +326,18 @@ def _cues(curated: Mapping[str, Any]) -> Cues:
         street_before=_folded(curated["street_before"]),
         institution_heads=_folded(curated["institution_heads"]),
         mention_before=_folded(curated.get("mention_before", [])),
+        resident_before=_folded(curated["resident_before"]),
+        locative_before=_folded(curated["locative_before"]),
+        person_titles=_folded(curated["person_titles"]),
+        event_after=_folded(curated["event_after"]),
+        origin_between=_folded(
+            [
+                *curated["origin_between"],
+                *curated["regency_before"],
+                *curated["city_before"],
+                *curated["province_before"],
+            ]
+        ),
         title_lowercase=frozenset(curated.get("title_lowercase", [])),
         qualifiers=_folded(
             [*curated["regency_before"], *curated["city_before"], *curated["province_before"]]
@@ -290,9 +347,21 @@ def _cues(curated: Mapping[str, Any]) -> Cues:
                 *curated["origin_before"],
                 *curated["organisation_before"],
                 *curated["street_before"],
+                *curated["resident_before"],
+                *curated["regency_before"],
+                *curated["city_before"],
+                *curated["province_before"],
                 "dari",
             ]
         ),
+        read_two_before=_folded(
+            [
+                *curated["origin_before"],
+                *curated["resident_before"],
+                *(verb for verb, _ in ORIGIN_VERBS),
+            ]
+        ),
+        read_after=_folded([*curated["organisation_after"], *curated["event_after"]]),
     )
 
 
@@ -305,6 +374,7 @@ def _automaton(names: Mapping[str, Name]) -> Any:
     """An Aho-Corasick automaton over the folded names, each after a space (a word's start)."""
     automaton = ahocorasick.Automaton()
     for key, name in names.items():
-        automaton.add_word(" " + key, (" " + key, name))
+        # The value carries the key's length less one: a match's start is its end less that.
+        automaton.add_word(" " + key, (len(key), name))
     automaton.make_automaton()
     return automaton

@@ -5,6 +5,10 @@ text (lower case, every non-word character a space, so offsets stay the text's o
 found is then weighed by its neighbours (bot/places/rules.py); last, the names of a kota and a
 kabupaten, or of places in two provinces, are settled by the other places of the text. A
 kabupaten/kota also places its province.
+
+Of a fetched article only the lead is read (`ARTICLE_LEAD_CHARS`): news says where in its
+dateline and lead paragraph; a place first named further down is most often background (an
+earlier flood elsewhere, a speaker's office, a comparison), not where the story happens.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.places.gazetteer import Gazetteer
+from bot.places.gazetteer import Gazetteer, fold
 from bot.places.rules import NOT_A_PLACE, Found, judge, plain, word_before
 
 # Punctuation and spaces as one separator, a space (offsets stay the text's own); line ends stay,
@@ -23,17 +27,17 @@ _SEPARATORS = str.maketrans(
         " ",
     )
 )
-# The same, and every letter in lower case, every line end a space: the text the automaton
-# reads. Letters beyond ASCII are lowered apart (`_folded`), keeping offsets exact.
-_FOLD = str.maketrans(
-    {**_SEPARATORS, ord("\n"): " ", **{ord(c): c.lower() for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"}}
-)
+# The characters of an article read for places: the dateline and the lead paragraph of an
+# Indonesian news story, which says where (the title and the teaser are read whole).
+ARTICLE_LEAD_CHARS = 500
 # "SORONG, ANTARA -", "JAKARTA, KOMPAS.com —", "Sorong (ANTARA) -": a place in capitals, then
 # the outlet; "Liputan6.com, Garut -": the outlet, then the place.
 _DATELINE = re.compile(
     r"\s*(?:(?P<caps>[A-Z][A-Z.'\- ]{1,40}?)\s*[,(]\s*[^\n]{0,40}?\s[-\u2013\u2014]"
     r"|[\w.]+\.(?:com|id|net|co)\s*,\s*(?P<after>[A-Z][\w.'\- ]{1,40}?)\s*[-\u2013\u2014])"
 )
+# Why a resident's or an event's home ("warga Garut", "Jakarta Fair") placed nothing.
+_RESIDENTS_ELSEWHERE = "the home of the people or the event named; the story happens elsewhere"
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,24 +76,28 @@ def read_places(
     gazetteer: Gazetteer, *, title: str, teaser: str = "", article: str = ""
 ) -> Reading:
     """The places of an item, and the names found that placed nothing, with reasons."""
-    text = "\n".join(part for part in (title, teaser, article) if part)
+    text = "\n".join(part for part in (title, teaser, _lead(article)) if part)
     datelines = _datelines(text)
     passed: list[PassedOver] = []
     taken: list[Found] = []
     spaced = text.translate(_SEPARATORS)
-    found = _found(gazetteer, text)
+    found = _found(gazetteer, text, spaced)
     # A name taken once is judged again only where a qualifier may narrow it ("Kota Bekasi"):
     # elsewhere a repeat could only place what it already placed (long articles repeat names).
     taken_names: set[int] = set()
     qualifiers = gazetteer.cues.qualifiers
+    abroad: list[Found] = []
     for index, item in enumerate(found):
         if not item.name.codes:  # a foreign place or a thing's name, wherever it stands
             passed.append(PassedOver(item.written, NOT_A_PLACE))
+            abroad.append(item)
             continue
         if id(item.name) in taken_names and word_before(spaced, item.start) not in qualifiers:
             continue
         if plain(gazetteer, spaced, found, index, datelines):
-            item.codes, item.cue = item.name.codes, item.name.source
+            name = item.name
+            item.codes, item.cue = name.plain_codes, name.source
+            item.pair, item.shared = name.pair, name.shared
             taken.append(item)
             taken_names.add(id(item.name))
             continue
@@ -99,8 +107,57 @@ def read_places(
             taken_names.add(id(item.name))
         else:
             passed.append(PassedOver(item.written, reason))
+    if any(item.resident for item in taken):
+        taken = _without_residents(gazetteer, spaced, taken, abroad, passed)
     located = _settle(gazetteer, taken, passed)
     return Reading(tuple(located), tuple(passed))
+
+
+def _without_residents(
+    gazetteer: Gazetteer,
+    spaced: str,
+    taken: list[Found],
+    abroad: list[Found],
+    passed: list[PassedOver],
+) -> list[Found]:
+    """The names taken, less the homes of people or events ("warga Garut", "Jakarta Fair")
+    that the text places elsewhere: abroad ("di Malaysia"), or in a place neither inside nor
+    around their home."""
+    cues = gazetteer.cues
+    places = gazetteer.places
+    foreign = [item for item in abroad if fold(item.written) in gazetteer.foreign]
+    there = [
+        item
+        for item in (*taken, *foreign)  # not a thing's name ("menabung di Bank Jatim")
+        if not item.resident and word_before(spaced, item.start) in cues.locative_before
+    ]
+    if not there:
+        return taken
+    overseas = any(not item.codes for item in there)
+    elsewhere = {code for item in there for code in item.codes}
+    kept = []
+    for item in taken:
+        if item.resident:
+            home = set(item.codes)
+            around = {places[code].province_code for code in home} | home
+            inside = {places[code].province_code for code in elsewhere} | elsewhere
+            if overseas or not (elsewhere & around or home & inside):
+                passed.append(PassedOver(item.written, _RESIDENTS_ELSEWHERE))
+                continue
+        kept.append(item)
+    return kept
+
+
+def _lead(article: str) -> str:
+    """The article's first `ARTICLE_LEAD_CHARS` characters, cut after a sentence or a word (a
+    name cut in two could read as another: "Bandung" of "Bandung Barat")."""
+    limit = ARTICLE_LEAD_CHARS
+    if len(article) <= limit:
+        return article
+    cut = max(article.rfind(". ", 0, limit), article.rfind("\n", 0, limit))
+    if cut < limit // 2:
+        cut = article.rfind(" ", 0, limit)
+    return article[: cut + 1] if cut > 0 else article[:limit]
 
 
 def _datelines(text: str) -> list[tuple[int, int]]:
@@ -108,6 +165,10 @@ def _datelines(text: str) -> list[tuple[int, int]]:
     spans = []
     start = 0
     for line in text.split("\n"):
+        # A dateline ends in a dash: a line without one is passed without the expression.
+        if "-" not in line and "\u2013" not in line and "\u2014" not in line:
+            start += len(line) + 1
+            continue
         match = _DATELINE.match(line)
         if match is not None:
             group = "caps" if match.group("caps") else "after"
@@ -116,31 +177,34 @@ def _datelines(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _found(gazetteer: Gazetteer, text: str) -> list[Found]:
-    """The names in the text, the longest where two overlap, in the order of the text."""
+def _found(gazetteer: Gazetteer, text: str, spaced: str) -> list[Found]:
+    """The names in the text (`spaced`: the same, separators as spaces), the longest where two
+    overlap, in the order of the text."""
     # Keys begin with a space, so only a word's start can begin a name: one space in front
-    # shifts every offset by one, which `end - len(key) + 1` takes back.
-    folded = " " + _folded(text)
+    # shifts every offset by one, which taking the name's own length (less its space) takes back.
+    folded = " " + _folded(spaced)
     last = len(folded) - 1
     candidates = []
-    for end, (key, name) in gazetteer.automaton.iter(folded):
+    for end, (length, name) in gazetteer.automaton.iter(folded):
         if end == last or not folded[end + 1].isalnum():
-            candidates.append((end - len(key) + 1, end, name))
-    candidates.sort(key=lambda found: (found[0], -found[1]))
+            candidates.append((end - length, -end, name))
+    candidates.sort()  # by start, the longest first (two names never share start and end)
     chosen: list[Found] = []
     reach = 0
-    for start, end, name in candidates:
+    for start, negated_end, name in candidates:
+        end = -negated_end
         if start >= reach:
             chosen.append(Found(name, start, end, text[start:end]))
             reach = end
     return chosen
 
 
-def _folded(text: str) -> str:
-    """The text in lower case, separators and line ends as spaces, offsets kept."""
-    folded = text.translate(_FOLD)
+def _folded(spaced: str) -> str:
+    """The text, its separators already spaces, in lower case and line ends as spaces, offsets
+    kept."""
+    folded = spaced.replace("\n", " ")
     if folded.isascii():
-        return folded
+        return folded.lower()
     lowered = folded.lower()
     if len(lowered) != len(folded):  # a letter whose lower case is longer: keep offsets exact
         lowered = "".join(char.lower()[:1] for char in folded)

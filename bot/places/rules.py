@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.places.gazetteer import Gazetteer, Name
+from bot.places.gazetteer import ORIGIN_VERBS, Gazetteer, Name, fold
 
 _NEXT_WORD = re.compile(r"([\W_]*)([^\W_]+)")
 _LOOK_BACK = 60
@@ -36,6 +36,9 @@ class Found:
     pair: bool = False
     # Places in two provinces: settled by the other places of the text, or dropped.
     shared: bool = False
+    # The home of the people or the event named ("warga Garut", "Jakarta Fair"): dropped where
+    # the text places the story in another place.
+    resident: bool = False
 
 
 def plain(
@@ -58,11 +61,13 @@ def plain(
     following = found[index + 1] if index + 1 < len(found) else None
     if following is not None and following.start - item.end <= _NEAR:
         return False
-    words = spaced[max(0, item.start - 20) : item.start].rsplit(None, 1)
+    words = spaced[max(0, item.start - 24) : item.start].rsplit(None, 2)
     before = words[-1] if words else ""
     if before[:1].isupper() or before.lower() in gazetteer.cues.read_before:
         return False
-    if _word_after(spaced, item.end) in gazetteer.cues.organisation_after:
+    if len(words) > 1 and words[-2].lower() in gazetteer.cues.read_two_before:
+        return False
+    if _word_after(spaced, item.end) in gazetteer.cues.read_after:
         return False
     return not datelines or not any(start <= item.start < end for start, end in datelines)
 
@@ -98,6 +103,12 @@ def judge(
     settled = _province_after(gazetteer, text, item, following)
     if name.needs_cue and not (before in cues.before or in_dateline or settled):
         return "also a word or a name: no cue says it is the place"
+    # The home of the people or the event named ("warga Garut", "warga Kota Bekasi",
+    # "Jakarta Fair"): dropped where the text places the story elsewhere.
+    resident = before in cues.resident_before or after in cues.event_after
+    if before in cues.qualifiers and len(words) > 1:
+        resident = resident or words[-2].lower() in cues.resident_before
+    item.resident = resident
     codes = _qualified(gazetteer, name.codes, before)
     item.cue = _cue(item, before, in_dateline, settled, codes != name.codes)
     if codes == name.codes:
@@ -143,11 +154,18 @@ def _not_the_place(
     before2 = words[-2].lower() if len(words) > 1 else ""
     if after in name.not_before or before in name.not_after:
         return f"a word here ({before} {item.written} {after})".replace("  ", " ").strip()
-    if before in cues.origin_before or (before == "dari" and before2 == "berasal"):
+    if before in cues.origin_between and before2 in cues.origin_before:
+        before = before2  # "asal Kabupaten Garut", "perantau asli Padang"
+    if before in cues.origin_before or (before2, before) in ORIGIN_VERBS:
         return "a person's origin"
     if before in cues.organisation_before or after in cues.organisation_after:
         return "the name of an organisation, club, product or culture"
-    street = before in cues.street_before and raw_before[:1].isupper()
+    if _after_given_name(gazetteer, words):
+        return "a person's name"
+    # "Jalan Jakarta", and "Jalan Raya Bogor" (a road of Jakarta and Depok)
+    street = raw_before[:1].isupper() and (
+        before in cues.street_before or (before == "raya" and before2 in cues.street_before)
+    )
     if street and not _road(text, item, following):
         return "a street's name"
     for word in reversed(words[-4:]):
@@ -156,6 +174,21 @@ def _not_the_place(
         if word.lower() in cues.institution_heads:
             return "the home of an institution"
     return None
+
+
+def _after_given_name(gazetteer: Gazetteer, words: list[str]) -> bool:
+    """Tell whether the name follows a title and a given name: a person's surname ("Irjen
+    Teddy Minahasa", "Irjen Pol Teddy Minahasa"), not a place."""
+    if len(words) < 2 or not words[-1][:1].isupper():
+        return False
+    given = words[-1].lower()
+    cues = gazetteer.cues
+    if given in cues.before or given in cues.qualifiers or given in cues.person_titles:
+        return False
+    title = words[-2].lower()
+    if title == "pol" and len(words) > 2:
+        title = words[-3].lower()
+    return title in cues.person_titles
 
 
 def _road(text: str, item: Found, following: Found | None) -> bool:
@@ -186,10 +219,13 @@ def _container(gazetteer: Gazetteer, text: str, found: list[Found], index: int) 
     following = found[index + 1] if index + 1 < len(found) else None
     if following is None or following.start - item.end > _NEAR:
         return None
-    if following.name.source == "not a place" or not following.name.codes:
+    between = text[item.end : following.start]
+    if "," not in between or between.strip(", "):
         return None
-    if "," not in text[item.end : following.start] or text[item.end : following.start].strip(", "):
-        return None
+    if not following.name.codes:
+        # "Kota Baru, Malaysia", "Malaka, Malaysia": a town abroad of the same name
+        foreign = fold(following.written) in gazetteer.foreign
+        return following.written if foreign else None
     if all(gazetteer.places[code].kind == "province" for code in item.name.codes):
         return None
     mine = {gazetteer.places[code].province_code for code in item.name.codes}

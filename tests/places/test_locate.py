@@ -115,3 +115,65 @@ def test_any_text_locates_only_known_places(gazetteer: Gazetteer, text: str, nam
     codes = [place.code for place in reading.located]
     assert len(codes) == len(set(codes))
     assert all(gazetteer.by_code(code) is not None for code in codes)
+
+
+def test_an_article_is_read_for_places_in_its_lead(gazetteer: Gazetteer) -> None:
+    # A national desk's story of a landslide in Garut recalls, far down, last year's flood in
+    # Samarinda: a reader following Samarinda does not want it; a place in the lead counts.
+    lead = "GARUT, KOMPAS.com - Longsor menimbun tiga rumah di Cisewu. " + "Warga mengungsi. " * 60
+    article = lead + "Tahun lalu longsor serupa terjadi di Samarinda."
+    found = locate(gazetteer, title="Longsor timbun tiga rumah", article=article)
+    assert sorted(place.code for place in found) == ["32", "32.05"]
+    found = locate(
+        gazetteer, title="Longsor timbun tiga rumah", article=lead[:300] + " di Samarinda."
+    )
+    assert sorted(place.code for place in found) == ["32", "32.05", "64", "64.72"]
+
+
+@pytest.mark.parametrize(
+    ("title", "expected", "reason"),
+    [
+        # A resident's home, when the story happens abroad or in another province's place.
+        (
+            "Warga Indramayu disekap majikan di Malaysia",
+            [],
+            ("Indramayu", "the home of the people or the event named; the story happens elsewhere"),
+        ),
+        (
+            "Mahasiswa Papua di Surabaya gelar aksi damai",
+            ["35", "35.78"],
+            ("Papua", "the home of the people or the event named; the story happens elsewhere"),
+        ),
+        (
+            "Ia lahir di Tulungagung, kini menetap di Surabaya",
+            ["35", "35.78"],
+            ("Tulungagung", "a person's origin"),
+        ),
+        ("Irjen Teddy Minahasa divonis penjara", [], ("Minahasa", "a person's name")),
+        ("Kecelakaan di Jalan Raya Bogor, Depok", ["32", "32.76"], ("Bogor", "a street's name")),
+        ("Dua WNI ditahan di Malaka, Malaysia", [], ("Malaka", "a locality of Malaysia")),
+        (
+            "KA Mataram terlambat dua jam",
+            [],
+            ("Mataram", "the name of an organisation, club, product or culture"),
+        ),
+    ],
+)
+def test_the_guide_s_traps_place_nothing(
+    gazetteer: Gazetteer, title: str, expected: list[str], reason: tuple[str, str]
+) -> None:
+    reading = read_places(gazetteer, title=title)
+    assert sorted(place.code for place in reading.located) == expected
+    assert reason in [(passed.name, passed.reason) for passed in reading.passed_over]
+
+
+def test_a_resident_s_home_counts_when_the_story_is_there(gazetteer: Gazetteer) -> None:
+    assert codes(gazetteer, "Warga Garut keluhkan jalan rusak") == ["32", "32.05"]
+    # A thing's name after "di" places the story nowhere else.
+    assert codes(gazetteer, "Warga Garut menabung di Bank Jatim") == ["32", "32.05"]
+    # Another place of the same province around it keeps it: the province holds both.
+    assert codes(gazetteer, "Warga Papua Barat Daya sambut presiden di Sorong") == [
+        "96",
+        "96.01",
+        "96.71",
+    ]
