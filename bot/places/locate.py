@@ -6,9 +6,10 @@ found is then weighed by its neighbours (bot/places/rules.py); last, the names o
 kabupaten, or of places in two provinces, are settled by the other places of the text. A
 kabupaten/kota also places its province.
 
-Of a fetched article only the lead is read (`ARTICLE_LEAD_CHARS`): news says where in its
-dateline and lead paragraph; a place first named further down is most often background (an
-earlier flood elsewhere, a speaker's office, a comparison), not where the story happens.
+Of a fetched article, and of a feed's text when the feed sends whole articles, only the lead is
+read (`ARTICLE_LEAD_CHARS`): news says where in its dateline and lead paragraph; a place first
+named further down is most often background (an earlier flood elsewhere, a speaker's office, a
+comparison), not where the story happens.
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ _SEPARATORS = str.maketrans(
     )
 )
 # The characters of an article read for places: the dateline and the lead paragraph of an
-# Indonesian news story, which says where (the title and the teaser are read whole).
+# Indonesian news story, which says where. The same for a feed's text (a teaser is shorter;
+# a feed that sends whole articles sends their leads first); the title is read whole.
 ARTICLE_LEAD_CHARS = 500
 # "SORONG, ANTARA -", "JAKARTA, KOMPAS.com —", "Sorong (ANTARA) -": a place in capitals, then
 # the outlet; "Liputan6.com, Garut -": the outlet, then the place.
@@ -76,7 +78,7 @@ def read_places(
     gazetteer: Gazetteer, *, title: str, teaser: str = "", article: str = ""
 ) -> Reading:
     """The places of an item, and the names found that placed nothing, with reasons."""
-    text = "\n".join(part for part in (title, teaser, _lead(article)) if part)
+    text = "\n".join(part for part in (title, _lead(teaser), _lead(article)) if part)
     datelines = _datelines(text)
     passed: list[PassedOver] = []
     taken: list[Found] = []
@@ -149,7 +151,7 @@ def _without_residents(
 
 
 def _lead(article: str) -> str:
-    """The article's first `ARTICLE_LEAD_CHARS` characters, cut after a sentence or a word (a
+    """The text's first `ARTICLE_LEAD_CHARS` characters, cut after a sentence or a word (a
     name cut in two could read as another: "Bandung" of "Bandung Barat")."""
     limit = ARTICLE_LEAD_CHARS
     if len(article) <= limit:

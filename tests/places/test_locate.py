@@ -128,6 +128,9 @@ def test_an_article_is_read_for_places_in_its_lead(gazetteer: Gazetteer) -> None
         gazetteer, title="Longsor timbun tiga rumah", article=lead[:300] + " di Samarinda."
     )
     assert sorted(place.code for place in found) == ["32", "32.05", "64", "64.72"]
+    # A feed that sends whole articles sends them as its text: read the same way.
+    found = locate(gazetteer, title="Longsor timbun tiga rumah", teaser=article)
+    assert sorted(place.code for place in found) == ["32", "32.05"]
 
 
 @pytest.mark.parametrize(
