@@ -141,6 +141,13 @@ class PostgresDialect:
 
     name = "postgresql"
 
+    pending_search = (
+        "SELECT id, title, body FROM items WHERE search_pending ORDER BY id DESC LIMIT ?"
+    )
+    set_search = (
+        "UPDATE items SET search = CAST(? AS tsvector), search_pending = false WHERE id = ?"
+    )
+
     async def search_documents(self, texts: Sequence[tuple[str, str]]) -> list[str | None]:
         """Each item's search words, found in a worker thread (a feed's worth takes tens of
         milliseconds: not on the event loop that answers chats)."""
