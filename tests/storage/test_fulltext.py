@@ -1,4 +1,5 @@
-"""PostgreSQL's full-text search finds the same items as SQLite's FTS5, on the same data."""
+"""PostgreSQL's full-text search finds the items SQLite's FTS5 finds, on the same data: the
+same ones, but for phrases of three or more words, where it may find a few more."""
 
 from __future__ import annotations
 
@@ -338,10 +339,9 @@ def test_expression_becomes_phrases_ands_and_ors() -> None:
     assert tsquery(expression) == "('banjir+bandang' | ('banjir' & 'cafe') | 'gempa')"
 
 
-def test_a_longer_phrase_asks_for_its_pairs_and_their_order() -> None:
-    assert tsquery('"korea utara hari ini"') == (
-        "('korea+utara' & 'utara+hari' & 'hari+ini' & ('korea' <-> 'utara' <-> 'hari' <-> 'ini'))"
-    )
+def test_a_longer_phrase_asks_for_its_pairs_in_any_order() -> None:
+    # Their order too would make the GIN index read every item holding any of the words.
+    assert tsquery('"korea utara hari ini"') == "('korea+utara' & 'utara+hari' & 'hari+ini')"
 
 
 def test_a_prefix_asks_for_every_word_it_begins() -> None:
@@ -358,7 +358,7 @@ def test_and_binds_tighter_than_or() -> None:
         ("it's", "('banjir' & 'it+s')"),
         ("a:b", "('banjir' & 'a+b')"),
         ("a:*", "('banjir' & 'a')"),
-        ("x&y|z", "('banjir' & ('x+y' & 'y+z' & ('x' <-> 'y' <-> 'z')))"),
+        ("x&y|z", "('banjir' & ('x+y' & 'y+z'))"),
         ("!(x)", "('banjir' & 'x')"),
         ("a\\b", "('banjir' & 'a+b')"),
         ('say "hi"', "('banjir' & 'say+hi')"),
@@ -370,7 +370,7 @@ def test_and_binds_tighter_than_or() -> None:
 def test_no_word_changes_the_query_around_it(engines: Engines, word: str, query: str) -> None:
     expression = '"banjir" AND "' + word.replace('"', '""') + '"'
     assert tsquery(expression) == query
-    assert engines.postgres_ids(expression) == engines.sqlite_ids(expression)
+    assert_postgresql_finds_what_fts5_finds(engines, expression)
 
 
 def test_a_phrase_without_words_matches_nothing_as_in_fts5() -> None:
@@ -388,13 +388,24 @@ def test_what_fts_py_does_not_write_is_refused(expression: str) -> None:
 
 # Both engines, the same answers.
 
+_QUOTED = re.compile(r'"((?:[^"]|"")*)"')
+
+
+def assert_postgresql_finds_what_fts5_finds(engines: Engines, expression: str) -> None:
+    """Every item FTS5 finds; no other unless the expression has a phrase of three words or
+    more (asked as its pairs, in any order)."""
+    fts5, postgresql = engines.sqlite_ids(expression), engines.postgres_ids(expression)
+    assert fts5 <= postgresql
+    if all(len(words(quoted.replace('""', '"'))) < 3 for quoted in _QUOTED.findall(expression)):
+        assert postgresql == fts5
+
 
 @pytest.mark.parametrize("topic", TOPICS)
 def test_topic_finds_the_same_items_in_both_engines(engines: Engines, topic: str) -> None:
     query = candidate_query([parse_topic(topic)])
     assert query is not None
     assert query.expression is not None
-    assert engines.postgres_ids(query.expression) == engines.sqlite_ids(query.expression)
+    assert_postgresql_finds_what_fts5_finds(engines, query.expression)
 
 
 def test_topics_together_and_coarser_find_the_same_items(engines: Engines) -> None:
@@ -404,7 +415,7 @@ def test_topics_together_and_coarser_find_the_same_items(engines: Engines) -> No
         query = candidate_query(topics, max_terms=max_terms)
         assert query is not None
         assert query.expression is not None
-        assert engines.postgres_ids(query.expression) == engines.sqlite_ids(query.expression)
+        assert_postgresql_finds_what_fts5_finds(engines, query.expression)
 
 
 def test_the_data_exercises_phrases_boundaries_and_long_bodies(engines: Engines) -> None:
@@ -446,4 +457,4 @@ _EXPRESSION = st.tuples(_GROUP, st.lists(st.tuples(_OPERATOR, _GROUP), max_size=
 def test_any_expression_finds_the_same_items_in_both_engines(
     engines: Engines, expression: str
 ) -> None:
-    assert engines.postgres_ids(expression) == engines.sqlite_ids(expression)
+    assert_postgresql_finds_what_fts5_finds(engines, expression)
