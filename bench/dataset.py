@@ -20,6 +20,7 @@ from bench.dataset_postgres import fill_postgres
 from bench.news import OBJECTS, PLACES, SUBJECTS, VERBS
 from bot.matching import TopicSyntaxError, parse_topic
 from storage import Storage, is_postgres_url
+from storage.fulltext import index_text
 from storage.models import FeedSeed
 
 SEED = 20251125
@@ -187,6 +188,7 @@ def _fill(
     while batch := list(itertools.islice(rows, BATCH)):
         db.executemany(
             "INSERT INTO items (feed_id, identity, title, summary, body, link, published_at, "
-            "fetched_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            batch,
+            "fetched_at, search_words) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            # The search words as the bot writes them (storage/fulltext.py): title and body.
+            [(*row, index_text(str(row[2]), str(row[4]))) for row in batch],
         )

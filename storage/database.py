@@ -81,6 +81,10 @@ class Dialect(Protocol):
     """The few expressions and statements whose SQL differs between the engines."""
 
     name: str
+    # The items whose search words were written by an older Warta (newest first, LIMIT ?), and
+    # the statement that writes them anew (document, id).
+    pending_search: str
+    set_search: str
 
     def day_number(self, seconds: str) -> str:
         """SQL for the whole days since the epoch of a time in seconds (a non-negative one)."""

@@ -11,24 +11,40 @@ locale); searches cast their tsquery the same way (never to_tsquery, which would
   points unassigned in 6.1; combining accents (`_ACCENTS`) continue a word but never start one.
   Each character is case-folded as in Unicode 6.1 (Python's newer pairs in `_KEPT` stay apart)
   and loses its accents when it is a Latin letter ("é" to "e", "İ" to "i").
+- A word is indexed without the clitics at its end (`index_word`: "banjirnya" is "banjir"),
+  and searches ask for their words the same way, so one lexeme stands for a word in all its
+  clitic forms (see "Clitics" below).
 - An all-ASCII word is its own lexeme ("banjirnya", "2024", "covid19"). Any other word is
   spelled as its code points, "0.26085.26412" (no ASCII word looks like it).
 - Each pair of adjacent words is a lexeme too ("banjir+serang"; no word's lexeme holds "+").
   PostgreSQL's GIN index keeps no positions: a phrase asked as `'banjir' <-> 'serang'` makes it
   read back every item holding both words (tens of thousands at a million items), while the
-  pair is one lookup. A two-word phrase is its pair; a longer one its pairs, and their
-  positions checked only in the few items holding every pair.
+  pair is one lookup. A two-word phrase is its pair; a longer one all its pairs, in any order:
+  asking their order too (`'a' <-> 'b' <-> 'c'`) made the GIN index read every posting of each
+  word and weigh the whole query for each of those items (0.6-0.8 s for a chat's four topics at a
+  million items, against 0.15 s for the pairs alone), while the pairs without their order let
+  through only a few more items, which the matcher refuses. So PostgreSQL finds at least the
+  items FTS5 finds: the same for words and two-word phrases, a few more for longer phrases.
 - A lexeme is cut to `MAX_LEXEME_BYTES` (PostgreSQL refuses longer ones): words that share that
   prefix then find each other, which only adds candidates; the matcher refuses them.
 - Title and body are one sequence of positions with one left out between them, so no phrase or
   pair spans the two, as FTS5's separate columns (and the matcher) have it.
 
+Clitics: Indonesian writes -nya, -lah, -kah and -pun onto a word ("banjirnya",
+"rumahnyapun"), and the matcher (bot/matching/normalize.py) takes such a word for the word itself
+too. Asking the index for each word with every clitic and pair of clitics cost 21 lookups a word,
+and a topic widened into its word forms went over what a search may ask. So both engines index
+the stripped word (SQLite's FTS5 the item's `search_words`, written by `index_text`; PostgreSQL
+the tsvector) and both look the stripped topic word up once. The index strips every clitic
+while MIN_STEM letters are left, with none of the matcher's exceptions ("masalah" is indexed as
+"masa"): whatever the matcher strips, the index strips too, so the word the matcher finds is
+always the word the index has; the exceptions only let more candidates through.
+
 Limits: PostgreSQL refuses a tsvector over 1 MB, counts positions up to 16383 and keeps the
 first 256 positions of a lexeme. Only the first MAX_TITLE_CHARS of a title and MAX_BODY_CHARS of
 a body are read (the bot stores titles of at most 1000 characters and bodies of at most 4000),
-so a document stays far below the first two. A phrase of three or more words found only past a
-word's 256th repetition in one item would be missed: that takes one word repeated over at least
-512 characters, which news text does not do.
+so a document stays far below the first two. Searches read no positions: a phrase is found by
+its pairs however often its words repeat.
 """
 
 from __future__ import annotations
@@ -38,6 +54,11 @@ import itertools
 import re
 import unicodedata
 
+# What the index strips from a word's end, while at least MIN_STEM letters are left; at least
+# what the matcher strips (bot/matching/normalize.py, tests/storage/test_fulltext.py checks).
+CLITICS = ("nya", "lah", "kah", "pun")
+MIN_STEM = 3
+_CLITIC_LENGTH = 3
 # What tsquery() gives when an expression can match nothing: a lexeme no document holds.
 NO_MATCH = "'-1'"
 # PostgreSQL skips longer words ("word is too long to be indexed").
@@ -120,7 +141,7 @@ def search_document(title: str, body: str) -> str:
     # What the bot stores is shorter (titles are cut when cleaned, bodies when stored): only
     # an item stored otherwise (an older Warta, a copied SQLite file) is cut here.
     for part in (title[:MAX_TITLE_CHARS], body[:MAX_BODY_CHARS]):
-        found = [_lexeme(word) for word in words(part)]
+        found = [_lexeme(index_word(word)) for word in words(part)]
         for at, lexeme in enumerate(found, start=start + 1):
             positions.setdefault(lexeme, []).append(at)
         for at, pair in enumerate(itertools.pairwise(found), start=start + 1):
@@ -133,6 +154,33 @@ def search_document(title: str, body: str) -> str:
         f"'{lexeme}':{','.join(str(min(p, MAX_POSITION)) for p in at[:MAX_POSITIONS])}"
         for lexeme, at in positions.items()
     )
+
+
+def index_word(word: str) -> str:
+    """A word as the index holds it: without the clitics at its end ("rumahnyapun": "rumah")."""
+    while word.endswith(CLITICS) and len(word) - _CLITIC_LENGTH >= MIN_STEM:
+        word = word[:-_CLITIC_LENGTH]
+    return word
+
+
+def index_text(title: str, body: str) -> str:
+    """The item's `search_words` for SQLite's FTS5: its words as the index holds them, the
+    title's on the first line, the body's on the second."""
+    return "\n".join(" ".join(map(index_word, words(part))) for part in (title, body))
+
+
+def fts5_expression(expression: str) -> str:
+    """The FTS5 expression bot/matching/fts.py builds, with its words as the index holds them
+    (a prefix, "kirim"*, is left as it is: it is looked up among the index's words)."""
+    return "".join(map(_indexed_token, _EXPRESSION_RE.finditer(expression)))
+
+
+def _indexed_token(match: re.Match[str]) -> str:
+    quoted = match[1]
+    if quoted is None or quoted.endswith("*"):
+        return match[0]
+    found = words(quoted[1:-1].replace('""', '"'))
+    return '"' + " ".join(map(index_word, found)) + '"'
 
 
 def tsquery(expression: str) -> str:
@@ -255,7 +303,8 @@ class _Parser:
             quoted = self._tokens[self._at - 1][1]
             if quoted.endswith("*"):
                 return _prefix(words(quoted[1:-2].replace('""', '"')))
-            return _phrase([_lexeme(word) for word in words(quoted[1:-1].replace('""', '"'))])
+            found = words(quoted[1:-1].replace('""', '"'))
+            return _phrase([_lexeme(index_word(word)) for word in found])
         if self._take("("):
             inner = self.any_of()
             if not self._take(")"):
@@ -287,15 +336,12 @@ def _token(match: re.Match[str]) -> tuple[str, str, int]:
 
 
 def _phrase(lexemes: list[str]) -> str | None:
-    """Adjacent words: their pairs, which the GIN index answers alone for two words; for more,
-    the pairs narrow the items whose positions PostgreSQL then checks."""
+    """Adjacent words: their pairs, which the GIN index answers alone (for more than two words,
+    in any order: see the module's docstring)."""
     if len(lexemes) < 2:
         return _joined([_quoted(lexeme) for lexeme in lexemes], "")
     pairs = list(dict.fromkeys(_pair(a, b) for a, b in itertools.pairwise(lexemes)))
-    parts = [_quoted(pair) for pair in pairs]
-    if len(lexemes) > 2:
-        parts.append("(" + " <-> ".join(map(_quoted, lexemes)) + ")")
-    return _joined(parts, " & ")
+    return _joined([_quoted(pair) for pair in pairs], " & ")
 
 
 def _prefix(found: list[str]) -> str | None:

@@ -27,8 +27,37 @@ _NO_ID_ABOVE = 2**63 - 1  # the largest id either engine gives
 NO_DOCUMENT = ""
 
 
+# Items written anew at a time when Storage.open brings an older database's index up to date.
+INDEX_BATCH = 2_000
+
+
 class ItemQueries(Database):
     """Items, their full-text index and the alerts they queue."""
+
+    async def open(self) -> None:
+        """Connect, migrate, then write the search words of items an older Warta stored."""
+        await super().open()
+        await self.index_pending_items()
+
+    async def index_pending_items(self) -> int:
+        """Write anew the search words of items stored before the index held each word without
+        its clitics (migration 0026), newest first; how many there were.
+
+        Safe in several processes at once: each writes the same words.
+        """
+        done = 0
+        while True:
+            async with self._write() as db:
+                rows = await db.fetch_all(self.dialect.pending_search, (INDEX_BATCH,))
+                if not rows:
+                    return done
+                texts = [(row["title"], row["body"]) for row in rows]
+                documents = await self.dialect.search_documents(texts)
+                await db.execute_many(
+                    self.dialect.set_search,
+                    [(doc, row["id"]) for doc, row in zip(documents, rows, strict=True)],
+                )
+            done += len(rows)
 
     async def known_identities(self, feed_id: int, identities: Sequence[str]) -> set[str]:
         """Which of these entry identities the feed already has stored."""

@@ -3,8 +3,8 @@
 Every statement outside a write transaction runs in autocommit, so it sees committed data only.
 Migrations run in one transaction under an advisory lock, so processes that start together apply
 them once. Searches use the items' `search` tsvector (storage/fulltext.py: the words as
-SQLite's FTS5 reads them, never stemmed) with its GIN index, and a caller can stop one (a cancel
-request).
+SQLite's FTS5 reads them, without their clitics, never stemmed) with its GIN index, and a caller
+can stop one (a cancel request).
 """
 
 from __future__ import annotations
@@ -140,6 +140,13 @@ class PostgresDialect:
     """PostgreSQL's spelling of what differs between the engines."""
 
     name = "postgresql"
+
+    pending_search = (
+        "SELECT id, title, body FROM items WHERE search_pending ORDER BY id DESC LIMIT ?"
+    )
+    set_search = (
+        "UPDATE items SET search = CAST(? AS tsvector), search_pending = false WHERE id = ?"
+    )
 
     async def search_documents(self, texts: Sequence[tuple[str, str]]) -> list[str | None]:
         """Each item's search words, found in a worker thread (a feed's worth takes tens of
@@ -324,11 +331,11 @@ async def _newest_matches(
 ) -> list[Row]:
     """The newest `limit` items below before_id matching a tsquery, in two steps.
 
-    The planner cannot tell a common word from a rare one in our tsqueries (ORs of hundreds of
-    word forms) and, left to choose, walked the primary key backwards through a million items
-    for a rare phrase, or fetched every item with a common word before sorting them. So the
-    newest items are read one by one first (common words end there), and only if too few
-    matched there does the GIN index find the rest, older ones (rare words).
+    The planner cannot tell a common word from a rare one in our tsqueries (ORs of dozens of
+    word forms and name spellings) and, left to choose, walked the primary key backwards through
+    a million items for a rare phrase, or fetched every item with a common word before sorting
+    them. So the newest items are read one by one first (common words end there), and only if
+    too few matched there does the GIN index find the rest, older ones (rare words).
     """
     edge = await _fetch_all(connection, _NEWEST_EDGE, (before_id, NEWEST_ROWS_FIRST))
     oldest_read = edge[0]["edge"] if edge and edge[0]["edge"] is not None else before_id

@@ -24,6 +24,7 @@ from storage.database import (
     Session,
     StorageClosedError,
 )
+from storage.fulltext import fts5_expression, index_text
 from storage.items import ITEM_COLUMNS
 from storage.migrate import migration_scripts, newest_version
 
@@ -49,7 +50,8 @@ _LATEST_ITEMS = (
 )
 _INSERT_ITEM = (
     "INSERT INTO items (feed_id, identity, title, summary, body, link, published_at, "
-    "fetched_at, story_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id"
+    "fetched_at, story_id, search_words) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT DO NOTHING RETURNING id"
 )
 
 
@@ -58,15 +60,20 @@ class SqliteDialect:
 
     name = "sqlite"
 
+    pending_search = (
+        "SELECT id, title, body FROM items WHERE search_words IS NULL ORDER BY id DESC LIMIT ?"
+    )
+    set_search = "UPDATE items SET search_words = ? WHERE id = ?"
+
     async def search_documents(self, texts: Sequence[tuple[str, str]]) -> list[str | None]:
-        """Nothing: FTS5 reads the items table itself, through triggers."""
-        return [None] * len(texts)
+        """Each item's `search_words`, which FTS5 indexes through triggers."""
+        return await asyncio.to_thread(lambda: [index_text(*text) for text in texts])
 
     def insert_item(
         self, values: Sequence[object], document: str | None
     ) -> tuple[str, Sequence[object]]:
-        """The item's insert."""
-        return _INSERT_ITEM, values
+        """The item's insert, with its search words."""
+        return _INSERT_ITEM, (*values, document)
 
     async def lock_stories(self, session: Session) -> None:
         """Nothing: BEGIN IMMEDIATE already made this the file's only writer, on its newest data."""
@@ -233,7 +240,8 @@ class SqliteEngine:
                 if expression is None:
                     rows = db.execute(_LATEST_ITEMS, (before_id, limit)).fetchall()
                 else:
-                    rows = db.execute(_MATCHING_ITEMS, (expression, before_id, limit)).fetchall()
+                    matching = (fts5_expression(expression), before_id, limit)
+                    rows = db.execute(_MATCHING_ITEMS, matching).fetchall()
             except sqlite3.OperationalError as error:
                 if "interrupted" in str(error):
                     raise SearchStoppedError from error

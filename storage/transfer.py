@@ -59,6 +59,8 @@ TABLES: tuple[tuple[str, bool], ...] = (
 )
 # PostgreSQL's own column, computed here rather than copied.
 SEARCH_COLUMN = "search"
+# Each engine's own record of an item's search words (filled on the way, never copied).
+_SEARCH_COLUMNS = {"sqlite": ("search_words",), "postgresql": (SEARCH_COLUMN, "search_pending")}
 _NAME = re.compile(r"^[a-z_]+$")
 # Items staged at a time: enough for the server to work in bulk, few enough that the two batches
 # held at once (the one written, the one being prepared) stay under about 100 MB.
@@ -181,13 +183,17 @@ def _columns(reader: sqlite3.Connection, writer: psycopg.Connection[Any], table:
     # Table and column names go into statements as identifiers, so they are checked to be names.
     if not _NAME.match(table):
         raise ValueError(f"not a table name: {table!r}")
-    names = [str(row[1]) for row in reader.execute(f"PRAGMA table_info({table})")]
+    names = [
+        str(row[1])
+        for row in reader.execute(f"PRAGMA table_info({table})")
+        if str(row[1]) not in _SEARCH_COLUMNS["sqlite"]
+    ]
     rows = writer.execute(
         "SELECT column_name FROM information_schema.columns "
         "WHERE table_schema = current_schema() AND table_name = %s",
         (table,),
     ).fetchall()
-    theirs = {str(row[0]) for row in rows} - {SEARCH_COLUMN}
+    theirs = {str(row[0]) for row in rows} - set(_SEARCH_COLUMNS["postgresql"])
     if set(names) != theirs or not all(_NAME.match(name) for name in names):
         raise TransferError(
             f"the table {table} has different columns on the two databases: "

@@ -4,23 +4,21 @@ The matcher (bot/matching) has the last word on every candidate, so a query here
 through every item a topic matches; it should also let through few that it does not, because
 checking a candidate costs far more than finding it. Two rules keep both promises cheap:
 
-- Words are looked up in exactly the forms the matcher accepts (the word, or the word with up
-  to two clitics: "banjirnya", "rumahnyapun"), not as a prefix term ("banjir"*): FTS5 merges
-  every posting of every word with a prefix before it can return anything, while exact terms let
-  it stop at the newest matches. A word with its many forms (`kirim`: "mengirim", "pengiriman"
-  …) is the exception: twenty lookups a form cost more than a few prefixes ("kirim"*,
-  "mengirim"*, "pengirim"* …) that cover the forms and their clitics.
-- The query keeps the topic's shape: AND stays AND, and the words of a phrase must be adjacent
-  unless one of them carries a clitic (then all its words, in any form, are asked for).
+- Each word is looked up once, as one exact term. The index holds every word without its clitics
+  ("banjirnya" as "banjir", storage/fulltext.py) and storage looks a query's words up the same
+  way, so "banjir" finds "banjirnya" and "rumahnyapun" without a term for each (21 a word, and a
+  word with ten forms over two hundred, when they were spelt out). Prefix terms ("kirim"*) are
+  not used: FTS5 merges every posting of every word with a prefix before it can return
+  anything, while exact terms let it stop at the newest matches.
+- The query keeps the topic's shape: AND stays AND, and the words of a phrase stay one phrase
+  (the index's words keep their places, so "banjirnya bandang" is the phrase "banjir bandang").
 
 Each term costs a lookup that FTS5 makes before it returns anything, and SQLite cannot
 interrupt it. A query over `MAX_TERMS` is made coarser, a topic at a time, step by step,
-until it fits: a topic's phrases lose their adjacency and their words are looked up as prefixes
-(one term for a word and its clitics, and for every form of a topic word that begins with
-another: "kirim"* holds "kiriman" and "kirimkan"), then keep only their longest words. Every
-step asks for less than the one before, so it still lets through every match (and more items for
-the matcher to refuse). When even one word per phrase is too many, there is no query at all:
-every item is a candidate.
+until it fits: a topic's phrases lose their adjacency (all their words, in any order), then keep
+only their longest words. Every step asks for less than the one before, so it still lets through
+every match (and more items for the matcher to refuse). When even one word per phrase is too
+many, there is no query at all: every item is a candidate.
 """
 
 from __future__ import annotations
@@ -31,20 +29,15 @@ from dataclasses import dataclass
 
 from bot.matching import TopicQuery
 from bot.matching.nodes import And, Node, Or, Phrase
-from bot.matching.normalize import CLITICS, MIN_STEM, Words
+from bot.matching.normalize import Words
 from bot.matching.readings import plain
 
-_CLITIC_ENDINGS = (*CLITICS, *(first + second for first in CLITICS for second in CLITICS))
 # Under half a second of lookups on a million items, the part of a search that nothing can stop
 # (it holds up only the reader who asked); twenty topics of two words each fit at full precision.
 MAX_TERMS = 2_000
 # Words kept per phrase at each coarser step (None: all of them, in any order).
 _COARSER = (None, 2, 1)
 _TERM_RE = re.compile(r'"([^"]*)"')
-# A shorter prefix would merge the postings of too many words to be worth its one term.
-MIN_PREFIX = 4
-# A phrase with more variants than this (a word and its forms) is looked up by prefixes.
-MAX_EXACT_FORMS = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,8 +67,7 @@ def candidate_query(
     expression = _any_of(topic[step][0] for topic, step in zip(steps, chosen, strict=True))
     if not expression:
         return None
-    # A prefix lets through other words too ("beras"* holds "berasal"): more to refuse.
-    return CandidateQuery(expression, exact=not any(chosen) and "*" not in expression)
+    return CandidateQuery(expression, exact=not any(chosen))
 
 
 def _steps(query: TopicQuery) -> list[tuple[str, int]]:
@@ -110,9 +102,6 @@ def term_count(expression: str) -> int:
 def _constraint(node: Node) -> str | None:
     """What an item matching node must contain; None when it need contain nothing."""
     if isinstance(node, Phrase):
-        if len(node.variants) > MAX_EXACT_FORMS:
-            # A word with its many forms: each form and its clitics would be twenty lookups.
-            return _any_of(_loose_phrase(words, None) for words in _prefix_cover(node.variants))
         return _any_of(map(_phrase, node.variants))
     if isinstance(node, And):
         return _all_of(_constraint(part) for part in node.children) or None
@@ -128,19 +117,9 @@ def _positive_words(query: TopicQuery) -> str:
 
 
 def _phrase(marked: Words) -> str:
-    # A reading mark is confirmed by the matcher: the index holds the plain words.
-    words = tuple(map(plain, marked))
-    if len(words) == 1:
-        return _word(words[0])
-    adjacent = _quoted(" ".join(words))
-    distinct = list(dict.fromkeys(words))
-    clitics = [form for word in distinct for form in _clitic_forms(word)]
-    if not clitics:
-        return adjacent
-    # FTS5 cannot say "adjacent" across alternatives: with a clitic anywhere, every word in
-    # any form, and at least one of them with its clitic.
-    with_clitic = _all_of([*map(_word, distinct), _any_of(clitics)])
-    return _any_of([adjacent, with_clitic])
+    # A reading mark is confirmed by the matcher: the index holds the plain words, each once
+    # for all its clitic forms.
+    return _quoted(" ".join(map(plain, marked)))
 
 
 def _coarse(query: TopicQuery, keep: int | None) -> str:
@@ -154,7 +133,7 @@ def _coarse(query: TopicQuery, keep: int | None) -> str:
 def _loose(node: Node, keep: int | None) -> str | None:
     """_constraint with phrases reduced by _loose_phrase."""
     if isinstance(node, Phrase):
-        return _any_of(_loose_phrase(words, keep) for words in _prefix_cover(node.variants))
+        return _any_of(_loose_phrase(words, keep) for words in node.variants)
     if isinstance(node, And):
         return _all_of(_loose(part, keep) for part in node.children) or None
     if isinstance(node, Or):
@@ -166,39 +145,7 @@ def _loose(node: Node, keep: int | None) -> str | None:
 def _loose_phrase(words: Words, keep: int | None) -> str:
     # Longer words are rarer: they let through fewer items for the matcher to refuse.
     distinct = sorted(dict.fromkeys(map(plain, words)), key=len, reverse=True)
-    return _all_of(map(_prefix, distinct[:keep]))
-
-
-def _prefix_cover(variants: Iterable[Words]) -> list[Words]:
-    """The variants less the one-word ones that another one-word variant is a prefix of."""
-    words = sorted({plain(variant[0]) for variant in variants if len(variant) == 1})
-    covered: set[str] = set()
-    for number, word in enumerate(words):
-        if len(word) >= MIN_PREFIX:
-            for longer in words[number + 1 :]:
-                if not longer.startswith(word):
-                    break
-                covered.add(longer)
-    return [
-        variant for variant in variants if len(variant) != 1 or plain(variant[0]) not in covered
-    ]
-
-
-def _prefix(word: str) -> str:
-    """The word and every longer word it begins, clitic forms included, as one term."""
-    return _quoted(word) + "*" if len(word) >= MIN_PREFIX else _word(word)
-
-
-def _word(word: str) -> str:
-    return _any_of([_quoted(word), *_clitic_forms(word)])
-
-
-def _clitic_forms(word: str) -> list[str]:
-    # The matcher strips a clitic only when a stem of MIN_STEM letters is left ("di" + "nya"
-    # stays "dinya"): shorter words have no other forms to look up.
-    if len(word) < MIN_STEM:
-        return []
-    return [_quoted(word + ending) for ending in _CLITIC_ENDINGS]
+    return _all_of(map(_quoted, distinct[:keep]))
 
 
 def _quoted(text: str) -> str:
@@ -223,4 +170,4 @@ def _all_of(parts: Iterable[str | None]) -> str:
 
 
 def _is_term(part: str) -> bool:
-    return part.startswith('"') and part.endswith(('"', '"*')) and part.count('"') == 2
+    return part.startswith('"') and part.endswith('"') and part.count('"') == 2

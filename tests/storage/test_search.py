@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import random
+import sqlite3
+from pathlib import Path
+from typing import Any, cast
 
+import psycopg
 import pytest
 
 from bot.matching import parse_topic, prepare_document
 from bot.matching.fts import MAX_TERMS, CandidateQuery, candidate_query, fts_query, term_count
 from bot.topics.search import NewsSearch
 from storage import Storage
+from storage.migrate import migration_scripts
 from storage.models import FeedSeed, NewItem
 
 NOW = 1_800_000_000.0
@@ -116,10 +121,22 @@ async def test_the_cost_of_a_search_does_not_grow_with_older_matches(storage: St
     assert many < 4 * few
 
 
+# Names with their usual other spellings (up to 16 a name): even at one term a word, phrases of
+# them ask for thousands of terms.
+_NAMES = ("Soeharto", "Soekarno", "Djokja", "Tjilegon", "Cilegon", "Sukabumi")
+
+
+def _rotations(words: tuple[str, ...], joiner: str) -> list[str]:
+    return [joiner.join(words[n:] + words[:n]) for n in range(len(words))]
+
+
 # Topics as long as a reader may write them (60 characters): long phrases, long OR lists,
-# the same word repeated. Together each set asks for thousands of terms at full precision.
+# the same word repeated. The phrases ask for thousands of terms at full precision; the OR lists,
+# with each word one term whatever its clitics, fit.
 WORST_CASE = {
     "long phrases": [
+        *_rotations(_NAMES, " "),
+        *_rotations(_NAMES[::-1], " "),
         "Korea Utara rudal rumah Bogor longsor gempa Rusia Ukraina",
         "banjir Serang merendam rumah warga di jalan rusak Bogor",
         "warga di Serang banjir Korea Utara rudal jalan rusak gempa",
@@ -137,17 +154,17 @@ WORST_CASE = {
 }
 
 
-@pytest.mark.parametrize("case", WORST_CASE)
+@pytest.mark.parametrize(("case", "over"), [("long phrases", True), ("long OR lists", False)])
 async def test_worst_case_topics_make_a_bounded_query_and_find_the_same(
-    storage: Storage, case: str
+    storage: Storage, case: str, over: bool
 ) -> None:
     queries = [parse_topic(topic) for topic in WORST_CASE[case]]
     exact = fts_query(queries)
     assert exact is not None
-    assert term_count(exact) > MAX_TERMS
+    assert (term_count(exact) > MAX_TERMS) == over
     bounded = candidate_query(queries)
     assert bounded is not None
-    assert not bounded.exact
+    assert bounded.exact == (not over)
     assert bounded.expression is None or term_count(bounded.expression) <= MAX_TERMS
     texts = [
         *sentences(300, seed=9),
@@ -188,10 +205,9 @@ async def test_ordinary_topics_keep_their_exact_query(storage: Storage) -> None:
     queries = [parse_topic(topic) for topic in TOPICS]
     bounded = candidate_query(queries)
     assert bounded is not None
-    # Their finest query; a word with many forms ("rumah") is in it by prefixes, which let
-    # through other words too, so it is searched as deep as a coarser one.
-    assert bounded.expression == fts_query(queries)
-    assert not bounded.exact
+    # Their finest query, each word and each of its forms one exact term: a word with many
+    # forms ("rumah") is searched as a topic without forms is.
+    assert bounded == CandidateQuery(fts_query(queries), exact=True)
     assert candidate_query([parse_topic("Korea Utara OR =banjir")]) == CandidateQuery(
         fts_query([parse_topic("Korea Utara OR =banjir")]), exact=True
     )
@@ -224,3 +240,82 @@ async def test_every_coarser_query_lets_through_every_match(
             (title, body) for title, body in texts if query.matches(prepare_document(title, body))
         }
         assert matching <= {(item.title, body) for item, body in candidates}, topic
+
+
+async def test_a_word_is_found_with_any_number_of_clitics(storage: Storage) -> None:
+    # The matcher strips clitics one after another, as many as there are; the search must let
+    # every such item through, whatever form of the topic word carries them.
+    texts = [
+        *sentences(50, seed=13),
+        ("Gempanyapunlah terasa hingga Serang", ""),
+        ("Pengirimannyapun tertunda", ""),
+        ("Warga: Soehartonyalah yang datang", ""),
+    ]
+    await store(storage, texts)
+    for topic in ("gempa", "kirim", "Suharto"):
+        query = parse_topic(topic)
+        expected = [
+            title for title, body in reversed(texts) if query.matches(prepare_document(title, body))
+        ]
+        found = await NewsSearch(storage).latest([query], limit=len(texts))
+        assert [item.title for item in found.items] == expected, topic
+        assert any(title in expected for title, _ in texts[-3:]), topic
+
+
+# An item as a Warta before migration 0026 stored it: its search words had their clitics on.
+_OLD_ITEM = (1, "urn:old", "Banjirnya surut di Serang", "", "Rumahnyapun kering", "https://x.id/1")
+
+
+async def test_items_stored_before_the_index_held_stripped_words_are_found(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as db:
+        for version, script in migration_scripts("sqlite"):
+            if version < 26:
+                db.executescript(script)
+                db.execute(f"PRAGMA user_version = {version}")
+        _add_old_rows(db)
+    db.close()  # the context manager only commits
+    await _assert_old_item_found(Storage(path))
+
+
+async def test_postgresql_items_stored_before_the_index_held_stripped_words_are_found(
+    empty_postgres_url: str,
+) -> None:
+    with psycopg.connect(empty_postgres_url, autocommit=True) as db:
+        db.execute("CREATE TABLE warta_schema (version INTEGER NOT NULL)")
+        db.execute("INSERT INTO warta_schema (version) VALUES (0)")
+        for version, script in migration_scripts("postgresql"):
+            if version < 26:
+                db.execute(cast(Any, script))
+                db.execute("UPDATE warta_schema SET version = %s", (version,))
+        db.execute("INSERT INTO feeds (url, name) VALUES ('http://127.0.0.1/feed', 'ANTARA')")
+        db.execute(
+            "INSERT INTO items (feed_id, identity, title, summary, body, link, fetched_at, "
+            "search) VALUES (%s, %s, %s, %s, %s, %s, 0, "
+            "'''banjirnya'':1 ''surut'':2 ''di'':3 ''serang'':4 ''rumahnyapun'':6 "
+            "''banjirnya+surut'':1 ''surut+di'':2 ''di+serang'':3')",
+            _OLD_ITEM,
+        )
+    await _assert_old_item_found(Storage(empty_postgres_url))
+
+
+def _add_old_rows(db: sqlite3.Connection) -> None:
+    db.execute("INSERT INTO feeds (url, name) VALUES ('http://127.0.0.1/feed', 'ANTARA')")
+    db.execute(
+        "INSERT INTO items (feed_id, identity, title, summary, body, link, fetched_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, 0)",
+        _OLD_ITEM,
+    )
+
+
+async def _assert_old_item_found(storage: Storage) -> None:
+    await storage.open()
+    try:
+        search = NewsSearch(storage)
+        for topic in ("banjir", "rumah", "banjir surut", "Serang"):
+            found = await search.latest([parse_topic(topic)])
+            assert [item.title for item in found.items] == [_OLD_ITEM[2]], topic
+    finally:
+        await storage.close()
