@@ -133,7 +133,7 @@ class WordForms:
 
     def root_of(self, word: str) -> str:
         """The root a derived word keeps the sense of, or the word itself."""
-        if word in self.sense_changed or self._is_root(word):
+        if word in self.sense_changed or word in self.lexicon.roots or self._is_root(word):
             return word
         roots = [root for root in self._roots_of(word) if self._keeps_sense(word, root)]
         if not roots:
@@ -198,10 +198,14 @@ class WordForms:
     @functools.lru_cache(maxsize=4096)  # noqa: B019 -- the rules are built once and kept
     def _forms_of(self, root: str) -> frozenset[str]:
         """The attested forms of `root` that keep its sense."""
+        # A form the root dictionary lists as a root is a word of its own: "keras" is not
+        # "ke-" + "ras", "pemuda" not "pe-" + "muda".
         return frozenset(
             form
             for form in generate(root)
-            if form in self.lexicon and self._keeps_sense(form, root)
+            if form in self.lexicon
+            and form not in self.lexicon.roots
+            and self._keeps_sense(form, root)
         )
 
     def in_text(self, word: str, text: str) -> bool:

@@ -5,7 +5,15 @@ from __future__ import annotations
 import re
 
 from bot.matching.lexicon import load_lexicon, parse_lexicon
-from bot.matching.lexicon_refresh import UPSTREAM, UPSTREAM_VERSION, render, target
+from bot.matching.lexicon_refresh import (
+    ROOTS_UPSTREAM,
+    ROOTS_VERSION,
+    UPSTREAM,
+    UPSTREAM_VERSION,
+    render,
+    render_roots,
+    target,
+)
 
 
 def test_the_list_records_its_source_and_holds_derived_forms() -> None:
@@ -36,3 +44,16 @@ def test_the_shipped_list_is_as_the_refresh_writes_it() -> None:
     assert words == sorted(words)
     assert all(re.fullmatch(r"[a-z]{2,}\t\d\.\d\d", line) for line in body)
     assert f"# words:   {len(body)}" in header
+
+
+def test_the_root_list_records_its_source_and_keeps_to_attested_words() -> None:
+    text = target("roots-id.txt").read_text(encoding="utf-8")
+    assert f"{ROOTS_UPSTREAM} {ROOTS_VERSION}" in text
+    assert "MIT" in text
+    lexicon = load_lexicon()
+    assert {"beras", "keras", "teras", "pemuda"} <= lexicon.roots
+    assert lexicon.roots <= set(lexicon.zipf)
+    assert "menulis" not in lexicon.roots
+    rendered = render_roots("9.9", ["beras\n", "zzz"], ["beras", "menulis"])
+    assert rendered.endswith("beras\n")
+    assert "# roots:   1" in rendered

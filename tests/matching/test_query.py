@@ -233,3 +233,13 @@ def test_an_invalid_topic_says_where_its_first_error_is(
         parse_topic(topic)
     assert raised.value.code == code
     assert raised.value.position == position
+
+
+def test_a_word_the_root_dictionary_lists_keeps_to_itself() -> None:
+    # "beras" looks like "ber-" + "ras", and "keras", "teras" like forms of "ras": the root
+    # dictionary lists each as a word of its own, so rice prices stay rice prices.
+    assert matches("harga beras", "Harga beras di Pasar Rau naik lagi.")
+    assert not matches("harga beras", "Harga keras harus dibayar tim tamu di Bandung.")
+    assert not matches("ras", "Teras rumah warga roboh diterjang angin.")
+    # An ordinary word still finds its forms.
+    assert matches("kirim", "Pengiriman bantuan ke Lombok tertunda cuaca.")
