@@ -11,11 +11,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
-from types import TracebackType
 from typing import Final, Literal, NamedTuple
 from xml.sax.saxutils import escape, quoteattr
 
 from aiohttp import web
+
+from .served import Served
 
 FeedKind = Literal["rss", "atom"]
 
@@ -179,7 +180,7 @@ def _not_modified_since(header: str, last_modified: float) -> bool:
     return math.floor(last_modified) <= _utc(since).timestamp()
 
 
-class FeedServer:
+class FeedServer(Served):
     """Serves feeds and pages on 127.0.0.1 (or another loopback address), recording requests."""
 
     def __init__(self, host: str = "127.0.0.1") -> None:
@@ -193,18 +194,6 @@ class FeedServer:
         self._sticky_headers: dict[str, dict[str, str]] = {}
         self.in_flight = 0  # requests being answered now
         self.most_in_flight = 0  # the most ever answered at once
-
-    async def __aenter__(self) -> FeedServer:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
 
     async def start(self) -> None:
         """Listen on a random loopback port."""

@@ -15,10 +15,11 @@ import hmac
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from types import TracebackType
 
 import httpx
 from aiohttp import web
+
+from .served import Served
 
 HUNG = 60.0
 
@@ -43,7 +44,7 @@ class Verification:
     confirmed: bool
 
 
-class HubStandIn:
+class HubStandIn(Served):
     """Serves a hub endpoint on 127.0.0.1 and records what subscribers asked and confirmed."""
 
     def __init__(self, *, lease_seconds: int = 3600, reach: Mapping[str, str] | None = None):
@@ -56,18 +57,6 @@ class HubStandIn:
         self._port = 0
         self._event = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
-
-    async def __aenter__(self) -> HubStandIn:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
 
     async def start(self) -> None:
         """Listen on a random loopback port."""

@@ -12,12 +12,13 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from types import MappingProxyType, TracebackType
+from types import MappingProxyType
 from typing import Any, Final, Literal
 
 from aiohttp import web
 from aiohttp.web_request import FileField
 
+from .served import Served
 from .telegram_html import (
     HtmlEntity,
     ParsedHtml,
@@ -541,7 +542,7 @@ def _member_json(user: JsonDict, status: str) -> JsonDict:
     raise ValueError(f"unsupported chat member status {status!r}")
 
 
-class TelegramStandIn:
+class TelegramStandIn(Served):
     """Bot API server on 127.0.0.1 with recording, update injection and fault switches."""
 
     def __init__(
@@ -598,18 +599,6 @@ class TelegramStandIn:
         self._handlers = self._build_handlers()
 
     # ----- lifecycle -------------------------------------------------------------------------
-
-    async def __aenter__(self) -> TelegramStandIn:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
 
     async def start(self) -> None:
         """Listen on a random loopback port."""

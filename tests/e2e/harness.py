@@ -12,8 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.standin import FeedServer, TelegramStandIn
+from tests.factories import news
 
 ADMIN_ID = 900001
+NATIONAL_FEED = "/nasional.xml"
 
 
 @dataclass
@@ -114,6 +116,19 @@ async def started_bot(
     finally:
         if process.process is not None:
             await process.stop(signal.SIGKILL)
+
+
+@contextlib.asynccontextmanager
+async def national_desk_bot(
+    tmp_path: Path, telegram: TelegramStandIn, feeds: FeedServer, database: Path | str
+) -> AsyncIterator[BotProcess]:
+    """`warta run` with one national feed (one old story in it), as regional readers meet it."""
+    feeds.publish(NATIONAL_FEED, [news("awal", "Presiden resmikan bendungan")])
+    feeds_toml = write_feeds_file(
+        tmp_path / "feeds.toml", feeds, [("ANTARA Nasional", NATIONAL_FEED, "Nasional")]
+    )
+    async with started_bot(tmp_path, telegram, feeds_toml, database=database) as process:
+        yield process
 
 
 def write_feeds_file(path: Path, feeds: FeedServer, entries: list[tuple[str, str, str]]) -> Path:

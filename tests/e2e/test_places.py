@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.standin import FeedServer, TelegramStandIn
-from tests.e2e.harness import BotProcess, started_bot, write_feeds_file
+from tests.e2e.harness import NATIONAL_FEED, BotProcess, national_desk_bot
 from tests.e2e.test_alert_pipeline import say, wait_for_poll
 from tests.factories import news
 from tests.inprocess import alert_texts, alert_titles
@@ -19,37 +19,32 @@ from tests.inprocess import alert_texts, alert_titles
 pytestmark = pytest.mark.slow
 
 JABAR, GARUT, BANDUNG, JATENG = 301, 302, 303, 304
-NASIONAL = "/nasional.xml"
 
 
 @pytest.fixture
 async def bot(
     tmp_path: Path, telegram: TelegramStandIn, feeds: FeedServer, database: Path | str
 ) -> AsyncIterator[BotProcess]:
-    feeds.publish(NASIONAL, [news("awal", "Presiden resmikan bendungan")])
-    feeds_toml = write_feeds_file(
-        tmp_path / "feeds.toml", feeds, [("ANTARA Nasional", NASIONAL, "Nasional")]
-    )
-    async with started_bot(tmp_path, telegram, feeds_toml, database=database) as process:
+    async with national_desk_bot(tmp_path, telegram, feeds, database) as process:
         yield process
 
 
 async def test_a_national_story_reaches_the_followers_of_where_it_happens(
     telegram: TelegramStandIn, feeds: FeedServer, bot: BotProcess
 ) -> None:
-    await wait_for_poll(feeds, NASIONAL)
+    await wait_for_poll(feeds, NATIONAL_FEED)
     assert "Jawa Barat" in await say(telegram, JABAR, "/region Jawa Barat")
     assert "Garut" in await say(telegram, GARUT, "/wilayah Garut")
     assert "Kota Bandung" in await say(telegram, BANDUNG, "/region Kota Bandung")
     assert "Jawa Tengah" in await say(telegram, JATENG, "/region Jateng")
 
-    feeds.add_item(NASIONAL, news("garut", "Longsor di Garut, puluhan rumah tertimbun"))
+    feeds.add_item(NATIONAL_FEED, news("garut", "Longsor di Garut, puluhan rumah tertimbun"))
     await telegram.wait_for(
         lambda tg: bool(alert_texts(tg, JABAR)) and bool(alert_texts(tg, GARUT)), timeout=30
     )
     # Later stories for the other two: once they arrive, the Garut story had its turn.
-    feeds.add_item(NASIONAL, news("bdg", "Harga cabai turun di Kota Bandung"))
-    feeds.add_item(NASIONAL, news("smg", "Rob genangi pesisir Kota Semarang"))
+    feeds.add_item(NATIONAL_FEED, news("bdg", "Harga cabai turun di Kota Bandung"))
+    feeds.add_item(NATIONAL_FEED, news("smg", "Rob genangi pesisir Kota Semarang"))
     await telegram.wait_for(
         lambda tg: bool(alert_texts(tg, BANDUNG)) and bool(alert_texts(tg, JATENG)), timeout=30
     )

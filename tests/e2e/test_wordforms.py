@@ -10,13 +10,12 @@ from pathlib import Path
 import pytest
 
 from bot.standin import FeedServer, TelegramStandIn
-from tests.e2e.harness import BotProcess, started_bot, write_feeds_file
+from tests.e2e.harness import NATIONAL_FEED, BotProcess, national_desk_bot
 from tests.e2e.test_alert_pipeline import say, wait_for_poll
 from tests.factories import news
 from tests.inprocess import alert_titles
 
 KIRIM, EXACT, ADIL, NAME, MANY = 401, 402, 403, 404, 405
-NASIONAL = "/nasional.xml"
 SENT = "Pengiriman bantuan ke Lombok tertunda cuaca"
 # Twenty topics, most with many forms: what /latest looks up for them is over its term limit.
 TWENTY = (
@@ -29,29 +28,25 @@ TWENTY = (
 async def bot(
     tmp_path: Path, telegram: TelegramStandIn, feeds: FeedServer, database: Path | str
 ) -> AsyncIterator[BotProcess]:
-    feeds.publish(NASIONAL, [news("awal", "Presiden resmikan bendungan")])
-    feeds_toml = write_feeds_file(
-        tmp_path / "feeds.toml", feeds, [("ANTARA Nasional", NASIONAL, "Nasional")]
-    )
-    async with started_bot(tmp_path, telegram, feeds_toml, database=database) as process:
+    async with national_desk_bot(tmp_path, telegram, feeds, database) as process:
         yield process
 
 
 async def test_a_topic_finds_its_word_forms_and_a_name_its_spellings(
     telegram: TelegramStandIn, feeds: FeedServer, bot: BotProcess
 ) -> None:
-    await wait_for_poll(feeds, NASIONAL)
+    await wait_for_poll(feeds, NATIONAL_FEED)
     for chat_id, topic in ((KIRIM, "kirim"), (EXACT, "=kirim"), (ADIL, "adil")):
         assert topic in await say(telegram, chat_id, f"/subscribe {topic}")
     assert "Soeharto" in await say(telegram, NAME, "/subscribe Soeharto")
     assert "ukur" in await say(telegram, MANY, f"/subscribe {TWENTY}")
 
-    feeds.add_item(NASIONAL, news("kirim", SENT))
-    feeds.add_item(NASIONAL, news("sidang", "Sidang di pengadilan negeri ditunda"))
-    feeds.add_item(NASIONAL, news("orba", "Era Presiden Suharto dikenang warga"))
+    feeds.add_item(NATIONAL_FEED, news("kirim", SENT))
+    feeds.add_item(NATIONAL_FEED, news("sidang", "Sidang di pengadilan negeri ditunda"))
+    feeds.add_item(NATIONAL_FEED, news("orba", "Era Presiden Suharto dikenang warga"))
     # A story for the two chats that must not get the others: once every chat has its alert,
     # the other stories had their turn (one poll brings all four).
-    feeds.add_item(NASIONAL, news("surat", "Warga kirim surat soal keadilan"))
+    feeds.add_item(NATIONAL_FEED, news("surat", "Warga kirim surat soal keadilan"))
     await telegram.wait_for(
         lambda tg: all(alert_titles(tg, chat) for chat in (KIRIM, NAME, EXACT, ADIL)), timeout=30
     )
