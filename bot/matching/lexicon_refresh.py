@@ -21,6 +21,8 @@ from collections.abc import Iterable, Sequence
 from importlib import metadata, resources
 from pathlib import Path
 
+from bot.matching.lexicon import parse_lexicon
+
 UPSTREAM = "wordfreq"
 UPSTREAM_VERSION = "3.1.1"
 LANGUAGE = "id"
@@ -94,7 +96,7 @@ def _refresh_roots() -> int:
         return 1
     dictionary = resources.files("Sastrawi") / "Stemmer" / "data" / "kata-dasar.txt"
     roots = dictionary.read_text(encoding="utf-8").splitlines()
-    words = [line.split("\t")[0] for line in target().read_text(encoding="utf-8").splitlines()]
+    words = parse_lexicon(target().read_text(encoding="utf-8").splitlines()).zipf
     target("roots-id.txt").write_text(render_roots(version, roots, words), encoding="utf-8")
     return 0
 
