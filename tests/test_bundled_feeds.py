@@ -26,17 +26,10 @@ PROVINCES = (
 # Entries older than recorded sources, whose public list has not been traced again yet. They stay
 # polled but count for no province. The set only shrinks: an entry given a `source` leaves it.
 UNTRACED = frozenset({
-    "https://www.jpnn.com/rss",
-    "https://regional.kompas.com/rss",
-    "https://daerah.sindonews.com/rss",
-    "https://feed.liputan6.com/rss/regional",
-    "https://babel.antaranews.com/rss/terkini.xml",
     "https://banten.antaranews.com/rss/terkini.xml",
     "https://jabar.antaranews.com/rss/terkini.xml",
-    "https://jatim.antaranews.com/rss/terkini.xml",
     "https://ambon.antaranews.com/rss/terkini.xml",
     "https://radarsurabaya.jawapos.com/feed/",
-    "https://celebes.inews.id/feed/",
     "https://papua.inews.id/feed",
 })  # fmt: skip
 
