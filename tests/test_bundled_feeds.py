@@ -27,9 +27,7 @@ PROVINCES = (
 # polled but count for no province. The set only shrinks: an entry given a `source` leaves it.
 UNTRACED = frozenset({
     "https://banten.antaranews.com/rss/terkini.xml",
-    "https://jabar.antaranews.com/rss/terkini.xml",
     "https://ambon.antaranews.com/rss/terkini.xml",
-    "https://radarsurabaya.jawapos.com/feed/",
     "https://papua.inews.id/feed",
 })  # fmt: skip
 
