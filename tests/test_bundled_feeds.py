@@ -26,8 +26,6 @@ PROVINCES = (
 # Entries older than recorded sources, whose public list has not been traced again yet. They stay
 # polled but count for no province. The set only shrinks: an entry given a `source` leaves it.
 UNTRACED = frozenset({
-    "https://banten.antaranews.com/rss/terkini.xml",
-    "https://ambon.antaranews.com/rss/terkini.xml",
     "https://papua.inews.id/feed",
 })  # fmt: skip
 
