@@ -23,11 +23,9 @@ PROVINCES = (
     "Papua Barat Daya",
 )  # fmt: skip
 
-# Entries older than recorded sources, whose public list has not been traced again yet. They stay
-# polled but count for no province. The set only shrinks: an entry given a `source` leaves it.
-UNTRACED = frozenset({
-    "https://papua.inews.id/feed",
-})  # fmt: skip
+# Entries older than recorded sources, whose public list had not been traced again. Every one
+# has been since; the set stays so that it can only shrink: an entry given a `source` leaves it.
+UNTRACED: frozenset[str] = frozenset()
 
 REPOSITORY = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}")
 COMMIT = re.compile(r"[0-9a-f]{40}")
