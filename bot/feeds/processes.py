@@ -55,9 +55,9 @@ LARGE_INPUT_BYTES = 1024 * 1024
 _WATCH_STACK_BYTES = 256 * 1024
 # glibc's mallopt parameter for the most malloc arenas a process may have.
 _M_ARENA_MAX = -8
-# A dead process's exit code is read within about this long (it has ended: this is no wait).
-_EXIT_CODE_WAIT_SECONDS = 1.0
-_EXIT_CODE_LOOKS = 5
+# A dead process's exit code is looked for this often, this long apart (a second at most).
+_EXIT_CODE_LOOKS = 50
+_EXIT_CODE_PAUSE_SECONDS = 0.02
 
 
 class WorkerLost(Exception):
@@ -117,13 +117,12 @@ class _Worker:
         process = self._process
         if process is None:
             return None
-        # The executor's own thread may reap the process first: its code lands on the same
-        # object a moment later.
+        # The executor's own thread may reap the process first: the code it reads lands on
+        # the same object a moment later.
         for _ in range(_EXIT_CODE_LOOKS):
-            await asyncio.to_thread(process.join, _EXIT_CODE_WAIT_SECONDS)
             if process.exitcode is not None:
                 return process.exitcode
-            await asyncio.sleep(_EXIT_CODE_WAIT_SECONDS / _EXIT_CODE_LOOKS)
+            await asyncio.sleep(_EXIT_CODE_PAUSE_SECONDS)
         return None
 
     def pid(self) -> int | None:
