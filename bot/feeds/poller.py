@@ -386,8 +386,9 @@ class FeedPoller:
             await self._record_failure(feed, error.reason)
             return FeedOutcome(PollOutcome.FAILED)
         except WorkerLost:
-            # The parser processes are closing (the bot stops): nothing is recorded, and the
-            # feed is given back still due, for the next poll (here or in another poller).
+            # The parser processes are closing, or were stopped with the service (the bot
+            # stops): not the feed's doing, so nothing is recorded, and the feed is given back
+            # still due, for the next poll (here or in another poller).
             log.warning("feed left for the next poll feed=%r: its parser process ended", feed.name)
             if self._owner:
                 await self._storage.release_feed_claim(feed.id, self._owner)

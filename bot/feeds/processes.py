@@ -13,7 +13,8 @@ process, so that one process can be killed without touching the others' jobs:
   replaced: nothing keeps running for a caller that is gone;
 - a process that dies (killed, crashed) while it runs a job is replaced, and its job raises
   `JobKilled` (a `WorkerLost`) with how it died: one job at a time per process, so the job, or
-  its input, is the one suspect;
+  its input, is the one suspect; one stopped (SIGTERM: the service is being stopped) raises
+  `WorkerLost`;
 - a process found dead when a job comes (it died idle: killed, or ended by the kernel's OOM
   killer) is replaced, and the job goes to another process: nothing was the job's doing.
 
@@ -58,6 +59,8 @@ _M_ARENA_MAX = -8
 # A dead process's exit code is looked for this often, this long apart (a second at most).
 _EXIT_CODE_LOOKS = 50
 _EXIT_CODE_PAUSE_SECONDS = 0.02
+# Exit codes of a process ended by a signal that asks a process to stop: nothing a job does.
+_ASKED_TO_END = frozenset({-signal.SIGTERM, -signal.SIGINT, -signal.SIGHUP})
 
 
 class WorkerLost(Exception):
@@ -249,7 +252,13 @@ class ProcessGroup:
             replace = True
             if self._state != "started":  # the group is closing: the process was ended for it
                 raise WorkerLost(f"the {self._name} processes closed") from error
-            killed = JobKilled(self._name, await worker.exit_code())
+            exit_code = await worker.exit_code()
+            if exit_code in _ASKED_TO_END:
+                # A service manager stopping the service signals every process of it at once
+                # (systemd's control group): the process was stopped, not killed by its job.
+                log.warning("a %s process was stopped (%s)", self._name, _how_it_ended(exit_code))
+                raise WorkerLost(f"a {self._name} process was stopped") from error
+            killed = JobKilled(self._name, exit_code)
             log.warning("%s, starting a new one", killed)
             raise killed from error
         except MemoryError:

@@ -229,6 +229,37 @@ async def test_a_document_that_kills_its_parser_is_its_feed_error_backed_off_and
         assert parser not in warta.services.workers.process_ids()
 
 
+async def test_a_parser_process_stopped_with_the_service_blames_no_feed(
+    tmp_path: Path, telegram: TelegramStandIn, feeds: FeedServer
+) -> None:
+    feeds.publish("/banten.xml", [news("lama", "Banjir kemarin di Lebak")])
+    port = free_port()
+    async with running_bot(
+        tmp_path, telegram, feeds, [("ANTARA Banten", "/banten.xml", "Banten")], metrics_port=port
+    ) as warta:
+        await warta.poll()
+        await warta.say(BUDI, "/subscribe banjir")
+        feeds.add_item("/banten.xml", news("baru", "Banjir rendam Cilegon"))
+        parsed = await documents_parsed(port)
+        (parser,) = warta.services.workers.process_ids()
+        os.kill(parser, signal.SIGSTOP)
+        try:
+            polling = asyncio.create_task(warta.poll())
+            async with asyncio.timeout(30):  # hung, not slow
+                while await documents_parsed(port) == parsed:  # noqa: ASYNC110 (see above)
+                    await asyncio.sleep(0.02)
+            # What systemd sends every process of a service it stops, with a document in hand.
+            os.kill(parser, signal.SIGTERM)
+        finally:
+            os.kill(parser, signal.SIGCONT)
+        await polling
+        (feed,) = await warta.services.storage.list_feeds()
+        assert feed.last_error is None
+        await warta.poll()  # given back due: read by the fresh process
+        await warta.telegram.wait_for(lambda tg: bool(alerts_to(warta, BUDI)))
+        assert ["Banjir rendam Cilegon" in text for text in alerts_to(warta, BUDI)] == [True]
+
+
 async def test_the_worker_processes_end_with_the_bot(
     tmp_path: Path, telegram: TelegramStandIn, feeds: FeedServer
 ) -> None:
