@@ -64,7 +64,8 @@ _ASKED_TO_END = frozenset({-signal.SIGTERM, -signal.SIGINT, -signal.SIGHUP})
 
 
 class WorkerLost(Exception):
-    """The process running a job died (killed, crashed, or over its CPU time): it is replaced."""
+    """The process running a job ended: stopped or closed (nothing the job did), or killed
+    while it ran the job (`JobKilled`). It is replaced."""
 
 
 class JobKilled(WorkerLost):
