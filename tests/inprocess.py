@@ -156,6 +156,7 @@ async def running_bot(
     parse_workers: int = 1,
     max_feed_bytes: int | None = None,
     webhook_tls: ssl.SSLContext | None = None,
+    metrics_port: int | None = None,
 ) -> AsyncIterator[RunningBot]:
     """Start the bot as `warta run` would, minus signal handling; stop it afterwards.
 
@@ -164,6 +165,7 @@ async def running_bot(
     goes on polling the Telegram stand-in for updates. One parsing process is enough for a
     test's feeds, and spares the machine; a benchmark may ask for as many as `warta run` has.
     The webhook's server (and the Mini App on it) speaks HTTPS itself with `webhook_tls`.
+    With a metrics_port the bot serves /metrics and /healthz there, as WARTA_METRICS_PORT has it.
     """
     config = Config(
         token=telegram.token,
@@ -176,6 +178,7 @@ async def running_bot(
         send_rate=send_rate,
         parse_workers=parse_workers,
         article_workers=1,
+        metrics_port=metrics_port,
     )
     if fetch_timeout is not None:
         config = replace(config, fetch_timeout=fetch_timeout)

@@ -19,6 +19,7 @@ from bot.feeds.feedlist import FeedListError, load_feed_list
 from bot.feeds.fetch import build_http_client
 from bot.feeds.opml import OpmlError, feeds_from_opml, feeds_to_opml
 from bot.feeds.schedule import reason_text
+from bot.feeds.workers import WorkerPool, default_processes
 from bot.ops.durations import format_duration
 from storage import DatabaseOpenError, Storage
 from storage.models import ArticleHealth, Feed, FeedAddOutcome, FeedSeed, FullTextMode
@@ -233,15 +234,23 @@ async def _check(
     concurrency: int,
     on_done: Callable[[FeedCheck], None],
 ) -> list[FeedCheck]:
-    async with build_http_client(config.fetch_timeout, config.fetch_addresses) as client:
-        return await check_feeds(
-            client,
-            feeds,
-            max_bytes=config.max_feed_bytes,
-            timeout=config.fetch_timeout * 2,
-            concurrency=concurrency,
-            on_done=on_done,
-        )
+    # Parsed as the bot parses them, in capped processes of their own: a document that kills
+    # its parser (or needs more than a parser may hold) is its feed's problem in the table.
+    workers = WorkerPool(config.parse_workers or default_processes())
+    await workers.start()
+    try:
+        async with build_http_client(config.fetch_timeout, config.fetch_addresses) as client:
+            return await check_feeds(
+                client,
+                feeds,
+                max_bytes=config.max_feed_bytes,
+                timeout=config.fetch_timeout * 2,
+                concurrency=concurrency,
+                on_done=on_done,
+                workers=workers,
+            )
+    finally:
+        await workers.close()
 
 
 def _require_database(config: Config) -> None:

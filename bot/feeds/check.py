@@ -10,7 +10,8 @@ from dataclasses import dataclass
 import httpx
 
 from bot.feeds.fetch import FetchError, fetch_feed
-from bot.feeds.parse import FeedParseError, parse_feed
+from bot.feeds.parse import FeedParseError
+from bot.feeds.workers import FeedWorkers, InThreads
 from storage.models import FeedSeed
 
 DEFAULT_CONCURRENCY = 8
@@ -40,13 +41,19 @@ async def check_feeds(
     timeout: float,
     concurrency: int = DEFAULT_CONCURRENCY,
     on_done: Callable[[FeedCheck], None] = lambda check: None,
+    workers: FeedWorkers | None = None,
 ) -> list[FeedCheck]:
-    """Check every feed, at most `concurrency` at a time; results in the order given."""
+    """Check every feed, at most `concurrency` at a time; results in the order given. Documents
+    are parsed by `workers` (worker processes, as the bot parses them: a document that kills
+    its parser is that feed's problem, not the check's end), in threads when none are given."""
     limit = asyncio.Semaphore(max(concurrency, 1))
+    parsers = workers if workers is not None else InThreads()
 
     async def bounded(feed: FeedSeed) -> FeedCheck:
         async with limit:
-            result = await check_feed(client, feed, max_bytes=max_bytes, timeout=timeout)
+            result = await check_feed(
+                client, feed, max_bytes=max_bytes, timeout=timeout, workers=parsers
+            )
         on_done(result)
         return result
 
@@ -54,9 +61,14 @@ async def check_feeds(
 
 
 async def check_feed(
-    client: httpx.AsyncClient, feed: FeedSeed, *, max_bytes: int, timeout: float
+    client: httpx.AsyncClient,
+    feed: FeedSeed,
+    *,
+    max_bytes: int,
+    timeout: float,
+    workers: FeedWorkers | None = None,
 ) -> FeedCheck:
-    """Fetch and parse one feed, timing it."""
+    """Fetch and parse one feed (by `workers`, else in a thread), timing it."""
     started = time.monotonic()
     try:
         fetched = await fetch_feed(
@@ -67,10 +79,9 @@ async def check_feed(
             max_bytes=max_bytes,
             total_timeout=timeout,
         )
-        parsed = await asyncio.to_thread(parse_feed, fetched.body, fetched.headers)
+        parser = workers if workers is not None else InThreads()
+        entries = await parser.parse(fetched.body, fetched.headers)
     except (FetchError, FeedParseError) as error:
         return FeedCheck(feed, error.reason, 0, None, time.monotonic() - started)
-    dates = [entry.published_at for entry in parsed.entries if entry.published_at is not None]
-    return FeedCheck(
-        feed, None, len(parsed.entries), max(dates, default=None), time.monotonic() - started
-    )
+    dates = [entry.published_at for entry in entries if entry.published_at is not None]
+    return FeedCheck(feed, None, len(entries), max(dates, default=None), time.monotonic() - started)

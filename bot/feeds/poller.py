@@ -43,7 +43,14 @@ from bot.feeds.schedule import (
     success_interval,
 )
 from bot.feeds.stories import STORY_WINDOW_SECONDS, StoryMatcher
-from bot.feeds.workers import CleanText, FeedWorkers, InThreads, WorkerLost, clean_entries
+from bot.feeds.workers import (
+    CleanText,
+    FeedWorkers,
+    InThreads,
+    ParserDied,
+    WorkerLost,
+    clean_entries,
+)
 from bot.matching import prepare_document
 from bot.ops.heartbeat import PROCESS_TIMEOUT_SECONDS
 from bot.ops.metrics import Metrics, ParseScope
@@ -110,6 +117,8 @@ class FeedOutcome:
     status: PollOutcome
     new_items: int = 0
     alerts_queued: int = 0
+    # The failure is recorded on the feed, which backs off: it is not to be polled at once.
+    backed_off: bool = False
 
 
 class FeedPoller:
@@ -372,54 +381,61 @@ class FeedPoller:
         if self._on_fetched is not None:
             await self._on_fetched(feed, fetched)
         try:
-            entries = await self._new_entries(feed, fetched)
-        except FeedParseError as error:
+            outcome = await self._store_new(feed, await self._new_entries(feed, fetched))
+        except FeedParseError as error:  # ParserDied too: the document killed its parser
             await self._record_failure(feed, error.reason)
             return FeedOutcome(PollOutcome.FAILED)
         except WorkerLost:
-            # Not the feed's fault: nothing is recorded, and the feed is given back still due,
-            # for the next poll (here or in another poller).
-            log.warning("feed left for the next poll feed=%r: its parser process died", feed.name)
+            # The parser processes are closing, or were stopped with the service (the bot
+            # stops): not the feed's doing, so nothing is recorded, and the feed is given back
+            # still due, for the next poll (here or in another poller).
+            log.warning("feed left for the next poll feed=%r: its parser process ended", feed.name)
             if self._owner:
                 await self._storage.release_feed_claim(feed.id, self._owner)
             return FeedOutcome(PollOutcome.FAILED)
-        outcome = FeedOutcome(PollOutcome.FETCHED)
-        if entries:
-            # Before the store lock: a slow article page never holds up another feed's items.
-            articles = await self._article_texts(feed, entries)
-            async with self._store_lock:
-                outcome = await self._store(feed, entries, articles)
         await self._record_success(feed, fetched.etag, fetched.last_modified, fetched)
         return outcome
+
+    async def _store_new(self, feed: Feed, entries: list[ParsedEntry]) -> FeedOutcome:
+        """Store the new entries with their article texts (cleaning them in a worker)."""
+        if not entries:
+            return FeedOutcome(PollOutcome.FETCHED)
+        # Before the store lock: a slow article page never holds up another feed's items.
+        articles = await self._article_texts(feed, entries)
+        async with self._store_lock:
+            return await self._store(feed, entries, articles)
 
     async def ingest_pushed(self, feed: Feed, body: bytes, headers: dict[str, str]) -> FeedOutcome:
         """A document a WebSub hub pushed: parsed, cleaned, stored and matched as a fetched one.
 
-        The feed's cache validators and schedule stay as its last poll left them. FAILED: the
-        document was not stored (unreadable, its parser process died, or far more new entries
-        than a push carries); database errors raise.
+        The feed's cache validators and schedule stay as its last poll left them, unless the
+        document killed its parser: that is the feed's error, and the feed backs off. FAILED:
+        the document was not stored (unreadable, its parser process died, or far more new
+        entries than a push carries); database errors raise.
         """
         try:
             entries = await self._new_entries(
                 feed, FetchedFeed(False, body, headers, None, None, feed.url)
             )
+            if len(entries) > MAX_PUSHED_ENTRIES and await self._too_many_new(feed, entries):
+                log.warning("pushed document not stored feed=%r: %d new entries, more than a "
+                            "push carries", feed.name, len(entries))  # fmt: skip
+                return FeedOutcome(PollOutcome.FAILED)
+            outcome = await self._store_new(feed, entries)
+        except ParserDied as error:
+            # Polling instead would read it again (the feed's own document is, as a rule, the
+            # one pushed) and kill again, as would every push of it: the feed backs off.
+            await self._record_failure(feed, error.reason)
+            return FeedOutcome(PollOutcome.FAILED, backed_off=True)
         except FeedParseError as error:
             log.warning("pushed document unreadable feed=%r: %s", feed.name, error.reason)
             return FeedOutcome(PollOutcome.FAILED)
         except WorkerLost:
-            log.warning("pushed document not read feed=%r: its parser process died", feed.name)
+            log.warning("pushed document not read feed=%r: its parser process ended", feed.name)
             return FeedOutcome(PollOutcome.FAILED)
-        if len(entries) > MAX_PUSHED_ENTRIES and await self._too_many_new(feed, entries):
-            log.warning("pushed document not stored feed=%r: %d new entries, more than a push "
-                        "carries", feed.name, len(entries))  # fmt: skip
-            return FeedOutcome(PollOutcome.FAILED)
-        if not entries:
-            return FeedOutcome(PollOutcome.FETCHED)
-        articles = await self._article_texts(feed, entries)
-        async with self._store_lock:
-            outcome = await self._store(feed, entries, articles)
-        log.info("push stored feed=%r new_items=%d alerts_queued=%d", feed.name,
-                 outcome.new_items, outcome.alerts_queued)  # fmt: skip
+        if entries:
+            log.info("push stored feed=%r new_items=%d alerts_queued=%d", feed.name,
+                     outcome.new_items, outcome.alerts_queued)  # fmt: skip
         return outcome
 
     async def _too_many_new(self, feed: Feed, entries: list[ParsedEntry]) -> bool:

@@ -8,10 +8,15 @@ process, so that one process can be killed without touching the others' jobs:
 - each process may hold at most `memory_bytes` of address space (RLIMIT_AS): a job that wants
   more gets MemoryError, raised here as `OverLimit`, and its process is replaced;
 - each job may use at most `cpu_seconds` of CPU (RLIMIT_CPU, raised before each job): the kernel
-  ends a process that passes it, raised here as `WorkerLost`, and its process is replaced;
+  ends a process that passes it, raised here as `JobKilled`, and its process is replaced;
 - a job whose caller stops waiting (a time limit, a shutdown) has its process killed and
   replaced: nothing keeps running for a caller that is gone;
-- a process that dies (killed, crashed) is replaced, and its job raises `WorkerLost`.
+- a process that dies (killed, crashed) while it runs a job is replaced, and its job raises
+  `JobKilled` (a `WorkerLost`) with how it died: one job at a time per process, so the job, or
+  its input, is the one suspect; one stopped (SIGTERM: the service is being stopped) raises
+  `WorkerLost`;
+- a process found dead when a job comes (it died idle: killed, or ended by the kernel's OOM
+  killer) is replaced, and the job goes to another process: nothing was the job's doing.
 
 Groups may share a semaphore for their large jobs (large inputs are what take a process to its
 cap): one large job at a time among them, so that two processes at their caps never add up.
@@ -38,6 +43,7 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from multiprocessing.process import BaseProcess
 from typing import TypeVar
 
 log = logging.getLogger(__name__)
@@ -50,10 +56,24 @@ LARGE_INPUT_BYTES = 1024 * 1024
 _WATCH_STACK_BYTES = 256 * 1024
 # glibc's mallopt parameter for the most malloc arenas a process may have.
 _M_ARENA_MAX = -8
+# A dead process's exit code is looked for this often, this long apart (a second at most).
+_EXIT_CODE_LOOKS = 50
+_EXIT_CODE_PAUSE_SECONDS = 0.02
+# Exit codes of a process ended by a signal that asks a process to stop: nothing a job does.
+_ASKED_TO_END = frozenset({-signal.SIGTERM, -signal.SIGINT, -signal.SIGHUP})
 
 
 class WorkerLost(Exception):
-    """The process running a job died (killed, crashed, or over its CPU time): it is replaced."""
+    """The process running a job ended: stopped or closed (nothing the job did), or killed
+    while it ran the job (`JobKilled`). It is replaced."""
+
+
+class JobKilled(WorkerLost):
+    """The process died while it ran the job (its input may be what killed it): it is replaced."""
+
+    def __init__(self, group: str, exit_code: int | None) -> None:
+        self.how = _how_it_ended(exit_code)
+        super().__init__(f"a {group} process died running the job ({self.how})")
 
 
 class OverLimit(Exception):
@@ -83,11 +103,31 @@ class _Worker:
             initargs=(os.getpid(), limits.memory_bytes, limits.preload),
         )
         self.ready = False
+        self._process: BaseProcess | None = None
 
     def start(self) -> None:
         """Start the process and wait until it is ready (blocking: run it in a thread)."""
         self.executor.submit(os.getpid).result()
+        # Kept here: the executor forgets its processes once one has died.
+        self._process = next(iter((self.executor._processes or {}).values()), None)
         self.ready = True
+
+    def alive(self) -> bool:
+        """Whether the process still runs (reaping it when it has ended)."""
+        return self._process is not None and self._process.is_alive()
+
+    async def exit_code(self) -> int | None:
+        """How the ended process ended: its exit status, or minus the signal that ended it."""
+        process = self._process
+        if process is None:
+            return None
+        # The executor's own thread may reap the process first: the code it reads lands on
+        # the same object a moment later.
+        for _ in range(_EXIT_CODE_LOOKS):
+            if process.exitcode is not None:
+                return process.exitcode
+            await asyncio.sleep(_EXIT_CODE_PAUSE_SECONDS)
+        return None
 
     def pid(self) -> int | None:
         # ProcessPoolExecutor names its processes nowhere public.
@@ -205,16 +245,23 @@ class ProcessGroup:
     async def _run(
         self, job: Callable[..., _Result], args: tuple[object, ...], recycle: bool
     ) -> _Result:
-        worker = await self._idle.get()
+        worker, running = await self._submit(job, args)
         replace = recycle
         try:
-            return await asyncio.get_running_loop().run_in_executor(
-                worker.executor, _limited, self._limits.cpu_seconds, job, *args
-            )
+            return await running
         except BrokenProcessPool as error:
             replace = True
-            log.warning("a %s process died, starting a new one: %s", self._name, error)
-            raise WorkerLost(f"a {self._name} process died: {error}") from error
+            if self._state != "started":  # the group is closing: the process was ended for it
+                raise WorkerLost(f"the {self._name} processes closed") from error
+            exit_code = await worker.exit_code()
+            if exit_code in _ASKED_TO_END:
+                # A service manager stopping the service signals every process of it at once
+                # (systemd's control group): the process was stopped, not killed by its job.
+                log.warning("a %s process was stopped (%s)", self._name, _how_it_ended(exit_code))
+                raise WorkerLost(f"a {self._name} process was stopped") from error
+            killed = JobKilled(self._name, exit_code)
+            log.warning("%s, starting a new one", killed)
+            raise killed from error
         except MemoryError:
             replace = True
             log.warning("a %s job passed its memory cap, starting a new process", self._name)
@@ -228,6 +275,26 @@ class ProcessGroup:
                 self._replace(worker)
             else:
                 self._idle.put_nowait(worker)
+
+    async def _submit(
+        self, job: Callable[..., _Result], args: tuple[object, ...]
+    ) -> tuple[_Worker, asyncio.Future[_Result]]:
+        """The job, handed to the first idle process that is still alive."""
+        loop = asyncio.get_running_loop()
+        while True:
+            worker = await self._idle.get()
+            try:
+                if not worker.alive():
+                    raise BrokenProcessPool("it ended while idle")
+                return worker, loop.run_in_executor(
+                    worker.executor, _limited, self._limits.cpu_seconds, job, *args
+                )
+            except BrokenProcessPool as error:
+                # Dead before the job reached it: not the job's doing, so another process runs it.
+                log.warning("a %s process had died, starting a new one: %s", self._name, error)
+                self._replace(worker)
+            if self._state != "started":
+                raise WorkerLost(f"the {self._name} processes closed")
 
     def _replace(self, worker: _Worker) -> None:
         self._all.discard(worker)
@@ -255,6 +322,14 @@ class ProcessGroup:
             self._idle.put_nowait(worker)
         else:
             worker.kill()
+
+
+def _how_it_ended(exit_code: int | None) -> str:
+    if exit_code is None:
+        return "how is not known"
+    if exit_code < 0:
+        return f"signal {-exit_code}"
+    return f"exit status {exit_code}"
 
 
 def _mib(size: int | None) -> str:

@@ -9,8 +9,9 @@ answered at once.
 Pushes are held as polled documents are: one at a time, a few more waiting, each of a size a
 push has (MAX_PUSH_BYTES). A push beyond them is answered 503 (the hub sends it again later) or
 413, and its feed polled at once instead, as is the feed of a push that could not be ingested
-(its parser process died, the database failed): its items come by that poll, not by the
-safety-net poll hours later.
+(unreadable, the database failed): its items come by that poll, not by the safety-net poll
+hours later. A push whose document killed its parser process is the feed's error instead, and
+the feed backs off: polling it at once would read the killer again.
 """
 
 from __future__ import annotations
@@ -190,7 +191,9 @@ class PushReceiver:
             except _DATABASE_FAILURES as error:
                 log.warning("websub push not stored feed=%d: %s", feed.id, error)
                 outcome = FeedOutcome(PollOutcome.FAILED)
-        if outcome.status is PollOutcome.FAILED:
+        # A document that killed its parser is the feed's error, backed off: a poll at once
+        # would read it again, and each push of it would ask for one more.
+        if outcome.status is PollOutcome.FAILED and not outcome.backed_off:
             await self._poll_instead(feed, "not ingested")
 
     def _ingested(self, task: asyncio.Task[None]) -> None:

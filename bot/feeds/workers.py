@@ -6,10 +6,13 @@ with the event loop that fetches, stores and answers chats, so one core does all
 this process (a FeedPoller used on its own). Documents go to a worker as bytes and entries
 come back as plain tuples: they pickle some thirty times faster than the dataclasses.
 
-A worker that dies is replaced and its job raises `WorkerLost`, so the poller leaves the feed
-for its next poll instead of losing it. A worker holds at most PARSER_MEMORY_BYTES: a document
-that needs more is that feed's error, and its worker is replaced; so is a worker that has read
-a document of more than RECYCLE_AFTER_BYTES (its heap would keep that size for good).
+A worker holds one document at a time. One that dies while reading a document (killed by a
+signal, a crash in C code, the kernel's OOM killer) is replaced, and the document is that feed's
+error (`ParserDied`): a document that kills its parser every time would otherwise be read again,
+and kill again, at every poll. One found dead before the document reached it is replaced and
+another reads the document. A worker holds at most PARSER_MEMORY_BYTES: a document that needs
+more is that feed's error too, and its worker is replaced; so is a worker that has read a
+document of more than RECYCLE_AFTER_BYTES (its heap would keep that size for good).
 """
 
 from __future__ import annotations
@@ -21,7 +24,13 @@ from typing import Protocol, TypeAlias
 
 from bot.feeds.clean import FeedText, clean_entry_text
 from bot.feeds.parse import FeedParseError, ParsedEntry, parse_feed
-from bot.feeds.processes import LARGE_INPUT_BYTES, OverLimit, ProcessGroup, ProcessLimits
+from bot.feeds.processes import (
+    LARGE_INPUT_BYTES,
+    JobKilled,
+    OverLimit,
+    ProcessGroup,
+    ProcessLimits,
+)
 from bot.feeds.processes import WorkerLost as WorkerLost  # the poller's to catch
 
 # Beyond this one poller's event loop cannot hand out work fast enough to keep more busy.
@@ -39,15 +48,24 @@ _Text: TypeAlias = tuple[str, bool]
 _EntryRow: TypeAlias = tuple[str, _Text, _Text, _Text | None, str, float | None]
 
 
+class ParserDied(FeedParseError):
+    """The process reading the feed's document died doing it: the document is the suspect."""
+
+    def __init__(self, doing: str, how: str) -> None:
+        super().__init__(f"the parser process died {doing} this feed ({how})")
+
+
 class FeedWorkers(Protocol):
     """Parses documents and cleans entries away from the event loop."""
 
     async def parse(self, body: bytes, headers: Mapping[str, str]) -> list[ParsedEntry]:
-        """The document's entries, oldest first (FeedParseError when it is not a feed)."""
+        """The document's entries, oldest first (FeedParseError when it is not a feed, or
+        killed the process reading it)."""
         ...
 
     async def clean(self, entries: Sequence[ParsedEntry]) -> list[CleanText]:
-        """(title, text for matching, summary) of each entry."""
+        """(title, text for matching, summary) of each entry (ParserDied: it killed the
+        process cleaning it)."""
         ...
 
 
@@ -119,14 +137,19 @@ class WorkerPool:
             )
         except OverLimit as error:
             raise FeedParseError(f"document too large to read: needs {error}") from None
+        except JobKilled as error:
+            raise ParserDied("reading", error.how) from None
         return [_entry(row) for row in rows]
 
     async def clean(self, entries: Sequence[ParsedEntry]) -> list[CleanText]:
-        """The entries' texts, cleaned in a worker process."""
+        """The entries' texts, cleaned in a worker process (ParserDied when it dies doing it)."""
         try:
             return await self._group.run(_clean_rows, [_row(entry) for entry in entries])
         except OverLimit as error:
             raise WorkerLost(str(error)) from error
+        except JobKilled as error:
+            # Cleaning them again in the bot's own process could kill the bot: no.
+            raise ParserDied("cleaning the entries of", error.how) from None
 
 
 def _parse_rows(body: bytes, headers: dict[str, str]) -> list[_EntryRow]:

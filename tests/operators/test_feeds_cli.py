@@ -3,21 +3,30 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import signal
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 
 from bot.cli import main
+from bot.cli.feeds import check_table
+from bot.feeds.check import check_feeds
 from bot.feeds.feedlist import FeedListError, load_feed_list
+from bot.feeds.fetch import build_http_client
 from bot.feeds.opml import OpmlError, feeds_from_opml, feeds_to_opml
+from bot.feeds.parse import ParsedEntry
+from bot.feeds.workers import CleanText, WorkerPool
 from bot.standin import FeedServer
 from storage import Storage
 from storage.models import FeedSeed, FullTextMode
 from tests.factories import news
+from tests.inprocess import LOOPBACK_FEEDS
 from tests.postgres import PostgresServer, postgres_database
 
 SEEDS = """
@@ -367,3 +376,58 @@ def test_an_unknown_full_text_setting_is_refused_with_the_choices(tmp_path: Path
     listing.write_text(SEEDS.replace('region = "Banten"', 'full_text = "kadang"', 1))
     with pytest.raises(FeedListError, match=r'feed #1 has full_text .kadang., not "auto"'):
         load_feed_list(listing)
+
+
+class AnnouncedParsing:
+    """The check's parser processes, announcing each document as it is handed to one."""
+
+    def __init__(self, pool: WorkerPool) -> None:
+        self.pool = pool
+        self.handed = asyncio.Event()
+
+    async def parse(self, body: bytes, headers: Mapping[str, str]) -> list[ParsedEntry]:
+        """The document's entries, from a parser process."""
+        self.handed.set()  # the pool hands it over in this same step, before the test runs
+        return await self.pool.parse(body, headers)
+
+    async def clean(self, entries: Sequence[ParsedEntry]) -> list[CleanText]:
+        """Not used by a check."""
+        return await self.pool.clean(entries)
+
+
+async def test_feeds_check_shows_a_document_that_kills_its_parser_and_checks_the_rest(
+    feeds: FeedServer,
+) -> None:
+    feeds.publish("/maut.xml", [news("1", "Gempa di Pandeglang")])
+    feeds.publish("/banten.xml", [news("2", "Banjir di Lebak")])
+    listing = [FeedSeed(feeds.url("/maut.xml"), "Maut", ""),
+               FeedSeed(feeds.url("/banten.xml"), "ANTARA Banten", "")]  # fmt: skip
+    pool = WorkerPool(1)
+    await pool.start()
+    try:
+        parsing = AnnouncedParsing(pool)
+        (parser,) = pool.process_ids()
+        # Held, then killed with the first document in hand, as a document that kills it would.
+        os.kill(parser, signal.SIGSTOP)
+        try:
+            async with build_http_client(30.0, LOOPBACK_FEEDS) as client:
+                check = check_feeds(
+                    client, listing, max_bytes=1 << 20, timeout=30.0, concurrency=1,
+                    workers=parsing,
+                )  # fmt: skip
+                checking = asyncio.create_task(check)
+                async with asyncio.timeout(30):  # hung, not slow
+                    await parsing.handed.wait()
+                os.kill(parser, signal.SIGKILL)
+                killer, other = await checking
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(parser, signal.SIGKILL)
+    finally:
+        await pool.close()
+    table = Console(width=200, record=True)
+    table.print(check_table([killer, other], time.time()))
+    rows = {line.split("│")[1].strip(): line for line in table.export_text().splitlines()
+            if line.count("│") > 5}  # fmt: skip
+    assert "the parser process died reading this feed (signal 9)" in rows["Maut"]
+    assert "OK" in rows["ANTARA Banten"]  # read by the process that replaced it

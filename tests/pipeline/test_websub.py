@@ -59,6 +59,7 @@ async def pushed_bot(
     *,
     items: Sequence[FeedItem] = (OLD,),
     others: Sequence[tuple[str, str, str]] = (),
+    metrics_port: int | None = None,
 ) -> AsyncIterator[RunningBot]:
     """The bot with a public webhook address, subscribed to the hub of its feed (with `items`);
     `others` are more feeds, whose documents the test serves."""
@@ -74,6 +75,7 @@ async def pushed_bot(
         webhook_port=port,
         poll_seconds=60,
         poll_max_seconds=poll_max_seconds,
+        metrics_port=metrics_port,
     ) as warta:
         await warta.say(READER, "/subscribe banjir")
         await warta.poll()  # the first fetch finds the hub
