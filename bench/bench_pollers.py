@@ -54,12 +54,19 @@ class Round:
     cpu_seconds: float  # every poller's CPU time in the round, added up
     storing_seconds: float  # every poller's time in store_items (waiting for its turn included)
     load: float  # the machine's load average (1 min) when the round began
+    most_at_a_site: int  # the most requests one site answered at once, since the run began
+    site_slot_asks: int  # site slots asked for (taken or found held) in the database
 
 
 class TimedStorage(Storage):
     """Storage that adds up the time its item stores take, their turn included."""
 
     storing_seconds = 0.0
+    site_slot_asks = 0
+
+    async def take_site_slot(self, *args: Any, **kwargs: Any) -> int | None:
+        self.site_slot_asks += 1
+        return await super().take_site_slot(*args, **kwargs)
 
     async def store_items(self, *args: Any, **kwargs: Any) -> StoredItems:
         started = time.perf_counter()
@@ -84,13 +91,14 @@ async def worker(location: str) -> None:
         await poller.load_recent_stories()
         print(json.dumps({"ready": heartbeat.process_id}), flush=True)
         while (await asyncio.to_thread(sys.stdin.readline)).strip() == "poll":
-            cpu, storage.storing_seconds = time.process_time(), 0.0
+            cpu, storage.storing_seconds, storage.site_slot_asks = time.process_time(), 0.0, 0
             summary = await poller.poll_once()
             await poller.wait_for_fetches()
             done = {
                 "fetched": summary.fetched + summary.unchanged + summary.failed,
                 "cpu": time.process_time() - cpu,
                 "storing": storage.storing_seconds,
+                "site_slot_asks": storage.site_slot_asks,
             }
             print(json.dumps(done), flush=True)
         await poller.close()
@@ -157,6 +165,8 @@ async def run_configuration(
                     cpu_seconds=sum(answer["cpu"] for answer in answers),
                     storing_seconds=sum(answer["storing"] for answer in answers),
                     load=load,
+                    most_at_a_site=max(await server.most_in_flight()),
+                    site_slot_asks=sum(int(answer["site_slot_asks"]) for answer in answers),
                 )
             )
         for process in workers:
@@ -176,7 +186,10 @@ def report(count: int, rounds: list[Round], feeds: int, items: int, layout: str)
         exact = result.fetched_twice == 0 and result.not_fetched == 0
         spent = (
             f"pollers' CPU {result.cpu_seconds:.1f} s, in store_items {result.storing_seconds:.1f}"
-            f" s, load average {result.load:.1f} at start"
+            f" s, load average {result.load:.1f} at start; at most {result.most_at_a_site} "
+            f"requests at once to one site; {result.site_slot_asks} site slot asks "
+            f"({result.site_slot_asks / max(result.requests, 1):.2f} a request, each but the "
+            "refused ones followed by a release)"
         )
         print(
             f"pollers x{count}, {name}: {result.seconds:6.2f} s, {result.requests} requests, "
