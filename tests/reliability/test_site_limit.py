@@ -40,16 +40,17 @@ from bot.feeds.fetch import build_http_client
 from bot.feeds.poller import FeedPoller
 from bot.feeds.stories import StoryMatcher
 from bot.ops.heartbeat import new_process_id
+from bot.net.addresses import AddressPolicy
 from bot.topics.registry import TopicRegistry
 from storage import Storage
-from tests.inprocess import LOOPBACK_FEEDS, FakeClock
 
 async def main(database: str, now: float) -> None:
     config = Config(token=None, fetch_concurrency=2, fetch_timeout=60.0)
-    storage, clock, owner = Storage(database), FakeClock(now), new_process_id()
+    storage, clock, owner = Storage(database), lambda: now, new_process_id()
     await storage.open()
     await storage.register_process(owner, "poller", "test", 0, clock())
-    async with build_http_client(config.fetch_timeout, LOOPBACK_FEEDS) as client:
+    loopback = AddressPolicy.allowing("127.0.0.1")
+    async with build_http_client(config.fetch_timeout, loopback) as client:
         poller = FeedPoller(storage, client, TopicRegistry(), StoryMatcher(), config, clock,
                             lambda: None, owner=owner)
         await poller.poll_once()
