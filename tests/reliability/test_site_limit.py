@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.config import Config
-from bot.feeds.fetch import build_http_client
+from bot.feeds.fetch import build_http_client, site_of
 from bot.feeds.poller import FeedPoller
 from bot.feeds.stories import StoryMatcher
 from bot.ops.heartbeat import PROCESS_TIMEOUT_SECONDS, new_process_id
@@ -69,16 +69,18 @@ class Poller:
 
 
 @asynccontextmanager
-async def poller_process(database: Path | str, clock: Callable[[], float]) -> AsyncIterator[Poller]:
+async def poller_process(
+    database: Path | str, clock: Callable[[], float], config: Config = CONFIG
+) -> AsyncIterator[Poller]:
     """A poller registered as a live process."""
     storage = Storage(database)
     await storage.open()
     try:
         owner = new_process_id()
         await storage.register_process(owner, "poller", "test", os.getpid(), clock())
-        async with build_http_client(CONFIG.fetch_timeout, LOOPBACK_FEEDS) as client:
+        async with build_http_client(config.fetch_timeout, LOOPBACK_FEEDS) as client:
             poller = FeedPoller(
-                storage, client, TopicRegistry(), StoryMatcher(), CONFIG, clock, lambda: None,
+                storage, client, TopicRegistry(), StoryMatcher(), config, clock, lambda: None,
                 owner=owner,
             )  # fmt: skip
             yield Poller(storage, poller, owner)
@@ -88,10 +90,10 @@ async def poller_process(database: Path | str, clock: Callable[[], float]) -> As
 
 
 async def one_site(
-    database: Path | str, feeds: FeedServer, count: int, delay: float
+    database: Path | str, feeds: FeedServer, count: int, delay: float, name: str = "kanal"
 ) -> tuple[str, ...]:
-    """count feeds of the one loopback site, each answering after delay seconds."""
-    paths = tuple(f"/kanal-{n}.xml" for n in range(count))
+    """count feeds of one loopback site, each answering after delay seconds."""
+    paths = tuple(f"/{name}-{n}.xml" for n in range(count))
     for path in paths:
         feeds.publish(path, [news(f"lama{path}", "Berita lama dari Serang", hours_ago=80)])
         feeds.set_delay(path, delay)
@@ -151,3 +153,30 @@ async def until(condition: Callable[[], bool], timeout: float = 30.0) -> None:
     async with asyncio.timeout(timeout):
         while not condition():  # noqa: ASYNC110
             await asyncio.sleep(0.02)
+
+
+async def test_a_feed_waiting_for_its_busy_site_leaves_its_fetch_place_to_another_site(
+    database: Path | str, feeds: FeedServer
+) -> None:
+    # One fetch place, and a wait for the busy site as long as a minute: the other site's feed
+    # is fetched meanwhile only if the waiting feed holds no fetch place.
+    one_place = Config(token=None, fetch_concurrency=1, fetch_timeout=30.0)
+    (busy,) = await one_site(database, feeds, 1, delay=0.0, name="sibuk")
+    async with FeedServer() as other:
+        (free,) = await one_site(database, other, 1, delay=0.0, name="lain")
+        clock = FakeClock()
+        async with poller_process(database, clock, one_place) as poller:
+            # Another poller, alive, is asking the busy site twice.
+            holder = new_process_id()
+            await poller.storage.register_process(holder, "poller", "test", 0, clock())
+            for _ in range(2):
+                await poller.storage.take_site_slot(
+                    site_of(feeds.url(busy)), holder, 2, clock(), clock() + 60, clock() - 20
+                )
+            polling = asyncio.create_task(poller.poller.poll_once())
+            try:
+                await other.wait_for_hits(free, 1)
+                assert feeds.hits(busy) == 0
+            finally:
+                polling.cancel()
+                await asyncio.gather(polling, return_exceptions=True)
