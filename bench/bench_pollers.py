@@ -1,4 +1,5 @@
-"""Pollers x1, x2, x4: real poller processes sharing 2,000 feeds on 150 sites through PostgreSQL.
+"""Pollers x1, x2, x4: real poller processes sharing 2,000 feeds on 150 sites through PostgreSQL
+(or one SQLite file: `--engine sqlite`).
 
 Each poller is a process of its own (storage, heartbeat, FeedPoller, as `warta run` builds
 them). A round makes every feed due and tells every poller to poll once, at the same moment;
@@ -7,7 +8,7 @@ feed: each must be fetched exactly once per round, whichever poller took it. Two
 configuration: the first poll (every entry new) and a refresh (every feed gained one item).
 Run from the repository root:
     python -m bench.bench_pollers [--feeds 2000] [--items 10] [--sites 150] [--delay lognormal]
-                                  [--pollers 1,2,4]
+                                  [--pollers 1,2,4] [--engine postgresql|sqlite|both]
 The sites are bench/topology.py's: processes of their own, answers after a log-normal delay
 (median 0.3 s, p95 1.5 s) or a fixed --delay; `--sites 1 --delay 0.2` is the earlier one-site
 set-up, kept for comparison.
@@ -24,7 +25,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from bench.engines import bench_databases
+from bench.engines import ENGINE_NAMES, add_engine_option, bench_databases, chosen_engines
 from bench.report import append_result
 from bench.topology import LOGNORMAL, Topology, describe, plan_sites
 from bot.config import Config
@@ -54,12 +55,19 @@ class Round:
     cpu_seconds: float  # every poller's CPU time in the round, added up
     storing_seconds: float  # every poller's time in store_items (waiting for its turn included)
     load: float  # the machine's load average (1 min) when the round began
+    most_at_a_site: int  # the most requests one site answered at once, since the run began
+    site_slot_asks: int  # site slots asked for (taken or found held) in the database
 
 
 class TimedStorage(Storage):
     """Storage that adds up the time its item stores take, their turn included."""
 
     storing_seconds = 0.0
+    site_slot_asks = 0
+
+    async def take_site_slot(self, *args: Any, **kwargs: Any) -> int | None:
+        self.site_slot_asks += 1
+        return await super().take_site_slot(*args, **kwargs)
 
     async def store_items(self, *args: Any, **kwargs: Any) -> StoredItems:
         started = time.perf_counter()
@@ -84,13 +92,14 @@ async def worker(location: str) -> None:
         await poller.load_recent_stories()
         print(json.dumps({"ready": heartbeat.process_id}), flush=True)
         while (await asyncio.to_thread(sys.stdin.readline)).strip() == "poll":
-            cpu, storage.storing_seconds = time.process_time(), 0.0
+            cpu, storage.storing_seconds, storage.site_slot_asks = time.process_time(), 0.0, 0
             summary = await poller.poll_once()
             await poller.wait_for_fetches()
             done = {
                 "fetched": summary.fetched + summary.unchanged + summary.failed,
                 "cpu": time.process_time() - cpu,
                 "storing": storage.storing_seconds,
+                "site_slot_asks": storage.site_slot_asks,
             }
             print(json.dumps(done), flush=True)
         await poller.close()
@@ -157,6 +166,8 @@ async def run_configuration(
                     cpu_seconds=sum(answer["cpu"] for answer in answers),
                     storing_seconds=sum(answer["storing"] for answer in answers),
                     load=load,
+                    most_at_a_site=max(await server.most_in_flight()),
+                    site_slot_asks=sum(int(answer["site_slot_asks"]) for answer in answers),
                 )
             )
         for process in workers:
@@ -167,16 +178,22 @@ async def run_configuration(
     return rounds
 
 
-def report(count: int, rounds: list[Round], feeds: int, items: int, layout: str) -> None:
+def report(
+    count: int, rounds: list[Round], feeds: int, items: int, layout: str, engine: str
+) -> None:
     conditions = (
         f"{count} poller process(es), {layout}, {items} items a feed, "
-        f"default fetch concurrency (16) per poller, PostgreSQL, {os.cpu_count()} cores"
+        f"default fetch concurrency (16) per poller, {ENGINE_NAMES[engine]}, "
+        f"{os.cpu_count()} cores"
     )
     for name, result in zip(ROUNDS, rounds, strict=True):
         exact = result.fetched_twice == 0 and result.not_fetched == 0
         spent = (
             f"pollers' CPU {result.cpu_seconds:.1f} s, in store_items {result.storing_seconds:.1f}"
-            f" s, load average {result.load:.1f} at start"
+            f" s, load average {result.load:.1f} at start; at most {result.most_at_a_site} "
+            f"requests at once to one site; {result.site_slot_asks} site slot asks "
+            f"({result.site_slot_asks / max(result.requests, 1):.2f} a request, each but the "
+            "refused ones followed by a release)"
         )
         print(
             f"pollers x{count}, {name}: {result.seconds:6.2f} s, {result.requests} requests, "
@@ -203,6 +220,8 @@ def main() -> None:
         "--delay", default=LOGNORMAL, help="seconds each answer waits, or 'lognormal'"
     )
     parser.add_argument("--pollers", default="1,2,4")
+    add_engine_option(parser)
+    parser.set_defaults(engine="postgresql")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -210,11 +229,12 @@ def main() -> None:
         return
     delay = args.delay if args.delay == LOGNORMAL else float(args.delay)
     plan = plan_sites(args.feeds, args.sites)
-    for count in (int(n) for n in args.pollers.split(",")):
-        with bench_databases("postgresql") as databases:
-            location = str(databases.new())
-            rounds = asyncio.run(run_configuration(count, args.items, plan, delay, location))
-        report(count, rounds, args.feeds, args.items, describe(plan, delay))
+    for engine in chosen_engines(args.engine):
+        for count in (int(n) for n in args.pollers.split(",")):
+            with bench_databases(engine) as databases:
+                location = str(databases.new())
+                rounds = asyncio.run(run_configuration(count, args.items, plan, delay, location))
+            report(count, rounds, args.feeds, args.items, describe(plan, delay), engine)
 
 
 if __name__ == "__main__":

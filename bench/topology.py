@@ -104,7 +104,13 @@ class _LateSite(FeedServer):
         self._pick = pick
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
-        await asyncio.sleep(lognormal_delay(self._pick))
+        # A request waiting for its answer is in flight too: the site's politeness is counted.
+        self.in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            await asyncio.sleep(lognormal_delay(self._pick))
+        finally:
+            self.in_flight -= 1
         return await super()._handle(request)
 
 
@@ -158,6 +164,9 @@ class _SiteHost:
     def site_requests(self) -> list[int]:
         return [len(server.requests) for server in self.servers]
 
+    def most_in_flight(self) -> list[int]:
+        return [server.most_in_flight for server in self.servers]
+
     async def stop(self) -> None:
         for task in self.tasks:
             task.cancel()
@@ -190,6 +199,8 @@ async def serve() -> None:
             answer = host.requests()
         elif op == "site_requests":
             answer = host.site_requests()
+        elif op == "most_in_flight":
+            answer = host.most_in_flight()
         elif op == "published":
             answer = host.published
         elif op == "stop":
@@ -279,6 +290,10 @@ class Topology:
     async def site_requests(self) -> list[int]:
         """How many requests each site received."""
         return [n for answer in await self._all(op="site_requests") for n in answer]
+
+    async def most_in_flight(self) -> list[int]:
+        """The most requests each site answered at once (waiting for its answer included)."""
+        return [n for answer in await self._all(op="most_in_flight") for n in answer]
 
     async def published(self) -> dict[str, float]:
         """When each scheduled item appeared (guid -> Unix time)."""

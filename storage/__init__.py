@@ -26,6 +26,7 @@ from storage.outbox import OutboxQueries
 from storage.places import PlaceQueries
 from storage.processes import ProcessQueries
 from storage.regions import RegionQueries
+from storage.sites import SiteQueries
 from storage.stats import StatsQueries
 from storage.topics import TopicQueries
 from storage.websub import WebSubQueries
@@ -56,5 +57,6 @@ class Storage(
     ArticleQueries,
     PlaceQueries,
     NarrowingQueries,
+    SiteQueries,
 ):
     """Chats, topics, regions, feeds, items, the outbox, digests and processes, on either engine."""

@@ -26,7 +26,7 @@ from bot.feeds.inflate import (
 )
 from bot.net.addresses import PUBLIC_ONLY, AddressPolicy
 
-# Requests at a time to one host from one process.
+# Requests at a time to one site (host): from one process, and from every poller together.
 REQUESTS_PER_HOST = 2
 USER_AGENT = f"Warta/{__version__} (Telegram news alert bot; +https://github.com/warta-bot/warta)"
 MAX_REDIRECTS = 5
@@ -106,7 +106,8 @@ class HostSlots:
     browsers count a site's connections), within this process.
 
     Sites are asked politely: a poller with many feeds of one site fetches them a couple at a
-    time, however many fetch slots it has. (Pollers in other processes keep their own count.)
+    time, however many fetch slots it has. (Pollers in other processes count with it through
+    the database: bot/feeds/sites.py.)
     """
 
     def __init__(self, per_host: int = REQUESTS_PER_HOST) -> None:
@@ -121,7 +122,7 @@ class HostSlots:
     @contextlib.asynccontextmanager
     async def slot(self, url: str) -> AsyncIterator[None]:
         """Hold one of the host's slots while the block runs."""
-        host = _host_of(url)
+        host = site_of(url)
         semaphore = self._hosts.setdefault(host, asyncio.Semaphore(self._per_host))
         self._users[host] = self._users.get(host, 0) + 1
         try:
@@ -134,7 +135,8 @@ class HostSlots:
                 del self._users[host], self._hosts[host]
 
 
-def _host_of(url: str) -> str:
+def site_of(url: str) -> str:
+    """The site a URL asks, as the per-site limit counts one: scheme, host name and port."""
     try:
         parsed = httpx.URL(url)
     except httpx.InvalidURL:

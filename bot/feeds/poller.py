@@ -25,7 +25,7 @@ from bot.feeds.articles import (
     wants_articles,
 )
 from bot.feeds.extraction import ExtractionInThread
-from bot.feeds.fetch import FetchedFeed, FetchError, HostSlots, fetch_feed
+from bot.feeds.fetch import FetchedFeed, FetchError, fetch_feed
 from bot.feeds.parse import FeedParseError, ParsedEntry
 from bot.feeds.prescan import scan_feed
 from bot.feeds.schedule import (
@@ -42,6 +42,7 @@ from bot.feeds.schedule import (
     retry_after_seconds,
     success_interval,
 )
+from bot.feeds.sites import SiteSlots
 from bot.feeds.stories import STORY_WINDOW_SECONDS, StoryMatcher
 from bot.feeds.workers import (
     CleanText,
@@ -108,6 +109,7 @@ class PollOutcome(StrEnum):
     FETCHED = "fetched"
     UNCHANGED = "unchanged"  # the server answered 304 Not Modified
     FAILED = "failed"
+    LEFT = "left"  # not asked: its site stayed busy with other pollers' requests
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,7 +177,15 @@ class FeedPoller:
         self._in_hand = config.fetch_concurrency * FEEDS_IN_HAND_PER_SLOT
         self._fetching: dict[int, asyncio.Task[FeedOutcome]] = {}
         self._claimed_at: dict[int, float] = {}  # feed id → when this poller claimed it
-        self._hosts = HostSlots()
+        # At most 2 requests at a time to one site, from every poller together; a fetch waits
+        # for its site's turn before it takes a fetch place.
+        self._sites = SiteSlots(
+            storage,
+            owner,
+            clock,
+            lease_seconds=config.fetch_timeout * 2 + CLAIM_MARGIN_SECONDS,
+            wait_seconds=config.fetch_timeout * 2,
+        )
         self._bounds = Bounds(config.poll_seconds, config.longest_poll)
         self._looking: asyncio.Task[None] | None = None
         self._look_again = False
@@ -326,8 +336,7 @@ class FeedPoller:
     async def _poll_bounded(self, feed: Feed) -> FeedOutcome:
         try:
             async with self._unread:
-                async with self._limit:
-                    fetched = await self._fetch(feed)
+                fetched = await self._fetch(feed)
                 # The fetch slot is free again: parsing and storing never hold up another fetch.
                 return await self._ingest(feed, fetched)
         except _NOT_THE_FEEDS:
@@ -355,17 +364,12 @@ class FeedPoller:
         return FeedOutcome(PollOutcome.FAILED)
 
     async def _fetch(self, feed: Feed) -> FetchedFeed | FeedOutcome:
-        """The feed's new document, or the outcome when there is none (304, failure)."""
+        """The feed's new document, or the outcome when there is none (304, failure, its site
+        busy too long)."""
         try:
-            fetched = await fetch_feed(
-                self._client,
-                feed.url,
-                etag=feed.etag,
-                last_modified=feed.last_modified,
-                max_bytes=self._config.max_feed_bytes,
-                total_timeout=self._config.fetch_timeout * 2,
-                hosts=self._hosts,
-            )
+            fetched = await self._fetch_in_turn(feed)
+            if fetched is None:
+                return await self._leave(feed)
             if fetched.not_modified:
                 await self._record_success(feed, feed.etag, feed.last_modified, fetched)
                 return FeedOutcome(PollOutcome.UNCHANGED)
@@ -373,6 +377,28 @@ class FeedPoller:
             await self._record_failure(feed, error.reason, error.retry_after)
             return FeedOutcome(PollOutcome.FAILED)
         return fetched
+
+    async def _fetch_in_turn(self, feed: Feed) -> FetchedFeed | None:
+        """The feed's response, asked in one of its site's slots and a fetch place; None when
+        no slot of the site came free in time."""
+        async with self._sites.slot(feed.url, self._limit) as turn:
+            if not turn:
+                return None
+            return await fetch_feed(
+                self._client,
+                feed.url,
+                etag=feed.etag,
+                last_modified=feed.last_modified,
+                max_bytes=self._config.max_feed_bytes,
+                total_timeout=self._config.fetch_timeout * 2,
+            )
+
+    async def _leave(self, feed: Feed) -> FeedOutcome:
+        """Give the feed back unfetched and still due, for the next poll: its site stayed busy."""
+        log.info("feed left for the next poll feed=%r: its site is busy", feed.name)
+        if self._owner:
+            await self._storage.release_feed_claim(feed.id, self._owner)
+        return FeedOutcome(PollOutcome.LEFT)
 
     async def _ingest(self, feed: Feed, fetched: FetchedFeed | FeedOutcome) -> FeedOutcome:
         """Parse and store a fetched document's new entries, and record the feed's success."""
