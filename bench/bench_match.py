@@ -1,11 +1,12 @@
 """Benchmark TopicIndex against a naive loop of one compiled regex per topic.
 
 Run: python bench/bench_match.py [--items N] [--topics N] [--chats N] [--naive-items N]
-       [--locate-pairs N]
+       [--locate-pairs N [--locate-batch N]]
 
 With --locate-pairs, it also times what locating adds to matching, as the poller runs both:
 N interleaved pairs, old (prepare the document, match) and new (locate the item as the poller
-does, then prepare and match) alternating every 25 items, on the generated teasers and on
+does, then prepare and match; with --locate-batch B, B items are located, then matched, as the
+poller does with a poll's new items) alternating every 25 items, on the generated teasers and on
 4,000-character bodies; the figure is the median over the pairs of (new - old) CPU time per
 item. Locating is also timed where it runs within new, between two items' matching (the
 caches as cold as the poller leaves them), which the difference confirms with less noise.
@@ -418,7 +419,7 @@ _TURN = 25
 
 
 def one_pair(
-    index: TopicIndex, gazetteer: Gazetteer, items: list[Item], body: bool
+    index: TopicIndex, gazetteer: Gazetteer, items: list[Item], body: bool, batch: int
 ) -> tuple[float, float, float]:
     """CPU ms per item of old and of new over `items`, the two alternating turn by turn, and
     of locating alone within new."""
@@ -428,7 +429,7 @@ def one_pair(
         began = time.process_time()
         prepare_old(index, turn)
         middle = time.process_time()
-        locating += prepare_new(index, gazetteer, turn, body)
+        locating += prepare_new(index, gazetteer, turn, body, batch)
         old += middle - began
         new += time.process_time() - middle
     return old * 1000 / len(items), new * 1000 / len(items), locating * 1000 / len(items)
@@ -440,33 +441,39 @@ def prepare_old(index: TopicIndex, items: list[Item]) -> None:
         index.match(prepare_document(item.title, item.text, _REGION))
 
 
-def prepare_new(index: TopicIndex, gazetteer: Gazetteer, items: list[Item], body: bool) -> float:
-    """The poller's prepare step with locating: the item's places, then the document, matched.
-    Returns the CPU seconds locating took, timed where it runs (between two items' matching,
-    as in the poller: a figure the old/new difference confirms, with far less noise).
+def prepare_new(
+    index: TopicIndex, gazetteer: Gazetteer, items: list[Item], body: bool, batch: int = 1
+) -> float:
+    """The poller's prepare step with locating: the places of `batch` items (the poller locates
+    the new items of a poll up to PREPARE_BATCH at a time), then each one's document, matched.
+    Returns the CPU seconds locating took, timed where it runs (after the previous items'
+    matching, as in the poller: a figure the old/new difference confirms, with far less noise).
 
     A body is located as a fetched article; a teaser as the teaser."""
     locating = 0.0
-    for item in items:
-        teaser, article = ("", item.text) if body else (item.text, "")
+    for start in range(0, len(items), batch):
+        chunk = items[start : start + batch]
         began = time.process_time()
-        places_of_item(gazetteer, _REGION, title=item.title, teaser=teaser, article=article)
+        for item in chunk:
+            teaser, article = ("", item.text) if body else (item.text, "")
+            places_of_item(gazetteer, _REGION, title=item.title, teaser=teaser, article=article)
         locating += time.process_time() - began
-        index.match(prepare_document(item.title, item.text, _REGION))
+        for item in chunk:
+            index.match(prepare_document(item.title, item.text, _REGION))
     return locating
 
 
-def locate_pairs(index: TopicIndex, items: list[Item], pairs: int) -> list[str]:
+def locate_pairs(index: TopicIndex, items: list[Item], pairs: int, batch: int) -> list[str]:
     """Median added ms per item over interleaved old/new pairs, on teasers and on bodies."""
     gazetteer = Gazetteer.load()
     bodies = with_bodies(random.Random(SEED), items)
     sets = {"teasers": (items, False), "4,000-char bodies": (bodies, True)}
     lines = []
-    for label, (batch, body) in sets.items():
-        prepare_new(index, gazetteer, batch[:50], body)  # warm up both paths
+    for label, (located, body) in sets.items():
+        prepare_new(index, gazetteer, located[:50], body)  # warm up both paths
         added, old, alone = [], [], []
         for _ in range(pairs):
-            before, after, locating = one_pair(index, gazetteer, batch, body)
+            before, after, locating = one_pair(index, gazetteer, located, body, batch)
             old.append(before)
             added.append(after - before)
             alone.append(locating)
@@ -490,7 +497,8 @@ def report_locate_pairs(args: argparse.Namespace, lines: list[str]) -> None:
         conditions=(
             f"{args.locate_pairs} pairs, CPU time, {args.topics:,} topics / {args.chats:,} "
             f"chats / {args.items:,} items (teasers ~500 chars; bodies 4,000), region "
-            f"{_REGION}, old = prepare_document + match, new = places_of_item + the same"
+            f"{_REGION}, old = prepare_document + match, new = places_of_item + the same, "
+            f"located {args.locate_batch} at a time"
         ),
     )
 
@@ -561,6 +569,13 @@ def main() -> None:
     parser.add_argument("--naive-items", type=int, default=20)
     parser.add_argument("--locate-pairs", type=int, default=0)
     parser.add_argument(
+        "--locate-batch",
+        type=int,
+        default=1,
+        help="with --locate-pairs: items located before they are matched (the poller: up to "
+        "PREPARE_BATCH of a poll's new items; 1: an item alone, as from a quiet feed)",
+    )
+    parser.add_argument(
         "--pairs",
         type=int,
         default=0,
@@ -576,7 +591,8 @@ def main() -> None:
         rng = random.Random(SEED)
         items = make_items(rng, args.items)
         index, _, _ = build(make_topics(rng, args.topics, args.chats))
-        report_locate_pairs(args, locate_pairs(index, items, args.locate_pairs))
+        lines = locate_pairs(index, items, args.locate_pairs, args.locate_batch)
+        report_locate_pairs(args, lines)
         return
     if args.pairs:
         report_pairs(args, run_pairs(args))

@@ -10,23 +10,18 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from bot.places.gazetteer import Gazetteer, Place
+from bot.places.gazetteer import shown_name as gazetteer_shown_name
 from bot.places.locate import locate
 
 
 def shown_name(gazetteer: Gazetteer, place: Place) -> str:
     """The place as a reader reads it: "Garut", "Kota Bandung", "Kabupaten Bandung"."""
-    if place.kind == "city":
-        return f"Kota {place.name}"
-    if place.code in gazetteer.twinned:
-        return f"Kabupaten {place.name}"
-    return place.name
+    return gazetteer_shown_name(gazetteer.twinned, place)
 
 
 def where(gazetteer: Gazetteer, place: Place) -> str:
     """The place with its province: "Garut, Jawa Barat"; a province alone: "Jawa Barat"."""
-    if place.kind == "province":
-        return place.name
-    return f"{shown_name(gazetteer, place)}, {gazetteer.places[place.province_code].name}"
+    return gazetteer.wheres[place.code]
 
 
 def region_place(gazetteer: Gazetteer, region: str) -> Place | None:
@@ -58,18 +53,13 @@ def places_of_item(
 
 def labels(gazetteer: Gazetteer, codes: list[str]) -> dict[str, str]:
     """Each code with its "where": a province says the first of its places the item names."""
-    places = [gazetteer.places[code] for code in codes]
-    first: dict[str, Place] = {}
-    for place in places:
+    places, wheres = gazetteer.places, gazetteer.wheres
+    first: dict[str, str] = {}  # by province code: the first of its places, by code
+    for code in codes:
+        place = places[code]
         if place.kind != "province":
-            first.setdefault(place.province_code, place)
-    shown: dict[str, str] = {}
-    for place in places:
-        if place.kind == "province":
-            shown[place.code] = where(gazetteer, first.get(place.code, place))
-        else:
-            shown[place.code] = where(gazetteer, place)
-    return shown
+            first.setdefault(place.province_code, code)
+    return {code: wheres[first.get(code, code)] for code in codes}
 
 
 def follow_choices(gazetteer: Gazetteer, wanted: str) -> list[Place]:

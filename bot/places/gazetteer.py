@@ -140,6 +140,9 @@ class Gazetteer:
     # "Kabupaten Bogor", worked out once here for every alert that says where.
     twinned: frozenset[str]
     automaton: Any = field(repr=False)
+    # Each place's "where" as an alert says it ("Garut, Jawa Barat"; a province: its name),
+    # by code: worked out once here, not for every item located.
+    wheres: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     @classmethod
     def load(cls) -> Gazetteer:
@@ -225,6 +228,7 @@ def build_gazetteer(upstream: Mapping[str, Any], curated: Mapping[str, Any]) -> 
     topic_places = _folded(curated.get("topic_places", []))
     if not all(names[key].needs_cue for key in topic_places if key in names):
         raise ValueError("curated.toml: a topic place that is not among the words")
+    twinned = _twinned(places, names)
     return Gazetteer(
         places=places,
         names=names,
@@ -232,9 +236,26 @@ def build_gazetteer(upstream: Mapping[str, Any], curated: Mapping[str, Any]) -> 
         source=dict(upstream["source"]),
         foreign=_folded(foreign),
         topic_places=topic_places,
-        twinned=_twinned(places, names),
+        twinned=twinned,
         automaton=_automaton(names),
+        wheres={code: _where(places, twinned, place) for code, place in places.items()},
     )
+
+
+def shown_name(twinned: frozenset[str], place: Place) -> str:
+    """The place as a reader reads it: "Garut", "Kota Bandung", "Kabupaten Bandung"."""
+    if place.kind == "city":
+        return f"Kota {place.name}"
+    if place.code in twinned:
+        return f"Kabupaten {place.name}"
+    return place.name
+
+
+def _where(places: Mapping[str, Place], twinned: frozenset[str], place: Place) -> str:
+    """The place with its province: "Garut, Jawa Barat"; a province alone: "Jawa Barat"."""
+    if place.kind == "province":
+        return place.name
+    return f"{shown_name(twinned, place)}, {places[place.province_code].name}"
 
 
 def _plain(places: Mapping[str, Place], name: Name) -> Name:

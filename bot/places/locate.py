@@ -22,11 +22,17 @@ from bot.places.rules import NOT_A_PLACE, Found, judge, plain, word_before
 
 # Punctuation and spaces as one separator, a space (offsets stay the text's own); line ends stay,
 # so that the words before a name are those of its own line.
+_ASCII_SEPARATORS = "\t\r\x0b\x0c!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
 _SEPARATORS = str.maketrans(
-    dict.fromkeys(
-        "\t\r\x0b\x0c!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~\u00a0\u2013\u2014\u2018\u2019\u201c\u201d\u2026",
-        " ",
-    )
+    dict.fromkeys(_ASCII_SEPARATORS + "\u00a0\u2013\u2014\u2018\u2019\u201c\u201d\u2026", " ")
+)
+# The same for text all ASCII (most news), as byte tables: one pass in C each, where a str's
+# translation looks every character up in a dict. `_LOWERED` also folds the case and the line
+# ends, for the automaton.
+_SPACED_BYTES = bytes.maketrans(_ASCII_SEPARATORS.encode(), b" " * len(_ASCII_SEPARATORS))
+_LOWERED_BYTES = bytes.maketrans(
+    (_ASCII_SEPARATORS + "\n" + "ABCDEFGHIJKLMNOPQRSTUVWXYZ").encode(),
+    (" " * (len(_ASCII_SEPARATORS) + 1) + "abcdefghijklmnopqrstuvwxyz").encode(),
 )
 # The characters of an article read for places: the dateline and the lead paragraph of an
 # Indonesian news story, which says where. The same for a feed's text (a teaser is shorter;
@@ -82,8 +88,8 @@ def read_places(
     datelines = _datelines(text)
     passed: list[PassedOver] = []
     taken: list[Found] = []
-    spaced = text.translate(_SEPARATORS)
-    found = _found(gazetteer, text, spaced)
+    spaced, folded = _spaced(text)
+    found = _found(gazetteer, text, folded)
     # A name taken once is judged again only where a qualifier may narrow it ("Kota Bekasi"):
     # elsewhere a repeat could only place what it already placed (long articles repeat names).
     taken_names: set[int] = set()
@@ -179,12 +185,25 @@ def _datelines(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _found(gazetteer: Gazetteer, text: str, spaced: str) -> list[Found]:
-    """The names in the text (`spaced`: the same, separators as spaces), the longest where two
-    overlap, in the order of the text."""
+def _spaced(text: str) -> tuple[str, str]:
+    """The text with separators as spaces, and the same in lower case with line ends as
+    spaces (as the automaton reads it), offsets kept in both."""
+    if text.isascii():
+        raw = text.encode("ascii")
+        return (
+            raw.translate(_SPACED_BYTES).decode("ascii"),
+            raw.translate(_LOWERED_BYTES).decode("ascii"),
+        )
+    spaced = text.translate(_SEPARATORS)
+    return spaced, _folded(spaced)
+
+
+def _found(gazetteer: Gazetteer, text: str, folded: str) -> list[Found]:
+    """The names in the text (`folded`: the same as the automaton reads it, see `_spaced`),
+    the longest where two overlap, in the order of the text."""
     # Keys begin with a space, so only a word's start can begin a name: one space in front
     # shifts every offset by one, which taking the name's own length (less its space) takes back.
-    folded = " " + _folded(spaced)
+    folded = " " + folded
     last = len(folded) - 1
     candidates = []
     for end, (length, name) in gazetteer.automaton.iter(folded):
@@ -202,11 +221,9 @@ def _found(gazetteer: Gazetteer, text: str, spaced: str) -> list[Found]:
 
 
 def _folded(spaced: str) -> str:
-    """The text, its separators already spaces, in lower case and line ends as spaces, offsets
-    kept."""
+    """The text (not all ASCII), its separators already spaces, in lower case and line ends as
+    spaces, offsets kept."""
     folded = spaced.replace("\n", " ")
-    if folded.isascii():
-        return folded.lower()
     lowered = folded.lower()
     if len(lowered) != len(folded):  # a letter whose lower case is longer: keep offsets exact
         lowered = "".join(char.lower()[:1] for char in folded)
@@ -216,9 +233,12 @@ def _folded(spaced: str) -> str:
 def _settle(gazetteer: Gazetteer, taken: list[Found], passed: list[PassedOver]) -> list[Located]:
     """The places of the names taken, pairs and shared names settled by the others."""
     places = gazetteer.places
-    definite = {code for item in taken if not (item.pair or item.shared) for code in item.codes}
-    provinces = {places[code].province_code for code in definite}
     located: dict[str, Located] = {}
+    definite: set[str] = set()
+    provinces: set[str] = set()
+    if any(item.pair or item.shared for item in taken):  # what settles them: the other names
+        definite = {code for item in taken if not (item.pair or item.shared) for code in item.codes}
+        provinces = {places[code].province_code for code in definite}
     for item in taken:
         codes = item.codes
         if not (item.pair or item.shared):  # the common case: nothing to settle

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.feeds.placing import locate_backlog
+from bot.feeds.poller import PREPARE_BATCH
 from bot.standin import FeedServer, TelegramStandIn
 from tests.factories import news
 from tests.inprocess import RunningBot, alert_texts, alert_titles, running_bot
@@ -234,3 +235,23 @@ async def test_a_topic_limited_to_a_name_of_two_places_asks_which(bot: RunningBo
     assert "Kota Malang, Jawa Timur" in reply
     assert await bot.services.storage.list_topics(GARUT) == []
     assert "banjir @Kota Malang" in await bot.say(GARUT, "/subscribe banjir @Kota Malang")
+
+
+async def test_each_story_of_a_busy_poll_is_placed_by_its_own_text(bot: RunningBot) -> None:
+    # More new stories than the poller locates and matches between two turns of its loop: each
+    # keeps its own places, whichever batch it was located in.
+    gazetteer = bot.services.gazetteer
+    assert gazetteer is not None
+    towns = ["Garut", "Sleman", "Banyuwangi", "Gianyar", "Merauke"]
+    expected = {}
+    for number in range(PREPARE_BATCH + 5):
+        (place,) = gazetteer.lookup(towns[number % len(towns)])
+        title = f"Banjir melanda {place.name}, warga mengungsi (laporan {number})"
+        bot.feeds.add_item(NASIONAL, news(f"banjir-{number}", title))
+        expected[title] = [place.province_code, place.code]
+    await bot.poll()
+    await bot.settled()
+    storage = bot.services.storage
+    stored = await storage.latest_items(len(expected) + 1)
+    placed = {item.title: await storage.item_places(item.id) for item in stored}
+    assert placed == expected
