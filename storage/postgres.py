@@ -46,6 +46,16 @@ SEARCH_CHECK_SECONDS = 0.02
 # A search reads this many of the newest items one by one before it asks the GIN index: common
 # words are found there at once, rare ones are cheaper through the index (see _newest_matches).
 NEWEST_ROWS_FIRST = 1000
+# Past them, the index looks for the rest in windows of ids (see _older_matches): the first holds
+# this many times the ids that should hold what is still wanted, were the older items as rich in
+# matches as the newest, and each next one this many times the one before. Every window costs a
+# pass over the index's list of the query's words, tens of milliseconds for a common word on a
+# million items, and each match in it a read: a wide window is the cheaper mistake.
+WINDOW_MARGIN = 4
+# A window also costs its range of the primary key: about as much for this many ids as reading
+# one matching item. Where the matches below are fewer than a window's ids by that much, one
+# query for all of them costs less.
+IDS_PER_MATCH = 20
 
 # A search also reads each item's body, for the matcher to confirm it.
 _SEARCHED_COLUMNS = f"{ITEM_COLUMNS}, i.body AS body"
@@ -55,7 +65,7 @@ _MATCHING_ITEMS = (
     "ORDER BY i.id DESC LIMIT %s"
 )
 _NEWEST_EDGE = (
-    "SELECT min(id) AS edge, count(*) AS rows FROM "
+    "SELECT min(id) AS edge, max(id) AS newest, count(*) AS rows FROM "
     "(SELECT id FROM items WHERE id < %s ORDER BY id DESC LIMIT %s) newest"
 )
 # For the rest of a search: the GIN index, never a scan of every item (see _newest_matches).
@@ -335,19 +345,42 @@ async def _newest_matches(
     word forms and name spellings) and, left to choose, walked the primary key backwards through
     a million items for a rare phrase, or fetched every item with a common word before sorting
     them. So the newest items are read one by one first (common words end there), and only if
-    too few matched there does the GIN index find the rest, older ones (rare words).
+    too few matched there does the GIN index find the rest, older ones (see _older_matches).
     """
     edge = await _fetch_all(connection, _NEWEST_EDGE, (before_id, NEWEST_ROWS_FIRST))
     oldest_read = edge[0]["edge"] if edge and edge[0]["edge"] is not None else before_id
     found = await _fetch_all(connection, _MATCHING_ITEMS, (query, before_id, oldest_read, limit))
     if len(found) == limit or edge[0]["rows"] < NEWEST_ROWS_FIRST:
         return found
+    wanted, span = limit - len(found), edge[0]["newest"] - oldest_read + 1
+    window = WINDOW_MARGIN * span * wanted // max(len(found), 1)
+    older = len(found) * oldest_read // span  # the matches below, as dense as the newest
+    if not found or window > IDS_PER_MATCH * older:
+        window = oldest_read  # rare words: all of them at once, as few as they are
+    return found + await _older_matches(connection, query, oldest_read, wanted, window)
+
+
+async def _older_matches(
+    connection: psycopg.AsyncConnection[Any], query: str, below: int, limit: int, window: int
+) -> list[Row]:
+    """The newest `limit` items below an id matching a tsquery, through the GIN index.
+
+    Asked for every match below the id at once, the index gave all of them, tens of thousands
+    for a common word on a million items, each read and sorted for the few wanted. Each query
+    here takes a window of ids instead, WINDOW_MARGIN times as wide as the one before, down to
+    id 0: the index's matches and the primary key's range are intersected before any item is
+    read (a BitmapAnd), so only a window's matches are read and sorted.
+    """
+    found: list[Row] = []
     async with connection.transaction():
         await connection.execute(_INDEX_ONLY)
-        older = await _fetch_all(
-            connection, _MATCHING_ITEMS, (query, oldest_read, 0, limit - len(found))
-        )
-    return found + older
+        while len(found) < limit and below > 0:
+            low = max(below - window, 0)
+            found += await _fetch_all(
+                connection, _MATCHING_ITEMS, (query, below, low, limit - len(found))
+            )
+            below, window = low, window * WINDOW_MARGIN
+    return found
 
 
 # `?`, `:name`, and a quoted literal (skipped whole, so nothing inside it is read as a mark).
