@@ -46,15 +46,18 @@ SEARCH_CHECK_SECONDS = 0.02
 # A search reads this many of the newest items one by one before it asks the GIN index: common
 # words are found there at once, rare ones are cheaper through the index (see _newest_matches).
 NEWEST_ROWS_FIRST = 1000
-# Past them, the index looks for the rest in windows of ids (see _older_matches): the first holds
-# this many times the ids that should hold what is still wanted, were the older items as rich in
-# matches as the newest, and each next one this many times the one before. Every window costs a
-# pass over the index's list of the query's words, tens of milliseconds for a common word on a
-# million items, and each match in it a read: a wide window is the cheaper mistake.
+# Past them, the rest is looked for in windows of ids (see _older_matches): the first holds this
+# many times the ids that should hold what is still wanted, were the older items as rich in
+# matches as the newest, and each next one this many times the one before.
 WINDOW_MARGIN = 4
-# A window also costs its range of the primary key: about as much for this many ids as reading
-# one matching item. Where the matches below are fewer than a window's ids by that much, one
-# query for all of them costs less.
+# What a window costs, as measured on a million items. A pass over the GIN index costs for each
+# item that matches, wherever it lies: half a microsecond for a word, two for words that must
+# stand together, tens of milliseconds for a common topic whatever the window. Reading an item
+# one by one costs about as much as that pass does for this many matches.
+INDEX_MATCHES_PER_READ = 5
+# Intersecting the index's matches with a window's range of the primary key costs about as
+# much for this many ids as reading one matching item: where the matches below are fewer than
+# a window's ids by that much, one query for all of them costs less.
 IDS_PER_MATCH = 20
 
 # A search also reads each item's body, for the matcher to confirm it.
@@ -64,13 +67,24 @@ _MATCHING_ITEMS = (
     "WHERE i.search @@ CAST(%s AS tsquery) AND i.id < %s AND i.id >= %s "
     "ORDER BY i.id DESC LIMIT %s"
 )
+# Every match below an id, for rare words: the index's few matches are read as they are, not
+# intersected first with the primary key's range, which over most of a million ids costs more
+# than they do (`+ 0` keeps the key out of the plan).
+_MATCHES_BELOW = (
+    f"SELECT {_SEARCHED_COLUMNS} FROM items i JOIN feeds f ON f.id = i.feed_id "
+    "WHERE i.search @@ CAST(%s AS tsquery) AND i.id + 0 < %s ORDER BY i.id DESC LIMIT %s"
+)
 _NEWEST_EDGE = (
     "SELECT min(id) AS edge, max(id) AS newest, count(*) AS rows FROM "
     "(SELECT id FROM items WHERE id < %s ORDER BY id DESC LIMIT %s) newest"
 )
-# For the rest of a search: the GIN index, never a scan of every item (see _newest_matches).
+# For the rest of a search: the GIN index, never a scan of every item (see _older_matches).
 _INDEX_ONLY = (
     "SELECT set_config('enable_seqscan', 'off', true), set_config('enable_indexscan', 'off', true)"
+)
+# Or the items one by one, newest first, until enough matched: never the GIN index.
+_ONE_BY_ONE = (
+    "SELECT set_config('enable_seqscan', 'off', true), set_config('enable_bitmapscan', 'off', true)"
 )
 _LATEST_ITEMS = (
     f"SELECT {_SEARCHED_COLUMNS} FROM items i JOIN feeds f ON f.id = i.feed_id "
@@ -352,35 +366,57 @@ async def _newest_matches(
     found = await _fetch_all(connection, _MATCHING_ITEMS, (query, before_id, oldest_read, limit))
     if len(found) == limit or edge[0]["rows"] < NEWEST_ROWS_FIRST:
         return found
+    # Were the older items as rich in matches as the newest: the ids that hold what is still
+    # wanted, and the matches below.
     wanted, span = limit - len(found), edge[0]["newest"] - oldest_read + 1
-    window = WINDOW_MARGIN * span * wanted // max(len(found), 1)
-    older = len(found) * oldest_read // span  # the matches below, as dense as the newest
-    if not found or window > IDS_PER_MATCH * older:
-        window = oldest_read  # rare words: all of them at once, as few as they are
-    return found + await _older_matches(connection, query, oldest_read, wanted, window)
+    needed = span * wanted // max(len(found), 1)
+    older = len(found) * oldest_read // span
+    if not found or WINDOW_MARGIN * needed > IDS_PER_MATCH * older:
+        # Rare words: all their matches at once, as few as they are.
+        return found + await _fetch_with(
+            connection, _INDEX_ONLY, _MATCHES_BELOW, (query, oldest_read, wanted)
+        )
+    return found + await _older_matches(connection, query, oldest_read, wanted, needed, older)
 
 
 async def _older_matches(
-    connection: psycopg.AsyncConnection[Any], query: str, below: int, limit: int, window: int
+    connection: psycopg.AsyncConnection[Any],
+    query: str,
+    below: int,
+    limit: int,
+    needed: int,
+    older: int,
 ) -> list[Row]:
-    """The newest `limit` items below an id matching a tsquery, through the GIN index.
+    """The newest `limit` items below an id matching a tsquery, window by window.
 
-    Asked for every match below the id at once, the index gave all of them, tens of thousands
-    for a common word on a million items, each read and sorted for the few wanted. Each query
-    here takes a window of ids instead, WINDOW_MARGIN times as wide as the one before, down to
-    id 0: the index's matches and the primary key's range are intersected before any item is
-    read (a BitmapAnd), so only a window's matches are read and sorted.
+    Asked for every match below the id at once, the GIN index gave all of them, tens of
+    thousands for a common word on a million items, each read and sorted for the few wanted.
+    Each query here takes a window of ids instead, WINDOW_MARGIN times the `needed` ids guessed
+    to hold them, then WINDOW_MARGIN times as wide as the one before, down to id 0. A window is
+    read one by one, newest first, where that costs less than a pass over the index for the
+    `older` matches guessed below (common words); else through the index, whose matches and
+    the primary key's range are intersected before any item is read (a BitmapAnd), so only a
+    window's matches are read and sorted.
     """
     found: list[Row] = []
-    async with connection.transaction():
-        await connection.execute(_INDEX_ONLY)
-        while len(found) < limit and below > 0:
-            low = max(below - window, 0)
-            found += await _fetch_all(
-                connection, _MATCHING_ITEMS, (query, below, low, limit - len(found))
-            )
-            below, window = low, window * WINDOW_MARGIN
+    window = WINDOW_MARGIN * needed
+    while len(found) < limit and below > 0:
+        low = max(below - window, 0)
+        way = _ONE_BY_ONE if needed * INDEX_MATCHES_PER_READ < older else _INDEX_ONLY
+        found += await _fetch_with(
+            connection, way, _MATCHING_ITEMS, (query, below, low, limit - len(found))
+        )
+        below, needed, window = low, window, window * WINDOW_MARGIN
     return found
+
+
+async def _fetch_with(
+    connection: psycopg.AsyncConnection[Any], way: str, sql: str, params: Sequence[object]
+) -> list[Row]:
+    """A query's rows, planned with the settings `way` makes (for its transaction only)."""
+    async with connection.transaction():
+        await connection.execute(cast(Any, way))
+        return await _fetch_all(connection, sql, params)
 
 
 # `?`, `:name`, and a quoted literal (skipped whole, so nothing inside it is read as a mark).
