@@ -51,9 +51,10 @@ NEWEST_ROWS_FIRST = 1000
 # matches as the newest, and each next one this many times the one before.
 WINDOW_MARGIN = 4
 # What a window costs, as measured on a million items. A pass over the GIN index costs for each
-# item that matches, wherever it lies: half a microsecond for a word, two for words that must
-# stand together, tens of milliseconds for a common topic whatever the window. Reading an item
-# one by one costs about as much as that pass does for this many matches.
+# item of the whole table the topic's words match, whatever the window: about half a
+# microsecond for a word, two for words that must be found together (AND), tens of
+# milliseconds for a common topic. Reading an item one by one costs about as much as that pass
+# does for this many matches.
 INDEX_MATCHES_PER_READ = 5
 # Intersecting the index's matches with a window's range of the primary key costs about as
 # much for this many ids as reading one matching item: where the matches below are fewer than
@@ -359,7 +360,8 @@ async def _newest_matches(
     word forms and name spellings) and, left to choose, walked the primary key backwards through
     a million items for a rare phrase, or fetched every item with a common word before sorting
     them. So the newest items are read one by one first (common words end there), and only if
-    too few matched there does the GIN index find the rest, older ones (see _older_matches).
+    too few matched there are older ones looked for: a rare word's through the GIN index, all at
+    once, a commoner one's window by window (see _older_matches).
     """
     edge = await _fetch_all(connection, _NEWEST_EDGE, (before_id, NEWEST_ROWS_FIRST))
     oldest_read = edge[0]["edge"] if edge and edge[0]["edge"] is not None else before_id
