@@ -75,8 +75,10 @@ _MATCHES_BELOW = (
     f"SELECT {_SEARCHED_COLUMNS} FROM items i JOIN feeds f ON f.id = i.feed_id "
     "WHERE i.search @@ CAST(%s AS tsquery) AND i.id + 0 < %s ORDER BY i.id DESC LIMIT %s"
 )
+# The oldest of the newest items, and the first id of all: pruning leaves none below it.
 _NEWEST_EDGE = (
-    "SELECT min(id) AS edge, max(id) AS newest, count(*) AS rows FROM "
+    "SELECT min(id) AS edge, max(id) AS newest, count(*) AS rows, "
+    "(SELECT min(id) FROM items) AS first FROM "
     "(SELECT id FROM items WHERE id < %s ORDER BY id DESC LIMIT %s) newest"
 )
 # For the rest of a search: the GIN index, never a scan of every item (see _older_matches).
@@ -370,21 +372,23 @@ async def _newest_matches(
         return found
     # Were the older items as rich in matches as the newest: the ids that hold what is still
     # wanted, and the matches below.
-    wanted, span = limit - len(found), edge[0]["newest"] - oldest_read + 1
+    wanted, span, first = limit - len(found), edge[0]["newest"] - oldest_read + 1, edge[0]["first"]
     needed = span * wanted // max(len(found), 1)
-    older = len(found) * oldest_read // span
+    older = len(found) * (oldest_read - first) // span
     if not found or WINDOW_MARGIN * needed > IDS_PER_MATCH * older:
         # Rare words: all their matches at once, as few as they are.
         return found + await _fetch_with(
             connection, _INDEX_ONLY, _MATCHES_BELOW, (query, oldest_read, wanted)
         )
-    return found + await _older_matches(connection, query, oldest_read, wanted, needed, older)
+    return found + await _older_matches(
+        connection, query, (first, oldest_read), wanted, needed, older
+    )
 
 
 async def _older_matches(
     connection: psycopg.AsyncConnection[Any],
     query: str,
-    below: int,
+    ids: tuple[int, int],
     limit: int,
     needed: int,
     older: int,
@@ -393,17 +397,19 @@ async def _older_matches(
 
     Asked for every match below the id at once, the GIN index gave all of them, tens of
     thousands for a common word on a million items, each read and sorted for the few wanted.
-    Each query here takes a window of ids instead, WINDOW_MARGIN times the `needed` ids guessed
-    to hold them, then WINDOW_MARGIN times as wide as the one before, down to id 0. A window is
+    Each query here takes a window of the `ids` (from the first, below the second) instead,
+    WINDOW_MARGIN times the `needed` ids guessed to hold them, then WINDOW_MARGIN times as wide
+    as the one before, down to the first id (pruning leaves none below it). A window is
     read one by one, newest first, where that costs less than a pass over the index for the
     `older` matches guessed below (common words); else through the index, whose matches and
     the primary key's range are intersected before any item is read (a BitmapAnd), so only a
     window's matches are read and sorted.
     """
+    first, below = ids
     found: list[Row] = []
     window = WINDOW_MARGIN * needed
-    while len(found) < limit and below > 0:
-        low = max(below - window, 0)
+    while len(found) < limit and below > first:
+        low = max(below - window, first)
         way = _ONE_BY_ONE if needed * INDEX_MATCHES_PER_READ < older else _INDEX_ONLY
         found += await _fetch_with(
             connection, way, _MATCHING_ITEMS, (query, below, low, limit - len(found))
