@@ -46,6 +46,20 @@ SEARCH_CHECK_SECONDS = 0.02
 # A search reads this many of the newest items one by one before it asks the GIN index: common
 # words are found there at once, rare ones are cheaper through the index (see _newest_matches).
 NEWEST_ROWS_FIRST = 1000
+# Past them, the rest is looked for in windows of ids (see _older_matches): the first holds this
+# many times the ids that should hold what is still wanted, were the older items as rich in
+# matches as the newest, and each next one this many times the one before.
+WINDOW_MARGIN = 4
+# What a window costs, as measured on a million items. A pass over the GIN index costs for each
+# item of the whole table the topic's words match, whatever the window: about half a
+# microsecond for a word, two for words that must be found together (AND), tens of
+# milliseconds for a common topic. Reading an item one by one costs about as much as that pass
+# does for this many matches.
+INDEX_MATCHES_PER_READ = 5
+# Intersecting the index's matches with a window's range of the primary key costs about as
+# much for this many ids as reading one matching item: where the matches below are fewer than
+# a window's ids by that much, one query for all of them costs less.
+IDS_PER_MATCH = 20
 
 # A search also reads each item's body, for the matcher to confirm it.
 _SEARCHED_COLUMNS = f"{ITEM_COLUMNS}, i.body AS body"
@@ -54,13 +68,26 @@ _MATCHING_ITEMS = (
     "WHERE i.search @@ CAST(%s AS tsquery) AND i.id < %s AND i.id >= %s "
     "ORDER BY i.id DESC LIMIT %s"
 )
+# Every match below an id, for rare words: the index's few matches are read as they are, not
+# intersected first with the primary key's range, which over most of a million ids costs more
+# than they do (`+ 0` keeps the key out of the plan).
+_MATCHES_BELOW = (
+    f"SELECT {_SEARCHED_COLUMNS} FROM items i JOIN feeds f ON f.id = i.feed_id "
+    "WHERE i.search @@ CAST(%s AS tsquery) AND i.id + 0 < %s ORDER BY i.id DESC LIMIT %s"
+)
+# The oldest of the newest items, and the first id of all: pruning leaves none below it.
 _NEWEST_EDGE = (
-    "SELECT min(id) AS edge, count(*) AS rows FROM "
+    "SELECT min(id) AS edge, max(id) AS newest, count(*) AS rows, "
+    "(SELECT min(id) FROM items) AS first FROM "
     "(SELECT id FROM items WHERE id < %s ORDER BY id DESC LIMIT %s) newest"
 )
-# For the rest of a search: the GIN index, never a scan of every item (see _newest_matches).
+# For the rest of a search: the GIN index, never a scan of every item (see _older_matches).
 _INDEX_ONLY = (
     "SELECT set_config('enable_seqscan', 'off', true), set_config('enable_indexscan', 'off', true)"
+)
+# Or the items one by one, newest first, until enough matched: never the GIN index.
+_ONE_BY_ONE = (
+    "SELECT set_config('enable_seqscan', 'off', true), set_config('enable_bitmapscan', 'off', true)"
 )
 _LATEST_ITEMS = (
     f"SELECT {_SEARCHED_COLUMNS} FROM items i JOIN feeds f ON f.id = i.feed_id "
@@ -335,19 +362,69 @@ async def _newest_matches(
     word forms and name spellings) and, left to choose, walked the primary key backwards through
     a million items for a rare phrase, or fetched every item with a common word before sorting
     them. So the newest items are read one by one first (common words end there), and only if
-    too few matched there does the GIN index find the rest, older ones (rare words).
+    too few matched there are older ones looked for: a rare word's through the GIN index, all at
+    once, a commoner one's window by window (see _older_matches).
     """
     edge = await _fetch_all(connection, _NEWEST_EDGE, (before_id, NEWEST_ROWS_FIRST))
     oldest_read = edge[0]["edge"] if edge and edge[0]["edge"] is not None else before_id
     found = await _fetch_all(connection, _MATCHING_ITEMS, (query, before_id, oldest_read, limit))
     if len(found) == limit or edge[0]["rows"] < NEWEST_ROWS_FIRST:
         return found
-    async with connection.transaction():
-        await connection.execute(_INDEX_ONLY)
-        older = await _fetch_all(
-            connection, _MATCHING_ITEMS, (query, oldest_read, 0, limit - len(found))
+    # Were the older items as rich in matches as the newest: the ids that hold what is still
+    # wanted, and the matches below.
+    wanted, span, first = limit - len(found), edge[0]["newest"] - oldest_read + 1, edge[0]["first"]
+    needed = span * wanted // max(len(found), 1)
+    older = len(found) * (oldest_read - first) // span
+    if not found or WINDOW_MARGIN * needed > IDS_PER_MATCH * older:
+        # Rare words: all their matches at once, as few as they are.
+        return found + await _fetch_with(
+            connection, _INDEX_ONLY, _MATCHES_BELOW, (query, oldest_read, wanted)
         )
-    return found + older
+    return found + await _older_matches(
+        connection, query, (first, oldest_read), wanted, needed, older
+    )
+
+
+async def _older_matches(
+    connection: psycopg.AsyncConnection[Any],
+    query: str,
+    ids: tuple[int, int],
+    limit: int,
+    needed: int,
+    older: int,
+) -> list[Row]:
+    """The newest `limit` items below an id matching a tsquery, window by window.
+
+    Asked for every match below the id at once, the GIN index gave all of them, tens of
+    thousands for a common word on a million items, each read and sorted for the few wanted.
+    Each query here takes a window of the `ids` (from the first, below the second) instead,
+    WINDOW_MARGIN times the `needed` ids guessed to hold them, then WINDOW_MARGIN times as wide
+    as the one before, down to the first id (pruning leaves none below it). A window is
+    read one by one, newest first, where that costs less than a pass over the index for the
+    `older` matches guessed below (common words); else through the index, whose matches and
+    the primary key's range are intersected before any item is read (a BitmapAnd), so only a
+    window's matches are read and sorted.
+    """
+    first, below = ids
+    found: list[Row] = []
+    window = WINDOW_MARGIN * needed
+    while len(found) < limit and below > first:
+        low = max(below - window, first)
+        way = _ONE_BY_ONE if needed * INDEX_MATCHES_PER_READ < older else _INDEX_ONLY
+        found += await _fetch_with(
+            connection, way, _MATCHING_ITEMS, (query, below, low, limit - len(found))
+        )
+        below, needed, window = low, window, window * WINDOW_MARGIN
+    return found
+
+
+async def _fetch_with(
+    connection: psycopg.AsyncConnection[Any], way: str, sql: str, params: Sequence[object]
+) -> list[Row]:
+    """A query's rows, planned with the settings `way` makes (for its transaction only)."""
+    async with connection.transaction():
+        await connection.execute(cast(Any, way))
+        return await _fetch_all(connection, sql, params)
 
 
 # `?`, `:name`, and a quoted literal (skipped whole, so nothing inside it is read as a mark).
