@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bot.matching import parse_topic
 from bot.topics.search import NewsSearch
-from storage import Storage
+from storage import Storage, postgres
 from storage.models import FeedSeed, NewItem
 from storage.postgres import NEWEST_ROWS_FIRST
 
@@ -44,3 +46,34 @@ async def test_rare_and_common_words_find_the_newest_matches_at_any_depth(
     ):
         found = (await search.latest([parse_topic(topic)])).items
         assert [item.title for item in found] == [texts[n][0] for n in reversed(expected)], topic
+
+
+async def test_matches_spread_thinly_behind_the_newest_are_found_newest_first(
+    storage: Storage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A million items' proportions at a test's size: PostgreSQL reads the 50 newest items one by
+    # one before it looks further back, and a topic matching every 10th item is then looked for
+    # in windows of older ids (its matches too many for one pass of the index, too few to read
+    # every item): the 20 newest stories take the five among the newest 50 and 15 from behind.
+    monkeypatch.setattr(postgres, "NEWEST_ROWS_FIRST", 50)
+    await storage.sync_feeds([FeedSeed("http://127.0.0.1/feed", "ANTARA Banten", "Banten")])
+    (feed,) = await storage.list_feeds()
+    total = 3_000
+    flooded = [n for n in range(total) if n % 10 == 0]
+    items = [
+        NewItem(
+            f"urn:{n}",
+            f"{'Banjir merendam' if n in flooded else 'Warga membersihkan'} Serang {n}",
+            "Pemerintah daerah meminta warga waspada",
+            "",
+            f"https://berita.example/{n}",
+            NOW + n,
+        )
+        for n in range(total)
+    ]
+    await storage.store_items(feed.id, items, NOW + total)
+    search = NewsSearch(storage, budget=60)
+    found = await search.latest([parse_topic("banjir")], limit=20)
+    assert [item.title for item in found.items] == [
+        f"Banjir merendam Serang {n}" for n in reversed(flooded[-20:])
+    ]
