@@ -186,6 +186,8 @@ class FeedPoller:
         self._store_lock = asyncio.Lock()
         self._in_hand = config.fetch_concurrency * FEEDS_IN_HAND_PER_SLOT
         self._fetching: dict[int, asyncio.Task[FeedOutcome]] = {}
+        # Feeds whose site slot is taken and whose request is under way (not waiting for a slot).
+        self._asking: set[int] = set()
         self._claimed_at: dict[int, float] = {}  # feed id → when this poller claimed it
         # At most 2 requests at a time to one site, from every poller together; a fetch waits
         # for its site's turn before it takes a fetch place.
@@ -260,8 +262,18 @@ class FeedPoller:
             summary.alerts_queued,
             summary.still_fetching,
         )
-        self._metrics.poll_done(summary.fetched + summary.unchanged, summary.new_items, len(tasks))
+        # A feed left for its busy site, or still waiting for a slot there, was not asked: a
+        # poller whose sites other pollers keep busy is working, as one whose feeds they took is.
+        asked = summary.fetched + summary.unchanged + summary.failed + self._still_asking(tasks)
+        self._metrics.poll_done(summary.fetched + summary.unchanged, summary.new_items, asked)
         return summary
+
+    def _still_asking(self, tasks: list[asyncio.Task[FeedOutcome]]) -> int:
+        """How many of a poll's unfinished feeds have their request under way."""
+        late = {task for task in tasks if not task.done()}
+        return sum(
+            task in late for feed_id, task in self._fetching.items() if feed_id in self._asking
+        )
 
     async def wait_for_fetches(self) -> None:
         """Wait until the fetches still running from earlier polls have ended."""
@@ -394,14 +406,18 @@ class FeedPoller:
         async with self._sites.slot(feed.url, self._limit) as turn:
             if not turn:
                 return None
-            return await fetch_feed(
-                self._client,
-                feed.url,
-                etag=feed.etag,
-                last_modified=feed.last_modified,
-                max_bytes=self._config.max_feed_bytes,
-                total_timeout=self._config.fetch_timeout * 2,
-            )
+            self._asking.add(feed.id)
+            try:
+                return await fetch_feed(
+                    self._client,
+                    feed.url,
+                    etag=feed.etag,
+                    last_modified=feed.last_modified,
+                    max_bytes=self._config.max_feed_bytes,
+                    total_timeout=self._config.fetch_timeout * 2,
+                )
+            finally:
+                self._asking.discard(feed.id)
 
     async def _leave(self, feed: Feed) -> FeedOutcome:
         """Give the feed back unfetched and still due, for the next poll: its site stayed busy."""

@@ -108,15 +108,16 @@ class Metrics:
         """Name the process in the exposition: which roles it runs, where, under which id."""
         self._process.labels(",".join(sorted(roles)), host, str(process_id)).set(1)
 
-    def poll_done(self, feeds_answered: int, items_stored: int, feeds_tried: int) -> None:
-        """A poll finished; it succeeded if a feed answered (new or unchanged) or none was due.
+    def poll_done(self, feeds_answered: int, items_stored: int, feeds_asked: int) -> None:
+        """A poll finished; it succeeded if a feed answered (new or unchanged) or none was asked.
 
-        With several pollers, one may find every due feed taken by the others: its polls
-        still work. Polls whose every feed failed or hung do not.
+        With several pollers, one may find every due feed taken by the others, or their sites
+        busy with the others' requests: its polls still work. Polls whose every feed failed or
+        hung do not.
         """
         self._polls.inc()
         self._items.inc(items_stored)
-        if feeds_answered or not feeds_tried:
+        if feeds_answered or not feeds_asked:
             self.last_poll_success = self._clock()
             self._last_poll.set(self.last_poll_success)
 

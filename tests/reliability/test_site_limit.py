@@ -20,6 +20,7 @@ from bot.feeds.fetch import build_http_client, site_of
 from bot.feeds.poller import FeedPoller
 from bot.feeds.stories import StoryMatcher
 from bot.ops.heartbeat import PROCESS_TIMEOUT_SECONDS, new_process_id
+from bot.ops.metrics import Metrics
 from bot.standin import FeedServer
 from bot.topics.registry import TopicRegistry
 from storage import Storage
@@ -70,7 +71,10 @@ class Poller:
 
 @asynccontextmanager
 async def poller_process(
-    database: Path | str, clock: Callable[[], float], config: Config = CONFIG
+    database: Path | str,
+    clock: Callable[[], float],
+    config: Config = CONFIG,
+    metrics: Metrics | None = None,
 ) -> AsyncIterator[Poller]:
     """A poller registered as a live process."""
     storage = Storage(database)
@@ -81,7 +85,7 @@ async def poller_process(
         async with build_http_client(config.fetch_timeout, LOOPBACK_FEEDS) as client:
             poller = FeedPoller(
                 storage, client, TopicRegistry(), StoryMatcher(), config, clock, lambda: None,
-                owner=owner,
+                owner=owner, metrics=metrics,
             )  # fmt: skip
             yield Poller(storage, poller, owner)
             await poller.close()
@@ -180,3 +184,26 @@ async def test_a_feed_waiting_for_its_busy_site_leaves_its_fetch_place_to_anothe
             finally:
                 polling.cancel()
                 await asyncio.gather(polling, return_exceptions=True)
+
+
+async def test_a_poller_whose_site_other_pollers_keep_busy_stays_healthy(
+    database: Path | str, feeds: FeedServer
+) -> None:
+    # A poll works when a feed answered or none was asked: a feed waiting for its site, which
+    # another live poller is asking twice, was not asked, as a feed another poller took was not.
+    (busy,) = await one_site(database, feeds, 1, delay=0.0, name="sibuk")
+    clock = FakeClock()
+    metrics = Metrics(clock=clock)
+    async with poller_process(database, clock, CONFIG, metrics) as poller:
+        holder = new_process_id()
+        await poller.storage.register_process(holder, "poller", "test", 0, clock())
+        for _ in range(2):
+            await poller.storage.take_site_slot(
+                site_of(feeds.url(busy)), holder, 2, clock(), clock() + 60, clock() - 20
+            )
+        # Ten seconds after start-up: the holder's heartbeat and leases are still fresh.
+        clock.advance(10)
+        await poller.poller.poll_once(wait=0.2)
+        assert feeds.hits(busy) == 0
+        # What /healthz reads: the age of the last poll that worked (not 10 s, since start-up).
+        assert metrics.seconds_since_poll_success() == 0
