@@ -1,11 +1,22 @@
-"""Queries about feeds' article pages: the full-text mode, what decides it, and failures."""
+"""Queries about feeds' article pages: the full-text mode, what decides it, failures, and
+the items whose alerts wait for their page."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
-from storage.database import Database
-from storage.models import ArticleHealth, ArticleSettings, FullTextMode
+from storage.database import DATA_ERRORS, Database
+from storage.items import NO_DOCUMENT, queue_alerts_of
+from storage.models import (
+    ArticleHealth,
+    ArticleSettings,
+    FullTextMode,
+    PendingArticle,
+    PendingItem,
+    PendingMatch,
+    TimeZone,
+)
 
 # How many of a feed's recent entries decide whether it sends teasers only.
 RECENT_TEXT_LENGTHS = 20
@@ -61,3 +72,97 @@ class ArticleQueries(Database):
             )
             for row in rows
         ]
+
+    async def pending_item(self, item_id: int) -> PendingItem | None:
+        """The item of a pending article, as stored (None: matched already, or pruned)."""
+        row = await self._one(
+            "SELECT i.id, i.feed_id, f.name, f.region, i.title, i.body, p.link "
+            "FROM pending_articles p JOIN items i ON i.id = p.item_id "
+            "JOIN feeds f ON f.id = i.feed_id WHERE p.item_id = ?",
+            (item_id,),
+        )
+        if row is None:
+            return None
+        return PendingItem(
+            item_id=int(row["id"]),
+            feed_id=int(row["feed_id"]),
+            feed_name=row["name"],
+            region=row["region"],
+            title=row["title"],
+            teaser=row["body"],
+            link=row["link"],
+        )
+
+    async def due_pending_articles(
+        self, now: float, owner: int | None, alive_since: float, limit: int
+    ) -> list[PendingArticle]:
+        """Pending articles past their budget that no living poller but `owner` is fetching:
+        its own, the unowned, and those of a poller stopped or silent since alive_since."""
+        rows = await self._all(
+            "SELECT p.item_id, i.feed_id, p.link, p.due_at FROM pending_articles p "
+            "JOIN items i ON i.id = p.item_id WHERE p.due_at <= :now AND (p.owner IS NULL "
+            "OR p.owner = :owner OR NOT EXISTS (SELECT 1 FROM processes r WHERE r.id = p.owner "
+            "AND r.stopped_at IS NULL AND r.heartbeat_at >= :alive)) "
+            "ORDER BY p.due_at, p.item_id LIMIT :limit",
+            {"now": now, "owner": owner, "alive": alive_since, "limit": limit},
+        )
+        return [
+            PendingArticle(int(r["item_id"]), int(r["feed_id"]), r["link"], float(r["due_at"]))
+            for r in rows
+        ]
+
+    async def match_pending_article(
+        self,
+        item_id: int,
+        match: PendingMatch,
+        now: float,
+        local_hours: Mapping[TimeZone, int] | None = None,
+    ) -> int | None:
+        """Queue a pending article's alerts, with its article's text and places if had, and
+        take it off the list, in one transaction; the alerts queued (None: matched already).
+
+        An article whose text the database refuses with its search words is stored without
+        them, and if still refused left out (the item keeps its teaser): its alerts go all the
+        same.
+        """
+        hours = {zone: 12 for zone in TimeZone} | dict(local_hours or {})
+        if match.body is None:
+            return await self._match_pending(item_id, match, None, hours, now)
+        (document,) = await self.dialect.search_documents([(match.title, match.body)])
+        for words in (document, NO_DOCUMENT):
+            try:
+                return await self._match_pending(item_id, match, words, hours, now)
+            except DATA_ERRORS:
+                pass  # rolled back whole: the item is still pending
+        return await self._match_pending(item_id, replace(match, body=None), None, hours, now)
+
+    async def _match_pending(
+        self,
+        item_id: int,
+        match: PendingMatch,
+        document: str | None,
+        hours: Mapping[TimeZone, int],
+        now: float,
+    ) -> int | None:
+        async with self._write() as db:
+            taken = await db.fetch_one(
+                "DELETE FROM pending_articles WHERE item_id = ? RETURNING item_id", (item_id,)
+            )
+            if taken is None:
+                return None
+            row = await db.fetch_one(
+                "SELECT coalesce(story_id, id) AS story_id FROM items WHERE id = ?", (item_id,)
+            )
+            if row is None:
+                return None
+            if match.body is not None:
+                await db.execute(self.dialect.set_body, (match.body, document, item_id))
+                # Located anew on the article: its places replace the teaser's.
+                await db.execute("DELETE FROM item_places WHERE item_id = ?", (item_id,))
+                if match.places:
+                    await db.execute_many(
+                        "INSERT INTO item_places (item_id, place_code) VALUES (?, ?)",
+                        [(item_id, code) for code in match.places],
+                    )
+            story = int(row["story_id"])
+            return await queue_alerts_of(db, [(item_id, story, match.alerts)], now, hours)

@@ -19,14 +19,17 @@ import httpx
 
 from bot.config import Config
 from bot.feeds.articles import (
+    ARTICLE_BUDGET_SECONDS,
     ArticleExtraction,
     ArticleFetcher,
     feed_text_length,
+    is_web_link,
     wants_articles,
 )
 from bot.feeds.extraction import ExtractionInThread
 from bot.feeds.fetch import FetchedFeed, FetchError, HostSlots, fetch_feed
 from bot.feeds.parse import FeedParseError, ParsedEntry
+from bot.feeds.pending import PageQueue
 from bot.feeds.prescan import scan_feed
 from bot.feeds.schedule import (
     RATE_ITEMS,
@@ -58,7 +61,7 @@ from bot.places.gazetteer import Gazetteer
 from bot.topics.registry import TopicRegistry
 from bot.wib import hours_at
 from storage import DATABASE_ERRORS, Storage, StorageClosedError
-from storage.models import Feed, FullTextMode, NewItem
+from storage.models import Feed, FullTextMode, NewItem, PageWait, PendingArticle, PendingMatch
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +79,8 @@ CLAIM_MARGIN_SECONDS = 120.0
 UNEXPECTED_DETAIL_CHARS = 200
 # Failures of our own database, not of the feed: never recorded as the feed's error.
 _NOT_THE_FEEDS: tuple[type[Exception], ...] = (*DATABASE_ERRORS, StorageClosedError)
+# Pending articles past their budget matched on their teaser per look, at most.
+SWEEP_BATCH = 100
 # Entries matched between two turns of the event loop.
 PREPARE_BATCH = 16
 # A hub pushes the few entries it has news of: a pushed document with more new entries than
@@ -131,10 +136,12 @@ class FeedPoller:
         extraction: ArticleExtraction | None = None,
         on_fetched: Callable[[Feed, FetchedFeed], Awaitable[None]] | None = None,
         gazetteer: Gazetteer | None = None,
+        article_budget: float = ARTICLE_BUDGET_SECONDS,
     ) -> None:
         """owner is this process's id (its heartbeat's): the claims it takes are in its name;
         on_fetched sees each new document (WebSub looks for a hub in it); with a gazetteer,
-        each new item is located and its places stored and matched against place followers."""
+        each new item is located and its places stored and matched against place followers;
+        a new item of a teaser-only feed waits article_budget seconds at most for its page."""
         self._gazetteer = gazetteer
         self._place_names = names_by_place(gazetteer) if gazetteer is not None else {}
         self._word_names = word_names_by_place(gazetteer) if gazetteer is not None else {}
@@ -159,7 +166,10 @@ class FeedPoller:
         self._own_extraction: ExtractionInThread | None = None
         if extraction is None:
             extraction = self._own_extraction = ExtractionInThread()
-        self._articles = ArticleFetcher(client, extraction)
+        self._article_budget = article_budget
+        self._articles = ArticleFetcher(client, extraction, budget=article_budget)
+        # Pages are fetched apart from polling: a feed's items are stored without waiting.
+        self._pages = PageQueue(self._articles, self._match_pending)
         # Feeds are fetched concurrently but stored one at a time, so story detection sees
         # every earlier item of the same poll.
         self._store_lock = asyncio.Lock()
@@ -186,11 +196,30 @@ class FeedPoller:
         while self._look_again:
             self._look_again = False
             try:
+                await self.match_overdue_articles()
                 due = await self._storage.next_due_at()
                 if due is not None and due <= self._clock():
                     await self.poll_once(wait=LOOK_SECONDS)
             except DATABASE_ERRORS as error:
                 log.warning("poll look failed: %s", error)
+
+    async def match_overdue_articles(self) -> int:
+        """Match on their teaser the pending articles past their budget that no living poller
+        is fetching (this one's lost, or a dead poller's); how many alerts that queued."""
+        now = self._clock()
+        due = await self._storage.due_pending_articles(
+            now, self._owner or None, now - PROCESS_TIMEOUT_SECONDS, SWEEP_BATCH
+        )
+        queued = 0
+        for pending in due:
+            if not self._pages.waiting_for(pending.item_id):
+                queued += await self._match_pending(pending, None, None)
+        return queued
+
+    async def wait_for_articles(self) -> None:
+        """Wait until every article page being fetched has been had or given up, and its item
+        matched."""
+        await self._pages.wait_until_empty()
 
     async def wait_for_look(self) -> None:
         """Wait until the background poll (and any asked for during it) has ended."""
@@ -249,6 +278,7 @@ class FeedPoller:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        await self._pages.close()
         if self._owner:
             # A database already closed or gone: the process's stop (or its silence) frees them.
             with contextlib.suppress(*DATABASE_ERRORS, StorageClosedError):
@@ -385,10 +415,9 @@ class FeedPoller:
             return FeedOutcome(PollOutcome.FAILED)
         outcome = FeedOutcome(PollOutcome.FETCHED)
         if entries:
-            # Before the store lock: a slow article page never holds up another feed's items.
-            articles = await self._article_texts(feed, entries)
+            awaiting = await self._awaiting_pages(feed, entries)
             async with self._store_lock:
-                outcome = await self._store(feed, entries, articles)
+                outcome = await self._store(feed, entries, awaiting)
         await self._record_success(feed, fetched.etag, fetched.last_modified, fetched)
         return outcome
 
@@ -415,9 +444,9 @@ class FeedPoller:
             return FeedOutcome(PollOutcome.FAILED)
         if not entries:
             return FeedOutcome(PollOutcome.FETCHED)
-        articles = await self._article_texts(feed, entries)
+        awaiting = await self._awaiting_pages(feed, entries)
         async with self._store_lock:
-            outcome = await self._store(feed, entries, articles)
+            outcome = await self._store(feed, entries, awaiting)
         log.info("push stored feed=%r new_items=%d alerts_queued=%d", feed.name,
                  outcome.new_items, outcome.alerts_queued)  # fmt: skip
         return outcome
@@ -535,11 +564,11 @@ class FeedPoller:
             reason,
         )
 
-    async def _article_texts(self, feed: Feed, entries: list[ParsedEntry]) -> dict[str, str]:
-        """The article text of each new entry of a teaser-only feed, by identity ({}: none)."""
+    async def _awaiting_pages(self, feed: Feed, entries: list[ParsedEntry]) -> set[str]:
+        """The new entries of a teaser-only feed whose alerts wait for their article page."""
         settings = await self._storage.article_settings(feed.id)
         if settings.mode is FullTextMode.NEVER:
-            return {}
+            return set()
         known = await self._storage.known_identities(feed.id, [e.identity for e in entries])
         fresh = [entry for entry in entries if entry.identity not in known]
         lengths = [feed_text_length(entry) for entry in fresh]
@@ -547,29 +576,54 @@ class FeedPoller:
             await self._storage.record_text_lengths(feed.id, lengths)
         # The back catalogue is never alerted: it tells what the feed sends, but no page is had.
         if not feed.initialised or not fresh:
-            return {}
+            return set()
         if not wants_articles(settings.mode, [*settings.text_lengths, *lengths]):
-            return {}
+            return set()
         # Only the items that may alert are worth a page (not entries days old).
         now = self._clock()
-        wanted = [e for e in fresh if self._should_alert(feed, e.published_at, now)]
-        batch = await self._articles.fetch([entry.link for entry in wanted])
-        if batch.failures:
-            await self._count_article_failures(feed, batch.failures)
-        return {e.identity: batch.texts[e.link] for e in wanted if e.link in batch.texts}
+        return {
+            e.identity
+            for e in fresh
+            if self._should_alert(feed, e.published_at, now) and is_web_link(e.link)
+        }
 
-    async def _count_article_failures(self, feed: Feed, failures: tuple[str, ...]) -> None:
+    async def _match_pending(
+        self, pending: PendingArticle, article: str | None, failure: str | None
+    ) -> int:
+        """Match a pending article's item on its article (or its teaser, when the page was not
+        had) and queue its alerts, unless another poller did already; the alerts queued."""
+        item = await self._storage.pending_item(pending.item_id)
+        if item is None:
+            return 0
+        now = self._clock()
+        if failure is not None:
+            await self._count_article_failures(item.feed_id, item.feed_name, (failure,))
+        places, alerts = self._places_and_alerts(
+            item.feed_id, item.region, item.title, item.teaser, article or "", alert=True
+        )
+        body = f"{article}\n{item.teaser}"[:MAX_BODY_CHARS] if article else None
+        match = PendingMatch(item.title, body, tuple(places), tuple(alerts.items()))
+        queued = await self._storage.match_pending_article(
+            pending.item_id, match, now, hours_at(now)
+        )
+        if queued:
+            self._on_alerts_queued()
+        return queued or 0
+
+    async def _count_article_failures(
+        self, feed_id: int, feed_name: str, failures: tuple[str, ...]
+    ) -> None:
         """Count on the feed the pages not had (their items were matched on their teaser)."""
         await self._storage.record_article_failures(
-            feed.id, len(failures), failures[-1], self._clock()
+            feed_id, len(failures), failures[-1], self._clock()
         )
-        self._metrics.articles_failed(feed.name, len(failures))
+        self._metrics.articles_failed(feed_name, len(failures))
         log.warning(
-            "article pages failed feed=%r count=%d last=%s", feed.name, len(failures), failures[-1]
+            "article pages failed feed=%r count=%d last=%s", feed_name, len(failures), failures[-1]
         )
 
     async def _store(
-        self, feed: Feed, entries: list[ParsedEntry], articles: dict[str, str]
+        self, feed: Feed, entries: list[ParsedEntry], awaiting: set[str]
     ) -> FeedOutcome:
         known = await self._storage.known_identities(feed.id, [e.identity for e in entries])
         now = self._clock()
@@ -578,15 +632,19 @@ class FeedPoller:
         texts = await self._clean_all(fresh)
         items = []
         for number, (entry, cleaned) in enumerate(zip(fresh, texts, strict=True), 1):
-            items.append(self._prepare(feed, entry, cleaned, articles.get(entry.identity, ""), now))
+            items.append(self._prepare(feed, entry, cleaned, entry.identity in awaiting, now))
             if number % PREPARE_BATCH == 0:
                 # Matching takes about a millisecond an entry: a document of thousands would hold
                 # the event loop (chats, other feeds) for seconds without these breaks.
                 await asyncio.sleep(0)
         # Story ids are found inside the store, which first shows the matcher what others stored.
+        pages = PageWait(now + self._article_budget, self._owner or None)
         stored = await self._storage.store_items(
-            feed.id, items, now, hours_at(now), stories=self._stories
+            feed.id, items, now, hours_at(now), stories=self._stories, pages=pages
         )
+        self._metrics.store_turn(stored.turn_seconds)
+        for pending in stored.pending:
+            self._pages.add(pending)
         for identity, why in stored.unsearchable:
             log.warning("item stored without search words feed=%r item=%r: %s", feed.name,
                         identity, why)  # fmt: skip
@@ -602,42 +660,52 @@ class FeedPoller:
         feed: Feed,
         entry: ParsedEntry,
         cleaned: tuple[str, str, str],
-        article: str,
+        awaits_page: bool,
         now: float,
     ) -> NewItem:
-        """The item to store, with its alerts; topics see the article text too, if there is one."""
+        """The item to store, with its alerts (none yet when they wait for its article page)."""
         title, teaser, summary = cleaned
-        # The article goes first: its dateline's place opens the text, where the matcher reads
-        # a dateline. The summary stays the teaser's; the stored body is what /latest searches.
-        body = f"{article}\n{teaser}" if article else teaser
         published = entry.published_at
         if published is not None and published > now + 3600:
             published = None  # a date in the future says nothing about when it was published
+        alert = self._should_alert(feed, published, now) and not awaits_page
+        places, alerts = self._places_and_alerts(
+            feed.id, feed.region, title, teaser, "", alert=alert
+        )
+        return NewItem(
+            identity=entry.identity,
+            title=title,
+            summary=summary,
+            body=teaser[:MAX_BODY_CHARS],
+            link=entry.link,
+            published_at=published,
+            alerts=tuple(alerts.items()),
+            places=tuple(places),
+            awaits_page=entry.link if awaits_page else None,
+        )
+
+    def _places_and_alerts(
+        self, feed_id: int, region: str, title: str, teaser: str, article: str, *, alert: bool
+    ) -> tuple[dict[str, str], dict[int, tuple[str, ...]]]:
+        """Where an item happens, and (if it may alert) who is alerted; topics see the article
+        text too, if there is one."""
+        # The article goes first: its dateline's place opens the text, where the matcher reads
+        # a dateline. The summary stays the teaser's; the stored body is what /latest searches.
+        body = f"{article}\n{teaser}" if article else teaser
         places: dict[str, str] = {}
         named: dict[str, tuple[str, ...]] = {}
         words: frozenset[str] = frozenset()
         if self._gazetteer is not None:
             places = places_of_item(
-                self._gazetteer, feed.region, title=title, teaser=teaser, article=article
+                self._gazetteer, region, title=title, teaser=teaser, article=article
             )
             named = names_saying_where(self._gazetteer, self._place_names, places)
             words = covering_names(self._word_names, places)
         alerts: dict[int, tuple[str, ...]] = {}
-        if self._should_alert(feed, published, now):
-            document = prepare_document(title, body, feed.region)
-            alerts = self._topics.chats_for(
-                document, feed.region, places, named, words, feed_id=feed.id
-            )
-        return NewItem(
-            identity=entry.identity,
-            title=title,
-            summary=summary,
-            body=body[:MAX_BODY_CHARS],
-            link=entry.link,
-            published_at=published,
-            alerts=tuple(alerts.items()),
-            places=tuple(places),
-        )
+        if alert:
+            document = prepare_document(title, body, region)
+            alerts = self._topics.chats_for(document, region, places, named, words, feed_id=feed_id)
+        return places, alerts
 
     @staticmethod
     def _should_alert(feed: Feed, published: float | None, now: float) -> bool:
