@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from storage.database import DATA_ERRORS, Database
-from storage.items import NO_DOCUMENT, queue_alerts_of
+from storage.items import NO_DOCUMENT, insert_rows, queue_alerts_of
 from storage.models import (
     ArticleHealth,
     ArticleSettings,
@@ -76,7 +76,8 @@ class ArticleQueries(Database):
     async def pending_item(self, item_id: int) -> PendingItem | None:
         """The item of a pending article, as stored (None: matched already, or pruned)."""
         row = await self._one(
-            "SELECT i.id, i.feed_id, f.name, f.region, i.title, i.body, p.link "
+            "SELECT i.id, i.feed_id, f.name, f.region, coalesce(i.story_id, i.id) AS story_id, "
+            "i.title, i.body, p.link "
             "FROM pending_articles p JOIN items i ON i.id = p.item_id "
             "JOIN feeds f ON f.id = i.feed_id WHERE p.item_id = ?",
             (item_id,),
@@ -88,6 +89,7 @@ class ArticleQueries(Database):
             feed_id=int(row["feed_id"]),
             feed_name=row["name"],
             region=row["region"],
+            story_id=int(row["story_id"]),
             title=row["title"],
             teaser=row["body"],
             link=row["link"],
@@ -150,19 +152,11 @@ class ArticleQueries(Database):
             )
             if taken is None:
                 return None
-            row = await db.fetch_one(
-                "SELECT coalesce(story_id, id) AS story_id FROM items WHERE id = ?", (item_id,)
-            )
-            if row is None:
-                return None
             if match.body is not None:
                 await db.execute(self.dialect.set_body, (match.body, document, item_id))
-                # Located anew on the article: its places replace the teaser's.
-                await db.execute("DELETE FROM item_places WHERE item_id = ?", (item_id,))
-                if match.places:
-                    await db.execute_many(
-                        "INSERT INTO item_places (item_id, place_code) VALUES (?, ?)",
-                        [(item_id, code) for code in match.places],
-                    )
-            story = int(row["story_id"])
-            return await queue_alerts_of(db, [(item_id, story, match.alerts)], now, hours)
+            # Located once, here: on its article if had, or else on its teaser.
+            await insert_rows(
+                db, "item_places (item_id, place_code)", [(item_id, c) for c in match.places]
+            )
+            fans = [(item_id, match.story_id, match.alerts)]
+            return await queue_alerts_of(db, fans, now, hours)

@@ -28,6 +28,7 @@ __all__ = [
     "ITEM_COLUMNS",
     "ItemQueries",
     "SearchStoppedError",
+    "insert_rows",
     "item_from_row",
     "queue_alerts_of",
 ]
@@ -175,14 +176,14 @@ class ItemQueries(Database):
             ]
             stored = await self._insert_items(db, feed_id, batch, found, now)
             places = [(item_id, code) for item_id, item, _ in stored for code in item.places]
-            await _insert_rows(db, "item_places (item_id, place_code)", places)
+            await insert_rows(db, "item_places (item_id, place_code)", places)
             pending = [
                 PendingArticle(item_id, feed_id, item.awaits_page, pages.due_at)
                 for item_id, item, _ in stored
                 if item.awaits_page is not None and pages is not None
             ]
             owner = pages.owner if pages is not None else None
-            await _insert_rows(
+            await insert_rows(
                 db,
                 "pending_articles (item_id, link, due_at, owner)",
                 [(p.item_id, p.link, p.due_at, owner) for p in pending],
@@ -369,7 +370,7 @@ async def queue_alerts_of(
     return queued
 
 
-async def _insert_rows(db: Session, into: str, rows: Sequence[tuple[object, ...]]) -> None:
+async def insert_rows(db: Session, into: str, rows: Sequence[tuple[object, ...]]) -> None:
     """Insert rows into a table's columns, one statement per ROWS_PER_STATEMENT rows."""
     for start in range(0, len(rows), ROWS_PER_STATEMENT):
         chunk = rows[start : start + ROWS_PER_STATEMENT]

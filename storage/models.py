@@ -202,9 +202,10 @@ class PendingArticle:
 
 @dataclass(frozen=True, slots=True)
 class PendingMatch:
-    """A pending article's item matched: its new body (None: the teaser stays, no page was
-    had), its title for the search words, the places found and the alerts to queue."""
+    """A pending article's item matched: its story, its new body (None: the teaser stays, no
+    page was had), its title for the search words, the places found and the alerts to queue."""
 
+    story_id: int
     title: str
     body: str | None
     places: tuple[str, ...]
@@ -219,6 +220,7 @@ class PendingItem:
     feed_id: int
     feed_name: str
     region: str
+    story_id: int
     title: str
     teaser: str
     link: str

@@ -602,7 +602,7 @@ class FeedPoller:
             item.feed_id, item.region, item.title, item.teaser, article or "", alert=True
         )
         body = f"{article}\n{item.teaser}"[:MAX_BODY_CHARS] if article else None
-        match = PendingMatch(item.title, body, tuple(places), tuple(alerts.items()))
+        match = PendingMatch(item.story_id, item.title, body, tuple(places), tuple(alerts.items()))
         queued = await self._storage.match_pending_article(
             pending.item_id, match, now, hours_at(now)
         )
@@ -668,10 +668,13 @@ class FeedPoller:
         published = entry.published_at
         if published is not None and published > now + 3600:
             published = None  # a date in the future says nothing about when it was published
-        alert = self._should_alert(feed, published, now) and not awaits_page
-        places, alerts = self._places_and_alerts(
-            feed.id, feed.region, title, teaser, "", alert=alert
-        )
+        places: dict[str, str] = {}
+        alerts: dict[int, tuple[str, ...]] = {}
+        if not awaits_page:  # else located and matched once, when its page is had or given up
+            alert = self._should_alert(feed, published, now)
+            places, alerts = self._places_and_alerts(
+                feed.id, feed.region, title, teaser, "", alert=alert
+            )
         return NewItem(
             identity=entry.identity,
             title=title,
