@@ -73,27 +73,31 @@ class ArticleQueries(Database):
             for row in rows
         ]
 
-    async def pending_item(self, item_id: int) -> PendingItem | None:
-        """The item of a pending article, as stored (None: matched already, or pruned)."""
-        row = await self._one(
-            "SELECT i.id, i.feed_id, f.name, f.region, coalesce(i.story_id, i.id) AS story_id, "
-            "i.title, i.body, p.link "
-            "FROM pending_articles p JOIN items i ON i.id = p.item_id "
-            "JOIN feeds f ON f.id = i.feed_id WHERE p.item_id = ?",
-            (item_id,),
-        )
-        if row is None:
-            return None
-        return PendingItem(
-            item_id=int(row["id"]),
-            feed_id=int(row["feed_id"]),
-            feed_name=row["name"],
-            region=row["region"],
-            story_id=int(row["story_id"]),
-            title=row["title"],
-            teaser=row["body"],
-            link=row["link"],
-        )
+    async def pending_items(self, item_ids: Sequence[int]) -> dict[int, PendingItem]:
+        """The items of these pending articles, as stored, by id (an item matched already, or
+        pruned, is left out)."""
+        found: dict[int, PendingItem] = {}
+        for start in range(0, len(item_ids), 500):
+            chunk = item_ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = await self._all(
+                "SELECT i.id, i.feed_id, f.name, f.region, coalesce(i.story_id, i.id) AS story_id, "
+                "i.title, i.body, p.link FROM pending_articles p JOIN items i ON i.id = p.item_id "
+                f"JOIN feeds f ON f.id = i.feed_id WHERE p.item_id IN ({marks})",
+                tuple(chunk),
+            )
+            for row in rows:
+                found[int(row["id"])] = PendingItem(
+                    item_id=int(row["id"]),
+                    feed_id=int(row["feed_id"]),
+                    feed_name=row["name"],
+                    region=row["region"],
+                    story_id=int(row["story_id"]),
+                    title=row["title"],
+                    teaser=row["body"],
+                    link=row["link"],
+                )
+        return found
 
     async def due_pending_articles(
         self, now: float, owner: int | None, alive_since: float, limit: int
@@ -113,50 +117,65 @@ class ArticleQueries(Database):
             for r in rows
         ]
 
-    async def match_pending_article(
+    async def match_pending_articles(
         self,
-        item_id: int,
-        match: PendingMatch,
+        matches: Sequence[PendingMatch],
         now: float,
         local_hours: Mapping[TimeZone, int] | None = None,
-    ) -> int | None:
-        """Queue a pending article's alerts, with its article's text and places if had, and
-        take it off the list, in one transaction; the alerts queued (None: matched already).
+    ) -> int:
+        """Queue pending articles' alerts, with their article's text and places if had, and
+        take them off the list, in one transaction; the alerts queued (none for an article
+        matched already, by this poller or another).
 
         An article whose text the database refuses with its search words is stored without
         them, and if still refused left out (the item keeps its teaser): its alerts go all the
-        same.
+        same, and the others' are never held up by it.
         """
         hours = {zone: 12 for zone in TimeZone} | dict(local_hours or {})
-        if match.body is None:
-            return await self._match_pending(item_id, match, None, hours, now)
-        (document,) = await self.dialect.search_documents([(match.title, match.body)])
-        for words in (document, NO_DOCUMENT):
-            try:
-                return await self._match_pending(item_id, match, words, hours, now)
-            except DATA_ERRORS:
-                pass  # rolled back whole: the item is still pending
-        return await self._match_pending(item_id, replace(match, body=None), None, hours, now)
+        had = [match for match in matches if match.body is not None]
+        documents = await self.dialect.search_documents([(m.title, str(m.body)) for m in had])
+        words = {match.item_id: doc for match, doc in zip(had, documents, strict=True)}
+        try:
+            return await self._match_pending(matches, words, hours, now)
+        except DATA_ERRORS:
+            pass  # rolled back whole: each article alone now
+        queued = 0
+        for match in matches:
+            for document in (words.get(match.item_id), NO_DOCUMENT):
+                try:
+                    queued += await self._match_pending([match], {match.item_id: document},
+                                                        hours, now)  # fmt: skip
+                    break
+                except DATA_ERRORS:
+                    continue
+            else:
+                queued += await self._match_pending([replace(match, body=None)], {}, hours, now)
+        return queued
 
     async def _match_pending(
         self,
-        item_id: int,
-        match: PendingMatch,
-        document: str | None,
+        matches: Sequence[PendingMatch],
+        words: Mapping[int, str | None],
         hours: Mapping[TimeZone, int],
         now: float,
-    ) -> int | None:
+    ) -> int:
+        ids = [match.item_id for match in matches]
         async with self._write() as db:
-            taken = await db.fetch_one(
-                "DELETE FROM pending_articles WHERE item_id = ? RETURNING item_id", (item_id,)
-            )
-            if taken is None:
-                return None
-            if match.body is not None:
-                await db.execute(self.dialect.set_body, (match.body, document, item_id))
+            taken = {
+                int(row["item_id"])
+                for row in await db.fetch_all(
+                    "DELETE FROM pending_articles WHERE item_id IN "
+                    f"({','.join('?' * len(ids))}) RETURNING item_id",
+                    ids,
+                )
+            }
+            # Matched already (by another poller's sweep, say): nothing more of these.
+            mine = [match for match in matches if match.item_id in taken]
+            bodies = [(m.body, words.get(m.item_id), m.item_id) for m in mine if m.body is not None]
+            if bodies:
+                await db.execute_many(self.dialect.set_body, bodies)
             # Located once, here: on its article if had, or else on its teaser.
-            await insert_rows(
-                db, "item_places (item_id, place_code)", [(item_id, c) for c in match.places]
-            )
-            fans = [(item_id, match.story_id, match.alerts)]
+            places = [(m.item_id, code) for m in mine for code in m.places]
+            await insert_rows(db, "item_places (item_id, place_code)", places)
+            fans = [(m.item_id, m.story_id, m.alerts) for m in mine]
             return await queue_alerts_of(db, fans, now, hours)

@@ -205,6 +205,7 @@ class PendingMatch:
     """A pending article's item matched: its story, its new body (None: the teaser stays, no
     page was had), its title for the search words, the places found and the alerts to queue."""
 
+    item_id: int
     story_id: int
     title: str
     body: str | None

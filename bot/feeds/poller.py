@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import functools
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -29,7 +29,7 @@ from bot.feeds.articles import (
 from bot.feeds.extraction import ExtractionInThread
 from bot.feeds.fetch import FetchedFeed, FetchError, HostSlots, fetch_feed
 from bot.feeds.parse import FeedParseError, ParsedEntry
-from bot.feeds.pending import PageQueue
+from bot.feeds.pending import PageOutcome, PageQueue
 from bot.feeds.prescan import scan_feed
 from bot.feeds.schedule import (
     RATE_ITEMS,
@@ -61,7 +61,7 @@ from bot.places.gazetteer import Gazetteer
 from bot.topics.registry import TopicRegistry
 from bot.wib import hours_at
 from storage import DATABASE_ERRORS, Storage, StorageClosedError
-from storage.models import Feed, FullTextMode, NewItem, PageWait, PendingArticle, PendingMatch
+from storage.models import Feed, FullTextMode, NewItem, PageWait, PendingMatch
 
 log = logging.getLogger(__name__)
 
@@ -210,11 +210,8 @@ class FeedPoller:
         due = await self._storage.due_pending_articles(
             now, self._owner or None, now - PROCESS_TIMEOUT_SECONDS, SWEEP_BATCH
         )
-        queued = 0
-        for pending in due:
-            if not self._pages.waiting_for(pending.item_id):
-                queued += await self._match_pending(pending, None, None)
-        return queued
+        lost = [(p, None, None) for p in due if not self._pages.waiting_for(p.item_id)]
+        return await self._match_pending(lost) if lost else 0
 
     async def wait_for_articles(self) -> None:
         """Wait until every article page being fetched has been had or given up, and its item
@@ -587,28 +584,36 @@ class FeedPoller:
             if self._should_alert(feed, e.published_at, now) and is_web_link(e.link)
         }
 
-    async def _match_pending(
-        self, pending: PendingArticle, article: str | None, failure: str | None
-    ) -> int:
-        """Match a pending article's item on its article (or its teaser, when the page was not
-        had) and queue its alerts, unless another poller did already; the alerts queued."""
-        item = await self._storage.pending_item(pending.item_id)
-        if item is None:
+    async def _match_pending(self, outcomes: Sequence[PageOutcome]) -> int:
+        """Match pending articles' items on their article (or their teaser, when the page was
+        not had) and queue their alerts, unless another poller did already; the alerts
+        queued."""
+        items = await self._storage.pending_items([pending.item_id for pending, _, _ in outcomes])
+        failures: dict[int, list[str]] = {}
+        matches = []
+        for number, (pending, article, failure) in enumerate(outcomes, 1):
+            if (item := items.get(pending.item_id)) is None:
+                continue  # matched already
+            if failure is not None:
+                failures.setdefault(item.feed_id, []).append(failure)
+            places, alerts = self._places_and_alerts(
+                item.feed_id, item.region, item.title, item.teaser, article or "", alert=True
+            )
+            body = f"{article}\n{item.teaser}"[:MAX_BODY_CHARS] if article else None
+            matches.append(PendingMatch(item.item_id, item.story_id, item.title, body,
+                                        tuple(places), tuple(alerts.items())))  # fmt: skip
+            if number % PREPARE_BATCH == 0:
+                await asyncio.sleep(0)  # as _store: chats and feeds go on between the matches
+        for feed_id, reasons in failures.items():
+            name = next(i.feed_name for i in items.values() if i.feed_id == feed_id)
+            await self._count_article_failures(feed_id, name, tuple(reasons))
+        if not matches:
             return 0
         now = self._clock()
-        if failure is not None:
-            await self._count_article_failures(item.feed_id, item.feed_name, (failure,))
-        places, alerts = self._places_and_alerts(
-            item.feed_id, item.region, item.title, item.teaser, article or "", alert=True
-        )
-        body = f"{article}\n{item.teaser}"[:MAX_BODY_CHARS] if article else None
-        match = PendingMatch(item.story_id, item.title, body, tuple(places), tuple(alerts.items()))
-        queued = await self._storage.match_pending_article(
-            pending.item_id, match, now, hours_at(now)
-        )
+        queued = await self._storage.match_pending_articles(matches, now, hours_at(now))
         if queued:
             self._on_alerts_queued()
-        return queued or 0
+        return queued
 
     async def _count_article_failures(
         self, feed_id: int, feed_name: str, failures: tuple[str, ...]
