@@ -7,8 +7,8 @@ ends; then it is matched, on the article or on its teaser, and its alerts queued
 transaction that takes it off the list. The items whose pages ended while a match was being
 stored are matched together, in one transaction: the database sees a write per batch of pages,
 not one per page, and feeds' stores wait behind none of them for long. A poller that dies
-leaves its items there: once due, any poller matches them on their teaser (`sweep`), and none
-is alerted twice.
+leaves its items there: once due, any poller matches them on their teaser
+(`FeedPoller.match_overdue_articles`), and none is alerted twice.
 """
 
 from __future__ import annotations
