@@ -46,14 +46,15 @@ class ArticleQueries(Database):
             )
 
     async def record_article_failures(
-        self, feed_id: int, count: int, error: str, now: float
+        self, failures: Sequence[tuple[int, int, str]], now: float
     ) -> None:
-        """Count article pages of a feed that could not be had, and keep the last reason."""
+        """Count article pages of feeds that could not be had, and keep the last reason:
+        (feed id, pages, reason) each, in one transaction."""
         async with self._write() as db:
-            await db.execute(
+            await db.execute_many(
                 "UPDATE feeds SET article_failures = article_failures + ?, article_error = ?, "
                 "article_error_at = ? WHERE id = ?",
-                (count, error, now, feed_id),
+                [(count, error, now, feed_id) for feed_id, count, error in failures],
             )
 
     async def article_health(self) -> list[ArticleHealth]:

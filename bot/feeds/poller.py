@@ -61,7 +61,7 @@ from bot.places.gazetteer import Gazetteer
 from bot.topics.registry import TopicRegistry
 from bot.wib import hours_at
 from storage import DATABASE_ERRORS, Storage, StorageClosedError
-from storage.models import Feed, FullTextMode, NewItem, PageWait, PendingMatch
+from storage.models import Feed, FullTextMode, NewItem, PageWait, PendingItem, PendingMatch
 
 log = logging.getLogger(__name__)
 
@@ -604,9 +604,8 @@ class FeedPoller:
                                         tuple(places), tuple(alerts.items())))  # fmt: skip
             if number % PREPARE_BATCH == 0:
                 await asyncio.sleep(0)  # as _store: chats and feeds go on between the matches
-        for feed_id, reasons in failures.items():
-            name = next(i.feed_name for i in items.values() if i.feed_id == feed_id)
-            await self._count_article_failures(feed_id, name, tuple(reasons))
+        if failures:
+            await self._count_article_failures(failures, items)
         if not matches:
             return 0
         now = self._clock()
@@ -616,16 +615,18 @@ class FeedPoller:
         return queued
 
     async def _count_article_failures(
-        self, feed_id: int, feed_name: str, failures: tuple[str, ...]
+        self, failures: dict[int, list[str]], items: dict[int, PendingItem]
     ) -> None:
-        """Count on the feed the pages not had (their items were matched on their teaser)."""
+        """Count on their feeds the pages not had (their items were matched on their teaser)."""
         await self._storage.record_article_failures(
-            feed_id, len(failures), failures[-1], self._clock()
+            [(feed_id, len(reasons), reasons[-1]) for feed_id, reasons in failures.items()],
+            self._clock(),
         )
-        self._metrics.articles_failed(feed_name, len(failures))
-        log.warning(
-            "article pages failed feed=%r count=%d last=%s", feed_name, len(failures), failures[-1]
-        )
+        names = {item.feed_id: item.feed_name for item in items.values()}
+        for feed_id, reasons in failures.items():
+            self._metrics.articles_failed(names[feed_id], len(reasons))
+            log.warning("article pages failed feed=%r count=%d last=%s", names[feed_id],
+                        len(reasons), reasons[-1])  # fmt: skip
 
     async def _store(
         self, feed: Feed, entries: list[ParsedEntry], awaiting: set[str]
