@@ -6,10 +6,12 @@ asks them all again (when the last feed was asked, when the last new item was st
 from the repository root:
     python -m bench.bench_ingest [--feeds 500] [--items 50] [--sites 50] [--delay lognormal]
                                  [--engine sqlite|postgresql|both] [--parse processes|threads]
+    python -m bench.bench_ingest --teasers [--page-delay 0.2] [--full-text always|never]
 The feeds are spread over --sites sites served by processes of their own (bench/topology.py),
 each answering after a log-normal delay (median 0.3 s, p95 1.5 s) or a fixed --delay in
 seconds; `--sites 1 --delay 0.2` is the earlier one-site set-up, kept for comparison (since the
-per-site limit it measures politeness more than parsing or storing).
+per-site limit it measures politeness more than parsing or storing). --teasers runs the
+teaser-only case alone (bench/teaser_sites.py): feeds whose new items wait for article pages.
 --engine postgresql stores into a PostgreSQL server started for the run. Documents are parsed
 and cleaned in worker processes sized as `warta run` sizes them; --parse threads parses them in
 threads of the poller's own process instead (as before the worker processes).
@@ -35,6 +37,7 @@ from bench.engines import (
     engine_of,
 )
 from bench.report import append_result
+from bench.teaser_sites import run_teasers
 from bench.topology import LOGNORMAL, Topology, describe, plan_sites
 from bot.config import Config
 from bot.feeds.fetch import build_http_client
@@ -208,6 +211,11 @@ async def timed(work: object) -> float:
     return time.perf_counter() - started
 
 
+async def teasers(feeds: int, page_delay: float, location: Path | str, mode: str) -> None:
+    async with parsing("processes") as (workers, _):
+        await run_teasers(feeds, page_delay, location, workers, mode)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--feeds", type=int, default=500)
@@ -218,10 +226,16 @@ def main() -> None:
     )
     add_engine_option(parser)
     parser.add_argument("--parse", choices=("processes", "threads"), default="processes")
+    parser.add_argument("--teasers", action="store_true", help="the teaser-only case alone")
+    parser.add_argument("--page-delay", type=float, default=0.2)
+    parser.add_argument("--full-text", choices=("always", "never"), default="always")
     args = parser.parse_args()
     for engine in chosen_engines(args.engine):
         with bench_databases(engine) as databases:
             location = databases.new()
+            if args.teasers:
+                asyncio.run(teasers(args.feeds, args.page_delay, location, args.full_text))
+                continue
             asyncio.run(
                 run(
                     args.feeds,

@@ -94,11 +94,17 @@ class Dialect(Protocol):
         """What the search index needs of each (title, body), found before the write begins."""
         ...
 
-    def insert_item(
-        self, values: Sequence[object], document: str | None
+    # Items inserted by one statement at most (the search index may want them one at a time).
+    items_per_statement: int
+    # The statement that gives an item its body and the body's search words (body, document, id).
+    set_body: str
+
+    def insert_items(
+        self, rows: Sequence[tuple[Sequence[object], str | None]]
     ) -> tuple[str, Sequence[object]]:
-        """SQL and parameters that insert an item (feed_id, identity, title, summary, body, link,
-        published_at, fetched_at, story_id) unless its feed has it already, RETURNING id."""
+        """SQL and parameters that insert items, each (feed_id, identity, title, summary, body,
+        link, published_at, fetched_at, story_id) with its search words, in one statement,
+        unless its feed has it already, RETURNING id and identity."""
         ...
 
     async def lock_stories(self, session: Session) -> None:

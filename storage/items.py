@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 
@@ -13,9 +14,24 @@ from storage.database import (
     Session,
     first_line,
 )
-from storage.models import Item, NewItem, StoredItems, StoryBook, TimeZone
+from storage.models import (
+    Item,
+    NewItem,
+    PageWait,
+    PendingArticle,
+    StoredItems,
+    StoryBook,
+    TimeZone,
+)
 
-__all__ = ["ITEM_COLUMNS", "ItemQueries", "SearchStoppedError", "item_from_row"]
+__all__ = [
+    "ITEM_COLUMNS",
+    "ItemQueries",
+    "SearchStoppedError",
+    "insert_rows",
+    "item_from_row",
+    "queue_alerts_of",
+]
 
 ITEM_COLUMNS = (
     "i.id AS item_id, i.feed_id AS item_feed_id, i.title AS item_title, "
@@ -80,8 +96,12 @@ class ItemQueries(Database):
         local_hours: Mapping[TimeZone, int] | None = None,
         *,
         stories: StoryBook | None = None,
+        pages: PageWait | None = None,
     ) -> StoredItems:
         """Store new entries and queue their alerts in the same transaction (the outbox).
+
+        An item that awaits its article page queues no alert: it is stored as a pending article
+        (`pages` says until when, and which poller fetches the page) in the same transaction.
 
         local_hours is the hour now on each zone's clock, for chats' quiet hours (noon
         everywhere if not given). With `stories`, the items'
@@ -96,16 +116,18 @@ class ItemQueries(Database):
         documents = await self.dialect.search_documents([(i.title, i.body) for i in items])
         batch = list(zip(items, documents, strict=True))
         try:
-            return await self._store_batch(feed_id, batch, now, hours, stories)
+            return await self._store_batch(feed_id, batch, now, hours, stories, pages)
         except DATA_ERRORS:
             pass  # rolled back whole: each item alone now
         stored = StoredItems(0, 0)
         for item, document in batch:
             try:
-                done = await self._store_batch(feed_id, [(item, document)], now, hours, stories)
+                done = await self._store_batch(
+                    feed_id, [(item, document)], now, hours, stories, pages
+                )
             except DATA_ERRORS as error:
                 done = await self._store_unsearchable(
-                    feed_id, item, now, hours, stories, first_line(error)
+                    feed_id, item, now, hours, stories, pages, first_line(error)
                 )
             stored = _added(stored, done)
         return stored
@@ -117,11 +139,14 @@ class ItemQueries(Database):
         now: float,
         hours: Mapping[TimeZone, int],
         stories: StoryBook | None,
+        pages: PageWait | None,
         why: str,
     ) -> StoredItems:
         """An item refused with its search words, stored without them (or refused whole)."""
         try:
-            done = await self._store_batch(feed_id, [(item, NO_DOCUMENT)], now, hours, stories)
+            done = await self._store_batch(
+                feed_id, [(item, NO_DOCUMENT)], now, hours, stories, pages
+            )
         except DATA_ERRORS as error:
             return StoredItems(0, 0, refused=((item.identity, first_line(error)),))
         return replace(done, unsearchable=((item.identity, why),) if done.new_items else ())
@@ -133,47 +158,88 @@ class ItemQueries(Database):
         now: float,
         hours: Mapping[TimeZone, int],
         stories: StoryBook | None,
+        pages: PageWait | None,
     ) -> StoredItems:
-        """Store items with their search words, and queue their alerts, in one transaction."""
-        stored: list[tuple[int, NewItem, int]] = []
-        alerts = 0
+        """Store items with their search words, and queue their alerts, in one transaction.
+
+        One statement per table, whatever the number of items (on PostgreSQL): the cluster-wide
+        turn (the story lock) lasts a few round trips, not a few per item and alert.
+        """
         async with self._write() as db:
+            asked = time.perf_counter()
             if stories is not None:
                 await self.dialect.lock_stories(db)
                 await _catch_up(db, stories, now)
-            for item, document in batch:
-                story = item.story_id if stories is None else stories.find_story(item.title, now)
-                values = (
-                    feed_id,
-                    item.identity,
-                    item.title,
-                    item.summary,
-                    item.body,
-                    item.link,
-                    item.published_at,
-                    now,
-                    story,
-                )
-                inserted = await db.fetch_one(*self.dialect.insert_item(values, document))
-                if inserted is None:
-                    continue  # the feed has it already
-                item_id = int(inserted["id"])
-                # An item that starts a new story is that story: its id is the story id.
-                story_id = story if story is not None else item_id
-                stored.append((item_id, item, story_id))
-                if item.places:
-                    await db.execute_many(
-                        "INSERT INTO item_places (item_id, place_code) VALUES (?, ?)",
-                        [(item_id, code) for code in item.places],
-                    )
-                alerts += await _queue_alerts(db, item_id, story_id, item.alerts, now, hours)
+            found = [
+                item.story_id if stories is None else stories.find_story(item.title, now)
+                for item, _ in batch
+            ]
+            stored = await self._insert_items(db, feed_id, batch, found, now)
+            places = [(item_id, code) for item_id, item, _ in stored for code in item.places]
+            await insert_rows(db, "item_places (item_id, place_code)", places)
+            pending = [
+                PendingArticle(item_id, feed_id, item.awaits_page, pages.due_at)
+                for item_id, item, _ in stored
+                if item.awaits_page is not None and pages is not None
+            ]
+            owner = pages.owner if pages is not None else None
+            await insert_rows(
+                db,
+                "pending_articles (item_id, link, due_at, owner)",
+                [(p.item_id, p.link, p.due_at, owner) for p in pending],
+            )
+            # An item waiting for its page queues its alerts once the page is had or its time up.
+            waiting = {p.item_id for p in pending}
+            fans = [
+                (item_id, story_id, item.alerts)
+                for item_id, item, story_id in stored
+                if item_id not in waiting
+            ]
+            alerts = await queue_alerts_of(db, fans, now, hours)
+        turn = time.perf_counter() - asked
         # Only once committed: a transaction rolled back must leave no story behind.
         for item_id, item, story_id in stored:
             if stories is not None:
                 stories.remember_stored(item_id, story_id, item.title, now)
         return StoredItems(
-            len(stored), alerts, tuple((item.identity, story) for _, item, story in stored)
+            len(stored),
+            alerts,
+            tuple((item.identity, story) for _, item, story in stored),
+            pending=tuple(pending),
+            turn_seconds=turn if stories is not None else 0.0,
         )
+
+    async def _insert_items(
+        self,
+        db: Session,
+        feed_id: int,
+        batch: Sequence[tuple[NewItem, str | None]],
+        found: Sequence[int | None],
+        now: float,
+    ) -> list[tuple[int, NewItem, int]]:
+        """Insert the items the feed has not stored yet; (id, item, story id) of each."""
+        stored: list[tuple[int, NewItem, int]] = []
+        step = self.dialect.items_per_statement
+        for start in range(0, len(batch), step):
+            chunk = batch[start : start + step]
+            stories = found[start : start + step]
+            rows = [
+                (
+                    (feed_id, item.identity, item.title, item.summary, item.body, item.link,
+                     item.published_at, now, story),
+                    document,
+                )
+                for (item, document), story in zip(chunk, stories, strict=True)
+            ]  # fmt: skip
+            inserted = await db.fetch_all(*self.dialect.insert_items(rows))
+            ids = {row["identity"]: int(row["id"]) for row in inserted}
+            for (item, _), story in zip(chunk, stories, strict=True):
+                item_id = ids.pop(item.identity, None)
+                if item_id is None:
+                    continue  # the feed has it already (or the batch had it twice)
+                # An item that starts a new story is that story: its id is the story id.
+                stored.append((item_id, item, story if story is not None else item_id))
+        return stored
 
     async def catch_up_stories(self, stories: StoryBook, now: float) -> None:
         """Show a story book the items stored since the newest it has seen (within its window)."""
@@ -252,34 +318,67 @@ _HELD = f"""CASE
 GROUP_BURST = 3
 
 
-async def _queue_alerts(
+# _HELD for rows inserted together: the chat's rows before this one in the statement count too.
+_HELD_IN_BATCH = _HELD.replace(
+    "p.held = 0) >= :burst",
+    "p.held = 0) + row_number() OVER (PARTITION BY v.chat ORDER BY v.n) - 1 >= :burst",
+)
+# Rows per multi-row statement: well within either engine's limit on parameters.
+ROWS_PER_STATEMENT = 500
+ALERTS_PER_STATEMENT = 1000
+
+
+async def queue_alerts_of(
     db: Session,
-    item_id: int,
-    story_id: int,
-    alerts: Sequence[tuple[int, tuple[str, ...]]],
+    fans: Sequence[tuple[int, int, Sequence[tuple[int, tuple[str, ...]]]]],
     now: float,
     hours: Mapping[TimeZone, int],
 ) -> int:
-    """Insert one outbox row per chat; a chat that already had this story gets none."""
+    """Insert one outbox row per chat of each (item id, story id, alerts), in one statement per
+    ALERTS_PER_STATEMENT rows; a chat that already had the story gets none, and its rows
+    earlier in the same statement count towards a group's burst as those stored before do."""
+    rows = [(item, story, chat, topics) for item, story, alerts in fans for chat, topics in alerts]
     queued = 0
-    for chat_id, topics in alerts:
-        queued += await db.execute(
-            "INSERT INTO deliveries (chat_id, item_id, story_id, topics, created_at, "
-            f"held) SELECT id, :item, :story, :topics, :now, {_HELD} FROM chats "
-            "WHERE id = :chat AND active = 1 AND paused = 0 ON CONFLICT DO NOTHING",
-            {
-                "item": item_id,
-                "story": story_id,
-                "topics": "\n".join(topics),
-                "now": now,
-                "chat": chat_id,
-                "hour_wib": hours[TimeZone.WIB],
-                "hour_wita": hours[TimeZone.WITA],
-                "hour_wit": hours[TimeZone.WIT],
-                "burst": GROUP_BURST,
-            },
+    for start in range(0, len(rows), ALERTS_PER_STATEMENT):
+        chunk = rows[start : start + ALERTS_PER_STATEMENT]
+        params: dict[str, object] = {
+            "now": now,
+            "hour_wib": hours[TimeZone.WIB],
+            "hour_wita": hours[TimeZone.WITA],
+            "hour_wit": hours[TimeZone.WIT],
+            "burst": GROUP_BURST,
+        }
+        marks = []
+        for n, (item, story, chat, topics) in enumerate(chunk):
+            params |= {f"c{n}": chat, f"i{n}": item, f"s{n}": story, f"t{n}": "\n".join(topics)}
+            marks.append(
+                f"(CAST(:c{n} AS BIGINT), CAST(:i{n} AS BIGINT), CAST(:s{n} AS BIGINT), "
+                f"CAST(:t{n} AS TEXT), {n})"
+            )
+        # Counted from RETURNING: a statement with a WITH has no row count in sqlite3.
+        queued += len(
+            await db.fetch_all(
+                "INSERT INTO deliveries (chat_id, item_id, story_id, topics, created_at, held) "
+                "WITH v (chat, item, story, topics, n) AS (VALUES " + ", ".join(marks) + ") "
+                f"SELECT chats.id, v.item, v.story, v.topics, :now, {_HELD_IN_BATCH} "
+                "FROM v JOIN chats ON chats.id = v.chat "
+                "WHERE chats.active = 1 AND chats.paused = 0 "
+                "ON CONFLICT DO NOTHING RETURNING id",
+                params,
+            )
         )
     return queued
+
+
+async def insert_rows(db: Session, into: str, rows: Sequence[tuple[object, ...]]) -> None:
+    """Insert rows into a table's columns, one statement per ROWS_PER_STATEMENT rows."""
+    for start in range(0, len(rows), ROWS_PER_STATEMENT):
+        chunk = rows[start : start + ROWS_PER_STATEMENT]
+        mark = "(" + ", ".join(["?"] * len(chunk[0])) + ")"
+        await db.execute(
+            f"INSERT INTO {into} VALUES " + ", ".join([mark] * len(chunk)),
+            [value for row in chunk for value in row],
+        )
 
 
 def _added(total: StoredItems, more: StoredItems) -> StoredItems:
@@ -289,6 +388,8 @@ def _added(total: StoredItems, more: StoredItems) -> StoredItems:
         total.stories + more.stories,
         total.unsearchable + more.unsearchable,
         total.refused + more.refused,
+        total.pending + more.pending,
+        total.turn_seconds + more.turn_seconds,
     )
 
 

@@ -143,6 +143,8 @@ class NewItem:
     story_id: int | None = None
     alerts: tuple[tuple[int, tuple[str, ...]], ...] = ()
     places: tuple[str, ...] = ()  # Kemendagri codes of where the story happens
+    # Its alerts wait for this article page (stored with the item as a pending article).
+    awaits_page: str | None = None
 
 
 class StoryBook(Protocol):
@@ -176,6 +178,53 @@ class StoredItems:
     # cannot find them; they alert all the same), and items it refused whole: (identity, why).
     unsearchable: tuple[tuple[str, str], ...] = ()
     refused: tuple[tuple[str, str], ...] = ()
+    pending: tuple[PendingArticle, ...] = ()  # new items whose alerts wait for their page
+    turn_seconds: float = 0.0  # how long the cluster-wide turn took, asked for to committed
+
+
+@dataclass(frozen=True, slots=True)
+class PageWait:
+    """Until when stored items wait for their article pages, and which poller fetches them."""
+
+    due_at: float
+    owner: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class PendingArticle:
+    """A stored item whose alerts wait for its article page until due_at."""
+
+    item_id: int
+    feed_id: int
+    link: str
+    due_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class PendingMatch:
+    """A pending article's item matched: its story, its new body (None: the teaser stays, no
+    page was had), its title for the search words, the places found and the alerts to queue."""
+
+    item_id: int
+    story_id: int
+    title: str
+    body: str | None
+    places: tuple[str, ...]
+    alerts: tuple[tuple[int, tuple[str, ...]], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PendingItem:
+    """What matching a pending article's item needs: the item as stored, and its feed's region."""
+
+    item_id: int
+    feed_id: int
+    feed_name: str
+    region: str
+    story_id: int
+    title: str
+    teaser: str
+    link: str
 
 
 @dataclass(frozen=True, slots=True)

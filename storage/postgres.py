@@ -93,10 +93,14 @@ _LATEST_ITEMS = (
     f"SELECT {_SEARCHED_COLUMNS} FROM items i JOIN feeds f ON f.id = i.feed_id "
     "WHERE i.id < %s ORDER BY i.id DESC LIMIT %s"
 )
-_INSERT_ITEM = (
+_INSERT_ITEMS = (
     "INSERT INTO items (feed_id, identity, title, summary, body, link, published_at, "
-    "fetched_at, story_id, search) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS tsvector)) "
-    "ON CONFLICT DO NOTHING RETURNING id"
+    "fetched_at, story_id, search) VALUES {rows} ON CONFLICT DO NOTHING RETURNING id, identity"
+)
+# Typed: a multi-row VALUES infers each column's type from its rows, and NULLs tell nothing.
+_ITEM_ROW = (
+    "(CAST(? AS BIGINT), ?, ?, ?, ?, ?, CAST(? AS DOUBLE PRECISION), "
+    "CAST(? AS DOUBLE PRECISION), CAST(? AS BIGINT), CAST(? AS tsvector))"
 )
 _VERSION_TABLE = "CREATE TABLE IF NOT EXISTS warta_schema (version INTEGER NOT NULL)"
 # Where the address part of a URL ends.
@@ -174,17 +178,24 @@ class PostgresDialect:
     set_search = (
         "UPDATE items SET search = CAST(? AS tsvector), search_pending = false WHERE id = ?"
     )
+    set_body = (
+        "UPDATE items SET body = ?, search = CAST(? AS tsvector), search_pending = false "
+        "WHERE id = ?"
+    )
+    # A feed's items in one statement: one round trip inside the cluster-wide turn.
+    items_per_statement = 500
 
     async def search_documents(self, texts: Sequence[tuple[str, str]]) -> list[str | None]:
         """Each item's search words, found in a worker thread (a feed's worth takes tens of
         milliseconds: not on the event loop that answers chats)."""
         return await asyncio.to_thread(lambda: [search_document(*text) for text in texts])
 
-    def insert_item(
-        self, values: Sequence[object], document: str | None
+    def insert_items(
+        self, rows: Sequence[tuple[Sequence[object], str | None]]
     ) -> tuple[str, Sequence[object]]:
-        """The item's insert, with its search words."""
-        return _INSERT_ITEM, (*values, document)
+        """The items' insert, with their search words."""
+        sql = _INSERT_ITEMS.format(rows=", ".join([_ITEM_ROW] * len(rows)))
+        return sql, [value for values, document in rows for value in (*values, document)]
 
     async def lock_stories(self, session: Session) -> None:
         """Wait for the cluster-wide story lock, held until the transaction ends."""

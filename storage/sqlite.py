@@ -48,11 +48,12 @@ _LATEST_ITEMS = (
     f"SELECT {_SEARCHED_COLUMNS} FROM items i JOIN feeds f ON f.id = i.feed_id "
     "WHERE i.id < ? ORDER BY i.id DESC LIMIT ?"
 )
-_INSERT_ITEM = (
+_INSERT_ITEMS = (
     "INSERT INTO items (feed_id, identity, title, summary, body, link, published_at, "
-    "fetched_at, story_id, search_words) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-    "ON CONFLICT DO NOTHING RETURNING id"
+    "fetched_at, story_id, search_words) VALUES {rows} "
+    "ON CONFLICT DO NOTHING RETURNING id, identity"
 )
+_ITEM_ROW = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 
 
 class SqliteDialect:
@@ -64,16 +65,22 @@ class SqliteDialect:
         "SELECT id, title, body FROM items WHERE search_words IS NULL ORDER BY id DESC LIMIT ?"
     )
     set_search = "UPDATE items SET search_words = ? WHERE id = ?"
+    set_body = "UPDATE items SET body = ?, search_words = ? WHERE id = ?"
+    # FTS5 writes a segment of its index at each statement's end: an item a statement keeps
+    # the index in the small, newest-first segments that make a search's cost independent of
+    # how many older items match (and a statement costs no round trip in SQLite).
+    items_per_statement = 1
 
     async def search_documents(self, texts: Sequence[tuple[str, str]]) -> list[str | None]:
         """Each item's `search_words`, which FTS5 indexes through triggers."""
         return await asyncio.to_thread(lambda: [index_text(*text) for text in texts])
 
-    def insert_item(
-        self, values: Sequence[object], document: str | None
+    def insert_items(
+        self, rows: Sequence[tuple[Sequence[object], str | None]]
     ) -> tuple[str, Sequence[object]]:
-        """The item's insert, with its search words."""
-        return _INSERT_ITEM, (*values, document)
+        """The items' insert, with their search words."""
+        sql = _INSERT_ITEMS.format(rows=", ".join([_ITEM_ROW] * len(rows)))
+        return sql, [value for values, document in rows for value in (*values, document)]
 
     async def lock_stories(self, session: Session) -> None:
         """Nothing: BEGIN IMMEDIATE already made this the file's only writer, on its newest data."""

@@ -50,6 +50,7 @@ TABLES: tuple[tuple[str, bool], ...] = (
     ("items", True),
     ("item_places", False),
     ("places_backlog", False),
+    ("pending_articles", False),
     ("topics", True),
     ("chat_regions", False),
     ("digests", True),

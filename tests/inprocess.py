@@ -50,20 +50,26 @@ class RunningBot:
         return replies[before].plain_text or ""
 
     async def settled(self, timeout: float = 30.0) -> None:
-        """Wait until the outbox holds nothing more to send."""
+        """Wait until the outbox holds nothing more to send, and no article page being fetched
+        will add to it."""
         async with asyncio.timeout(timeout):
+            # A teaser-only feed's alerts are queued once its page is had or given up.
+            await self.services.poller.wait_for_articles()
             # The outbox itself is the condition: the sender announces nothing when done.
             while await self.services.storage.outbox_backlog():  # noqa: ASYNC110
                 await asyncio.sleep(0.02)
 
-    async def poll(self) -> None:
-        """Run one feed poll now, as if an interval had passed, and wait for it, and for a
-        scheduled poll still fetching."""
+    async def poll(self, *, articles: bool = True) -> None:
+        """Run one feed poll now, as if an interval had passed, and wait for it, for a
+        scheduled poll still fetching, and (unless articles is False) for the article pages
+        its teaser-only items wait for, so their alerts are queued when this returns."""
         await self.services.storage.make_feeds_due()
         await self.services.poller.poll_once()
         # The scheduled poll may have taken a feed first (it runs at start, later under load):
         # that fetch is left out of this poll, so its outcome is awaited here.
         await self.services.poller.wait_for_fetches()
+        if articles:
+            await self.services.poller.wait_for_articles()
 
 
 def write_feeds(

@@ -111,36 +111,39 @@ class ArticleFetcher:
 
     async def fetch(self, links: Sequence[str]) -> ArticleBatch:
         """The article text of each link, as much as the budget allows."""
-        unique = [link for link in dict.fromkeys(links) if _is_web(link)]
-        if not unique:
-            return ArticleBatch({})
-        tasks = {link: asyncio.create_task(self.article(link)) for link in unique}
-        began = time.monotonic()
-        done, late = await asyncio.wait(tasks.values(), timeout=self._budget)
-        # The first pages a process extracts wait for its extraction processes to start: the
-        # batch gets that time back, so that a slow start costs no article.
-        given = 0.0
-        while (
-            late
-            and given < START_GRACE_SECONDS
-            and (owed := self._extraction.seconds_starting(began) - given) > 0
-        ):
-            given += owed
-            more, late = await asyncio.wait(late, timeout=owed)
-            done |= more
-        for task in late:
-            task.cancel()
-        await asyncio.gather(*late, return_exceptions=True)
+        unique = [link for link in dict.fromkeys(links) if is_web_link(link)]
+        outcomes = await asyncio.gather(*(self.within_budget(link) for link in unique))
         texts: dict[str, str] = {}
         failures: list[str] = []
-        for link, task in tasks.items():
-            if task not in done:
-                failures.append(f"{link}: not had within {self._budget:g} s")
-            elif isinstance(outcome := task.result(), ArticleFailure):
+        for link, outcome in zip(unique, outcomes, strict=True):
+            if isinstance(outcome, ArticleFailure):
                 failures.append(f"{link}: {outcome.reason}")
             else:
                 texts[link] = outcome
         return ArticleBatch(texts, tuple(failures))
+
+    async def within_budget(self, link: str) -> str | ArticleFailure:
+        """One page's article text within the budget, or why there is none."""
+        task = asyncio.create_task(self.article(link))
+        began = time.monotonic()
+        try:
+            done, _ = await asyncio.wait([task], timeout=self._budget)
+            # The first pages a process extracts wait for its extraction processes to start:
+            # the page gets that time back, so that a slow start costs no article.
+            given = 0.0
+            while (
+                not done
+                and given < START_GRACE_SECONDS
+                and (owed := self._extraction.seconds_starting(began) - given) > 0
+            ):
+                given += owed
+                done, _ = await asyncio.wait([task], timeout=owed)
+        finally:
+            task.cancel()  # nothing, once it is done
+        if not done:
+            await asyncio.gather(task, return_exceptions=True)
+            return ArticleFailure(f"not had within {self._budget:g} s")
+        return task.result()
 
     async def article(self, link: str) -> str | ArticleFailure:
         """One page's article text, or why there is none."""
@@ -171,6 +174,7 @@ class ArticleFailure:
     reason: str
 
 
-def _is_web(link: str) -> bool:
+def is_web_link(link: str) -> bool:
+    """Whether a link is a web page's address (http or https, with a host)."""
     parts = urlsplit(link)
     return parts.scheme in {"http", "https"} and bool(parts.netloc)

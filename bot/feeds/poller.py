@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import functools
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -19,14 +19,17 @@ import httpx
 
 from bot.config import Config
 from bot.feeds.articles import (
+    ARTICLE_BUDGET_SECONDS,
     ArticleExtraction,
     ArticleFetcher,
     feed_text_length,
+    is_web_link,
     wants_articles,
 )
 from bot.feeds.extraction import ExtractionInThread
 from bot.feeds.fetch import FetchedFeed, FetchError, fetch_feed
 from bot.feeds.parse import FeedParseError, ParsedEntry
+from bot.feeds.pending import PageOutcome, PageQueue
 from bot.feeds.prescan import scan_feed
 from bot.feeds.schedule import (
     RATE_ITEMS,
@@ -66,7 +69,7 @@ from bot.places.gazetteer import Gazetteer
 from bot.topics.registry import TopicRegistry
 from bot.wib import hours_at
 from storage import DATABASE_ERRORS, Storage, StorageClosedError
-from storage.models import Feed, FullTextMode, NewItem
+from storage.models import Feed, FullTextMode, NewItem, PageWait, PendingItem, PendingMatch
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +87,8 @@ CLAIM_MARGIN_SECONDS = 120.0
 UNEXPECTED_DETAIL_CHARS = 200
 # Failures of our own database, not of the feed: never recorded as the feed's error.
 _NOT_THE_FEEDS: tuple[type[Exception], ...] = (*DATABASE_ERRORS, StorageClosedError)
+# Pending articles past their budget matched on their teaser per look, at most.
+SWEEP_BATCH = 100
 # Entries matched between two turns of the event loop.
 PREPARE_BATCH = 16
 # A hub pushes the few entries it has news of: a pushed document with more new entries than
@@ -152,10 +157,12 @@ class FeedPoller:
         extraction: ArticleExtraction | None = None,
         on_fetched: Callable[[Feed, FetchedFeed], Awaitable[None]] | None = None,
         gazetteer: Gazetteer | None = None,
+        article_budget: float = ARTICLE_BUDGET_SECONDS,
     ) -> None:
         """owner is this process's id (its heartbeat's): the claims it takes are in its name;
         on_fetched sees each new document (WebSub looks for a hub in it); with a gazetteer,
-        each new item is located and its places stored and matched against place followers."""
+        each new item is located and its places stored and matched against place followers;
+        a new item of a teaser-only feed waits article_budget seconds at most for its page."""
         self._gazetteer = gazetteer
         self._place_names = names_by_place(gazetteer) if gazetteer is not None else {}
         self._word_names = word_names_by_place(gazetteer) if gazetteer is not None else {}
@@ -180,7 +187,10 @@ class FeedPoller:
         self._own_extraction: ExtractionInThread | None = None
         if extraction is None:
             extraction = self._own_extraction = ExtractionInThread()
-        self._articles = ArticleFetcher(client, extraction)
+        self._article_budget = article_budget
+        self._articles = ArticleFetcher(client, extraction, budget=article_budget)
+        # Pages are fetched apart from polling: a feed's items are stored without waiting.
+        self._pages = PageQueue(self._articles, self._match_pending)
         # Feeds are fetched concurrently but stored one at a time, so story detection sees
         # every earlier item of the same poll.
         self._store_lock = asyncio.Lock()
@@ -217,11 +227,27 @@ class FeedPoller:
         while self._look_again:
             self._look_again = False
             try:
+                await self.match_overdue_articles()
                 due = await self._storage.next_due_at()
                 if due is not None and due <= self._clock():
                     await self.poll_once(wait=LOOK_SECONDS)
             except DATABASE_ERRORS as error:
                 log.warning("poll look failed: %s", error)
+
+    async def match_overdue_articles(self) -> int:
+        """Match on their teaser the pending articles past their budget that no living poller
+        is fetching (this one's lost, or a dead poller's); how many alerts that queued."""
+        now = self._clock()
+        due = await self._storage.due_pending_articles(
+            now, self._owner or None, now - PROCESS_TIMEOUT_SECONDS, SWEEP_BATCH
+        )
+        lost = [(p, None, None) for p in due if not self._pages.waiting_for(p.item_id)]
+        return await self._match_pending(lost) if lost else 0
+
+    async def wait_for_articles(self) -> None:
+        """Wait until every article page being fetched has been had or given up, and its item
+        matched."""
+        await self._pages.wait_until_empty()
 
     async def wait_for_look(self) -> None:
         """Wait until the background poll (and any asked for during it) has ended."""
@@ -290,6 +316,7 @@ class FeedPoller:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        await self._pages.close()
         if self._owner:
             # A database already closed or gone: the process's stop (or its silence) frees them.
             with contextlib.suppress(*DATABASE_ERRORS, StorageClosedError):
@@ -449,13 +476,13 @@ class FeedPoller:
         return outcome
 
     async def _store_new(self, feed: Feed, entries: list[ParsedEntry]) -> FeedOutcome:
-        """Store the new entries with their article texts (cleaning them in a worker)."""
+        """Store the new entries (cleaning them in a worker); a teaser-only feed's are matched
+        later, when their article pages are had or given up (see _match_pending)."""
         if not entries:
             return FeedOutcome(PollOutcome.FETCHED)
-        # Before the store lock: a slow article page never holds up another feed's items.
-        articles = await self._article_texts(feed, entries)
+        awaiting = await self._awaiting_pages(feed, entries)
         async with self._store_lock:
-            return await self._store(feed, entries, articles)
+            return await self._store(feed, entries, awaiting)
 
     async def ingest_pushed(self, feed: Feed, body: bytes, headers: dict[str, str]) -> FeedOutcome:
         """A document a WebSub hub pushed: parsed, cleaned, stored and matched as a fetched one.
@@ -603,11 +630,11 @@ class FeedPoller:
             reason,
         )
 
-    async def _article_texts(self, feed: Feed, entries: list[ParsedEntry]) -> dict[str, str]:
-        """The article text of each new entry of a teaser-only feed, by identity ({}: none)."""
+    async def _awaiting_pages(self, feed: Feed, entries: list[ParsedEntry]) -> set[str]:
+        """The new entries of a teaser-only feed whose alerts wait for their article page."""
         settings = await self._storage.article_settings(feed.id)
         if settings.mode is FullTextMode.NEVER:
-            return {}
+            return set()
         known = await self._storage.known_identities(feed.id, [e.identity for e in entries])
         fresh = [entry for entry in entries if entry.identity not in known]
         lengths = [feed_text_length(entry) for entry in fresh]
@@ -615,29 +642,74 @@ class FeedPoller:
             await self._storage.record_text_lengths(feed.id, lengths)
         # The back catalogue is never alerted: it tells what the feed sends, but no page is had.
         if not feed.initialised or not fresh:
-            return {}
+            return set()
         if not wants_articles(settings.mode, [*settings.text_lengths, *lengths]):
-            return {}
+            return set()
         # Only the items that may alert are worth a page (not entries days old).
         now = self._clock()
-        wanted = [e for e in fresh if self._should_alert(feed, e.published_at, now)]
-        batch = await self._articles.fetch([entry.link for entry in wanted])
-        if batch.failures:
-            await self._count_article_failures(feed, batch.failures)
-        return {e.identity: batch.texts[e.link] for e in wanted if e.link in batch.texts}
+        return {
+            e.identity
+            for e in fresh
+            if self._should_alert(feed, e.published_at, now) and is_web_link(e.link)
+        }
 
-    async def _count_article_failures(self, feed: Feed, failures: tuple[str, ...]) -> None:
-        """Count on the feed the pages not had (their items were matched on their teaser)."""
+    async def _match_pending(self, outcomes: Sequence[PageOutcome]) -> int:
+        """Match pending articles' items on their article (or their teaser, when the page was
+        not had) and queue their alerts, unless another poller did already; the alerts
+        queued."""
+        items = await self._storage.pending_items([pending.item_id for pending, _, _ in outcomes])
+        found = [
+            (item, article or "", failure)
+            for pending, article, failure in outcomes
+            if (item := items.get(pending.item_id)) is not None  # else matched already
+        ]
+        failures: dict[int, list[str]] = {}
+        for item, _, failure in found:
+            if failure is not None:
+                failures.setdefault(item.feed_id, []).append(failure)
+        matches = []
+        for start in range(0, len(found), PREPARE_BATCH):
+            batch = found[start : start + PREPARE_BATCH]
+            # As in _store: the batch is located before any of it is matched.
+            placed = [self._placed(i.region, i.title, i.teaser, article) for i, article, _ in batch]
+            for (item, article, _), where in zip(batch, placed, strict=True):
+                alerts = self._alerts(
+                    item.feed_id, item.region, item.title, item.teaser, article, where
+                )
+                body = f"{article}\n{item.teaser}"[:MAX_BODY_CHARS] if article else None
+                matches.append(
+                    PendingMatch(
+                        item.item_id, item.story_id, item.title, body,
+                        tuple(where.places), tuple(alerts.items()),
+                    )
+                )  # fmt: skip
+            await asyncio.sleep(0)  # as in _store: chats and feeds go on between the batches
+        if failures:
+            await self._count_article_failures(failures, items)
+        if not matches:
+            return 0
+        now = self._clock()
+        queued = await self._storage.match_pending_articles(matches, now, hours_at(now))
+        if queued:
+            self._on_alerts_queued()
+        return queued
+
+    async def _count_article_failures(
+        self, failures: dict[int, list[str]], items: dict[int, PendingItem]
+    ) -> None:
+        """Count on their feeds the pages not had (their items were matched on their teaser)."""
         await self._storage.record_article_failures(
-            feed.id, len(failures), failures[-1], self._clock()
+            [(feed_id, len(reasons), reasons[-1]) for feed_id, reasons in failures.items()],
+            self._clock(),
         )
-        self._metrics.articles_failed(feed.name, len(failures))
-        log.warning(
-            "article pages failed feed=%r count=%d last=%s", feed.name, len(failures), failures[-1]
-        )
+        names = {item.feed_id: item.feed_name for item in items.values()}
+        for feed_id, reasons in failures.items():
+            self._metrics.articles_failed(names[feed_id], len(reasons))
+            log.warning("article pages failed feed=%r count=%d last=%s", names[feed_id],
+                        len(reasons), reasons[-1])  # fmt: skip
 
     async def _store(
-        self, feed: Feed, entries: list[ParsedEntry], articles: dict[str, str]
+        self, feed: Feed, entries: list[ParsedEntry], awaiting: set[str]
     ) -> FeedOutcome:
         known = await self._storage.known_identities(feed.id, [e.identity for e in entries])
         now = self._clock()
@@ -646,29 +718,36 @@ class FeedPoller:
         texts = await self._clean_all(fresh)
         items: list[NewItem] = []
         for start in range(0, len(fresh), PREPARE_BATCH):
-            batch = [
-                (entry, cleaned, articles.get(entry.identity, ""))
-                for entry, cleaned in zip(
+            batch = list(
+                zip(
                     fresh[start : start + PREPARE_BATCH],
                     texts[start : start + PREPARE_BATCH],
                     strict=True,
                 )
-            ]
+            )
             # The batch is located before any of it is matched: matching against every topic
             # leaves the locator's code and tables cold, which costs more than locating does.
-            placed = [self._placed(feed, cleaned, article) for _, cleaned, article in batch]
+            # An item waiting for its page is located and matched once, when the page is had.
+            placed = [
+                None if entry.identity in awaiting else self._placed(feed.region, title, teaser)
+                for entry, (title, teaser, _) in batch
+            ]
             items.extend(
-                self._prepare(feed, entry, cleaned, article, where, now)
-                for (entry, cleaned, article), where in zip(batch, placed, strict=True)
+                self._prepare(feed, entry, cleaned, where, now)
+                for (entry, cleaned), where in zip(batch, placed, strict=True)
             )
             if len(batch) == PREPARE_BATCH:
                 # Matching takes about a millisecond an entry: a document of thousands would hold
                 # the event loop (chats, other feeds) for seconds without these breaks.
                 await asyncio.sleep(0)
         # Story ids are found inside the store, which first shows the matcher what others stored.
+        pages = PageWait(now + self._article_budget, self._owner or None)
         stored = await self._storage.store_items(
-            feed.id, items, now, hours_at(now), stories=self._stories
+            feed.id, items, now, hours_at(now), stories=self._stories, pages=pages
         )
+        self._metrics.store_turn(stored.turn_seconds)
+        for pending in stored.pending:
+            self._pages.add(pending)
         for identity, why in stored.unsearchable:
             log.warning("item stored without search words feed=%r item=%r: %s", feed.name,
                         identity, why)  # fmt: skip
@@ -679,13 +758,12 @@ class FeedPoller:
             self._on_alerts_queued()
         return FeedOutcome(PollOutcome.FETCHED, stored.new_items, stored.alerts_queued)
 
-    def _placed(self, feed: Feed, cleaned: tuple[str, str, str], article: str) -> _Placed:
-        """Where an entry happens, with the names of its places that topics may say."""
+    def _placed(self, region: str, title: str, teaser: str, article: str = "") -> _Placed:
+        """Where an item happens, with the names of its places that topics may say."""
         if self._gazetteer is None:
             return _Placed({}, {}, frozenset())
-        title, teaser, _ = cleaned
         places = places_of_item(
-            self._gazetteer, feed.region, title=title, teaser=teaser, article=article
+            self._gazetteer, region, title=title, teaser=teaser, article=article
         )
         return _Placed(
             places,
@@ -698,34 +776,43 @@ class FeedPoller:
         feed: Feed,
         entry: ParsedEntry,
         cleaned: tuple[str, str, str],
-        article: str,
-        placed: _Placed,
+        placed: _Placed | None,
         now: float,
     ) -> NewItem:
-        """The item to store, with its alerts; topics see the article text too, if there is one."""
+        """The item to store, with its alerts (none yet when they wait for its article page)."""
         title, teaser, summary = cleaned
-        # The article goes first: its dateline's place opens the text, where the matcher reads
-        # a dateline. The summary stays the teaser's; the stored body is what /latest searches.
-        body = f"{article}\n{teaser}" if article else teaser
         published = entry.published_at
         if published is not None and published > now + 3600:
             published = None  # a date in the future says nothing about when it was published
-        places = placed.places
+        places: dict[str, str] = {}
         alerts: dict[int, tuple[str, ...]] = {}
-        if self._should_alert(feed, published, now):
-            document = prepare_document(title, body, feed.region)
-            alerts = self._topics.chats_for(
-                document, feed.region, places, placed.named, placed.words, feed_id=feed.id
-            )
+        if placed is not None:  # else located and matched once, when its page is had or given up
+            places = placed.places
+            if self._should_alert(feed, published, now):
+                alerts = self._alerts(feed.id, feed.region, title, teaser, "", placed)
         return NewItem(
             identity=entry.identity,
             title=title,
             summary=summary,
-            body=body[:MAX_BODY_CHARS],
+            body=teaser[:MAX_BODY_CHARS],
             link=entry.link,
             published_at=published,
             alerts=tuple(alerts.items()),
             places=tuple(places),
+            awaits_page=entry.link if placed is None else None,
+        )
+
+    def _alerts(
+        self, feed_id: int, region: str, title: str, teaser: str, article: str, placed: _Placed
+    ) -> dict[int, tuple[str, ...]]:
+        """Who is alerted to an item that happens where `placed` says; topics see the article
+        text too, if there is one."""
+        # The article goes first: its dateline's place opens the text, where the matcher reads
+        # a dateline. The summary stays the teaser's; the stored body is what /latest searches.
+        body = f"{article}\n{teaser}" if article else teaser
+        document = prepare_document(title, body, region)
+        return self._topics.chats_for(
+            document, region, placed.places, placed.named, placed.words, feed_id=feed_id
         )
 
     @staticmethod

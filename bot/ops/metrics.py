@@ -13,6 +13,8 @@ from bot.ops.memory import tree_resident_bytes
 from storage.models import OutboxEntry
 
 MESSAGE_KINDS = ("alert", "digest", "broadcast")
+# The turn is a few round trips to the database: milliseconds, unless it is contended.
+TURN_BUCKETS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1.0)
 # Telegram usually answers within a few hundred milliseconds; a slow link pushes the tail.
 SEND_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 
@@ -70,6 +72,12 @@ class Metrics:
             ["kind"],
             registry=self.registry,
         )
+        self._store_turn = Histogram(
+            "warta_store_turn_seconds",
+            "Time a feed's store held the cluster-wide turn (story lock to commit).",
+            buckets=TURN_BUCKETS,
+            registry=self.registry,
+        )
         self._send_seconds = Histogram(
             "warta_send_duration_seconds",
             "Time Telegram took to accept a message.",
@@ -120,6 +128,10 @@ class Metrics:
         if feeds_answered or not feeds_asked:
             self.last_poll_success = self._clock()
             self._last_poll.set(self.last_poll_success)
+
+    def store_turn(self, seconds: float) -> None:
+        """A feed's items were stored, holding the cluster-wide turn this long."""
+        self._store_turn.observe(seconds)
 
     def feed_parsed(self, scope: ParseScope) -> None:
         """A fetched document was read: whole, only its new entries, or not at all."""

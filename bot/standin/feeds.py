@@ -194,6 +194,8 @@ class FeedServer(Served):
         self._sticky_headers: dict[str, dict[str, str]] = {}
         self.in_flight = 0  # requests being answered now
         self.most_in_flight = 0  # the most ever answered at once
+        self._holds: dict[str, asyncio.Event] = {}  # paths answered only once released
+        self._held: dict[str, int] = {}  # requests waiting at each hold
 
     async def start(self) -> None:
         """Listen on a random loopback port."""
@@ -276,6 +278,20 @@ class FeedServer(Served):
         """Wait this long before answering path."""
         self._document(path).delay = seconds
 
+    def hold(self, path: str) -> None:
+        """Keep path's requests waiting, unanswered, until `release(path)`."""
+        self._holds[self._normalise(path)] = asyncio.Event()
+
+    def release(self, path: str) -> None:
+        """Answer path's held requests, and the later ones at once."""
+        hold = self._holds.pop(self._normalise(path), None)
+        if hold is not None:
+            hold.set()
+
+    def held(self, path: str) -> int:
+        """How many requests for path are waiting at its hold now."""
+        return self._held.get(self._normalise(path), 0)
+
     def set_trickle(self, path: str, bytes_per_second: float | None) -> None:
         """Stream path's body at this rate (None: all at once)."""
         self._document(path).bytes_per_second = bytes_per_second
@@ -306,6 +322,12 @@ class FeedServer(Served):
         """How many requests path received."""
         path = self._normalise(path)
         return sum(1 for request in self.requests if request.path == path)
+
+    async def wait_until_held(self, path: str, count: int = 1, timeout: float = 30.0) -> None:
+        """Wait until at least count requests for path wait at its hold."""
+        async with asyncio.timeout(timeout):
+            while self.held(path) < count:
+                await self._changed.wait()
 
     async def wait_for_hits(self, path: str, count: int, timeout: float = 30.0) -> None:
         """Wait until path has received at least count requests."""
@@ -379,6 +401,8 @@ class FeedServer(Served):
         try:
             if document is not None and document.delay:
                 await asyncio.sleep(document.delay)
+            if (hold := self._holds.get(request.path)) is not None:
+                await self._wait_at(request.path, hold)
             response = await self._respond(request, document)
         except asyncio.CancelledError:
             self._record(request, CLIENT_GONE)
@@ -388,11 +412,22 @@ class FeedServer(Served):
         self._record(request, response.status)
         return response
 
+    async def _wait_at(self, path: str, hold: asyncio.Event) -> None:
+        self._held[path] = self._held.get(path, 0) + 1
+        self._wake()
+        try:
+            await hold.wait()
+        finally:
+            self._held[path] -= 1
+
+    def _wake(self) -> None:
+        self._changed.set()
+        self._changed = asyncio.Event()
+
     def _record(self, request: web.Request, status: int) -> None:
         """Log a request and wake wait_for_hits."""
         self.requests.append(FeedRequest(request.path, request.method, request.headers, status))
-        self._changed.set()
-        self._changed = asyncio.Event()
+        self._wake()
 
     async def _respond(
         self, request: web.Request, document: _Document | None

@@ -77,6 +77,9 @@ async def poll_all(
         await poller.poll_once()
         after_first = Counter(request.path for request in feeds.requests)
         await poller.poll_once()  # every failed feed is backed off: none is fetched again
+        # Teaser-only feeds' items alert once their page is had or given up.
+        await poller.wait_for_articles()
+        await poller.close()
     again = Counter(request.path for request in feeds.requests) - after_first
     items: dict[int, list[Item]] = defaultdict(list)
     for item in await storage.latest_items(100_000):

@@ -14,8 +14,8 @@ async def test_the_feeds_file_sets_the_mode_and_failures_add_up(storage: Storage
     assert (await storage.article_settings(feed.id)).mode is FullTextMode.NEVER
     await storage.sync_feeds([FeedSeed(URL, "Uji", "Banten")])  # the file no longer says
     assert (await storage.article_settings(feed.id)).mode is FullTextMode.AUTO
-    await storage.record_article_failures(feed.id, 2, "HTTP 404 Not Found", 100.0)
-    await storage.record_article_failures(feed.id, 1, "timed out", 200.0)
+    await storage.record_article_failures([(feed.id, 2, "HTTP 404 Not Found")], 100.0)
+    await storage.record_article_failures([(feed.id, 1, "timed out")], 200.0)
     (health,) = await storage.article_health()
     assert (health.failures, health.last_error, health.last_error_at) == (3, "timed out", 200.0)
 

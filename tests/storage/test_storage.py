@@ -6,6 +6,7 @@ import sqlite3
 from pathlib import Path
 
 from storage import Storage
+from storage.items import GROUP_BURST
 from storage.migrate import migration_scripts
 from storage.models import FeedSeed, NewItem
 from storage.sqlite import SqliteEngine
@@ -98,6 +99,18 @@ async def test_storing_an_item_queues_one_alert_per_chat(storage: Storage) -> No
     pending = await storage.pending_outbox(NOW, 10)
     assert {entry.chat_id for entry in pending} == {1, 2}
     assert next(e for e in pending if e.chat_id == 2).topics == ("Serang", "banjir")
+
+
+async def test_a_groups_alerts_beyond_its_burst_are_held_though_stored_in_one_statement(
+    storage: Storage,
+) -> None:
+    feed_id = await a_feed(storage)
+    await storage.register_chat(-100, "group", "Warga Serang", NOW)
+    items = [an_item(f"g{n}", {-100: ("banjir",)}) for n in range(GROUP_BURST + 2)]
+    stored = await storage.store_items(feed_id, items, NOW)
+    assert stored.alerts_queued == GROUP_BURST + 2
+    # The group's first few go out now; the rest wait for its digest, as if stored one by one.
+    assert await storage.outbox_backlog() == GROUP_BURST
 
 
 async def test_a_second_item_of_the_same_story_queues_nothing_more(storage: Storage) -> None:
