@@ -4,6 +4,7 @@ worker that dies."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import time
@@ -182,6 +183,28 @@ async def documents_parsed(port: int) -> float:
                if name == "warta_feed_documents_parsed_total")  # fmt: skip
 
 
+async def poll_and_signal_the_parser_mid_document(
+    warta: RunningBot, port: int, sent: signal.Signals
+) -> int:
+    """Poll, and send the parser process `sent` once it holds the new document; its pid."""
+    parsed = await documents_parsed(port)
+    (parser,) = warta.services.workers.process_ids()
+    os.kill(parser, signal.SIGSTOP)  # held until the document is in its hands
+    try:
+        polling = asyncio.create_task(warta.poll())
+        async with asyncio.timeout(30):  # hung, not slow
+            # Counted as it is handed to the parser, in the same step: the count is the
+            # condition (the held process announces nothing).
+            while await documents_parsed(port) == parsed:  # noqa: ASYNC110
+                await asyncio.sleep(0.02)
+        os.kill(parser, sent)
+    finally:
+        with contextlib.suppress(ProcessLookupError):  # killed and reaped already
+            os.kill(parser, signal.SIGCONT)
+    await polling
+    return parser
+
+
 async def test_a_document_that_kills_its_parser_is_its_feed_error_backed_off_and_others_alert(
     tmp_path: Path, telegram: TelegramStandIn, feeds: FeedServer
 ) -> None:
@@ -193,21 +216,9 @@ async def test_a_document_that_kills_its_parser_is_its_feed_error_backed_off_and
         await warta.poll()  # both feeds' back catalogues
         await warta.say(BUDI, "/subscribe banjir")
         feeds.add_item("/maut.xml", news("m2", "Gempa susulan di Pandeglang"))
-        parsed = await documents_parsed(port)
-        (parser,) = warta.services.workers.process_ids()
-        # Held, then killed with the document in hand: what a document that kills its parser
-        # (a crash in C code, the OOM killer) does to the process reading it.
-        os.kill(parser, signal.SIGSTOP)
-        try:
-            polling = asyncio.create_task(warta.poll())
-            async with asyncio.timeout(30):  # hung, not slow
-                # Counted as it is handed to the parser, in the same step: the count is the
-                # condition (the held process announces nothing).
-                while await documents_parsed(port) == parsed:  # noqa: ASYNC110
-                    await asyncio.sleep(0.02)
-        finally:
-            os.kill(parser, signal.SIGKILL)
-        await polling
+        # Killed with the document in hand: what a document that kills its parser (a crash in
+        # C code, the OOM killer) does to the process reading it.
+        parser = await poll_and_signal_the_parser_mid_document(warta, port, signal.SIGKILL)
         by_name = {feed.name: feed for feed in await warta.services.storage.list_feeds()}
         killer, other = by_name["Maut"], by_name["ANTARA Banten"]
         assert killer.last_error == "the parser process died reading this feed (signal 9)"
@@ -240,19 +251,8 @@ async def test_a_parser_process_stopped_with_the_service_blames_no_feed(
         await warta.poll()
         await warta.say(BUDI, "/subscribe banjir")
         feeds.add_item("/banten.xml", news("baru", "Banjir rendam Cilegon"))
-        parsed = await documents_parsed(port)
-        (parser,) = warta.services.workers.process_ids()
-        os.kill(parser, signal.SIGSTOP)
-        try:
-            polling = asyncio.create_task(warta.poll())
-            async with asyncio.timeout(30):  # hung, not slow
-                while await documents_parsed(port) == parsed:  # noqa: ASYNC110 (see above)
-                    await asyncio.sleep(0.02)
-            # What systemd sends every process of a service it stops, with a document in hand.
-            os.kill(parser, signal.SIGTERM)
-        finally:
-            os.kill(parser, signal.SIGCONT)
-        await polling
+        # What systemd sends every process of a service it stops, with a document in hand.
+        await poll_and_signal_the_parser_mid_document(warta, port, signal.SIGTERM)
         (feed,) = await warta.services.storage.list_feeds()
         assert feed.last_error is None
         await warta.poll()  # given back due: read by the fresh process

@@ -5,28 +5,25 @@ waiting loses no alert and sends none twice."""
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import time
-from collections.abc import AsyncIterator, Callable
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import AsyncExitStack
 from pathlib import Path
 
 import pytest
 
-from bot.feeds.fetch import build_http_client
-from bot.feeds.poller import FeedPoller
-from bot.feeds.stories import StoryMatcher
 from bot.matching import parse_topic
-from bot.ops.heartbeat import PROCESS_TIMEOUT_SECONDS, new_process_id
+from bot.ops.heartbeat import PROCESS_TIMEOUT_SECONDS
 from bot.standin import FeedServer, TelegramStandIn
-from bot.topics.registry import TopicRegistry, TopicWatcher
 from storage import Storage
 from storage.models import FeedSeed, FullTextMode, PendingArticle
 from tests.e2e.harness import started_bot
-from tests.inprocess import LOOPBACK_FEEDS, FakeClock, alert_texts, running_bot
+from tests.inprocess import FakeClock, alert_texts, running_bot
 from tests.pipeline.test_full_text import RAPAT, news_page, teaser
-from tests.reliability.test_several_pollers import CONFIG, Poller
+from tests.reliability.test_several_pollers import CONFIG, beat, poller_process
+
+# A page's budget that no test outlasts: the test's clock says when pages are given up.
+PAGE_BUDGET = 3600.0
 
 BUDI = 101
 TEASERS = "/banten.xml"
@@ -65,28 +62,6 @@ async def test_a_held_article_page_holds_up_no_other_feed_and_its_word_still_ale
         assert "Pemprov gelar rapat banjir" in alert
 
 
-@asynccontextmanager
-async def poller_process(
-    database: Path | str, feeds: FeedServer, clock: Callable[[], float]
-) -> AsyncIterator[Poller]:
-    """A poller as a process of the roles layout builds it: registered (alive), the topics
-    stored now, and a budget for article pages that no test outlasts (the clock decides)."""
-    storage = Storage(database)
-    await storage.open()
-    try:
-        owner = new_process_id()
-        await storage.register_process(owner, "poller", "test", os.getpid(), clock())
-        topics = TopicRegistry()
-        await TopicWatcher(storage, topics).reload()
-        async with build_http_client(CONFIG.fetch_timeout, LOOPBACK_FEEDS) as client:
-            poller = FeedPoller(storage, client, topics, StoryMatcher(), CONFIG, clock,
-                                lambda: None, owner=owner, article_budget=3600.0)  # fmt: skip
-            yield Poller(storage, poller, topics, owner)
-            await poller.close()
-    finally:
-        await storage.close()
-
-
 async def test_a_dead_pollers_pending_article_alerts_once_through_another_poller(
     database: Path | str, feeds: FeedServer
 ) -> None:
@@ -101,8 +76,12 @@ async def test_a_dead_pollers_pending_article_alerts_once_through_another_poller
         await storage.close()
     clock = FakeClock()
     async with AsyncExitStack() as stack:
-        dying = await stack.enter_async_context(poller_process(database, feeds, clock))
-        other = await stack.enter_async_context(poller_process(database, feeds, clock))
+        dying = await stack.enter_async_context(
+            poller_process(database, clock, article_budget=PAGE_BUDGET)
+        )
+        other = await stack.enter_async_context(
+            poller_process(database, clock, article_budget=PAGE_BUDGET)
+        )
         await dying.poller.poll_once()  # the feed's first document: its back catalogue
         feeds.set_html(PAGE, news_page("Rapat banjir", "SERANG —", RAPAT))
         feeds.hold(PAGE)
@@ -170,12 +149,6 @@ async def test_a_poller_killed_with_a_pending_article_alerts_it_once_after_resta
     (alert,) = alert_texts(telegram, BUDI)
     assert "Banjir di Serang" in alert
     assert await _pending(database) == []
-
-
-async def beat(clock: Callable[[], float], *processes: Poller) -> None:
-    """The processes' heartbeats, as each writes one every few seconds while it lives."""
-    for process in processes:
-        await process.storage.beat(process.owner, clock())
 
 
 async def _pending(database: Path | str) -> list[PendingArticle]:

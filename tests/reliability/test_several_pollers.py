@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.config import Config
+from bot.feeds.articles import ARTICLE_BUDGET_SECONDS
 from bot.feeds.fetch import build_http_client
 from bot.feeds.poller import FeedPoller
 from bot.feeds.stories import StoryMatcher
@@ -38,7 +39,11 @@ class Poller:
 
 
 @asynccontextmanager
-async def poller_process(database: Path | str, clock: Callable[[], float]) -> AsyncIterator[Poller]:
+async def poller_process(
+    database: Path | str,
+    clock: Callable[[], float],
+    article_budget: float = ARTICLE_BUDGET_SECONDS,
+) -> AsyncIterator[Poller]:
     """A poller as a process builds it: registered (alive), with the topics stored now."""
     storage = Storage(database)
     await storage.open()
@@ -49,8 +54,9 @@ async def poller_process(database: Path | str, clock: Callable[[], float]) -> As
         await TopicWatcher(storage, topics).reload()
         async with build_http_client(CONFIG.fetch_timeout, LOOPBACK_FEEDS) as client:
             poller = FeedPoller(
-                storage, client, topics, StoryMatcher(), CONFIG, clock, lambda: None, owner=owner
-            )
+                storage, client, topics, StoryMatcher(), CONFIG, clock, lambda: None,
+                owner=owner, article_budget=article_budget,
+            )  # fmt: skip
             await poller.load_recent_stories()
             yield Poller(storage, poller, topics, owner)
             await poller.close()
