@@ -16,6 +16,7 @@ from bot.feeds.poller import FeedPoller
 from bot.feeds.stories import StoryMatcher
 from bot.matching import prepare_document
 from bot.ops.heartbeat import PROCESS_TIMEOUT_SECONDS, new_process_id
+from bot.ops.metrics import Metrics
 from bot.standin import FeedServer, TelegramStandIn
 from bot.topics.registry import TopicRegistry, TopicWatcher
 from storage import Storage
@@ -43,6 +44,8 @@ async def poller_process(
     database: Path | str,
     clock: Callable[[], float],
     article_budget: float = ARTICLE_BUDGET_SECONDS,
+    config: Config = CONFIG,
+    metrics: Metrics | None = None,
 ) -> AsyncIterator[Poller]:
     """A poller as a process builds it: registered (alive), with the topics stored now."""
     storage = Storage(database)
@@ -52,10 +55,10 @@ async def poller_process(
         await storage.register_process(owner, "poller", "test", os.getpid(), clock())
         topics = TopicRegistry()
         await TopicWatcher(storage, topics).reload()
-        async with build_http_client(CONFIG.fetch_timeout, LOOPBACK_FEEDS) as client:
+        async with build_http_client(config.fetch_timeout, LOOPBACK_FEEDS) as client:
             poller = FeedPoller(
-                storage, client, topics, StoryMatcher(), CONFIG, clock, lambda: None,
-                owner=owner, article_budget=article_budget,
+                storage, client, topics, StoryMatcher(), config, clock, lambda: None,
+                owner=owner, article_budget=article_budget, metrics=metrics,
             )  # fmt: skip
             await poller.load_recent_stories()
             yield Poller(storage, poller, topics, owner)

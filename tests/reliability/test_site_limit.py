@@ -7,26 +7,23 @@ answers at once; a killed poller's slots of the site are free once its heartbeat
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import sys
-from collections.abc import AsyncIterator, Callable
-from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager, AsyncExitStack
 from pathlib import Path
 
 from bot.config import Config
-from bot.feeds.fetch import build_http_client, site_of
-from bot.feeds.poller import FeedPoller
-from bot.feeds.stories import StoryMatcher
+from bot.feeds.fetch import site_of
 from bot.ops.heartbeat import PROCESS_TIMEOUT_SECONDS, new_process_id
 from bot.ops.metrics import Metrics
 from bot.standin import FeedServer
-from bot.topics.registry import TopicRegistry
 from storage import Storage
 from storage.models import FeedSeed
 from tests.factories import news
-from tests.inprocess import LOOPBACK_FEEDS, FakeClock
+from tests.inprocess import FakeClock
+from tests.reliability.test_several_pollers import Poller
+from tests.reliability.test_several_pollers import poller_process as several_pollers_process
 
 ROOT = Path(__file__).resolve().parents[2]
 # Two fetch places each: alone, either poller would ask the site twice at once. A short fetch
@@ -60,37 +57,14 @@ asyncio.run(main(sys.argv[1], float(sys.argv[2])))
 """
 
 
-@dataclass
-class Poller:
-    """One poller as its process builds it: its own storage connection and process id."""
-
-    storage: Storage
-    poller: FeedPoller
-    owner: int
-
-
-@asynccontextmanager
-async def poller_process(
+def poller_process(
     database: Path | str,
     clock: Callable[[], float],
     config: Config = CONFIG,
     metrics: Metrics | None = None,
-) -> AsyncIterator[Poller]:
-    """A poller registered as a live process."""
-    storage = Storage(database)
-    await storage.open()
-    try:
-        owner = new_process_id()
-        await storage.register_process(owner, "poller", "test", os.getpid(), clock())
-        async with build_http_client(config.fetch_timeout, LOOPBACK_FEEDS) as client:
-            poller = FeedPoller(
-                storage, client, TopicRegistry(), StoryMatcher(), config, clock, lambda: None,
-                owner=owner, metrics=metrics,
-            )  # fmt: skip
-            yield Poller(storage, poller, owner)
-            await poller.close()
-    finally:
-        await storage.close()
+) -> AbstractAsyncContextManager[Poller]:
+    """A poller registered as a live process, with this file's fetch limits."""
+    return several_pollers_process(database, clock, config=config, metrics=metrics)
 
 
 async def one_site(
