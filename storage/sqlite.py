@@ -205,7 +205,7 @@ class SqliteEngine:
         db = self._open_writer()
         for attempt in range(LOCKED_RETRIES):
             try:
-                await db.execute("BEGIN IMMEDIATE")
+                await _begin(db)
                 break
             except sqlite3.OperationalError as error:
                 if "locked" not in str(error) or attempt == LOCKED_RETRIES - 1:
@@ -254,6 +254,23 @@ class SqliteEngine:
                     raise SearchStoppedError from error
                 raise
         return [(row, row["body"]) for row in rows]
+
+
+async def _begin(db: aiosqlite.Connection) -> None:
+    """BEGIN IMMEDIATE, which a task cancelled meanwhile does not leave open.
+
+    The statement runs on in the connection's thread when the awaiting task is cancelled (a
+    poller stopping while it waits for another process's lock): once it has begun, the
+    transaction is rolled back, or the connection would hold the file's lock for good.
+    """
+    begin = asyncio.ensure_future(db.execute("BEGIN IMMEDIATE"))
+    try:
+        await asyncio.shield(begin)
+    except asyncio.CancelledError:
+        with contextlib.suppress(sqlite3.Error):
+            await begin
+            await db.rollback()
+        raise
 
 
 async def _commit(db: aiosqlite.Connection) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -153,3 +154,33 @@ async def test_the_sender_never_sends_a_row_that_is_rolled_back(storage: Watched
         finally:
             await sender.stop()
         assert telegram.messages_to(ROLLED_BACK) == []
+
+
+async def test_a_write_cancelled_while_another_process_holds_the_lock_leaves_no_lock_behind(
+    tmp_path: Path,
+) -> None:
+    # A poller stopping while it waits for the file's lock: the BEGIN it asked for runs on in
+    # the connection's thread and, once the other process lets go, must not keep the lock.
+    path = tmp_path / "warta.db"
+    stopping, other = Storage(path), Storage(path)
+    await stopping.open()
+    await other.open()
+    try:
+        holder = sqlite3.connect(path, isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")  # another process, mid-write
+        waiting = asyncio.create_task(stopping.register_chat(1, "private", "Budi", time.time()))
+        # Its first wait is the BEGIN itself: nothing between taking the process's write turn
+        # and asking SQLite for the file's lock waits.
+        while not stopping._write_lock.locked():  # noqa: ASYNC110
+            await asyncio.sleep(0)
+        waiting.cancel()
+        holder.execute("COMMIT")
+        holder.close()
+        with pytest.raises(asyncio.CancelledError):
+            await waiting
+        # Both processes write again: the file's lock was given back.
+        await other.register_chat(2, "private", "Citra", time.time())
+        await stopping.register_chat(3, "private", "Dewi", time.time())
+    finally:
+        await stopping.close()
+        await other.close()
