@@ -10,15 +10,24 @@ from storage import Storage
 
 
 def news(
-    slug: str, title: str, body: str = "", *, hours_ago: float = 0.1, site: str = "berita.example"
+    slug: str,
+    title: str,
+    body: str = "",
+    *,
+    hours_ago: float = 0.1,
+    site: str = "berita.example",
+    now: float | None = None,
 ) -> FeedItem:
-    """A news item published `hours_ago`, its body one short paragraph unless given."""
+    """A news item published `hours_ago` before `now` (the wall clock's unless given: a bot on
+    a fake clock reads the time a feed gives against its own), its body one short paragraph
+    unless given."""
+    moment = datetime.now(UTC) if now is None else datetime.fromtimestamp(now, UTC)
     return FeedItem(
         title=title,
         link=f"https://{site}/{slug}",
         description=body or f"<p>{title}. Berita lengkap menyusul.</p>",
         guid=f"urn:berita:{slug}",
-        published=datetime.now(UTC) - timedelta(hours=hours_ago),
+        published=moment - timedelta(hours=hours_ago),
     )
 
 

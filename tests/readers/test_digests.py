@@ -21,8 +21,10 @@ def digests(telegram: TelegramStandIn, chat_id: int) -> list[str]:
 
 
 async def publish(bot: RunningBot, *titles: str) -> None:
+    """The stories on the Banten feed, published a moment ago on the bot's clock, and polled."""
+    now = bot.services.clock()
     for n, title in enumerate(titles):
-        bot.feeds.add_item("/banten.xml", news(f"{title[:12]}-{n}", title))
+        bot.feeds.add_item("/banten.xml", news(f"{title[:12]}-{n}", title, now=now))
     await bot.poll()
 
 
