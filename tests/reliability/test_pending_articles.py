@@ -62,18 +62,29 @@ async def test_a_held_article_page_holds_up_no_other_feed_and_its_word_still_ale
         assert "Pemprov gelar rapat banjir" in alert
 
 
-async def test_a_dead_pollers_pending_article_alerts_once_through_another_poller(
-    database: Path | str, feeds: FeedServer
+async def teaser_feed_and_reader(
+    database: Path | str, feeds: FeedServer, *, read_before: bool = False
 ) -> None:
+    """The teaser-only feed (empty yet; read once before when read_before) and Budi, who
+    follows "banjir"."""
     feeds.publish(TEASERS, [])
     storage = Storage(database)
     await storage.open()
     try:
         await storage.sync_feeds([FeedSeed(feeds.url(TEASERS), "Uji", "Banten", ALWAYS)])
+        if read_before:
+            (feed,) = await storage.list_feeds()
+            await storage.record_feed_success(feed.id, None, None, time.time())
         await storage.register_chat(BUDI, "private", "", time.time())
         await storage.add_topic(BUDI, "banjir", parse_topic("banjir").key, time.time())
     finally:
         await storage.close()
+
+
+async def test_a_dead_pollers_pending_article_alerts_once_through_another_poller(
+    database: Path | str, feeds: FeedServer
+) -> None:
+    await teaser_feed_and_reader(database, feeds)
     clock = FakeClock()
     async with AsyncExitStack() as stack:
         dying = await stack.enter_async_context(
@@ -113,17 +124,7 @@ async def test_a_dead_pollers_pending_article_alerts_once_through_another_poller
 async def test_a_poller_killed_with_a_pending_article_alerts_it_once_after_restart(
     tmp_path: Path, telegram: TelegramStandIn, feeds: FeedServer, database: Path | str
 ) -> None:
-    feeds.publish(TEASERS, [])
-    storage = Storage(database)
-    await storage.open()
-    try:
-        await storage.sync_feeds([FeedSeed(feeds.url(TEASERS), "Uji", "Banten", ALWAYS)])
-        (feed,) = await storage.list_feeds()
-        await storage.record_feed_success(feed.id, None, None, time.time())  # read before
-        await storage.register_chat(BUDI, "private", "", time.time())
-        await storage.add_topic(BUDI, "banjir", parse_topic("banjir").key, time.time())
-    finally:
-        await storage.close()
+    await teaser_feed_and_reader(database, feeds, read_before=True)
     toml = tmp_path / "feeds.toml"
     toml.write_text(
         f'[[feeds]]\nname = "Uji"\nurl = "{feeds.url(TEASERS)}"\nregion = "Banten"\n'
