@@ -151,8 +151,9 @@ def _recording_turns(storage: Storage) -> list[float]:
 
     async def recording(*args: Any, **kwargs: Any) -> StoredItems:
         stored = await store_items(*args, **kwargs)
-        # Absent before the turn was timed (the old code, measured for comparison).
-        turns.extend([stored.turn_seconds] if hasattr(stored, "turn_seconds") else [])
+        # Absent before the turn was timed (the old code, measured for comparison); 0 where
+        # another feed's store took the turn for these items.
+        turns.extend([stored.turn_seconds] if getattr(stored, "turn_seconds", 0) else [])
         return stored
 
     storage.store_items = recording  # type: ignore[method-assign]

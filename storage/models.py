@@ -166,6 +166,10 @@ class StoryBook(Protocol):
         """The story id of a recent near-duplicate title, if there is one."""
         ...
 
+    def scratch(self) -> StoryBook:
+        """An empty book with the same rules and window: for titles not stored yet."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class StoredItems:
@@ -179,7 +183,11 @@ class StoredItems:
     unsearchable: tuple[tuple[str, str], ...] = ()
     refused: tuple[tuple[str, str], ...] = ()
     pending: tuple[PendingArticle, ...] = ()  # new items whose alerts wait for their page
-    turn_seconds: float = 0.0  # how long the cluster-wide turn took, asked for to committed
+    # The cluster-wide turn of the store that wrote these items (0: another feed's store did,
+    # several feeds' items going in one turn): how long it was held, from the story lock had to
+    # the commit, and how long the lock was waited for.
+    turn_seconds: float = 0.0
+    turn_wait_seconds: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -745,7 +745,8 @@ class FeedPoller:
         stored = await self._storage.store_items(
             feed.id, items, now, hours_at(now), stories=self._stories, pages=pages
         )
-        self._metrics.store_turn(stored.turn_seconds)
+        if stored.turn_seconds:  # else another feed's store took the turn for these items
+            self._metrics.store_turn(stored.turn_seconds, stored.turn_wait_seconds)
         for pending in stored.pending:
             self._pages.add(pending)
         for identity, why in stored.unsearchable:

@@ -74,7 +74,14 @@ class Metrics:
         )
         self._store_turn = Histogram(
             "warta_store_turn_seconds",
-            "Time a feed's store held the cluster-wide turn (story lock to commit).",
+            "Time a store held the cluster-wide turn (story lock had to commit); one store may "
+            "write several feeds' items.",
+            buckets=TURN_BUCKETS,
+            registry=self.registry,
+        )
+        self._store_turn_wait = Histogram(
+            "warta_store_turn_wait_seconds",
+            "Time a store waited for the cluster-wide turn (other processes' stores).",
             buckets=TURN_BUCKETS,
             registry=self.registry,
         )
@@ -129,9 +136,10 @@ class Metrics:
             self.last_poll_success = self._clock()
             self._last_poll.set(self.last_poll_success)
 
-    def store_turn(self, seconds: float) -> None:
-        """A feed's items were stored, holding the cluster-wide turn this long."""
-        self._store_turn.observe(seconds)
+    def store_turn(self, held: float, waited: float) -> None:
+        """Items were stored, holding the cluster-wide turn this long after waiting that long."""
+        self._store_turn.observe(held)
+        self._store_turn_wait.observe(waited)
 
     def feed_parsed(self, scope: ParseScope) -> None:
         """A fetched document was read: whole, only its new entries, or not at all."""
