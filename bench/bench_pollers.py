@@ -57,6 +57,9 @@ class Round:
     load: float  # the machine's load average (1 min) when the round began
     most_at_a_site: int  # the most requests one site answered at once, since the run began
     site_slot_asks: int  # site slots asked for (taken or found held) in the database
+    turns: tuple[float, ...]  # each cluster-wide turn the pollers' stores held, seconds
+    turn_waits: tuple[float, ...]  # how long each of those turns was waited for
+    stores: int  # store_items calls (several share a turn where the engine groups them)
 
 
 class TimedStorage(Storage):
@@ -64,6 +67,12 @@ class TimedStorage(Storage):
 
     storing_seconds = 0.0
     site_slot_asks = 0
+    stores = 0
+
+    def __init__(self, location: str) -> None:
+        super().__init__(location)
+        self.turns: list[float] = []
+        self.turn_waits: list[float] = []
 
     async def take_site_slot(self, *args: Any, **kwargs: Any) -> int | None:
         self.site_slot_asks += 1
@@ -71,10 +80,15 @@ class TimedStorage(Storage):
 
     async def store_items(self, *args: Any, **kwargs: Any) -> StoredItems:
         started = time.perf_counter()
+        self.stores += 1
         try:
-            return await super().store_items(*args, **kwargs)
+            stored = await super().store_items(*args, **kwargs)
         finally:
             self.storing_seconds += time.perf_counter() - started
+        if getattr(stored, "turn_seconds", 0):  # 0: another feed's store took the turn
+            self.turns.append(stored.turn_seconds)
+            self.turn_waits.append(getattr(stored, "turn_wait_seconds", 0.0))
+        return stored
 
 
 async def worker(location: str) -> None:
@@ -93,6 +107,7 @@ async def worker(location: str) -> None:
         print(json.dumps({"ready": heartbeat.process_id}), flush=True)
         while (await asyncio.to_thread(sys.stdin.readline)).strip() == "poll":
             cpu, storage.storing_seconds, storage.site_slot_asks = time.process_time(), 0.0, 0
+            storage.stores, storage.turns, storage.turn_waits = 0, [], []
             summary = await poller.poll_once()
             await poller.wait_for_fetches()
             done = {
@@ -100,6 +115,9 @@ async def worker(location: str) -> None:
                 "cpu": time.process_time() - cpu,
                 "storing": storage.storing_seconds,
                 "site_slot_asks": storage.site_slot_asks,
+                "turns": storage.turns,
+                "turn_waits": storage.turn_waits,
+                "stores": storage.stores,
             }
             print(json.dumps(done), flush=True)
         await poller.close()
@@ -168,6 +186,9 @@ async def run_configuration(
                     load=load,
                     most_at_a_site=max(await server.most_in_flight()),
                     site_slot_asks=sum(int(answer["site_slot_asks"]) for answer in answers),
+                    turns=tuple(t for answer in answers for t in answer["turns"]),
+                    turn_waits=tuple(t for answer in answers for t in answer["turn_waits"]),
+                    stores=sum(int(answer["stores"]) for answer in answers),
                 )
             )
         for process in workers:
@@ -193,7 +214,10 @@ def report(
             f" s, load average {result.load:.1f} at start; at most {result.most_at_a_site} "
             f"requests at once to one site; {result.site_slot_asks} site slot asks "
             f"({result.site_slot_asks / max(result.requests, 1):.2f} a request, each but the "
-            "refused ones followed by a release)"
+            "refused ones followed by a release); "
+            f"{result.stores} stores in {len(result.turns)} turns, turn held p50/p95 "
+            f"{_ms(result.turns, 0.5)}/{_ms(result.turns, 0.95)}, waited for p50/p95 "
+            f"{_ms(result.turn_waits, 0.5)}/{_ms(result.turn_waits, 0.95)}"
         )
         print(
             f"pollers x{count}, {name}: {result.seconds:6.2f} s, {result.requests} requests, "
@@ -209,6 +233,13 @@ def report(
             f"(twice {result.fetched_twice}, missed {result.not_fetched}), "
             f"feeds per poller {'/'.join(map(str, result.fetched_by))}; {spent}",
         )
+
+
+def _ms(values: tuple[float, ...], fraction: float) -> str:
+    if not values:
+        return "-"
+    ordered = sorted(values)
+    return f"{ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] * 1000:.1f} ms"
 
 
 def main() -> None:
