@@ -603,9 +603,9 @@ WITH given AS (
     WHERE chats.active = 1 AND chats.paused = 0
     ON CONFLICT DO NOTHING RETURNING item_id
 )
-SELECT stored.id, stored.story, stored.request, stored.position,
-       (SELECT count(*) FROM alerts WHERE alerts.item_id = stored.id) AS alerts
-FROM stored
+SELECT stored.id, stored.story, stored.request, stored.position, coalesce(queued.n, 0) AS alerts
+FROM stored LEFT JOIN (SELECT item_id, count(*) AS n FROM alerts GROUP BY item_id) AS queued
+    ON queued.item_id = stored.id
 """
 
 
