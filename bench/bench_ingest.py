@@ -37,7 +37,7 @@ from bench.engines import (
     engine_of,
 )
 from bench.report import append_result
-from bench.teaser_sites import run_teasers
+from bench.teaser_sites import recording_turns, run_teasers
 from bench.topology import LOGNORMAL, Topology, describe, plan_sites
 from bot.config import Config
 from bot.feeds.fetch import build_http_client
@@ -69,6 +69,12 @@ async def parsing(how: str) -> AsyncIterator[tuple[FeedWorkers, str]]:
         yield pool, f"parsing in {default_processes()} worker processes"
     finally:
         await pool.close()
+
+
+def _ms(values: list[float], fraction: float) -> str:
+    if not values:
+        return "-"
+    return f"{values[min(len(values) - 1, int(fraction * len(values)))] * 1000:.1f} ms"
 
 
 async def run(
@@ -106,8 +112,10 @@ async def run(
                 workers=workers,
             )
             cpu = cpu_seconds(workers)
+            turns = recording_turns(storage)
             first = await timed(poller.poll_once())
             cpu = [after - before for before, after in zip(cpu, cpu_seconds(workers), strict=True)]
+            del storage.store_items  # the recording ends with the first poll
             await storage.make_feeds_due()  # the next poll, an interval later
             steady = await timed(poller.poll_once())
             await server.add([f"/f{feed}.xml" for feed in range(feeds)])
@@ -117,7 +125,12 @@ async def run(
     stored = feeds * items
     cores = os.cpu_count()
     engine = ENGINE_NAMES[engine_of(location)]
-    cpu_note = f"CPU time in the first poll: poller {cpu[0]:.1f} s, workers {sum(cpu[1:]):.1f} s"
+    turns.sort()
+    cpu_note = (
+        f"CPU time in the first poll: poller {cpu[0]:.1f} s, workers {sum(cpu[1:]):.1f} s, "
+        f"{(cpu[0] + sum(cpu[1:])) * 1000 / stored:.2f} s per 1,000 items; {feeds} feeds stored "
+        f"in {len(turns)} turns, held p50 {_ms(turns, 0.5)}, p95 {_ms(turns, 0.95)}"
+    )
     layout = describe(plan, delay)
     conditions = (
         f"{feeds} feeds x {items} items, {layout}, one poller process, {parse_note}, "

@@ -85,7 +85,7 @@ async def run_teasers(
         for feed, site in enumerate(site_of):
             site.add_item(f"/f{feed}.xml", teaser(site, feed, 100))
             site.set_delay(f"/berita/{feed}/100", page_delay)
-        turns = _recording_turns(storage)
+        turns = recording_turns(storage)
         asked, matched = await _refresh(storage, client, workers, config, sites, feeds)
         pages = sum(site.hits(f"/berita/{f}/100") for f, site in enumerate(site_of))
     engine = ENGINE_NAMES[engine_of(location)]
@@ -144,7 +144,7 @@ async def _refresh(
     return asked, matched
 
 
-def _recording_turns(storage: Storage) -> list[float]:
+def recording_turns(storage: Storage) -> list[float]:
     """How long each store held the cluster-wide turn, appended as stores commit."""
     turns: list[float] = []
     store_items = storage.store_items
