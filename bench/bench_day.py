@@ -166,20 +166,23 @@ async def seed_database(location: str, feed_urls: list[str], scale: Scale) -> No
     )
     await storage.close()
     chats, topics, follows = reader_rows(scale, time.time())
-    statements = (
-        ("INSERT INTO chats (id, type, title, active, created_at) VALUES ({})", chats),
-        ("INSERT INTO topics (chat_id, text, key, created_at) VALUES ({})", topics),
-        ("INSERT INTO chat_regions (chat_id, region, created_at) VALUES ({})", follows),
+    tables = (
+        ("chats (id, type, title, active, created_at)", chats),
+        ("topics (chat_id, text, key, created_at)", topics),
+        ("chat_regions (chat_id, region, created_at)", follows),
     )
     if is_postgres_url(location):
+        # COPY: one statement per table, as `warta migrate-db` loads them.
         with psycopg.connect(location) as db, db.cursor() as cursor:
-            for statement, rows in statements:
-                marks = ", ".join(["%s"] * len(rows[0]))
-                cursor.executemany(statement.format(marks).encode(), rows)
+            for table, rows in tables:
+                with cursor.copy(f"COPY {table} FROM STDIN".encode()) as copy:
+                    for row in rows:
+                        copy.write_row(row)
         return
     with contextlib.closing(sqlite3.connect(location)) as lite, lite:
-        for statement, rows in statements:
-            lite.executemany(statement.format(", ".join(["?"] * len(rows[0]))), rows)
+        for table, rows in tables:
+            marks = ", ".join(["?"] * len(rows[0]))
+            lite.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)
 
 
 def query(location: str, statement: str) -> list[tuple[Any, ...]]:
