@@ -61,6 +61,8 @@ class ItemQueries(Database):
     async def open(self) -> None:
         """Connect, migrate, then write the search words of items an older Warta stored."""
         await super().open()
+        self._store_gate = asyncio.Lock()  # on the loop that uses the storage, as _write_lock
+        self._store_waiting = []
         await self.index_pending_items()
 
     async def index_pending_items(self) -> int:
