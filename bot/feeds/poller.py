@@ -191,9 +191,9 @@ class FeedPoller:
         self._articles = ArticleFetcher(client, extraction, budget=article_budget)
         # Pages are fetched apart from polling: a feed's items are stored without waiting.
         self._pages = PageQueue(self._articles, self._match_pending)
-        # Feeds are fetched concurrently but stored one at a time, so story detection sees
-        # every earlier item of the same poll.
-        self._store_lock = asyncio.Lock()
+        # Feeds are fetched concurrently but their new entries prepared (cleaned, located,
+        # matched) one feed at a time.
+        self._prepare_lock = asyncio.Lock()
         self._in_hand = config.fetch_concurrency * FEEDS_IN_HAND_PER_SLOT
         self._fetching: dict[int, asyncio.Task[FeedOutcome]] = {}
         # Feeds whose site slot is taken and whose request is under way (not waiting for a slot).
@@ -481,8 +481,11 @@ class FeedPoller:
         if not entries:
             return FeedOutcome(PollOutcome.FETCHED)
         awaiting = await self._awaiting_pages(feed, entries)
-        async with self._store_lock:
-            return await self._store(feed, entries, awaiting)
+        # Prepared one feed at a time (the CPU's caches stay warm), stored outside the lock: the
+        # feeds prepared while one store waits for its turn are stored together in the next.
+        async with self._prepare_lock:
+            items, now = await self._prepare_new(feed, entries, awaiting)
+        return await self._store(feed, items, now)
 
     async def ingest_pushed(self, feed: Feed, body: bytes, headers: dict[str, str]) -> FeedOutcome:
         """A document a WebSub hub pushed: parsed, cleaned, stored and matched as a fetched one.
@@ -708,9 +711,10 @@ class FeedPoller:
             log.warning("article pages failed feed=%r count=%d last=%s", names[feed_id],
                         len(reasons), reasons[-1])  # fmt: skip
 
-    async def _store(
+    async def _prepare_new(
         self, feed: Feed, entries: list[ParsedEntry], awaiting: set[str]
-    ) -> FeedOutcome:
+    ) -> tuple[list[NewItem], float]:
+        """The entries the feed has not stored yet, cleaned, located and matched; and when."""
         known = await self._storage.known_identities(feed.id, [e.identity for e in entries])
         now = self._clock()
         fresh = [entry for entry in entries if entry.identity not in known]
@@ -740,7 +744,13 @@ class FeedPoller:
                 # Matching takes about a millisecond an entry: a document of thousands would hold
                 # the event loop (chats, other feeds) for seconds without these breaks.
                 await asyncio.sleep(0)
-        # Story ids are found inside the store, which first shows the matcher what others stored.
+        return items, now
+
+    async def _store(self, feed: Feed, items: list[NewItem], now: float) -> FeedOutcome:
+        """Store prepared items, queueing their alerts; story ids are found inside the store,
+        which first shows the matcher what others stored."""
+        if not items:
+            return FeedOutcome(PollOutcome.FETCHED)  # every entry stored already: no turn taken
         pages = PageWait(now + self._article_budget, self._owner or None)
         stored = await self._storage.store_items(
             feed.id, items, now, hours_at(now), stories=self._stories, pages=pages
