@@ -15,7 +15,8 @@ Compression: the news is simulated `--compress` times faster than it happens (at
 publishing schedule and the poll intervals (WARTA_POLL_SECONDS, WARTA_POLL_MAX_SECONDS) are
 divided by it; Telegram's limits and the network's delays are not. Retention (whole days) is
 not compressed: database size after retention is the day's growth times the retention days.
-Latencies are wall seconds, as readers wait them.
+Latencies are wall seconds, as readers wait them. Six simulated hours at the 6x ceiling are an
+hour of news, about 70 minutes with the first poll and the drain.
 
 Reports publish -> queued (the item's appearance on its site until its alert is in the outbox)
 and queued -> sent (time in the outbox), p50/p95/p99, for busy (every 2 minutes) and quiet feeds;
