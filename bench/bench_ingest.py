@@ -85,6 +85,7 @@ async def run(
     server_note: str = "",
     parse: str = "processes",
     sites: int = 50,
+    first_only: bool = False,
 ) -> None:
     plan = plan_sites(feeds, sites)
     load = os.getloadavg()[0]
@@ -116,6 +117,18 @@ async def run(
             first = await timed(poller.poll_once())
             cpu = [after - before for before, after in zip(cpu, cpu_seconds(workers), strict=True)]
             del storage.store_items  # the recording ends with the first poll
+            if first_only:
+                turns.sort()
+                print(
+                    f"first poll: {first:.2f} s, {feeds * items / first:.0f} items stored/s; "
+                    f"CPU poller {cpu[0]:.1f} s, workers {sum(cpu[1:]):.1f} s, "
+                    f"{(cpu[0] + sum(cpu[1:])) * 1000 / (feeds * items):.2f} s per 1,000 items; "
+                    f"{len(turns)} turns, held p50 {_ms(turns, 0.5)}, p95 {_ms(turns, 0.95)}; "
+                    f"load average at start {load:.1f}",
+                    flush=True,
+                )
+                await storage.close()
+                return
             await storage.make_feeds_due()  # the next poll, an interval later
             steady = await timed(poller.poll_once())
             await server.add([f"/f{feed}.xml" for feed in range(feeds)])
@@ -242,6 +255,7 @@ def main() -> None:
     parser.add_argument("--teasers", action="store_true", help="the teaser-only case alone")
     parser.add_argument("--page-delay", type=float, default=0.2)
     parser.add_argument("--full-text", choices=("always", "never"), default="always")
+    parser.add_argument("--first-poll", action="store_true", help="the first poll alone")
     args = parser.parse_args()
     for engine in chosen_engines(args.engine):
         with bench_databases(engine) as databases:
@@ -258,6 +272,7 @@ def main() -> None:
                     databases.describe_server(),
                     args.parse,
                     args.sites,
+                    args.first_poll,
                 )
             )
 
