@@ -195,8 +195,11 @@ async def refresh(
     """Seconds until every feed was asked again, and until every feed's poll had ended."""
     config = Config(token=None, poll_seconds=REFRESH_INTERVAL)
     # An hour ahead: every feed is due again, as it would be one interval after the last poll.
+    # The clock stands there: a feed the refresh polled is not due again before the round ends
+    # (else the poller, looking again as places free up, would poll on and the round not end).
+    ahead = time.time() + 3600
     poller = FeedPoller(
-        storage, client, TopicRegistry(), StoryMatcher(), config, lambda: time.time() + 3600,
+        storage, client, TopicRegistry(), StoryMatcher(), config, lambda: ahead,
         lambda: None, workers=workers,
     )  # fmt: skip
     before = await _requests(server)
