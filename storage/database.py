@@ -94,9 +94,6 @@ class Dialect(Protocol):
         """What the search index needs of each (title, body), found before the write begins."""
         ...
 
-    # Several feeds' items, places, pending pages and alerts go in one statement and one turn
-    # (a data-modifying WITH, which only PostgreSQL has).
-    stores_together: bool
     # Items inserted by one statement at most (the search index may want them one at a time).
     items_per_statement: int
     # The statement that gives an item its body and the body's search words (body, document, id).

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from pathlib import Path
+from dataclasses import replace
 
 from storage.database import (
     DATA_ERRORS,
@@ -52,17 +50,9 @@ INDEX_BATCH = 2_000
 class ItemQueries(Database):
     """Items, their full-text index and the alerts they queue."""
 
-    def __init__(self, location: str | Path) -> None:
-        super().__init__(location)
-        # Stores waiting for the cluster-wide turn, taken together (_store_grouped).
-        self._store_gate = asyncio.Lock()
-        self._store_waiting: list[_StoreRequest] = []
-
     async def open(self) -> None:
         """Connect, migrate, then write the search words of items an older Warta stored."""
         await super().open()
-        self._store_gate = asyncio.Lock()  # on the loop that uses the storage, as _write_lock
-        self._store_waiting = []
         await self.index_pending_items()
 
     async def index_pending_items(self) -> int:
@@ -116,8 +106,7 @@ class ItemQueries(Database):
         local_hours is the hour now on each zone's clock, for chats' quiet hours (noon
         everywhere if not given). With `stories`, the items'
         story ids come from it, brought up to date inside the transaction while no other
-        process stores items: two processes never call one story two. Where the engine can,
-        the stores of several feeds waiting at once then go in one turn (`_store_grouped`).
+        process stores items: two processes never call one story two.
 
         An item whose values the database refuses never keeps the others out: the batch is
         then stored item by item, such an item again without its search words, and if still
@@ -126,11 +115,6 @@ class ItemQueries(Database):
         hours = {zone: 12 for zone in TimeZone} | dict(local_hours or {})
         documents = await self.dialect.search_documents([(i.title, i.body) for i in items])
         batch = list(zip(items, documents, strict=True))
-        if stories is not None and self.dialect.stores_together and batch:
-            request = _StoreRequest(feed_id, _first_of_each(batch), now, hours, stories, pages)
-            grouped = await self._store_grouped(request)
-            if grouped is not None:
-                return grouped
         try:
             return await self._store_batch(feed_id, batch, now, hours, stories, pages)
         except DATA_ERRORS:
@@ -147,93 +131,6 @@ class ItemQueries(Database):
                 )
             stored = _added(stored, done)
         return stored
-
-    async def _store_grouped(self, request: _StoreRequest) -> StoredItems | None:
-        """Store a feed's items in one turn with those of the other feeds waiting to store; None
-        if its group was refused (then each feed stores alone, so one bad feed holds back none).
-
-        Whoever gets the gate first stores every waiting request it can take: the stores that
-        queued behind a turn go together in the next one, not one turn each.
-        """
-        self._store_waiting.append(request)
-        try:
-            async with self._store_gate:
-                while not request.done.done():
-                    await self._store_next_group()
-        except asyncio.CancelledError:
-            if request in self._store_waiting:
-                self._store_waiting.remove(request)
-            raise
-        return request.done.result()
-
-    async def _store_next_group(self) -> None:
-        """Take the first waiting request and the others that can share its turn, and store
-        them; each request's result (None: refused) is set on its future."""
-        first = self._store_waiting[0]
-        group: list[_StoreRequest] = []
-        items = 0
-        for request in list(self._store_waiting):
-            if request.stories is not first.stories or request.hours != first.hours:
-                continue
-            if group and items + len(request.batch) > GROUP_ITEMS:
-                break
-            group.append(request)
-            items += len(request.batch)
-        for request in group:
-            self._store_waiting.remove(request)
-        try:
-            results = await self._store_group(group)
-        except DATA_ERRORS:
-            results = dict.fromkeys(range(len(group)))
-        except BaseException:
-            # Cancelled or the database lost: the others were not; they store alone.
-            for request in group:
-                if not request.done.done():
-                    request.done.set_result(None)
-            raise
-        # A request left out retells a story of the group's: first in the next turn.
-        self._store_waiting[:0] = [r for n, r in enumerate(group) if n not in results]
-        for number, request in enumerate(group):
-            if number in results:
-                request.done.set_result(results[number])
-
-    async def _store_group(self, group: Sequence[_StoreRequest]) -> dict[int, StoredItems | None]:
-        """Several feeds' items, their places, pending pages and alerts in one transaction and
-        one statement, inside the turn: each stored request's result, by its place in the group.
-
-        A request with an item telling the same new story as an earlier request's item is left
-        out (absent from the result): stored in the next turn, it finds that story as a feed
-        storing after the other would.
-        """
-        stories = group[0].stories
-        now = max(request.now for request in group)
-        async with self._write() as db:
-            asked = time.perf_counter()
-            await self.dialect.lock_stories(db)
-            granted = time.perf_counter()
-            await _catch_up(db, stories, now)
-            taken, found = _stories_of(group, stories)
-            rows = await db.fetch_all(
-                _STORE_GROUP, _group_params(group, taken, found, now, group[0].hours)
-            )
-        held = time.perf_counter() - granted
-        by_number: dict[int, list[Row]] = {}
-        for row in sorted(rows, key=lambda row: int(row["id"])):
-            # Only once committed: a transaction rolled back must leave no story behind.
-            request = group[int(row["request"])]
-            item = request.batch[int(row["position"])][0]
-            stories.remember_stored(int(row["id"]), int(row["story"]), item.title, request.now)
-            by_number.setdefault(int(row["request"]), []).append(row)
-        results: dict[int, StoredItems | None] = {}
-        for number in taken:
-            results[number] = _stored_of(group[number], by_number.get(number, []))
-        first = min(taken)
-        results[first] = replace(
-            results[first] or StoredItems(0, 0),
-            turn_seconds=held,
-            turn_wait_seconds=granted - asked,
-        )
-        return results
 
     async def _store_unsearchable(
         self,
@@ -311,7 +208,7 @@ class ItemQueries(Database):
             tuple((item.identity, story) for _, item, story in stored),
             pending=tuple(pending),
             turn_seconds=turn if stories is not None else 0.0,
-            turn_wait_seconds=granted - asked,
+            turn_wait_seconds=granted - asked if stories is not None else 0.0,
         )
 
     async def _insert_items(
@@ -392,124 +289,6 @@ class ItemQueries(Database):
             )
 
 
-@dataclass(slots=True, eq=False)
-class _StoreRequest:
-    """A feed's items waiting to be stored, and where its result goes."""
-
-    feed_id: int
-    batch: Sequence[tuple[NewItem, str | None]]
-    now: float
-    hours: Mapping[TimeZone, int]
-    stories: StoryBook
-    pages: PageWait | None
-    done: asyncio.Future[StoredItems | None] = field(
-        default_factory=lambda: asyncio.get_running_loop().create_future()
-    )
-
-
-def _first_of_each(
-    batch: Sequence[tuple[NewItem, str | None]],
-) -> list[tuple[NewItem, str | None]]:
-    """The batch with each identity once (the first), as the feed can store it once."""
-    seen: set[str] = set()
-    kept = []
-    for item, document in batch:
-        if item.identity not in seen:
-            seen.add(item.identity)
-            kept.append((item, document))
-    return kept
-
-
-def _stories_of(
-    group: Sequence[_StoreRequest], stories: StoryBook
-) -> tuple[list[int], dict[tuple[int, int], int | None]]:
-    """Which requests go in this turn, and each of their items' story (None: a new one).
-
-    A request is left for the next turn if one of its items retells a new story of an earlier
-    request in the group, whose id is not known until it is stored."""
-    scratch = stories.scratch()
-    taken: list[int] = []
-    found: dict[tuple[int, int], int | None] = {}
-    for number, request in enumerate(group):
-        mine: dict[tuple[int, int], int | None] = {}
-        for position, (item, _) in enumerate(request.batch):
-            mine[number, position] = stories.find_story(item.title, request.now)
-        if taken and any(
-            story is None
-            and scratch.find_story(request.batch[position][0].title, request.now) is not None
-            for (_, position), story in mine.items()
-        ):
-            continue
-        for (_, position), story in mine.items():
-            if story is None:
-                scratch.remember_stored(0, 0, request.batch[position][0].title, request.now)
-        taken.append(number)
-        found |= mine
-    return taken, found
-
-
-def _group_params(
-    group: Sequence[_StoreRequest],
-    taken: Sequence[int],
-    found: Mapping[tuple[int, int], int | None],
-    now: float,
-    hours: Mapping[TimeZone, int],
-) -> dict[str, object]:
-    """_STORE_GROUP's parameters: one array per column, so one statement text for any group."""
-    columns: dict[str, list[object]] = {name: [] for name in _GROUP_ARRAYS}
-    for number in taken:
-        request = group[number]
-        waits = request.pages
-        for position, (item, document) in enumerate(request.batch):
-            published = None if item.published_at is None else float(item.published_at)
-            values = (number, position, request.feed_id, item.identity, item.title, item.summary,
-                      item.body, item.link, published, float(request.now),
-                      found[number, position], document)  # fmt: skip
-            for name, value in zip(_ITEM_ARRAYS, values, strict=True):
-                columns[name].append(value)
-            for code in item.places:
-                columns["place_request"].append(number)
-                columns["place_position"].append(position)
-                columns["place_code"].append(code)
-            if item.awaits_page is not None and waits is not None:
-                columns["wait_request"].append(number)
-                columns["wait_position"].append(position)
-                columns["wait_link"].append(item.awaits_page)
-                columns["wait_due"].append(float(waits.due_at))
-                columns["wait_owner"].append(waits.owner)
-                continue  # its alerts wait for the page
-            for chat, topics in item.alerts:
-                columns["alert_request"].append(number)
-                columns["alert_position"].append(position)
-                columns["alert_chat"].append(chat)
-                columns["alert_topics"].append("\n".join(topics))
-    return dict(columns) | {
-        "now": now,
-        "hour_wib": hours[TimeZone.WIB],
-        "hour_wita": hours[TimeZone.WITA],
-        "hour_wit": hours[TimeZone.WIT],
-        "burst": GROUP_BURST,
-    }
-
-
-def _stored_of(request: _StoreRequest, rows: Sequence[Row]) -> StoredItems:
-    """A request's share of what a group's statement returned (its rows in storing order)."""
-    pending = []
-    for row in rows:
-        item = request.batch[int(row["position"])][0]
-        if item.awaits_page is not None and request.pages is not None:
-            pending.append(
-                PendingArticle(int(row["id"]), request.feed_id, item.awaits_page,
-                               request.pages.due_at)
-            )  # fmt: skip
-    return StoredItems(
-        len(rows),
-        sum(int(row["alerts"]) for row in rows),
-        tuple((request.batch[int(row["position"])][0].identity, int(row["story"])) for row in rows),
-        pending=tuple(pending),
-    )
-
-
 async def _catch_up(db: Session, stories: StoryBook, now: float) -> None:
     """Remember, in storing order, the recent items stored since the newest the book has seen."""
     rows = await db.fetch_all(
@@ -549,66 +328,6 @@ _HELD_IN_BATCH = _HELD.replace(
 # Rows per multi-row statement: well within either engine's limit on parameters.
 ROWS_PER_STATEMENT = 500
 ALERTS_PER_STATEMENT = 1000
-# Items one turn stores at most, however many feeds wait: a turn's length stays bounded.
-GROUP_ITEMS = 1000
-
-_ITEM_ARRAYS = ("request", "position", "feed", "identity", "title", "summary", "body", "link",
-                "published", "fetched", "story", "search")  # fmt: skip
-_GROUP_ARRAYS = (*_ITEM_ARRAYS, "place_request", "place_position", "place_code", "wait_request",
-                 "wait_position", "wait_link", "wait_due", "wait_owner", "alert_request",
-                 "alert_position", "alert_chat", "alert_topics")  # fmt: skip
-# Several feeds' items, their places, pending pages and alerts in one statement (PostgreSQL's
-# data-modifying WITH; SQLite has none and stores a feed at a time): inside the cluster-wide
-# turn that is one round trip between the catch-up and the commit. Arrays, not rows of
-# placeholders, so the text is the same for every group and the server plans it once.
-_STORE_GROUP = f"""
-WITH given AS (
-    SELECT * FROM unnest(
-        CAST(:request AS INT[]), CAST(:position AS INT[]), CAST(:feed AS BIGINT[]),
-        CAST(:identity AS TEXT[]), CAST(:title AS TEXT[]), CAST(:summary AS TEXT[]),
-        CAST(:body AS TEXT[]), CAST(:link AS TEXT[]), CAST(:published AS DOUBLE PRECISION[]),
-        CAST(:fetched AS DOUBLE PRECISION[]), CAST(:story AS BIGINT[]), CAST(:search AS TEXT[])
-    ) WITH ORDINALITY AS g (request, position, feed, identity, title, summary, body, link,
-                            published, fetched, story, search, n)
-), new AS (
-    INSERT INTO items (feed_id, identity, title, summary, body, link, published_at, fetched_at,
-                       story_id, search)
-    SELECT feed, identity, title, summary, body, link, published, fetched, story,
-           CAST(search AS tsvector)
-    FROM given ORDER BY n
-    ON CONFLICT DO NOTHING RETURNING id, feed_id, identity, story_id
-), stored AS (
-    SELECT new.id, coalesce(new.story_id, new.id) AS story, given.request, given.position
-    FROM new JOIN given ON given.feed = new.feed_id AND given.identity = new.identity
-), places AS (
-    INSERT INTO item_places (item_id, place_code)
-    SELECT stored.id, p.code
-    FROM unnest(CAST(:place_request AS INT[]), CAST(:place_position AS INT[]),
-                CAST(:place_code AS TEXT[])) AS p (request, position, code)
-    JOIN stored USING (request, position)
-    ON CONFLICT DO NOTHING
-), waits AS (
-    INSERT INTO pending_articles (item_id, link, due_at, owner)
-    SELECT stored.id, w.link, w.due, w.owner
-    FROM unnest(CAST(:wait_request AS INT[]), CAST(:wait_position AS INT[]),
-                CAST(:wait_link AS TEXT[]), CAST(:wait_due AS DOUBLE PRECISION[]),
-                CAST(:wait_owner AS BIGINT[])) AS w (request, position, link, due, owner)
-    JOIN stored USING (request, position)
-), alerts AS (
-    INSERT INTO deliveries (chat_id, item_id, story_id, topics, created_at, held)
-    SELECT chats.id, stored.id, stored.story, v.topics, :now, {_HELD_IN_BATCH}
-    FROM unnest(CAST(:alert_request AS INT[]), CAST(:alert_position AS INT[]),
-                CAST(:alert_chat AS BIGINT[]), CAST(:alert_topics AS TEXT[]))
-         WITH ORDINALITY AS v (request, position, chat, topics, n)
-    JOIN stored USING (request, position)
-    JOIN chats ON chats.id = v.chat
-    WHERE chats.active = 1 AND chats.paused = 0
-    ON CONFLICT DO NOTHING RETURNING item_id
-)
-SELECT stored.id, stored.story, stored.request, stored.position, coalesce(queued.n, 0) AS alerts
-FROM stored LEFT JOIN (SELECT item_id, count(*) AS n FROM alerts GROUP BY item_id) AS queued
-    ON queued.item_id = stored.id
-"""
 
 
 async def queue_alerts_of(

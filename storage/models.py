@@ -166,10 +166,6 @@ class StoryBook(Protocol):
         """The story id of a recent near-duplicate title, if there is one."""
         ...
 
-    def scratch(self) -> StoryBook:
-        """An empty book with the same rules and window: for titles not stored yet."""
-        ...
-
 
 @dataclass(frozen=True, slots=True)
 class StoredItems:
@@ -183,9 +179,8 @@ class StoredItems:
     unsearchable: tuple[tuple[str, str], ...] = ()
     refused: tuple[tuple[str, str], ...] = ()
     pending: tuple[PendingArticle, ...] = ()  # new items whose alerts wait for their page
-    # The cluster-wide turn of the store that wrote these items (0: another feed's store did,
-    # several feeds' items going in one turn): how long it was held, from the story lock had to
-    # the commit, and how long the lock was waited for.
+    # The cluster-wide turn of the store that wrote these items: how long it was held, from the
+    # story lock had to the commit, and how long the lock was waited for.
     turn_seconds: float = 0.0
     turn_wait_seconds: float = 0.0
 

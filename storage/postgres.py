@@ -184,7 +184,6 @@ class PostgresDialect:
     )
     # A feed's items in one statement: one round trip inside the cluster-wide turn.
     items_per_statement = 500
-    stores_together = True
 
     async def search_documents(self, texts: Sequence[tuple[str, str]]) -> list[str | None]:
         """Each item's search words, found in a worker thread (a feed's worth takes tens of
@@ -468,8 +467,6 @@ def _adapted(params: Params) -> Params:
 
 
 def _value(value: object) -> object:
-    if isinstance(value, list):
-        return [_value(each) for each in value]
     if isinstance(value, bool):
         return int(value)
     if isinstance(value, Enum):

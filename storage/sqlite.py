@@ -70,7 +70,6 @@ class SqliteDialect:
     # the index in the small, newest-first segments that make a search's cost independent of
     # how many older items match (and a statement costs no round trip in SQLite).
     items_per_statement = 1
-    stores_together = False
 
     async def search_documents(self, texts: Sequence[tuple[str, str]]) -> list[str | None]:
         """Each item's `search_words`, which FTS5 indexes through triggers."""

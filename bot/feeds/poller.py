@@ -482,7 +482,7 @@ class FeedPoller:
             return FeedOutcome(PollOutcome.FETCHED)
         awaiting = await self._awaiting_pages(feed, entries)
         # Prepared one feed at a time (the CPU's caches stay warm), stored outside the lock: the
-        # feeds prepared while one store waits for its turn are stored together in the next.
+        # next feed is prepared while this one's store waits for the database.
         async with self._prepare_lock:
             items, now = await self._prepare_new(feed, entries, awaiting)
         return await self._store(feed, items, now)
@@ -755,7 +755,7 @@ class FeedPoller:
         stored = await self._storage.store_items(
             feed.id, items, now, hours_at(now), stories=self._stories, pages=pages
         )
-        if stored.turn_seconds:  # else another feed's store took the turn for these items
+        if stored.turn_seconds:  # no turn: nothing was stored
             self._metrics.store_turn(stored.turn_seconds, stored.turn_wait_seconds)
         for pending in stored.pending:
             self._pages.add(pending)

@@ -38,10 +38,6 @@ class StoryMatcher:
         self._newest_item_id = max(self._newest_item_id, item_id)
         self.remember(story_id, title, seen_at)
 
-    def scratch(self) -> StoryMatcher:
-        """An empty matcher with the same window: for titles not stored yet."""
-        return StoryMatcher(self.window)
-
     def remember(self, story_id: int, title: str, seen_at: float) -> None:
         """Add a stored item's title (call in the order items were stored)."""
         normalised = utils.default_process(title)

@@ -74,8 +74,7 @@ class Metrics:
         )
         self._store_turn = Histogram(
             "warta_store_turn_seconds",
-            "Time a store held the cluster-wide turn (story lock had to commit); one store may "
-            "write several feeds' items.",
+            "Time a feed's store held the cluster-wide turn (story lock had to commit).",
             buckets=TURN_BUCKETS,
             registry=self.registry,
         )
