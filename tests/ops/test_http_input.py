@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import socket
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
@@ -217,27 +218,34 @@ async def test_an_oversized_body_is_refused_with_413(
 
 async def trickle(origin: str, head: bytes) -> bytes:
     """Send `head`, then one byte a tenth of a second; what the server answered, once it closed
-    the connection (the dripping stops then)."""
+    the connection (the dripping stops then).
+
+    A raw socket, read as the bytes come: a server closing with dripped bytes still unread
+    resets the connection, and a stream reader would then drop the answer it had received."""
     host, port = origin.removeprefix("http://").split(":")
-    reader, writer = await asyncio.open_connection(host, int(port))
-    writer.write(head)
+    loop = asyncio.get_running_loop()
+    with socket.socket() as connection:
+        connection.setblocking(False)
+        await loop.sock_connect(connection, (host, int(port)))
+        await loop.sock_sendall(connection, head)
 
-    async def drip() -> None:
-        with contextlib.suppress(OSError):
-            while True:
-                await asyncio.sleep(0.1)  # a slow client's pace, not a wait for the server
-                writer.write(b"a")
-                await writer.drain()
+        async def drip() -> None:
+            with contextlib.suppress(OSError):
+                while True:
+                    await asyncio.sleep(0.1)  # a slow client's pace, not a wait for the server
+                    await loop.sock_sendall(connection, b"a")
 
-    dripping = asyncio.create_task(drip())
-    try:
-        async with asyncio.timeout(HUNG):
-            answer = await reader.read()  # until the server closes the connection
-    finally:
-        dripping.cancel()
-        writer.close()
-        with contextlib.suppress(OSError, asyncio.CancelledError):
-            await dripping
+        dripping = asyncio.create_task(drip())
+        answer = b""
+        try:
+            async with asyncio.timeout(HUNG):
+                with contextlib.suppress(ConnectionResetError):
+                    while chunk := await loop.sock_recv(connection, 65536):
+                        answer += chunk
+        finally:
+            dripping.cancel()
+            with contextlib.suppress(OSError, asyncio.CancelledError):
+                await dripping
     return answer
 
 
