@@ -36,7 +36,7 @@ from bench.engines import (
     chosen_engines,
     engine_of,
 )
-from bench.report import append_result
+from bench.report import append_result, ms_at
 from bench.teaser_sites import recording_turns, run_teasers
 from bench.topology import LOGNORMAL, Topology, describe, plan_sites
 from bot.config import Config
@@ -69,12 +69,6 @@ async def parsing(how: str) -> AsyncIterator[tuple[FeedWorkers, str]]:
         yield pool, f"parsing in {default_processes()} worker processes"
     finally:
         await pool.close()
-
-
-def _ms(values: list[float], fraction: float) -> str:
-    if not values:
-        return "-"
-    return f"{values[min(len(values) - 1, int(fraction * len(values)))] * 1000:.1f} ms"
 
 
 async def run(
@@ -117,14 +111,16 @@ async def run(
             first = await timed(poller.poll_once())
             cpu = [after - before for before, after in zip(cpu, cpu_seconds(workers), strict=True)]
             del storage.store_items  # the recording ends with the first poll
+            cpu_note = (
+                f"CPU time in the first poll: poller {cpu[0]:.1f} s, workers "
+                f"{sum(cpu[1:]):.1f} s, {sum(cpu) * 1000 / (feeds * items):.2f} s per 1,000 "
+                f"items; {feeds} feeds stored in {len(turns)} turns, held p50 "
+                f"{ms_at(turns, 0.5)}, p95 {ms_at(turns, 0.95)}"
+            )
             if first_only:
-                turns.sort()
                 print(
                     f"first poll: {first:.2f} s, {feeds * items / first:.0f} items stored/s; "
-                    f"CPU poller {cpu[0]:.1f} s, workers {sum(cpu[1:]):.1f} s, "
-                    f"{(cpu[0] + sum(cpu[1:])) * 1000 / (feeds * items):.2f} s per 1,000 items; "
-                    f"{len(turns)} turns, held p50 {_ms(turns, 0.5)}, p95 {_ms(turns, 0.95)}; "
-                    f"load average at start {load:.1f}",
+                    f"{cpu_note}; load average at start {load:.1f}",
                     flush=True,
                 )
                 await storage.close()
@@ -138,12 +134,6 @@ async def run(
     stored = feeds * items
     cores = os.cpu_count()
     engine = ENGINE_NAMES[engine_of(location)]
-    turns.sort()
-    cpu_note = (
-        f"CPU time in the first poll: poller {cpu[0]:.1f} s, workers {sum(cpu[1:]):.1f} s, "
-        f"{(cpu[0] + sum(cpu[1:])) * 1000 / stored:.2f} s per 1,000 items; {feeds} feeds stored "
-        f"in {len(turns)} turns, held p50 {_ms(turns, 0.5)}, p95 {_ms(turns, 0.95)}"
-    )
     layout = describe(plan, delay)
     conditions = (
         f"{feeds} feeds x {items} items, {layout}, one poller process, {parse_note}, "

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bench.engines import ENGINE_NAMES, add_engine_option, bench_databases, chosen_engines
-from bench.report import append_result
+from bench.report import append_result, ms_at
 from bench.topology import LOGNORMAL, Topology, describe, plan_sites
 from bot.config import Config
 from bot.feeds.fetch import build_http_client
@@ -59,7 +59,6 @@ class Round:
     site_slot_asks: int  # site slots asked for (taken or found held) in the database
     turns: tuple[float, ...]  # each cluster-wide turn the pollers' stores held, seconds
     turn_waits: tuple[float, ...]  # how long each of those turns was waited for
-    stores: int  # store_items calls (several share a turn where the engine groups them)
 
 
 class TimedStorage(Storage):
@@ -67,7 +66,6 @@ class TimedStorage(Storage):
 
     storing_seconds = 0.0
     site_slot_asks = 0
-    stores = 0
 
     def __init__(self, location: str) -> None:
         super().__init__(location)
@@ -80,12 +78,11 @@ class TimedStorage(Storage):
 
     async def store_items(self, *args: Any, **kwargs: Any) -> StoredItems:
         started = time.perf_counter()
-        self.stores += 1
         try:
             stored = await super().store_items(*args, **kwargs)
         finally:
             self.storing_seconds += time.perf_counter() - started
-        if getattr(stored, "turn_seconds", 0):  # 0: another feed's store took the turn
+        if hasattr(stored, "turn_seconds"):  # absent in code older than the turn's timing
             self.turns.append(stored.turn_seconds)
             self.turn_waits.append(getattr(stored, "turn_wait_seconds", 0.0))
         return stored
@@ -107,7 +104,7 @@ async def worker(location: str) -> None:
         print(json.dumps({"ready": heartbeat.process_id}), flush=True)
         while (await asyncio.to_thread(sys.stdin.readline)).strip() == "poll":
             cpu, storage.storing_seconds, storage.site_slot_asks = time.process_time(), 0.0, 0
-            storage.stores, storage.turns, storage.turn_waits = 0, [], []
+            storage.turns, storage.turn_waits = [], []
             summary = await poller.poll_once()
             await poller.wait_for_fetches()
             done = {
@@ -117,7 +114,6 @@ async def worker(location: str) -> None:
                 "site_slot_asks": storage.site_slot_asks,
                 "turns": storage.turns,
                 "turn_waits": storage.turn_waits,
-                "stores": storage.stores,
             }
             print(json.dumps(done), flush=True)
         await poller.close()
@@ -188,7 +184,6 @@ async def run_configuration(
                     site_slot_asks=sum(int(answer["site_slot_asks"]) for answer in answers),
                     turns=tuple(t for answer in answers for t in answer["turns"]),
                     turn_waits=tuple(t for answer in answers for t in answer["turn_waits"]),
-                    stores=sum(int(answer["stores"]) for answer in answers),
                 )
             )
         for process in workers:
@@ -215,9 +210,9 @@ def report(
             f"requests at once to one site; {result.site_slot_asks} site slot asks "
             f"({result.site_slot_asks / max(result.requests, 1):.2f} a request, each but the "
             "refused ones followed by a release); "
-            f"{result.stores} stores in {len(result.turns)} turns, turn held p50/p95 "
-            f"{_ms(result.turns, 0.5)}/{_ms(result.turns, 0.95)}, waited for p50/p95 "
-            f"{_ms(result.turn_waits, 0.5)}/{_ms(result.turn_waits, 0.95)}"
+            f"{len(result.turns)} stores, turn held p50/p95 "
+            f"{ms_at(result.turns, 0.5)}/{ms_at(result.turns, 0.95)}, waited for p50/p95 "
+            f"{ms_at(result.turn_waits, 0.5)}/{ms_at(result.turn_waits, 0.95)}"
         )
         print(
             f"pollers x{count}, {name}: {result.seconds:6.2f} s, {result.requests} requests, "
@@ -233,13 +228,6 @@ def report(
             f"(twice {result.fetched_twice}, missed {result.not_fetched}), "
             f"feeds per poller {'/'.join(map(str, result.fetched_by))}; {spent}",
         )
-
-
-def _ms(values: tuple[float, ...], fraction: float) -> str:
-    if not values:
-        return "-"
-    ordered = sorted(values)
-    return f"{ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] * 1000:.1f} ms"
 
 
 def main() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import platform
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -24,3 +25,12 @@ def append_result(name: str, result: str, target: str, conditions: str) -> None:
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M")
     with RESULTS.open("a", encoding="utf-8") as results:
         results.write(f"| {stamp} | {name} | {result} | {target} | {conditions}; {machine} |\n")
+
+
+def ms_at(values: Iterable[float], fraction: float) -> str:
+    """The value (seconds) at a fraction of the way through the sorted values, in ms; "-" if
+    there are none."""
+    ordered = sorted(values)
+    if not ordered:
+        return "-"
+    return f"{ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] * 1000:.1f} ms"

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.engines import ENGINE_NAMES, engine_of
-from bench.report import append_result
+from bench.report import append_result, ms_at
 from bot.config import Config
 from bot.feeds.extraction import ArticleExtractors, default_extractors
 from bot.feeds.fetch import build_http_client
@@ -89,8 +89,7 @@ async def run_teasers(
         asked, matched = await _refresh(storage, client, workers, config, sites, feeds)
         pages = sum(site.hits(f"/berita/{f}/100") for f, site in enumerate(site_of))
     engine = ENGINE_NAMES[engine_of(location)]
-    turns.sort()
-    turn = f"store turn p50 {_ms(turns, 0.5)}, p95 {_ms(turns, 0.95)} ({len(turns)} stores)"
+    turn = f"store turn p50 {ms_at(turns, 0.5)}, p95 {ms_at(turns, 0.95)} ({len(turns)} stores)"
     print(turn)
     print(
         f"teaser-only refresh on {engine}: all {feeds} feeds asked again in {asked:.2f} s, "
@@ -151,19 +150,12 @@ def recording_turns(storage: Storage) -> list[float]:
 
     async def recording(*args: Any, **kwargs: Any) -> StoredItems:
         stored = await store_items(*args, **kwargs)
-        # Absent before the turn was timed (the old code, measured for comparison); 0 where
-        # another feed's store took the turn for these items.
-        turns.extend([stored.turn_seconds] if getattr(stored, "turn_seconds", 0) else [])
+        # Absent before the turn was timed (the old code, measured for comparison).
+        turns.extend([stored.turn_seconds] if hasattr(stored, "turn_seconds") else [])
         return stored
 
     storage.store_items = recording  # type: ignore[method-assign]
     return turns
-
-
-def _ms(values: list[float], fraction: float) -> str:
-    if not values:
-        return "-"
-    return f"{values[min(len(values) - 1, int(fraction * len(values)))] * 1000:.1f} ms"
 
 
 async def _all_asked(sites: list[FeedServer], requests: int) -> float:

@@ -208,7 +208,7 @@ class ItemQueries(Database):
             tuple((item.identity, story) for _, item, story in stored),
             pending=tuple(pending),
             turn_seconds=turn if stories is not None else 0.0,
-            turn_wait_seconds=granted - asked if stories is not None else 0.0,
+            turn_wait_seconds=granted - asked,
         )
 
     async def _insert_items(

@@ -755,8 +755,7 @@ class FeedPoller:
         stored = await self._storage.store_items(
             feed.id, items, now, hours_at(now), stories=self._stories, pages=pages
         )
-        if stored.turn_seconds:  # 0 only for a store without a story book, which takes no turn
-            self._metrics.store_turn(stored.turn_seconds, stored.turn_wait_seconds)
+        self._metrics.store_turn(stored.turn_seconds, stored.turn_wait_seconds)
         for pending in stored.pending:
             self._pages.add(pending)
         for identity, why in stored.unsearchable:
